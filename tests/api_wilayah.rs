@@ -111,3 +111,48 @@ async fn bad_input_gets_a_problem_naming_the_field() {
     assert_eq!(doc.0, StatusCode::OK);
     assert!(doc.2["paths"]["/api/v1/locate"]["post"].is_object());
 }
+
+#[tokio::test]
+async fn boundary_edit_needs_admin_refreshes_the_atlas_and_is_audited() {
+    for store in testing::both().await {
+        load_shipped(&store, Level::Kelurahan).await;
+        let admin = sigap::store::tokens::create(&store, "admin", None, Some("test")).await.unwrap();
+        let auditor = sigap::store::tokens::create(&store, "auditor", None, None).await.unwrap();
+        let app = app(store.clone()).await;
+        let put = |token: Option<String>, body: String| {
+            let app = app.clone();
+            async move {
+                let mut req = Request::builder().method("PUT").uri("/api/v1/wilayah/31.71.01.1001").header("content-type", "application/json");
+                if let Some(t) = token {
+                    req = req.header("authorization", format!("Bearer {t}"));
+                }
+                let res = app.oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
+                let status = res.status();
+                let bytes = res.into_body().collect().await.unwrap().to_bytes();
+                (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default())
+            }
+        };
+        // Gambir shrunk to a small square around Monas.
+        let square = r#"{"nama":"Gambir","geometry":{"type":"Polygon","coordinates":[[[106.82,-6.18],[106.83,-6.18],[106.83,-6.17],[106.82,-6.17],[106.82,-6.18]]]}}"#;
+        assert_eq!(put(None, square.into()).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(put(Some("sgp_nope".into()), square.into()).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(put(Some(auditor.clone()), square.into()).await.0, StatusCode::FORBIDDEN);
+        let swapped = r#"{"geometry":{"type":"Polygon","coordinates":[[[-6.18,106.82],[-6.18,106.83],[-6.17,106.83],[-6.18,106.82]]]}}"#;
+        let bad = put(Some(admin.clone()), swapped.into()).await;
+        assert_eq!(bad.0, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.1);
+        assert_eq!(bad.1["field"], "geometry");
+        let line = r#"{"geometry":{"type":"LineString","coordinates":[[106.82,-6.18],[106.83,-6.18]]}}"#;
+        assert_eq!(put(Some(admin.clone()), line.into()).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        // Nothing changed so far: a point of Gambir east of the new square is still Gambir.
+        let probe = "/api/v1/locate?lon=106.8330&lat=-6.1800";
+        assert_eq!(call(&app, "GET", probe, None).await.2["kelurahan"]["nama"], "Gambir");
+        let ok = put(Some(admin.clone()), square.into()).await;
+        assert_eq!(ok.0, StatusCode::OK, "{:?}", ok.1);
+        assert_ne!(call(&app, "GET", probe, None).await.2["kelurahan"]["nama"], "Gambir", "atlas not refreshed");
+        let hist = sigap::store::audit::history(&store, "kelurahan", "31.71.01.1001").await.unwrap();
+        assert_eq!(hist.len(), 2);
+        assert_eq!(hist[1].action, "update");
+        assert!(hist[1].actor.contains("admin"));
+        assert!(hist[1].before.is_some() && hist[1].after.is_some());
+    }
+}

@@ -139,3 +139,27 @@ async fn geopackage_opens_in_gdal_with_the_layers() {
     }
     let _ = std::fs::remove_file(&path);
 }
+
+#[tokio::test]
+async fn geopackage_layers_import_through_the_same_command() {
+    // A GeoPackage written by one store is a valid source for the importer of the other.
+    let dir = std::env::var("SIGAP_TEST_TMP").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
+    let src_path = dir.join(format!("src_{}.gpkg", std::process::id()));
+    let _ = std::fs::remove_file(&src_path);
+    let src = sigap::store::Store::open(&src_path.display().to_string()).await.unwrap();
+    load_shipped(&src, Level::Kelurahan).await;
+    src.close().await;
+    let dst = testing::postgis().await;
+    for level in [Level::Kota, Level::Kecamatan, Level::Kelurahan] {
+        let (report, stats) = sigap::cli::boundaries::import_path(&dst, &src_path, &ImportOptions::new(level), "test").await.unwrap();
+        assert!(report.ok());
+        assert_eq!(stats.created, report.features);
+    }
+    assert_eq!(atlas(&dst).await.len(Level::Kelurahan), 267);
+    // An empty layer is refused, a missing layer is named.
+    let err = sigap::cli::boundaries::import_path(&dst, &src_path, &ImportOptions::new(Level::Rw), "test").await.unwrap_err();
+    assert!(err.to_string().contains("rejected"), "{err}");
+    let err = sigap::cli::boundaries::read_file(&src_path, "nope", "kode", "nama").await.unwrap_err();
+    assert!(err.to_string().contains("no feature layer `nope`"), "{err}");
+    let _ = std::fs::remove_file(&src_path);
+}

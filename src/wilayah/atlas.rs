@@ -389,3 +389,102 @@ impl AtlasHandle {
         *g = Arc::new(atlas);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, MultiPolygon};
+
+    /// A square of `d` degrees with its south-west corner at (lon, lat).
+    fn sq(lon: f64, lat: f64, d: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![polygon![(x: lon, y: lat), (x: lon + d, y: lat), (x: lon + d, y: lat + d), (x: lon, y: lat + d), (x: lon, y: lat)]])
+    }
+
+    fn area(code: &str, name: &str, g: MultiPolygon<f64>) -> Area {
+        let code = AreaCode::parse(code).unwrap();
+        Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated: false }
+    }
+
+    /// Two kelurahan side by side that overlap by 0.001° (≈110 m), a third separated by a 0.001° gap.
+    fn atlas() -> Atlas {
+        Atlas::new(
+            vec![
+                area("31.71", "Kota", sq(106.7, -6.3, 0.3)),
+                area("31.71.01", "Kec", sq(106.7, -6.3, 0.3)),
+                area("31.71.01.1001", "A", sq(106.80, -6.20, 0.010)),
+                area("31.71.01.1002", "B", sq(106.809, -6.20, 0.010)),
+                area("31.71.01.1003", "C", sq(106.820, -6.20, 0.010)),
+                area("31.71.01.1001.001", "RW 001", sq(106.80, -6.20, 0.005)),
+                area("31.71.01.1001.002", "RW 002", sq(106.805, -6.20, 0.005)),
+            ],
+            AtlasConfig { gap_tolerance_m: 250.0, near_boundary_m: 25.0 },
+        )
+    }
+
+    #[test]
+    fn inside_with_parent_chain_and_rw() {
+        let l = atlas().locate(106.8020, -6.1950).unwrap();
+        assert_eq!(l.method, Method::Inside);
+        assert_eq!(l.kelurahan.unwrap().nama, "A");
+        assert_eq!(l.kecamatan.unwrap().kode, "31.71.01");
+        assert_eq!(l.kota.unwrap().kode, "31.71");
+        assert_eq!(l.rw.unwrap().kode, "31.71.01.1001.001");
+        assert_eq!(l.near_boundary, None);
+    }
+
+    #[test]
+    fn overlap_picks_the_deeper_polygon() {
+        // In both A (ends 106.810) and B (starts 106.809), deeper inside B.
+        let l = atlas().locate(106.8098, -6.1950).unwrap();
+        assert_eq!(l.method, Method::Overlap);
+        assert_eq!(l.kelurahan.as_ref().unwrap().nama, "B", "0.0008° inside B, 0.0002° inside A");
+        assert_eq!(l.others.len(), 1);
+        assert_eq!(l.others[0].nama, "A");
+        assert_eq!(l.near_boundary.as_ref().unwrap().nama, "A");
+    }
+
+    #[test]
+    fn gap_takes_the_nearest_within_tolerance_and_outside_beyond() {
+        // Between B (ends 106.819) and C (starts 106.820): 0.0003° ≈ 33 m from B.
+        let l = atlas().locate(106.8193, -6.1950).unwrap();
+        assert_eq!(l.method, Method::Gap);
+        assert_eq!(l.kelurahan.as_ref().unwrap().nama, "B");
+        assert!((l.distance_m - 33.2).abs() < 1.0, "{}", l.distance_m);
+        let far = atlas().locate(106.8500, -6.1950).unwrap();
+        assert_eq!(far.method, Method::Outside);
+        assert_eq!(far.kelurahan.unwrap().nama, "C");
+        assert!((far.distance_m - 2213.0).abs() < 20.0, "{}", far.distance_m);
+        assert!(!far.near_boundary.is_some());
+    }
+
+    #[test]
+    fn near_boundary_flags_the_other_kelurahan() {
+        // In C, 0.0001° (≈11 m) east of its west edge; B ends 0.0011° away (≈122 m): not near.
+        let l = atlas().locate(106.8201, -6.1950).unwrap();
+        assert_eq!(l.method, Method::Inside);
+        assert_eq!(l.near_boundary, None);
+        // In A, 0.0001° west of B's west edge (overlap starts at 106.809): near B.
+        let l = atlas().locate(106.8089, -6.1950).unwrap();
+        assert_eq!(l.method, Method::Inside);
+        let nb = l.near_boundary.unwrap();
+        assert_eq!(nb.nama, "B");
+        assert!((nb.distance_m - 11.1).abs() < 0.5, "{}", nb.distance_m);
+    }
+
+    #[test]
+    fn bad_coordinates_name_the_field() {
+        let a = atlas();
+        assert_eq!(a.locate(f64::NAN, -6.2).unwrap_err().field(), Some("lon"));
+        assert_eq!(a.locate(106.8, f64::INFINITY).unwrap_err().field(), Some("lat"));
+        assert_eq!(a.locate(181.0, -6.2).unwrap_err().field(), Some("lon"));
+        assert_eq!(a.locate(106.8, -91.0).unwrap_err().field(), Some("lat"));
+        assert_eq!(Atlas::empty().locate(106.8, -6.2).unwrap_err(), LocateError::Empty);
+    }
+
+    #[test]
+    fn rw_falls_back_to_the_nearest_rw_of_the_chosen_kelurahan() {
+        // In A's northern half, which no RW covers.
+        let l = atlas().locate(106.8070, -6.1920).unwrap();
+        assert_eq!(l.rw.unwrap().kode, "31.71.01.1001.002");
+    }
+}

@@ -203,6 +203,9 @@ pub fn validate(
     let mut repaired = Vec::new();
     let mut seen = HashSet::new();
     let mut areas = Vec::new();
+    if total == 0 {
+        rejected.push(Rejection { feature: 0, kode: None, reason: "the layer has no features".into() });
+    }
     for (n, f) in features.into_iter().enumerate() {
         progress("memeriksa fitur", n + 1, total);
         let kode = text_prop(&f, &opts.code_field);
