@@ -121,12 +121,7 @@ async fn importer_reports_each_kind_of_bad_feature() {
 
 #[tokio::test]
 async fn geopackage_opens_in_gdal_with_the_layers() {
-    let dir = std::env::var("SIGAP_TEST_TMP").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
-    let path = dir.join(format!("ogr_{}.gpkg", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let store = sigap::store::Store::open(&path.display().to_string()).await.unwrap();
-    load_shipped(&store, Level::Kelurahan).await;
-    store.close().await;
+    let path = shipped_gpkg_file("ogr").await;
     let out = std::process::Command::new("ogrinfo").arg("-so").arg("-al").arg(&path).output().expect("ogrinfo (gdal-bin) must be installed; scripts/test.sh installs it");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "ogrinfo failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -143,12 +138,7 @@ async fn geopackage_opens_in_gdal_with_the_layers() {
 #[tokio::test]
 async fn geopackage_layers_import_through_the_same_command() {
     // A GeoPackage written by one store is a valid source for the importer of the other.
-    let dir = std::env::var("SIGAP_TEST_TMP").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
-    let src_path = dir.join(format!("src_{}.gpkg", std::process::id()));
-    let _ = std::fs::remove_file(&src_path);
-    let src = sigap::store::Store::open(&src_path.display().to_string()).await.unwrap();
-    load_shipped(&src, Level::Kelurahan).await;
-    src.close().await;
+    let src_path = shipped_gpkg_file("src").await;
     let dst = testing::postgis().await;
     for level in [Level::Kota, Level::Kecamatan, Level::Kelurahan] {
         let (report, stats) = sigap::cli::boundaries::import_path(&dst, &src_path, &ImportOptions::new(level), "test").await.unwrap();
@@ -162,4 +152,15 @@ async fn geopackage_layers_import_through_the_same_command() {
     let err = sigap::cli::boundaries::read_file(&src_path, "nope", "kode", "nama").await.unwrap_err();
     assert!(err.to_string().contains("no feature layer `nope`"), "{err}");
     let _ = std::fs::remove_file(&src_path);
+}
+
+/// A closed GeoPackage file holding the shipped kota, kecamatan and kelurahan layers.
+async fn shipped_gpkg_file(name: &str) -> std::path::PathBuf {
+    let dir = std::env::var("SIGAP_TEST_TMP").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
+    let path = dir.join(format!("{name}_{}.gpkg", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let store = sigap::store::Store::open(&path.display().to_string()).await.unwrap();
+    load_shipped(&store, Level::Kelurahan).await;
+    store.close().await;
+    path
 }
