@@ -110,6 +110,12 @@ async fn bad_input_gets_a_problem_naming_the_field() {
     let doc = call(&app, "GET", "/api-docs/openapi.json", None).await;
     assert_eq!(doc.0, StatusCode::OK);
     assert!(doc.2["paths"]["/api/v1/locate"]["post"].is_object());
+    assert_eq!(doc.2["info"]["title"], "sigap API");
+    // Swagger UI is vendored into the binary: it serves without internet.
+    let ui = app.clone().oneshot(Request::builder().uri("/swagger-ui/").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(ui.status(), StatusCode::OK);
+    let html = ui.into_body().collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&html).contains("swagger-ui"));
 }
 
 #[tokio::test]
