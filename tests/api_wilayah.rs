@@ -13,7 +13,7 @@ use tower::ServiceExt;
 
 async fn app(store: sigap::store::Store) -> axum::Router {
     let atlas = atlas(&store).await;
-    api::router(AppState { store, atlas: AtlasHandle::new(atlas), config: Arc::new(Config::default()) })
+    api::router(AppState::new(store, AtlasHandle::new(atlas), Arc::new(Config::default())))
 }
 
 async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<String>) -> (StatusCode, String, serde_json::Value) {

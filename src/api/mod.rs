@@ -54,9 +54,16 @@ pub struct AppState {
     pub store: Store,
     pub atlas: AtlasHandle,
     pub config: Arc<Config>,
+    /// Vector tiles rendered from `atlas`, cached; boundary edits invalidate them.
+    pub tiles: crate::tiles::TileService,
 }
 
 impl AppState {
+    pub fn new(store: Store, atlas: AtlasHandle, config: Arc<Config>) -> AppState {
+        let tiles = crate::tiles::TileService::new(atlas.clone(), crate::tiles::cache::DEFAULT_CAPACITY);
+        AppState { store, atlas, config, tiles }
+    }
+
     /// Reloads every boundary from the store into a fresh atlas and swaps it in.
     pub async fn refresh_atlas(&self) -> Result<(), crate::store::StoreError> {
         let areas = crate::store::boundaries::load_all(&self.store).await?;
@@ -109,6 +116,7 @@ async fn not_found() -> Problem {
 pub fn router(state: AppState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::wilayah::http::router())
+        .merge(crate::tiles::http::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir);
     Router::new()

@@ -169,7 +169,7 @@ async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<()> {
         store = store.kind(),
         "atlas loaded"
     );
-    let state = AppState { store, atlas: AtlasHandle::new(atlas), config: Arc::new(config) };
+    let state = AppState::new(store, AtlasHandle::new(atlas), Arc::new(config));
     let app = api::router(state);
     let listener = tokio::net::TcpListener::bind(&args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     tracing::info!("sigap listening on http://{}", args.bind);

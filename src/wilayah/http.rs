@@ -227,6 +227,7 @@ async fn update(
     let code = AreaCode::parse(&code).map_err(|e| Problem::bad_request("code", e.to_string()))?;
     let atlas = s.atlas.current();
     let existing = atlas.get(&code).ok_or_else(|| Problem::not_found(format!("no area with code {code}")).field("code"))?;
+    let old_geometry = existing.geometry.clone();
     let mut properties = geojson::JsonObject::new();
     properties.insert("kode".into(), code.to_string().into());
     properties.insert("nama".into(), body.nama.clone().unwrap_or_else(|| existing.name.clone()).into());
@@ -243,5 +244,6 @@ async fn update(
     s.refresh_atlas().await?;
     let atlas = s.atlas.current();
     let stored = atlas.get(&code).ok_or_else(|| Problem::internal("updated area vanished"))?;
+    s.tiles.boundary_changed(code.level(), Some(&old_geometry), Some(&stored.geometry));
     serde_json::to_value(geojson_io::area_feature(stored)).map(Json).map_err(Problem::internal)
 }

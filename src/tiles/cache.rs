@@ -1,0 +1,198 @@
+//! The tile service: renders tiles from the current atlas and keeps them in a moka cache.
+//!
+//! A boundary edit drops exactly the cached tiles whose buffered square meets the edited area's
+//! old or new bounding box, at every zoom, in that area's layer — the same rule `render` uses to
+//! pick features, so no tile that could show the area survives and no other tile is dropped.
+//! A generation counter stops a render that started before an edit from caching stale bytes.
+
+use super::index::TileIndex;
+use super::tile::{TileId, WorldRect, BUFFER};
+use crate::wilayah::{Atlas, AtlasHandle, Level};
+use flate2::write::GzEncoder;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// A rendered tile in both encodings; `body` None is an empty tile (204).
+#[derive(Debug)]
+pub struct RenderedTile {
+    pub body: Option<Vec<u8>>,
+    pub gzip: Option<Vec<u8>>,
+    /// Content hash; the ETag is this, quoted, with `-gz` for the gzip representation.
+    pub hash: String,
+}
+
+impl RenderedTile {
+    fn new(body: Option<Vec<u8>>) -> RenderedTile {
+        let hash = match &body {
+            Some(b) => Sha256::digest(b).iter().take(12).map(|x| format!("{x:02x}")).collect(),
+            None => "empty".to_string(),
+        };
+        let gzip = body.as_ref().and_then(|b| {
+            let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(b).ok()?;
+            enc.finish().ok()
+        });
+        RenderedTile { body, gzip, hash }
+    }
+}
+
+pub type CacheKey = (Level, TileId);
+
+struct Inner {
+    atlas: AtlasHandle,
+    cache: moka::sync::Cache<CacheKey, Arc<RenderedTile>>,
+    /// The index of the atlas it was built from; rebuilt when the handle holds a new atlas.
+    index: Mutex<Option<(Arc<Atlas>, Arc<TileIndex>)>>,
+    generation: AtomicU64,
+    /// Held for writing while invalidating, for reading while inserting.
+    gate: RwLock<()>,
+}
+
+#[derive(Clone)]
+pub struct TileService(Arc<Inner>);
+
+/// Default number of tiles kept (they are small: a few kB each).
+pub const DEFAULT_CAPACITY: u64 = 20_000;
+
+impl TileService {
+    pub fn new(atlas: AtlasHandle, capacity: u64) -> TileService {
+        TileService(Arc::new(Inner {
+            atlas,
+            cache: moka::sync::Cache::new(capacity),
+            index: Mutex::new(None),
+            generation: AtomicU64::new(0),
+            gate: RwLock::new(()),
+        }))
+    }
+
+    /// The tile index of the current atlas (built on first use after a change).
+    pub fn index(&self) -> Arc<TileIndex> {
+        let atlas = self.0.atlas.current();
+        let mut g = match self.0.index.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        match &*g {
+            Some((a, idx)) if Arc::ptr_eq(a, &atlas) => idx.clone(),
+            _ => {
+                let idx = Arc::new(TileIndex::new(&atlas));
+                *g = Some((atlas, idx.clone()));
+                idx
+            }
+        }
+    }
+
+    /// The tile from the cache, or rendered now and cached.
+    pub fn get(&self, level: Level, tile: TileId) -> Arc<RenderedTile> {
+        let key = (level, tile);
+        if let Some(t) = self.0.cache.get(&key) {
+            return t;
+        }
+        // Read the generation before the atlas: an edit committed after this point bumps it.
+        let generation = self.0.generation.load(Ordering::SeqCst);
+        let rendered = Arc::new(RenderedTile::new(self.index().render(level, tile)));
+        let _gate = self.0.gate.read();
+        if self.0.generation.load(Ordering::SeqCst) == generation {
+            self.0.cache.insert(key, rendered.clone());
+        }
+        rendered
+    }
+
+    /// Drops the cached tiles of `level` whose buffered square meets any of `boxes`; returns them.
+    pub fn invalidate(&self, level: Level, boxes: &[WorldRect]) -> Vec<CacheKey> {
+        let _gate = self.0.gate.write();
+        self.0.generation.fetch_add(1, Ordering::SeqCst);
+        let doomed: Vec<CacheKey> = self
+            .0
+            .cache
+            .iter()
+            .map(|(k, _)| *k)
+            .filter(|(l, t)| *l == level && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b)))
+            .collect();
+        for k in &doomed {
+            self.0.cache.invalidate(k);
+        }
+        doomed
+    }
+
+    /// Call after a boundary of `level` changed from `old` to `new` (lon/lat geometries).
+    pub fn boundary_changed(&self, level: Level, old: Option<&geo::MultiPolygon<f64>>, new: Option<&geo::MultiPolygon<f64>>) -> Vec<CacheKey> {
+        let boxes: Vec<WorldRect> = [old, new].into_iter().flatten().filter_map(WorldRect::of_lonlat).collect();
+        self.invalidate(level, &boxes)
+    }
+
+    /// What is cached now (for tests and diagnostics).
+    pub fn cached(&self) -> Vec<CacheKey> {
+        self.0.cache.run_pending_tasks();
+        let mut v: Vec<CacheKey> = self.0.cache.iter().map(|(k, _)| *k).collect();
+        v.sort();
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tiles::tile::to_world;
+    use crate::wilayah::{Area, AreaCode, AtlasConfig};
+    use geo::{polygon, MultiPolygon};
+
+    fn sq(lon: f64, lat: f64, d: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![polygon![(x: lon, y: lat), (x: lon + d, y: lat), (x: lon + d, y: lat + d), (x: lon, y: lat + d), (x: lon, y: lat)]])
+    }
+
+    fn kel(code: &str, g: MultiPolygon<f64>) -> Area {
+        let code = AreaCode::parse(code).unwrap();
+        Area { level: code.level(), parent: code.parent(), code, name: "K".into(), geometry: g, generated: false }
+    }
+
+    fn tile_of(lon: f64, lat: f64, z: u8) -> TileId {
+        let (x, y) = to_world(lon, lat);
+        let n = (1u64 << z) as f64;
+        TileId { z, x: (x * n) as u32, y: (y * n) as u32 }
+    }
+
+    #[test]
+    fn an_edit_drops_exactly_the_tiles_of_the_old_and_new_box() {
+        let a = sq(106.80, -6.20, 0.01);
+        let b = sq(106.90, -6.30, 0.01);
+        let handle = AtlasHandle::new(Atlas::new(vec![kel("31.71.01.1001", a.clone()), kel("31.71.01.1002", b.clone())], AtlasConfig::default()));
+        let svc = TileService::new(handle.clone(), 1000);
+        let mut keys = Vec::new();
+        for z in [10u8, 12, 14, 16] {
+            for (lon, lat) in [(106.8005, -6.195), (106.905, -6.295), (106.85, -6.25)] {
+                for level in [Level::Kelurahan, Level::Kota] {
+                    keys.push((level, tile_of(lon, lat, z)));
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        for (l, t) in &keys {
+            svc.get(*l, *t);
+        }
+        assert_eq!(svc.cached(), keys);
+        let before = svc.get(Level::Kelurahan, tile_of(106.8005, -6.195, 16)).hash.clone();
+
+        // Move A 0.002° east; B untouched.
+        let moved = sq(106.802, -6.20, 0.01);
+        handle.replace(Atlas::new(vec![kel("31.71.01.1001", moved.clone()), kel("31.71.01.1002", b)], AtlasConfig::default()));
+        let dropped = svc.boundary_changed(Level::Kelurahan, Some(&a), Some(&moved));
+        let boxes = [WorldRect::of_lonlat(&a).unwrap(), WorldRect::of_lonlat(&moved).unwrap()];
+        let expect: Vec<CacheKey> = keys
+            .iter()
+            .copied()
+            .filter(|(l, t)| *l == Level::Kelurahan && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b)))
+            .collect();
+        assert!(!expect.is_empty() && expect.len() < keys.len());
+        let mut got = dropped.clone();
+        got.sort();
+        assert_eq!(got, expect);
+        let kept: Vec<CacheKey> = keys.iter().copied().filter(|k| !expect.contains(k)).collect();
+        assert_eq!(svc.cached(), kept, "nothing else is dropped (kota tiles, B's tiles, the empty middle)");
+        // The re-rendered tile shows the new boundary.
+        assert_ne!(svc.get(Level::Kelurahan, tile_of(106.8005, -6.195, 16)).hash, before);
+    }
+}

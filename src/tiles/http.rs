@@ -1,0 +1,129 @@
+//! HTTP adapters: `GET /tiles/{layer}/{z}/{x}/{y}.mvt` and the TileJSON `GET /tiles/{layer}.json`.
+
+use super::cache::RenderedTile;
+use super::tile::{TileId, MAX_ZOOM};
+use crate::api::{AppState, Problem};
+use crate::wilayah::Level;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(tile)).routes(routes!(tilejson))
+}
+
+/// The layers sigap serves, by URL name (the MVT layer inside each tile has the same name).
+pub fn layer(name: &str) -> Result<Level, Problem> {
+    name.parse::<Level>()
+        .map_err(|_| Problem::not_found(format!("no tile layer `{name}`; layers: kota, kecamatan, kelurahan, rw")).field("layer"))
+}
+
+impl From<super::TileError> for Problem {
+    fn from(e: super::TileError) -> Problem {
+        Problem::bad_request(e.field(), e.to_string())
+    }
+}
+
+/// One vector tile. The last segment is `{y}.mvt`. Empty tiles are 204; responses carry an
+/// ETag (304 on `If-None-Match`) and are gzipped when the client accepts it.
+#[utoipa::path(get, path = "/tiles/{layer}/{z}/{x}/{y}",
+    params(("layer" = String, Path, description = "kota | kecamatan | kelurahan | rw"),
+        ("z" = u8, Path, description = "zoom 0..=20"), ("x" = u32, Path), ("y" = String, Path, description = "row, with `.mvt`, e.g. `527.mvt`")),
+    responses((status = 200, description = "Mapbox Vector Tile", content_type = "application/vnd.mapbox-vector-tile"),
+        (status = 204, description = "no feature in this tile"), (status = 304, description = "not modified"),
+        (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn tile(
+    State(s): State<AppState>,
+    Path((layer_name, z, x, y)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let level = layer(&layer_name)?;
+    let y = y.strip_suffix(".mvt").ok_or_else(|| Problem::not_found("tiles are served as {z}/{x}/{y}.mvt").field("y"))?;
+    let id = TileId::parse(&z, &x, y)?;
+    // Rendering is CPU work (clipping, encoding, gzip): keep it off the async workers.
+    let svc = s.tiles.clone();
+    let t = tokio::task::spawn_blocking(move || svc.get(level, id)).await.map_err(Problem::internal)?;
+    Ok(respond(&t, &headers))
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let coding = parts.next().unwrap_or("");
+        let q = parts.find_map(|p| p.strip_prefix("q=")).map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && q > 0.0
+    })
+}
+
+/// True when `If-None-Match` names this tile in either encoding (weak comparison, RFC 9110).
+fn not_modified(headers: &HeaderMap, hash: &str) -> bool {
+    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|tag| {
+        let tag = tag.trim();
+        let tag = tag.strip_prefix("W/").unwrap_or(tag).trim_matches('"');
+        tag == "*" || tag == hash || tag.strip_suffix("-gz") == Some(hash)
+    })
+}
+
+fn respond(t: &RenderedTile, headers: &HeaderMap) -> Response {
+    let cache = (header::CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
+    let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
+    let (Some(body), Some(gz)) = (&t.body, &t.gzip) else {
+        return (StatusCode::NO_CONTENT, [cache, vary]).into_response();
+    };
+    let gzip = accepts_gzip(headers);
+    let etag = if gzip { format!("\"{}-gz\"", t.hash) } else { format!("\"{}\"", t.hash) };
+    let etag = (header::ETAG, HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")));
+    if not_modified(headers, &t.hash) {
+        return (StatusCode::NOT_MODIFIED, [etag, cache, vary]).into_response();
+    }
+    let ctype = (header::CONTENT_TYPE, HeaderValue::from_static(MVT_CONTENT_TYPE));
+    if gzip {
+        (StatusCode::OK, [ctype, etag, cache, vary, (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))], gz.clone()).into_response()
+    } else {
+        (StatusCode::OK, [ctype, etag, cache, vary], body.clone()).into_response()
+    }
+}
+
+/// TileJSON 3.0 of one layer, with absolute tile URLs on the host the client used.
+#[utoipa::path(get, path = "/tiles/{file}",
+    params(("file" = String, Path, description = "`{layer}.json`, e.g. `kelurahan.json`")),
+    responses((status = 200, description = "TileJSON 3.0.0"), (status = 404, body = Problem)))]
+async fn tilejson(State(s): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Result<Json<serde_json::Value>, Problem> {
+    let name = file.strip_suffix(".json").ok_or_else(|| Problem::not_found("TileJSON is served as /tiles/{layer}.json").field("layer"))?;
+    let level = layer(name)?;
+    let base = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
+        .map(|h| format!("http://{h}"))
+        .unwrap_or_default();
+    let index = tokio::task::spawn_blocking({
+        let svc = s.tiles.clone();
+        move || svc.index()
+    })
+    .await
+    .map_err(Problem::internal)?;
+    let bounds = index.bounds(level).map(|b| b.to_lonlat()).unwrap_or([106.3, -6.4, 107.0, -5.1]);
+    let mut fields = serde_json::json!({"kode": "String: Kemendagri code, e.g. 31.71.01.1001", "nama": "String: name"});
+    let mut description = format!("Batas {level} DKI Jakarta (Kemendagri via cahyadsn/wilayah, MIT)");
+    if level == Level::Rw {
+        fields["generated"] = "Boolean: true when the boundary is generated demo data, not official".into();
+        description = "Batas RW DKI Jakarta: data contoh (dibangkitkan), bukan batas resmi".into();
+    }
+    Ok(Json(serde_json::json!({
+        "tilejson": "3.0.0",
+        "name": level.as_str(),
+        "description": description,
+        "scheme": "xyz",
+        "tiles": [format!("{base}/tiles/{level}/{{z}}/{{x}}/{{y}}.mvt")],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 11],
+        "vector_layers": [{"id": level.as_str(), "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}],
+    })))
+}

@@ -1,0 +1,150 @@
+//! The atlas re-indexed for tiles: every area projected once into world (Web Mercator)
+//! coordinates, in one R-tree per level keyed by its world bounding box.
+
+use super::mvt::{encode_tile, LayerBuilder, Prop};
+use super::tile::{to_world, TileId, WorldRect, BUFFER};
+use crate::wilayah::{Area, Atlas, Level};
+use geo::{Coord, MapCoords, MultiPolygon};
+use rstar::{RTree, RTreeObject, AABB};
+use std::collections::HashMap;
+
+/// The numeric MVT feature id of an area: its code's digits (`31.71.01.1001` → 3171011001).
+/// Stable across rebuilds and the same in `tiles/martin.sql`, so either tile source joins alike.
+pub fn feature_id(code: &str) -> u64 {
+    code.bytes().filter(u8::is_ascii_digit).fold(0u64, |acc, b| acc.wrapping_mul(10).wrapping_add((b - b'0') as u64))
+}
+
+pub fn world_geometry(lonlat: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    lonlat.map_coords(|c| {
+        let (x, y) = to_world(c.x, c.y);
+        Coord { x, y }
+    })
+}
+
+struct Entry {
+    id: u64,
+    kode: String,
+    nama: String,
+    generated: bool,
+    world: MultiPolygon<f64>,
+    bbox: WorldRect,
+}
+
+impl RTreeObject for Entry {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_corners([self.bbox.min_x, self.bbox.min_y], [self.bbox.max_x, self.bbox.max_y])
+    }
+}
+
+pub struct TileIndex {
+    trees: HashMap<Level, RTree<Entry>>,
+    bounds: HashMap<Level, WorldRect>,
+}
+
+impl TileIndex {
+    pub fn new(atlas: &Atlas) -> TileIndex {
+        let mut per: HashMap<Level, Vec<Entry>> = HashMap::new();
+        for a in atlas.all() {
+            if let Some(e) = entry(a) {
+                per.entry(a.level).or_default().push(e);
+            }
+        }
+        let bounds = per
+            .iter()
+            .filter_map(|(l, v)| Some((*l, v.iter().map(|e| e.bbox).reduce(|a, b| a.union(&b))?)))
+            .collect();
+        let trees = per.into_iter().map(|(l, v)| (l, RTree::bulk_load(v))).collect();
+        TileIndex { trees, bounds }
+    }
+
+    /// World bounds of everything in a level (TileJSON `bounds`).
+    pub fn bounds(&self, level: Level) -> Option<WorldRect> {
+        self.bounds.get(&level).copied()
+    }
+
+    /// Encodes one tile of an area layer; None when it has no feature.
+    pub fn render(&self, level: Level, tile: TileId) -> Option<Vec<u8>> {
+        let tree = self.trees.get(&level)?;
+        let b = tile.world_bounds(BUFFER);
+        let env = AABB::from_corners([b.min_x, b.min_y], [b.max_x, b.max_y]);
+        let mut hits: Vec<&Entry> = tree.locate_in_envelope_intersecting(&env).collect();
+        // Code order, so the same data always gives the same bytes (and the same ETag).
+        hits.sort_by(|a, b| a.kode.cmp(&b.kode));
+        let mut layer = LayerBuilder::new(level.as_str());
+        for e in hits {
+            let mut props = vec![("kode", Prop::Str(e.kode.clone())), ("nama", Prop::Str(e.nama.clone()))];
+            if level == Level::Rw {
+                props.push(("generated", Prop::Bool(e.generated)));
+            }
+            layer.add_polygon(tile, &e.world, e.id, &props);
+        }
+        encode_tile(vec![layer.finish()])
+    }
+}
+
+fn entry(a: &Area) -> Option<Entry> {
+    let world = world_geometry(&a.geometry);
+    let bbox = WorldRect::of_lonlat(&a.geometry)?;
+    Some(Entry { id: feature_id(a.code.as_str()), kode: a.code.to_string(), nama: a.name.clone(), generated: a.generated, world, bbox })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tiles::mvt::decode;
+    use crate::wilayah::{AreaCode, AtlasConfig};
+    use geo::polygon;
+
+    fn area(code: &str, name: &str, lon: f64, lat: f64, d: f64, generated: bool) -> Area {
+        let code = AreaCode::parse(code).unwrap();
+        let g = MultiPolygon(vec![polygon![(x: lon, y: lat), (x: lon + d, y: lat), (x: lon + d, y: lat + d), (x: lon, y: lat + d), (x: lon, y: lat)]]);
+        Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated }
+    }
+
+    fn atlas() -> Atlas {
+        Atlas::new(
+            vec![
+                area("31.71", "Jakarta Pusat", 106.70, -6.30, 0.30, false),
+                area("31.71.01.1001", "Gambir", 106.80, -6.20, 0.01, false),
+                area("31.71.01.1002", "Cideng", 106.81, -6.20, 0.01, false),
+                area("31.71.01.1001.001", "RW 001", 106.80, -6.20, 0.005, true),
+            ],
+            AtlasConfig::default(),
+        )
+    }
+
+    fn tile_of(lon: f64, lat: f64, z: u8) -> TileId {
+        let (x, y) = to_world(lon, lat);
+        let n = (1u64 << z) as f64;
+        TileId { z, x: (x * n) as u32, y: (y * n) as u32 }
+    }
+
+    #[test]
+    fn feature_ids_are_the_code_digits() {
+        assert_eq!(feature_id("31.71"), 3171);
+        assert_eq!(feature_id("31.71.01.1001.008"), 3171011001008);
+    }
+
+    #[test]
+    fn layers_carry_codes_names_and_the_generated_flag_on_rw() {
+        let idx = TileIndex::new(&atlas());
+        let t = tile_of(106.805, -6.195, 13);
+        let kel = decode(&idx.render(Level::Kelurahan, t).unwrap()).unwrap();
+        assert_eq!(kel.len(), 1);
+        assert_eq!(kel[0].0, "kelurahan");
+        let codes: Vec<_> = kel[0].2.iter().map(|f| f.prop("kode").and_then(Prop::as_str).unwrap()).collect();
+        assert_eq!(codes, ["31.71.01.1001", "31.71.01.1002"]);
+        assert_eq!(kel[0].2[0].id, Some(3171011001));
+        assert!(kel[0].2[0].prop("generated").is_none(), "only rw has `generated`");
+        let rw = decode(&idx.render(Level::Rw, t).unwrap()).unwrap();
+        assert_eq!(rw[0].0, "rw");
+        assert_eq!(rw[0].2[0].prop("generated"), Some(&Prop::Bool(true)));
+        assert_eq!(rw[0].2[0].prop("nama").and_then(Prop::as_str), Some("RW 001"));
+        // A kecamatan layer with no areas, and a tile far from Jakarta, are empty.
+        assert!(idx.render(Level::Kecamatan, t).is_none());
+        assert!(idx.render(Level::Kota, tile_of(120.0, 0.0, 13)).is_none());
+        // The same data gives the same bytes.
+        assert_eq!(idx.render(Level::Kelurahan, t), TileIndex::new(&atlas()).render(Level::Kelurahan, t));
+    }
+}
