@@ -1,0 +1,154 @@
+//! sigap's own tiles and martin's (tiles/martin.yaml + tiles/martin.sql over the test PostGIS
+//! loaded with the shipped data) carry the same layers, feature codes, ids and attribute names.
+//! martin is installed by scripts/martin.sh when missing (cached; a no-op when present).
+
+mod common;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use http_body_util::BodyExt;
+use sigap::api::{self, AppState, Config};
+use sigap::store::{testing, Store};
+use sigap::tiles::mvt::{decode, Decoded, Prop};
+use sigap::tiles::tile::to_world;
+use sigap::tiles::TileId;
+use sigap::wilayah::{AtlasHandle, Level};
+use std::collections::BTreeMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tower::ServiceExt;
+
+/// Kills martin when the test ends, passed or not.
+struct Martin(Child);
+
+impl Drop for Martin {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn martin_binary() -> String {
+    let out = Command::new(root().join("scripts/martin.sh")).stderr(Stdio::inherit()).output().expect("run scripts/martin.sh");
+    assert!(out.status.success(), "scripts/martin.sh failed");
+    String::from_utf8(out.stdout).unwrap().lines().last().expect("martin path").to_string()
+}
+
+/// Minimal HTTP/1.1 GET (no client crate in the tree): status and body, de-chunked.
+async fn http_get(port: u16, path: &str) -> std::io::Result<(u16, Vec<u8>)> {
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or(std::io::ErrorKind::InvalidData)?;
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or(std::io::ErrorKind::InvalidData)?;
+    let mut body = raw[split + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let eol = rest.windows(2).position(|w| w == b"\r\n").ok_or(std::io::ErrorKind::InvalidData)?;
+            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).split(';').next().unwrap_or("").trim(), 16)
+                .map_err(|_| std::io::ErrorKind::InvalidData)?;
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[eol + 2..eol + 2 + size]);
+            rest = &rest[eol + 2 + size + 2..];
+        }
+        body = out;
+    }
+    Ok((status, body))
+}
+
+fn tile_of(lon: f64, lat: f64, z: u8) -> TileId {
+    let (x, y) = to_world(lon, lat);
+    let n = (1u64 << z) as f64;
+    TileId { z, x: (x * n) as u32, y: (y * n) as u32 }
+}
+
+/// kode → (id, sorted attribute names) of the one layer named `layer`.
+fn summary(bytes: &[u8], layer: &str) -> BTreeMap<String, (Option<u64>, Vec<String>)> {
+    let layers = decode(bytes).expect("decodes");
+    assert_eq!(layers.len(), 1, "one layer");
+    assert_eq!(layers[0].0, layer);
+    layers[0]
+        .2
+        .iter()
+        .map(|f: &Decoded| {
+            let mut keys: Vec<String> = f.props.iter().map(|(k, _)| k.clone()).collect();
+            keys.sort();
+            (f.prop("kode").and_then(Prop::as_str).expect("kode").to_string(), (f.id, keys))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn martin_serves_the_same_features_as_sigap() {
+    let martin = martin_binary();
+    let store = testing::postgis().await;
+    load_shipped(&store, Level::Rw).await;
+    let Store::Postgis(pool) = &store else { unreachable!() };
+    let sql = std::fs::read_to_string(root().join("tiles/martin.sql")).unwrap();
+    sqlx::raw_sql(&sql).execute(pool).await.expect("tiles/martin.sql applies");
+    sqlx::raw_sql(&sql).execute(pool).await.expect("tiles/martin.sql is idempotent");
+    let db: String = sqlx::query_scalar("SELECT current_database()").fetch_one(pool).await.unwrap();
+    let base = testing::pg_url();
+    let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut martin = Martin(
+        Command::new(&martin)
+            .arg("--config")
+            .arg(root().join("tiles/martin.yaml"))
+            .arg("--listen-addresses")
+            .arg(format!("127.0.0.1:{port}"))
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start martin"),
+    );
+    let mut ready = false;
+    for _ in 0..300 {
+        if let Ok(Some(code)) = martin.0.try_wait() {
+            panic!("martin exited with {code} (its log is above)");
+        }
+        if http_get(port, "/health").await.is_ok_and(|(s, _)| s == 200) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "martin did not answer /health on port {port}");
+
+    let atlas = atlas(&store).await;
+    let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
+    let places = [(106.8272, -6.1754), (106.8206, -6.3125), (106.8830, -6.1030), (106.7400, -6.1600), (106.9300, -6.2500)];
+    let mut compared = 0;
+    for (layer, zooms) in [("kota", &[9u8, 10, 11][..]), ("kecamatan", &[11, 12]), ("kelurahan", &[12, 13, 14]), ("rw", &[14, 15, 16])] {
+        let mut tiles: Vec<TileId> = zooms.iter().flat_map(|&z| places.iter().map(move |p| tile_of(p.0, p.1, z))).collect();
+        tiles.push(TileId { z: 10, x: 0, y: 0 }); // empty in both
+        for t in tiles {
+            let res = app
+                .clone()
+                .oneshot(Request::builder().uri(format!("/tiles/{layer}/{}/{}/{}.mvt", t.z, t.x, t.y)).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let ours_status = res.status();
+            let ours = res.into_body().collect().await.unwrap().to_bytes();
+            let (theirs_status, theirs) = http_get(port, &format!("/{layer}/{}/{}/{}", t.z, t.x, t.y)).await.expect("martin answers");
+            assert_eq!(ours_status.as_u16(), theirs_status, "{layer} {t}: status");
+            if ours_status == StatusCode::NO_CONTENT {
+                continue;
+            }
+            let (a, b) = (summary(&ours, layer), summary(&theirs, layer));
+            assert_eq!(a, b, "{layer} {t}: sigap vs martin");
+            compared += a.len();
+        }
+    }
+    assert!(compared > 100, "compared {compared} features");
+}
