@@ -9,6 +9,7 @@ use http_body_util::BodyExt;
 use sigap::api::{self, AppState, Config};
 use sigap::store::testing;
 use sigap::tiles::mvt::{decode, Prop};
+use sigap::tiles::sites::{Site, SiteSource};
 use sigap::tiles::tile::{to_world, BUFFER};
 use sigap::tiles::{TileId, WorldRect};
 use sigap::wilayah::{AreaCode, AtlasHandle, Level};
@@ -61,11 +62,22 @@ fn codes(bytes: &[u8], layer: &str) -> Vec<String> {
 
 const MONAS: (f64, f64) = (106.8272, -6.1754);
 
+/// A site layer with one point at Monas, through the hook other domains will use.
+struct OnePosko;
+
+impl SiteSource for OnePosko {
+    fn sites(&self, _: [f64; 4]) -> Vec<Site> {
+        vec![Site { id: 7, lon: MONAS.0, lat: MONAS.1, props: vec![("nama".into(), Prop::Str("Posko Monas".into()))] }]
+    }
+}
+
 #[tokio::test]
 async fn tiles_decode_with_codes_and_bad_requests_are_problems() {
     let store = testing::gpkg().await;
     load_shipped(&store, Level::Rw).await;
-    let app = api::router(state(store).await);
+    let state = state(store).await;
+    state.tiles.register_site_layer("posko", Arc::new(OnePosko)).unwrap();
+    let app = api::router(state);
 
     // Gambir (Monas) at z14 in the kelurahan layer; Jakarta Pusat in the z10 kota tile.
     let t14 = tile_of(MONAS.0, MONAS.1, 14);
@@ -84,6 +96,14 @@ async fn tiles_decode_with_codes_and_bad_requests_are_problems() {
     let rw = codes(&rw_bytes, "rw");
     assert!(!rw.is_empty() && rw.iter().all(|k| k.starts_with("31.71.01.1001.")), "{rw:?}");
     assert!(decode(&rw_bytes).unwrap()[0].2.iter().all(|f| f.prop("generated") == Some(&Prop::Bool(true))));
+
+    // A plugged-in site layer is served the same way.
+    let (s, _, posko) = get(&app, &url("posko", t14), &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    let posko = decode(&posko).unwrap();
+    assert_eq!((posko[0].0.as_str(), posko[0].2.len(), posko[0].2[0].id), ("posko", 1, Some(7)));
+    assert_eq!(get(&app, "/tiles/posko/10/0/0.mvt", &[]).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(get(&app, "/tiles/posko.json", &[]).await.0, StatusCode::OK);
 
     // Empty: the Atlantic at z10, and Java's south coast.
     assert_eq!(get(&app, "/tiles/kota/10/0/0.mvt", &[]).await.0, StatusCode::NO_CONTENT);

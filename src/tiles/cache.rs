@@ -12,6 +12,8 @@ use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use super::sites::{self, SiteSource};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 /// A rendered tile in both encodings; `body` None is an empty tile (204).
@@ -39,6 +41,7 @@ impl RenderedTile {
 }
 
 pub type CacheKey = (Level, TileId);
+pub type SiteKey = (String, TileId);
 
 struct Inner {
     atlas: AtlasHandle,
@@ -48,6 +51,8 @@ struct Inner {
     generation: AtomicU64,
     /// Held for writing while invalidating, for reading while inserting.
     gate: RwLock<()>,
+    sites: RwLock<HashMap<String, Arc<dyn SiteSource>>>,
+    site_cache: moka::sync::Cache<SiteKey, Arc<RenderedTile>>,
 }
 
 #[derive(Clone)]
@@ -64,6 +69,8 @@ impl TileService {
             index: Mutex::new(None),
             generation: AtomicU64::new(0),
             gate: RwLock::new(()),
+            sites: RwLock::new(HashMap::new()),
+            site_cache: moka::sync::Cache::new(capacity),
         }))
     }
 
@@ -121,6 +128,65 @@ impl TileService {
     pub fn boundary_changed(&self, level: Level, old: Option<&geo::MultiPolygon<f64>>, new: Option<&geo::MultiPolygon<f64>>) -> Vec<CacheKey> {
         let boxes: Vec<WorldRect> = [old, new].into_iter().flatten().filter_map(WorldRect::of_lonlat).collect();
         self.invalidate(level, &boxes)
+    }
+
+    /// Plugs a point layer into /tiles (see `sites`); replaces one of the same name.
+    pub fn register_site_layer(&self, name: &str, source: Arc<dyn SiteSource>) -> Result<(), String> {
+        if !sites::valid_name(name) {
+            return Err(format!("`{name}` cannot name a site layer (lowercase a-z, 0-9, _; not a boundary layer)"));
+        }
+        let mut g = self.0.sites.write().unwrap_or_else(|p| p.into_inner());
+        g.insert(name.to_string(), source);
+        drop(g);
+        let _gate = self.0.gate.write();
+        self.0.generation.fetch_add(1, Ordering::SeqCst);
+        for (k, _) in self.0.site_cache.iter() {
+            if k.0 == name {
+                self.0.site_cache.invalidate(&*k);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn has_site_layer(&self, name: &str) -> bool {
+        self.0.sites.read().unwrap_or_else(|p| p.into_inner()).contains_key(name)
+    }
+
+    /// A tile of a registered site layer; None when no such layer is registered.
+    pub fn get_site(&self, name: &str, tile: TileId) -> Option<Arc<RenderedTile>> {
+        let source = self.0.sites.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned()?;
+        let key = (name.to_string(), tile);
+        if let Some(t) = self.0.site_cache.get(&key) {
+            return Some(t);
+        }
+        let generation = self.0.generation.load(Ordering::SeqCst);
+        let rendered = Arc::new(RenderedTile::new(sites::render(name, source.as_ref(), tile)));
+        let _gate = self.0.gate.read();
+        if self.0.generation.load(Ordering::SeqCst) == generation {
+            self.0.site_cache.insert(key, rendered.clone());
+        }
+        Some(rendered)
+    }
+
+    /// Call after sites of a layer were added, moved (old and new position) or removed.
+    pub fn sites_changed(&self, name: &str, points: &[(f64, f64)]) -> Vec<SiteKey> {
+        let _gate = self.0.gate.write();
+        self.0.generation.fetch_add(1, Ordering::SeqCst);
+        let world: Vec<(f64, f64)> = points.iter().map(|&(lon, lat)| super::tile::to_world(lon, lat)).collect();
+        let doomed: Vec<SiteKey> = self
+            .0
+            .site_cache
+            .iter()
+            .filter(|(k, _)| {
+                let b = k.1.world_bounds(BUFFER);
+                k.0 == name && world.iter().any(|&(x, y)| b.intersects(&WorldRect { min_x: x, min_y: y, max_x: x, max_y: y }))
+            })
+            .map(|(k, _)| (*k).clone())
+            .collect();
+        for k in &doomed {
+            self.0.site_cache.invalidate(k);
+        }
+        doomed
     }
 
     /// What is cached now (for tests and diagnostics).
@@ -194,5 +260,45 @@ mod tests {
         assert_eq!(svc.cached(), kept, "nothing else is dropped (kota tiles, B's tiles, the empty middle)");
         // The re-rendered tile shows the new boundary.
         assert_ne!(svc.get(Level::Kelurahan, tile_of(106.8005, -6.195, 16)).hash, before);
+    }
+
+    struct Posko(Mutex<Vec<(f64, f64)>>);
+
+    impl SiteSource for Posko {
+        fn sites(&self, b: [f64; 4]) -> Vec<sites::Site> {
+            let g = self.0.lock().unwrap();
+            g.iter()
+                .enumerate()
+                .filter(|(_, p)| p.0 >= b[0] && p.0 <= b[2] && p.1 >= b[1] && p.1 <= b[3])
+                .map(|(i, p)| sites::Site { id: i as u64 + 1, lon: p.0, lat: p.1, props: vec![("nama".into(), crate::tiles::mvt::Prop::Str(format!("Posko {}", i + 1)))] })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn site_layers_plug_in_render_points_and_invalidate_around_changed_points() {
+        let svc = TileService::new(AtlasHandle::new(Atlas::empty()), 100);
+        let posko = Arc::new(Posko(Mutex::new(vec![(106.8272, -6.1754), (106.90, -6.30)])));
+        assert!(svc.register_site_layer("kelurahan", posko.clone()).is_err(), "boundary layer names are taken");
+        assert!(svc.register_site_layer("Posko!", posko.clone()).is_err());
+        assert!(svc.get_site("posko", tile_of(106.8272, -6.1754, 14)).is_none());
+        svc.register_site_layer("posko", posko.clone()).unwrap();
+        let t = tile_of(106.8272, -6.1754, 14);
+        let far = tile_of(106.90, -6.30, 14);
+        let layers = crate::tiles::mvt::decode(svc.get_site("posko", t).unwrap().body.as_ref().unwrap()).unwrap();
+        assert_eq!(layers[0].0, "posko");
+        let f = &layers[0].2;
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].geom_type, geozero::mvt::tile::GeomType::Point as i32);
+        assert_eq!(f[0].id, Some(1));
+        assert!(f[0].rings[0][0].0 >= 0 && f[0].rings[0][0].0 < 4096);
+        assert!(svc.get_site("posko", far).unwrap().body.is_some());
+        assert!(svc.get_site("posko", tile_of(106.5, -6.5, 14)).unwrap().body.is_none());
+        // Moving the first posko drops its old and new tiles only.
+        posko.0.lock().unwrap()[0] = (106.8500, -6.1754);
+        let mut dropped = svc.sites_changed("posko", &[(106.8272, -6.1754), (106.8500, -6.1754)]);
+        dropped.sort();
+        assert_eq!(dropped, vec![("posko".to_string(), t)]);
+        assert!(svc.get_site("posko", t).unwrap().body.is_none(), "re-rendered without the moved posko");
     }
 }

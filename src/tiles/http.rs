@@ -16,10 +16,18 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(tile)).routes(routes!(tilejson))
 }
 
-/// The layers sigap serves, by URL name (the MVT layer inside each tile has the same name).
-pub fn layer(name: &str) -> Result<Level, Problem> {
-    name.parse::<Level>()
-        .map_err(|_| Problem::not_found(format!("no tile layer `{name}`; layers: kota, kecamatan, kelurahan, rw")).field("layer"))
+/// A layer by URL name (the MVT layer inside each tile has the same name).
+enum Layer {
+    Area(Level),
+    Site(String),
+}
+
+fn layer(s: &AppState, name: &str) -> Result<Layer, Problem> {
+    match name.parse::<Level>() {
+        Ok(level) => Ok(Layer::Area(level)),
+        Err(_) if s.tiles.has_site_layer(name) => Ok(Layer::Site(name.to_string())),
+        Err(_) => Err(Problem::not_found(format!("no tile layer `{name}`; layers: kota, kecamatan, kelurahan, rw")).field("layer")),
+    }
 }
 
 impl From<super::TileError> for Problem {
@@ -41,12 +49,18 @@ async fn tile(
     Path((layer_name, z, x, y)): Path<(String, String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let level = layer(&layer_name)?;
+    let layer = layer(&s, &layer_name)?;
     let y = y.strip_suffix(".mvt").ok_or_else(|| Problem::not_found("tiles are served as {z}/{x}/{y}.mvt").field("y"))?;
     let id = TileId::parse(&z, &x, y)?;
     // Rendering is CPU work (clipping, encoding, gzip): keep it off the async workers.
     let svc = s.tiles.clone();
-    let t = tokio::task::spawn_blocking(move || svc.get(level, id)).await.map_err(Problem::internal)?;
+    let t = tokio::task::spawn_blocking(move || match layer {
+        Layer::Area(level) => Some(svc.get(level, id)),
+        Layer::Site(name) => svc.get_site(&name, id),
+    })
+    .await
+    .map_err(Problem::internal)?
+    .ok_or_else(|| Problem::not_found(format!("no tile layer `{layer_name}`")).field("layer"))?;
     Ok(respond(&t, &headers))
 }
 
@@ -94,13 +108,24 @@ fn respond(t: &RenderedTile, headers: &HeaderMap) -> Response {
     responses((status = 200, description = "TileJSON 3.0.0"), (status = 404, body = Problem)))]
 async fn tilejson(State(s): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Result<Json<serde_json::Value>, Problem> {
     let name = file.strip_suffix(".json").ok_or_else(|| Problem::not_found("TileJSON is served as /tiles/{layer}.json").field("layer"))?;
-    let level = layer(name)?;
+    let layer = layer(&s, name)?;
     let base = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
         .map(|h| format!("http://{h}"))
         .unwrap_or_default();
+    let level = match layer {
+        Layer::Area(level) => level,
+        Layer::Site(name) => {
+            return Ok(Json(serde_json::json!({
+                "tilejson": "3.0.0", "name": name, "scheme": "xyz",
+                "tiles": [format!("{base}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt")],
+                "minzoom": 0, "maxzoom": MAX_ZOOM,
+                "vector_layers": [{"id": name, "fields": {}, "minzoom": 0, "maxzoom": MAX_ZOOM}],
+            })))
+        }
+    };
     let index = tokio::task::spawn_blocking({
         let svc = s.tiles.clone();
         move || svc.index()

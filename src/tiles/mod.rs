@@ -6,6 +6,7 @@ pub mod cache;
 pub mod http;
 pub mod index;
 pub mod mvt;
+pub mod sites;
 pub mod tile;
 
 pub use cache::TileService;

@@ -98,12 +98,7 @@ impl LayerBuilder {
     /// when nothing of it is left in the buffered tile.
     pub fn add_polygon(&mut self, tile: TileId, world: &MultiPolygon<f64>, id: u64, props: &[(&str, Prop)]) -> bool {
         let Some(rings) = tile_rings(tile, world) else { return false };
-        let mut tags = Vec::with_capacity(props.len() * 2);
-        for (k, v) in props {
-            let k = self.key(k);
-            let v = self.value(v.to_value());
-            tags.extend([k, v]);
-        }
+        let tags = self.tags(props);
         self.layer.features.push(MvtFeature {
             id: Some(id),
             tags,
@@ -111,6 +106,35 @@ impl LayerBuilder {
             geometry: encode_rings(&rings),
         });
         true
+    }
+
+    /// Adds a point feature given in world coordinates; false (nothing added) when it lies
+    /// outside the buffered tile.
+    pub fn add_point(&mut self, tile: TileId, world: (f64, f64), id: u64, props: &[(&str, Prop)]) -> bool {
+        let e = EXTENT as f64;
+        let (x, y) = ((world.0 * tile.n() - tile.x as f64) * e, (world.1 * tile.n() - tile.y as f64) * e);
+        let b = BUFFER as f64;
+        if !(x >= -b && x <= e + b && y >= -b && y <= e + b) {
+            return false;
+        }
+        let tags = self.tags(props);
+        self.layer.features.push(MvtFeature {
+            id: Some(id),
+            tags,
+            r#type: Some(GeomType::Point as i32),
+            geometry: vec![command(MOVE_TO, 1), zigzag(x.round() as i32), zigzag(y.round() as i32)],
+        });
+        true
+    }
+
+    fn tags(&mut self, props: &[(&str, Prop)]) -> Vec<u32> {
+        let mut tags = Vec::with_capacity(props.len() * 2);
+        for (k, v) in props {
+            let k = self.key(k);
+            let v = self.value(v.to_value());
+            tags.extend([k, v]);
+        }
+        tags
     }
 
     pub fn is_empty(&self) -> bool {
@@ -429,14 +453,13 @@ mod tests {
         pts.push(to_world(lon0, lat0 + 0.005));
         pts.push(pts[0]);
         let g = MultiPolygon(vec![Polygon::new(LineString::from(pts), vec![])]);
+        // Total vertices over every tile the shape touches at zoom z.
         let count = |z: u8| -> usize {
             let w = g.bounding_rect().unwrap();
             let n = (1u64 << z) as f64;
-            let (cx, cy) = (w.min().x * n, w.min().y * n);
             let mut total = 0;
-            for x in cx as u32..=(w.max().x * n) as u32 {
+            for x in (w.min().x * n) as u32..=(w.max().x * n) as u32 {
                 for y in (w.min().y * n) as u32..=(w.max().y * n) as u32 {
-                    let _ = (cx, cy);
                     total += tile_rings(TileId { z, x, y }, &g).map_or(0, |r| r.iter().map(Vec::len).sum::<usize>());
                 }
             }
