@@ -124,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/swagger-ui").url("/api-docs/openapi.json", doc))
         .route("/web-config.json", get(web_config))
         .nest("/api", Router::new().fallback(not_found))
+        .nest("/tiles", Router::new().fallback(not_found))
         .fallback_service(web)
         .layer(DefaultBodyLimit::max(state.config.body_limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())
