@@ -148,7 +148,8 @@ async fn tilejson(State(s): State<AppState>, Path(file): Path<String>, headers: 
         "minzoom": 0,
         "maxzoom": MAX_ZOOM,
         "bounds": bounds,
-        "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 11],
+        // Monas, not the middle of the bounds: Kepulauan Seribu pulls that out to sea.
+        "center": [106.8272, -6.1754, 11],
         "vector_layers": [{"id": level.as_str(), "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}],
     })))
 }
