@@ -52,10 +52,14 @@ async fn rw_progress(app: &axum::Router) -> serde_json::Value {
     r.1["areas"][RW].clone()
 }
 
-async fn rows(store: &Store) -> (i64, i64, i64, i64) {
+/// Row counts of every table a bansos write touches.
+async fn rows(store: &Store) -> (i64, i64, i64, i64, i64) {
     let (t, d, h) = bstore::counts(store).await.unwrap();
-    let audit = sigap::store::audit::history(store, "bansos_delivery", "1").await.unwrap().len() as i64;
-    (t, d, h, audit)
+    let count = |table: &'static str| async move {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        sigap::on_pool!(store, p => { use sqlx::Row; sqlx::query(&sql).fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() })
+    };
+    (t, d, h, count("audit_log").await, count("idempotency").await)
 }
 
 #[tokio::test]
@@ -65,6 +69,14 @@ async fn records_and_progress_on_both_stores() {
         let atlas = atlas(&store).await;
         // Targets through the importer's path: 50 KK in RW 001.
         let known = |c: &AreaCode| atlas.get(c).is_some();
+        // The CLI import rejects a file with any bad line and writes nothing.
+        let dir = std::env::temp_dir().join(format!("bansos_targets_{}_{}", std::process::id(), store.kind()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad_file = dir.join("bad.csv");
+        std::fs::write(&bad_file, format!("rw,target_kk\n{RW},10\n31.71.01.1001.999,3\n")).unwrap();
+        let err = sigap::bansos::cli::import_targets(&store, sigap::bansos::cli::ImportTargetsArgs { file: bad_file, dry_run: false }).await.unwrap_err();
+        assert!(err.to_string().contains("nothing was changed"), "{err}");
+        assert_eq!(bstore::counts(&store).await.unwrap().0, 0);
         let (targets, _) = model::parse_targets(&format!("rw,target_kk\n{RW},50\n"), &known).unwrap();
         let mut tx = bstore::begin_write(&store).await.unwrap();
         ops::import_targets(&mut tx, &targets, false, "test", &|_| {}).await.unwrap();

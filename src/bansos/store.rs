@@ -1,7 +1,7 @@
 //! Bansos tables on either store. The SQL is portable (both dialects accept it); sums are cast to
 //! BIGINT because PostgreSQL's SUM of bigint is numeric.
 
-use super::model::{NewDelivery, NewHandout, PackageCounts, RwLedger, Target};
+use super::model::{NewDelivery, NewHandout, RwLedger, Target};
 use super::rollup::Figures;
 use crate::store::{Store, StoreError, Tx};
 use crate::wilayah::AreaCode;
@@ -232,9 +232,4 @@ pub async fn records(store: &Store, rw: &AreaCode) -> Result<(Vec<DeliveryRecord
         Ok::<_, sqlx::Error>((d, h))
     })?;
     Ok(r)
-}
-
-/// Counts of a stored delivery, for the audit log's "before".
-pub fn counts_json(c: &PackageCounts) -> serde_json::Value {
-    serde_json::json!({"packages_sent": c.sent, "packages_received": c.received, "packages_damaged": c.damaged, "packages_short": c.short, "packages_returned": c.returned})
 }
