@@ -4,6 +4,7 @@
 //! PostGIS), `api` (HTTP assembly, auth, errors), and one folder per feature domain.
 
 pub mod api;
+pub mod bansos;
 pub mod cli;
 pub mod store;
 pub mod wilayah;

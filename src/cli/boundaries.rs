@@ -195,6 +195,8 @@ pub async fn init(store: &Store, data: &Path) -> anyhow::Result<()> {
             stats.unchanged
         );
     }
+    let atlas = load_atlas(store, AtlasConfig::default()).await?;
+    crate::bansos::load_demo(store, &atlas).await.context("loading the bansos demo data")?;
     println!("store ready: {} ({})", store.kind(), "run `sigap serve`");
     Ok(())
 }

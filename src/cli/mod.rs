@@ -82,12 +82,16 @@ impl AtlasArgs {
 pub enum ImportCommand {
     /// Boundaries from GeoJSON or GeoPackage.
     Boundaries(boundaries::ImportArgs),
+    /// Bansos targets per RW from CSV (`rw,target_kk`); all-or-nothing with a report of bad lines.
+    Targets(crate::bansos::cli::ImportTargetsArgs),
 }
 
 #[derive(Subcommand)]
 pub enum GenerateCommand {
     /// The demo RW layer: cells inside each kelurahan, count from 2024 population.
     Rw(boundaries::GenerateRwArgs),
+    /// The bansos demo: targets summing to 1.194.633 KK and a partial delivery history.
+    Bansos(crate::bansos::cli::GenerateArgs),
 }
 
 #[derive(Subcommand)]
@@ -131,6 +135,8 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
         Command::Init => boundaries::init(store, &cli.data_dir).await,
         Command::Import(ImportCommand::Boundaries(args)) => boundaries::import_cmd(store, args).await,
         Command::Generate(GenerateCommand::Rw(args)) => boundaries::generate_rw(store, args).await,
+        Command::Import(ImportCommand::Targets(args)) => crate::bansos::cli::import_targets(store, args).await,
+        Command::Generate(GenerateCommand::Bansos(args)) => crate::bansos::cli::generate(store, args).await,
         Command::Token(TokenCommand::Create { role, unit, label }) => {
             if role == Role::Operator && unit.is_none() {
                 anyhow::bail!("an operator token needs --unit (the unit whose queue it works)");

@@ -1,0 +1,228 @@
+//! HTTP handlers of bansos: thin adapters from requests to `model`, `ops` and `rollup`.
+
+use super::model::{jakarta_today, DeliveryInput, HandoutInput, NewDelivery, NewHandout, RecordError};
+use super::ops::{self, OpError, Written};
+use super::rollup::{self, Progress, ProgressLevel, PROVINSI_CODE, PROVINSI_NAME};
+use super::store::{self as bstore, DeliveryRecord, HandoutRecord};
+use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
+use crate::store::idempotency::{self, Prior};
+use crate::wilayah::AreaCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// Progress answers keyed by (data revision, atlas identity, level, parent). A write bumps the
+/// revision in its transaction, so after it commits no reader can hit an older entry; the
+/// entries of older revisions are dropped on write and age out otherwise.
+#[derive(Clone)]
+pub struct ProgressCache(moka::future::Cache<(i64, usize, ProgressLevel, Option<String>), Arc<Progress>>);
+
+impl ProgressCache {
+    pub fn new() -> ProgressCache {
+        ProgressCache(moka::future::Cache::builder().max_capacity(2_000).time_to_idle(Duration::from_secs(600)).build())
+    }
+
+    pub fn entry_count(&self) -> u64 {
+        self.0.entry_count()
+    }
+
+    fn invalidate(&self) {
+        self.0.invalidate_all();
+    }
+}
+
+impl Default for ProgressCache {
+    fn default() -> Self {
+        ProgressCache::new()
+    }
+}
+
+/// Routes of bansos; each router gets its own progress cache.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(progress))
+        .routes(routes!(post_delivery))
+        .routes(routes!(post_handout))
+        .routes(routes!(rw_records))
+        .layer(Extension(ProgressCache::new()))
+}
+
+impl From<RecordError> for Problem {
+    fn from(e: RecordError) -> Problem {
+        let field = e.field().to_string();
+        let (status, slug) = match &e {
+            RecordError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-field"),
+            RecordError::Exceeds { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "totals-exceeded"),
+            RecordError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found"),
+            RecordError::Conflict { .. } => (StatusCode::CONFLICT, "already-corrected"),
+        };
+        Problem::new(status, slug, e.to_string()).field(field)
+    }
+}
+
+impl From<OpError> for Problem {
+    fn from(e: OpError) -> Problem {
+        match e {
+            OpError::Record(r) => r.into(),
+            OpError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// Progress of every area of a level (optionally inside `parent`), keyed by area code.
+/// Public: only aggregate counts, no names of people.
+#[utoipa::path(get, path = "/api/v1/bansos/progress",
+    params(("level" = String, Query, description = "provinsi | kota | kecamatan | kelurahan | rw"),
+           ("parent" = Option<String>, Query, description = "Only areas inside this code, e.g. 31.71.01.1001")),
+    responses((status = 200, body = Progress), (status = 304, description = "Not modified (ETag)"), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn progress(
+    State(s): State<AppState>,
+    Extension(cache): Extension<ProgressCache>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let raw = q.get("level").map(|l| l.trim()).ok_or_else(|| Problem::bad_request("level", "level is required: provinsi, kota, kecamatan, kelurahan or rw"))?;
+    let level = ProgressLevel::parse(raw).ok_or_else(|| Problem::bad_request("level", format!("level {raw:?} is not one of provinsi, kota, kecamatan, kelurahan, rw")))?;
+    let atlas = s.atlas.current();
+    let parent = match q.get("parent").map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        None => None,
+        Some(p) => {
+            let code = AreaCode::parse(p).map_err(|e| Problem::bad_request("parent", e.to_string()))?;
+            let above = level.atlas_level().is_some_and(|l| code.level() < l);
+            if !above {
+                return Err(Problem::bad_request("parent", format!("parent {code} is a {}; it must be above level {}", code.level(), level.as_str())));
+            }
+            if atlas.get(&code).is_none() {
+                return Err(Problem::not_found(format!("no area with code {code}")).field("parent"));
+            }
+            Some(code)
+        }
+    };
+    let rev = bstore::revision(&s.store).await?;
+    let atlas_id = Arc::as_ptr(&atlas) as usize;
+    let etag = format!("W/\"bansos-{rev}-{atlas_id:x}\"");
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    let key = (rev, atlas_id, level, parent.as_ref().map(|p| p.to_string()));
+    let store = s.store.clone();
+    let body = cache
+        .0
+        .try_get_with(key, async move {
+            let figures = bstore::rw_figures(&store).await?;
+            let areas: Vec<(String, String)> = match level.atlas_level() {
+                None => vec![(PROVINSI_CODE.to_string(), PROVINSI_NAME.to_string())],
+                Some(l) => atlas.list(l, parent.as_ref()).into_iter().map(|a| (a.code.to_string(), a.name.clone())).collect(),
+            };
+            Ok::<_, crate::store::StoreError>(Arc::new(rollup::progress(level, parent.as_ref(), &areas, &figures)))
+        })
+        .await
+        .map_err(|e| Problem::internal(e))?;
+    Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "no-cache".to_string())], Json(body.as_ref().clone())).into_response())
+}
+
+/// Runs one write with its idempotency record in a single transaction.
+async fn write(s: &AppState, cache: &ProgressCache, actor: &Actor, key: Option<String>, body: &impl Serialize, op: Op) -> Result<Response, Problem> {
+    let scope = match op {
+        Op::Delivery(_) => "bansos.deliveries",
+        Op::Handout(_) => "bansos.handouts",
+    };
+    let scope = format!("{scope}:{}", actor.token_id);
+    let hash = idempotency::request_hash(&serde_json::to_vec(body).map_err(Problem::internal)?);
+    let mut tx = bstore::begin_write(&s.store).await?;
+    if let Some(k) = &key {
+        match idempotency::lookup(&mut tx, &scope, k, &hash).await? {
+            Prior::None => {}
+            Prior::Same { status, body } => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                return Ok((status, [(header::CONTENT_TYPE, "application/json"), (header::HeaderName::from_static("idempotent-replayed"), "true")], body).into_response());
+            }
+            Prior::Conflict => {
+                return Err(Problem::conflict(format!("Idempotency-Key {k:?} was already used with a different request")).field("Idempotency-Key"));
+            }
+        }
+    }
+    let atlas = s.atlas.current();
+    let who = actor.audit_name();
+    let written = match &op {
+        Op::Delivery(d) => ops::record_delivery(&mut tx, &atlas, d, &who, false).await?,
+        Op::Handout(h) => ops::record_handout(&mut tx, &atlas, h, &who, false).await?,
+    };
+    let text = serde_json::to_string(&written).map_err(Problem::internal)?;
+    if let Some(k) = &key {
+        idempotency::save(&mut tx, &scope, k, &hash, StatusCode::CREATED.as_u16(), &text).await?;
+    }
+    tx.commit().await?;
+    cache.invalidate();
+    Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], text).into_response())
+}
+
+/// A checked write request.
+enum Op {
+    Delivery(NewDelivery),
+    Handout(NewHandout),
+}
+
+/// Records a delivery of packages to an RW drop point (from its BAST). Role planner or admin.
+/// `corrects` replaces an earlier delivery in all totals (the old record stays, marked).
+#[utoipa::path(post, path = "/api/v1/bansos/deliveries", request_body = DeliveryInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; same key and body replays the answer")),
+    responses((status = 201, body = Written), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn post_delivery(
+    State(s): State<AppState>,
+    Extension(cache): Extension<ProgressCache>,
+    actor: Actor,
+    IdempotencyKey(key): IdempotencyKey,
+    ApiJson(input): ApiJson<DeliveryInput>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Planner, Role::Admin])?;
+    let d = input.check(jakarta_today())?;
+    write(&s, &cache, &actor, key, &input, Op::Delivery(d)).await
+}
+
+/// Records KK (households) served from an RW's packages. Role planner or admin. Totals never
+/// exceed the good packages received nor the RW's target.
+#[utoipa::path(post, path = "/api/v1/bansos/handouts", request_body = HandoutInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; same key and body replays the answer")),
+    responses((status = 201, body = Written), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn post_handout(
+    State(s): State<AppState>,
+    Extension(cache): Extension<ProgressCache>,
+    actor: Actor,
+    IdempotencyKey(key): IdempotencyKey,
+    ApiJson(input): ApiJson<HandoutInput>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Planner, Role::Admin])?;
+    let h = input.check(jakarta_today())?;
+    write(&s, &cache, &actor, key, &input, Op::Handout(h)).await
+}
+
+#[derive(Serialize, ToSchema)]
+struct RwRecords {
+    rw: String,
+    nama: String,
+    deliveries: Vec<DeliveryRecord>,
+    handouts: Vec<HandoutRecord>,
+}
+
+/// Every delivery and hand-out of one RW, corrected ones included (with `corrected_by`).
+/// Roles admin, planner, auditor.
+#[utoipa::path(get, path = "/api/v1/bansos/rw/{code}/records", params(("code" = String, Path, description = "RW code, e.g. 31.71.01.1001.008")),
+    responses((status = 200, body = RwRecords), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn rw_records(State(s): State<AppState>, actor: Actor, Path(code): Path<String>) -> Result<Json<RwRecords>, Problem> {
+    actor.require(&[Role::Planner, Role::Admin, Role::Auditor])?;
+    let rw = super::model::parse_rw("code", &code).map_err(|e| Problem::bad_request("code", e.to_string()))?;
+    let atlas = s.atlas.current();
+    let area = atlas.get(&rw).ok_or_else(|| Problem::not_found(format!("no RW with code {rw}")).field("code"))?;
+    let (deliveries, handouts) = bstore::records(&s.store, &rw).await?;
+    Ok(Json(RwRecords { rw: rw.to_string(), nama: area.name.clone(), deliveries, handouts }))
+}

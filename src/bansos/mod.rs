@@ -1,0 +1,31 @@
+//! Bansos (social assistance) distribution: targets per RW, deliveries of packages to RW drop
+//! points, hand-outs to households, and progress rolled up to the province.
+//!
+//! `model` and `rollup` are plain values and rules (no HTTP, no SQL); `store` and `http` are thin
+//! adapters around them.
+
+pub mod model;
+pub mod rollup;
+pub mod http;
+pub mod ops;
+pub mod store;
+pub mod cli;
+pub mod demo;
+
+use crate::store::Store;
+use crate::wilayah::Atlas;
+
+/// Loads the shipped (generated) demo targets and history into a store with no bansos data yet;
+/// a second run, or a store holding real data, is left unchanged. Used by `sigap init`.
+pub async fn load_demo(store: &Store, atlas: &Atlas) -> anyhow::Result<()> {
+    let demo = demo::from_csv(demo::DEMO_TARGETS, demo::DEMO_DELIVERIES, demo::DEMO_HANDOUTS, atlas)?;
+    match demo::load(store, &demo).await? {
+        demo::Loaded::Skipped { targets, deliveries, handouts } => println!(
+            "bansos     already has data ({targets} targets, {deliveries} deliveries, {handouts} hand-outs); demo not loaded"
+        ),
+        demo::Loaded::Loaded { targets, total_kk, deliveries, handouts } => println!(
+            "bansos     {targets} RW targets ({total_kk} KK), {deliveries} deliveries, {handouts} hand-outs loaded (GENERATED demo data)"
+        ),
+    }
+    Ok(())
+}
