@@ -1,0 +1,6 @@
+//! Distribution planner: truck routes and a day-by-day schedule from the warehouses (gudang) to
+//! every RW drop point, re-planned as deliveries come in. See `README.md` in this folder.
+
+pub mod engine;
+pub mod model;
+pub mod travel;
