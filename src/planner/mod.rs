@@ -3,4 +3,11 @@
 
 pub mod engine;
 pub mod model;
+pub mod plan;
+pub mod schedule;
 pub mod travel;
+
+pub use model::{DepotInput, FrozenRoute, PlanError, PlanRequest, PlanSettings, StopInput};
+pub use plan::{Plan, Reason};
+pub use schedule::{plan, PlannerError, Progress};
+pub use travel::{GreatCircle, TravelMatrix};
