@@ -4,6 +4,7 @@
 pub mod engine;
 pub mod model;
 pub mod plan;
+pub mod replan;
 pub mod schedule;
 pub mod travel;
 

@@ -348,6 +348,8 @@ pub enum PlanError {
     Setting { field: String, reason: String },
     #[error("{field}: {reason}")]
     Frozen { field: String, reason: String },
+    #[error("{field}: {reason}")]
+    Progress { field: String, reason: String },
 }
 
 impl PlanError {
@@ -366,7 +368,8 @@ impl PlanError {
             | PlanError::Shift { field, .. }
             | PlanError::Window { field, .. }
             | PlanError::Setting { field, .. }
-            | PlanError::Frozen { field, .. } => field.clone(),
+            | PlanError::Frozen { field, .. }
+            | PlanError::Progress { field, .. } => field.clone(),
         }
     }
 }
