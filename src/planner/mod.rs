@@ -6,6 +6,7 @@ pub mod model;
 pub mod plan;
 pub mod replan;
 pub mod schedule;
+pub mod solomon;
 pub mod travel;
 
 pub use model::{DepotInput, FrozenRoute, PlanError, PlanRequest, PlanSettings, StopInput};
