@@ -1,0 +1,164 @@
+//! The HTTP API of the atlas, good and bad input side by side, on both stores.
+
+mod common;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use http_body_util::BodyExt;
+use sigap::api::{self, AppState, Config};
+use sigap::store::testing;
+use sigap::wilayah::{AtlasHandle, Level};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+async fn app(store: sigap::store::Store) -> axum::Router {
+    let atlas = atlas(&store).await;
+    api::router(AppState { store, atlas: AtlasHandle::new(atlas), config: Arc::new(Config::default()) })
+}
+
+async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<String>) -> (StatusCode, String, serde_json::Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    let res = app.clone().oneshot(req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap()).await.unwrap();
+    let status = res.status();
+    let ctype = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, ctype, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+fn assert_problem(r: &(StatusCode, String, serde_json::Value), status: u16, field: Option<&str>) {
+    assert_eq!(r.0.as_u16(), status, "{:?}", r.2);
+    assert_eq!(r.1, "application/problem+json");
+    assert_eq!(r.2["status"], status);
+    if let Some(f) = field {
+        assert_eq!(r.2["field"], f, "{:?}", r.2);
+    }
+}
+
+#[tokio::test]
+async fn wilayah_and_locate_on_both_stores() {
+    for store in testing::both().await {
+        load_shipped(&store, Level::Rw).await;
+        let app = app(store.clone()).await;
+
+        let h = call(&app, "GET", "/healthz", None).await;
+        assert_eq!(h.0, StatusCode::OK);
+        assert_eq!(h.2["areas"]["kelurahan"], 267);
+        assert_eq!(h.2["store"], store.kind());
+
+        let l = call(&app, "GET", "/api/v1/wilayah?level=kecamatan&parent=31.71", None).await;
+        assert_eq!(l.0, StatusCode::OK);
+        assert_eq!(l.2["count"], 8, "Jakarta Pusat has 8 kecamatan");
+        let rw = call(&app, "GET", "/api/v1/wilayah?level=rw&parent=31.71.01.1001", None).await;
+        assert_eq!(rw.2["generated"], true);
+        assert!(rw.2["count"].as_u64().unwrap() >= 1);
+
+        let f = call(&app, "GET", "/api/v1/wilayah/31.71.01.1001", None).await;
+        assert_eq!(f.0, StatusCode::OK);
+        assert_eq!(f.2["type"], "Feature");
+        assert_eq!(f.2["properties"]["nama"], "Gambir");
+        assert_eq!(f.2["properties"]["induk_rantai"][0]["kode"], "31.71");
+        assert_eq!(f.2["properties"]["induk_rantai"][1]["kode"], "31.71.01");
+        assert_eq!(f.2["geometry"]["type"], "MultiPolygon");
+
+        let g = call(&app, "GET", "/api/v1/locate?lon=106.8272&lat=-6.1754", None).await;
+        assert_eq!(g.0, StatusCode::OK);
+        assert_eq!(g.2["kelurahan"]["nama"], "Gambir");
+        assert_eq!(g.2["method"], "inside");
+
+        // Tangerang (BSD) is outside; open sea far north too.
+        let t = call(&app, "GET", "/api/v1/locate?lon=106.6530&lat=-6.3010", None).await;
+        assert_eq!(t.2["method"], "outside");
+        assert!(t.2["distance_m"].as_f64().unwrap() > 250.0);
+
+        let b = call(&app, "POST", "/api/v1/locate", Some(r#"{"points":[{"id":"a","lon":106.8272,"lat":-6.1754},{"id":7,"lon":106.8206,"lat":-6.3125}]}"#.into())).await;
+        assert_eq!(b.0, StatusCode::OK);
+        assert_eq!(b.2["count"], 2);
+        assert_eq!(b.2["results"][0]["id"], "a");
+        assert_eq!(b.2["results"][1]["kelurahan"]["nama"], "Ragunan");
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_problem_naming_the_field() {
+    let store = testing::gpkg().await;
+    load_shipped(&store, Level::Kelurahan).await;
+    let app = app(store).await;
+    assert_problem(&call(&app, "GET", "/api/v1/locate?lon=abc&lat=-6.2", None).await, 400, Some("lon"));
+    assert_problem(&call(&app, "GET", "/api/v1/locate?lon=106.8", None).await, 400, Some("lat"));
+    assert_problem(&call(&app, "GET", "/api/v1/locate?lon=NaN&lat=-6.2", None).await, 400, Some("lon"));
+    assert_problem(&call(&app, "GET", "/api/v1/locate?lon=inf&lat=-6.2", None).await, 400, Some("lon"));
+    assert_problem(&call(&app, "GET", "/api/v1/locate?lon=106.8&lat=-96.2", None).await, 400, Some("lat"));
+    assert_problem(&call(&app, "GET", "/api/v1/wilayah/31.71.99.9999", None).await, 404, Some("code"));
+    assert_problem(&call(&app, "GET", "/api/v1/wilayah/not-a-code", None).await, 400, Some("code"));
+    assert_problem(&call(&app, "GET", "/api/v1/wilayah?level=desa", None).await, 400, Some("level"));
+    assert_problem(&call(&app, "GET", "/api/v1/wilayah?level=kelurahan&parent=31.79", None).await, 404, Some("parent"));
+    assert_problem(&call(&app, "POST", "/api/v1/locate", Some("{not json".into())).await, 400, None);
+    assert_problem(&call(&app, "POST", "/api/v1/locate", Some(r#"{"points":[{"lon":106.8}]}"#.into())).await, 422, None);
+    assert_problem(
+        &call(&app, "POST", "/api/v1/locate", Some(r#"{"points":[{"lon":106.8,"lat":-6.2},{"lon":106.8,"lat":-91}]}"#.into())).await,
+        400,
+        Some("points[1].lat"),
+    );
+    let many = serde_json::json!({"points": vec![serde_json::json!({"lon": 106.8, "lat": -6.2}); 10_001]});
+    assert_problem(&call(&app, "POST", "/api/v1/locate", Some(many.to_string())).await, 413, Some("points"));
+    let huge = format!(r#"{{"points":[],"pad":"{}"}}"#, "x".repeat(2 * 1024 * 1024));
+    assert_problem(&call(&app, "POST", "/api/v1/locate", Some(huge)).await, 413, None);
+    assert_problem(&call(&app, "GET", "/api/v1/nope", None).await, 404, None);
+    let doc = call(&app, "GET", "/api-docs/openapi.json", None).await;
+    assert_eq!(doc.0, StatusCode::OK);
+    assert!(doc.2["paths"]["/api/v1/locate"]["post"].is_object());
+    assert_eq!(doc.2["info"]["title"], "sigap API");
+    // Swagger UI is vendored into the binary: it serves without internet.
+    let ui = app.clone().oneshot(Request::builder().uri("/swagger-ui/").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(ui.status(), StatusCode::OK);
+    let html = ui.into_body().collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&html).contains("swagger-ui"));
+}
+
+#[tokio::test]
+async fn boundary_edit_needs_admin_refreshes_the_atlas_and_is_audited() {
+    for store in testing::both().await {
+        load_shipped(&store, Level::Kelurahan).await;
+        let admin = sigap::store::tokens::create(&store, "admin", None, Some("test")).await.unwrap();
+        let auditor = sigap::store::tokens::create(&store, "auditor", None, None).await.unwrap();
+        let app = app(store.clone()).await;
+        let put = |token: Option<String>, body: String| {
+            let app = app.clone();
+            async move {
+                let mut req = Request::builder().method("PUT").uri("/api/v1/wilayah/31.71.01.1001").header("content-type", "application/json");
+                if let Some(t) = token {
+                    req = req.header("authorization", format!("Bearer {t}"));
+                }
+                let res = app.oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
+                let status = res.status();
+                let bytes = res.into_body().collect().await.unwrap().to_bytes();
+                (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default())
+            }
+        };
+        // Gambir shrunk to a small square around Monas.
+        let square = r#"{"nama":"Gambir","geometry":{"type":"Polygon","coordinates":[[[106.82,-6.18],[106.83,-6.18],[106.83,-6.17],[106.82,-6.17],[106.82,-6.18]]]}}"#;
+        assert_eq!(put(None, square.into()).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(put(Some("sgp_nope".into()), square.into()).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(put(Some(auditor.clone()), square.into()).await.0, StatusCode::FORBIDDEN);
+        let swapped = r#"{"geometry":{"type":"Polygon","coordinates":[[[-6.18,106.82],[-6.18,106.83],[-6.17,106.83],[-6.18,106.82]]]}}"#;
+        let bad = put(Some(admin.clone()), swapped.into()).await;
+        assert_eq!(bad.0, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.1);
+        assert_eq!(bad.1["field"], "geometry");
+        let line = r#"{"geometry":{"type":"LineString","coordinates":[[106.82,-6.18],[106.83,-6.18]]}}"#;
+        assert_eq!(put(Some(admin.clone()), line.into()).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        // Nothing changed so far: a point of Gambir east of the new square is still Gambir.
+        let probe = "/api/v1/locate?lon=106.8330&lat=-6.1800";
+        assert_eq!(call(&app, "GET", probe, None).await.2["kelurahan"]["nama"], "Gambir");
+        let ok = put(Some(admin.clone()), square.into()).await;
+        assert_eq!(ok.0, StatusCode::OK, "{:?}", ok.1);
+        assert_ne!(call(&app, "GET", probe, None).await.2["kelurahan"]["nama"], "Gambir", "atlas not refreshed");
+        let hist = sigap::store::audit::history(&store, "kelurahan", "31.71.01.1001").await.unwrap();
+        assert_eq!(hist.len(), 2);
+        assert_eq!(hist[1].action, "update");
+        assert!(hist[1].actor.contains("admin"));
+        assert!(hist[1].before.is_some() && hist[1].after.is_some());
+    }
+}
