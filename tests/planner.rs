@@ -252,3 +252,71 @@ fn serialisers_agree_with_the_plan() {
     let back: Plan = serde_json::from_str(&p.to_json().unwrap()).unwrap();
     assert_eq!(back, p);
 }
+
+/// Issue item 7, one case after the other: each bad input is an error naming its field, or a
+/// stop left out with a reason, never a silent plan.
+#[test]
+fn each_bad_input_gets_a_clear_error_or_reason() {
+    let travel = GreatCircle::new(PlanSettings::default().travel);
+    let err = |req: PlanRequest| match plan(req, &travel, &|_| {}) {
+        Err(PlannerError::Invalid(e)) => (e.field(), e.to_string()),
+        other => panic!("expected a validation error, got {other:?}"),
+    };
+
+    let mut r = request(1);
+    r.depots.clear();
+    assert_eq!(err(r), ("depots".into(), "no depots given: at least one warehouse is needed".into()));
+
+    let mut r = request(1);
+    r.settings.days = 0;
+    let (field, text) = err(r);
+    assert_eq!(field, "settings.days");
+    assert!(text.contains("at least 1 working day"), "{text}");
+
+    for capacity in [0, -400] {
+        let mut r = request(1);
+        r.depots[1].truck_capacity = capacity;
+        let (field, text) = err(r);
+        assert_eq!(field, "depots[1].truck_capacity");
+        assert!(text.contains("positive") && text.contains(&capacity.to_string()), "{text}");
+    }
+
+    let mut r = request(1);
+    r.stops[4].id = "gambir".into();
+    assert_eq!(err(r), ("stops[4].id".into(), "stops[4].id: id 'gambir' is used twice".into()));
+    let mut r = request(1);
+    r.depots[1].id = "BKT".into();
+    assert_eq!(err(r).0, "depots[1].id");
+
+    let mut r = request(1);
+    r.stops[2].lon = f64::INFINITY;
+    assert_eq!(err(r).0, "stops[2].lon");
+
+    // A stop outside Jakarta is a reason, not an error: the rest of the city still gets its plan.
+    let mut r = request(1);
+    r.stops.push(stop("bogor", 106.7990, -6.5950, 30));
+    let p = run(r.clone());
+    check(&p, &r);
+    let u = p.unassigned.iter().find(|u| u.stop == "bogor").expect("bogor left out");
+    assert_eq!(u.reason, Reason::OutsideArea);
+    assert!(u.detail.contains("outside DKI Jakarta"), "{}", u.detail);
+    assert_eq!(p.totals.stops_planned, 15);
+
+    // Tangerang lies inside the bounding box; the caller's area test (the atlas) catches it.
+    let mut r = request(1);
+    r.stops.push(stop("tangerang", 106.6300, -6.1780, 30));
+    let in_city = |p: sigap::planner::model::LonLat| p.lon > 106.68;
+    let p = sigap::planner::plan_within(r.clone(), &travel, &in_city, &|_| {}).expect("plan");
+    check(&p, &r);
+    assert_eq!(p.unassigned.iter().find(|u| u.stop == "tangerang").map(|u| u.reason), Some(Reason::OutsideArea));
+
+    // Demand above every truck: split by default, a capacity reason when splitting is off.
+    let mut r = request(1);
+    r.stops[0].packages = 900;
+    let p = run(r.clone());
+    check(&p, &r);
+    assert_eq!(p.splits.iter().map(|s| (s.stop.as_str(), s.deliveries)).collect::<Vec<_>>(), [("gambir", 3)]);
+    r.settings.split_large = false;
+    let p = run(r.clone());
+    assert_eq!(p.unassigned.iter().find(|u| u.stop == "gambir").map(|u| u.reason), Some(Reason::Capacity));
+}

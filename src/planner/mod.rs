@@ -11,5 +11,5 @@ pub mod travel;
 
 pub use model::{DepotInput, FrozenRoute, PlanError, PlanRequest, PlanSettings, StopInput};
 pub use plan::{Plan, Reason};
-pub use schedule::{plan, PlannerError, Progress};
+pub use schedule::{plan, plan_within, PlannerError, Progress};
 pub use travel::{GreatCircle, TravelMatrix};

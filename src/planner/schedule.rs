@@ -46,10 +46,23 @@ pub struct Progress {
     pub routes: usize,
 }
 
-/// Validates `request` and plans it.
+/// Validates `request` and plans it; stops outside the Jakarta bounding box get reason
+/// `outside_area`.
 pub fn plan(request: PlanRequest, matrix: &dyn TravelMatrix, progress: &(dyn Fn(&Progress) + Sync)) -> Result<Plan, PlannerError> {
+    plan_within(request, matrix, &|p| JAKARTA_BBOX.contains(p), progress)
+}
+
+/// Like [`plan`], with the caller deciding what lies inside the service area. The bounding box
+/// alone lets Tangerang, Depok and Bekasi through; with the atlas loaded, the HTTP and CLI
+/// layers pass "the atlas does not place it `outside`".
+pub fn plan_within(
+    request: PlanRequest,
+    matrix: &dyn TravelMatrix,
+    inside: &dyn Fn(LonLat) -> bool,
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<Plan, PlannerError> {
     let valid = request.validate()?;
-    plan_valid(&valid, matrix, progress)
+    plan_valid(&valid, matrix, inside, progress)
 }
 
 /// One truck-sized (or smaller) delivery of a stop from a depot.
@@ -128,7 +141,12 @@ struct Assignment {
 }
 
 /// Plans a validated request.
-pub fn plan_valid(v: &ValidRequest, matrix: &dyn TravelMatrix, progress: &(dyn Fn(&Progress) + Sync)) -> Result<Plan, PlannerError> {
+pub fn plan_valid(
+    v: &ValidRequest,
+    matrix: &dyn TravelMatrix,
+    inside: &dyn Fn(LonLat) -> bool,
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<Plan, PlannerError> {
     let mut unassigned: Vec<UnassignedStop> = Vec::new();
     let mut warnings: Vec<String> = Vec::new();
     let depot_pts: Vec<LonLat> = v.depots.iter().map(|d| d.pos).collect();
@@ -154,7 +172,7 @@ pub fn plan_valid(v: &ValidRequest, matrix: &dyn TravelMatrix, progress: &(dyn F
     // 1. Feasible depots per stop, or the reason there is none.
     let mut candidates: Vec<Vec<(usize, f64)>> = vec![Vec::new(); v.stops.len()];
     for (s, stop) in v.stops.iter().enumerate() {
-        if !JAKARTA_BBOX.contains(stop.pos) {
+        if !JAKARTA_BBOX.contains(stop.pos) || !inside(stop.pos) {
             unassigned.push(UnassignedStop {
                 stop: stop.id.clone(),
                 packages: stop.packages,
