@@ -41,6 +41,8 @@ pub enum Command {
     Token(TokenCommand),
     /// Locate one point from the command line.
     Locate { lon: f64, lat: f64 },
+    /// Plan truck routes day by day from the warehouses to the RW drop points.
+    Plan(crate::planner::cli::PlanArgs),
 }
 
 #[derive(Args)]
@@ -145,6 +147,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(store.clone(), args).await,
+        Command::Plan(args) => crate::planner::cli::run(store, &cli.data_dir, args).await,
     }
 }
 

@@ -1,0 +1,186 @@
+//! Where depots and stops come from: JSON or CSV files, or the atlas (one drop point inside each
+//! RW). Plain functions, no store or HTTP, so the CLI, the API and the bansos progress wiring
+//! share them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::model::{DepotInput, LonLat, StopInput};
+use crate::wilayah::{AreaCode, Atlas, Level};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+    #[error("{file}: {reason}")]
+    Format { file: String, reason: String },
+}
+
+fn format_err(file: &Path, reason: impl std::fmt::Display) -> SourceError {
+    SourceError::Format { file: file.display().to_string(), reason: reason.to_string() }
+}
+
+/// Reads a list of `T` from a JSON array (`.json`) or a CSV file with a header (anything else);
+/// CSV errors name the line.
+fn read_list<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, SourceError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SourceError::Io(path.display().to_string(), e))?;
+    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        return serde_json::from_str(&text).map_err(|e| format_err(path, e));
+    }
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    reader
+        .deserialize()
+        .enumerate()
+        .map(|(i, row)| row.map_err(|e| format_err(path, format!("line {}: {e}", i + 2))))
+        .collect()
+}
+
+pub fn read_depots(path: &Path) -> Result<Vec<DepotInput>, SourceError> {
+    read_list(path)
+}
+
+pub fn read_stops(path: &Path) -> Result<Vec<StopInput>, SourceError> {
+    read_list(path)
+}
+
+/// Packages still owed to an RW: the target minus what its BAST records show delivered, never
+/// negative (an over-delivered RW needs nothing more).
+pub fn remaining(target: i64, delivered: i64) -> i64 {
+    (target - delivered.max(0)).max(0)
+}
+
+/// Splits `total` over `weights` in proportion, by largest remainder, so the parts add up to
+/// `total` exactly (ties go to the earlier key).
+pub fn apportion(total: u64, weights: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    let sum: u64 = weights.values().sum();
+    if sum == 0 {
+        return weights.keys().map(|k| (k.clone(), 0)).collect();
+    }
+    let mut out = BTreeMap::new();
+    let mut rest: Vec<(u128, &String)> = Vec::with_capacity(weights.len());
+    let mut given = 0u64;
+    for (k, &w) in weights {
+        let exact = total as u128 * w as u128;
+        let share = (exact / sum as u128) as u64;
+        given += share;
+        rest.push((exact % sum as u128, k));
+        out.insert(k.clone(), share);
+    }
+    rest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    for (_, k) in rest.into_iter().take((total - given) as usize) {
+        if let Some(v) = out.get_mut(k) {
+            *v += 1;
+        }
+    }
+    out
+}
+
+/// Estimated population per RW code from the demo RW layer's `penduduk_perkiraan` property.
+pub fn rw_population(path: &Path) -> Result<BTreeMap<String, u64>, SourceError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SourceError::Io(path.display().to_string(), e))?;
+    let fc: geojson::FeatureCollection = text.parse::<geojson::GeoJson>().map_err(|e| format_err(path, e))?.try_into().map_err(|e| format_err(path, e))?;
+    let mut out = BTreeMap::new();
+    for (i, f) in fc.features.iter().enumerate() {
+        let kode = f.property("kode").and_then(|v| v.as_str()).ok_or_else(|| format_err(path, format!("feature {i}: no kode")))?;
+        let pop = f.property("penduduk_perkiraan").and_then(|v| v.as_u64()).unwrap_or(0);
+        out.insert(kode.to_string(), pop);
+    }
+    Ok(out)
+}
+
+/// One stop per RW in the atlas, at the RW's interior point, with `packages(code)` packages;
+/// RW for which it gives `None` or nothing positive are left out (already served).
+pub fn stops_from_atlas(atlas: &Atlas, packages: impl Fn(&AreaCode) -> Option<i64>) -> Vec<StopInput> {
+    let name_of = |code: Option<AreaCode>| code.and_then(|c| atlas.get(&c)).map(|a| a.name.clone());
+    let mut stops: Vec<StopInput> = atlas
+        .list(Level::Rw, None)
+        .into_iter()
+        .filter_map(|rw| {
+            let n = packages(&rw.code).filter(|&n| n > 0)?;
+            let p = atlas.interior_point(&rw.code)?;
+            let kelurahan = rw.code.parent();
+            let kecamatan = kelurahan.as_ref().and_then(|k| k.parent());
+            Some(StopInput {
+                id: rw.code.as_str().to_string(),
+                name: Some(format!("{}, {}", rw.name, name_of(kelurahan.clone()).unwrap_or_default())),
+                lon: p.x(),
+                lat: p.y(),
+                packages: n,
+                window_start: None,
+                window_end: None,
+                kelurahan: name_of(kelurahan),
+                kecamatan: name_of(kecamatan),
+            })
+        })
+        .collect();
+    stops.sort_by(|a, b| a.id.cmp(&b.id));
+    stops
+}
+
+/// The atlas's answer to "is this point in DKI Jakarta?" for [`super::plan_within`]; with no
+/// kelurahan loaded every point passes and the bounding box alone decides.
+pub fn atlas_area(atlas: &Atlas) -> impl Fn(LonLat) -> bool + '_ {
+    move |p: LonLat| atlas.len(Level::Kelurahan) == 0 || atlas.locate(p.lon, p.lat).map(|l| l.in_jakarta()).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apportion_adds_up_and_follows_the_weights() {
+        let w: BTreeMap<String, u64> = [("a", 1), ("b", 1), ("c", 1)].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let parts = apportion(10, &w);
+        assert_eq!(parts.values().sum::<u64>(), 10);
+        assert_eq!(parts["a"], 4);
+        assert_eq!(parts["b"], 3);
+        let w: BTreeMap<String, u64> = [("x", 3_000), ("y", 1_000)].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        assert_eq!(apportion(1_194_633, &w).values().sum::<u64>(), 1_194_633);
+        assert_eq!(apportion(1_194_633, &w)["y"], 298_658);
+        assert_eq!(apportion(5, &BTreeMap::from([("z".to_string(), 0)]))["z"], 0);
+    }
+
+    #[test]
+    fn remaining_never_goes_negative() {
+        assert_eq!(remaining(400, 150), 250);
+        assert_eq!(remaining(400, 500), 0);
+        assert_eq!(remaining(400, -3), 400);
+    }
+
+    #[test]
+    fn csv_and_json_files_read_alike_and_errors_name_the_line() {
+        let dir = std::env::temp_dir().join(format!("sigap_planner_sources_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv_path = dir.join("stops.csv");
+        std::fs::write(&csv_path, "id,lon,lat,packages,window_start,window_end\nA,106.82,-6.18,40,,\nB,106.83,-6.19,60,09:00,11:30\n").unwrap();
+        let stops = read_stops(&csv_path).unwrap();
+        assert_eq!(stops.len(), 2);
+        assert_eq!(stops[0].window_start, None);
+        assert_eq!(stops[1].window_end.map(|t| t.to_string()), Some("11:30".into()));
+        let json_path = dir.join("stops.json");
+        std::fs::write(&json_path, serde_json::to_string(&stops).unwrap()).unwrap();
+        assert_eq!(read_stops(&json_path).unwrap(), stops);
+        std::fs::write(&csv_path, "id,lon,lat,packages\nA,106.82,-6.18,40\nB,106.83,x,60\n").unwrap();
+        let e = read_stops(&csv_path).unwrap_err().to_string();
+        assert!(e.contains("line 3"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn the_shipped_depots_read_alike_from_json_and_csv_and_validate() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+        let json = read_depots(&root.join("depots.json")).unwrap();
+        let csv = read_depots(&root.join("depots.csv")).unwrap();
+        assert_eq!(json, csv);
+        let ids: Vec<&str> = json.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["BALAIKOTA", "DINKES", "GULKARMAT", "DINSOS"]);
+        let req = crate::planner::PlanRequest {
+            depots: json,
+            stops: vec![StopInput { id: "x".into(), lon: 106.82, lat: -6.18, packages: 1, ..Default::default() }],
+            ..Default::default()
+        };
+        let valid = req.validate().unwrap();
+        assert!(valid.depots.iter().map(|d| d.stock).sum::<u64>() >= crate::planner::cli::JAKARTA_KK);
+    }
+}
