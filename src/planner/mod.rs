@@ -3,12 +3,14 @@
 
 pub mod cli;
 pub mod engine;
+pub mod http;
 pub mod model;
 pub mod plan;
 pub mod replan;
 pub mod schedule;
 pub mod solomon;
 pub mod sources;
+pub mod store;
 pub mod travel;
 
 pub use model::{DepotInput, FrozenRoute, PlanError, PlanRequest, PlanSettings, StopInput};

@@ -406,7 +406,8 @@ fn check_identity(
     if !seen.insert(id.clone()) {
         return Err(PlanError::DuplicateId { field: field("id"), id });
     }
-    Ok((id, check_coordinate(&field("lon"), lon, lat)?))
+    let lon_ok = lon.is_finite() && (-180.0..=180.0).contains(&lon);
+    Ok((id, check_coordinate(&field(if lon_ok { "lat" } else { "lon" }), lon, lat)?))
 }
 
 fn positive_u32(field: String, value: i64) -> Result<u32, PlanError> {
