@@ -164,6 +164,8 @@ fn stops_outside_jakarta_or_on_islands_get_a_reason() {
     let reason = |id: &str| p.unassigned.iter().find(|u| u.stop == id).map(|u| u.reason);
     assert_eq!(reason("karawang"), Some(Reason::OutsideArea));
     assert_eq!(reason("untung-jawa"), Some(Reason::Unreachable));
+    let detail = &p.unassigned.iter().find(|u| u.stop == "untung-jawa").unwrap().detail;
+    assert!(detail.contains("Kepulauan Seribu"), "{detail}");
 }
 
 #[test]
@@ -319,4 +321,34 @@ fn each_bad_input_gets_a_clear_error_or_reason() {
     r.settings.split_large = false;
     let p = run(r.clone());
     assert_eq!(p.unassigned.iter().find(|u| u.stop == "gambir").map(|u| u.reason), Some(Reason::Capacity));
+}
+
+/// A small version of the Jakarta-size run (README: 2,708 RW, 1,194,633 packages): 300 drop
+/// points on a grid over mainland Jakarta, the four shipped depots with a smaller fleet, over
+/// several days. Every package is planned or has a reason, and the plan repeats.
+#[test]
+fn a_small_city_wide_case_over_several_days() {
+    let depots = sigap::planner::sources::read_depots(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/depots.json"))
+        .unwrap()
+        .into_iter()
+        .map(|d| DepotInput { trucks: 6, truck_capacity: 600, stock: 20_000, ..d })
+        .collect();
+    let mut stops = Vec::new();
+    for i in 0..20 {
+        for j in 0..15 {
+            let lon = 106.70 + 0.012 * i as f64;
+            let lat = -6.33 + 0.014 * j as f64;
+            stops.push(stop(&format!("rw-{i:02}-{j:02}"), lon, lat, 60 + ((i * 7 + j * 13) % 9) as i64 * 40));
+        }
+    }
+    let total: i64 = stops.iter().map(|s| s.packages).sum();
+    let req = PlanRequest { depots, stops, settings: PlanSettings { days: 40, ..settings(40) }, frozen: vec![] };
+    let p = run(req.clone());
+    check(&p, &req);
+    assert!(p.unassigned.is_empty(), "{:?}", &p.unassigned[..p.unassigned.len().min(3)]);
+    assert_eq!(p.totals.packages_planned as i64, total);
+    // 24 trucks of 600 a day carry at most 14,400 packages: at least ceil(total / 14,400) days.
+    assert!(p.totals.days_used as i64 >= (total + 14_399) / 14_400, "{} days", p.totals.days_used);
+    assert!(p.routes().any(|r| r.stops.len() >= 2), "some trucks visit several RW");
+    assert_eq!(run(req).to_json().unwrap(), p.to_json().unwrap());
 }

@@ -20,7 +20,7 @@ use rstar::primitives::GeomWithData;
 use rstar::RTree;
 
 use super::engine::{self, EngineError, JobSpec, LockSpec, RoutingProblem, SearchMode, SolveOptions, Unserved, VehicleSpec};
-use super::model::{truck_id, truck_number, ClockTime, Depot, LonLat, PlanError, PlanRequest, Stop, ValidRequest, JAKARTA_BBOX};
+use super::model::{truck_id, truck_number, ClockTime, Depot, LonLat, PlanError, PlanRequest, Stop, ValidRequest, JAKARTA_BBOX, MAINLAND_NORTH_LIMIT};
 use super::plan::{
     id_number, DayPlan, DepotTotals, Plan, PlanMeta, Reason, SplitNote, Totals, TruckRoute, UnassignedStop, Visit,
 };
@@ -101,7 +101,12 @@ fn feasibility(v: &ValidRequest, out: &TravelTable, back: &TravelTable, d: usize
     let depot = &v.depots[d];
     let stop = &v.stops[s];
     let (Some(go), Some(ret)) = (out.leg(d, s), back.leg(s, d)) else {
-        return Feasibility::Unreachable(format!("no road between {} and the stop", depot.id));
+        let islands = v.settings.travel.mainland_only && stop.pos.lat >= MAINLAND_NORTH_LIMIT;
+        return Feasibility::Unreachable(if islands {
+            "Kepulauan Seribu: no truck road from any depot (deliver by boat, or set travel.mainland_only = false)".to_string()
+        } else {
+            format!("no road between {} and the stop", depot.id)
+        });
     };
     let shift = (depot.shift_start.seconds() as f64, depot.shift_end.seconds() as f64);
     let service = service_s(v, packages);
