@@ -352,3 +352,14 @@ fn a_small_city_wide_case_over_several_days() {
     assert!(p.routes().any(|r| r.stops.len() >= 2), "some trucks visit several RW");
     assert_eq!(run(req).to_json().unwrap(), p.to_json().unwrap());
 }
+
+#[test]
+fn solving_depot_days_in_parallel_gives_the_same_plan() {
+    let one = run(request(2));
+    let mut req = request(2);
+    req.settings.threads = 2;
+    let mut two = run(req);
+    assert_eq!(two.meta.settings.threads, 2);
+    two.meta.settings.threads = 1;
+    assert_eq!(two.to_json().unwrap(), one.to_json().unwrap());
+}
