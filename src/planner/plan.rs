@@ -165,12 +165,13 @@ impl Plan {
         serde_json::to_string_pretty(self)
     }
 
-    /// One row per stop visit, in day, depot, truck, sequence order.
+    /// One row per stop visit, in day, depot, truck, sequence order. `start` is when unloading
+    /// begins: later than `arrival` when the truck waits for the kecamatan's slot.
     pub fn write_csv<W: Write>(&self, out: W) -> csv::Result<()> {
         let mut w = csv::Writer::from_writer(out);
         w.write_record([
             "day", "date", "depot", "truck", "seq", "stop", "part", "name", "kelurahan", "kecamatan", "lon", "lat",
-            "arrival", "departure", "packages",
+            "arrival", "start", "departure", "packages",
         ])?;
         for day in &self.days {
             let date = day.date.map(|d| d.to_string()).unwrap_or_default();
@@ -190,6 +191,7 @@ impl Plan {
                         format!("{:.6}", v.pos.lon),
                         format!("{:.6}", v.pos.lat),
                         v.arrival.to_string(),
+                        v.start.to_string(),
                         v.departure.to_string(),
                         v.packages.to_string(),
                     ])?;
