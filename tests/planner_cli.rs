@@ -55,6 +55,26 @@ fn plan_from_csv_files_writes_three_formats() {
     let geo: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("routes.geojson")).unwrap()).unwrap();
     assert_eq!(geo["type"], "FeatureCollection");
 
+    // Re-plan after deliveries: Tebet is served, 500 of Gambir's 1,200 arrived; day 1 is on the road.
+    let delivered = dir.join("delivered.csv");
+    std::fs::write(&delivered, "stop,packages\n31.71.01.1001.001,500\n31.74.01.1001.001,450\n").unwrap();
+    let out2 = dir.join("out2");
+    let previous = out.join("plan.json");
+    let (ok, stdout, stderr) = sigap(
+        &dir,
+        &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "2", "--generations", "30",
+          "--delivered", delivered.to_str().unwrap(), "--previous", previous.to_str().unwrap(), "--freeze-day", "1", "--out", out2.to_str().unwrap()],
+    );
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("Rencana ulang: 1 titik sudah terlayani, 1 sebagian"), "{stderr}");
+    assert!(stdout.contains("Paket: 1.010 diminta"), "{stdout}");
+    let again: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out2.join("plan.json")).unwrap()).unwrap();
+    let day1 = again["days"][0]["routes"].as_array().unwrap();
+    assert!(day1.iter().any(|r| r["frozen"] == true), "{day1:?}");
+    assert!(!std::fs::read_to_string(out2.join("plan.csv")).unwrap().contains("31.74.01.1001.001"));
+    let (ok, _, stderr) = sigap(&dir, &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "1", "--freeze-day", "1"]);
+    assert!(!ok && stderr.contains("--previous"), "{stderr}");
+
     let (ok, _, stderr) = sigap(&dir, &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "0"]);
     assert!(!ok);
     assert!(stderr.contains("at least 1 working day"), "{stderr}");

@@ -10,6 +10,7 @@ use clap::Args;
 
 use super::model::{Budget, PlanRequest, PlanSettings};
 use super::plan::{id_number, Plan};
+use super::replan::{self, ReplanRequest};
 use super::sources;
 use super::{plan_within, GreatCircle};
 use crate::store::Store;
@@ -55,6 +56,15 @@ pub struct PlanArgs {
     /// Full settings as JSON (travel, service time, ...); the flags above override it.
     #[arg(long)]
     pub settings: Option<PathBuf>,
+    /// Re-plan: packages already received per stop (JSON array or CSV `stop,packages`); served
+    /// stops drop out, partly served keep their remainder.
+    #[arg(long)]
+    pub delivered: Option<PathBuf>,
+    /// Re-plan: the previous plan.json, whose routes of --freeze-day stay on their trucks on day 1.
+    #[arg(long, requires = "freeze_day")]
+    pub previous: Option<PathBuf>,
+    #[arg(long, requires = "previous")]
+    pub freeze_day: Option<u32>,
 }
 
 /// Builds the request the flags describe. The atlas is only read with `--from-atlas`.
@@ -86,7 +96,29 @@ pub fn request(args: &PlanArgs, atlas: Option<&Atlas>, data_dir: &Path) -> anyho
     if args.start_date.is_some() {
         settings.start_date = args.start_date;
     }
-    Ok(PlanRequest { depots, stops, settings, frozen: vec![] })
+    let request = PlanRequest { depots, stops, settings, frozen: vec![] };
+    if args.delivered.is_none() && args.previous.is_none() {
+        return Ok(request);
+    }
+    let delivered = match &args.delivered {
+        Some(p) => sources::read_delivered(p)?,
+        None => vec![],
+    };
+    let previous: Option<Plan> = match &args.previous {
+        Some(p) => Some(
+            serde_json::from_str(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
+                .with_context(|| format!("previous plan {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let (request, s) = replan::remaining(ReplanRequest { request, delivered, previous, freeze_day: args.freeze_day })?;
+    eprintln!(
+        "Rencana ulang: {} titik sudah terlayani, {} sebagian, {} rute hari ini dibekukan",
+        id_number(s.served.len() as u64),
+        id_number(s.partly_served.len() as u64),
+        s.frozen_routes
+    );
+    Ok(request)
 }
 
 /// Writes plan.json, plan.csv (one row per stop visit) and routes.geojson (one line per truck-day).

@@ -542,8 +542,10 @@ impl PlanRequest {
     }
 }
 
+/// Frozen routes name real trucks and stops. A stop may sit on several trucks of one depot (the
+/// parts of a split stop on the road together), but not twice on one truck nor at two depots.
 fn validate_frozen(frozen: &[FrozenRoute], depots: &[Depot], stops: &[Stop]) -> Result<(), PlanError> {
-    let mut used = HashSet::new();
+    let mut depot_of: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     let mut trucks = HashSet::new();
     for (i, r) in frozen.iter().enumerate() {
         let Some(depot) = depots.iter().find(|d| d.id == r.depot) else {
@@ -562,12 +564,20 @@ fn validate_frozen(frozen: &[FrozenRoute], depots: &[Depot], stops: &[Stop]) -> 
         if !trucks.insert(r.truck.clone()) {
             return Err(PlanError::Frozen { field: format!("frozen[{i}].truck"), reason: format!("truck '{}' is frozen twice", r.truck) });
         }
+        let mut on_truck = HashSet::new();
         for (j, s) in r.stops.iter().enumerate() {
+            let field = format!("frozen[{i}].stops[{j}]");
             if !stops.iter().any(|st| &st.id == s) {
-                return Err(PlanError::Frozen { field: format!("frozen[{i}].stops[{j}]"), reason: format!("unknown stop '{s}'") });
+                return Err(PlanError::Frozen { field, reason: format!("unknown stop '{s}'") });
             }
-            if !used.insert(s.clone()) {
-                return Err(PlanError::Frozen { field: format!("frozen[{i}].stops[{j}]"), reason: format!("stop '{s}' is frozen on two trucks") });
+            if !on_truck.insert(s.as_str()) {
+                return Err(PlanError::Frozen { field, reason: format!("stop '{s}' is listed twice on truck {}", r.truck) });
+            }
+            match depot_of.insert(s.as_str(), r.depot.as_str()) {
+                Some(other) if other != r.depot => {
+                    return Err(PlanError::Frozen { field, reason: format!("stop '{s}' is frozen at two depots ({other} and {})", r.depot) })
+                }
+                _ => {}
             }
         }
     }
@@ -737,6 +747,19 @@ mod tests {
         let mut r = request();
         r.frozen = vec![FrozenRoute { depot: "BKT".into(), truck: "BKT-T01".into(), stops: vec!["nope".into()] }];
         assert_eq!(r.validate().unwrap_err().field(), "frozen[0].stops[0]");
+        let id = request().stops[0].id.clone();
+        let on = |truck: &str, stops: Vec<String>| FrozenRoute { depot: "BKT".into(), truck: truck.into(), stops };
+        let mut r = request();
+        r.frozen = vec![on("BKT-T01", vec![id.clone(), id.clone()])];
+        assert!(r.validate().unwrap_err().to_string().contains("listed twice"));
+        // The parts of a split stop on two trucks of one depot are fine.
+        let mut r = request();
+        r.frozen = vec![on("BKT-T01", vec![id.clone()]), on("BKT-T02", vec![id.clone()])];
+        assert!(r.validate().is_ok());
+        let mut r = request();
+        r.depots.push(depot("DINSOS"));
+        r.frozen = vec![on("BKT-T01", vec![id.clone()]), FrozenRoute { depot: "DINSOS".into(), truck: "DINSOS-T01".into(), stops: vec![id] }];
+        assert_eq!(r.validate().unwrap_err().field(), "frozen[1].stops[0]");
     }
 
     #[test]

@@ -44,6 +44,11 @@ pub fn read_stops(path: &Path) -> Result<Vec<StopInput>, SourceError> {
     read_list(path)
 }
 
+/// Packages received per stop (`stop,packages`), for re-planning.
+pub fn read_delivered(path: &Path) -> Result<Vec<super::replan::Delivered>, SourceError> {
+    read_list(path)
+}
+
 /// Packages still owed to an RW: the target minus what its BAST records show delivered, never
 /// negative (an over-delivered RW needs nothing more).
 pub fn remaining(target: i64, delivered: i64) -> i64 {
