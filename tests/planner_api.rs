@@ -121,6 +121,31 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
         assert_eq!(actions, ["plan.create", "plan.finish"]);
         assert_eq!(plan_rows(&store).await, 1);
+
+        // Re-plan from progress: the first RW is served, the second got 10 of its 40, day 1 is on the road.
+        let (a, b) = (&req.stops[0].id, &req.stops[1].id);
+        let body = serde_json::json!({ "delivered": [{ "stop": a, "packages": 40 }, { "stop": b, "packages": 10 }], "freeze_day": 1 });
+        let r = call(&app, "POST", &format!("{href}/replan"), Some(&planner), Some(body.to_string())).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        let again = wait_done(&app, &planner, r.json["href"].as_str().unwrap()).await;
+        assert_eq!(again["status"], "done", "{again}");
+        assert_eq!(again["result"]["totals"]["packages_requested"], rw_packages + 25 - 50);
+        let routes = again["result"]["days"][0]["routes"].as_array().unwrap();
+        assert!(routes.iter().any(|r| r["frozen"] == true));
+        assert!(routes.iter().flat_map(|r| r["stops"].as_array().unwrap()).all(|v| &v["stop"] != a));
+        assert_eq!(plan_rows(&store).await, 2);
+        let bad = |body: serde_json::Value| {
+            let app = app.clone();
+            let (href, planner) = (href.clone(), planner.clone());
+            async move { call(&app, "POST", &format!("{href}/replan"), Some(&planner), Some(body.to_string())).await }
+        };
+        assert_problem(&bad(serde_json::json!({ "delivered": [{ "stop": "31.99.99.9999.999", "packages": 1 }] })).await, 422, Some("delivered[0].stop"));
+        assert_problem(&bad(serde_json::json!({ "delivered": [{ "stop": a, "packages": -1 }] })).await, 422, Some("delivered[0].packages"));
+        assert_problem(&bad(serde_json::json!({ "freeze_day": 9 })).await, 422, Some("freeze_day"));
+        assert_problem(&bad(serde_json::json!({ "frozen_day": 1 })).await, 422, None);
+        assert_problem(&call(&app, "POST", "/api/v1/plans/plan-0000000000000000/replan", Some(&planner), Some("{}".into())).await, 404, None);
+        assert_problem(&call(&app, "POST", &format!("{href}/replan"), Some(&auditor), Some("{}".into())).await, 403, None);
+        assert_eq!(plan_rows(&store).await, 2, "rejected re-plans store nothing");
     }
 }
 

@@ -9,19 +9,20 @@ use std::sync::OnceLock;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::model::PlanRequest;
 use super::plan::Plan;
+use super::replan::{self, Delivered, ReplanRequest};
 use super::store::{self, JobStatus};
 use super::{plan_within, sources, GreatCircle, PlanError};
 use crate::api::{Actor, ApiJson, AppState, Problem, Role};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create)).routes(routes!(status))
+    OpenApiRouter::new().routes(routes!(create)).routes(routes!(status)).routes(routes!(replan))
 }
 
 impl From<PlanError> for Problem {
@@ -88,6 +89,11 @@ async fn run_job(state: AppState, id: String, request: PlanRequest) {
     (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 async fn create(State(s): State<AppState>, actor: Actor, ApiJson(body): ApiJson<PlanRequest>) -> Result<Response, Problem> {
     actor.require(&[Role::Planner, Role::Admin])?;
+    start(&s, &actor, body).await
+}
+
+/// Validates, stores the queued job and starts it.
+async fn start(s: &AppState, actor: &Actor, body: PlanRequest) -> Result<Response, Problem> {
     body.clone().validate()?;
     let id = new_id();
     let stored = serde_json::to_value(&body).map_err(Problem::internal)?;
@@ -96,6 +102,33 @@ async fn create(State(s): State<AppState>, actor: Actor, ApiJson(body): ApiJson<
     let href = format!("/api/v1/plans/{id}");
     let accepted = Accepted { id, status: JobStatus::Queued, href: href.clone() };
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, href)], axum::Json(accepted)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplanBody {
+    /// Packages received per stop since the plan was made (BAST).
+    #[serde(default)]
+    delivered: Vec<Delivered>,
+    /// Day of the finished plan whose routes are on the road now: they stay on their trucks.
+    #[serde(default)]
+    freeze_day: Option<u32>,
+}
+
+/// Re-plans a finished plan from delivery progress as a new job: served stops drop out, partly
+/// served keep the remainder, routes of `freeze_day` stay on their trucks on day 1.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/replan", params(("id" = String, Path, description = "a finished plan")),
+    responses((status = 202, body = Accepted), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn replan(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, ApiJson(body): ApiJson<ReplanBody>) -> Result<Response, Problem> {
+    actor.require(&[Role::Planner, Role::Admin])?;
+    let job = store::get(&s.store, &id).await?.ok_or_else(|| Problem::not_found(format!("no plan {id}")))?;
+    let Some(result) = job.result else {
+        return Err(Problem::conflict(format!("plan {id} is {}; it can be re-planned once it is done", job.status.as_str())));
+    };
+    let request: PlanRequest = serde_json::from_value(job.request).map_err(Problem::internal)?;
+    let previous: Plan = serde_json::from_value(result).map_err(Problem::internal)?;
+    let (next, _) = replan::remaining(ReplanRequest { request, delivered: body.delivered, previous: Some(previous), freeze_day: body.freeze_day })?;
+    start(&s, &actor, next).await
 }
 
 /// Status of a plan job and, when done, the plan. `?format=csv` gives one row per stop visit,
