@@ -83,6 +83,18 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         load_shipped(&store, Level::Rw).await;
         let atlas = atlas(&store).await;
         let req = good_request(&atlas);
+
+        // Drop points are editable: moved within the RW silently, outside it with a note, unknown ids refused.
+        let mut stops = req.stops.clone();
+        let first = stops[0].clone();
+        let inside = sources::DropPoint { id: first.id.clone(), lon: first.lon, lat: first.lat };
+        assert_eq!(sources::apply_drop_points(&mut stops, &[inside], &atlas), Ok(vec![]));
+        let tebet = sources::DropPoint { id: first.id.clone(), lon: 106.8540, lat: -6.2260 };
+        let notes = sources::apply_drop_points(&mut stops, &[tebet], &atlas).unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!((stops[0].lon, stops[0].lat), (106.8540, -6.2260));
+        let typo = sources::DropPoint { id: "31.71.01.9999.001".into(), lon: 106.82, lat: -6.17 };
+        assert!(sources::apply_drop_points(&mut stops, &[typo], &atlas).unwrap_err().contains("no such stop"));
         let app = api::router(AppState { store: store.clone(), atlas: AtlasHandle::new(atlas), config: Arc::new(Config::default()) });
         let planner = sigap::store::tokens::create(&store, "planner", None, None).await.unwrap();
         let auditor = sigap::store::tokens::create(&store, "auditor", None, None).await.unwrap();

@@ -36,6 +36,9 @@ pub struct PlanArgs {
     /// GeoJSON with `kode` and `penduduk_perkiraan` per RW (default: the shipped demo RW layer).
     #[arg(long)]
     pub rw_population: Option<PathBuf>,
+    /// Edited drop points (JSON or CSV `id,lon,lat`) replacing the RW interior points.
+    #[arg(long, requires = "from_atlas")]
+    pub drop_points: Option<PathBuf>,
     /// Horizon in working days.
     #[arg(long)]
     pub days: i64,
@@ -76,9 +79,16 @@ pub fn request(args: &PlanArgs, atlas: Option<&Atlas>, data_dir: &Path) -> anyho
             let pop_path = args.rw_population.clone().unwrap_or_else(|| data_dir.join("demo/rw.geojson"));
             let population = sources::rw_population(&pop_path)?;
             let targets = sources::apportion(args.packages_total, &population);
-            let stops = sources::stops_from_atlas(atlas, |code| targets.get(code.as_str()).map(|&n| n as i64));
+            let mut stops = sources::stops_from_atlas(atlas, |code| targets.get(code.as_str()).map(|&n| n as i64));
             if stops.is_empty() {
                 anyhow::bail!("the atlas has no RW with a population estimate in {}: run `sigap init` first", pop_path.display());
+            }
+            if let Some(path) = &args.drop_points {
+                let points = sources::read_drop_points(path)?;
+                let notes = sources::apply_drop_points(&mut stops, &points, atlas).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                for n in notes {
+                    eprintln!("peringatan: {n}");
+                }
             }
             stops
         }

@@ -123,6 +123,37 @@ pub fn stops_from_atlas(atlas: &Atlas, packages: impl Fn(&AreaCode) -> Option<i6
     stops
 }
 
+/// A drop point moved by hand (the RW office, a field, the mosque where packages are handed out).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct DropPoint {
+    pub id: String,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+pub fn read_drop_points(path: &Path) -> Result<Vec<DropPoint>, SourceError> {
+    read_list(path)
+}
+
+/// Moves stops to their edited drop points. An id that is not a stop is an error (a typo would
+/// otherwise leave the default point silently); a point outside its own RW is moved anyway and
+/// reported, since the RW layer is generated and may be wrong where the edit is right.
+pub fn apply_drop_points(stops: &mut [StopInput], points: &[DropPoint], atlas: &Atlas) -> Result<Vec<String>, String> {
+    let mut notes = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        let Some(stop) = stops.iter_mut().find(|s| s.id == p.id.trim()) else {
+            return Err(format!("drop point {} ('{}'): no such stop", i + 1, p.id));
+        };
+        stop.lon = p.lon;
+        stop.lat = p.lat;
+        let outside = AreaCode::parse(&stop.id).map(|code| !atlas.contains(&code, p.lon, p.lat)).unwrap_or(false);
+        if outside {
+            notes.push(format!("drop point of {} ({:.5},{:.5}) lies outside its RW boundary", stop.id, p.lon, p.lat));
+        }
+    }
+    Ok(notes)
+}
+
 /// The atlas's answer to "is this point in DKI Jakarta?" for [`super::plan_within`]; with no
 /// kelurahan loaded every point passes and the bounding box alone decides.
 pub fn atlas_area(atlas: &Atlas) -> impl Fn(LonLat) -> bool + '_ {
