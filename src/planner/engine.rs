@@ -165,7 +165,7 @@ impl RoutingProblem {
             return bad("no vehicles".into());
         }
         for v in &self.vehicles {
-            if v.start >= self.n || v.end >= self.n || v.capacity == 0 || !(v.latest > v.earliest) {
+            if v.start >= self.n || v.end >= self.n || v.capacity == 0 || v.latest.partial_cmp(&v.earliest) != Some(std::cmp::Ordering::Greater) {
                 return bad(format!("vehicle {} is malformed", v.id));
             }
         }
@@ -415,10 +415,13 @@ fn solve_inner(p: &RoutingProblem, options: &SolveOptions) -> Result<RoutingSolu
 /// gets a route changes from run to run. Relabel: within each group of interchangeable vehicles
 /// (same start, end, shift and capacity, not locked), routes ordered by their first job take the
 /// group's vehicles in index order.
-fn canonical_vehicles(p: &RoutingProblem, routes: &mut Vec<RouteSolution>) {
+/// Start, end, shift (as bits) and capacity: vehicles with equal keys are interchangeable.
+type VehicleKey = (usize, usize, u64, u64, u32);
+
+fn canonical_vehicles(p: &RoutingProblem, routes: &mut [RouteSolution]) {
     let locked: Vec<usize> = p.locks.iter().filter(|l| !l.jobs.is_empty()).map(|l| l.vehicle).collect();
     let key = |v: &VehicleSpec| (v.start, v.end, v.earliest.to_bits(), v.latest.to_bits(), v.capacity);
-    let mut groups: Vec<((usize, usize, u64, u64, u32), Vec<usize>)> = Vec::new();
+    let mut groups: Vec<(VehicleKey, Vec<usize>)> = Vec::new();
     for (i, v) in p.vehicles.iter().enumerate() {
         if locked.contains(&i) {
             continue;

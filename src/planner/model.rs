@@ -98,7 +98,7 @@ impl fmt::Display for ClockTime {
 /// "HH:MM", or "HH:MM:SS" when there are seconds, so that JSON round-trips exactly.
 impl Serialize for ClockTime {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0 % 60 == 0 {
+        if self.0.is_multiple_of(60) {
             s.collect_str(self)
         } else {
             s.collect_str(&format_args!("{}:{:02}", self, self.0 % 60))
