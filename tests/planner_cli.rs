@@ -34,11 +34,15 @@ fn plan_from_csv_files_writes_three_formats() {
     .unwrap();
     let out = dir.join("out");
     let depots = root().join("data/demo/depots.csv");
+    let slots = dir.join("slots.csv");
+    std::fs::write(&slots, "kecamatan,window_start,window_end\n31.74.01,13:00,15:00\n").unwrap();
     let (ok, stdout, stderr) = sigap(
         &dir,
-        &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "2", "--generations", "30", "--out", out.to_str().unwrap()],
+        &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "2", "--generations", "30",
+          "--slots", slots.to_str().unwrap(), "--out", out.to_str().unwrap()],
     );
     assert!(ok, "{stderr}");
+    assert!(stderr.contains("1 titik RW mendapat jadwal kecamatan"), "{stderr}");
     assert!(stdout.contains("Paket: 1.960 diminta, 1.950 terjadwal, 10 tidak terjadwal"), "{stdout}");
     assert!(stdout.contains("tidak terjadwal (outside_area): 1 titik, 10 paket"), "{stdout}");
     let plan: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
@@ -52,6 +56,8 @@ fn plan_from_csv_files_writes_three_formats() {
     let start = windowed[col("start")];
     assert!(("09:00".."12:01").contains(&start), "{windowed:?}");
     assert!(windowed[col("arrival")] <= start && start < windowed[col("departure")], "{windowed:?}");
+    let tebet: Vec<&str> = csv.lines().find(|l| l.contains("31.74.01.1001.001")).unwrap().split(',').collect();
+    assert!(("13:00".."15:01").contains(&tebet[col("start")]), "{tebet:?}");
     let geo: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("routes.geojson")).unwrap()).unwrap();
     assert_eq!(geo["type"], "FeatureCollection");
 

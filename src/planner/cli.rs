@@ -56,6 +56,10 @@ pub struct PlanArgs {
     /// Date of working day 1 (YYYY-MM-DD); later days skip weekends.
     #[arg(long)]
     pub start_date: Option<NaiveDate>,
+    /// Coordination slots agreed with each kecamatan (JSON or CSV `kecamatan,window_start,window_end`,
+    /// e.g. `31.71.01,09:00,12:00`): the window of every RW in that kecamatan without its own.
+    #[arg(long)]
+    pub slots: Option<PathBuf>,
     /// Full settings as JSON (travel, service time, ...); the flags above override it.
     #[arg(long)]
     pub settings: Option<PathBuf>,
@@ -94,6 +98,12 @@ pub fn request(args: &PlanArgs, atlas: Option<&Atlas>, data_dir: &Path) -> anyho
         }
         (None, None) => anyhow::bail!("give --stops FILE or --from-atlas"),
     };
+    let mut stops = stops;
+    if let Some(path) = &args.slots {
+        let slots = sources::read_slots(path)?;
+        let n = sources::apply_slots(&mut stops, &slots).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        eprintln!("{} titik RW mendapat jadwal kecamatan", id_number(n as u64));
+    }
     let mut settings: PlanSettings = match &args.settings {
         Some(p) => serde_json::from_str(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
             .with_context(|| format!("settings in {}", p.display()))?,

@@ -154,6 +154,47 @@ pub fn apply_drop_points(stops: &mut [StopInput], points: &[DropPoint], atlas: &
     Ok(notes)
 }
 
+/// A coordination slot agreed with a kecamatan (seed 002: the distribution schedule is agreed
+/// with each kecamatan): its RW receive packages only within it.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct KecamatanSlot {
+    pub kecamatan: String,
+    pub window_start: super::model::ClockTime,
+    pub window_end: super::model::ClockTime,
+}
+
+pub fn read_slots(path: &Path) -> Result<Vec<KecamatanSlot>, SourceError> {
+    read_list(path)
+}
+
+/// Gives every stop whose RW code lies in a slot's kecamatan that slot as its window (a window
+/// already on the stop is kept). A code that is not a kecamatan, or a kecamatan given twice, is
+/// an error naming the slot; returns how many stops got a window.
+pub fn apply_slots(stops: &mut [StopInput], slots: &[KecamatanSlot]) -> Result<usize, String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut codes = Vec::with_capacity(slots.len());
+    for (i, slot) in slots.iter().enumerate() {
+        let code = AreaCode::parse_level(slot.kecamatan.trim(), Level::Kecamatan).map_err(|e| format!("slot {}: {e}", i + 1))?;
+        if slot.window_end <= slot.window_start {
+            return Err(format!("slot {}: window end {} must be after window start {}", i + 1, slot.window_end, slot.window_start));
+        }
+        if !seen.insert(code.clone()) {
+            return Err(format!("slot {}: kecamatan {} is given twice", i + 1, code.as_str()));
+        }
+        codes.push(code);
+    }
+    let mut given = 0;
+    for stop in stops.iter_mut().filter(|s| s.window_start.is_none() && s.window_end.is_none()) {
+        let Ok(code) = AreaCode::parse(&stop.id) else { continue };
+        if let Some(i) = codes.iter().position(|k| code.is_within(k)) {
+            stop.window_start = Some(slots[i].window_start);
+            stop.window_end = Some(slots[i].window_end);
+            given += 1;
+        }
+    }
+    Ok(given)
+}
+
 /// The atlas's answer to "is this point in DKI Jakarta?" for [`super::plan_within`]; with no
 /// kelurahan loaded every point passes and the bounding box alone decides.
 pub fn atlas_area(atlas: &Atlas) -> impl Fn(LonLat) -> bool + '_ {
@@ -175,6 +216,23 @@ mod tests {
         assert_eq!(apportion(1_194_633, &w).values().sum::<u64>(), 1_194_633);
         assert_eq!(apportion(1_194_633, &w)["y"], 298_658);
         assert_eq!(apportion(5, &BTreeMap::from([("z".to_string(), 0)]))["z"], 0);
+    }
+
+    #[test]
+    fn kecamatan_slots_become_windows_of_their_rw() {
+        use crate::planner::model::ClockTime;
+        let stop = |id: &str| StopInput { id: id.into(), lon: 106.82, lat: -6.18, packages: 10, ..Default::default() };
+        let mut stops = vec![stop("31.71.01.1001.001"), stop("31.71.01.1002.004"), stop("31.74.01.1001.001"), stop("gudang-x")];
+        stops[1].window_start = Some(ClockTime::hm(13, 0));
+        stops[1].window_end = Some(ClockTime::hm(14, 0));
+        let slot = |k: &str, a: u32, b: u32| KecamatanSlot { kecamatan: k.into(), window_start: ClockTime::hm(a, 0), window_end: ClockTime::hm(b, 0) };
+        assert_eq!(apply_slots(&mut stops, &[slot("31.71.01", 9, 11)]), Ok(1));
+        assert_eq!(stops[0].window_start, Some(ClockTime::hm(9, 0)));
+        assert_eq!(stops[1].window_start, Some(ClockTime::hm(13, 0)), "a stop's own window wins");
+        assert_eq!(stops[2].window_start, None);
+        assert!(apply_slots(&mut stops, &[slot("31.71", 9, 11)]).unwrap_err().starts_with("slot 1:"));
+        assert!(apply_slots(&mut stops, &[slot("31.74.01", 11, 9)]).unwrap_err().contains("after"));
+        assert!(apply_slots(&mut stops, &[slot("31.74.01", 8, 9), slot("31.74.01", 10, 11)]).unwrap_err().contains("twice"));
     }
 
     #[test]
