@@ -210,3 +210,27 @@ async fn bad_plan_requests_are_problems_and_store_nothing_on_both_stores() {
         assert_problem(&call(&app, "GET", "/api/v1/plans/x", None, None).await, 401, None);
     }
 }
+
+#[tokio::test]
+async fn jobs_interrupted_by_a_restart_are_marked_failed_on_both_stores() {
+    use sigap::planner::store as jobs;
+    for store in testing::both().await {
+        let request = serde_json::json!({ "depots": [], "stops": [] });
+        jobs::create(&store, "plan-a", "test", &request).await.unwrap();
+        jobs::create(&store, "plan-b", "test", &request).await.unwrap();
+        jobs::mark_running(&store, "plan-b").await.unwrap();
+        jobs::create(&store, "plan-c", "test", &request).await.unwrap();
+        jobs::finish(&store, "plan-c", Ok(serde_json::json!({ "totals": {} }))).await.unwrap();
+        assert_eq!(jobs::fail_interrupted(&store).await.unwrap(), 2);
+        for id in ["plan-a", "plan-b"] {
+            let j = jobs::get(&store, id).await.unwrap().unwrap();
+            assert_eq!(j.status, jobs::JobStatus::Failed);
+            assert!(j.error.unwrap().contains("submit it again"));
+            assert!(j.finished_at.is_some());
+        }
+        let done = jobs::get(&store, "plan-c").await.unwrap().unwrap();
+        assert_eq!(done.status, jobs::JobStatus::Done);
+        assert_eq!(done.request, request);
+        assert_eq!(jobs::fail_interrupted(&store).await.unwrap(), 0);
+    }
+}

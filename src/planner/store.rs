@@ -138,3 +138,12 @@ pub async fn get(store: &Store, id: &str) -> Result<Option<JobRow>, StoreError> 
         None => Ok(None),
     })
 }
+
+/// Jobs left `queued` or `running` by a stopped service can never finish: marks them failed so
+/// clients polling them get an answer. Call once at start-up, before serving; returns how many.
+pub async fn fail_interrupted(store: &Store) -> Result<u64, StoreError> {
+    let now = Utc::now();
+    let sql = "UPDATE plan_jobs SET status = 'failed', finished_at = $1, error = 'the service stopped before this plan finished; submit it again' WHERE status IN ('queued', 'running')";
+    let n = crate::on_pool!(store, p => sqlx::query(sql).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(n)
+}
