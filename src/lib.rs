@@ -6,6 +6,7 @@
 pub mod api;
 pub mod bansos;
 pub mod cli;
+pub mod planner;
 pub mod store;
 pub mod wilayah;
 pub mod tiles;

@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::wilayah::http::router())
         .merge(crate::tiles::http::router())
         .merge(crate::bansos::http::router())
+        .merge(crate::planner::http::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir);
     Router::new()

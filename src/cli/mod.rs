@@ -41,6 +41,8 @@ pub enum Command {
     Token(TokenCommand),
     /// Locate one point from the command line.
     Locate { lon: f64, lat: f64 },
+    /// Plan truck routes day by day from the warehouses to the RW drop points.
+    Plan(crate::planner::cli::PlanArgs),
 }
 
 #[derive(Args)]
@@ -151,6 +153,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(store.clone(), args).await,
+        Command::Plan(args) => crate::planner::cli::run(store, &cli.data_dir, args).await,
     }
 }
 
@@ -175,6 +178,12 @@ async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<()> {
         store = store.kind(),
         "atlas loaded"
     );
+    // A plan job runs inside this process, so one left queued/running by an earlier process
+    // will never finish: say so instead of letting a client poll it forever.
+    let interrupted = crate::planner::store::fail_interrupted(&store).await?;
+    if interrupted > 0 {
+        tracing::warn!(interrupted, "plan jobs cut off by a restart marked failed");
+    }
     let state = AppState::new(store, AtlasHandle::new(atlas), Arc::new(config));
     let app = api::router(state);
     let listener = tokio::net::TcpListener::bind(&args.bind).await.with_context(|| format!("binding {}", args.bind))?;

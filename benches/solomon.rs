@@ -1,0 +1,50 @@
+//! Solomon VRPTW benchmark: solves the six instances in `vrp-sample` at a fixed budget and
+//! prints vehicles, distance and the gap to the best known solutions (vehicles first, then
+//! Euclidean unrounded distance), with the independent checker's verdict.
+//!
+//! `cargo bench --bench solomon`; environment: SOLOMON_DIR (instances + bks.csv),
+//! SOLOMON_SECONDS (per instance, default 10), SOLOMON_GENERATIONS (reproducible mode, default
+//! 2000), SOLOMON_MODES (`quality,reproducible`).
+
+use sigap::planner::engine::SearchMode;
+use sigap::planner::solomon::{run_all, sample_dir, table, BenchBudget};
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let Some(dir) = sample_dir() else {
+        eprintln!("no Solomon instances found: set SOLOMON_DIR to a folder with bks.csv and the .txt files");
+        std::process::exit(2);
+    };
+    let seconds: f64 = env_or("SOLOMON_SECONDS", 10.0);
+    let generations: usize = env_or("SOLOMON_GENERATIONS", 2000);
+    let modes: String = env_or("SOLOMON_MODES", "quality,reproducible".to_string());
+    for mode in modes.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+        let (search, gens, label) = match mode {
+            "quality" => (SearchMode::Quality, None, format!("vrp-core default heuristic, all cores, {seconds} s per instance")),
+            "reproducible" => (
+                SearchMode::Reproducible,
+                Some(generations),
+                format!("planner's reproducible mode, 1 thread, {generations} generations (cap {seconds} s)"),
+            ),
+            other => {
+                eprintln!("unknown mode {other} (quality or reproducible)");
+                std::process::exit(2);
+            }
+        };
+        println!("\n## Solomon VRPTW: {label}\n");
+        let budget = BenchBudget { seconds, generations: gens, mode: search, seed: 1 };
+        let rows = run_all(&dir, budget, |r| {
+            eprintln!("{}: {} vehicles, {:.2} ({:.1} s)", r.instance, r.vehicles, r.distance, r.seconds)
+        });
+        match rows {
+            Ok(rows) => print!("{}", table(&rows)),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        }
+    }
+}

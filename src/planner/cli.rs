@@ -1,0 +1,219 @@
+//! `sigap plan`: plans from files or from the atlas, writes JSON, CSV and GeoJSON, shows a
+//! progress bar per depot-day and ends with a summary in Indonesian number format.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::Args;
+
+use super::model::{Budget, PlanRequest, PlanSettings};
+use super::plan::{id_number, Plan};
+use super::replan::{self, ReplanRequest};
+use super::sources;
+use super::{plan_within, GreatCircle};
+use crate::store::Store;
+use crate::wilayah::Atlas;
+
+/// Households in the Jakarta PSBB bansos programme (seed 001): one package per KK.
+pub const JAKARTA_KK: u64 = 1_194_633;
+
+#[derive(Args, Debug, Clone)]
+pub struct PlanArgs {
+    /// Warehouses: JSON array or CSV (id,name,lon,lat,stock,trucks,truck_capacity[,shift_start,shift_end,cost_per_km]).
+    #[arg(long)]
+    pub depots: PathBuf,
+    /// Drop points: JSON array or CSV (id,lon,lat,packages[,name,window_start,window_end,kelurahan,kecamatan]).
+    #[arg(long, required_unless_present = "from_atlas", conflicts_with = "from_atlas")]
+    pub stops: Option<PathBuf>,
+    /// One drop point inside every RW of the atlas (run `sigap init` first); packages per RW are
+    /// --packages-total split by the RW population estimates of --rw-population (GENERATED targets).
+    #[arg(long)]
+    pub from_atlas: bool,
+    #[arg(long, default_value_t = JAKARTA_KK)]
+    pub packages_total: u64,
+    /// GeoJSON with `kode` and `penduduk_perkiraan` per RW (default: the shipped demo RW layer).
+    #[arg(long)]
+    pub rw_population: Option<PathBuf>,
+    /// Edited drop points (JSON or CSV `id,lon,lat`) replacing the RW interior points.
+    #[arg(long, requires = "from_atlas")]
+    pub drop_points: Option<PathBuf>,
+    /// Horizon in working days.
+    #[arg(long)]
+    pub days: i64,
+    /// Folder for plan.json, plan.csv and routes.geojson.
+    #[arg(long, default_value = "var/plan")]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Search generations per depot-day (reproducible budget).
+    #[arg(long, default_value_t = Budget::default().generations)]
+    pub generations: usize,
+    /// Depot-days solved in parallel (each solve stays single-threaded and reproducible).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Date of working day 1 (YYYY-MM-DD); later days skip weekends.
+    #[arg(long)]
+    pub start_date: Option<NaiveDate>,
+    /// Coordination slots agreed with each kecamatan (JSON or CSV `kecamatan,window_start,window_end`,
+    /// e.g. `31.71.01,09:00,12:00`): the window of every RW in that kecamatan without its own.
+    #[arg(long)]
+    pub slots: Option<PathBuf>,
+    /// Full settings as JSON (travel, service time, ...); the flags above override it.
+    #[arg(long)]
+    pub settings: Option<PathBuf>,
+    /// Re-plan: packages already received per stop (JSON array or CSV `stop,packages`); served
+    /// stops drop out, partly served keep their remainder.
+    #[arg(long)]
+    pub delivered: Option<PathBuf>,
+    /// Re-plan: the previous plan.json, whose routes of --freeze-day stay on their trucks on day 1.
+    #[arg(long, requires = "freeze_day")]
+    pub previous: Option<PathBuf>,
+    #[arg(long, requires = "previous")]
+    pub freeze_day: Option<u32>,
+}
+
+/// Builds the request the flags describe. The atlas is only read with `--from-atlas`.
+pub fn request(args: &PlanArgs, atlas: Option<&Atlas>, data_dir: &Path) -> anyhow::Result<PlanRequest> {
+    let depots = sources::read_depots(&args.depots)?;
+    let stops = match (&args.stops, atlas) {
+        (Some(path), _) => sources::read_stops(path)?,
+        (None, Some(atlas)) => {
+            let pop_path = args.rw_population.clone().unwrap_or_else(|| data_dir.join("demo/rw.geojson"));
+            let population = sources::rw_population(&pop_path)?;
+            let targets = sources::apportion(args.packages_total, &population);
+            let mut stops = sources::stops_from_atlas(atlas, |code| targets.get(code.as_str()).map(|&n| n as i64));
+            if stops.is_empty() {
+                anyhow::bail!("the atlas has no RW with a population estimate in {}: run `sigap init` first", pop_path.display());
+            }
+            if let Some(path) = &args.drop_points {
+                let points = sources::read_drop_points(path)?;
+                let notes = sources::apply_drop_points(&mut stops, &points, atlas).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                for n in notes {
+                    eprintln!("peringatan: {n}");
+                }
+            }
+            stops
+        }
+        (None, None) => anyhow::bail!("give --stops FILE or --from-atlas"),
+    };
+    let mut stops = stops;
+    if let Some(path) = &args.slots {
+        let slots = sources::read_slots(path)?;
+        let n = sources::apply_slots(&mut stops, &slots).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        eprintln!("{} titik RW mendapat jadwal kecamatan", id_number(n as u64));
+    }
+    let mut settings: PlanSettings = match &args.settings {
+        Some(p) => serde_json::from_str(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
+            .with_context(|| format!("settings in {}", p.display()))?,
+        None => PlanSettings::default(),
+    };
+    settings.days = args.days;
+    settings.seed = args.seed;
+    settings.budget.generations = args.generations;
+    settings.threads = args.threads;
+    if args.start_date.is_some() {
+        settings.start_date = args.start_date;
+    }
+    let request = PlanRequest { depots, stops, settings, frozen: vec![] };
+    if args.delivered.is_none() && args.previous.is_none() {
+        return Ok(request);
+    }
+    let delivered = match &args.delivered {
+        Some(p) => sources::read_delivered(p)?,
+        None => vec![],
+    };
+    let previous: Option<Plan> = match &args.previous {
+        Some(p) => Some(
+            serde_json::from_str(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
+                .with_context(|| format!("previous plan {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let (request, s) = replan::remaining(ReplanRequest { request, delivered, previous, freeze_day: args.freeze_day })?;
+    eprintln!(
+        "Rencana ulang: {} titik sudah terlayani, {} sebagian, {} rute hari ini dibekukan",
+        id_number(s.served.len() as u64),
+        id_number(s.partly_served.len() as u64),
+        s.frozen_routes
+    );
+    Ok(request)
+}
+
+/// Writes plan.json, plan.csv (one row per stop visit) and routes.geojson (one line per truck-day).
+pub fn write_outputs(plan: &Plan, out: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let json = out.join("plan.json");
+    std::fs::write(&json, plan.to_json()?).with_context(|| format!("writing {}", json.display()))?;
+    let csv = out.join("plan.csv");
+    let file = std::fs::File::create(&csv).with_context(|| format!("writing {}", csv.display()))?;
+    plan.write_csv(std::io::BufWriter::new(file))?;
+    let geo = out.join("routes.geojson");
+    std::fs::write(&geo, serde_json::to_string(&plan.to_geojson())?).with_context(|| format!("writing {}", geo.display()))?;
+    Ok(vec![json, csv, geo])
+}
+
+/// Summary lines in Indonesian.
+pub fn summary(plan: &Plan, seconds: f64) -> String {
+    let t = &plan.totals;
+    let mut lines = vec![
+        format!("Rencana distribusi selesai dalam {seconds:.1} detik"),
+        format!(
+            "Titik RW: {} (terjadwal {}, sebagian {}, tidak terjadwal {})",
+            id_number(t.stops as u64),
+            id_number(t.stops_planned as u64),
+            id_number(t.stops_partly_planned as u64),
+            id_number(t.stops_unassigned as u64)
+        ),
+        format!(
+            "Paket: {} diminta, {} terjadwal, {} tidak terjadwal",
+            id_number(t.packages_requested),
+            id_number(t.packages_planned),
+            id_number(t.packages_unassigned)
+        ),
+        format!("Hari kerja terpakai: {} dari {}; truk-hari: {}; jarak: {} km", t.days_used, plan.meta.horizon_days, id_number(t.truck_days as u64), id_number(t.distance_m / 1000)),
+    ];
+    for d in &t.depots {
+        lines.push(format!("  {}: {} paket, {} truk-hari, {} km, sisa stok {}", d.depot, id_number(d.packages_planned), d.truck_days, id_number(d.distance_m / 1000), id_number(d.stock_left)));
+    }
+    let mut reasons: std::collections::BTreeMap<&str, (usize, u64)> = Default::default();
+    for u in &plan.unassigned {
+        let e = reasons.entry(u.reason.as_str()).or_default();
+        e.0 += 1;
+        e.1 += u.packages as u64;
+    }
+    for (r, (n, p)) in reasons {
+        lines.push(format!("  tidak terjadwal ({r}): {} titik, {} paket", id_number(n as u64), id_number(p)));
+    }
+    lines.join("\n")
+}
+
+pub async fn run(store: &Store, data_dir: &Path, args: PlanArgs) -> anyhow::Result<()> {
+    let atlas = crate::cli::load_atlas(store, Default::default()).await?;
+    let req = request(&args, args.from_atlas.then_some(&atlas), data_dir)?;
+    let out = args.out.clone();
+    let days = args.days.max(0) as u64;
+    let depots = req.depots.len() as u64;
+    let started = Instant::now();
+    let plan = tokio::task::spawn_blocking(move || -> anyhow::Result<Plan> {
+        let pb = crate::cli::progress_bar(days * depots, "merencanakan rute");
+        let travel = GreatCircle::new(req.settings.travel);
+        let inside = sources::atlas_area(&atlas);
+        let progress = |p: &super::Progress| {
+            pb.set_position(p.done as u64);
+            pb.set_message(format!("hari {} {}", p.day, p.depot));
+        };
+        let plan = plan_within(req, &travel, &inside, &progress);
+        pb.finish_and_clear();
+        Ok(plan?)
+    })
+    .await??;
+    let seconds = started.elapsed().as_secs_f64();
+    let files = write_outputs(&plan, &out)?;
+    println!("{}", summary(&plan, seconds));
+    for f in files {
+        println!("  {}", f.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! `POST /api/v1/plans` (async job) and `GET /api/v1/plans/{id}`: thin adapters from HTTP to the
+//! planner and the plan store. The request is validated before it is accepted, so a bad body is
+//! a 422 naming the field and nothing is stored; a valid one is planned on a blocking thread,
+//! one plan at a time (two cores are shared with the rest of the service).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::model::PlanRequest;
+use super::plan::Plan;
+use super::replan::{self, Delivered, ReplanRequest};
+use super::store::{self, JobStatus};
+use super::{plan_within, sources, GreatCircle, PlanError};
+use crate::api::{Actor, ApiJson, AppState, Problem, Role};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create)).routes(routes!(status)).routes(routes!(replan))
+}
+
+impl From<PlanError> for Problem {
+    fn from(e: PlanError) -> Problem {
+        Problem::unprocessable(&e.field(), e.to_string())
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    pub id: String,
+    pub status: JobStatus,
+    /// Where to poll for the result.
+    pub href: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobView {
+    pub id: String,
+    pub status: JobStatus,
+    pub created_by: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub error: Option<String>,
+    /// The plan when status is `done`: days, routes, unassigned stops with reasons, totals.
+    #[schema(value_type = Object)]
+    pub result: Option<serde_json::Value>,
+}
+
+fn slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| Semaphore::new(1))
+}
+
+fn new_id() -> String {
+    format!("plan-{:016x}", rand::random::<u64>())
+}
+
+/// Plans in the background: queued → running → done (with the plan) or failed (with the reason).
+async fn run_job(state: AppState, id: String, request: PlanRequest) {
+    let _slot = slots().acquire().await;
+    if let Err(e) = store::mark_running(&state.store, &id).await {
+        tracing::error!(plan = %id, error = %e, "cannot mark plan running");
+    }
+    let atlas = state.atlas.current();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let travel = GreatCircle::new(request.settings.travel);
+        let inside = sources::atlas_area(&atlas);
+        plan_within(request, &travel, &inside, &|_| {})
+            .map_err(|e| e.to_string())
+            .and_then(|p| serde_json::to_value(&p).map_err(|e| e.to_string()))
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("planner stopped: {e}")));
+    if let Err(e) = store::finish(&state.store, &id, outcome).await {
+        tracing::error!(plan = %id, error = %e, "cannot store plan result");
+    }
+}
+
+/// Starts a plan. Roles planner or admin. Answers 202 with the job id; poll `GET /api/v1/plans/{id}`.
+#[utoipa::path(post, path = "/api/v1/plans", responses(
+    (status = 202, body = Accepted), (status = 400, body = Problem), (status = 401, body = Problem),
+    (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn create(State(s): State<AppState>, actor: Actor, ApiJson(body): ApiJson<PlanRequest>) -> Result<Response, Problem> {
+    actor.require(&[Role::Planner, Role::Admin])?;
+    start(&s, &actor, body).await
+}
+
+/// Validates, stores the queued job and starts it.
+async fn start(s: &AppState, actor: &Actor, body: PlanRequest) -> Result<Response, Problem> {
+    body.clone().validate()?;
+    let id = new_id();
+    let stored = serde_json::to_value(&body).map_err(Problem::internal)?;
+    store::create(&s.store, &id, &actor.audit_name(), &stored).await?;
+    tokio::spawn(run_job(s.clone(), id.clone(), body));
+    let href = format!("/api/v1/plans/{id}");
+    let accepted = Accepted { id, status: JobStatus::Queued, href: href.clone() };
+    Ok((StatusCode::ACCEPTED, [(header::LOCATION, href)], axum::Json(accepted)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplanBody {
+    /// Packages received per stop since the plan was made (BAST).
+    #[serde(default)]
+    delivered: Vec<Delivered>,
+    /// Day of the finished plan whose routes are on the road now: they stay on their trucks.
+    #[serde(default)]
+    freeze_day: Option<u32>,
+}
+
+/// Re-plans a finished plan from delivery progress as a new job: served stops drop out, partly
+/// served keep the remainder, routes of `freeze_day` stay on their trucks on day 1.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/replan", params(("id" = String, Path, description = "a finished plan")),
+    responses((status = 202, body = Accepted), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn replan(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, ApiJson(body): ApiJson<ReplanBody>) -> Result<Response, Problem> {
+    actor.require(&[Role::Planner, Role::Admin])?;
+    let job = store::get(&s.store, &id).await?.ok_or_else(|| Problem::not_found(format!("no plan {id}")))?;
+    let Some(result) = job.result else {
+        return Err(Problem::conflict(format!("plan {id} is {}; it can be re-planned once it is done", job.status.as_str())));
+    };
+    let request: PlanRequest = serde_json::from_value(job.request).map_err(Problem::internal)?;
+    let previous: Plan = serde_json::from_value(result).map_err(Problem::internal)?;
+    let (next, _) = replan::remaining(ReplanRequest { request, delivered: body.delivered, previous: Some(previous), freeze_day: body.freeze_day })?;
+    start(&s, &actor, next).await
+}
+
+/// Status of a plan job and, when done, the plan. `?format=csv` gives one row per stop visit,
+/// `?format=geojson` one line per truck-day. Roles planner, admin or auditor.
+#[utoipa::path(get, path = "/api/v1/plans/{id}", params(("id" = String, Path, description = "job id from POST /api/v1/plans"),
+    ("format" = Option<String>, Query, description = "json (default), csv or geojson")),
+    responses((status = 200, body = JobView), (status = 400, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn status(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Result<Response, Problem> {
+    actor.require(&[Role::Planner, Role::Admin, Role::Auditor])?;
+    let format = q.get("format").map(|f| f.trim().to_ascii_lowercase()).unwrap_or_else(|| "json".into());
+    if !matches!(format.as_str(), "json" | "csv" | "geojson") {
+        return Err(Problem::bad_request("format", format!("format={format:?}: expected json, csv or geojson")));
+    }
+    let job = store::get(&s.store, &id).await?.ok_or_else(|| Problem::not_found(format!("no plan {id}")))?;
+    if format == "json" {
+        let view = JobView {
+            id: job.id,
+            status: job.status,
+            created_by: job.created_by,
+            created_at: job.created_at,
+            started_at: job.started_at,
+            finished_at: job.finished_at,
+            error: job.error,
+            result: job.result,
+        };
+        return Ok(axum::Json(view).into_response());
+    }
+    let Some(result) = job.result else {
+        return Err(Problem::conflict(format!("plan {id} is {}; {format} is available once it is done", job.status.as_str())));
+    };
+    let plan: Plan = serde_json::from_value(result).map_err(Problem::internal)?;
+    if format == "csv" {
+        let mut out = Vec::new();
+        plan.write_csv(&mut out).map_err(Problem::internal)?;
+        Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response())
+    } else {
+        let body = serde_json::to_string(&plan.to_geojson()).map_err(Problem::internal)?;
+        Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
+    }
+}

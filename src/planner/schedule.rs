@@ -1,0 +1,715 @@
+//! Multi-day planning: which depot serves each stop, on which day, on which truck, in which order.
+//!
+//! 1. Stops outside Jakarta, unreachable by road, or whose window cannot be met from any depot
+//!    within a shift are set aside with their reason.
+//! 2. Each stop goes to a depot: candidates in order of distance (R-tree nearest-neighbour over
+//!    the depots), the nearest one with capacity left over the horizon and stock. Stops that
+//!    lose most by not getting their nearest depot (largest regret) choose first.
+//! 3. A stop with more packages than a truck carries becomes several truck-sized deliveries.
+//! 4. Each depot's deliveries are swept by angle around the depot and packed into the depot's
+//!    trucks, day after day: every day covers one sector of the city.
+//! 5. Day by day, each depot's deliveries for that day plus what the previous day could not
+//!    take are routed by vrp-core; what is left is carried to the next day. What is left after
+//!    the last day is reported with reason `horizon`.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use rstar::primitives::GeomWithData;
+use rstar::RTree;
+
+use super::engine::{self, EngineError, JobSpec, LockSpec, RoutingProblem, SearchMode, SolveOptions, Unserved, VehicleSpec};
+use super::model::{truck_id, truck_number, ClockTime, Depot, LonLat, PlanError, PlanRequest, Stop, ValidRequest, JAKARTA_BBOX, MAINLAND_NORTH_LIMIT};
+use super::plan::{
+    id_number, DayPlan, DepotTotals, Plan, PlanMeta, Reason, SplitNote, Totals, TruckRoute, UnassignedStop, Visit,
+};
+use super::travel::{TravelError, TravelMatrix, TravelTable};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlannerError {
+    #[error(transparent)]
+    Invalid(#[from] PlanError),
+    #[error(transparent)]
+    Travel(#[from] TravelError),
+    #[error("day {day}, depot {depot}: {source}")]
+    Engine { day: u32, depot: String, source: EngineError },
+}
+
+/// Reported after each depot-day is routed.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub day: u32,
+    pub depot: String,
+    pub routes: usize,
+}
+
+/// Validates `request` and plans it; stops outside the Jakarta bounding box get reason
+/// `outside_area`.
+pub fn plan(request: PlanRequest, matrix: &dyn TravelMatrix, progress: &(dyn Fn(&Progress) + Sync)) -> Result<Plan, PlannerError> {
+    plan_within(request, matrix, &|p| JAKARTA_BBOX.contains(p), progress)
+}
+
+/// Like [`plan`], with the caller deciding what lies inside the service area. The bounding box
+/// alone lets Tangerang, Depok and Bekasi through; with the atlas loaded, the HTTP and CLI
+/// layers pass "the atlas does not place it `outside`".
+pub fn plan_within(
+    request: PlanRequest,
+    matrix: &dyn TravelMatrix,
+    inside: &dyn Fn(LonLat) -> bool,
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<Plan, PlannerError> {
+    let valid = request.validate()?;
+    plan_valid(&valid, matrix, inside, progress)
+}
+
+/// One truck-sized (or smaller) delivery of a stop from a depot.
+#[derive(Debug, Clone)]
+struct Delivery {
+    stop: usize,
+    depot: usize,
+    packages: u32,
+    part: u32,
+    parts: u32,
+    /// Truck number (1-based) this delivery stays on for day 1.
+    frozen_truck: Option<u32>,
+    /// Why the solver left it out on the last day it was tried.
+    last_miss: Option<Unserved>,
+}
+
+/// Local planar metres around Jakarta, good enough to rank depots and sweep angles.
+fn planar(p: LonLat) -> [f64; 2] {
+    const LAT0: f64 = -6.2;
+    [p.lon * 111_320.0 * LAT0.to_radians().cos(), p.lat * 110_574.0]
+}
+
+fn service_s(v: &ValidRequest, packages: u32) -> f64 {
+    v.settings.service.seconds(packages)
+}
+
+enum Feasibility {
+    Ok,
+    Unreachable(String),
+    TimeWindow(String),
+}
+
+/// Can a truck of `depot` leave at shift start, unload `packages` at `stop` within its window
+/// and be back before shift end?
+fn feasibility(v: &ValidRequest, out: &TravelTable, back: &TravelTable, d: usize, s: usize, packages: u32) -> Feasibility {
+    let depot = &v.depots[d];
+    let stop = &v.stops[s];
+    let (Some(go), Some(ret)) = (out.leg(d, s), back.leg(s, d)) else {
+        let islands = v.settings.travel.mainland_only && stop.pos.lat >= MAINLAND_NORTH_LIMIT;
+        return Feasibility::Unreachable(if islands {
+            "Kepulauan Seribu: no truck road from any depot (deliver by boat, or set travel.mainland_only = false)".to_string()
+        } else {
+            format!("no road between {} and the stop", depot.id)
+        });
+    };
+    let shift = (depot.shift_start.seconds() as f64, depot.shift_end.seconds() as f64);
+    let service = service_s(v, packages);
+    let arrival = shift.0 + go.duration_s;
+    if arrival + service + ret.duration_s > shift.1 {
+        return Feasibility::Unreachable(format!(
+            "a round trip from {} ({:.0} min driving + {:.0} min unloading) does not fit the {}–{} shift",
+            depot.id,
+            (go.duration_s + ret.duration_s) / 60.0,
+            service / 60.0,
+            depot.shift_start,
+            depot.shift_end
+        ));
+    }
+    if let Some(w) = stop.window {
+        let start = arrival.max(w.start.seconds() as f64);
+        if start > w.end.seconds() as f64 || start + service + ret.duration_s > shift.1 {
+            return Feasibility::TimeWindow(format!(
+                "window {}–{} cannot be met from {} (earliest arrival {})",
+                w.start,
+                w.end,
+                depot.id,
+                clock(arrival)
+            ));
+        }
+    }
+    Feasibility::Ok
+}
+
+fn clock(seconds: f64) -> ClockTime {
+    ClockTime(seconds.max(0.0).round() as u32)
+}
+
+struct Assignment {
+    depot: usize,
+    packages: u32,
+}
+
+/// Plans a validated request.
+pub fn plan_valid(
+    v: &ValidRequest,
+    matrix: &dyn TravelMatrix,
+    inside: &dyn Fn(LonLat) -> bool,
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<Plan, PlannerError> {
+    let mut unassigned: Vec<UnassignedStop> = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
+    let depot_pts: Vec<LonLat> = v.depots.iter().map(|d| d.pos).collect();
+    let stop_pts: Vec<LonLat> = v.stops.iter().map(|s| s.pos).collect();
+    let out = matrix.table(&depot_pts, &stop_pts)?;
+    let back = matrix.table(&stop_pts, &depot_pts)?;
+
+    for d in v.depots.iter().filter(|d| d.stock == 0) {
+        warnings.push(format!("depot {} has no stock; no stop is served from it", d.id));
+    }
+
+    // Nearest depots first: an R-tree over depot positions.
+    let tree = RTree::bulk_load(v.depots.iter().enumerate().map(|(i, d)| GeomWithData::new(planar(d.pos), i)).collect());
+    let frozen_depot: BTreeMap<&str, usize> = v
+        .frozen
+        .iter()
+        .flat_map(|r| {
+            let d = v.depots.iter().position(|d| d.id == r.depot).unwrap_or(0);
+            r.stops.iter().map(move |s| (s.as_str(), d))
+        })
+        .collect();
+
+    // 1. Feasible depots per stop, or the reason there is none.
+    let mut candidates: Vec<Vec<(usize, f64)>> = vec![Vec::new(); v.stops.len()];
+    for (s, stop) in v.stops.iter().enumerate() {
+        if !JAKARTA_BBOX.contains(stop.pos) || !inside(stop.pos) {
+            unassigned.push(UnassignedStop {
+                stop: stop.id.clone(),
+                packages: stop.packages,
+                reason: Reason::OutsideArea,
+                detail: format!("{:.5},{:.5} lies outside DKI Jakarta", stop.pos.lon, stop.pos.lat),
+                depot: None,
+            });
+            continue;
+        }
+        let mut time_window: Option<String> = None;
+        let mut unreachable: Option<String> = None;
+        let here = planar(stop.pos);
+        for nn in tree.nearest_neighbor_iter_with_distance_2(&here) {
+            let d = nn.0.data;
+            if let Some(&fd) = frozen_depot.get(stop.id.as_str()) {
+                if fd != d {
+                    continue;
+                }
+            }
+            let load = stop.packages.min(v.depots[d].capacity);
+            match feasibility(v, &out, &back, d, s, load) {
+                Feasibility::Ok => candidates[s].push((d, nn.1.sqrt())),
+                Feasibility::TimeWindow(m) => time_window = time_window.or(Some(m)),
+                Feasibility::Unreachable(m) => unreachable = unreachable.or(Some(m)),
+            }
+        }
+        if candidates[s].is_empty() {
+            let (reason, detail) = match (time_window, unreachable) {
+                (Some(m), _) => (Reason::TimeWindow, m),
+                (None, Some(m)) => (Reason::Unreachable, m),
+                (None, None) => (Reason::Unreachable, "no depot can reach this stop".into()),
+            };
+            unassigned.push(UnassignedStop { stop: stop.id.clone(), packages: stop.packages, reason, detail, depot: None });
+        }
+    }
+
+    // 2. Depot per stop: capacity over the horizon and stock.
+    let days = v.days;
+    let mut horizon_left: Vec<u64> = v
+        .depots
+        .iter()
+        .map(|d| (d.trucks as f64 * d.capacity as f64 * days as f64 * v.settings.day_fill).floor() as u64)
+        .collect();
+    let mut stock_left: Vec<u64> = v.depots.iter().map(|d| d.stock).collect();
+    let mut order: Vec<usize> = (0..v.stops.len()).filter(|&s| !candidates[s].is_empty()).collect();
+    let regret = |s: usize| -> f64 {
+        let c = &candidates[s];
+        if c.len() < 2 {
+            f64::MAX
+        } else {
+            c[1].1 - c[0].1
+        }
+    };
+    // Frozen stops first (they are already on a truck), then by regret.
+    order.sort_by(|&a, &b| {
+        let fa = frozen_depot.contains_key(v.stops[a].id.as_str());
+        let fb = frozen_depot.contains_key(v.stops[b].id.as_str());
+        fb.cmp(&fa).then(regret(b).total_cmp(&regret(a))).then(v.stops[a].id.cmp(&v.stops[b].id))
+    });
+    let mut assignments: Vec<Option<Assignment>> = (0..v.stops.len()).map(|_| None).collect();
+    for s in order {
+        let stop = &v.stops[s];
+        let want = stop.packages as u64;
+        let fits_truck = |d: usize| v.settings.split_large || v.depots[d].capacity >= stop.packages;
+        let cands: Vec<usize> = candidates[s].iter().map(|c| c.0).filter(|&d| fits_truck(d)).collect();
+        if cands.is_empty() {
+            let largest = candidates[s].iter().map(|c| v.depots[c.0].capacity).max().unwrap_or(0);
+            unassigned.push(UnassignedStop {
+                stop: stop.id.clone(),
+                packages: stop.packages,
+                reason: Reason::Capacity,
+                detail: format!(
+                    "{} packages exceed the largest truck ({}) and splitting is off",
+                    id_number(want),
+                    id_number(largest as u64)
+                ),
+                depot: None,
+            });
+            continue;
+        }
+        let pick = cands
+            .iter()
+            .copied()
+            .find(|&d| horizon_left[d] >= want && stock_left[d] >= want)
+            .or_else(|| cands.iter().copied().find(|&d| stock_left[d] >= want));
+        let (d, take) = match pick {
+            Some(d) => (d, want),
+            None => match cands.iter().copied().max_by_key(|&d| (stock_left[d], std::cmp::Reverse(d))) {
+                Some(d) if stock_left[d] > 0 => (d, stock_left[d]),
+                _ => {
+                    unassigned.push(UnassignedStop {
+                        stop: stop.id.clone(),
+                        packages: stop.packages,
+                        reason: Reason::Stock,
+                        detail: "no reachable depot has packages left".into(),
+                        depot: None,
+                    });
+                    continue;
+                }
+            },
+        };
+        if take < want {
+            unassigned.push(UnassignedStop {
+                stop: stop.id.clone(),
+                packages: (want - take) as u32,
+                reason: Reason::Stock,
+                detail: format!("depot {} runs out of stock", v.depots[d].id),
+                depot: Some(v.depots[d].id.clone()),
+            });
+        }
+        stock_left[d] -= take;
+        horizon_left[d] = horizon_left[d].saturating_sub(take);
+        assignments[s] = Some(Assignment { depot: d, packages: take as u32 });
+    }
+
+    // 3. Truck-sized deliveries.
+    let mut splits = Vec::new();
+    let mut per_depot: Vec<Vec<Delivery>> = vec![Vec::new(); v.depots.len()];
+    for (s, a) in assignments.iter().enumerate() {
+        let Some(a) = a else { continue };
+        let cap = v.depots[a.depot].capacity;
+        let parts = a.packages.div_ceil(cap);
+        if parts > 1 {
+            splits.push(SplitNote { stop: v.stops[s].id.clone(), packages: a.packages, truck_capacity: cap, deliveries: parts });
+        }
+        for part in 1..=parts {
+            let packages = if part < parts { cap } else { a.packages - cap * (parts - 1) };
+            per_depot[a.depot].push(Delivery { stop: s, depot: a.depot, packages, part, parts, frozen_truck: None, last_miss: None });
+        }
+    }
+    freeze(v, &mut per_depot);
+
+    // 4. Sweep into days.
+    let mut clusters: Vec<Vec<Vec<Delivery>>> = Vec::with_capacity(v.depots.len());
+    let mut frozen: Vec<Vec<Delivery>> = Vec::with_capacity(v.depots.len());
+    for (d, deliveries) in per_depot.into_iter().enumerate() {
+        let (fz, rest): (Vec<Delivery>, Vec<Delivery>) = deliveries.into_iter().partition(|x| x.frozen_truck.is_some());
+        let frozen_trucks = {
+            let mut t: Vec<u32> = fz.iter().filter_map(|x| x.frozen_truck).collect();
+            t.dedup();
+            t.len() as u32
+        };
+        clusters.push(sweep_days(v, d, rest, frozen_trucks));
+        frozen.push(fz);
+    }
+
+    // 5. Route day by day, carrying over what does not fit.
+    let total = days as usize * v.depots.len();
+    let done = AtomicUsize::new(0);
+    let mut carry: Vec<Vec<Delivery>> = vec![Vec::new(); v.depots.len()];
+    let mut day_plans = Vec::new();
+    for day in 1..=days {
+        let mut work: Vec<Vec<Delivery>> = Vec::with_capacity(v.depots.len());
+        for d in 0..v.depots.len() {
+            let mut jobs = std::mem::take(&mut carry[d]);
+            if day == 1 {
+                jobs.extend(std::mem::take(&mut frozen[d]));
+            }
+            if let Some(today) = clusters[d].get_mut(day as usize - 1) {
+                jobs.append(today);
+            }
+            work.push(jobs);
+        }
+        let results = solve_day(v, matrix, day, &work, &done, total, progress)?;
+        let mut routes = Vec::new();
+        for (d, (day_routes, missed)) in results.into_iter().enumerate() {
+            routes.extend(day_routes);
+            carry[d] = missed;
+        }
+        for r in routes.iter().filter(|r| r.frozen) {
+            let depot = &v.depots[v.depots.iter().position(|d| d.id == r.depot).unwrap_or(0)];
+            if r.back > depot.shift_end {
+                warnings.push(format!("frozen route {} is back at {}, after the shift ends ({})", r.truck, r.back, depot.shift_end));
+            }
+        }
+        day_plans.push(DayPlan { day, date: v.settings.date_of(day), routes });
+    }
+
+    // Whatever is left did not fit in the horizon.
+    let mut left: BTreeMap<(usize, usize), (u32, Option<Unserved>)> = BTreeMap::new();
+    for d in 0..v.depots.len() {
+        let rest = carry[d].drain(..).chain(clusters[d].drain(..).flatten());
+        for x in rest {
+            let e = left.entry((x.stop, x.depot)).or_insert((0, None));
+            e.0 += x.packages;
+            e.1 = e.1.or(x.last_miss);
+        }
+    }
+    for ((s, d), (packages, miss)) in left {
+        let why = match miss {
+            Some(Unserved::TimeWindow) => "; on the last day tried its window could not be fitted",
+            Some(Unserved::Capacity) => "; on the last day tried the trucks were full",
+            _ => "",
+        };
+        unassigned.push(UnassignedStop {
+            stop: v.stops[s].id.clone(),
+            packages,
+            reason: Reason::Horizon,
+            detail: format!("not reached within {days} working day(s) from depot {}{why}", v.depots[d].id),
+            depot: Some(v.depots[d].id.clone()),
+        });
+    }
+    unassigned.sort_by(|a, b| a.stop.cmp(&b.stop).then(a.reason.cmp(&b.reason)));
+
+    let totals = totals(v, &day_plans, &unassigned);
+    Ok(Plan {
+        meta: PlanMeta {
+            horizon_days: days,
+            seed: v.settings.seed,
+            travel: matrix.name(),
+            solver: format!(
+                "vrp-core 1.25, reproducible ruin-and-recreate, {} generations per depot-day",
+                v.settings.budget.generations
+            ),
+            settings: v.settings.clone(),
+        },
+        days: day_plans,
+        unassigned,
+        splits,
+        totals,
+        warnings,
+    })
+}
+
+/// Marks the first delivery of each frozen stop with its truck, as long as the truck has room.
+fn freeze(v: &ValidRequest, per_depot: &mut [Vec<Delivery>]) {
+    for r in &v.frozen {
+        let Some(d) = v.depots.iter().position(|d| d.id == r.depot) else { continue };
+        let Some(number) = truck_number(&r.depot, &r.truck) else { continue };
+        let mut room = v.depots[d].capacity;
+        for stop_id in &r.stops {
+            let Some(s) = v.stops.iter().position(|s| &s.id == stop_id) else { continue };
+            if let Some(x) = per_depot[d].iter_mut().find(|x| x.stop == s && x.frozen_truck.is_none()) {
+                if x.packages <= room {
+                    room -= x.packages;
+                    x.frozen_truck = Some(number);
+                }
+            }
+        }
+    }
+}
+
+/// Sweeps deliveries by angle around the depot and packs them into trucks, day after day.
+/// The sweep starts after the widest empty sector so that no day straddles a dense area.
+fn sweep_days(v: &ValidRequest, d: usize, mut deliveries: Vec<Delivery>, frozen_trucks: u32) -> Vec<Vec<Delivery>> {
+    if deliveries.is_empty() {
+        return vec![];
+    }
+    let depot = &v.depots[d];
+    let origin = planar(depot.pos);
+    let angle = |x: &Delivery| {
+        let p = planar(v.stops[x.stop].pos);
+        (p[1] - origin[1]).atan2(p[0] - origin[0])
+    };
+    deliveries.sort_by(|a, b| angle(a).total_cmp(&angle(b)).then(v.stops[a.stop].id.cmp(&v.stops[b.stop].id)).then(a.part.cmp(&b.part)));
+    let angles: Vec<f64> = deliveries.iter().map(angle).collect();
+    let mut widest = (0usize, -1.0f64);
+    for i in 0..angles.len() {
+        let next = if i + 1 < angles.len() { angles[i + 1] } else { angles[0] + std::f64::consts::TAU };
+        let gap = next - angles[i];
+        if gap > widest.1 {
+            widest = (i + 1, gap);
+        }
+    }
+    let count = deliveries.len();
+    deliveries.rotate_left(widest.0 % count);
+
+    let room = ((depot.capacity as f64) * v.settings.day_fill).floor().max(1.0) as u32;
+    let mut days: Vec<Vec<Delivery>> = vec![Vec::new()];
+    let mut trucks_today = depot.trucks.saturating_sub(frozen_trucks);
+    let mut truck = 0u32;
+    let mut load = 0u32;
+    for x in deliveries {
+        loop {
+            let fits = truck < trucks_today && (load == 0 || load + x.packages <= room);
+            if fits {
+                load += x.packages;
+                break;
+            }
+            if truck < trucks_today && load > 0 {
+                truck += 1;
+                load = 0;
+                continue;
+            }
+            // The day is full: next day, first truck.
+            days.push(Vec::new());
+            trucks_today = depot.trucks;
+            truck = 0;
+            load = 0;
+        }
+        if let Some(today) = days.last_mut() {
+            today.push(x);
+        }
+    }
+    days
+}
+
+type DayResult = (Vec<TruckRoute>, Vec<Delivery>);
+
+/// Routes every depot for one day, `threads` depots at a time.
+fn solve_day(
+    v: &ValidRequest,
+    matrix: &dyn TravelMatrix,
+    day: u32,
+    work: &[Vec<Delivery>],
+    done: &AtomicUsize,
+    total: usize,
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<Vec<DayResult>, PlannerError> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<DayResult, PlannerError>>>> = Mutex::new((0..work.len()).map(|_| None).collect());
+    let threads = v.settings.threads.min(work.len()).max(1);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let d = next.fetch_add(1, Ordering::SeqCst);
+                if d >= work.len() {
+                    break;
+                }
+                let result = solve_depot_day(v, matrix, day, d, &work[d]);
+                let routes = result.as_ref().map(|r| r.0.len()).unwrap_or(0);
+                if let Ok(mut slots) = results.lock() {
+                    slots[d] = Some(result);
+                }
+                let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
+                progress(&Progress { done: finished, total, day, depot: v.depots[d].id.clone(), routes });
+            });
+        }
+    });
+    let slots = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(d, r)| {
+            r.unwrap_or_else(|| {
+                Err(PlannerError::Engine { day, depot: v.depots[d].id.clone(), source: EngineError::Solver("worker stopped".into()) })
+            })
+        })
+        .collect()
+}
+
+fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usize, jobs: &[Delivery]) -> Result<DayResult, PlannerError> {
+    if jobs.is_empty() {
+        return Ok((vec![], vec![]));
+    }
+    let depot = &v.depots[d];
+    let mut points = vec![depot.pos];
+    points.extend(jobs.iter().map(|x| v.stops[x.stop].pos));
+    let table = matrix.table(&points, &points)?;
+    let n = points.len();
+    let mut distance = vec![0.0; n * n];
+    let mut duration = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            let leg = table.leg(i, j);
+            distance[i * n + j] = leg.map_or(f64::MAX, |l| l.distance_m);
+            duration[i * n + j] = leg.map_or(f64::MAX, |l| l.duration_s);
+        }
+    }
+    let problem = RoutingProblem {
+        n,
+        distance: distance.iter().map(|x| x.min(1.0e9)).collect(),
+        duration: duration.iter().map(|x| x.min(1.0e9)).collect(),
+        vehicles: (1..=depot.trucks)
+            .map(|t| VehicleSpec {
+                id: truck_id(&depot.id, t),
+                start: 0,
+                end: 0,
+                earliest: depot.shift_start.seconds() as f64,
+                latest: depot.shift_end.seconds() as f64,
+                capacity: depot.capacity,
+            })
+            .collect(),
+        jobs: jobs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let stop = &v.stops[x.stop];
+                JobSpec {
+                    id: format!("{}#{}", stop.id, x.part),
+                    location: i + 1,
+                    demand: x.packages,
+                    service: service_s(v, x.packages),
+                    window: stop.window.map(|w| (w.start.seconds() as f64, w.end.seconds() as f64)),
+                }
+            })
+            .collect(),
+        locks: {
+            let mut locks: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+            for (i, x) in jobs.iter().enumerate() {
+                if let (Some(t), 1) = (x.frozen_truck, day) {
+                    locks.entry(t).or_default().push(i);
+                }
+            }
+            locks.into_iter().map(|(t, jobs)| LockSpec { vehicle: t as usize - 1, jobs }).collect()
+        },
+    };
+    let options = SolveOptions {
+        seed: v.settings.seed ^ ((day as u64) << 32) ^ d as u64,
+        generations: v.settings.budget.generations,
+        max_seconds: v.settings.budget.max_seconds,
+        mode: SearchMode::Reproducible,
+    };
+    let solution = engine::solve(&problem, &options).map_err(|source| PlannerError::Engine { day, depot: depot.id.clone(), source })?;
+    let frozen_vehicles: Vec<usize> = problem.locks.iter().map(|l| l.vehicle).collect();
+    let routes = solution
+        .routes
+        .iter()
+        .map(|r| {
+            let order: Vec<usize> = r.jobs.clone();
+            simulate(v, depot, day, r.vehicle as u32 + 1, frozen_vehicles.contains(&r.vehicle), jobs, &order, &problem)
+        })
+        .collect();
+    let missed = solution
+        .unassigned
+        .iter()
+        .map(|&(i, why)| {
+            let mut x = jobs[i].clone();
+            x.last_miss = Some(why);
+            x.frozen_truck = None;
+            x
+        })
+        .collect();
+    Ok((routes, missed))
+}
+
+/// Times, loads and distances along a route, recomputed from the matrix.
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    v: &ValidRequest,
+    depot: &Depot,
+    day: u32,
+    truck: u32,
+    frozen: bool,
+    jobs: &[Delivery],
+    order: &[usize],
+    p: &RoutingProblem,
+) -> TruckRoute {
+    let load: u32 = order.iter().map(|&i| jobs[i].packages).sum();
+    let mut t = depot.shift_start.seconds() as f64;
+    let mut at = 0usize;
+    let mut left = load;
+    let mut total = 0.0;
+    let mut stops = Vec::with_capacity(order.len());
+    for (seq, &i) in order.iter().enumerate() {
+        let x = &jobs[i];
+        let stop: &Stop = &v.stops[x.stop];
+        let loc = i + 1;
+        let leg_d = p.distance[at * p.n + loc];
+        t += p.duration[at * p.n + loc];
+        let arrival = t;
+        let start = stop.window.map_or(arrival, |w| arrival.max(w.start.seconds() as f64));
+        t = start + service_s(v, x.packages);
+        left -= x.packages;
+        total += leg_d;
+        stops.push(Visit {
+            seq: seq as u32 + 1,
+            stop: stop.id.clone(),
+            part: x.part,
+            parts: x.parts,
+            name: stop.name.clone(),
+            kelurahan: stop.kelurahan.clone(),
+            kecamatan: stop.kecamatan.clone(),
+            pos: stop.pos,
+            arrival: clock(arrival),
+            start: clock(start),
+            departure: clock(t),
+            packages: x.packages,
+            load_after: left,
+            distance_from_prev_m: leg_d.round() as u64,
+        });
+        at = loc;
+    }
+    total += p.distance[at * p.n];
+    t += p.duration[at * p.n];
+    TruckRoute {
+        depot: depot.id.clone(),
+        truck: truck_id(&depot.id, truck),
+        day,
+        depart: depot.shift_start,
+        back: clock(t),
+        packages: load,
+        distance_m: total.round() as u64,
+        cost: depot.cost_per_km.map(|c| (c * total / 1000.0).round() as u64),
+        frozen,
+        depot_pos: depot.pos,
+        stops,
+    }
+}
+
+fn totals(v: &ValidRequest, days: &[DayPlan], unassigned: &[UnassignedStop]) -> Totals {
+    let routes: Vec<&TruckRoute> = days.iter().flat_map(|d| d.routes.iter()).collect();
+    let mut planned_per_stop: BTreeMap<&str, u64> = BTreeMap::new();
+    for r in &routes {
+        for s in &r.stops {
+            *planned_per_stop.entry(s.stop.as_str()).or_default() += s.packages as u64;
+        }
+    }
+    let missing: BTreeMap<&str, u64> = unassigned.iter().fold(BTreeMap::new(), |mut m, u| {
+        *m.entry(u.stop.as_str()).or_default() += u.packages as u64;
+        m
+    });
+    let stops_planned = v.stops.iter().filter(|s| planned_per_stop.contains_key(s.id.as_str()) && !missing.contains_key(s.id.as_str())).count();
+    let stops_partly = v.stops.iter().filter(|s| planned_per_stop.contains_key(s.id.as_str()) && missing.contains_key(s.id.as_str())).count();
+    let cost = if v.depots.iter().any(|d| d.cost_per_km.is_some()) { Some(routes.iter().filter_map(|r| r.cost).sum()) } else { None };
+    let depots = v
+        .depots
+        .iter()
+        .map(|d| {
+            let mine: Vec<&&TruckRoute> = routes.iter().filter(|r| r.depot == d.id).collect();
+            let planned: u64 = mine.iter().map(|r| r.packages as u64).sum();
+            DepotTotals {
+                depot: d.id.clone(),
+                packages_planned: planned,
+                stock_left: d.stock.saturating_sub(planned),
+                truck_days: mine.len(),
+                distance_m: mine.iter().map(|r| r.distance_m).sum(),
+            }
+        })
+        .collect();
+    Totals {
+        stops: v.stops.len(),
+        stops_planned,
+        stops_partly_planned: stops_partly,
+        stops_unassigned: v.stops.len() - stops_planned - stops_partly,
+        packages_requested: v.stops.iter().map(|s| s.packages as u64).sum(),
+        packages_planned: planned_per_stop.values().sum(),
+        packages_unassigned: missing.values().sum(),
+        truck_days: routes.len(),
+        days_used: days.iter().filter(|d| !d.routes.is_empty()).map(|d| d.day).max().unwrap_or(0),
+        distance_m: routes.iter().map(|r| r.distance_m).sum(),
+        cost,
+        depots,
+    }
+}

@@ -1,0 +1,236 @@
+//! `POST /api/v1/plans` and `GET /api/v1/plans/{id}` on both stores: a plan for the RW drop
+//! points of one kecamatan (from the atlas) runs as a job and is stored; bad bodies are problems
+//! naming the field and store nothing.
+
+mod common;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use http_body_util::BodyExt;
+use sigap::api::{self, AppState, Config};
+use sigap::planner::model::{Budget, PlanSettings};
+use sigap::planner::sources;
+use sigap::planner::{PlanRequest, StopInput};
+use sigap::store::{testing, Store};
+use sigap::wilayah::{AreaCode, AtlasHandle, Level};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+struct Reply {
+    status: StatusCode,
+    ctype: String,
+    text: String,
+    json: serde_json::Value,
+}
+
+async fn call(app: &axum::Router, method: &str, uri: &str, token: Option<&str>, body: Option<String>) -> Reply {
+    let mut req = Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let res = app.clone().oneshot(req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap()).await.unwrap();
+    let status = res.status();
+    let ctype = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    Reply { status, ctype, text, json }
+}
+
+fn assert_problem(r: &Reply, status: u16, field: Option<&str>) {
+    assert_eq!(r.status.as_u16(), status, "{}", r.text);
+    assert_eq!(r.ctype, "application/problem+json");
+    if let Some(f) = field {
+        assert_eq!(r.json["field"], f, "{}", r.text);
+    }
+}
+
+async fn plan_rows(store: &Store) -> i64 {
+    sigap::on_pool!(store, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM plan_jobs").fetch_one(p).await).unwrap()
+}
+
+/// The shipped depots and one stop per RW of Gambir (31.71.01), 40 packages each, plus a stop in
+/// Tangerang: inside the bounding box, outside the atlas.
+fn good_request(atlas: &sigap::wilayah::Atlas) -> PlanRequest {
+    let depots = sources::read_depots(&root().join("data/demo/depots.json")).unwrap();
+    let gambir = AreaCode::parse("31.71.01").unwrap();
+    let mut stops = sources::stops_from_atlas(atlas, |rw| rw.is_within(&gambir).then_some(40));
+    assert!(stops.len() >= 5, "Gambir has RW in the demo layer: {}", stops.len());
+    assert!(stops.iter().all(|s| s.id.starts_with("31.71.01.") && s.kecamatan.as_deref() == Some("Gambir")), "{:?}", stops[0]);
+    stops.push(StopInput { id: "tangerang".into(), lon: 106.6300, lat: -6.1780, packages: 25, ..Default::default() });
+    let settings = PlanSettings { days: 2, seed: 3, budget: Budget { generations: 30, max_seconds: None }, ..Default::default() };
+    PlanRequest { depots, stops, settings, frozen: vec![] }
+}
+
+async fn wait_done(app: &axum::Router, token: &str, href: &str) -> serde_json::Value {
+    for _ in 0..1200 {
+        let r = call(app, "GET", href, Some(token), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        if r.json["status"] == "done" || r.json["status"] == "failed" {
+            return r.json;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("plan {href} did not finish");
+}
+
+#[tokio::test]
+async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
+    for store in testing::both().await {
+        load_shipped(&store, Level::Rw).await;
+        let atlas = atlas(&store).await;
+        let req = good_request(&atlas);
+
+        // Drop points are editable: moved within the RW silently, outside it with a note, unknown ids refused.
+        let mut stops = req.stops.clone();
+        let first = stops[0].clone();
+        let inside = sources::DropPoint { id: first.id.clone(), lon: first.lon, lat: first.lat };
+        assert_eq!(sources::apply_drop_points(&mut stops, &[inside], &atlas), Ok(vec![]));
+        let tebet = sources::DropPoint { id: first.id.clone(), lon: 106.8540, lat: -6.2260 };
+        let notes = sources::apply_drop_points(&mut stops, &[tebet], &atlas).unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!((stops[0].lon, stops[0].lat), (106.8540, -6.2260));
+        let typo = sources::DropPoint { id: "31.71.01.9999.001".into(), lon: 106.82, lat: -6.17 };
+        assert!(sources::apply_drop_points(&mut stops, &[typo], &atlas).unwrap_err().contains("no such stop"));
+        let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
+        let planner = sigap::store::tokens::create(&store, "planner", None, None).await.unwrap();
+        let auditor = sigap::store::tokens::create(&store, "auditor", None, None).await.unwrap();
+
+        let r = call(&app, "POST", "/api/v1/plans", Some(&planner), Some(serde_json::to_string(&req).unwrap())).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        assert_eq!(r.json["status"], "queued");
+        let href = r.json["href"].as_str().unwrap().to_string();
+        let id = r.json["id"].as_str().unwrap().to_string();
+        assert_eq!(href, format!("/api/v1/plans/{id}"));
+
+        let job = wait_done(&app, &auditor, &href).await;
+        assert_eq!(job["status"], "done", "{job}");
+        assert!(job["started_at"].is_string() && job["finished_at"].is_string());
+        let plan = &job["result"];
+        let rw_packages = 40 * (req.stops.len() as u64 - 1);
+        assert_eq!(plan["totals"]["packages_requested"], rw_packages + 25);
+        assert_eq!(plan["totals"]["packages_planned"], rw_packages, "{}", plan["unassigned"]);
+        let unassigned = plan["unassigned"].as_array().unwrap();
+        assert_eq!(unassigned.len(), 1, "{unassigned:?}");
+        assert_eq!(unassigned[0]["stop"], "tangerang");
+        assert_eq!(unassigned[0]["reason"], "outside_area");
+
+        // The same plan as CSV (one row per stop visit) and GeoJSON (one line per truck-day).
+        let visits: usize = plan["days"].as_array().unwrap().iter().flat_map(|d| d["routes"].as_array().unwrap()).map(|r| r["stops"].as_array().unwrap().len()).sum();
+        let csv = call(&app, "GET", &format!("{href}?format=csv"), Some(&planner), None).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.ctype.starts_with("text/csv"));
+        assert_eq!(csv.text.lines().count(), visits + 1);
+        let gj = call(&app, "GET", &format!("{href}?format=geojson"), Some(&planner), None).await;
+        assert_eq!(gj.json["type"], "FeatureCollection");
+        assert_eq!(gj.json["features"][0]["geometry"]["type"], "LineString");
+
+        // Stored with its audit trail.
+        let history = sigap::store::audit::history(&store, "plan", &id).await.unwrap();
+        let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+        assert_eq!(actions, ["plan.create", "plan.finish"]);
+        assert_eq!(plan_rows(&store).await, 1);
+
+        // Re-plan from progress: the first RW is served, the second got 10 of its 40, day 1 is on the road.
+        let (a, b) = (&req.stops[0].id, &req.stops[1].id);
+        let body = serde_json::json!({ "delivered": [{ "stop": a, "packages": 40 }, { "stop": b, "packages": 10 }], "freeze_day": 1 });
+        let r = call(&app, "POST", &format!("{href}/replan"), Some(&planner), Some(body.to_string())).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        let again = wait_done(&app, &planner, r.json["href"].as_str().unwrap()).await;
+        assert_eq!(again["status"], "done", "{again}");
+        assert_eq!(again["result"]["totals"]["packages_requested"], rw_packages + 25 - 50);
+        let routes = again["result"]["days"][0]["routes"].as_array().unwrap();
+        assert!(routes.iter().any(|r| r["frozen"] == true));
+        assert!(routes.iter().flat_map(|r| r["stops"].as_array().unwrap()).all(|v| &v["stop"] != a));
+        assert_eq!(plan_rows(&store).await, 2);
+        let bad = |body: serde_json::Value| {
+            let app = app.clone();
+            let (href, planner) = (href.clone(), planner.clone());
+            async move { call(&app, "POST", &format!("{href}/replan"), Some(&planner), Some(body.to_string())).await }
+        };
+        assert_problem(&bad(serde_json::json!({ "delivered": [{ "stop": "31.99.99.9999.999", "packages": 1 }] })).await, 422, Some("delivered[0].stop"));
+        assert_problem(&bad(serde_json::json!({ "delivered": [{ "stop": a, "packages": -1 }] })).await, 422, Some("delivered[0].packages"));
+        assert_problem(&bad(serde_json::json!({ "freeze_day": 9 })).await, 422, Some("freeze_day"));
+        assert_problem(&bad(serde_json::json!({ "frozen_day": 1 })).await, 422, None);
+        assert_problem(&call(&app, "POST", "/api/v1/plans/plan-0000000000000000/replan", Some(&planner), Some("{}".into())).await, 404, None);
+        assert_problem(&call(&app, "POST", &format!("{href}/replan"), Some(&auditor), Some("{}".into())).await, 403, None);
+        assert_eq!(plan_rows(&store).await, 2, "rejected re-plans store nothing");
+    }
+}
+
+#[tokio::test]
+async fn bad_plan_requests_are_problems_and_store_nothing_on_both_stores() {
+    for store in testing::both().await {
+        load_shipped(&store, Level::Kelurahan).await;
+        let atlas = atlas(&store).await;
+        let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
+        let planner = sigap::store::tokens::create(&store, "planner", None, None).await.unwrap();
+        let operator = sigap::store::tokens::create(&store, "operator", Some("31.71.01.1001"), None).await.unwrap();
+        let depots = sources::read_depots(&root().join("data/demo/depots.json")).unwrap();
+        let base = serde_json::json!({
+            "depots": depots,
+            "stops": [
+                { "id": "31.71.01.1001.001", "lon": 106.8227, "lat": -6.1754, "packages": 120 },
+                { "id": "31.71.01.1001.002", "lon": 106.8300, "lat": -6.1700, "packages": 80 }
+            ],
+            "settings": { "days": 1 }
+        });
+        let post = |token: Option<String>, body: String| {
+            let app = app.clone();
+            async move { call(&app, "POST", "/api/v1/plans", token.as_deref(), Some(body)).await }
+        };
+        let with = |pointer: &str, value: serde_json::Value| {
+            let mut b = base.clone();
+            *b.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer}")) = value;
+            b.to_string()
+        };
+
+        assert_problem(&post(None, base.to_string()).await, 401, Some("Authorization"));
+        assert_problem(&post(Some(operator.clone()), base.to_string()).await, 403, None);
+        assert_problem(&post(Some(planner.clone()), "{\"depots\": [".into()).await, 400, None);
+        assert_problem(&post(Some(planner.clone()), with("/settings/days", 0.into())).await, 422, Some("settings.days"));
+        assert_problem(&post(Some(planner.clone()), with("/depots", serde_json::json!([]))).await, 422, Some("depots"));
+        assert_problem(&post(Some(planner.clone()), with("/depots/0/truck_capacity", 0.into())).await, 422, Some("depots[0].truck_capacity"));
+        assert_problem(&post(Some(planner.clone()), with("/depots/2/truck_capacity", (-50).into())).await, 422, Some("depots[2].truck_capacity"));
+        assert_problem(&post(Some(planner.clone()), with("/stops/1/id", "31.71.01.1001.001".into())).await, 422, Some("stops[1].id"));
+        let r = post(Some(planner.clone()), with("/stops/0/lat", 106.8227.into())).await;
+        assert_problem(&r, 422, Some("stops[0].lat"));
+        assert!(r.json["detail"].as_str().unwrap().contains("not a valid coordinate"), "{}", r.text);
+        let r = post(Some(planner.clone()), with("/stops/0/packages", "banyak".into())).await;
+        assert_eq!(r.status.as_u16(), 422, "{}", r.text);
+        assert_eq!(r.ctype, "application/problem+json");
+        assert!(r.text.contains("packages"), "{}", r.text);
+        assert_eq!(plan_rows(&store).await, 0, "a rejected request stores nothing");
+
+        assert_problem(&call(&app, "GET", "/api/v1/plans/plan-0000000000000000", Some(&planner), None).await, 404, None);
+        assert_problem(&call(&app, "GET", "/api/v1/plans/x?format=xml", Some(&planner), None).await, 400, Some("format"));
+        assert_problem(&call(&app, "GET", "/api/v1/plans/x", None, None).await, 401, None);
+    }
+}
+
+#[tokio::test]
+async fn jobs_interrupted_by_a_restart_are_marked_failed_on_both_stores() {
+    use sigap::planner::store as jobs;
+    for store in testing::both().await {
+        let request = serde_json::json!({ "depots": [], "stops": [] });
+        jobs::create(&store, "plan-a", "test", &request).await.unwrap();
+        jobs::create(&store, "plan-b", "test", &request).await.unwrap();
+        jobs::mark_running(&store, "plan-b").await.unwrap();
+        jobs::create(&store, "plan-c", "test", &request).await.unwrap();
+        jobs::finish(&store, "plan-c", Ok(serde_json::json!({ "totals": {} }))).await.unwrap();
+        assert_eq!(jobs::fail_interrupted(&store).await.unwrap(), 2);
+        for id in ["plan-a", "plan-b"] {
+            let j = jobs::get(&store, id).await.unwrap().unwrap();
+            assert_eq!(j.status, jobs::JobStatus::Failed);
+            assert!(j.error.unwrap().contains("submit it again"));
+            assert!(j.finished_at.is_some());
+        }
+        let done = jobs::get(&store, "plan-c").await.unwrap().unwrap();
+        assert_eq!(done.status, jobs::JobStatus::Done);
+        assert_eq!(done.request, request);
+        assert_eq!(jobs::fail_interrupted(&store).await.unwrap(), 0);
+    }
+}

@@ -1,0 +1,95 @@
+//! `sigap plan` end to end: files in, plan.json / plan.csv / routes.geojson out, a summary in
+//! Indonesian numbers; a bad file or flag is an error naming the problem.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sigap(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sigap"))
+        .arg("--database-url")
+        .arg(dir.join("cli.gpkg"))
+        .args(args)
+        .output()
+        .expect("run sigap");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+#[test]
+fn plan_from_csv_files_writes_three_formats() {
+    let dir = std::env::temp_dir().join(format!("sigap_plan_cli_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stops = dir.join("stops.csv");
+    std::fs::write(
+        &stops,
+        "id,name,lon,lat,packages,window_start,window_end,kelurahan,kecamatan\n\
+         31.71.01.1001.001,RW 001,106.8227,-6.1754,1200,,,Gambir,Gambir\n\
+         31.71.01.1002.001,RW 001,106.8130,-6.1690,300,09:00,12:00,Cideng,Gambir\n\
+         31.74.01.1001.001,RW 001,106.8540,-6.2260,450,,,Tebet Barat,Tebet\n\
+         luar,Bogor,106.7990,-6.5950,10,,,,\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let depots = root().join("data/demo/depots.csv");
+    let slots = dir.join("slots.csv");
+    std::fs::write(&slots, "kecamatan,window_start,window_end\n31.74.01,13:00,15:00\n").unwrap();
+    let (ok, stdout, stderr) = sigap(
+        &dir,
+        &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "2", "--generations", "30",
+          "--slots", slots.to_str().unwrap(), "--out", out.to_str().unwrap()],
+    );
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("1 titik RW mendapat jadwal kecamatan"), "{stderr}");
+    assert!(stdout.contains("Paket: 1.960 diminta, 1.950 terjadwal, 10 tidak terjadwal"), "{stdout}");
+    assert!(stdout.contains("tidak terjadwal (outside_area): 1 titik, 10 paket"), "{stdout}");
+    let plan: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan["splits"][0]["stop"], "31.71.01.1001.001");
+    let csv = std::fs::read_to_string(out.join("plan.csv")).unwrap();
+    // 1,200 packages in trucks of 500 = 3 deliveries, plus the two other RW.
+    assert_eq!(csv.lines().count(), 1 + 3 + 2, "{csv}");
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let windowed: Vec<&str> = csv.lines().find(|l| l.contains("31.71.01.1002.001")).unwrap().split(',').collect();
+    let start = windowed[col("start")];
+    assert!(("09:00".."12:01").contains(&start), "{windowed:?}");
+    assert!(windowed[col("arrival")] <= start && start < windowed[col("departure")], "{windowed:?}");
+    let tebet: Vec<&str> = csv.lines().find(|l| l.contains("31.74.01.1001.001")).unwrap().split(',').collect();
+    assert!(("13:00".."15:01").contains(&tebet[col("start")]), "{tebet:?}");
+    let geo: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("routes.geojson")).unwrap()).unwrap();
+    assert_eq!(geo["type"], "FeatureCollection");
+
+    // Re-plan after deliveries: Tebet is served, 500 of Gambir's 1,200 arrived; day 1 is on the road.
+    let delivered = dir.join("delivered.csv");
+    std::fs::write(&delivered, "stop,packages\n31.71.01.1001.001,500\n31.74.01.1001.001,450\n").unwrap();
+    let out2 = dir.join("out2");
+    let previous = out.join("plan.json");
+    let (ok, stdout, stderr) = sigap(
+        &dir,
+        &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "2", "--generations", "30",
+          "--delivered", delivered.to_str().unwrap(), "--previous", previous.to_str().unwrap(), "--freeze-day", "1", "--out", out2.to_str().unwrap()],
+    );
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("Rencana ulang: 1 titik sudah terlayani, 1 sebagian"), "{stderr}");
+    assert!(stdout.contains("Paket: 1.010 diminta"), "{stdout}");
+    let again: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out2.join("plan.json")).unwrap()).unwrap();
+    let day1 = again["days"][0]["routes"].as_array().unwrap();
+    assert!(day1.iter().any(|r| r["frozen"] == true), "{day1:?}");
+    assert!(!std::fs::read_to_string(out2.join("plan.csv")).unwrap().contains("31.74.01.1001.001"));
+    let (ok, _, stderr) = sigap(&dir, &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "1", "--freeze-day", "1"]);
+    assert!(!ok && stderr.contains("--previous"), "{stderr}");
+
+    let (ok, _, stderr) = sigap(&dir, &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "0"]);
+    assert!(!ok);
+    assert!(stderr.contains("at least 1 working day"), "{stderr}");
+    std::fs::write(&stops, "id,lon,lat,packages\nA,106.82,-6.18,banyak\n").unwrap();
+    let (ok, _, stderr) = sigap(&dir, &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "1"]);
+    assert!(!ok);
+    assert!(stderr.contains("stops.csv") && stderr.contains("line 2"), "{stderr}");
+    let (ok, _, stderr) = sigap(&dir, &["plan", "--depots", depots.to_str().unwrap(), "--days", "1"]);
+    assert!(!ok);
+    assert!(stderr.contains("--stops") || stderr.contains("--from-atlas"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
