@@ -18,23 +18,26 @@ const MONAS = [106.8272, -6.1754];
  * and past `src.maxzoom` MapLibre over-zooms the last tiles instead of asking for more).
  */
 const LEVELS = [
-  { id: 'kota', label: 'Kota administrasi', min: 0, max: 11, go: 10.4, src: { minzoom: 4, maxzoom: 12 } },
-  { id: 'kecamatan', label: 'Kecamatan', min: 11, max: 12.5, go: 11.8, src: { minzoom: 8, maxzoom: 14 } },
-  { id: 'kelurahan', label: 'Kelurahan', min: 12.5, max: 14.5, go: 13.4, src: { minzoom: 10, maxzoom: 16 } },
-  { id: 'rw', label: 'RW', min: 14.5, max: 24, go: 15.3, src: { minzoom: 12, maxzoom: 16 } },
+  { id: 'kota', label: 'Kota administrasi', per: 'per kota administrasi', min: 0, max: 11, go: 10.4, src: { minzoom: 4, maxzoom: 12 } },
+  { id: 'kecamatan', label: 'Kecamatan', per: 'per kecamatan', min: 11, max: 12.5, go: 11.8, src: { minzoom: 8, maxzoom: 14 } },
+  { id: 'kelurahan', label: 'Kelurahan', per: 'per kelurahan', min: 12.5, max: 14.5, go: 13.4, src: { minzoom: 10, maxzoom: 16 } },
+  { id: 'rw', label: 'RW', per: 'per RW', min: 14.5, max: 24, go: 15.3, src: { minzoom: 12, maxzoom: 16 } },
 ];
 const LEVEL_BY_ID = Object.fromEntries(LEVELS.map((l) => [l.id, l]));
 /** A code's level follows from its number of dot-separated parts (31.71 / 31.71.01 / ...). */
 const LEVEL_BY_PARTS = { 2: 'kota', 3: 'kecamatan', 4: 'kelurahan', 5: 'rw' };
 
-/** Five classes of percent served (YlGnBu, readable for colour-blind viewers). */
-const BREAKS = [20, 40, 60, 80];
-const COLORS = ['#ffffcc', '#a1dab4', '#41b6c4', '#2c7fb8', '#253494'];
+/**
+ * Percent served on a continuous YlGnBu ramp (readable for colour-blind viewers): progress
+ * aggregated to a kota moves by tenths of a percent, which fixed classes would hide.
+ */
+const RAMP = [[0, '#ffffcc'], [25, '#a1dab4'], [50, '#41b6c4'], [75, '#2c7fb8'], [100, '#253494']];
 const NO_DATA = '#cfcfcf';
 const GENERATED = 'data contoh (dibangkitkan)';
 
 const num = new Intl.NumberFormat('id-ID');
-const pct = new Intl.NumberFormat('id-ID', { style: 'percent', maximumFractionDigits: 1 });
+const pct = new Intl.NumberFormat('id-ID', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const pct0 = new Intl.NumberFormat('id-ID', { style: 'percent' });
 const clock = new Intl.DateTimeFormat('id-ID', { timeStyle: 'medium' });
 
 const $ = (id) => document.getElementById(id);
@@ -52,11 +55,16 @@ function percentOf(a) {
   return null;
 }
 
+/** The ramp in JS, for the kota bars, so they match the map. */
 function colorFor(p) {
   if (!Number.isFinite(p)) return NO_DATA;
-  let i = 0;
-  while (i < BREAKS.length && p >= BREAKS[i]) i += 1;
-  return COLORS[i];
+  const v = Math.max(0, Math.min(100, p));
+  const i = Math.max(1, RAMP.findIndex(([stop]) => stop >= v));
+  const [[s0, c0], [s1, c1]] = [RAMP[i - 1], RAMP[i]];
+  const t = (v - s0) / (s1 - s0);
+  const rgb = (c) => [1, 3, 5].map((k) => parseInt(c.slice(k, k + 2), 16));
+  const [a, b] = [rgb(c0), rgb(c1)];
+  return `rgb(${a.map((x, k) => Math.round(x + (b[k] - x) * t)).join(',')})`;
 }
 
 // ---------------------------------------------------------------- progress data
@@ -95,7 +103,7 @@ function areaData(kode) {
 // ---------------------------------------------------------------- map
 
 let map;
-let selected = null; // { kode, level, nama }
+let selected = null; // { kode, level, nama, generated }
 let hovered = null; // { source, id }
 let refreshing = null;
 let refreshAgain = false;
@@ -123,9 +131,7 @@ async function loadConfig() {
 
 function percentExpr() {
   const p = ['feature-state', 'percent'];
-  const step = ['step', p, COLORS[0]];
-  BREAKS.forEach((b, i) => step.push(b, COLORS[i + 1]));
-  return ['case', ['==', ['typeof', p], 'number'], step, NO_DATA];
+  return ['case', ['==', ['typeof', p], 'number'], ['interpolate', ['linear'], p, ...RAMP.flat()], NO_DATA];
 }
 
 function buildStyle(config) {
@@ -168,8 +174,8 @@ function buildStyle(config) {
       paint: next
         ? {
           'line-color': ['step', ['zoom'], '#ffffff', next.min, '#3b4a5a'],
-          'line-width': ['step', ['zoom'], 0.7, next.min, 1.6],
-          'line-opacity': ['step', ['zoom'], 0.9, next.min, 0.75],
+          'line-width': ['step', ['zoom'], 0.7, next.min, 1.3],
+          'line-opacity': ['step', ['zoom'], 0.9, next.min, 0.55],
         }
         : { 'line-color': '#ffffff', 'line-width': 0.8, 'line-opacity': 0.9 },
     });
@@ -266,15 +272,16 @@ function setHover(source, id) {
   }
 }
 
-function select(kode, nama) {
+function select(kode, nama, generated = false) {
   if (selected) {
     map.setFeatureState({ source: selected.level, sourceLayer: selected.level, id: selected.kode }, { selected: false });
   }
-  selected = kode ? { kode, level: levelOf(kode), nama } : null;
+  selected = kode ? { kode, level: levelOf(kode), nama, generated } : null;
   if (selected) {
     map.setFeatureState({ source: selected.level, sourceLayer: selected.level, id: kode }, { selected: true });
   }
   renderPanel();
+  if (selected) $('side').scrollTo({ top: 0, behavior: 'smooth' });
   return refresh();
 }
 
@@ -390,8 +397,11 @@ function renderPanel() {
   $('panel-damaged').textContent = fmtNum(a?.packages_damaged);
   $('panel-returned').textContent = fmtNum(a?.packages_returned);
   const gen = $('panel-generated');
-  gen.hidden = !(a?.generated || selected.level === 'rw');
-  gen.textContent = selected.level === 'rw' ? `Batas dan target RW: ${GENERATED}.` : `Target dan penyaluran: ${GENERATED}.`;
+  const what = [];
+  if (selected.generated) what.push('batas wilayah');
+  if (a?.generated) what.push('target dan penyaluran');
+  gen.hidden = !what.length;
+  gen.textContent = `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`;
 
   const wrap = $('rw-chart-wrap');
   wrap.hidden = selected.level !== 'kelurahan';
@@ -464,40 +474,34 @@ function renderRwChart(host, rw) {
   host.replaceChildren(el);
 }
 
+/** RW boundaries are generated in the demo; the tiles say so per feature. */
+function rwGenerated() {
+  return map.queryRenderedFeatures({ layers: ['rw-fill'] }).some((f) => f.properties.generated === true);
+}
+
 function renderLegend() {
   const level = LEVEL_BY_ID[currentLevel()];
-  $('legend-level').textContent = `per ${level.label.toLowerCase()}`;
+  $('legend-level').textContent = level.per;
   document.querySelectorAll('.levels button').forEach((b) => {
     b.setAttribute('aria-pressed', String(b.dataset.level === level.id));
   });
   const gen = $('legend-generated');
   const levelData = [...progress.values()].filter((p) => p.level === level.id);
-  const notes = [];
-  if (level.id === 'rw') notes.push(`Batas RW: ${GENERATED}`);
-  if (levelData.some((p) => p.generated)) notes.push(`Target & penyaluran: ${GENERATED}`);
-  gen.hidden = !notes.length;
-  gen.textContent = notes.join(' · ');
+  const what = [];
+  if (level.id === 'rw' && rwGenerated()) what.push('batas RW');
+  if (levelData.some((p) => p.generated)) what.push('target dan penyaluran');
+  gen.hidden = !what.length;
+  gen.textContent = `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`;
 }
 
-function buildLegendClasses() {
-  const items = COLORS.map((c, i) => {
-    const lo = i === 0 ? null : BREAKS[i - 1];
-    const hi = BREAKS[i];
-    let text;
-    if (lo === null) text = `< ${hi}%`;
-    else if (hi === undefined) text = `≥ ${lo}%`;
-    else text = `${lo}–${hi}%`;
-    return [c, text];
-  });
-  items.push([NO_DATA, 'tanpa data']);
-  $('legend-classes').replaceChildren(...items.map(([c, text]) => {
-    const li = document.createElement('li');
-    const sw = document.createElement('span');
-    sw.className = 'swatch';
-    sw.style.background = c;
-    li.append(sw, text);
-    return li;
+function buildLegend() {
+  $('legend-ramp').style.background = `linear-gradient(to right, ${RAMP.map(([stop, c]) => `${c} ${stop}%`).join(', ')})`;
+  $('legend-ticks').replaceChildren(...RAMP.map(([stop]) => {
+    const s = document.createElement('span');
+    s.textContent = pct0.format(stop / 100);
+    return s;
   }));
+  $('legend-nodata').style.background = NO_DATA;
 }
 
 function showError(text) {
@@ -509,7 +513,7 @@ function showError(text) {
 // ---------------------------------------------------------------- start
 
 async function main() {
-  buildLegendClasses();
+  buildLegend();
   const config = await loadConfig();
   map = new maplibregl.Map({
     container: 'map',
@@ -564,7 +568,7 @@ async function main() {
 
   map.on('click', (e) => {
     const f = map.queryRenderedFeatures(e.point, { layers: fillLayers })[0];
-    select(f ? f.properties.kode : null, f?.properties?.nama);
+    select(f ? f.properties.kode : null, f?.properties?.nama, f?.properties?.generated === true);
   });
   $('panel-close').addEventListener('click', () => select(null));
   document.querySelectorAll('.levels button').forEach((b) => {

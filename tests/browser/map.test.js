@@ -113,7 +113,7 @@ test('public map', async (t) => {
       if (level === 'rw') {
         assert.ok(feats.every((f) => typeof f.generated === 'boolean'), 'rw features carry generated');
         if (feats.some((f) => f.generated)) {
-          assert.match(await page.locator('[data-testid="legend-generated"]').innerText(), /data contoh \(dibangkitkan\)/);
+          assert.match(await page.locator('[data-testid="legend-generated"]').innerText(), /data contoh \(dibangkitkan\)/i);
         }
       }
       await shot(`level-${level}`);
