@@ -513,6 +513,7 @@ function showError(text) {
 // ---------------------------------------------------------------- start
 
 async function main() {
+  let loaded = false; // numbers are joined only once the style and its sources exist
   buildLegend();
   const config = await loadConfig();
   map = new maplibregl.Map({
@@ -582,14 +583,15 @@ async function main() {
   map.on('zoom', renderLegend);
   // New tiles (an RW view moved to other kelurahan, a level switch) may need numbers not yet fetched.
   map.on('idle', () => {
-    if (wantedKeys().some((k) => !progress.has(k))) refresh();
+    if (loaded && wantedKeys().some((k) => !progress.has(k))) refresh();
   });
-  const refreshVisible = () => { if (document.visibilityState === 'visible') refresh(); };
+  const refreshVisible = () => { if (loaded && document.visibilityState === 'visible') refresh(); };
   document.addEventListener('visibilitychange', refreshVisible);
   window.addEventListener('focus', refreshVisible);
   setInterval(refreshVisible, POLL_MS);
 
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
+  loaded = true;
   await refresh();
   await new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
   readyResolve(map);
