@@ -41,6 +41,11 @@ const pct0 = new Intl.NumberFormat('id-ID', { style: 'percent' });
 const clock = new Intl.DateTimeFormat('id-ID', { timeStyle: 'medium' });
 
 const $ = (id) => document.getElementById(id);
+/** Writes only changed text, so the polite live region announces real changes, not every poll. */
+function setText(el, text) {
+  const node = typeof el === 'string' ? $(el) : el;
+  if (node.textContent !== text) node.textContent = text;
+}
 const fmtNum = (v) => (Number.isFinite(v) ? num.format(v) : '–');
 const fmtPct = (v) => (Number.isFinite(v) ? pct.format(v / 100) : '–');
 const levelOf = (kode) => LEVEL_BY_PARTS[kode.split('.').length];
@@ -326,9 +331,9 @@ function renderSummary() {
   const prov = progress.get('provinsi|');
   const a = prov && (prov.areas['31'] || Object.values(prov.areas)[0]);
   const p = percentOf(a);
-  $('prov-percent').textContent = fmtPct(p);
-  $('prov-served').textContent = fmtNum(a?.served_kk);
-  $('prov-target').textContent = fmtNum(a?.target_kk);
+  setText('prov-percent', fmtPct(p));
+  setText('prov-served', fmtNum(a?.served_kk));
+  setText('prov-target', fmtNum(a?.target_kk));
   setBar($('prov-bar'), p);
   const note = $('prov-generated');
   note.hidden = !prov?.generated;
@@ -385,29 +390,29 @@ function renderPanel() {
   const nama = a?.nama || selected.nama || selected.kode;
   const label = selected.level === 'kota' && /^Kabupaten/.test(nama) ? 'Kabupaten administrasi' : level.label;
   const crumbs = breadcrumb(selected.kode);
-  $('panel-level').textContent = crumbs ? `${label} · ${crumbs}` : label;
-  $('panel-name').textContent = selected.level === 'kota' ? shortName(nama) : nama;
-  $('panel-code').textContent = `Kode ${selected.kode}`;
+  setText('panel-level', crumbs ? `${label} · ${crumbs}` : label);
+  setText('panel-name', selected.level === 'kota' ? shortName(nama) : nama);
+  setText('panel-code', `Kode ${selected.kode}`);
   const p = percentOf(a);
-  $('panel-percent').textContent = fmtPct(p);
+  setText('panel-percent', fmtPct(p));
   setBar($('panel-bar'), p);
-  $('panel-target').textContent = fmtNum(a?.target_kk);
-  $('panel-served').textContent = fmtNum(a?.served_kk);
-  $('panel-received').textContent = fmtNum(a?.packages_received);
-  $('panel-damaged').textContent = fmtNum(a?.packages_damaged);
-  $('panel-returned').textContent = fmtNum(a?.packages_returned);
+  setText('panel-target', fmtNum(a?.target_kk));
+  setText('panel-served', fmtNum(a?.served_kk));
+  setText('panel-received', fmtNum(a?.packages_received));
+  setText('panel-damaged', fmtNum(a?.packages_damaged));
+  setText('panel-returned', fmtNum(a?.packages_returned));
   const gen = $('panel-generated');
   const what = [];
   if (selected.generated) what.push('batas wilayah');
   if (a?.generated) what.push('target dan penyaluran');
   gen.hidden = !what.length;
-  gen.textContent = `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`;
+  setText(gen, `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`);
 
   const wrap = $('rw-chart-wrap');
   wrap.hidden = selected.level !== 'kelurahan';
   if (selected.level === 'kelurahan') {
     const rw = progress.get(`rw|${selected.kode}`);
-    $('rw-chart-h').textContent = `KK per RW di Kelurahan ${nama}`;
+    setText('rw-chart-h', `KK per RW di Kelurahan ${nama}`);
     renderRwChart($('rw-chart'), rw);
   }
 }
@@ -481,7 +486,7 @@ function rwGenerated() {
 
 function renderLegend() {
   const level = LEVEL_BY_ID[currentLevel()];
-  $('legend-level').textContent = level.per;
+  setText('legend-level', level.per);
   document.querySelectorAll('.levels button').forEach((b) => {
     b.setAttribute('aria-pressed', String(b.dataset.level === level.id));
   });
