@@ -1,1 +1,9 @@
+//! sigap: the spatial backbone of DKI Jakarta's crisis response.
+//!
+//! Organised by domain: `wilayah` (areas and the in-memory atlas), `store` (GeoPackage and
+//! PostGIS), `api` (HTTP assembly, auth, errors), and one folder per feature domain.
 
+pub mod api;
+pub mod cli;
+pub mod store;
+pub mod wilayah;

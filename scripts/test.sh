@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test of sigap on a fresh Debian machine: installs what the tests need (PostGIS,
+# GDAL's ogrinfo, Chromium, npm packages), starts a throwaway PostGIS cluster on a private
+# port and socket, runs the Rust tests against both stores and the browser test, and stops
+# the cluster on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+scripts/install-deps.sh
+source scripts/pg-env.sh
+export SIGAP_TEST_TMP="$WORK/tmp"
+export SIGAP_ROOT="$ROOT"
+
+echo "== cargo test (GeoPackage and PostGIS)"
+cargo test --lib --bins --tests --no-fail-fast -- --test-threads=2
+cargo test --doc
+
+if [ -x tests/browser/run.sh ]; then
+  echo "== browser test (headless Chromium)"
+  scripts/web-setup.sh
+  tests/browser/run.sh "$ROOT/target/debug/sigap"
+fi
+for extra in tests/*.sh; do
+  [ -e "$extra" ] || continue
+  echo "== $extra"
+  "$extra"
+done
+echo "== all tests passed"

@@ -1,0 +1,90 @@
+//! Bearer-token roles. Tokens are made by `sigap token create`; only their hash is stored.
+
+use super::{AppState, Problem};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, including unit and boundary administration.
+    Admin,
+    /// CRM operator scoped to one unit: sees and acts on that unit's queue only.
+    Operator,
+    /// Reads everything, changes nothing.
+    Auditor,
+    /// Distribution planner (Dinsos, Setgas, Bidang Logistik): bansos records and plans.
+    Planner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Operator => "operator",
+            Role::Auditor => "auditor",
+            Role::Planner => "planner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "operator" => Some(Role::Operator),
+            "auditor" => Some(Role::Auditor),
+            "planner" => Some(Role::Planner),
+            _ => None,
+        }
+    }
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub token_id: i64,
+    pub role: Role,
+    pub unit: Option<String>,
+}
+
+impl Actor {
+    /// Name written to the audit log.
+    pub fn audit_name(&self) -> String {
+        match &self.unit {
+            Some(u) => format!("token:{}:{}@{}", self.token_id, self.role.as_str(), u),
+            None => format!("token:{}:{}", self.token_id, self.role.as_str()),
+        }
+    }
+
+    pub fn require(&self, roles: &[Role]) -> Result<(), Problem> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            Err(Problem::forbidden(format!("role {} may not do this (needs {})", self.role.as_str(), allowed.join(" or "))))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| Problem::unauthorized("missing Authorization: Bearer <token>").field("Authorization"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Problem::unauthorized("Authorization must be `Bearer <token>`").field("Authorization"))?;
+        let row = crate::store::tokens::lookup(&state.store, token)
+            .await?
+            .ok_or_else(|| Problem::unauthorized("unknown token").field("Authorization"))?;
+        let role = Role::parse(&row.role).ok_or_else(|| Problem::internal(format!("stored role {} is unknown", row.role)))?;
+        Ok(Actor { token_id: row.id, role, unit: row.unit })
+    }
+}

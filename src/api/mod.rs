@@ -1,0 +1,123 @@
+//! HTTP: the router, shared state, auth and the problem+json error shape.
+//! Each domain keeps its own handlers (`wilayah::http`, …); this module only assembles them.
+
+pub mod auth;
+pub mod problem;
+
+pub use auth::{Actor, Role};
+pub use problem::{ApiJson, ApiQuery, Problem};
+
+use crate::store::Store;
+use crate::wilayah::{AtlasConfig, AtlasHandle};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::services::ServeDir;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Service settings; every field has a documented default (README, `sigap serve --help`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub atlas: AtlasConfig,
+    /// Largest request body accepted, bytes.
+    pub body_limit: usize,
+    /// Most points in one `POST /api/v1/locate`.
+    pub locate_batch_limit: usize,
+    pub web_dir: PathBuf,
+    /// Tile URL template the web map uses (`{layer}` placeholder): sigap's own or martin's.
+    pub tile_url: String,
+    /// Optional online basemap style URL; none by default so the map works offline.
+    pub basemap: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            atlas: AtlasConfig::default(),
+            body_limit: 1024 * 1024,
+            locate_batch_limit: 10_000,
+            web_dir: PathBuf::from("web"),
+            tile_url: "/tiles/{layer}/{z}/{x}/{y}.mvt".into(),
+            basemap: None,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub atlas: AtlasHandle,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Reloads every boundary from the store into a fresh atlas and swaps it in.
+    pub async fn refresh_atlas(&self) -> Result<(), crate::store::StoreError> {
+        let areas = crate::store::boundaries::load_all(&self.store).await?;
+        self.atlas.replace(crate::wilayah::Atlas::new(areas, self.config.atlas));
+        Ok(())
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "sigap API", version = "1", description = "Spatial backbone of DKI Jakarta's crisis response: wilayah atlas, complaints, bansos progress, tiles, distribution plans."),
+    components(schemas(Problem))
+)]
+pub struct ApiDoc;
+
+/// Optional `Idempotency-Key` header, checked for length once here.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.headers.get("idempotency-key") {
+            None => Ok(IdempotencyKey(None)),
+            Some(v) => {
+                let k = v.to_str().map_err(|_| Problem::bad_request("Idempotency-Key", "must be visible ASCII"))?.trim();
+                if k.is_empty() || k.len() > 200 {
+                    return Err(Problem::bad_request("Idempotency-Key", "must be 1..200 characters"));
+                }
+                Ok(IdempotencyKey(Some(k.to_string())))
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct WebConfig<'a> {
+    tile_url: &'a str,
+    basemap: Option<&'a str>,
+}
+
+async fn web_config(State(s): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!(WebConfig { tile_url: &s.config.tile_url, basemap: s.config.basemap.as_deref() }))
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found("no such endpoint")
+}
+
+/// The whole service.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::wilayah::http::router())
+        .split_for_parts();
+    let web = ServeDir::new(&state.config.web_dir);
+    Router::new()
+        .merge(api)
+        .merge(SwaggerUi::new("/swagger-ui").url("/api-docs/openapi.json", doc))
+        .route("/web-config.json", get(web_config))
+        .nest("/api", Router::new().fallback(not_found))
+        .fallback_service(web)
+        .layer(DefaultBodyLimit::max(state.config.body_limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,138 @@
+//! RFC 9457 problem details: the one error shape every HTTP client of sigap sees.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The request field at fault (`lat`, `points[3].lon`, `rw`), when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, slug: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("https://sigap.jakarta.go.id/problems/{slug}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> Problem {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn bad_request(field: &str, detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "invalid-field", detail).field(field)
+    }
+
+    pub fn unprocessable(field: &str, detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-field", detail).field(field)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", detail)
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::CONFLICT, "conflict", detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    /// Internal failures are logged in full but shown without internals.
+    pub fn internal(err: impl std::fmt::Display) -> Problem {
+        tracing::error!(error = %err, "internal error");
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; it has been logged")
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_string(&self).unwrap_or_else(|_| "{}".into());
+        (self.status_code(), [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+    }
+}
+
+impl From<crate::store::StoreError> for Problem {
+    fn from(e: crate::store::StoreError) -> Problem {
+        Problem::internal(e)
+    }
+}
+
+impl From<crate::wilayah::LocateError> for Problem {
+    fn from(e: crate::wilayah::LocateError) -> Problem {
+        match e.field() {
+            Some(f) => Problem::bad_request(f, e.to_string()),
+            None => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "atlas-empty", e.to_string()),
+        }
+    }
+}
+
+/// Splits serde's "path: message" so the problem names the field.
+fn field_of(text: &str) -> Option<String> {
+    let (head, _) = text.split_once(": ")?;
+    (!head.contains(' ') && !head.is_empty()).then(|| head.to_string())
+}
+
+impl From<JsonRejection> for Problem {
+    fn from(r: JsonRejection) -> Problem {
+        let status = r.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return Problem::new(status, "body-too-large", "request body is larger than the limit");
+        }
+        let text = r.body_text();
+        // axum prefixes the serde message; keep the part that names the field.
+        let inner = text.rsplit_once("target type: ").map(|(_, t)| t).unwrap_or(&text).to_string();
+        let mut p = Problem::new(status, "invalid-body", inner.clone());
+        p.field = field_of(&inner);
+        p
+    }
+}
+
+impl From<QueryRejection> for Problem {
+    fn from(r: QueryRejection) -> Problem {
+        let text = r.body_text();
+        let inner = text.rsplit_once("string: ").map(|(_, t)| t).unwrap_or(&text).to_string();
+        let mut p = Problem::new(StatusCode::BAD_REQUEST, "invalid-query", inner.clone());
+        p.field = field_of(&inner);
+        p
+    }
+}
+
+/// `Json` whose rejections are problems naming the field.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(Problem))]
+pub struct ApiJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `Query` whose rejections are problems naming the field.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(Problem))]
+pub struct ApiQuery<T>(pub T);

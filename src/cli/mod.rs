@@ -1,0 +1,182 @@
+//! Command line: set-up, import, serve. Long work shows a progress bar and ends with a summary.
+
+pub mod boundaries;
+
+use crate::api::{self, AppState, Config, Role};
+use crate::store::Store;
+use crate::wilayah::{Atlas, AtlasConfig, AtlasHandle, Level};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "sigap", version, about = "Spatial backbone of DKI Jakarta's crisis response")]
+pub struct Cli {
+    /// Store: a GeoPackage path (embedded default) or postgres://… for PostGIS.
+    #[arg(long, env = "DATABASE_URL", default_value = "var/sigap.gpkg", global = true)]
+    pub database_url: String,
+    /// Directory of the shipped data (boundaries, demo layers).
+    #[arg(long, env = "SIGAP_DATA", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create the store and load the shipped Jakarta data (idempotent: unchanged areas are skipped).
+    Init,
+    /// Serve the HTTP API, tiles and the web map.
+    Serve(ServeArgs),
+    /// Import a layer, with a validation report; a rejected import changes nothing.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Generate demo data (labelled as generated everywhere).
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Locate one point from the command line.
+    Locate { lon: f64, lat: f64 },
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "SIGAP_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    #[command(flatten)]
+    pub atlas: AtlasArgs,
+    /// Tile URL template for the web map; point it at martin with http://host:3000/{layer}/{z}/{x}/{y}
+    #[arg(long, env = "SIGAP_TILE_URL", default_value = "/tiles/{layer}/{z}/{x}/{y}.mvt")]
+    pub tile_url: String,
+    /// Optional online basemap style URL (off by default: the map works offline).
+    #[arg(long, env = "SIGAP_BASEMAP")]
+    pub basemap: Option<String>,
+    #[arg(long, env = "SIGAP_WEB_DIR", default_value = "web")]
+    pub web_dir: PathBuf,
+    /// Largest request body, bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub body_limit: usize,
+}
+
+#[derive(Args, Clone, Copy)]
+pub struct AtlasArgs {
+    /// Metres within which a point in no kelurahan is assigned to the nearest (`gap`), beyond it is `outside`.
+    #[arg(long, env = "SIGAP_GAP_TOLERANCE_M", default_value_t = AtlasConfig::default().gap_tolerance_m)]
+    pub gap_tolerance_m: f64,
+    /// Metres from another kelurahan at which a point is flagged `near_boundary`.
+    #[arg(long, env = "SIGAP_NEAR_BOUNDARY_M", default_value_t = AtlasConfig::default().near_boundary_m)]
+    pub near_boundary_m: f64,
+}
+
+impl AtlasArgs {
+    pub fn config(self) -> AtlasConfig {
+        AtlasConfig { gap_tolerance_m: self.gap_tolerance_m, near_boundary_m: self.near_boundary_m }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// Boundaries from GeoJSON or GeoPackage.
+    Boundaries(boundaries::ImportArgs),
+}
+
+#[derive(Subcommand)]
+pub enum GenerateCommand {
+    /// The demo RW layer: cells inside each kelurahan, count from 2024 population.
+    Rw(boundaries::GenerateRwArgs),
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it (shown once).
+    Create {
+        #[arg(long, value_enum)]
+        role: Role,
+        /// Unit the token is scoped to (required for operator).
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        label: Option<String>,
+    },
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal.
+pub fn progress_bar(len: u64, msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{msg:24} [{bar:40}] {pos}/{len} {elapsed}") {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(msg.to_string());
+    pb
+}
+
+pub async fn load_atlas(store: &Store, config: AtlasConfig) -> anyhow::Result<Atlas> {
+    let areas = crate::store::boundaries::load_all(store).await.context("loading boundaries")?;
+    Ok(Atlas::new(areas, config))
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let store = Store::open(&cli.database_url).await.with_context(|| format!("opening store {}", cli.database_url))?;
+    let result = dispatch(cli, &store).await;
+    store.close().await;
+    result
+}
+
+async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init => boundaries::init(store, &cli.data_dir).await,
+        Command::Import(ImportCommand::Boundaries(args)) => boundaries::import_cmd(store, args).await,
+        Command::Generate(GenerateCommand::Rw(args)) => boundaries::generate_rw(store, args).await,
+        Command::Token(TokenCommand::Create { role, unit, label }) => {
+            if role == Role::Operator && unit.is_none() {
+                anyhow::bail!("an operator token needs --unit (the unit whose queue it works)");
+            }
+            let token = crate::store::tokens::create(store, role.as_str(), unit.as_deref(), label.as_deref()).await?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Locate { lon, lat } => {
+            let atlas = load_atlas(store, AtlasConfig::default()).await?;
+            println!("{}", serde_json::to_string_pretty(&atlas.locate(lon, lat)?)?);
+            Ok(())
+        }
+        Command::Serve(args) => serve(store.clone(), args).await,
+    }
+}
+
+async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<()> {
+    let config = Config {
+        atlas: args.atlas.config(),
+        body_limit: args.body_limit,
+        web_dir: args.web_dir,
+        tile_url: args.tile_url,
+        basemap: args.basemap,
+        ..Config::default()
+    };
+    let atlas = load_atlas(&store, config.atlas).await?;
+    if atlas.len(Level::Kelurahan) == 0 {
+        tracing::warn!("no kelurahan loaded; run `sigap init` to load the shipped Jakarta boundaries");
+    }
+    tracing::info!(
+        kota = atlas.len(Level::Kota),
+        kecamatan = atlas.len(Level::Kecamatan),
+        kelurahan = atlas.len(Level::Kelurahan),
+        rw = atlas.len(Level::Rw),
+        store = store.kind(),
+        "atlas loaded"
+    );
+    let state = AppState { store, atlas: AtlasHandle::new(atlas), config: Arc::new(config) };
+    let app = api::router(state);
+    let listener = tokio::net::TcpListener::bind(&args.bind).await.with_context(|| format!("binding {}", args.bind))?;
+    tracing::info!("sigap listening on http://{}", args.bind);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

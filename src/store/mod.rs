@@ -1,0 +1,137 @@
+//! Persistence: one behaviour over two stores.
+//!
+//! The embedded default is a GeoPackage file (SQLite) so `sigap serve` needs no set-up and
+//! Citata can open the same file in QGIS; PostGIS is the production store (and what martin
+//! serves tiles from). Every store test runs against both.
+
+pub mod audit;
+pub mod boundaries;
+pub mod geom;
+pub mod idempotency;
+pub mod testing;
+pub mod tokens;
+
+use sqlx::postgres::{PgPoolOptions, Postgres};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored geometry of {0} cannot be read: {1}")]
+    Geometry(String, String),
+    #[error("stored value is invalid: {0}")]
+    Invalid(String),
+    #[error("cannot create the store directory {0}: {1}")]
+    Dir(String, std::io::Error),
+}
+
+/// The store behind the service; cheap to clone (pools are reference counted).
+#[derive(Clone, Debug)]
+pub enum Store {
+    Gpkg(SqlitePool),
+    Postgis(PgPool),
+}
+
+/// A transaction on either store, so a request's writes (its rows, audit entries, idempotency
+/// record) commit or roll back together.
+pub enum Tx {
+    Gpkg(Transaction<'static, Sqlite>),
+    Postgis(Transaction<'static, Postgres>),
+}
+
+/// Runs the same expression on either store's pool when the SQL is portable.
+#[macro_export]
+macro_rules! on_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Gpkg($p) => $body,
+            $crate::store::Store::Postgis($p) => $body,
+        }
+    };
+}
+
+/// Runs the same expression on either transaction's connection when the SQL is portable.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Gpkg(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::Tx::Postgis(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+impl Store {
+    /// Opens (creating if needed) the store named by `url` and runs its migrations.
+    /// `postgres://…` selects PostGIS; anything else is a GeoPackage path (`sqlite://` optional).
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+            sqlx::migrate!("migrations/postgres").run(&pool).await?;
+            Ok(Store::Postgis(pool))
+        } else {
+            let path = url.trim_start_matches("sqlite://");
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Dir(dir.display().to_string(), e))?;
+                }
+            }
+            let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(10))
+                // GeoPackage 1.3 identity: GDAL and QGIS check these two.
+                .pragma("application_id", "1196444487")
+                .pragma("user_version", "10300");
+            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+            sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+            Ok(Store::Gpkg(pool))
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Store::Gpkg(_) => "geopackage",
+            Store::Postgis(_) => "postgis",
+        }
+    }
+
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Store::Gpkg(p) => Tx::Gpkg(p.begin().await?),
+            Store::Postgis(p) => Tx::Postgis(p.begin().await?),
+        })
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Gpkg(t) => t.commit().await?,
+            Tx::Postgis(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,353 @@
+//! Validation of a boundary layer before it is stored: pure logic over plain values, so the
+//! same checks serve the CLI importer, the HTTP API and the tests.
+
+use super::atlas::{project, Area, Atlas};
+use super::code::{AreaCode, Level};
+use super::geojson_io::RawFeature;
+use geo::{Area as _, BooleanOps, BoundingRect, CoordsIter, MakeValid, MultiPolygon, Validation};
+use rstar::{RTree, RTreeObject, AABB};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+
+/// Loose box around DKI Jakarta including Kepulauan Seribu; anything outside is not a Jakarta boundary.
+pub const JAKARTA_BBOX: (f64, f64, f64, f64) = (106.2, -6.6, 107.2, -5.0);
+
+pub fn in_jakarta_bbox(lon: f64, lat: f64) -> bool {
+    let (x0, y0, x1, y1) = JAKARTA_BBOX;
+    (x0..=x1).contains(&lon) && (y0..=y1).contains(&lat)
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub level: Level,
+    pub code_field: String,
+    pub name_field: String,
+    /// Set for layers our generator made (demo RW), so they are labelled everywhere.
+    pub generated: bool,
+}
+
+impl ImportOptions {
+    pub fn new(level: Level) -> ImportOptions {
+        ImportOptions { level, code_field: "kode".into(), name_field: "nama".into(), generated: false }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejection {
+    pub feature: usize,
+    pub kode: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Repair {
+    pub kode: String,
+    pub problem: String,
+    /// Area change caused by the repair, m².
+    pub area_change_m2: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pair {
+    pub a: String,
+    pub b: String,
+    pub area_m2: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Summary {
+    pub count: usize,
+    pub total_m2: f64,
+    pub largest_m2: f64,
+}
+
+impl Summary {
+    fn add(&mut self, a: f64) {
+        self.count += 1;
+        self.total_m2 += a;
+        self.largest_m2 = self.largest_m2.max(a);
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outside {
+    pub kode: String,
+    pub parent: String,
+    pub area_outside_m2: f64,
+    pub share: f64,
+}
+
+/// What the importer found; printed by the CLI and committed for the shipped layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub level: Level,
+    pub features: usize,
+    pub accepted: usize,
+    pub rejected: Vec<Rejection>,
+    pub repaired: Vec<Repair>,
+    pub vertices: usize,
+    pub area_km2: f64,
+    /// Pairs of features of the layer (same level) whose polygons overlap by more than `SLIVER_M2`.
+    pub overlaps: Summary,
+    pub largest_overlaps: Vec<Pair>,
+    /// Holes in the union of the layer that no feature covers (slivers between neighbours).
+    pub gaps: Summary,
+    /// Children with more than 1 % of their area outside their parent.
+    pub outside_parent: Vec<Outside>,
+}
+
+/// Overlaps and gaps below this are floating-point noise, not data problems.
+const SLIVER_M2: f64 = 1.0;
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        self.rejected.is_empty()
+    }
+
+    /// Human summary, in the order a Citata reviewer reads it.
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(s, "Import report, level {}", self.level);
+        let _ = writeln!(
+            s,
+            "  features: {}  accepted: {}  rejected: {}  repaired: {}",
+            self.features,
+            self.accepted,
+            self.rejected.len(),
+            self.repaired.len()
+        );
+        let _ = writeln!(s, "  vertices: {}  area: {:.1} km²", self.vertices, self.area_km2);
+        for r in &self.rejected {
+            let _ = writeln!(s, "  REJECTED feature #{} {}: {}", r.feature, r.kode.as_deref().unwrap_or("-"), r.reason);
+        }
+        for r in &self.repaired {
+            let _ = writeln!(s, "  repaired {}: {} (area change {:.0} m²)", r.kode, r.problem, r.area_change_m2);
+        }
+        let _ = writeln!(
+            s,
+            "  overlaps between siblings: {} pairs, {:.0} m² total, largest {:.0} m²",
+            self.overlaps.count, self.overlaps.total_m2, self.overlaps.largest_m2
+        );
+        for p in &self.largest_overlaps {
+            let _ = writeln!(s, "    {} × {}: {:.0} m²", p.a, p.b, p.area_m2);
+        }
+        let _ = writeln!(
+            s,
+            "  gaps between features: {}, {:.0} m² total, largest {:.0} m²",
+            self.gaps.count, self.gaps.total_m2, self.gaps.largest_m2
+        );
+        let _ = writeln!(s, "  children with >1% outside their parent: {}", self.outside_parent.len());
+        for o in self.outside_parent.iter().take(10) {
+            let _ = writeln!(s, "    {} outside {}: {:.0} m² ({:.1}%)", o.kode, o.parent, o.area_outside_m2, o.share * 100.0);
+        }
+        let _ = writeln!(s, "  verdict: {}", if self.ok() { "accepted" } else { "REJECTED, nothing was changed" });
+        s
+    }
+}
+
+/// Hook for a progress bar: (stage, done, total).
+pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
+
+struct Env {
+    idx: usize,
+    env: AABB<[f64; 2]>,
+}
+impl RTreeObject for Env {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.env
+    }
+}
+
+fn check_coords(g: &MultiPolygon<f64>) -> Result<(), String> {
+    for c in g.coords_iter() {
+        if !c.x.is_finite() || !c.y.is_finite() {
+            return Err("coordinate is not a finite number".into());
+        }
+        if in_jakarta_bbox(c.x, c.y) {
+            continue;
+        }
+        if in_jakarta_bbox(c.y, c.x) {
+            return Err(format!("coordinate ({}, {}) is outside Jakarta; it looks like lat, lon order: GeoJSON is lon, lat", c.x, c.y));
+        }
+        if !(-180.0..=180.0).contains(&c.x) || !(-90.0..=90.0).contains(&c.y) {
+            return Err(format!("coordinate ({}, {}) is outside lon −180..180 / lat −90..90", c.x, c.y));
+        }
+        return Err(format!("coordinate ({}, {}) is outside Jakarta (lon 106.2..107.2, lat −6.6..−5.0)", c.x, c.y));
+    }
+    if g.0.is_empty() {
+        return Err("geometry is empty".into());
+    }
+    Ok(())
+}
+
+fn text_prop(f: &RawFeature, field: &str) -> Option<String> {
+    f.properties.get(field).and_then(|v| match v {
+        serde_json::Value::String(s) => Some(s.trim().to_string()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+/// Validates a layer. `existing` supplies parents (and the RW layer's kelurahan); the layer being
+/// imported replaces features of the same code.
+pub fn validate(
+    features: Vec<RawFeature>,
+    opts: &ImportOptions,
+    existing: &Atlas,
+    progress: Progress,
+) -> (Vec<Area>, Report) {
+    let total = features.len();
+    let mut rejected = Vec::new();
+    let mut repaired = Vec::new();
+    let mut seen = HashSet::new();
+    let mut areas = Vec::new();
+    for (n, f) in features.into_iter().enumerate() {
+        progress("memeriksa fitur", n + 1, total);
+        let kode = text_prop(&f, &opts.code_field);
+        let reject = |reason: String| Rejection { feature: f.index, kode: kode.clone(), reason };
+        let Some(raw_code) = kode.clone() else {
+            rejected.push(reject(format!("property `{}` (area code) is missing", opts.code_field)));
+            continue;
+        };
+        let code = match AreaCode::parse(&raw_code) {
+            Ok(c) if c.level() == opts.level => c,
+            Ok(c) => {
+                rejected.push(reject(format!("code {raw_code} is a {} code, this import is level {}", c.level(), opts.level)));
+                continue;
+            }
+            Err(e) => {
+                rejected.push(reject(e.to_string()));
+                continue;
+            }
+        };
+        if !seen.insert(code.clone()) {
+            rejected.push(reject(format!("duplicate code {code}")));
+            continue;
+        }
+        let parent = code.parent();
+        if let Some(p) = &parent {
+            if existing.get(p).is_none() {
+                rejected.push(reject(format!("parent {p} is not loaded; import level {} first", p.level())));
+                continue;
+            }
+        }
+        let name = match text_prop(&f, &opts.name_field) {
+            Some(n) if !n.is_empty() => n,
+            _ => {
+                rejected.push(reject(format!("property `{}` (name) is missing", opts.name_field)));
+                continue;
+            }
+        };
+        let geometry = match f.geometry {
+            Ok(g) => g,
+            Err(e) => {
+                rejected.push(reject(e));
+                continue;
+            }
+        };
+        if let Err(e) = check_coords(&geometry) {
+            rejected.push(reject(e));
+            continue;
+        }
+        let geometry = if let Err(problem) = geometry.check_validation() {
+            match geometry.make_valid() {
+                Ok(fixed) if fixed.is_valid() && !fixed.0.is_empty() => {
+                    let before = project(&geometry).0.iter().map(|p| p.unsigned_area()).sum::<f64>();
+                    let after = project(&fixed).unsigned_area();
+                    repaired.push(Repair { kode: code.to_string(), problem: problem.to_string(), area_change_m2: after - before });
+                    fixed
+                }
+                _ => {
+                    rejected.push(reject(format!("invalid geometry that cannot be repaired: {problem}")));
+                    continue;
+                }
+            }
+        } else {
+            geometry
+        };
+        areas.push(Area { code, name, level: opts.level, parent, geometry, generated: opts.generated });
+    }
+    let metric: Vec<MultiPolygon<f64>> = areas.iter().map(|a| project(&a.geometry)).collect();
+    let (overlaps, largest_overlaps) = sibling_overlaps(&areas, &metric, progress);
+    let gaps = gaps(&metric, progress);
+    let outside_parent = outside_parent(&areas, &metric, existing);
+    let report = Report {
+        level: opts.level,
+        features: total,
+        accepted: if rejected.is_empty() { areas.len() } else { 0 },
+        rejected,
+        repaired,
+        vertices: areas.iter().map(|a| a.geometry.coords_count()).sum(),
+        area_km2: metric.iter().map(|m| m.unsigned_area()).sum::<f64>() / 1e6,
+        overlaps,
+        largest_overlaps,
+        gaps,
+        outside_parent,
+    };
+    (areas, report)
+}
+
+fn sibling_overlaps(areas: &[Area], metric: &[MultiPolygon<f64>], progress: Progress) -> (Summary, Vec<Pair>) {
+    let tree = RTree::bulk_load(
+        metric
+            .iter()
+            .enumerate()
+            .filter_map(|(idx, m)| {
+                m.bounding_rect().map(|r| Env { idx, env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
+            })
+            .collect(),
+    );
+    let mut summary = Summary::default();
+    let mut pairs = Vec::new();
+    for (i, e) in tree.iter().enumerate() {
+        progress("memeriksa tumpang tindih", i + 1, areas.len());
+        for other in tree.locate_in_envelope_intersecting(&e.env) {
+            if other.idx <= e.idx {
+                continue;
+            }
+            let a = metric[e.idx].intersection(&metric[other.idx]).unsigned_area();
+            if a > SLIVER_M2 {
+                summary.add(a);
+                pairs.push(Pair { a: areas[e.idx].code.to_string(), b: areas[other.idx].code.to_string(), area_m2: a });
+            }
+        }
+    }
+    pairs.sort_by(|a, b| b.area_m2.total_cmp(&a.area_m2));
+    pairs.truncate(10);
+    (summary, pairs)
+}
+
+fn gaps(metric: &[MultiPolygon<f64>], progress: Progress) -> Summary {
+    progress("memeriksa celah", 0, 1);
+    let union = geo::unary_union(metric.iter());
+    let mut s = Summary::default();
+    for p in &union.0 {
+        for hole in p.interiors() {
+            let a = geo::Polygon::new(hole.clone(), vec![]).unsigned_area();
+            if a > SLIVER_M2 {
+                s.add(a);
+            }
+        }
+    }
+    progress("memeriksa celah", 1, 1);
+    s
+}
+
+fn outside_parent(areas: &[Area], metric: &[MultiPolygon<f64>], existing: &Atlas) -> Vec<Outside> {
+    let mut parents: BTreeMap<String, MultiPolygon<f64>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (a, m) in areas.iter().zip(metric) {
+        let Some(p) = &a.parent else { continue };
+        let Some(parent) = existing.get(p) else { continue };
+        let pm = parents.entry(p.to_string()).or_insert_with(|| project(&parent.geometry));
+        let outside = m.difference(pm).unsigned_area();
+        let total = m.unsigned_area();
+        if total > 0.0 && outside / total > 0.01 {
+            out.push(Outside { kode: a.code.to_string(), parent: p.to_string(), area_outside_m2: outside, share: outside / total });
+        }
+    }
+    out.sort_by(|a, b| b.area_outside_m2.total_cmp(&a.area_outside_m2));
+    out
+}

@@ -1,0 +1,141 @@
+//! The foundation's store behaviour, run against both stores: the shipped layers import, the
+//! atlas built from each store answers the landmark test, a bad import changes nothing, and the
+//! GeoPackage opens in GDAL.
+
+mod common;
+use common::*;
+use sigap::cli::boundaries::{import_features, ImportError};
+use sigap::store::{audit, boundaries, testing};
+use sigap::wilayah::geojson_io::read_features;
+use sigap::wilayah::import::ImportOptions;
+use sigap::wilayah::{AreaCode, Level, Method};
+
+const LANDMARKS: &[(&str, f64, f64, &str)] = &[
+    ("Monas", 106.8272, -6.1754, "Gambir"),
+    ("Bundaran HI", 106.8230, -6.1950, "Menteng"),
+    ("Kota Tua (Taman Fatahillah)", 106.8133, -6.1352, "Pinangsia"),
+    ("Kebun Binatang Ragunan", 106.8206, -6.3125, "Ragunan"),
+    ("Pulau Pramuka", 106.6153, -5.7453, "Pulau Panggang"),
+];
+
+#[tokio::test]
+async fn shipped_layers_landmarks_and_counts_on_both_stores() {
+    for store in testing::both().await {
+        load_shipped(&store, Level::Rw).await;
+        let atlas = atlas(&store).await;
+        assert_eq!(atlas.len(Level::Kota), 6, "{}", store.kind());
+        assert_eq!(atlas.len(Level::Kecamatan), 44, "{}", store.kind());
+        assert_eq!(atlas.len(Level::Kelurahan), 267, "{}", store.kind());
+        let rw = atlas.len(Level::Rw);
+        assert!((2_500..=2_900).contains(&rw), "{} RW on {}", rw, store.kind());
+        for (place, lon, lat, expected) in LANDMARKS {
+            let loc = atlas.locate(*lon, *lat).unwrap();
+            let kel = loc.kelurahan.as_ref().unwrap();
+            assert_eq!(kel.nama, *expected, "{place} on {}: {loc:?}", store.kind());
+            assert!(matches!(loc.method, Method::Inside | Method::Overlap | Method::Gap), "{place}: {loc:?}");
+            let rw = loc.rw.as_ref().expect("an RW");
+            assert!(rw.kode.starts_with(&kel.kode), "{place}: RW {} not in {}", rw.kode, kel.kode);
+            assert!(loc.kota.is_some() && loc.kecamatan.is_some());
+        }
+        // The importer's audit trail: one create per area, with the geometry after.
+        let hist = audit::history(&store, "kelurahan", "31.71.01.1001").await.unwrap();
+        assert_eq!(hist.len(), 1);
+        assert_eq!(hist[0].action, "create");
+        assert!(hist[0].after.as_ref().unwrap()["geometry"]["type"] == "MultiPolygon");
+
+        // Re-importing the same layer changes nothing.
+        let (_, stats) = sigap::cli::boundaries::import_path(
+            &store,
+            &root().join("data/wilayah/kecamatan.geojson"),
+            &ImportOptions::new(Level::Kecamatan),
+            "test",
+        )
+        .await
+        .unwrap();
+        assert_eq!((stats.created, stats.updated, stats.unchanged), (0, 0, 44));
+    }
+}
+
+fn square(lon: f64, lat: f64, d: f64) -> serde_json::Value {
+    serde_json::json!({"type": "Polygon", "coordinates": [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]]})
+}
+
+#[tokio::test]
+async fn rejected_import_changes_nothing_on_both_stores() {
+    for store in testing::both().await {
+        load_shipped(&store, Level::Kelurahan).await;
+        let before = boundaries::load_level(&store, Level::Kelurahan).await.unwrap();
+        let gambir = AreaCode::parse("31.71.01.1001").unwrap();
+        // One good update of Gambir (would move it) and one bad feature: the whole file must be refused.
+        let fc = serde_json::json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"kode": "31.71.01.1001", "nama": "Gambir"}, "geometry": square(106.82, -6.18, 0.01)},
+            {"type": "Feature", "properties": {"kode": "31.71.01.1002", "nama": "Swapped"}, "geometry": square(-6.18, 106.82, 0.01)}
+        ]});
+        let features = read_features(&fc.to_string()).unwrap();
+        let err = import_features(&store, features, &ImportOptions::new(Level::Kelurahan), "test", false).await.unwrap_err();
+        let ImportError::Rejected(report) = err else { panic!("expected rejection") };
+        assert_eq!(report.rejected.len(), 1);
+        assert!(report.rejected[0].reason.contains("lat, lon order"), "{}", report.rejected[0].reason);
+        let after = boundaries::load_level(&store, Level::Kelurahan).await.unwrap();
+        assert_eq!(before.len(), after.len());
+        let g0 = &before.iter().find(|a| a.code == gambir).unwrap().geometry;
+        let g1 = &after.iter().find(|a| a.code == gambir).unwrap().geometry;
+        assert_eq!(g0, g1, "Gambir changed on {} despite the rejection", store.kind());
+        assert_eq!(audit::history(&store, "kelurahan", "31.71.01.1001").await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn importer_reports_each_kind_of_bad_feature() {
+    let store = testing::gpkg().await;
+    load_shipped(&store, Level::Kecamatan).await;
+    let bowtie = serde_json::json!({"type": "Polygon", "coordinates": [[[106.80, -6.17], [106.81, -6.18], [106.81, -6.17], [106.80, -6.18], [106.80, -6.17]]]});
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kode": "31.71.01.1001", "nama": "Bowtie"}, "geometry": bowtie},
+        {"type": "Feature", "properties": {"kode": "31.71.01.1001", "nama": "Dup"}, "geometry": square(106.82, -6.18, 0.001)},
+        {"type": "Feature", "properties": {"kode": "31.99.01.1001", "nama": "No parent"}, "geometry": square(106.82, -6.18, 0.001)},
+        {"type": "Feature", "properties": {"kode": "31.71.01", "nama": "Wrong level"}, "geometry": square(106.82, -6.18, 0.001)},
+        {"type": "Feature", "properties": {"kode": "3171011003", "nama": "No dots"}, "geometry": square(106.82, -6.18, 0.001)},
+        {"type": "Feature", "properties": {"kode": "31.71.01.1004", "nama": "Bandung"}, "geometry": square(107.60, -6.90, 0.001)},
+        {"type": "Feature", "properties": {"kode": "31.71.01.1005", "nama": "Line"}, "geometry": {"type": "LineString", "coordinates": [[106.8, -6.2], [106.81, -6.2]]}},
+        {"type": "Feature", "properties": {"kode": "31.71.01.1006"}, "geometry": square(106.82, -6.18, 0.001)}
+    ]});
+    let (areas, report) = sigap::wilayah::import::validate(
+        read_features(&fc.to_string()).unwrap(),
+        &ImportOptions::new(Level::Kelurahan),
+        &atlas(&store).await,
+        &|_, _, _| {},
+    );
+    let reasons: Vec<String> = report.rejected.iter().map(|r| r.reason.clone()).collect();
+    assert_eq!(report.repaired.len(), 1, "bowtie repaired: {:?}", report.repaired);
+    assert_eq!(areas.len(), 1, "only the repaired bowtie passes: {reasons:?}");
+    for needle in ["duplicate code", "parent 31.99.01 is not loaded", "is a kecamatan code", "not a Kemendagri area code", "outside Jakarta", "Polygon or MultiPolygon", "(name) is missing"] {
+        assert!(reasons.iter().any(|r| r.contains(needle)), "no rejection mentions {needle:?}: {reasons:?}");
+    }
+    assert!(!report.ok());
+    // A wrong CRS is refused before any feature is read.
+    let crs = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:32748"}},"features":[]}"#;
+    assert!(read_features(crs).unwrap_err().to_string().contains("EPSG:32748"));
+    assert!(read_features("{not json").is_err());
+}
+
+#[tokio::test]
+async fn geopackage_opens_in_gdal_with_the_layers() {
+    let dir = std::env::var("SIGAP_TEST_TMP").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
+    let path = dir.join(format!("ogr_{}.gpkg", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let store = sigap::store::Store::open(&path.display().to_string()).await.unwrap();
+    load_shipped(&store, Level::Kelurahan).await;
+    store.close().await;
+    let out = std::process::Command::new("ogrinfo").arg("-so").arg("-al").arg(&path).output().expect("ogrinfo (gdal-bin) must be installed; scripts/test.sh installs it");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "ogrinfo failed: {}", String::from_utf8_lossy(&out.stderr));
+    for (layer, count) in [("kota", 6), ("kecamatan", 44), ("kelurahan", 267)] {
+        assert!(text.contains(&format!("Layer name: {layer}")), "{text}");
+        let block = text.split("Layer name: ").find(|b| b.starts_with(layer)).unwrap();
+        assert!(block.contains(&format!("Feature Count: {count}")), "{layer}: {block}");
+        assert!(block.contains("Multi Polygon"), "{layer}: {block}");
+        assert!(block.contains("4326"), "{layer} SRS: {block}");
+    }
+    let _ = std::fs::remove_file(&path);
+}
