@@ -1,0 +1,69 @@
+// Shared helpers for the browser and tile tests: where sigap runs, the API, tile maths.
+import assert from 'node:assert/strict';
+
+export const BASE = (process.env.BASE_URL || '').replace(/\/$/, '');
+export const TOKEN = process.env.SIGAP_TOKEN || '';
+export const OUT_DIR = process.env.OUT_DIR || new URL('../../out/browser/', import.meta.url).pathname;
+
+/** Monas, in kelurahan Gambir (31.71.01.1001), central Jakarta. */
+export const MONAS = [106.8272, -6.1754];
+
+export const CODE_RE = {
+  kota: /^31\.\d\d$/,
+  kecamatan: /^31\.\d\d\.\d\d$/,
+  kelurahan: /^31\.\d\d\.\d\d\.\d{4}$/,
+  rw: /^31\.\d\d\.\d\d\.\d{4}\.\d{3}$/,
+};
+
+export const fmtNum = (v) => new Intl.NumberFormat('id-ID').format(v);
+
+export function requireServer() {
+  assert.ok(BASE, 'BASE_URL is not set: run through tests/browser/run.sh <sigap binary>');
+}
+
+export async function getJson(path) {
+  const res = await fetch(`${BASE}${path}`, { headers: { accept: 'application/json' } });
+  const text = await res.text();
+  assert.equal(res.status, 200, `GET ${path}: HTTP ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+export async function postJson(path, body) {
+  const res = await fetch(`${BASE}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${TOKEN}`,
+      'idempotency-key': crypto.randomUUID(),
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  assert.ok(res.status === 200 || res.status === 201, `POST ${path}: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Slippy-map tile holding a lon/lat at zoom z. */
+export function tileOf([lon, lat], z) {
+  const n = 2 ** z;
+  const x = Math.floor(((lon + 180) / 360) * n);
+  const r = (lat * Math.PI) / 180;
+  const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
+  return { z, x, y };
+}
+
+function inRing([x, y], ring) {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i];
+    const [xj, yj] = ring[j];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+/** Point in a GeoJSON Polygon or MultiPolygon geometry (even-odd over all rings). */
+export function geometryContains(geometry, pt) {
+  const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.type === 'MultiPolygon' ? geometry.coordinates : [];
+  return polys.some((rings) => rings.reduce((acc, ring) => (inRing(pt, ring) ? !acc : acc), false));
+}

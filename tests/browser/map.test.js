@@ -1,0 +1,190 @@
+// The public map in a real headless Chromium (SwiftShader WebGL) against a running sigap:
+// every level renders features joined to their progress numbers, a kelurahan shows its RW
+// chart, and a delivery recorded through the API reaches the open panel without a reload.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { BASE, CODE_RE, MONAS, OUT_DIR, TOKEN, fmtNum, getJson, postJson, requireServer } from './lib.js';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+];
+// Zoom per level, inside the page's ranges (kota < 11 ≤ kecamatan < 12.5 ≤ kelurahan < 14.5 ≤ rw).
+const LEVEL_ZOOM = { kota: 10.4, kecamatan: 11.8, kelurahan: 13.4, rw: 15.3 };
+
+let userDataDir;
+let context;
+let page;
+const pageErrors = [];
+
+before(async () => {
+  requireServer();
+  assert.ok(TOKEN, 'SIGAP_TOKEN is not set');
+  await mkdir(OUT_DIR, { recursive: true });
+  userDataDir = await mkdtemp(path.join(tmpdir(), 'sigap-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 800 },
+    locale: 'id-ID',
+  });
+  page = context.pages()[0] || (await context.newPage());
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') console.log(`[browser] ${msg.text()}`);
+  });
+});
+
+after(async () => {
+  await context?.close();
+  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+});
+
+const shot = (name) => page.screenshot({ path: path.join(OUT_DIR, `${name}.png`) });
+
+/** Move the map and wait until it has rendered the level with progress joined to its features. */
+async function showLevel(level, center = MONAS) {
+  await page.evaluate(([c, z]) => window.sigapMap.jumpTo({ center: c, zoom: z }), [center, LEVEL_ZOOM[level]]);
+  await page.waitForFunction((lvl) => {
+    const m = window.sigapMap;
+    if (!m.loaded() || !m.areTilesLoaded()) return false;
+    const fs = m.queryRenderedFeatures({ layers: [`${lvl}-fill`] });
+    return fs.length > 0
+      && fs.some((f) => typeof m.getFeatureState({ source: lvl, sourceLayer: lvl, id: f.properties.kode }).percent === 'number');
+  }, level, { timeout: 30_000, polling: 200 });
+  return page.evaluate((lvl) => {
+    const m = window.sigapMap;
+    return m.queryRenderedFeatures({ layers: [`${lvl}-fill`] }).map((f) => ({
+      kode: f.properties.kode,
+      generated: f.properties.generated,
+      percent: m.getFeatureState({ source: lvl, sourceLayer: lvl, id: f.properties.kode }).percent,
+    }));
+  }, level);
+}
+
+async function panelNumber(testid) {
+  return page.locator(`[data-testid="${testid}"]`).innerText();
+}
+
+test('public map', async (t) => {
+  await t.test('page loads and the map becomes ready without errors', async () => {
+    await page.goto(`${BASE}/`, { waitUntil: 'load' });
+    await page.waitForFunction(() => window.sigapReady && window.sigapMap, null, { timeout: 30_000 });
+    await page.evaluate(() => window.sigapReady);
+    assert.equal(await page.title(), 'Penyaluran Bansos DKI Jakarta · sigap');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  await t.test('province summary and one progress bar per kota in Indonesian format', async () => {
+    const prov = await getJson('/api/v1/bansos/progress?level=provinsi');
+    const total = Object.values(prov.areas)[0];
+    await page.waitForFunction((txt) => document.querySelector('[data-testid="prov-target"]').textContent === txt,
+      fmtNum(total.target_kk), { timeout: 15_000 });
+    const kota = await getJson('/api/v1/bansos/progress?level=kota');
+    const rows = page.locator('[data-testid="kota-row"]');
+    assert.equal(await rows.count(), Object.keys(kota.areas).length);
+    const first = Object.keys(kota.areas).sort()[0];
+    const text = await page.locator(`[data-testid="kota-row"][data-kode="${first}"]`).innerText();
+    assert.ok(text.includes(fmtNum(kota.areas[first].target_kk)), `kota row "${text}" lacks its target`);
+  });
+
+  for (const level of ['kota', 'kecamatan', 'kelurahan', 'rw']) {
+    await t.test(`${level}: rendered features carry codes and their percent`, async () => {
+      const feats = await showLevel(level);
+      assert.ok(feats.length > 0);
+      for (const f of feats) assert.match(f.kode, CODE_RE[level]);
+      const legend = await page.locator('[data-testid="legend-level"]').innerText();
+      assert.match(legend.toLowerCase(), new RegExp(level === 'kota' ? 'kota' : level));
+      // The joined percent is the API's, area by area.
+      const joined = feats.filter((f) => typeof f.percent === 'number');
+      const sample = joined[0];
+      const parent = level === 'rw' ? `&parent=${sample.kode.split('.').slice(0, 4).join('.')}` : '';
+      const api = await getJson(`/api/v1/bansos/progress?level=${level}${parent}`);
+      const a = api.areas[sample.kode];
+      assert.ok(a, `${sample.kode} missing from the progress response`);
+      const want = Number.isFinite(a.percent) ? a.percent : (a.served_kk / a.target_kk) * 100;
+      assert.ok(Math.abs(sample.percent - want) < 1e-9, `${sample.kode}: map ${sample.percent} vs API ${want}`);
+      if (level === 'rw') {
+        assert.ok(feats.every((f) => typeof f.generated === 'boolean'), 'rw features carry generated');
+        if (feats.some((f) => f.generated)) {
+          assert.match(await page.locator('[data-testid="legend-generated"]').innerText(), /data contoh \(dibangkitkan\)/i);
+        }
+      }
+      await shot(`level-${level}`);
+    });
+  }
+
+  let kelurahan;
+  let rwCodes;
+  await t.test('clicking a kelurahan opens its numbers and a bar per RW', async () => {
+    await showLevel('kelurahan');
+    const box = await page.locator('#map canvas').boundingBox();
+    const hit = await page.evaluate((c) => {
+      const m = window.sigapMap;
+      const p = m.project(c);
+      const f = m.queryRenderedFeatures([p.x, p.y], { layers: ['kelurahan-fill'] })[0];
+      return { x: p.x, y: p.y, kode: f?.properties?.kode };
+    }, MONAS);
+    assert.match(hit.kode || '', CODE_RE.kelurahan, 'no kelurahan under Monas');
+    kelurahan = hit.kode;
+    await page.mouse.click(box.x + hit.x, box.y + hit.y);
+    await page.locator('[data-testid="panel"]').waitFor({ state: 'visible' });
+    assert.equal(await panelNumber('panel-code'), `Kode ${kelurahan}`);
+
+    const kel = await getJson('/api/v1/bansos/progress?level=kelurahan');
+    assert.equal(await panelNumber('panel-name'), kel.areas[kelurahan].nama);
+    assert.equal(await panelNumber('panel-target'), fmtNum(kel.areas[kelurahan].target_kk));
+
+    const rw = await getJson(`/api/v1/bansos/progress?level=rw&parent=${kelurahan}`);
+    rwCodes = Object.keys(rw.areas).sort();
+    assert.ok(rwCodes.length > 0, `no RW in ${kelurahan}`);
+    const bars = page.locator('[data-testid="rw-bar"]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="rw-bar"]').length === n, rwCodes.length,
+      { timeout: 15_000 });
+    const shown = await bars.evaluateAll((els) => els.map((e) => e.getAttribute('data-kode')));
+    assert.deepEqual(shown, rwCodes);
+    for (const el of await bars.all()) {
+      const kode = await el.getAttribute('data-kode');
+      assert.equal(Number(await el.getAttribute('data-target')), rw.areas[kode].target_kk);
+    }
+    await shot('kelurahan-panel');
+  });
+
+  await t.test('a delivery and hand-out recorded through the API show up without a reload', async () => {
+    const before = await getJson(`/api/v1/bansos/progress?level=rw&parent=${kelurahan}`);
+    // The RW with the most KK still to serve, so the hand-out stays within its target.
+    const [rwKode, rwBefore] = Object.entries(before.areas)
+      .sort(([, a], [, b]) => (b.target_kk - b.served_kk) - (a.target_kk - a.served_kk))[0];
+    const kk = Math.min(7, rwBefore.target_kk - rwBefore.served_kk);
+    assert.ok(kk > 0, `RW ${rwKode} has nothing left to serve`);
+    const servedBefore = await panelNumber('panel-served');
+    const receivedBefore = await panelNumber('panel-received');
+    await page.evaluate(() => { window.__sameDocument = true; });
+
+    const date = new Date().toISOString().slice(0, 10);
+    await postJson('/api/v1/bansos/deliveries', {
+      rw: rwKode, date, provider: 'Penyedia uji browser', bast_ref: `BAST-UJI-${Date.now()}`,
+      packages_sent: 20, packages_received: 20, packages_damaged: 0, packages_short: 0, packages_returned: 0,
+    });
+    await postJson('/api/v1/bansos/handouts', { rw: rwKode, date, kk_served: kk });
+
+    const kel = await getJson('/api/v1/bansos/progress?level=kelurahan');
+    const want = fmtNum(kel.areas[kelurahan].served_kk);
+    assert.notEqual(want, servedBefore, 'the API total did not change');
+    // Only the page's own polling may bring the number in: no reload, no test hook.
+    await page.waitForFunction((w) => document.querySelector('[data-testid="panel-served"]').textContent === w,
+      want, { timeout: 30_000, polling: 250 });
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page was reloaded');
+    assert.notEqual(await panelNumber('panel-received'), receivedBefore, 'packages received did not change');
+    await page.waitForFunction(([k, s]) => document.querySelector(`[data-testid="rw-bar"][data-kode="${k}"]`)
+      ?.getAttribute('data-served') === String(s), [rwKode, rwBefore.served_kk + kk], { timeout: 15_000 });
+    await shot('after-delivery');
+    assert.deepEqual(pageErrors, []);
+  });
+});

@@ -1,0 +1,609 @@
+// Peta publik progres bansos DKI Jakarta.
+//
+// Geometry comes as vector tiles (sigap or martin, per /web-config.json); the numbers come
+// as small JSON from /api/v1/bansos/progress and are joined to the tile features by their
+// Kemendagri code through feature-state, so a new delivery only changes a few bytes of JSON
+// and never a tile. The page polls that JSON so a delivery shows without a reload.
+import * as maplibregl from '/node_modules/maplibre-gl/dist/maplibre-gl.mjs';
+
+const POLL_MS = Number(new URLSearchParams(location.search).get('poll')) || 5000;
+const DEFAULT_TILE_URL = '/tiles/{layer}/{z}/{x}/{y}.mvt';
+/** Mainland Jakarta; Kepulauan Seribu lies far north and would shrink the first view to sea. */
+const JAKARTA = [[106.68, -6.38], [106.98, -6.08]];
+const MONAS = [106.8272, -6.1754];
+
+/**
+ * Administrative levels, coarse to fine. `min`/`max` is the zoom range in which the level is
+ * the choropleth; `src` bounds the tile requests (finer levels are useless when zoomed out,
+ * and past `src.maxzoom` MapLibre over-zooms the last tiles instead of asking for more).
+ */
+const LEVELS = [
+  { id: 'kota', label: 'Kota administrasi', per: 'per kota administrasi', min: 0, max: 11, go: 10.4, src: { minzoom: 4, maxzoom: 12 } },
+  { id: 'kecamatan', label: 'Kecamatan', per: 'per kecamatan', min: 11, max: 12.5, go: 11.8, src: { minzoom: 8, maxzoom: 14 } },
+  { id: 'kelurahan', label: 'Kelurahan', per: 'per kelurahan', min: 12.5, max: 14.5, go: 13.4, src: { minzoom: 10, maxzoom: 16 } },
+  { id: 'rw', label: 'RW', per: 'per RW', min: 14.5, max: 24, go: 15.3, src: { minzoom: 12, maxzoom: 16 } },
+];
+const LEVEL_BY_ID = Object.fromEntries(LEVELS.map((l) => [l.id, l]));
+/** A code's level follows from its number of dot-separated parts (31.71 / 31.71.01 / ...). */
+const LEVEL_BY_PARTS = { 2: 'kota', 3: 'kecamatan', 4: 'kelurahan', 5: 'rw' };
+
+/**
+ * Percent served on a continuous YlGnBu ramp (readable for colour-blind viewers): progress
+ * aggregated to a kota moves by tenths of a percent, which fixed classes would hide.
+ */
+const RAMP = [[0, '#ffffcc'], [25, '#a1dab4'], [50, '#41b6c4'], [75, '#2c7fb8'], [100, '#253494']];
+const NO_DATA = '#cfcfcf';
+const GENERATED = 'data contoh (dibangkitkan)';
+
+const num = new Intl.NumberFormat('id-ID');
+const pct = new Intl.NumberFormat('id-ID', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const pct0 = new Intl.NumberFormat('id-ID', { style: 'percent' });
+const clock = new Intl.DateTimeFormat('id-ID', { timeStyle: 'medium' });
+
+const $ = (id) => document.getElementById(id);
+/** Writes only changed text, so the polite live region announces real changes, not every poll. */
+function setText(el, text) {
+  const node = typeof el === 'string' ? $(el) : el;
+  if (node.textContent !== text) node.textContent = text;
+}
+const fmtNum = (v) => (Number.isFinite(v) ? num.format(v) : '–');
+const fmtPct = (v) => (Number.isFinite(v) ? pct.format(v / 100) : '–');
+const levelOf = (kode) => LEVEL_BY_PARTS[kode.split('.').length];
+const parentOf = (kode) => kode.split('.').slice(0, -1).join('.');
+const ancestorOf = (kode, level) => kode.split('.').slice(0, LEVELS.findIndex((l) => l.id === level) + 2).join('.');
+const shortName = (nama) => nama.replace(/^(Kota|Kabupaten) Administrasi /, '');
+
+/** Percent served, from the API when it gives one, else computed; null when there is no target. */
+function percentOf(a) {
+  if (Number.isFinite(a?.percent)) return a.percent;
+  if (a && a.target_kk > 0) return (a.served_kk / a.target_kk) * 100;
+  return null;
+}
+
+/** The ramp in JS, for the kota bars, so they match the map. */
+function colorFor(p) {
+  if (!Number.isFinite(p)) return NO_DATA;
+  const v = Math.max(0, Math.min(100, p));
+  const i = Math.max(1, RAMP.findIndex(([stop]) => stop >= v));
+  const [[s0, c0], [s1, c1]] = [RAMP[i - 1], RAMP[i]];
+  const t = (v - s0) / (s1 - s0);
+  const rgb = (c) => [1, 3, 5].map((k) => parseInt(c.slice(k, k + 2), 16));
+  const [a, b] = [rgb(c0), rgb(c1)];
+  return `rgb(${a.map((x, k) => Math.round(x + (b[k] - x) * t)).join(',')})`;
+}
+
+// ---------------------------------------------------------------- progress data
+
+/** Last response per "level|parent" key. */
+const progress = new Map();
+let lastError = null;
+
+async function fetchProgress(key) {
+  const [level, parent] = key.split('|');
+  const q = new URLSearchParams({ level });
+  if (parent) q.set('parent', parent);
+  // no-cache: revalidate every time (cheap with an ETag), never show a stale number.
+  const res = await fetch(`/api/v1/bansos/progress?${q}`, { cache: 'no-cache', headers: { accept: 'application/json' } });
+  if (!res.ok) {
+    let detail = '';
+    try { detail = (await res.json()).detail || ''; } catch { /* not problem+json */ }
+    throw new Error(`progres ${level}${parent ? ` ${parent}` : ''}: HTTP ${res.status} ${detail}`.trim());
+  }
+  const body = await res.json();
+  progress.set(key, { level, parent: parent || null, generated: !!body.generated, areas: body.areas || {} });
+  return key;
+}
+
+/** The numbers of one area, from whichever response holds it. */
+function areaData(kode) {
+  const level = levelOf(kode);
+  const keys = level === 'rw' ? [`rw|${parentOf(kode)}`, 'rw|'] : [`${level}|`];
+  for (const k of keys) {
+    const a = progress.get(k)?.areas?.[kode];
+    if (a) return { ...a, generated: progress.get(k).generated };
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- map
+
+let map;
+let selected = null; // { kode, level, nama, generated }
+let hovered = null; // { source, id }
+let refreshing = null;
+let refreshAgain = false;
+let readyResolve;
+window.sigapReady = new Promise((resolve) => { readyResolve = resolve; });
+
+function levelAtZoom(z) {
+  return LEVELS.find((l) => z >= l.min && z < l.max) || LEVELS[LEVELS.length - 1];
+}
+
+function tileUrl(template, layer) {
+  const t = template.replaceAll('{layer}', layer);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) return t;
+  // Tiles are fetched by a worker, so they need an absolute URL.
+  return location.origin + (t.startsWith('/') ? t : `/${t}`);
+}
+
+async function loadConfig() {
+  try {
+    const res = await fetch('/web-config.json', { cache: 'no-cache' });
+    if (res.ok) return await res.json();
+  } catch { /* served without sigap (static server): use the defaults */ }
+  return {};
+}
+
+function percentExpr() {
+  const p = ['feature-state', 'percent'];
+  return ['case', ['==', ['typeof', p], 'number'], ['interpolate', ['linear'], p, ...RAMP.flat()], NO_DATA];
+}
+
+function buildStyle(config) {
+  const sources = {};
+  const layers = [];
+  const basemap = config.basemap;
+  if (basemap) {
+    const b = typeof basemap === 'string' ? { tiles: [basemap] } : basemap;
+    sources.basemap = { type: 'raster', tiles: b.tiles, tileSize: b.tileSize || 256, attribution: b.attribution || '' };
+  }
+  layers.push({ id: 'background', type: 'background', paint: { 'background-color': basemap ? '#f2efe9' : '#d7e6ec' } });
+  if (basemap) layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
+
+  for (const l of LEVELS) {
+    sources[l.id] = {
+      type: 'vector',
+      tiles: [tileUrl(config.tile_url || DEFAULT_TILE_URL, l.id)],
+      minzoom: l.src.minzoom,
+      maxzoom: l.src.maxzoom,
+      promoteId: 'kode',
+      attribution: l.id === 'rw' ? `Batas RW: ${GENERATED}` : 'Batas wilayah: Kemendagri via cahyadsn/wilayah (MIT)',
+    };
+  }
+  // Land under everything, so gaps between boundaries and unfinished RW cover read as land, not sea.
+  if (!basemap) {
+    layers.push({ id: 'land', type: 'fill', source: 'kota', 'source-layer': 'kota', paint: { 'fill-color': '#f4f1ea' } });
+  }
+  for (const l of LEVELS) {
+    layers.push({
+      id: `${l.id}-fill`, type: 'fill', source: l.id, 'source-layer': l.id, minzoom: l.min, maxzoom: l.max,
+      paint: { 'fill-color': percentExpr(), 'fill-opacity': basemap ? 0.7 : 0.88 },
+    });
+  }
+  // Own boundaries thin and white; one level further in they become the darker parent outline.
+  LEVELS.forEach((l, i) => {
+    const next = LEVELS[i + 1];
+    layers.push({
+      id: `${l.id}-line`, type: 'line', source: l.id, 'source-layer': l.id, minzoom: l.min, maxzoom: next ? next.max : 24,
+      layout: { 'line-join': 'round' },
+      paint: next
+        ? {
+          'line-color': ['step', ['zoom'], '#ffffff', next.min, '#3b4a5a'],
+          'line-width': ['step', ['zoom'], 0.7, next.min, 1.3],
+          'line-opacity': ['step', ['zoom'], 0.9, next.min, 0.55],
+        }
+        : { 'line-color': '#ffffff', 'line-width': 0.8, 'line-opacity': 0.9 },
+    });
+  });
+  for (const l of LEVELS) {
+    layers.push({
+      id: `${l.id}-hl`, type: 'line', source: l.id, 'source-layer': l.id, minzoom: l.min,
+      layout: { 'line-join': 'round' },
+      paint: {
+        'line-color': ['case', ['boolean', ['feature-state', 'selected'], false], '#d9480f', '#1b1f24'],
+        'line-width': ['case', ['boolean', ['feature-state', 'selected'], false], 3.2, 2],
+        'line-opacity': ['case',
+          ['boolean', ['feature-state', 'selected'], false], 1,
+          ['boolean', ['feature-state', 'hover'], false], 0.9, 0],
+      },
+    });
+  }
+  return { version: 8, sources, layers };
+}
+
+function currentLevel() {
+  return levelAtZoom(map.getZoom()).id;
+}
+
+/** Kelurahan whose RWs are on screen: the RW numbers are asked for per kelurahan. */
+function visibleKelurahan() {
+  const codes = new Set();
+  for (const f of map.queryRenderedFeatures({ layers: ['rw-fill', 'kelurahan-line'] })) {
+    const kode = f.properties?.kode;
+    if (typeof kode === 'string' && kode.split('.').length >= 4) codes.add(ancestorOf(kode, 'kelurahan'));
+  }
+  return [...codes].sort();
+}
+
+function wantedKeys() {
+  const keys = new Set(['provinsi|', 'kota|']);
+  const level = currentLevel();
+  if (level === 'rw') {
+    const kels = visibleKelurahan();
+    if (kels.length > 24) keys.add('rw|');
+    else kels.forEach((k) => keys.add(`rw|${k}`));
+  } else {
+    keys.add(`${level}|`);
+  }
+  if (selected) {
+    for (const l of LEVELS) {
+      if (l.id === 'rw' || LEVELS.indexOf(l) > LEVELS.indexOf(LEVEL_BY_ID[selected.level])) break;
+      keys.add(`${l.id}|`);
+    }
+    if (selected.level === 'kelurahan') keys.add(`rw|${selected.kode}`);
+    if (selected.level === 'rw') keys.add(`rw|${parentOf(selected.kode)}`);
+  }
+  return [...keys];
+}
+
+/** Fetch what the view needs, then repaint; concurrent calls coalesce into one more round. */
+function refresh() {
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
+  refreshing = (async () => {
+    do {
+      refreshAgain = false;
+      const keys = wantedKeys();
+      const results = await Promise.allSettled(keys.map(fetchProgress));
+      const failed = results.filter((r) => r.status === 'rejected');
+      lastError = failed.length ? failed[0].reason.message : null;
+      applyFeatureState(keys);
+      render();
+    } while (refreshAgain);
+  })().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+function applyFeatureState(keys) {
+  for (const key of keys) {
+    const p = progress.get(key);
+    if (!p || !LEVEL_BY_ID[p.level]) continue;
+    for (const [kode, a] of Object.entries(p.areas)) {
+      map.setFeatureState({ source: p.level, sourceLayer: p.level, id: kode }, { percent: percentOf(a) });
+    }
+  }
+}
+
+function setHover(source, id) {
+  if (hovered && (hovered.source !== source || hovered.id !== id)) {
+    map.setFeatureState({ source: hovered.source, sourceLayer: hovered.source, id: hovered.id }, { hover: false });
+    hovered = null;
+  }
+  if (source && id) {
+    hovered = { source, id };
+    map.setFeatureState({ source, sourceLayer: source, id }, { hover: true });
+  }
+}
+
+function select(kode, nama, generated = false) {
+  if (selected) {
+    map.setFeatureState({ source: selected.level, sourceLayer: selected.level, id: selected.kode }, { selected: false });
+  }
+  selected = kode ? { kode, level: levelOf(kode), nama, generated } : null;
+  if (selected) {
+    map.setFeatureState({ source: selected.level, sourceLayer: selected.level, id: kode }, { selected: true });
+  }
+  renderPanel();
+  if (selected) $('side').scrollTo({ top: 0, behavior: 'smooth' });
+  return refresh();
+}
+
+/** Bounds of an area from the tiles already loaded (clipped pieces together cover it). */
+function loadedBounds(kode) {
+  const level = levelOf(kode);
+  const b = new maplibregl.LngLatBounds();
+  for (const f of map.querySourceFeatures(level, { sourceLayer: level, filter: ['==', ['get', 'kode'], kode] })) {
+    const walk = (c) => (typeof c[0] === 'number' ? b.extend(c) : c.forEach(walk));
+    walk(f.geometry.coordinates);
+  }
+  return b.isEmpty() ? null : b;
+}
+
+function zoomToArea(kode) {
+  const b = loadedBounds(kode);
+  if (b) {
+    map.fitBounds(b, { padding: 40, maxZoom: LEVEL_BY_ID[levelOf(kode)].go + 1 });
+  } else {
+    map.fitBounds(JAKARTA, { padding: 20 });
+    map.once('idle', () => { const b2 = loadedBounds(kode); if (b2) map.fitBounds(b2, { padding: 40 }); });
+  }
+}
+
+// ---------------------------------------------------------------- rendering
+
+function render() {
+  renderSummary();
+  renderKota();
+  renderPanel();
+  renderLegend();
+  const status = $('updated');
+  status.textContent = lastError ? `Gagal memuat sebagian data: ${lastError}` : `Diperbarui ${clock.format(new Date())}`;
+  status.classList.toggle('error', !!lastError);
+}
+
+function setBar(el, p) {
+  el.style.width = `${Math.max(0, Math.min(100, p ?? 0))}%`;
+}
+
+function renderSummary() {
+  const prov = progress.get('provinsi|');
+  const a = prov && (prov.areas['31'] || Object.values(prov.areas)[0]);
+  const p = percentOf(a);
+  setText('prov-percent', fmtPct(p));
+  setText('prov-served', fmtNum(a?.served_kk));
+  setText('prov-target', fmtNum(a?.target_kk));
+  setBar($('prov-bar'), p);
+  const note = $('prov-generated');
+  note.hidden = !prov?.generated;
+  note.textContent = `Target dan penyaluran: ${GENERATED}.`;
+}
+
+function renderKota() {
+  const kota = progress.get('kota|');
+  if (!kota) return;
+  const list = $('kota-list');
+  const rows = Object.entries(kota.areas).sort(([a], [b]) => a.localeCompare(b));
+  const sig = JSON.stringify(rows) + (selected?.kode || '');
+  if (list.dataset.sig === sig) return;
+  list.dataset.sig = sig;
+  list.replaceChildren(...rows.map(([kode, a]) => {
+    const p = percentOf(a);
+    const li = document.createElement('li');
+    const btn = document.createElement('button');
+    btn.type = 'button';
+    btn.className = 'kota';
+    btn.dataset.kode = kode;
+    btn.dataset.testid = 'kota-row';
+    btn.setAttribute('aria-pressed', String(selected?.kode === kode));
+    btn.setAttribute('aria-label', `${a.nama}: ${fmtPct(p)} KK terlayani, ${fmtNum(a.served_kk)} dari ${fmtNum(a.target_kk)} KK`);
+    btn.innerHTML = `<span class="kota-name"></span><span class="kota-pct"></span>
+      <span class="bar"><span></span></span><span class="kota-kk muted"></span>`;
+    btn.querySelector('.kota-name').textContent = shortName(a.nama);
+    btn.querySelector('.kota-pct').textContent = fmtPct(p);
+    btn.querySelector('.kota-kk').textContent = `${fmtNum(a.served_kk)} / ${fmtNum(a.target_kk)} KK`;
+    const fill = btn.querySelector('.bar span');
+    setBar(fill, p);
+    fill.style.background = colorFor(p);
+    btn.addEventListener('click', () => { select(kode, a.nama); zoomToArea(kode); });
+    li.append(btn);
+    return li;
+  }));
+}
+
+function breadcrumb(kode) {
+  const parts = [];
+  for (let k = parentOf(kode); k.split('.').length >= 2; k = parentOf(k)) {
+    const a = areaData(k);
+    if (a) parts.unshift(shortName(a.nama));
+  }
+  return parts.join(' › ');
+}
+
+function renderPanel() {
+  const panel = $('panel');
+  panel.hidden = !selected;
+  if (!selected) return;
+  const a = areaData(selected.kode);
+  const level = LEVEL_BY_ID[selected.level];
+  const nama = a?.nama || selected.nama || selected.kode;
+  const label = selected.level === 'kota' && /^Kabupaten/.test(nama) ? 'Kabupaten administrasi' : level.label;
+  const crumbs = breadcrumb(selected.kode);
+  setText('panel-level', crumbs ? `${label} · ${crumbs}` : label);
+  setText('panel-name', selected.level === 'kota' ? shortName(nama) : nama);
+  setText('panel-code', `Kode ${selected.kode}`);
+  const p = percentOf(a);
+  setText('panel-percent', fmtPct(p));
+  setBar($('panel-bar'), p);
+  setText('panel-target', fmtNum(a?.target_kk));
+  setText('panel-served', fmtNum(a?.served_kk));
+  setText('panel-received', fmtNum(a?.packages_received));
+  setText('panel-damaged', fmtNum(a?.packages_damaged));
+  setText('panel-returned', fmtNum(a?.packages_returned));
+  const gen = $('panel-generated');
+  const what = [];
+  if (selected.generated) what.push('batas wilayah');
+  if (a?.generated) what.push('target dan penyaluran');
+  gen.hidden = !what.length;
+  setText(gen, `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`);
+
+  const wrap = $('rw-chart-wrap');
+  wrap.hidden = selected.level !== 'kelurahan';
+  if (selected.level === 'kelurahan') {
+    const rw = progress.get(`rw|${selected.kode}`);
+    setText('rw-chart-h', `KK per RW di Kelurahan ${nama}`);
+    renderRwChart($('rw-chart'), rw);
+  }
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs = {}, text) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+/**
+ * Horizontal bars, one row per RW: the light bar is the target, the dark one the KK served
+ * on the same scale. Plain SVG rather than a chart library: a kelurahan has a few dozen RWs
+ * at most, every bar stays a real element (labelled for screen readers, hover-linked to the
+ * map), and the page loads nothing more than MapLibre.
+ */
+function renderRwChart(host, rw) {
+  if (!rw) {
+    if (!host.firstChild) host.textContent = 'Memuat data RW…';
+    return;
+  }
+  const rows = Object.entries(rw.areas).sort(([a], [b]) => a.localeCompare(b));
+  const sig = JSON.stringify(rows);
+  if (host.dataset.sig === sig) return;
+  host.dataset.sig = sig;
+  if (!rows.length) {
+    host.textContent = 'Belum ada data RW untuk kelurahan ini.';
+    return;
+  }
+  const W = 320; const ROW = 22; const LABEL = 54; const VALUE = 92;
+  const barW = W - LABEL - VALUE;
+  const max = Math.max(1, ...rows.map(([, a]) => Math.max(a.target_kk || 0, a.served_kk || 0)));
+  const el = svg('svg', {
+    viewBox: `0 0 ${W} ${rows.length * ROW + 4}`, width: '100%', role: 'list',
+    'aria-label': `Target dan KK terlayani untuk ${rows.length} RW`, class: 'rw-svg',
+  });
+  rows.forEach(([kode, a], i) => {
+    const y = i * ROW + 2;
+    const p = percentOf(a);
+    const rwNo = kode.split('.').pop();
+    const g = svg('g', {
+      role: 'listitem', tabindex: '0', class: 'rw-row', 'data-testid': 'rw-bar', 'data-kode': kode,
+      'data-target': String(a.target_kk ?? ''), 'data-served': String(a.served_kk ?? ''),
+      'aria-label': `RW ${rwNo}: ${fmtNum(a.served_kk)} dari ${fmtNum(a.target_kk)} KK terlayani (${fmtPct(p)})`,
+    });
+    g.append(svg('title', {}, `${a.nama || `RW ${rwNo}`}: ${fmtNum(a.served_kk)} / ${fmtNum(a.target_kk)} KK (${fmtPct(p)})`));
+    g.append(svg('text', { x: 0, y: y + 15, class: 'rw-label' }, `RW ${rwNo}`));
+    g.append(svg('rect', { x: LABEL, y: y + 3, width: ((a.target_kk || 0) / max) * barW, height: ROW - 6, rx: 2, class: 'rw-target' }));
+    g.append(svg('rect', {
+      x: LABEL, y: y + 3, width: ((a.served_kk || 0) / max) * barW, height: ROW - 6, rx: 2,
+      class: 'rw-served', 'data-testid': 'rw-served',
+    }));
+    g.append(svg('text', { x: W, y: y + 15, class: 'rw-value', 'text-anchor': 'end' }, `${fmtNum(a.served_kk)}/${fmtNum(a.target_kk)}`));
+    const on = () => setHover('rw', kode);
+    const off = () => setHover(null, null);
+    g.addEventListener('mouseenter', on);
+    g.addEventListener('focus', on);
+    g.addEventListener('mouseleave', off);
+    g.addEventListener('blur', off);
+    el.append(g);
+  });
+  host.replaceChildren(el);
+}
+
+/** RW boundaries are generated in the demo; the tiles say so per feature. */
+function rwGenerated() {
+  return map.queryRenderedFeatures({ layers: ['rw-fill'] }).some((f) => f.properties.generated === true);
+}
+
+function renderLegend() {
+  const level = LEVEL_BY_ID[currentLevel()];
+  setText('legend-level', level.per);
+  document.querySelectorAll('.levels button').forEach((b) => {
+    b.setAttribute('aria-pressed', String(b.dataset.level === level.id));
+  });
+  const gen = $('legend-generated');
+  const levelData = [...progress.values()].filter((p) => p.level === level.id);
+  const what = [];
+  if (level.id === 'rw' && rwGenerated()) what.push('batas RW');
+  if (levelData.some((p) => p.generated)) what.push('target dan penyaluran');
+  gen.hidden = !what.length;
+  gen.textContent = `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`;
+}
+
+function buildLegend() {
+  $('legend-ramp').style.background = `linear-gradient(to right, ${RAMP.map(([stop, c]) => `${c} ${stop}%`).join(', ')})`;
+  $('legend-ticks').replaceChildren(...RAMP.map(([stop]) => {
+    const s = document.createElement('span');
+    s.textContent = pct0.format(stop / 100);
+    return s;
+  }));
+  $('legend-nodata').style.background = NO_DATA;
+}
+
+function showError(text) {
+  const el = $('map-error');
+  el.textContent = text;
+  el.hidden = false;
+}
+
+// ---------------------------------------------------------------- start
+
+async function main() {
+  let loaded = false; // numbers are joined only once the style and its sources exist
+  buildLegend();
+  const config = await loadConfig();
+  map = new maplibregl.Map({
+    container: 'map',
+    style: buildStyle(config),
+    bounds: location.hash ? undefined : JAKARTA,
+    fitBoundsOptions: { padding: 16 },
+    center: MONAS,
+    zoom: 10.5,
+    minZoom: 8,
+    maxZoom: 18,
+    hash: true,
+    attributionControl: { compact: true },
+    dragRotate: false,
+    pitchWithRotate: false,
+  });
+  window.sigapMap = map;
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+
+  let tileErrorShown = false;
+  map.on('error', (e) => {
+    console.error(e.error || e);
+    if (!tileErrorShown && e.sourceId) {
+      tileErrorShown = true;
+      showError(`Ubin peta "${e.sourceId}" gagal dimuat. Coba muat ulang halaman.`);
+    }
+  });
+
+  const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'hover-pop', offset: 12 });
+  const fillLayers = LEVELS.map((l) => `${l.id}-fill`);
+  map.on('mousemove', (e) => {
+    const f = map.queryRenderedFeatures(e.point, { layers: fillLayers })[0];
+    if (!f) {
+      setHover(null, null);
+      popup.remove();
+      map.getCanvas().style.cursor = '';
+      return;
+    }
+    const kode = f.properties.kode;
+    setHover(f.source, kode);
+    map.getCanvas().style.cursor = 'pointer';
+    const a = areaData(kode);
+    popup.setLngLat(e.lngLat)
+      .setHTML('<strong></strong><br><span></span>')
+      .addTo(map);
+    const el = popup.getElement();
+    el.querySelector('strong').textContent = shortName(a?.nama || f.properties.nama || kode);
+    el.querySelector('span').textContent = a ? `${fmtPct(percentOf(a))} · ${fmtNum(a.served_kk)} / ${fmtNum(a.target_kk)} KK` : kode;
+  });
+  map.getCanvas().addEventListener('mouseleave', () => { setHover(null, null); popup.remove(); });
+
+  map.on('click', (e) => {
+    const f = map.queryRenderedFeatures(e.point, { layers: fillLayers })[0];
+    select(f ? f.properties.kode : null, f?.properties?.nama, f?.properties?.generated === true);
+  });
+  $('panel-close').addEventListener('click', () => select(null));
+  document.querySelectorAll('.levels button').forEach((b) => {
+    b.addEventListener('click', () => {
+      const c = map.getCenter();
+      const inside = c.lng > 106.3 && c.lng < 107.1 && c.lat > -6.5 && c.lat < -5.1;
+      map.easeTo({ zoom: LEVEL_BY_ID[b.dataset.level].go, center: inside ? c : MONAS });
+    });
+  });
+
+  map.on('zoom', renderLegend);
+  // New tiles (an RW view moved to other kelurahan, a level switch) may need numbers not yet fetched.
+  map.on('idle', () => {
+    if (loaded && wantedKeys().some((k) => !progress.has(k))) refresh();
+  });
+  const refreshVisible = () => { if (loaded && document.visibilityState === 'visible') refresh(); };
+  document.addEventListener('visibilitychange', refreshVisible);
+  window.addEventListener('focus', refreshVisible);
+  setInterval(refreshVisible, POLL_MS);
+
+  await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
+  loaded = true;
+  await refresh();
+  await new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
+  readyResolve(map);
+}
+
+window.sigapRefresh = () => refresh();
+main().catch((err) => {
+  console.error(err);
+  showError(`Peta tidak dapat dimuat: ${err.message}`);
+});
