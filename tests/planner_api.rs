@@ -234,3 +234,41 @@ async fn jobs_interrupted_by_a_restart_are_marked_failed_on_both_stores() {
         assert_eq!(jobs::fail_interrupted(&store).await.unwrap(), 0);
     }
 }
+
+/// `sigap plan --from-atlas` owes each RW its bansos target minus the good packages already
+/// delivered: a fully served RW drops out, a partly served one keeps its remainder.
+#[tokio::test]
+async fn remaining_packages_follow_bansos_records_on_both_stores() {
+    use sigap::bansos::{model, ops, store as bstore};
+    for store in testing::both().await {
+        load_shipped(&store, Level::Rw).await;
+        let atlas = atlas(&store).await;
+        assert_eq!(sigap::planner::cli::remaining_from_bansos(&store).await.unwrap(), None, "no targets yet");
+        let known = |c: &AreaCode| atlas.get(c).is_some();
+        let (a, b, c) = ("31.71.01.1001.001", "31.71.01.1002.001", "31.71.01.1002.002");
+        let (targets, _) = model::parse_targets(&format!("rw,target_kk\n{a},50\n{b},80\n{c},30\n"), &known).unwrap();
+        let mut tx = bstore::begin_write(&store).await.unwrap();
+        ops::import_targets(&mut tx, &targets, false, "test", &|_| {}).await.unwrap();
+        let delivery = |rw: &str, received: u32, damaged: u32, returned: u32| model::NewDelivery {
+            rw: AreaCode::parse(rw).unwrap(),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            provider: "Penyedia Uji".into(),
+            bast_ref: format!("BAST/{rw}"),
+            counts: model::PackageCounts { sent: received + damaged, received, damaged, short: 0, returned },
+            corrects: None,
+        };
+        // a: all 50 good packages arrived; b: 30 arrived, 2 more damaged and sent back.
+        ops::record_delivery(&mut tx, &atlas, &delivery(a, 50, 0, 0), "test", false).await.unwrap();
+        ops::record_delivery(&mut tx, &atlas, &delivery(b, 30, 2, 2), "test", false).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let remaining = sigap::planner::cli::remaining_from_bansos(&store).await.unwrap().expect("targets loaded");
+        assert_eq!(remaining.get(a), Some(&0), "{}", store.kind());
+        assert_eq!(remaining.get(b), Some(&50), "{}", store.kind());
+        assert_eq!(remaining.get(c), Some(&30), "{}", store.kind());
+        let stops = sources::stops_from_atlas(&atlas, |code| remaining.get(code.as_str()).copied());
+        let ids: Vec<&str> = stops.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, vec![b, c], "a served RW gets no stop");
+        assert_eq!(stops[0].packages, 50);
+    }
+}

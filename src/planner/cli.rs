@@ -1,6 +1,7 @@
 //! `sigap plan`: plans from files or from the atlas, writes JSON, CSV and GeoJSON, shows a
 //! progress bar per depot-day and ends with a summary in Indonesian number format.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -33,6 +34,11 @@ pub struct PlanArgs {
     pub from_atlas: bool,
     #[arg(long, default_value_t = JAKARTA_KK)]
     pub packages_total: u64,
+    /// With --from-atlas: ignore the bansos targets and deliveries in the store and split
+    /// --packages-total by population (by default the store's remaining packages are used when
+    /// it has targets).
+    #[arg(long, requires = "from_atlas")]
+    pub population_targets: bool,
     /// GeoJSON with `kode` and `penduduk_perkiraan` per RW (default: the shipped demo RW layer).
     #[arg(long)]
     pub rw_population: Option<PathBuf>,
@@ -74,19 +80,27 @@ pub struct PlanArgs {
     pub freeze_day: Option<u32>,
 }
 
-/// Builds the request the flags describe. The atlas is only read with `--from-atlas`.
-pub fn request(args: &PlanArgs, atlas: Option<&Atlas>, data_dir: &Path) -> anyhow::Result<PlanRequest> {
+/// Builds the request the flags describe. The atlas is only read with `--from-atlas`;
+/// `remaining` (packages still owed per RW, from the bansos records) replaces the population
+/// split when the store has targets.
+pub fn request(args: &PlanArgs, atlas: Option<&Atlas>, remaining: Option<&BTreeMap<String, i64>>, data_dir: &Path) -> anyhow::Result<PlanRequest> {
     let depots = sources::read_depots(&args.depots)?;
     let stops = match (&args.stops, atlas) {
         (Some(path), _) => sources::read_stops(path)?,
         (None, Some(atlas)) => {
-            let pop_path = args.rw_population.clone().unwrap_or_else(|| data_dir.join("demo/rw.geojson"));
-            let population = sources::rw_population(&pop_path)?;
-            let targets = sources::apportion(args.packages_total, &population);
-            let mut stops = sources::stops_from_atlas(atlas, |code| targets.get(code.as_str()).map(|&n| n as i64));
-            if stops.is_empty() {
-                anyhow::bail!("the atlas has no RW with a population estimate in {}: run `sigap init` first", pop_path.display());
-            }
+            let mut stops = match remaining {
+                Some(remaining) => sources::stops_from_atlas(atlas, |code| remaining.get(code.as_str()).copied()),
+                None => {
+                    let pop_path = args.rw_population.clone().unwrap_or_else(|| data_dir.join("demo/rw.geojson"));
+                    let population = sources::rw_population(&pop_path)?;
+                    let targets = sources::apportion(args.packages_total, &population);
+                    let stops = sources::stops_from_atlas(atlas, |code| targets.get(code.as_str()).map(|&n| n as i64));
+                    if stops.is_empty() {
+                        anyhow::bail!("the atlas has no RW with a population estimate in {}: run `sigap init` first", pop_path.display());
+                    }
+                    stops
+                }
+            };
             if let Some(path) = &args.drop_points {
                 let points = sources::read_drop_points(path)?;
                 let notes = sources::apply_drop_points(&mut stops, &points, atlas).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -189,9 +203,35 @@ pub fn summary(plan: &Plan, seconds: f64) -> String {
     lines.join("\n")
 }
 
+/// Packages still owed per RW (target KK − good packages delivered, one package per KK), or
+/// `None` when the store has no bansos targets. Sums per RW are used, so a surplus return on one
+/// BAST offsets damaged packages of another; that is within a package of the per-record rule.
+pub async fn remaining_from_bansos(store: &Store) -> anyhow::Result<Option<BTreeMap<String, i64>>> {
+    let figures = crate::bansos::store::rw_figures(store).await?;
+    if figures.values().all(|f| f.target_kk == 0) {
+        return Ok(None);
+    }
+    let remaining = figures
+        .iter()
+        .map(|(rw, f)| {
+            let delivered = f.packages_received.saturating_sub(f.packages_returned.saturating_sub(f.packages_damaged));
+            (rw.as_str().to_string(), sources::remaining(f.target_kk as i64, delivered as i64))
+        })
+        .collect();
+    Ok(Some(remaining))
+}
+
 pub async fn run(store: &Store, data_dir: &Path, args: PlanArgs) -> anyhow::Result<()> {
     let atlas = crate::cli::load_atlas(store, Default::default()).await?;
-    let req = request(&args, args.from_atlas.then_some(&atlas), data_dir)?;
+    let remaining = if args.from_atlas && !args.population_targets { remaining_from_bansos(store).await? } else { None };
+    if let Some(r) = &remaining {
+        eprintln!(
+            "sisa paket dari data penyaluran bansos: {} paket untuk {} RW",
+            id_number(r.values().map(|&n| n.max(0) as u64).sum()),
+            id_number(r.values().filter(|&&n| n > 0).count() as u64)
+        );
+    }
+    let req = request(&args, args.from_atlas.then_some(&atlas), remaining.as_ref(), data_dir)?;
     let out = args.out.clone();
     let days = args.days.max(0) as u64;
     let depots = req.depots.len() as u64;
