@@ -32,7 +32,8 @@ pub struct Config {
     pub web_dir: PathBuf,
     /// Tile URL template the web map uses (`{layer}` placeholder): sigap's own or martin's.
     pub tile_url: String,
-    /// Optional online basemap style URL; none by default so the map works offline.
+    /// Optional online raster basemap (tile URL template `https://…/{z}/{x}/{y}.png`); none by
+    /// default so the map works offline.
     pub basemap: Option<String>,
 }
 
