@@ -5,5 +5,6 @@
 
 pub mod api;
 pub mod cli;
+pub mod complaints;
 pub mod store;
 pub mod wilayah;
