@@ -109,6 +109,7 @@ async fn not_found() -> Problem {
 pub fn router(state: AppState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::wilayah::http::router())
+        .merge(crate::complaints::http::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir);
     Router::new()

@@ -8,3 +8,5 @@ pub mod model;
 pub mod routing;
 pub mod status;
 pub mod report;
+pub mod store;
+pub mod http;
