@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::wilayah::http::router())
         .merge(crate::complaints::http::router())
+        .merge(crate::complaints::open311::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir);
     Router::new()

@@ -10,3 +10,4 @@ pub mod status;
 pub mod report;
 pub mod store;
 pub mod http;
+pub mod open311;
