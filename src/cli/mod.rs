@@ -39,6 +39,12 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Complaints (CRM): bulk import.
+    #[command(subcommand)]
+    Complaints(ComplaintsCommand),
+    /// Reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Locate one point from the command line.
     Locate { lon: f64, lat: f64 },
 }
@@ -82,6 +88,18 @@ impl AtlasArgs {
 pub enum ImportCommand {
     /// Boundaries from GeoJSON or GeoPackage.
     Boundaries(boundaries::ImportArgs),
+}
+
+#[derive(Subcommand)]
+pub enum ComplaintsCommand {
+    /// Route and store complaints from CSV or GeoJSON, with a progress bar and a summary of reasons.
+    Import(crate::complaints::cli::ImportArgs),
+}
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// Monthly complaints report per unit (Pergub 39/2019 art. 11).
+    Complaints(crate::complaints::cli::ReportArgs),
 }
 
 #[derive(Subcommand)]
@@ -145,6 +163,14 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(store.clone(), args).await,
+        Command::Complaints(ComplaintsCommand::Import(args)) => {
+            let atlas = load_atlas(store, AtlasConfig::default()).await?;
+            crate::complaints::cli::import_cmd(store, &atlas, args).await
+        }
+        Command::Report(ReportCommand::Complaints(args)) => {
+            let atlas = load_atlas(store, AtlasConfig::default()).await?;
+            crate::complaints::cli::report_cmd(store, &atlas, args).await
+        }
     }
 }
 

@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .route("/api/v1/complaints/{id}/status", post(change_status))
         .route("/api/v1/complaints/{id}/forward", post(forward))
         .route("/api/v1/complaints/{id}/relocate", post(relocate))
+        .route("/api/v1/reports/complaints", get(report))
 }
 
 /// Longest description accepted (characters); larger bodies hit the 1 MiB limit first (413).
@@ -330,4 +331,21 @@ async fn relocate(State(s): State<AppState>, actor: Actor, Path(id): Path<String
         before: Some(json!({"unit": c.unit, "routing": c.routing})), after: Some(json!({"unit": routing.unit, "routing": routing})) }).await?;
     tx.commit().await?;
     Ok(axum::Json(view(&load(&s, id).await?)).into_response())
+}
+
+/// The monthly report (Pergub 39/2019 art. 11): `month=YYYY-MM` (WIB), `format=json|csv`.
+/// Admin and auditor only: it covers every unit.
+async fn report(State(s): State<AppState>, actor: Actor, Query(q): Query<HashMap<String, String>>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Auditor])?;
+    let m = q.get("month").ok_or_else(|| Problem::bad_request("month", "month=YYYY-MM is required"))?;
+    let month = super::report::Month::parse(m).map_err(|e| Problem::bad_request("month", e.to_string()))?;
+    let r = super::cli::build_report(&s.store, &s.atlas.current(), month).await?;
+    match q.get("format").map(String::as_str) {
+        None | Some("json") => Ok(axum::Json(r).into_response()),
+        Some("csv") => {
+            let csv = super::report::to_csv(&r).map_err(Problem::internal)?;
+            Ok(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
+        }
+        Some(f) => Err(Problem::bad_request("format", format!("format={f:?} must be json or csv"))),
+    }
 }

@@ -11,3 +11,4 @@ pub mod report;
 pub mod store;
 pub mod http;
 pub mod open311;
+pub mod cli;
