@@ -27,6 +27,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .route("/api/v1/complaints/{id}/forward", post(forward))
         .route("/api/v1/complaints/{id}/relocate", post(relocate))
         .route("/api/v1/reports/complaints", get(report))
+        .route("/api/v1/complaints/{id}/photos", post(add_photo))
+        .route("/api/v1/complaints/{id}/photos/{photo}", get(photo))
 }
 
 /// Longest description accepted (characters); larger bodies hit the 1 MiB limit first (413).
@@ -215,6 +217,7 @@ async fn one(State(s): State<AppState>, actor: Actor, Path(id): Path<String>) ->
     may_see(&actor, &c)?;
     let mut v = view(&c);
     v["history"] = serde_json::to_value(cstore::history(&s.store, c.id).await?).unwrap_or(Value::Null);
+    v["photos"] = serde_json::to_value(cstore::attachments(&s.store, c.id).await?).unwrap_or(Value::Null);
     Ok(axum::Json(v).into_response())
 }
 
@@ -348,4 +351,60 @@ async fn report(State(s): State<AppState>, actor: Actor, Query(q): Query<HashMap
         }
         Some(f) => Err(Problem::bad_request("format", format!("format={f:?} must be json or csv"))),
     }
+}
+
+/// Adds a photo (raw JPEG/PNG/WebP body, at most the body limit) to an open complaint. Public
+/// like intake, at most `MAX_PHOTOS` per complaint. The bytes go to the attachment store first;
+/// if the database write then fails they are removed again.
+async fn add_photo(State(s): State<AppState>, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
+    use super::attachments::{configured, sniff, AttachmentStore, MAX_PHOTOS};
+    let id = parse_id(&id)?;
+    let bytes = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "photo is larger than the body limit").field("body")
+        } else {
+            Problem::bad_request("body", r.body_text())
+        }
+    })?;
+    let (ctype, ext) = sniff(&bytes).ok_or_else(|| {
+        Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-photo", "body must be a JPEG, PNG or WebP image").field("body")
+    })?;
+    let c = load(&s, id).await?;
+    if c.status.is_terminal() {
+        return Err(Problem::conflict(format!("complaint {id} is {}: no more photos", c.status)).field("id"));
+    }
+    let sha = idempotency::request_hash(&bytes);
+    let key = format!("complaints/{id}/{}.{ext}", &sha[..16]);
+    let mut tx = s.store.begin().await?;
+    if cstore::attachment_count(&mut tx, id).await? >= MAX_PHOTOS {
+        return Err(Problem::conflict(format!("complaint {id} already has {MAX_PHOTOS} photos")).field("photos"));
+    }
+    let att = configured();
+    att.put(&key, &bytes).await.map_err(Problem::internal)?;
+    let written: Result<i64, Problem> = async {
+        let pid = cstore::add_attachment(&mut tx, id, &key, ctype, bytes.len() as i64, &sha, Utc::now()).await?;
+        audit::record(&mut tx, AuditEntry { actor: "publik", action: "complaint.photo", entity: "complaint", entity_id: &id.to_string(),
+            before: None, after: Some(json!({"photo": pid, "sha256": sha, "bytes": bytes.len()})) }).await?;
+        tx.commit().await?;
+        Ok(pid)
+    }.await;
+    match written {
+        Ok(pid) => Ok((StatusCode::CREATED, axum::Json(json!({"id": pid, "content_type": ctype, "bytes": bytes.len(), "sha256": sha}))).into_response()),
+        Err(p) => {
+            let _ = att.delete(&key).await;
+            Err(p)
+        }
+    }
+}
+
+/// The photo bytes, for the unit holding the complaint (and admin/auditor).
+async fn photo(State(s): State<AppState>, actor: Actor, Path((id, photo)): Path<(String, String)>) -> Result<Response, Problem> {
+    use super::attachments::{configured, AttachmentStore};
+    let c = load(&s, parse_id(&id)?).await?;
+    may_see(&actor, &c)?;
+    let pid = parse_id(&photo).map_err(|_| Problem::bad_request("photo", format!("photo {photo:?} must be a positive integer")))?;
+    let a = cstore::attachments(&s.store, c.id).await?.into_iter().find(|a| a.id == pid)
+        .ok_or_else(|| Problem::not_found(format!("complaint {} has no photo {pid}", c.id)).field("photo"))?;
+    let bytes = configured().get(&a.storage_key).await.map_err(Problem::internal)?;
+    Ok(([(axum::http::header::CONTENT_TYPE, a.content_type)], bytes).into_response())
 }

@@ -12,3 +12,4 @@ pub mod store;
 pub mod http;
 pub mod open311;
 pub mod cli;
+pub mod attachments;

@@ -301,3 +301,37 @@ pub async fn counts(store: &Store) -> Result<(i64, i64), StoreError> {
         Ok((a, b))
     })
 }
+
+/// A stored photo's metadata.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Attachment {
+    pub id: i64,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+    #[serde(skip)]
+    pub storage_key: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn attachment_count(tx: &mut Tx, complaint_id: i64) -> Result<i64, StoreError> {
+    Ok(crate::on_tx!(tx, conn => sqlx::query("SELECT COUNT(*) AS n FROM complaint_attachments WHERE complaint_id = $1")
+        .bind(complaint_id).fetch_one(conn).await?.try_get("n"))?)
+}
+
+pub async fn add_attachment(tx: &mut Tx, complaint_id: i64, key: &str, ctype: &str, bytes: i64, sha: &str, at: DateTime<Utc>) -> Result<i64, StoreError> {
+    Ok(crate::on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO complaint_attachments (complaint_id, storage_key, content_type, bytes, sha256, created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id")
+        .bind(complaint_id).bind(key).bind(ctype).bind(bytes).bind(sha).bind(at).fetch_one(conn).await?.try_get("id"))?)
+}
+
+pub async fn attachments(store: &Store, complaint_id: i64) -> Result<Vec<Attachment>, StoreError> {
+    crate::on_pool!(store, p => {
+        let rows = sqlx::query("SELECT id, storage_key, content_type, bytes, sha256, created_at FROM complaint_attachments WHERE complaint_id = $1 ORDER BY id")
+            .bind(complaint_id).fetch_all(p).await?;
+        rows.iter().map(|r| Ok(Attachment {
+            id: r.try_get("id")?, storage_key: r.try_get("storage_key")?, content_type: r.try_get("content_type")?,
+            bytes: r.try_get("bytes")?, sha256: r.try_get("sha256")?, created_at: r.try_get("created_at")?,
+        })).collect::<Result<Vec<_>, StoreError>>()
+    })
+}
