@@ -31,7 +31,7 @@ pub enum Format {
 pub async fn build_report(store: &Store, atlas: &Atlas, month: Month) -> Result<Report, crate::store::StoreError> {
     let events = super::store::events_before(store, month.end()).await?;
     let mut r = report::monthly(&events, month);
-    let us = units();
+    let us = units(store).await?;
     for row in &mut r.units {
         row.nama = us.find(&row.unit).map(|u| u.nama.clone()).or_else(|| {
             crate::wilayah::AreaCode::parse(&row.unit).ok().and_then(|c| atlas.get(&c).map(|a| format!("Kelurahan {}", a.name)))
@@ -130,7 +130,7 @@ pub struct ImportSummary {
 pub async fn import_file(store: &Store, atlas: &Atlas, path: &std::path::Path, progress: &dyn Fn(u64, u64)) -> anyhow::Result<ImportSummary> {
     let rows = parse_rows(path)?;
     let total = rows.len() as u64;
-    let us = units();
+    let us = units(store).await?;
     let mut sum = ImportSummary::default();
     for chunk in rows.chunks(500) {
         let mut tx = store.begin().await?;

@@ -27,6 +27,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .route("/api/v1/complaints/{id}/forward", post(forward))
         .route("/api/v1/complaints/{id}/relocate", post(relocate))
         .route("/api/v1/reports/complaints", get(report))
+        .route("/api/v1/complaint-units", get(list_units))
+        .route("/api/v1/complaint-units/{id}", axum::routing::put(put_unit))
         .route("/api/v1/complaints/{id}/photos", post(add_photo))
         .route("/api/v1/complaints/{id}/photos/{photo}", get(photo))
 }
@@ -54,9 +56,17 @@ impl From<TransitionError> for Problem {
     }
 }
 
-/// The seeded unit list (shipped CSV); kelurahan units come from the atlas.
-pub fn units() -> Units {
-    Units { seeded: super::model::parse_units_csv(super::model::SHIPPED_UNITS_CSV).unwrap_or_default() }
+/// The unit list: the shipped CSV, overridden and extended by `complaint_units` (editable by
+/// admins); kelurahan units come from the atlas.
+pub async fn units(store: &crate::store::Store) -> Result<Units, crate::store::StoreError> {
+    let mut seeded = super::model::parse_units_csv(super::model::SHIPPED_UNITS_CSV).unwrap_or_default();
+    for u in cstore::stored_units(store).await? {
+        match seeded.iter_mut().find(|x| x.id == u.id) {
+            Some(x) => *x = u,
+            None => seeded.push(u),
+        }
+    }
+    Ok(Units { seeded })
 }
 
 fn body_json(body: Result<Bytes, BytesRejection>) -> Result<(Bytes, Map<String, Value>), Problem> {
@@ -177,7 +187,8 @@ async fn intake(State(s): State<AppState>, key: IdempotencyKey, body: Result<Byt
         }
     }
     let actor = format!("kanal:{}", req.channel);
-    let (id, routing) = create(&mut tx, &atlas, &units(), &req, &actor, Utc::now()).await?;
+    let us = units(&s.store).await?;
+    let (id, routing) = create(&mut tx, &atlas, &us, &req, &actor, Utc::now()).await?;
     let out = json!({"id": id, "status": routing.status, "unit": routing.unit, "routing": routing}).to_string();
     if let Some(k) = &key.0 {
         idempotency::save(&mut tx, "complaints.intake", k, &hash, 201, &out).await?;
@@ -278,10 +289,10 @@ async fn change_status(State(s): State<AppState>, actor: Actor, Path(id): Path<S
 }
 
 /// Unit ids that can receive a complaint: seeded units and kelurahan in the atlas.
-fn known_unit(s: &AppState, id: &str) -> bool {
-    units().find(id).is_some_and(|u| u.aktif)
+async fn known_unit(s: &AppState, id: &str) -> Result<bool, Problem> {
+    Ok(units(&s.store).await?.find(id).is_some_and(|u| u.aktif)
         || (super::model::is_kelurahan_code(id)
-            && crate::wilayah::AreaCode::parse(id).is_ok_and(|c| s.atlas.current().get(&c).is_some()))
+            && crate::wilayah::AreaCode::parse(id).is_ok_and(|c| s.atlas.current().get(&c).is_some())))
 }
 
 async fn forward(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
@@ -291,7 +302,7 @@ async fn forward(State(s): State<AppState>, actor: Actor, Path(id): Path<String>
     let r = req_str(&m, "reason")?;
     let reason = ForwardReason::parse(r).ok_or_else(|| Problem::unprocessable("reason", format!("unknown reason {r:?} (one of: {})", ForwardReason::choices())))?;
     let note = opt_str(&m, "note")?;
-    if !known_unit(&s, to_unit) {
+    if !known_unit(&s, to_unit).await? {
         return Err(Problem::unprocessable("unit", format!("unknown unit {to_unit:?}: not a kelurahan code in the atlas nor a seeded SKPD/UKPD/BUMD")));
     }
     let c = load(&s, id).await?;
@@ -321,7 +332,7 @@ async fn relocate(State(s): State<AppState>, actor: Actor, Path(id): Path<String
     let c = load(&s, id).await?;
     may_act(&actor, &c)?;
     status::check_relocate(c.status)?;
-    let routing = route(&s.atlas.current(), &units(), c.channel, Some(g))?;
+    let routing = route(&s.atlas.current(), &units(&s.store).await?, c.channel, Some(g))?;
     let name = actor.audit_name();
     let now = Utc::now();
     let mut tx = s.store.begin().await?;
@@ -407,4 +418,52 @@ async fn photo(State(s): State<AppState>, actor: Actor, Path((id, photo)): Path<
         .ok_or_else(|| Problem::not_found(format!("complaint {} has no photo {pid}", c.id)).field("photo"))?;
     let bytes = configured().get(&a.storage_key).await.map_err(Problem::internal)?;
     Ok(([(axum::http::header::CONTENT_TYPE, a.content_type)], bytes).into_response())
+}
+
+/// Seeded SKPD/UKPD/BUMD and channel-owner units (kelurahan units are the atlas's kelurahan).
+async fn list_units(State(s): State<AppState>) -> Result<Response, Problem> {
+    Ok(axum::Json(units(&s.store).await?.seeded).into_response())
+}
+
+/// Adds or edits a unit (`{nama, jenis, kanal?, aktif?}`). Admin only; audited.
+async fn put_unit(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin])?;
+    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || super::model::is_kelurahan_code(&id) {
+        return Err(Problem::bad_request("id", "unit id must be 1..64 of [A-Za-z0-9_-] (kelurahan come from the atlas)"));
+    }
+    let (_, m) = body_json(body)?;
+    let nama = req_str(&m, "nama")?.to_string();
+    let j = req_str(&m, "jenis")?;
+    let jenis = super::model::UnitKind::parse(j).ok_or_else(|| Problem::unprocessable("jenis", format!("unknown jenis {j:?} (one of: {})", super::model::UnitKind::choices())))?;
+    let kanal = match m.get("kanal") {
+        None | Some(Value::Null) => vec![],
+        Some(Value::Array(a)) => a.iter().map(|v| v.as_str().and_then(Channel::parse).ok_or_else(|| Problem::unprocessable("kanal", format!("unknown channel {v} (one of: {})", Channel::choices())))).collect::<Result<_, _>>()?,
+        Some(_) => return Err(Problem::unprocessable("kanal", "kanal must be an array of channels")),
+    };
+    let aktif = match m.get("aktif") {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(Problem::unprocessable("aktif", "aktif must be true or false")),
+    };
+    let before = units(&s.store).await?.find(&id).cloned();
+    let u = super::model::Unit { id: id.clone(), nama, jenis, kanal, aktif };
+    let mut tx = s.store.begin().await?;
+    cstore::upsert_unit(&mut tx, &u).await?;
+    audit::record(&mut tx, AuditEntry { actor: &actor.audit_name(), action: "complaint_unit.put", entity: "complaint_unit", entity_id: &id,
+        before: before.map(|b| json!(b)), after: Some(json!(u)) }).await?;
+    tx.commit().await?;
+    Ok(axum::Json(u).into_response())
+}
+
+/// Seeds the shipped unit list into the store (existing rows are kept: they may have been edited).
+pub async fn load_demo(store: &crate::store::Store, _atlas: &crate::wilayah::Atlas) -> anyhow::Result<()> {
+    let stored = cstore::stored_units(store).await?;
+    let mut tx = store.begin().await?;
+    for u in super::model::parse_units_csv(super::model::SHIPPED_UNITS_CSV).map_err(anyhow::Error::msg)? {
+        if !stored.iter().any(|x| x.id == u.id) {
+            cstore::upsert_unit(&mut tx, &u).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }

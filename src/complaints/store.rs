@@ -335,3 +335,31 @@ pub async fn attachments(store: &Store, complaint_id: i64) -> Result<Vec<Attachm
         })).collect::<Result<Vec<_>, StoreError>>()
     })
 }
+
+/// Units stored in `complaint_units` (seeded by `load_demo`, edited by admins).
+pub async fn stored_units(store: &Store) -> Result<Vec<super::model::Unit>, StoreError> {
+    use super::model::{Unit, UnitKind};
+    crate::on_pool!(store, p => {
+        let rows = sqlx::query("SELECT id, nama, jenis, kanal, aktif FROM complaint_units ORDER BY id").fetch_all(p).await?;
+        rows.iter().map(|r| {
+            let jenis: String = r.try_get("jenis")?;
+            let kanal: String = r.try_get("kanal")?;
+            Ok(Unit {
+                id: r.try_get("id")?,
+                nama: r.try_get("nama")?,
+                jenis: UnitKind::parse(&jenis).ok_or_else(|| bad("unit kind", &jenis))?,
+                kanal: kanal.split(';').filter(|s| !s.is_empty()).map(|c| Channel::parse(c).ok_or_else(|| bad("channel", c))).collect::<Result<_, _>>()?,
+                aktif: r.try_get("aktif")?,
+            })
+        }).collect::<Result<Vec<_>, StoreError>>()
+    })
+}
+
+pub async fn upsert_unit(tx: &mut Tx, u: &super::model::Unit) -> Result<(), StoreError> {
+    let kanal = u.kanal.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";");
+    crate::on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO complaint_units (id, nama, jenis, kanal, aktif, updated_at) VALUES ($1,$2,$3,$4,$5,$6)
+         ON CONFLICT (id) DO UPDATE SET nama = excluded.nama, jenis = excluded.jenis, kanal = excluded.kanal, aktif = excluded.aktif, updated_at = excluded.updated_at")
+        .bind(&u.id).bind(&u.nama).bind(u.jenis.as_str()).bind(kanal).bind(u.aktif).bind(Utc::now()).execute(conn).await.map(|_| ()))?;
+    Ok(())
+}
