@@ -12,7 +12,15 @@ use sigap::wilayah::{Atlas, AtlasConfig};
 use std::time::Duration;
 
 fn points() -> Vec<(f64, f64)> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/raw/osm-poi-jakarta-testpoints/poi_jakarta.json");
+    // ../shared from the main checkout, ../../shared from a worktree under /work/wt; SIGAP_SHARED overrides.
+    let rel = "data/raw/osm-poi-jakarta-testpoints/poi_jakarta.json";
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = std::env::var("SIGAP_SHARED")
+        .map(|s| std::path::PathBuf::from(s).join(rel))
+        .into_iter()
+        .chain([root.join("../shared").join(rel), root.join("../../shared").join(rel)])
+        .find(|p| p.exists())
+        .expect("test points: set SIGAP_SHARED to the shared folder");
     let text = std::fs::read_to_string(path).expect("test points").replace(": NaN", ": null");
     let v: Vec<serde_json::Value> = serde_json::from_str(&text).expect("json");
     v.iter().map(|p| (p["lon"].as_f64().unwrap_or(f64::NAN), p["lat"].as_f64().unwrap_or(f64::NAN))).collect()
