@@ -9,10 +9,7 @@ use sigap::wilayah::{Atlas, AtlasConfig, Level};
 use std::time::Duration;
 
 fn points() -> Vec<(f64, f64)> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/raw/osm-poi-jakarta-testpoints/poi_jakarta.json");
-    let text = std::fs::read_to_string(path).expect("test points").replace(": NaN", ": null");
-    let v: Vec<serde_json::Value> = serde_json::from_str(&text).expect("json");
-    v.iter().map(|p| (p["lon"].as_f64().unwrap_or(0.0), p["lat"].as_f64().unwrap_or(0.0))).collect()
+    sigap::store::testing::osm_test_points().expect("data/testdata OSM test points")
 }
 
 fn bench(c: &mut Criterion) {

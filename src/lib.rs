@@ -6,7 +6,8 @@
 pub mod api;
 pub mod bansos;
 pub mod cli;
+pub mod complaints;
 pub mod planner;
 pub mod store;
-pub mod wilayah;
 pub mod tiles;
+pub mod wilayah;

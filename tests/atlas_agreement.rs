@@ -57,6 +57,6 @@ async fn atlas_agrees_with_postgis_st_covers_on_26k_points() {
         }
     }
     assert!(disagreements.is_empty(), "{} disagreements, first: {:?}", disagreements.len(), &disagreements[..disagreements.len().min(5)]);
-    // The shipped layer's known shape (../shared/data/README.md): 25,955 in one, 15 in two, 122 in none.
+    // The shipped layer's known shape (data/testdata/osm-poi-jakarta-testpoints/SOURCE.md): 25,955 in one, 15 in two, 122 in none.
     assert_eq!((one, two, none), (25_955, 15, 122));
 }

@@ -120,6 +120,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::tiles::http::router())
         .merge(crate::bansos::http::router())
         .merge(crate::planner::http::router())
+        .merge(crate::complaints::http::router())
+        .merge(crate::complaints::open311::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir);
     Router::new()

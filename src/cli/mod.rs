@@ -39,6 +39,12 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Complaints (CRM): bulk import.
+    #[command(subcommand)]
+    Complaints(ComplaintsCommand),
+    /// Reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Locate one point from the command line.
     Locate { lon: f64, lat: f64 },
     /// Plan truck routes day by day from the warehouses to the RW drop points.
@@ -86,6 +92,18 @@ pub enum ImportCommand {
     Boundaries(boundaries::ImportArgs),
     /// Bansos targets per RW from CSV (`rw,target_kk`); all-or-nothing with a report of bad lines.
     Targets(crate::bansos::cli::ImportTargetsArgs),
+}
+
+#[derive(Subcommand)]
+pub enum ComplaintsCommand {
+    /// Route and store complaints from CSV or GeoJSON, with a progress bar and a summary of reasons.
+    Import(crate::complaints::cli::ImportArgs),
+}
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// Monthly complaints report per unit (Pergub 39/2019 art. 11).
+    Complaints(crate::complaints::cli::ReportArgs),
 }
 
 #[derive(Subcommand)]
@@ -154,6 +172,14 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
         }
         Command::Serve(args) => serve(store.clone(), args).await,
         Command::Plan(args) => crate::planner::cli::run(store, &cli.data_dir, args).await,
+        Command::Complaints(ComplaintsCommand::Import(args)) => {
+            let atlas = load_atlas(store, AtlasConfig::default()).await?;
+            crate::complaints::cli::import_cmd(store, &atlas, args).await
+        }
+        Command::Report(ReportCommand::Complaints(args)) => {
+            let atlas = load_atlas(store, AtlasConfig::default()).await?;
+            crate::complaints::cli::report_cmd(store, &atlas, args).await
+        }
     }
 }
 

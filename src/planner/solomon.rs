@@ -310,19 +310,14 @@ pub fn run_all(dir: &Path, budget: BenchBudget, mut on_row: impl FnMut(&BenchRow
     Ok(rows)
 }
 
-/// The folder with the six sample instances and `bks.csv`: `SOLOMON_DIR`, else the shared data
-/// folder next to the checkout (`../shared/data/vrp-sample` from /work/main, one level further
-/// up from a worktree).
+/// The folder with the six sample instances and `bks.csv`: `SOLOMON_DIR`, else the copy shipped
+/// in `data/testdata/vrp-sample`.
 pub fn sample_dir() -> Option<std::path::PathBuf> {
     let manifest = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     std::env::var_os("SOLOMON_DIR")
         .map(std::path::PathBuf::from)
         .into_iter()
-        .chain([
-            manifest.join("data/vrp-sample"),
-            manifest.join("../shared/data/vrp-sample"),
-            manifest.join("../../shared/data/vrp-sample"),
-        ])
+        .chain([manifest.join("data/testdata/vrp-sample")])
         .find(|p| p.join("bks.csv").exists())
 }
 
@@ -394,7 +389,7 @@ mod tests {
     }
 
     fn samples() -> (std::path::PathBuf, Vec<Bks>) {
-        let dir = sample_dir().expect("Solomon sample folder (../shared/data/vrp-sample or SOLOMON_DIR) is missing");
+        let dir = sample_dir().expect("Solomon sample folder (data/testdata/vrp-sample or SOLOMON_DIR) is missing");
         let bks = read_bks(&dir.join("bks.csv")).expect("bks.csv");
         (dir, bks)
     }

@@ -41,3 +41,17 @@ pub async fn postgis() -> Store {
 pub async fn both() -> Vec<Store> {
     vec![gpkg().await, postgis().await]
 }
+
+/// A file under `data/testdata/` of this checkout: test and benchmark inputs are shipped in the
+/// repository so a fresh clone anywhere runs them.
+pub fn testdata(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/testdata").join(rel)
+}
+
+/// The 26,092 OSM test points as (lon, lat). The file is not strict JSON (some names are a bare
+/// `NaN`), so those are read as null first.
+pub fn osm_test_points() -> std::io::Result<Vec<(f64, f64)>> {
+    let text = std::fs::read_to_string(testdata("osm-poi-jakarta-testpoints/poi_jakarta.json"))?.replace(": NaN", ": null");
+    let v: Vec<serde_json::Value> = serde_json::from_str(&text)?;
+    Ok(v.iter().map(|p| (p["lon"].as_f64().unwrap_or(f64::NAN), p["lat"].as_f64().unwrap_or(f64::NAN))).collect())
+}

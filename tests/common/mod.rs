@@ -9,10 +9,6 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn shared(rel: &str) -> PathBuf {
-    root().join("..").join("shared").join(rel)
-}
-
 /// Loads the shipped layers up to `upto` (inclusive) through the real importer.
 pub async fn load_shipped(store: &Store, upto: Level) {
     for (level, path, generated) in shipped_layers(&root().join("data")) {
@@ -28,10 +24,6 @@ pub async fn atlas(store: &Store) -> Atlas {
     sigap::cli::load_atlas(store, AtlasConfig::default()).await.expect("load atlas")
 }
 
-/// The OSM test points: not strict JSON (bare NaN names), so NaN is replaced before parsing.
 pub fn test_points() -> Vec<(f64, f64)> {
-    let path = shared("data/raw/osm-poi-jakarta-testpoints/poi_jakarta.json");
-    let text = std::fs::read_to_string(&path).expect("read test points").replace(": NaN", ": null");
-    let v: Vec<serde_json::Value> = serde_json::from_str(&text).expect("parse test points");
-    v.iter().map(|p| (p["lon"].as_f64().unwrap(), p["lat"].as_f64().unwrap())).collect()
+    sigap::store::testing::osm_test_points().expect("read data/testdata OSM test points")
 }

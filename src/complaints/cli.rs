@@ -1,0 +1,171 @@
+//! `sigap report complaints` and `sigap complaints import`: thin wrappers over the same store
+//! and pure code the HTTP handlers use.
+
+use super::http::{create, units, Intake};
+use super::model::{Category, Channel};
+use super::report::{self, Month, Report};
+use super::routing::Geotag;
+use crate::store::Store;
+use crate::wilayah::Atlas;
+use anyhow::Context;
+use chrono::Utc;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// Calendar month in WIB, YYYY-MM.
+    #[arg(long)]
+    pub month: String,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum, PartialEq)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+/// Builds the monthly report from the store's history, with unit names filled in.
+pub async fn build_report(store: &Store, atlas: &Atlas, month: Month) -> Result<Report, crate::store::StoreError> {
+    let events = super::store::events_before(store, month.end()).await?;
+    let mut r = report::monthly(&events, month);
+    let us = units(store).await?;
+    for row in &mut r.units {
+        row.nama = us.find(&row.unit).map(|u| u.nama.clone()).or_else(|| {
+            crate::wilayah::AreaCode::parse(&row.unit).ok().and_then(|c| atlas.get(&c).map(|a| format!("Kelurahan {}", a.name)))
+        });
+    }
+    Ok(r)
+}
+
+pub async fn report_cmd(store: &Store, atlas: &Atlas, args: ReportArgs) -> anyhow::Result<()> {
+    let month = Month::parse(&args.month)?;
+    let r = build_report(store, atlas, month).await?;
+    match args.format {
+        Format::Csv => print!("{}", report::to_csv(&r)?),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+    }
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// CSV (columns channel,category,description,lon,lat[,accuracy_m]) or GeoJSON FeatureCollection
+    /// of points (properties channel, category, description).
+    pub file: PathBuf,
+}
+
+/// One input row; `line` names it in the rejection list.
+struct Row {
+    line: usize,
+    intake: Result<Intake, String>,
+}
+
+fn parse_rows(path: &std::path::Path) -> anyhow::Result<Vec<Row>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mk = |line: usize, ch: Option<&str>, cat: Option<&str>, desc: Option<&str>, g: Result<Option<Geotag>, String>| -> Row {
+        let intake = (|| {
+            let channel = match ch.map(str::trim).filter(|s| !s.is_empty()) {
+                None => Channel::Import,
+                Some(c) => Channel::parse(c).ok_or_else(|| format!("unknown channel {c:?}"))?,
+            };
+            let c = cat.map(str::trim).unwrap_or("");
+            let category = Category::parse(c).ok_or_else(|| format!("unknown category {c:?}"))?;
+            let description = desc.map(str::trim).filter(|d| !d.is_empty()).ok_or("description is empty")?.to_string();
+            Ok(Intake { channel, category, description, reporter_contact: None, geotag: g? })
+        })();
+        Row { line, intake }
+    };
+    if path.extension().is_some_and(|e| e == "geojson" || e == "json") {
+        let gj: geojson::GeoJson = text.parse().context("parsing GeoJSON")?;
+        let geojson::GeoJson::FeatureCollection(fc) = gj else { anyhow::bail!("expected a FeatureCollection") };
+        Ok(fc.features.iter().enumerate().map(|(i, f)| {
+            let p = |k: &str| f.property(k).and_then(|v| v.as_str()).map(String::from);
+            let g = match f.geometry.as_ref().map(|g| &g.value) {
+                None => Ok(None),
+                Some(geojson::Value::Point(c)) if c.len() >= 2 => Ok(Some(Geotag { lon: c[0], lat: c[1], accuracy_m: f.property("accuracy_m").and_then(|v| v.as_f64()) })),
+                Some(_) => Err("geometry must be a Point".to_string()),
+            };
+            mk(i + 1, p("channel").as_deref(), p("category").as_deref(), p("description").as_deref(), g)
+        }).collect())
+    } else {
+        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
+        let headers = rdr.headers()?.clone();
+        let col = |n: &str| headers.iter().position(|h| h == n);
+        let (ch, cat, desc, lon, lat, acc) = (col("channel"), col("category"), col("description"), col("lon"), col("lat"), col("accuracy_m"));
+        let mut out = Vec::new();
+        for (i, rec) in rdr.records().enumerate() {
+            let line = i + 2;
+            let rec = match rec {
+                Ok(r) => r,
+                Err(e) => {
+                    out.push(Row { line, intake: Err(e.to_string()) });
+                    continue;
+                }
+            };
+            let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).filter(|s| !s.is_empty());
+            let num = |c: Option<usize>, name: &str| get(c).map(|v| v.parse::<f64>().map_err(|_| format!("{name}={v:?} is not a number"))).transpose();
+            let g = (|| match (num(lon, "lon")?, num(lat, "lat")?) {
+                (Some(lon), Some(lat)) => Ok(Some(Geotag { lon, lat, accuracy_m: num(acc, "accuracy_m")? })),
+                (None, None) => Ok(None),
+                _ => Err("lon and lat must both be given or both be empty".to_string()),
+            })();
+            out.push(mk(line, get(ch), get(cat), get(desc), g));
+        }
+        Ok(out)
+    }
+}
+
+/// Summary of an import: counts per routing reason and the rejected rows.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ImportSummary {
+    pub imported: usize,
+    pub by_reason: BTreeMap<String, usize>,
+    pub rejected: Vec<(usize, String)>,
+}
+
+/// Routes and stores every valid row (one transaction per 500 rows); bad rows are listed, not stored.
+pub async fn import_file(store: &Store, atlas: &Atlas, path: &std::path::Path, progress: &dyn Fn(u64, u64)) -> anyhow::Result<ImportSummary> {
+    let rows = parse_rows(path)?;
+    let total = rows.len() as u64;
+    let us = units(store).await?;
+    let mut sum = ImportSummary::default();
+    for chunk in rows.chunks(500) {
+        let mut tx = store.begin().await?;
+        for row in chunk {
+            match &row.intake {
+                Err(e) => sum.rejected.push((row.line, e.clone())),
+                Ok(req) => match create(&mut tx, atlas, &us, req, "cli:import", Utc::now()).await {
+                    Ok((_, r)) => {
+                        sum.imported += 1;
+                        *sum.by_reason.entry(r.reason.as_str().to_string()).or_default() += 1;
+                    }
+                    Err(p) => sum.rejected.push((row.line, format!("{}: {}", p.field.unwrap_or_default(), p.detail))),
+                },
+            }
+        }
+        tx.commit().await?;
+        progress(chunk.len() as u64, total);
+    }
+    Ok(sum)
+}
+
+pub async fn import_cmd(store: &Store, atlas: &Atlas, args: ImportArgs) -> anyhow::Result<()> {
+    let pb = crate::cli::progress_bar(0, "pengaduan");
+    let sum = import_file(store, atlas, &args.file, &|n, total| {
+        pb.set_length(total);
+        pb.inc(n)
+    }).await?;
+    pb.finish_and_clear();
+    println!("diimpor: {}", sum.imported);
+    for (reason, n) in &sum.by_reason {
+        println!("  {reason:24} {n}");
+    }
+    println!("ditolak: {}", sum.rejected.len());
+    for (line, why) in sum.rejected.iter().take(50) {
+        println!("  baris {line}: {why}");
+    }
+    Ok(())
+}

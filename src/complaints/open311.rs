@@ -1,0 +1,198 @@
+//! Open311 GeoReport v2 (JSON) over the same complaints, so existing Open311 clients can submit
+//! and read. Public reads never show the reporter contact, and coordinates are rounded to
+//! 3 decimals (about 110 m), enough to see the neighbourhood but not the reporter's doorstep.
+
+use super::http::{create, units, Intake, MAX_DESCRIPTION};
+use super::model::{Category, Channel};
+use super::routing::Geotag;
+use super::store::{self as cstore, Complaint, Filter};
+use crate::api::{AppState, Problem};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use utoipa_axum::router::OpenApiRouter;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .route("/open311/v2/services.json", get(services))
+        .route("/open311/v2/requests.json", get(requests).post(submit))
+        .route("/open311/v2/requests/{file}", get(one))
+}
+
+async fn services() -> Json<Value> {
+    Json(Value::Array(
+        Category::ALL
+            .iter()
+            .map(|c| json!({"service_code": c.as_str(), "service_name": c.label(), "description": c.label(), "metadata": false, "type": "realtime", "keywords": c.as_str(), "group": "pengaduan"}))
+            .collect(),
+    ))
+}
+
+/// `application/x-www-form-urlencoded` as GeoReport v2 clients send it.
+fn parse_form(body: &[u8]) -> HashMap<String, String> {
+    fn dec(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < b.len() => {
+                    match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                        Ok(v) => {
+                            out.push(v);
+                            i += 2;
+                        }
+                        Err(_) => out.push(b'%'),
+                    }
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
+fn err311(p: Problem) -> Response {
+    // GeoReport v2 errors are an array of {code, description}; the problem fields are kept too.
+    let code = p.status;
+    (p.status_code(), Json(json!([{"code": code, "description": p.detail, "field": p.field}]))).into_response()
+}
+
+fn coord(f: &HashMap<String, String>, name: &str, field: &'static str) -> Result<Option<f64>, Problem> {
+    match f.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse::<f64>().map(Some).map_err(|_| Problem::bad_request(field, format!("{name}={v:?} must be a number"))),
+    }
+}
+
+async fn submit(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    match submit_inner(&s, body).await {
+        Ok(r) => r,
+        Err(p) => err311(p),
+    }
+}
+
+async fn submit_inner(s: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
+    let bytes = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "request body is larger than the limit")
+        } else {
+            Problem::bad_request("body", r.body_text())
+        }
+    })?;
+    let f = parse_form(&bytes);
+    let code = f.get("service_code").map(|s| s.trim()).filter(|s| !s.is_empty()).ok_or_else(|| Problem::bad_request("service_code", "service_code is required"))?;
+    let category = Category::parse(code).ok_or_else(|| Problem::bad_request("service_code", format!("unknown service_code {code:?}; see services.json")))?;
+    let description = f.get("description").map(|s| s.trim()).filter(|s| !s.is_empty()).ok_or_else(|| Problem::bad_request("description", "description is required"))?;
+    if description.chars().count() > MAX_DESCRIPTION {
+        return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "description-too-long", format!("description has more than {MAX_DESCRIPTION} characters")).field("description"));
+    }
+    let lat = coord(&f, "lat", "lat")?;
+    let lon = coord(&f, "long", "long")?;
+    let geotag = match (lon, lat) {
+        (Some(lon), Some(lat)) => Some(Geotag { lon, lat, accuracy_m: None }),
+        (None, None) => None,
+        (None, Some(_)) => return Err(Problem::bad_request("long", "long is required with lat")),
+        (Some(_), None) => return Err(Problem::bad_request("lat", "lat is required with long")),
+    };
+    let contact = f.get("email").or(f.get("phone")).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let req = Intake { channel: Channel::Open311, category, description: description.to_string(), reporter_contact: contact, geotag };
+    let atlas = s.atlas.current();
+    let mut tx = s.store.begin().await?;
+    let us = units(&s.store).await?;
+    let (id, routing) = create(&mut tx, &atlas, &us, &req, "kanal:open311", Utc::now()).await.map_err(|mut p| {
+        // Open311 names the coordinates lat/long.
+        p.field = p.field.map(|f| f.replace("location.lon", "long").replace("location.lat", "lat"));
+        p
+    })?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(json!([{"service_request_id": id.to_string(), "service_notice": routing.detail, "account_id": null}]))).into_response())
+}
+
+fn round3(v: Option<f64>) -> Option<f64> {
+    v.map(|x| (x * 1000.0).round() / 1000.0)
+}
+
+/// The public Open311 view: no contact, rounded point.
+fn public(c: &Complaint) -> Value {
+    let open = !c.status.is_terminal();
+    json!({
+        "service_request_id": c.id.to_string(),
+        "status": if open { "open" } else { "closed" },
+        "status_notes": c.status.as_str(),
+        "service_name": c.category.label(),
+        "service_code": c.category.as_str(),
+        "description": c.description,
+        "agency_responsible": c.unit,
+        "requested_datetime": c.created_at.to_rfc3339(),
+        "updated_datetime": c.updated_at.to_rfc3339(),
+        "address": c.routing.get("kelurahan").and_then(|k| k.get("nama")).cloned(),
+        "lat": round3(c.lat),
+        "long": round3(c.lon),
+    })
+}
+
+async fn requests(State(s): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let r: Result<Response, Problem> = async {
+        let since = match q.get("start_date") {
+            None => None,
+            Some(v) => Some(DateTime::parse_from_rfc3339(v).map_err(|_| Problem::bad_request("start_date", "start_date must be RFC 3339"))?.with_timezone(&Utc)),
+        };
+        if let Some(v) = q.get("status").filter(|v| *v != "open" && *v != "closed") {
+            return Err(Problem::bad_request("status", format!("status={v:?} must be open or closed")));
+        }
+        let f = Filter { since, limit: 1000, ..Filter::default() };
+        if let Some(ids) = q.get("service_request_id") {
+            let mut out = Vec::new();
+            for id in ids.split(',') {
+                let id: i64 = id.trim().parse().map_err(|_| Problem::bad_request("service_request_id", format!("{id:?} is not an id")))?;
+                if let Some(c) = cstore::get(&s.store, id).await? {
+                    out.push(public(&c));
+                }
+            }
+            return Ok(Json(Value::Array(out)).into_response());
+        }
+        if let Some(code) = q.get("service_code") {
+            Category::parse(code).ok_or_else(|| Problem::bad_request("service_code", format!("unknown service_code {code:?}")))?;
+        }
+        let (items, _) = cstore::list(&s.store, &f).await?;
+        let want_open = q.get("status").map(|v| v == "open");
+        let out: Vec<Value> = items
+            .iter()
+            .filter(|c| q.get("service_code").is_none_or(|code| c.category.as_str() == code))
+            .filter(|c| want_open.is_none_or(|o| o != c.status.is_terminal()))
+            .map(public)
+            .collect();
+        Ok(Json(Value::Array(out)).into_response())
+    }
+    .await;
+    r.unwrap_or_else(err311)
+}
+
+async fn one(State(s): State<AppState>, Path(file): Path<String>) -> Response {
+    let r: Result<Response, Problem> = async {
+        let id = file.strip_suffix(".json").ok_or_else(|| Problem::not_found("only the .json format is served"))?;
+        let id: i64 = id.parse().map_err(|_| Problem::bad_request("service_request_id", format!("{id:?} is not an id")))?;
+        let c = cstore::get(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no service request {id}")))?;
+        Ok(Json(json!([public(&c)])).into_response())
+    }
+    .await;
+    r.unwrap_or_else(err311)
+}

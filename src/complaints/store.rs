@@ -1,0 +1,365 @@
+//! Complaints in both stores. Portable SQL with `$n` placeholders; each request's writes
+//! (complaint row, history entry, audit entry, idempotency record) share one transaction.
+
+use super::model::{Category, Channel, Flag, Status};
+use crate::store::{Store, StoreError, Tx};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+
+/// A complaint as stored. `reporter_contact` and the exact point never leave through public views.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Complaint {
+    pub id: i64,
+    pub channel: Channel,
+    pub category: Category,
+    pub description: String,
+    pub reporter_contact: Option<String>,
+    /// The point as the channel sent it (before any swap correction).
+    pub reported: Option<[f64; 2]>,
+    pub accuracy_m: Option<f64>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub kelurahan: Option<String>,
+    pub rw: Option<String>,
+    pub unit: String,
+    pub status: Status,
+    pub flags: Vec<Flag>,
+    #[schema(value_type = Object)]
+    pub routing: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One append-only history line: who, when, from, to, why.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub from_unit: Option<String>,
+    pub to_unit: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+pub struct NewComplaint<'a> {
+    pub channel: Channel,
+    pub category: Category,
+    pub description: &'a str,
+    pub reporter_contact: Option<&'a str>,
+    pub reported: Option<[f64; 2]>,
+    pub accuracy_m: Option<f64>,
+    pub routing: &'a super::routing::Routing,
+    pub at: DateTime<Utc>,
+}
+
+pub struct NewEvent<'a> {
+    pub complaint_id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub from_unit: Option<&'a str>,
+    pub to_unit: &'a str,
+    pub reason: Option<&'a str>,
+    pub note: Option<&'a str>,
+}
+
+fn flags_text(f: &[Flag]) -> String {
+    f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn bad(what: &str, v: &str) -> StoreError {
+    StoreError::Invalid(format!("stored {what} {v:?} is unknown"))
+}
+
+pub async fn insert(tx: &mut Tx, c: &NewComplaint<'_>) -> Result<i64, StoreError> {
+    let r = c.routing;
+    let routing = serde_json::to_string(r).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let (lon, lat) = r.point.map(|p| (Some(p[0]), Some(p[1]))).unwrap_or((None, None));
+    let id: i64 = crate::on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO complaints (channel, category, description, reporter_contact, reported_lon, reported_lat, accuracy_m,
+           lon, lat, kelurahan, rw, unit, status, flags, routing, created_at, updated_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$16) RETURNING id")
+        .bind(c.channel.as_str()).bind(c.category.as_str()).bind(c.description).bind(c.reporter_contact)
+        .bind(c.reported.map(|p| p[0])).bind(c.reported.map(|p| p[1])).bind(c.accuracy_m)
+        .bind(lon).bind(lat).bind(r.kelurahan.as_ref().map(|k| k.kode.clone())).bind(r.rw.as_ref().map(|k| k.kode.clone()))
+        .bind(&r.unit).bind(r.status.as_str()).bind(flags_text(&r.flags)).bind(routing).bind(c.at)
+        .fetch_one(conn).await?.try_get("id"))?;
+    Ok(id)
+}
+
+pub async fn append(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), StoreError> {
+    crate::on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO complaint_history (complaint_id, at, actor, action, from_status, to_status, from_unit, to_unit, reason, note)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)")
+        .bind(e.complaint_id).bind(e.at).bind(e.actor).bind(e.action).bind(e.from_status.map(|s| s.as_str()))
+        .bind(e.to_status.as_str()).bind(e.from_unit).bind(e.to_unit).bind(e.reason).bind(e.note)
+        .execute(conn).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Moves the complaint only if nobody changed it since it was read (status and unit as
+/// expected); returns false on a lost race so the caller answers 409 instead of overwriting.
+pub async fn update_holder(
+    tx: &mut Tx,
+    id: i64,
+    expect: (Status, &str),
+    status: Status,
+    unit: &str,
+    relocated: Option<(&super::routing::Routing, Option<[f64; 2]>, Option<f64>)>,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let n = match relocated {
+        None => crate::on_tx!(tx, conn => sqlx::query(
+            "UPDATE complaints SET status = $1, unit = $2, updated_at = $3 WHERE id = $4 AND status = $5 AND unit = $6")
+            .bind(status.as_str()).bind(unit).bind(at).bind(id).bind(expect.0.as_str()).bind(expect.1)
+            .execute(conn).await?.rows_affected()),
+        Some((r, reported, acc)) => {
+            let routing = serde_json::to_string(r).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let (lon, lat) = r.point.map(|p| (Some(p[0]), Some(p[1]))).unwrap_or((None, None));
+            crate::on_tx!(tx, conn => sqlx::query(
+                "UPDATE complaints SET status = $1, unit = $2, updated_at = $3, lon = $7, lat = $8, kelurahan = $9, rw = $10,
+                   flags = $11, routing = $12, reported_lon = $13, reported_lat = $14, accuracy_m = $15
+                 WHERE id = $4 AND status = $5 AND unit = $6")
+                .bind(status.as_str()).bind(unit).bind(at).bind(id).bind(expect.0.as_str()).bind(expect.1)
+                .bind(lon).bind(lat).bind(r.kelurahan.as_ref().map(|k| k.kode.clone())).bind(r.rw.as_ref().map(|k| k.kode.clone()))
+                .bind(flags_text(&r.flags)).bind(routing).bind(reported.map(|p| p[0])).bind(reported.map(|p| p[1])).bind(acc)
+                .execute(conn).await?.rows_affected())
+        }
+    };
+    Ok(n == 1)
+}
+
+const COLS: &str = "id, channel, category, description, reporter_contact, reported_lon, reported_lat, accuracy_m, lon, lat,
+  kelurahan, rw, unit, status, flags, routing, created_at, updated_at";
+
+macro_rules! complaint_from {
+    ($r:expr) => {{
+        let r = $r;
+        let ch: String = r.try_get("channel")?;
+        let cat: String = r.try_get("category")?;
+        let st: String = r.try_get("status")?;
+        let flags: String = r.try_get("flags")?;
+        let routing: String = r.try_get("routing")?;
+        let rl: Option<f64> = r.try_get("reported_lon")?;
+        let rt: Option<f64> = r.try_get("reported_lat")?;
+        Ok::<Complaint, StoreError>(Complaint {
+            id: r.try_get("id")?,
+            channel: Channel::parse(&ch).ok_or_else(|| bad("channel", &ch))?,
+            category: Category::parse(&cat).ok_or_else(|| bad("category", &cat))?,
+            description: r.try_get("description")?,
+            reporter_contact: r.try_get("reporter_contact")?,
+            reported: rl.zip(rt).map(|(a, b)| [a, b]),
+            accuracy_m: r.try_get("accuracy_m")?,
+            lon: r.try_get("lon")?,
+            lat: r.try_get("lat")?,
+            kelurahan: r.try_get("kelurahan")?,
+            rw: r.try_get("rw")?,
+            unit: r.try_get("unit")?,
+            status: Status::parse(&st).ok_or_else(|| bad("status", &st))?,
+            flags: flags.split(',').filter(|s| !s.is_empty()).map(|f| Flag::parse(f).ok_or_else(|| bad("flag", f))).collect::<Result<_, _>>()?,
+            routing: serde_json::from_str(&routing).map_err(|e| StoreError::Invalid(e.to_string()))?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }};
+}
+
+pub async fn get(store: &Store, id: i64) -> Result<Option<Complaint>, StoreError> {
+    let sql = format!("SELECT {COLS} FROM complaints WHERE id = $1");
+    crate::on_pool!(store, p => {
+        match sqlx::query(&sql).bind(id).fetch_optional(p).await? {
+            Some(r) => Ok(Some(complaint_from!(&r)?)),
+            None => Ok(None),
+        }
+    })
+}
+
+/// Reads inside a transaction (so a check and the write that follows see the same row).
+pub async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Complaint>, StoreError> {
+    let sql = format!("SELECT {COLS} FROM complaints WHERE id = $1");
+    crate::on_tx!(tx, conn => {
+        match sqlx::query(&sql).bind(id).fetch_optional(conn).await? {
+            Some(r) => Ok(Some(complaint_from!(&r)?)),
+            None => Ok(None),
+        }
+    })
+}
+
+pub async fn history(store: &Store, id: i64) -> Result<Vec<HistoryEntry>, StoreError> {
+    let sql = "SELECT id, at, actor, action, from_status, to_status, from_unit, to_unit, reason, note FROM complaint_history WHERE complaint_id = $1 ORDER BY id";
+    crate::on_pool!(store, p => {
+        let rows = sqlx::query(sql).bind(id).fetch_all(p).await?;
+        rows.iter().map(|r| {
+            let fs: Option<String> = r.try_get("from_status")?;
+            let ts: String = r.try_get("to_status")?;
+            Ok(HistoryEntry {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                action: r.try_get("action")?,
+                from_status: fs.map(|s| Status::parse(&s).ok_or_else(|| bad("status", &s))).transpose()?,
+                to_status: Status::parse(&ts).ok_or_else(|| bad("status", &ts))?,
+                from_unit: r.try_get("from_unit")?,
+                to_unit: r.try_get("to_unit")?,
+                reason: r.try_get("reason")?,
+                note: r.try_get("note")?,
+            })
+        }).collect::<Result<Vec<_>, StoreError>>()
+    })
+}
+
+/// Queue / search filter; every field is already parsed.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub unit: Option<String>,
+    pub status: Option<Status>,
+    pub since: Option<DateTime<Utc>>,
+    /// min lon, min lat, max lon, max lat.
+    pub bbox: Option<[f64; 4]>,
+    pub flag: Option<Flag>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One page of complaints (newest first) and the total that match.
+pub async fn list(store: &Store, f: &Filter) -> Result<(Vec<Complaint>, i64), StoreError> {
+    let mut conds = vec!["1=1".to_string()];
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    if f.unit.is_some() {
+        conds.push(format!("unit = {}", next()));
+    }
+    if f.status.is_some() {
+        conds.push(format!("status = {}", next()));
+    }
+    if f.since.is_some() {
+        conds.push(format!("created_at >= {}", next()));
+    }
+    if f.bbox.is_some() {
+        let (a, b, c, d) = (next(), next(), next(), next());
+        conds.push(format!("lon >= {a} AND lat >= {b} AND lon <= {c} AND lat <= {d}"));
+    }
+    if f.flag.is_some() {
+        conds.push(format!("(',' || flags || ',') LIKE {}", next()));
+    }
+    let (lim, off) = (next(), next());
+    let wh = conds.join(" AND ");
+    let page_sql = format!("SELECT {COLS} FROM complaints WHERE {wh} ORDER BY id DESC LIMIT {lim} OFFSET {off}");
+    let count_sql = format!("SELECT COUNT(*) AS n FROM complaints WHERE {wh}");
+    macro_rules! bind_all {
+        ($q:expr) => {{
+            let mut q = $q;
+            if let Some(u) = &f.unit { q = q.bind(u.clone()); }
+            if let Some(s) = f.status { q = q.bind(s.as_str()); }
+            if let Some(t) = f.since { q = q.bind(t); }
+            if let Some(b) = f.bbox { q = q.bind(b[0]).bind(b[1]).bind(b[2]).bind(b[3]); }
+            if let Some(fl) = f.flag { q = q.bind(format!("%,{},%", fl.as_str())); }
+            q
+        }};
+    }
+    crate::on_pool!(store, p => {
+        let rows = bind_all!(sqlx::query(&page_sql)).bind(f.limit).bind(f.offset).fetch_all(p).await?;
+        let items = rows.iter().map(|r| complaint_from!(r)).collect::<Result<Vec<_>, _>>()?;
+        let total: i64 = bind_all!(sqlx::query(&count_sql)).fetch_one(p).await?.try_get("n")?;
+        Ok((items, total))
+    })
+}
+
+/// History events up to `end`, for the monthly report.
+pub async fn events_before(store: &Store, end: DateTime<Utc>) -> Result<Vec<super::report::Event>, StoreError> {
+    let sql = "SELECT complaint_id, at, from_unit, to_unit, to_status FROM complaint_history WHERE at < $1 ORDER BY complaint_id, id";
+    crate::on_pool!(store, p => {
+        let rows = sqlx::query(sql).bind(end).fetch_all(p).await?;
+        rows.iter().map(|r| {
+            let ts: String = r.try_get("to_status")?;
+            Ok(super::report::Event {
+                complaint_id: r.try_get("complaint_id")?,
+                at: r.try_get("at")?,
+                from_unit: r.try_get("from_unit")?,
+                to_unit: r.try_get("to_unit")?,
+                to_status: Status::parse(&ts).ok_or_else(|| bad("status", &ts))?,
+            })
+        }).collect::<Result<Vec<_>, StoreError>>()
+    })
+}
+
+/// Counts rows of the complaint tables; tests use it to show nothing was half-written.
+pub async fn counts(store: &Store) -> Result<(i64, i64), StoreError> {
+    crate::on_pool!(store, p => {
+        let a: i64 = sqlx::query("SELECT COUNT(*) AS n FROM complaints").fetch_one(p).await?.try_get("n")?;
+        let b: i64 = sqlx::query("SELECT COUNT(*) AS n FROM complaint_history").fetch_one(p).await?.try_get("n")?;
+        Ok((a, b))
+    })
+}
+
+/// A stored photo's metadata.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Attachment {
+    pub id: i64,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+    #[serde(skip)]
+    pub storage_key: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn attachment_count(tx: &mut Tx, complaint_id: i64) -> Result<i64, StoreError> {
+    Ok(crate::on_tx!(tx, conn => sqlx::query("SELECT COUNT(*) AS n FROM complaint_attachments WHERE complaint_id = $1")
+        .bind(complaint_id).fetch_one(conn).await?.try_get("n"))?)
+}
+
+pub async fn add_attachment(tx: &mut Tx, complaint_id: i64, key: &str, ctype: &str, bytes: i64, sha: &str, at: DateTime<Utc>) -> Result<i64, StoreError> {
+    Ok(crate::on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO complaint_attachments (complaint_id, storage_key, content_type, bytes, sha256, created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id")
+        .bind(complaint_id).bind(key).bind(ctype).bind(bytes).bind(sha).bind(at).fetch_one(conn).await?.try_get("id"))?)
+}
+
+pub async fn attachments(store: &Store, complaint_id: i64) -> Result<Vec<Attachment>, StoreError> {
+    crate::on_pool!(store, p => {
+        let rows = sqlx::query("SELECT id, storage_key, content_type, bytes, sha256, created_at FROM complaint_attachments WHERE complaint_id = $1 ORDER BY id")
+            .bind(complaint_id).fetch_all(p).await?;
+        rows.iter().map(|r| Ok(Attachment {
+            id: r.try_get("id")?, storage_key: r.try_get("storage_key")?, content_type: r.try_get("content_type")?,
+            bytes: r.try_get("bytes")?, sha256: r.try_get("sha256")?, created_at: r.try_get("created_at")?,
+        })).collect::<Result<Vec<_>, StoreError>>()
+    })
+}
+
+/// Units stored in `complaint_units` (seeded by `load_demo`, edited by admins).
+pub async fn stored_units(store: &Store) -> Result<Vec<super::model::Unit>, StoreError> {
+    use super::model::{Unit, UnitKind};
+    crate::on_pool!(store, p => {
+        let rows = sqlx::query("SELECT id, nama, jenis, kanal, aktif FROM complaint_units ORDER BY id").fetch_all(p).await?;
+        rows.iter().map(|r| {
+            let jenis: String = r.try_get("jenis")?;
+            let kanal: String = r.try_get("kanal")?;
+            Ok(Unit {
+                id: r.try_get("id")?,
+                nama: r.try_get("nama")?,
+                jenis: UnitKind::parse(&jenis).ok_or_else(|| bad("unit kind", &jenis))?,
+                kanal: kanal.split(';').filter(|s| !s.is_empty()).map(|c| Channel::parse(c).ok_or_else(|| bad("channel", c))).collect::<Result<_, _>>()?,
+                aktif: r.try_get("aktif")?,
+            })
+        }).collect::<Result<Vec<_>, StoreError>>()
+    })
+}
+
+pub async fn upsert_unit(tx: &mut Tx, u: &super::model::Unit) -> Result<(), StoreError> {
+    let kanal = u.kanal.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";");
+    crate::on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO complaint_units (id, nama, jenis, kanal, aktif, updated_at) VALUES ($1,$2,$3,$4,$5,$6)
+         ON CONFLICT (id) DO UPDATE SET nama = excluded.nama, jenis = excluded.jenis, kanal = excluded.kanal, aktif = excluded.aktif, updated_at = excluded.updated_at")
+        .bind(&u.id).bind(&u.nama).bind(u.jenis.as_str()).bind(kanal).bind(u.aktif).bind(Utc::now()).execute(conn).await.map(|_| ()))?;
+    Ok(())
+}
