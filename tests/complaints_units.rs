@@ -56,5 +56,21 @@ async fn units_are_seeded_edited_and_used_on_both_stores() {
         call(&app, "PUT", "/api/v1/complaint-units/dinas-lh", Some(&admin), Some(json!({"nama": "Dinas LH", "jenis": "skpd", "aktif": false}))).await;
         let f = call(&app, "POST", &format!("/api/v1/complaints/{id}/forward"), Some(&admin), Some(json!({"unit":"dinas-lh","reason":"bukan_kewenangan"}))).await;
         assert_eq!((f.0, f.1["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unit")));
+
+        // The only owner of sms/email/social cannot be retired or stripped of its channels, and
+        // nothing is written; once another unit owns sms, email and social still block.
+        let units_before = sigap::complaints::store::stored_units(&store).await.unwrap();
+        let retire = json!({"nama": "Diskominfotik", "jenis": "skpd", "kanal": ["sms", "email", "social"], "aktif": false});
+        let r = call(&app, "PUT", "/api/v1/complaint-units/diskominfotik", Some(&admin), Some(retire.clone())).await;
+        assert_eq!((r.0, r.1["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("aktif")), "{:?}", r.1);
+        let strip = json!({"nama": "Diskominfotik", "jenis": "skpd", "kanal": ["email", "social"]});
+        let r = call(&app, "PUT", "/api/v1/complaint-units/diskominfotik", Some(&admin), Some(strip)).await;
+        assert_eq!((r.0, r.1["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("kanal")), "{:?}", r.1);
+        assert!(r.1["detail"].as_str().unwrap().contains("sms"), "{:?}", r.1);
+        assert_eq!(sigap::complaints::store::stored_units(&store).await.unwrap(), units_before, "nothing written");
+        let sms = json!({"nama": "Pusat SMS", "jenis": "ukpd", "kanal": ["sms"]});
+        assert_eq!(call(&app, "PUT", "/api/v1/complaint-units/pusat-sms", Some(&admin), Some(sms)).await.0, StatusCode::OK);
+        let r = call(&app, "PUT", "/api/v1/complaint-units/diskominfotik", Some(&admin), Some(retire)).await;
+        assert_eq!((r.0, r.1["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("aktif")), "email and social still need it: {:?}", r.1);
     }
 }

@@ -445,8 +445,13 @@ async fn put_unit(State(s): State<AppState>, actor: Actor, Path(id): Path<String
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(Problem::unprocessable("aktif", "aktif must be true or false")),
     };
-    let before = units(&s.store).await?.find(&id).cloned();
+    let current = units(&s.store).await?;
+    let before = current.find(&id).cloned();
     let u = super::model::Unit { id: id.clone(), nama, jenis, kanal, aktif };
+    if let Err(orphan) = current.with(u.clone()) {
+        let field = if u.aktif { "kanal" } else { "aktif" };
+        return Err(Problem::unprocessable(field, format!("channel {} would have no active owner; give it to another unit first", orphan.as_str())));
+    }
     let mut tx = s.store.begin().await?;
     cstore::upsert_unit(&mut tx, &u).await?;
     audit::record(&mut tx, AuditEntry { actor: &actor.audit_name(), action: "complaint_unit.put", entity: "complaint_unit", entity_id: &id,

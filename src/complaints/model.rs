@@ -195,6 +195,18 @@ impl Units {
     pub fn find(&self, id: &str) -> Option<&Unit> {
         self.seeded.iter().find(|u| u.id == id)
     }
+
+    /// The list after adding or replacing `unit`, refused when a channel would be left without
+    /// an active owner: complaints of that channel without a usable location would have no queue.
+    pub fn with(&self, unit: Unit) -> Result<Units, Channel> {
+        let mut seeded: Vec<Unit> = self.seeded.iter().filter(|u| u.id != unit.id).cloned().collect();
+        seeded.push(unit);
+        let next = Units { seeded };
+        match Channel::ALL.iter().find(|&&c| self.channel_owner(c).is_some() && next.channel_owner(c).is_none()) {
+            Some(&orphan) => Err(orphan),
+            None => Ok(next),
+        }
+    }
 }
 
 /// Errors of a unit id: an unknown one is named in the 422.
@@ -251,6 +263,13 @@ mod tests {
             assert!(units.channel_owner(ch).is_some(), "{ch} has no owner");
         }
         assert!(parse_units_csv("id,nama,jenis,kanal\nx y,Foo,skpd,\n").is_err());
+        let units = Units { seeded: parse_units_csv(SHIPPED_UNITS_CSV).unwrap() };
+        let owner = units.channel_owner(Channel::Sms).unwrap().clone();
+        let retired = Unit { aktif: false, ..owner.clone() };
+        assert_eq!(units.with(retired.clone()).unwrap_err(), Channel::Sms, "the only sms owner cannot retire");
+        let successor = Unit { id: "pengganti".into(), nama: "Pengganti".into(), jenis: owner.jenis, kanal: vec![Channel::Sms, Channel::Email, Channel::Social], aktif: true };
+        let next = units.with(successor).unwrap();
+        assert_eq!(next.with(retired).unwrap().channel_owner(Channel::Sms).unwrap().id, "pengganti");
         assert!(parse_units_csv("id,nama,jenis,kanal\nx,Foo,dinas,\n").unwrap_err().contains("jenis"));
     }
 }
