@@ -3,7 +3,7 @@
 
 # Build, load the shipped Jakarta data into the embedded GeoPackage (var/sigap.gpkg), serve on 127.0.0.1:8080.
 run:
-	@[ ! -x scripts/web-setup.sh ] || scripts/web-setup.sh
+	scripts/web-setup.sh
 	cargo build --release
 	./target/release/sigap init
 	./target/release/sigap serve --bind 127.0.0.1:8080

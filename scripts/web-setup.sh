@@ -6,8 +6,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 if ! command -v npm >/dev/null 2>&1; then
-  echo "web-setup: npm not found; install Node.js (apt-get install -y nodejs npm)" >&2
-  exit 1
+  echo "web-setup: installing Debian's nodejs and npm"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
 fi
 
 for dir in web tests/browser; do
