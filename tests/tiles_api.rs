@@ -177,13 +177,13 @@ async fn a_boundary_edit_drops_exactly_the_tiles_it_touches() {
         let app = api::router(state.clone());
         let old = state.atlas.current().get(&AreaCode::parse("31.71.01.1001").unwrap()).unwrap().geometry.clone();
 
-        // Warm the cache: a grid of tiles over central Jakarta at z12..z15, in two layers.
+        // Warm the cache: a grid of tiles over central Jakarta at z12..z15, in three layers.
         let mut warm = Vec::new();
         for z in 12u8..=15 {
             for i in 0..5 {
                 for j in 0..5 {
                     let t = tile_of(106.78 + i as f64 * 0.02, -6.22 + j as f64 * 0.015, z);
-                    for layer in ["kelurahan", "kecamatan"] {
+                    for layer in ["kelurahan", "kecamatan", "rw"] {
                         warm.push((layer, t));
                     }
                 }
@@ -198,6 +198,7 @@ async fn a_boundary_edit_drops_exactly_the_tiles_it_touches() {
         let probe = tile_of(106.8330, -6.1800, 15);
         let before = codes(&get(&app, &url("kelurahan", probe), &[]).await.2, "kelurahan");
         assert!(before.contains(&"31.71.01.1001".to_string()));
+        let kec_before = get(&app, &url("kecamatan", probe), &[]).await.2;
         let cached_before = tiles.cached();
 
         // Gambir shrunk to a small square around Monas.
@@ -213,13 +214,18 @@ async fn a_boundary_edit_drops_exactly_the_tiles_it_touches() {
 
         let new = state.atlas.current().get(&AreaCode::parse("31.71.01.1001").unwrap()).unwrap().geometry.clone();
         let boxes = [WorldRect::of_lonlat(&old).unwrap(), WorldRect::of_lonlat(&new).unwrap()];
-        let touched = |(level, t): &(Level, TileId)| *level == Level::Kelurahan && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b));
+        // Kecamatan (and kota) tiles draw the dissolved kelurahan, so they go too; rw tiles stay.
+        let touched = |(level, t): &(Level, TileId)| *level != Level::Rw && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b));
         let expect: Vec<_> = cached_before.iter().filter(|k| !touched(k)).copied().collect();
         assert!(expect.len() < cached_before.len(), "the edit touches some cached tiles");
         assert!(expect.iter().any(|(l, _)| *l == Level::Kelurahan), "and leaves other kelurahan tiles");
+        assert!(cached_before.iter().any(|k| k.0 == Level::Kecamatan && touched(k)), "some kecamatan tiles are touched");
+        assert!(expect.iter().any(|(l, _)| *l == Level::Kecamatan), "and other kecamatan tiles are kept");
         assert_eq!(tiles.cached(), expect, "{}: exactly the touched tiles are dropped", store.kind());
         // The probe point left Gambir: its tile no longer shows it.
         let after = codes(&get(&app, &url("kelurahan", probe), &[]).await.2, "kelurahan");
         assert!(!after.contains(&"31.71.01.1001".to_string()), "{after:?}");
+        // The kecamatan there is redrawn from the edited kelurahan.
+        assert_ne!(get(&app, &url("kecamatan", probe), &[]).await.2, kec_before, "kecamatan 31.71.01 is redrawn");
     }
 }

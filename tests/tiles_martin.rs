@@ -95,6 +95,16 @@ async fn martin_serves_the_same_features_as_sigap() {
     let sql = std::fs::read_to_string(root().join("tiles/martin.sql")).unwrap();
     sqlx::raw_sql(&sql).execute(pool).await.expect("tiles/martin.sql applies");
     sqlx::raw_sql(&sql).execute(pool).await.expect("tiles/martin.sql is idempotent");
+    // Kota/kecamatan are drawn from the dissolved kelurahan: one row each, no hole under 5 000 m².
+    let (rows, areas, small_holes): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM sigap_tile_dissolved), (SELECT count(*) FROM kota) + (SELECT count(*) FROM kecamatan),
+                (SELECT count(*) FROM sigap_tile_dissolved d, ST_Dump(d.geom) p, generate_series(1, ST_NumInteriorRings(p.geom)) n
+                 WHERE ST_Area(ST_MakePolygon(ST_InteriorRingN(p.geom, n))::geography) < 5000)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!((rows, small_holes), (areas, 0));
     let db: String = sqlx::query_scalar("SELECT current_database()").fetch_one(pool).await.unwrap();
     let base = testing::pg_url();
     let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
@@ -151,4 +161,18 @@ async fn martin_serves_the_same_features_as_sigap() {
         }
     }
     assert!(compared > 100, "compared {compared} features");
+
+    // A kelurahan edit redoes its kecamatan and kota through the triggers, and nothing else.
+    let dissolved = |kode: &'static str| async move {
+        sqlx::query_scalar::<_, Vec<u8>>("SELECT ST_AsBinary(geom) FROM sigap_tile_dissolved WHERE kode = $1").bind(kode).fetch_one(pool).await.unwrap()
+    };
+    let before = [dissolved("31.71.01").await, dissolved("31.71").await, dissolved("31.72").await];
+    sqlx::query("UPDATE kelurahan SET geom = ST_Multi(ST_MakeEnvelope(106.82, -6.18, 106.83, -6.17, 4326)) WHERE kode = '31.71.01.1001'")
+        .execute(pool)
+        .await
+        .unwrap();
+    let after = [dissolved("31.71.01").await, dissolved("31.71").await, dissolved("31.72").await];
+    assert_ne!(before[0], after[0], "kecamatan 31.71.01 redone");
+    assert_ne!(before[1], after[1], "kota 31.71 redone");
+    assert_eq!(before[2], after[2], "kota 31.72 untouched");
 }

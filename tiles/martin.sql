@@ -4,6 +4,77 @@
 -- ground tolerance halves with each zoom), feature id = the code's digits (31.71.01.1001 →
 -- 3171011001), properties kode, nama (+ generated on rw). An empty tile is an empty bytea, which
 -- martin serves as 204. Apply with: psql "$DATABASE_URL" -f tiles/martin.sql (idempotent).
+--
+-- Kota and kecamatan are drawn as the dissolve of their kelurahan, as sigap's tiles do
+-- (src/tiles/dissolve.rs): the source's kota/kecamatan polygons are coarse and were simplified
+-- independently, so they gap, overlap and cut across kelurahan. sigap_tile_dissolved holds the
+-- ST_Union of the kelurahan grouped by code prefix (left(kode, 5) = kota, left(kode, 8) =
+-- kecamatan) with interior holes under 5 000 m² (the source's gap slivers) dropped. It is filled
+-- here and kept current by statement triggers on kelurahan that redo only the kota and kecamatan
+-- of the changed rows. An area with no kelurahan is drawn with its stored geometry. The API and
+-- the kota/kecamatan tables keep the source geometry.
+
+CREATE TABLE IF NOT EXISTS sigap_tile_dissolved (kode text PRIMARY KEY, geom geometry(MultiPolygon, 4326) NOT NULL);
+
+-- g without the interior rings smaller than min_m2 (area on the spheroid).
+CREATE OR REPLACE FUNCTION sigap_drop_small_holes(g geometry, min_m2 float8) RETURNS geometry
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT ST_Multi(ST_Collect(ST_MakePolygon(ST_ExteriorRing(p.geom), ARRAY(
+    SELECT ST_InteriorRingN(p.geom, n) FROM generate_series(1, ST_NumInteriorRings(p.geom)) n
+    WHERE ST_Area(ST_MakePolygon(ST_InteriorRingN(p.geom, n))::geography) >= min_m2))))
+  FROM ST_Dump(ST_CollectionExtract(g, 3)) p
+$fn$;
+
+-- Recomputes the dissolved geometry of the given kota/kecamatan codes from the kelurahan table.
+CREATE OR REPLACE FUNCTION sigap_tile_dissolve(codes text[]) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  DELETE FROM sigap_tile_dissolved WHERE kode = ANY (codes);
+  INSERT INTO sigap_tile_dissolved (kode, geom)
+  SELECT g.kode, sigap_drop_small_holes(ST_Union(k.geom), 5000)
+  FROM unnest(codes) AS g(kode)
+  JOIN kelurahan k ON left(k.kode, length(g.kode) + 1) = g.kode || '.'
+  GROUP BY g.kode;
+END
+$fn$;
+
+-- After kelurahan rows change: redo their kota and kecamatan. A failing union never blocks the
+-- boundary edit; those areas then fall back to their stored geometry until the next change.
+CREATE OR REPLACE FUNCTION sigap_tile_kelurahan_changed() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  changed text[] := '{}';
+  codes text[];
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    changed := changed || ARRAY(SELECT kode FROM old_rows);
+  END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') THEN
+    changed := changed || ARRAY(SELECT kode FROM new_rows);
+  END IF;
+  codes := ARRAY(SELECT DISTINCT left(c, n) FROM unnest(changed) c, (VALUES (5), (8)) l(n));
+  BEGIN
+    PERFORM sigap_tile_dissolve(codes);
+  EXCEPTION WHEN OTHERS THEN
+    DELETE FROM sigap_tile_dissolved WHERE kode = ANY (codes);
+    RAISE WARNING 'sigap_tile_dissolve(%) failed: %', codes, SQLERRM;
+  END;
+  RETURN NULL;
+END
+$fn$;
+
+DROP TRIGGER IF EXISTS sigap_tile_dissolve_ins ON kelurahan;
+DROP TRIGGER IF EXISTS sigap_tile_dissolve_upd ON kelurahan;
+DROP TRIGGER IF EXISTS sigap_tile_dissolve_del ON kelurahan;
+CREATE TRIGGER sigap_tile_dissolve_ins AFTER INSERT ON kelurahan REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION sigap_tile_kelurahan_changed();
+CREATE TRIGGER sigap_tile_dissolve_upd AFTER UPDATE ON kelurahan REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION sigap_tile_kelurahan_changed();
+CREATE TRIGGER sigap_tile_dissolve_del AFTER DELETE ON kelurahan REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION sigap_tile_kelurahan_changed();
+
+TRUNCATE sigap_tile_dissolved;
+SELECT sigap_tile_dissolve(ARRAY(SELECT DISTINCT left(kode, n) FROM kelurahan, (VALUES (5), (8)) l(n)));
 
 CREATE OR REPLACE FUNCTION sigap_tile(layer text, z integer, x integer, y integer) RETURNS bytea
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
@@ -19,11 +90,14 @@ BEGIN
     SELECT ST_AsMVT(t, %L, 4096, 'geom', 'id') FROM (
       SELECT replace(kode, '.', '')::bigint AS id, kode, nama %s,
              ST_AsMVTGeom(ST_Simplify(ST_Transform(geom, 3857), $2), $1, 4096, 64, true) AS geom
-      FROM %I
+      FROM %s
       WHERE geom && ST_Transform(ST_TileEnvelope($3, $4, $5, margin => 64.0 / 4096), 4326)
       ORDER BY kode
     ) t WHERE geom IS NOT NULL $q$,
-    layer, CASE WHEN layer = 'rw' THEN ', generated' ELSE '' END, layer)
+    layer, CASE WHEN layer = 'rw' THEN ', generated' ELSE '' END,
+    CASE WHEN layer IN ('kota', 'kecamatan')
+      THEN format('(SELECT a.kode, a.nama, COALESCE(d.geom, a.geom) AS geom FROM %I a LEFT JOIN sigap_tile_dissolved d USING (kode)) s', layer)
+      ELSE format('%I', layer) END)
   INTO tile USING env, tolerance, z, x, y;
   RETURN tile;
 END

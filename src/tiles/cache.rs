@@ -107,8 +107,8 @@ impl TileService {
         rendered
     }
 
-    /// Drops the cached tiles of `level` whose buffered square meets any of `boxes`; returns them.
-    pub fn invalidate(&self, level: Level, boxes: &[WorldRect]) -> Vec<CacheKey> {
+    /// Drops the cached tiles of `levels` whose buffered square meets any of `boxes`; returns them.
+    pub fn invalidate(&self, levels: &[Level], boxes: &[WorldRect]) -> Vec<CacheKey> {
         let _gate = self.0.gate.write();
         self.0.generation.fetch_add(1, Ordering::SeqCst);
         let doomed: Vec<CacheKey> = self
@@ -116,7 +116,7 @@ impl TileService {
             .cache
             .iter()
             .map(|(k, _)| *k)
-            .filter(|(l, t)| *l == level && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b)))
+            .filter(|(l, t)| levels.contains(l) && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b)))
             .collect();
         for k in &doomed {
             self.0.cache.invalidate(k);
@@ -125,9 +125,11 @@ impl TileService {
     }
 
     /// Call after a boundary of `level` changed from `old` to `new` (lon/lat geometries).
+    /// A kelurahan edit also drops the kecamatan and kota tiles over its boxes: those layers draw
+    /// the dissolve of their kelurahan (see `dissolve`), which changes only there.
     pub fn boundary_changed(&self, level: Level, old: Option<&geo::MultiPolygon<f64>>, new: Option<&geo::MultiPolygon<f64>>) -> Vec<CacheKey> {
         let boxes: Vec<WorldRect> = [old, new].into_iter().flatten().filter_map(WorldRect::of_lonlat).collect();
-        self.invalidate(level, &boxes)
+        self.invalidate(&affected_layers(level), &boxes)
     }
 
     /// Plugs a point layer into /tiles (see `sites`); replaces one of the same name.
@@ -198,6 +200,14 @@ impl TileService {
     }
 }
 
+/// The tile layers whose drawing depends on a boundary of `level`.
+pub fn affected_layers(level: Level) -> Vec<Level> {
+    match level {
+        Level::Kelurahan => vec![Level::Kelurahan, Level::Kecamatan, Level::Kota],
+        other => vec![other],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,12 +234,14 @@ mod tests {
     fn an_edit_drops_exactly_the_tiles_of_the_old_and_new_box() {
         let a = sq(106.80, -6.20, 0.01);
         let b = sq(106.90, -6.30, 0.01);
-        let handle = AtlasHandle::new(Atlas::new(vec![kel("31.71.01.1001", a.clone()), kel("31.71.01.1002", b.clone())], AtlasConfig::default()));
+        // The stored kota is a coarse square; its tiles draw the dissolve of A and B instead.
+        let kota = kel("31.71", sq(106.70, -6.40, 0.30));
+        let handle = AtlasHandle::new(Atlas::new(vec![kota.clone(), kel("31.71.01.1001", a.clone()), kel("31.71.01.1002", b.clone())], AtlasConfig::default()));
         let svc = TileService::new(handle.clone(), 1000);
         let mut keys = Vec::new();
         for z in [10u8, 12, 14, 16] {
             for (lon, lat) in [(106.8005, -6.195), (106.905, -6.295), (106.85, -6.25)] {
-                for level in [Level::Kelurahan, Level::Kota] {
+                for level in [Level::Kelurahan, Level::Kota, Level::Rw] {
                     keys.push((level, tile_of(lon, lat, z)));
                 }
             }
@@ -241,25 +253,28 @@ mod tests {
         }
         assert_eq!(svc.cached(), keys);
         let before = svc.get(Level::Kelurahan, tile_of(106.8005, -6.195, 16)).hash.clone();
+        let kota_before = svc.get(Level::Kota, tile_of(106.8005, -6.195, 16)).hash.clone();
 
         // Move A 0.002° east; B untouched.
         let moved = sq(106.802, -6.20, 0.01);
-        handle.replace(Atlas::new(vec![kel("31.71.01.1001", moved.clone()), kel("31.71.01.1002", b)], AtlasConfig::default()));
+        handle.replace(Atlas::new(vec![kota, kel("31.71.01.1001", moved.clone()), kel("31.71.01.1002", b)], AtlasConfig::default()));
         let dropped = svc.boundary_changed(Level::Kelurahan, Some(&a), Some(&moved));
         let boxes = [WorldRect::of_lonlat(&a).unwrap(), WorldRect::of_lonlat(&moved).unwrap()];
         let expect: Vec<CacheKey> = keys
             .iter()
             .copied()
-            .filter(|(l, t)| *l == Level::Kelurahan && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b)))
+            .filter(|(l, t)| *l != Level::Rw && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b)))
             .collect();
         assert!(!expect.is_empty() && expect.len() < keys.len());
+        assert!(expect.iter().any(|(l, _)| *l == Level::Kota), "the kota drawn from the kelurahan is redrawn too");
         let mut got = dropped.clone();
         got.sort();
         assert_eq!(got, expect);
         let kept: Vec<CacheKey> = keys.iter().copied().filter(|k| !expect.contains(k)).collect();
-        assert_eq!(svc.cached(), kept, "nothing else is dropped (kota tiles, B's tiles, the empty middle)");
+        assert_eq!(svc.cached(), kept, "nothing else is dropped (rw tiles, B's tiles, the empty middle)");
         // The re-rendered tile shows the new boundary.
         assert_ne!(svc.get(Level::Kelurahan, tile_of(106.8005, -6.195, 16)).hash, before);
+        assert_ne!(svc.get(Level::Kota, tile_of(106.8005, -6.195, 16)).hash, kota_before, "and so does the dissolved kota");
     }
 
     struct Posko(Mutex<Vec<(f64, f64)>>);

@@ -1,6 +1,8 @@
 //! The atlas re-indexed for tiles: every area projected once into world (Web Mercator)
-//! coordinates, in one R-tree per level keyed by its world bounding box.
+//! coordinates, in one R-tree per level keyed by its world bounding box. Kota and kecamatan are
+//! drawn as the dissolve of their kelurahan (see `dissolve`), computed here, once per atlas.
 
+use super::dissolve::dissolve;
 use super::mvt::{encode_tile, LayerBuilder, Prop};
 use super::tile::{to_world, TileId, WorldRect, BUFFER};
 use crate::wilayah::{Area, Atlas, Level};
@@ -45,8 +47,9 @@ pub struct TileIndex {
 impl TileIndex {
     pub fn new(atlas: &Atlas) -> TileIndex {
         let mut per: HashMap<Level, Vec<Entry>> = HashMap::new();
+        let dissolved = dissolve(atlas);
         for a in atlas.all() {
-            if let Some(e) = entry(a) {
+            if let Some(e) = entry(a, dissolved.get(&a.code).unwrap_or(&a.geometry)) {
                 per.entry(a.level).or_default().push(e);
             }
         }
@@ -83,9 +86,10 @@ impl TileIndex {
     }
 }
 
-fn entry(a: &Area) -> Option<Entry> {
-    let world = world_geometry(&a.geometry);
-    let bbox = WorldRect::of_lonlat(&a.geometry)?;
+/// `display` is the geometry drawn: the dissolved kelurahan for kota/kecamatan, else the stored one.
+fn entry(a: &Area, display: &MultiPolygon<f64>) -> Option<Entry> {
+    let world = world_geometry(display);
+    let bbox = WorldRect::of_lonlat(display)?;
     Some(Entry { id: feature_id(a.code.as_str()), kode: a.code.to_string(), nama: a.name.clone(), generated: a.generated, world, bbox })
 }
 

@@ -3,6 +3,7 @@
 //! martin can serve the same layers instead (`tiles/martin.yaml`); see `src/tiles/README.md`.
 
 pub mod cache;
+pub mod dissolve;
 pub mod http;
 pub mod index;
 pub mod mvt;
