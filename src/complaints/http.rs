@@ -4,7 +4,7 @@
 use super::model::{Category, Channel, Flag, ForwardReason, Status, Units};
 use super::routing::{route, Geotag, RouteError};
 use super::status::{self, TransitionError};
-use super::store::{self as cstore, Complaint, Filter, NewComplaint, NewEvent};
+use super::store::{self as cstore, Attachment, Complaint, Filter, HistoryEntry, NewComplaint, NewEvent};
 use crate::api::{Actor, AppState, IdempotencyKey, Problem, Role};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::idempotency::{self, Prior};
@@ -13,24 +13,107 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/api/v1/complaints", post(intake).get(list))
-        .route("/api/v1/complaints/{id}", get(one))
-        .route("/api/v1/complaints/{id}/status", post(change_status))
-        .route("/api/v1/complaints/{id}/forward", post(forward))
-        .route("/api/v1/complaints/{id}/relocate", post(relocate))
-        .route("/api/v1/reports/complaints", get(report))
-        .route("/api/v1/complaint-units", get(list_units))
-        .route("/api/v1/complaint-units/{id}", axum::routing::put(put_unit))
-        .route("/api/v1/complaints/{id}/photos", post(add_photo))
-        .route("/api/v1/complaints/{id}/photos/{photo}", get(photo))
+        .routes(routes!(intake, list))
+        .routes(routes!(one))
+        .routes(routes!(change_status))
+        .routes(routes!(forward))
+        .routes(routes!(relocate))
+        .routes(routes!(report))
+        .routes(routes!(list_units))
+        .routes(routes!(put_unit))
+        .routes(routes!(add_photo))
+        .routes(routes!(photo))
+}
+
+// Request bodies as the OpenAPI document shows them. The handlers read raw bytes and check the
+// fields one by one (so every bad field is named), hence these types are schema only.
+
+/// Intake request. Without `location` the complaint goes to the channel owner's queue.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct IntakeRequest {
+    channel: super::model::Channel,
+    category: super::model::Category,
+    /// At most 5000 characters.
+    description: String,
+    /// Phone or e-mail of the reporter (at most 200 characters); never shown publicly.
+    reporter_contact: Option<String>,
+    location: Option<Geotag>,
+}
+
+/// Status change; `reason` is required for `ditolak`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct StatusRequest {
+    /// Target status (`didisposisikan` is accepted for `assigned`).
+    to: Status,
+    reason: Option<String>,
+}
+
+/// Hand-over to another unit (a kelurahan code in the atlas or a seeded unit id).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ForwardRequest {
+    unit: String,
+    reason: ForwardReason,
+    note: Option<String>,
+}
+
+/// A unit added or edited by an admin.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct UnitRequest {
+    nama: String,
+    jenis: super::model::UnitKind,
+    /// Channels whose unlocated complaints this unit receives; default none.
+    kanal: Option<Vec<Channel>>,
+    /// Default true.
+    aktif: Option<bool>,
+}
+
+/// The answer to an accepted intake (also replayed for a repeated `Idempotency-Key`).
+#[derive(Serialize, ToSchema)]
+struct Accepted {
+    id: i64,
+    status: Status,
+    unit: String,
+    routing: super::routing::Routing,
+}
+
+/// One page of the queue.
+#[derive(Serialize, ToSchema)]
+struct ComplaintPage {
+    page: i64,
+    per_page: i64,
+    total: i64,
+    items: Vec<Complaint>,
+}
+
+/// A complaint with its history and photo list.
+#[derive(Serialize, ToSchema)]
+struct ComplaintDetail {
+    #[serde(flatten)]
+    complaint: Complaint,
+    history: Vec<HistoryEntry>,
+    photos: Vec<Attachment>,
+}
+
+/// A stored photo.
+#[derive(Serialize, ToSchema)]
+struct PhotoStored {
+    id: i64,
+    content_type: &'static str,
+    bytes: usize,
+    sha256: String,
 }
 
 /// Longest description accepted (characters); larger bodies hit the 1 MiB limit first (413).
@@ -173,6 +256,10 @@ fn json_response(status: StatusCode, body: String) -> Response {
 
 /// Intake from any channel. Public (channels submit on behalf of citizens); `Idempotency-Key`
 /// makes retries safe. The 201 is sent after the commit, so an accepted complaint is durable.
+#[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key (1..200 characters); same key and body replays the answer")),
+    request_body(content = IntakeRequest, content_type = "application/json", description = "Read field by field: each bad field is named in the problem"),
+    responses((status = 201, body = Accepted, description = "Stored and routed"), (status = 400, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 async fn intake(State(s): State<AppState>, key: IdempotencyKey, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
     let (bytes, m) = body_json(body)?;
     let req = parse_intake(&m)?;
@@ -189,7 +276,7 @@ async fn intake(State(s): State<AppState>, key: IdempotencyKey, body: Result<Byt
     let actor = format!("kanal:{}", req.channel);
     let us = units(&s.store).await?;
     let (id, routing) = create(&mut tx, &atlas, &us, &req, &actor, Utc::now()).await?;
-    let out = json!({"id": id, "status": routing.status, "unit": routing.unit, "routing": routing}).to_string();
+    let out = serde_json::to_string(&Accepted { id, status: routing.status, unit: routing.unit.clone(), routing }).map_err(Problem::internal)?;
     if let Some(k) = &key.0 {
         idempotency::save(&mut tx, "complaints.intake", k, &hash, 201, &out).await?;
     }
@@ -223,13 +310,15 @@ async fn load(s: &AppState, id: i64) -> Result<Complaint, Problem> {
     cstore::get(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no complaint {id}")).field("id"))
 }
 
+/// One complaint with its history and photos, for the unit holding it (and admin/auditor).
+#[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints", params(("id" = i64, Path, description = "Complaint id")),
+    responses((status = 200, body = ComplaintDetail), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn one(State(s): State<AppState>, actor: Actor, Path(id): Path<String>) -> Result<Response, Problem> {
     let c = load(&s, parse_id(&id)?).await?;
     may_see(&actor, &c)?;
-    let mut v = view(&c);
-    v["history"] = serde_json::to_value(cstore::history(&s.store, c.id).await?).unwrap_or(Value::Null);
-    v["photos"] = serde_json::to_value(cstore::attachments(&s.store, c.id).await?).unwrap_or(Value::Null);
-    Ok(axum::Json(v).into_response())
+    let history = cstore::history(&s.store, c.id).await?;
+    let photos = cstore::attachments(&s.store, c.id).await?;
+    Ok(axum::Json(ComplaintDetail { complaint: c, history, photos }).into_response())
 }
 
 fn q_param<T>(q: &HashMap<String, String>, name: &str, parse: impl Fn(&str) -> Option<T>, hint: &str) -> Result<Option<T>, Problem> {
@@ -241,6 +330,14 @@ fn q_param<T>(q: &HashMap<String, String>, name: &str, parse: impl Fn(&str) -> O
 
 /// Queue and search: `unit`, `status`, `since` (RFC 3339), `bbox` (minlon,minlat,maxlon,maxlat),
 /// `flag`, `page` (from 1), `per_page` (≤ 200). An operator sees only its unit.
+#[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints",
+    params(("unit" = Option<String>, Query, description = "Unit id or kelurahan code; an operator may only give its own"),
+           ("status" = Option<Status>, Query), ("flag" = Option<Flag>, Query),
+           ("since" = Option<String>, Query, description = "RFC 3339, e.g. 2026-10-01T00:00:00+07:00"),
+           ("bbox" = Option<String>, Query, description = "minlon,minlat,maxlon,maxlat"),
+           ("page" = Option<i64>, Query, description = "From 1 (default 1)"),
+           ("per_page" = Option<i64>, Query, description = "1..200 (default 50)")),
+    responses((status = 200, body = ComplaintPage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn list(State(s): State<AppState>, actor: Actor, Query(q): Query<HashMap<String, String>>) -> Result<Response, Problem> {
     actor.require(&[Role::Admin, Role::Operator, Role::Auditor])?;
     let mut unit = q.get("unit").map(|u| u.trim().to_string());
@@ -262,9 +359,13 @@ async fn list(State(s): State<AppState>, actor: Actor, Query(q): Query<HashMap<S
     let per_page = q_param(&q, "per_page", |v| v.parse::<i64>().ok().filter(|p| (1..=200).contains(p)), "integer 1..200")?.unwrap_or(50);
     let f = Filter { unit, status, since, bbox, flag, limit: per_page, offset: (page - 1) * per_page };
     let (items, total) = cstore::list(&s.store, &f).await?;
-    Ok(axum::Json(json!({"page": page, "per_page": per_page, "total": total, "items": items.iter().map(view).collect::<Vec<_>>()})).into_response())
+    Ok(axum::Json(ComplaintPage { page, per_page, total, items }).into_response())
 }
 
+/// Moves a complaint along the status machine (operator of the holding unit, or admin).
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/status", tag = "complaints", params(("id" = i64, Path, description = "Complaint id")),
+    request_body(content = StatusRequest, content_type = "application/json"),
+    responses((status = 200, body = Complaint), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 async fn change_status(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
     let id = parse_id(&id)?;
     let (_, m) = body_json(body)?;
@@ -295,6 +396,10 @@ async fn known_unit(s: &AppState, id: &str) -> Result<bool, Problem> {
             && crate::wilayah::AreaCode::parse(id).is_ok_and(|c| s.atlas.current().get(&c).is_some())))
 }
 
+/// Hands a complaint to another unit (disposisi), with the reason.
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/forward", tag = "complaints", params(("id" = i64, Path, description = "Complaint id")),
+    request_body(content = ForwardRequest, content_type = "application/json"),
+    responses((status = 200, body = Complaint), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 async fn forward(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
     let id = parse_id(&id)?;
     let (_, m) = body_json(body)?;
@@ -323,6 +428,9 @@ async fn forward(State(s): State<AppState>, actor: Actor, Path(id): Path<String>
 }
 
 /// Moves the point (`{lon, lat, accuracy_m?}`) and re-routes it through the atlas.
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/relocate", tag = "complaints", params(("id" = i64, Path, description = "Complaint id")),
+    request_body(content = Geotag, content_type = "application/json"),
+    responses((status = 200, body = Complaint), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem)))]
 async fn relocate(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
     let id = parse_id(&id)?;
     let (_, m) = body_json(body)?;
@@ -349,6 +457,9 @@ async fn relocate(State(s): State<AppState>, actor: Actor, Path(id): Path<String
 
 /// The monthly report (Pergub 39/2019 art. 11): `month=YYYY-MM` (WIB), `format=json|csv`.
 /// Admin and auditor only: it covers every unit.
+#[utoipa::path(get, path = "/api/v1/reports/complaints", tag = "complaints",
+    params(("month" = String, Query, description = "YYYY-MM (WIB)"), ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, description = "The report", content((super::report::Report = "application/json"), (String = "text/csv"))), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn report(State(s): State<AppState>, actor: Actor, Query(q): Query<HashMap<String, String>>) -> Result<Response, Problem> {
     actor.require(&[Role::Admin, Role::Auditor])?;
     let m = q.get("month").ok_or_else(|| Problem::bad_request("month", "month=YYYY-MM is required"))?;
@@ -367,6 +478,9 @@ async fn report(State(s): State<AppState>, actor: Actor, Query(q): Query<HashMap
 /// Adds a photo (raw JPEG/PNG/WebP body, at most the body limit) to an open complaint. Public
 /// like intake, at most `MAX_PHOTOS` per complaint. The bytes go to the attachment store first;
 /// if the database write then fails they are removed again.
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/photos", tag = "complaints", params(("id" = i64, Path, description = "Complaint id")),
+    request_body(description = "The image bytes (type sniffed from the content)", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"))),
+    responses((status = 201, body = PhotoStored), (status = 400, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem)))]
 async fn add_photo(State(s): State<AppState>, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
     use super::attachments::{configured, sniff, AttachmentStore, MAX_PHOTOS};
     let id = parse_id(&id)?;
@@ -400,7 +514,7 @@ async fn add_photo(State(s): State<AppState>, Path(id): Path<String>, body: Resu
         Ok(pid)
     }.await;
     match written {
-        Ok(pid) => Ok((StatusCode::CREATED, axum::Json(json!({"id": pid, "content_type": ctype, "bytes": bytes.len(), "sha256": sha}))).into_response()),
+        Ok(pid) => Ok((StatusCode::CREATED, axum::Json(PhotoStored { id: pid, content_type: ctype, bytes: bytes.len(), sha256: sha })).into_response()),
         Err(p) => {
             let _ = att.delete(&key).await;
             Err(p)
@@ -409,6 +523,9 @@ async fn add_photo(State(s): State<AppState>, Path(id): Path<String>, body: Resu
 }
 
 /// The photo bytes, for the unit holding the complaint (and admin/auditor).
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/photos/{photo}", tag = "complaints",
+    params(("id" = i64, Path, description = "Complaint id"), ("photo" = i64, Path, description = "Photo id")),
+    responses((status = 200, description = "The image bytes", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"))), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn photo(State(s): State<AppState>, actor: Actor, Path((id, photo)): Path<(String, String)>) -> Result<Response, Problem> {
     use super::attachments::{configured, AttachmentStore};
     let c = load(&s, parse_id(&id)?).await?;
@@ -421,11 +538,17 @@ async fn photo(State(s): State<AppState>, actor: Actor, Path((id, photo)): Path<
 }
 
 /// Seeded SKPD/UKPD/BUMD and channel-owner units (kelurahan units are the atlas's kelurahan).
+#[utoipa::path(get, path = "/api/v1/complaint-units", tag = "complaints",
+    responses((status = 200, body = Vec<super::model::Unit>)))]
 async fn list_units(State(s): State<AppState>) -> Result<Response, Problem> {
     Ok(axum::Json(units(&s.store).await?.seeded).into_response())
 }
 
 /// Adds or edits a unit (`{nama, jenis, kanal?, aktif?}`). Admin only; audited.
+#[utoipa::path(put, path = "/api/v1/complaint-units/{id}", tag = "complaints",
+    params(("id" = String, Path, description = "Unit id, 1..64 of [A-Za-z0-9_-], e.g. dinas-sda")),
+    request_body(content = UnitRequest, content_type = "application/json"),
+    responses((status = 200, body = super::model::Unit), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 async fn put_unit(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
     actor.require(&[Role::Admin])?;
     if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || super::model::is_kelurahan_code(&id) {

@@ -12,20 +12,94 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .route("/open311/v2/services.json", get(services))
-        .route("/open311/v2/requests.json", get(requests).post(submit))
-        .route("/open311/v2/requests/{file}", get(one))
+    OpenApiRouter::new().routes(routes!(services)).routes(routes!(requests, submit)).routes(routes!(one))
 }
 
+// Shapes of the GeoReport v2 answers for the OpenAPI document; the handlers build the same JSON.
+
+/// One service (a complaint category).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct Service {
+    service_code: super::model::Category,
+    service_name: String,
+    description: String,
+    metadata: bool,
+    /// Always `realtime`.
+    #[schema(rename = "type")]
+    kind: String,
+    keywords: String,
+    /// Always `pengaduan`.
+    group: String,
+}
+
+/// The public view of a complaint: no reporter contact, point rounded to 3 decimals.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ServiceRequest {
+    service_request_id: String,
+    /// `open` or `closed`.
+    status: String,
+    /// The complaint status word (`diterima`, `assigned`, …).
+    status_notes: super::model::Status,
+    service_name: String,
+    service_code: super::model::Category,
+    description: String,
+    agency_responsible: String,
+    requested_datetime: DateTime<Utc>,
+    updated_datetime: DateTime<Utc>,
+    /// Kelurahan name.
+    address: Option<String>,
+    lat: Option<f64>,
+    long: Option<f64>,
+}
+
+/// A service request submission (`application/x-www-form-urlencoded`). `email` (or `phone`) is
+/// kept as the reporter contact.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct SubmitForm {
+    service_code: super::model::Category,
+    /// At most 5000 characters.
+    description: String,
+    /// Latitude; required with `long`.
+    lat: Option<f64>,
+    /// Longitude; required with `lat`.
+    long: Option<f64>,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct Submitted {
+    service_request_id: String,
+    /// How the request was routed (Indonesian).
+    service_notice: String,
+    /// Always null.
+    account_id: Option<String>,
+}
+
+/// A GeoReport v2 error, with the field at fault.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct Open311Error {
+    /// The HTTP status.
+    code: u16,
+    description: String,
+    field: Option<String>,
+}
+
+#[utoipa::path(get, path = "/open311/v2/services.json", tag = "open311",
+    responses((status = 200, body = Vec<Service>, description = "One service per complaint category")))]
 async fn services() -> Json<Value> {
     Json(Value::Array(
         Category::ALL
@@ -82,6 +156,9 @@ fn coord(f: &HashMap<String, String>, name: &str, field: &'static str) -> Result
     }
 }
 
+#[utoipa::path(post, path = "/open311/v2/requests.json", tag = "open311",
+    request_body(content = SubmitForm, content_type = "application/x-www-form-urlencoded", description = "As GeoReport v2 clients send it"),
+    responses((status = 201, body = Vec<Submitted>), (status = 400, body = Vec<Open311Error>), (status = 413, body = Vec<Open311Error>), (status = 422, body = Vec<Open311Error>)))]
 async fn submit(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
     match submit_inner(&s, body).await {
         Ok(r) => r,
@@ -149,6 +226,12 @@ fn public(c: &Complaint) -> Value {
     })
 }
 
+/// Public list of service requests (at most 1000, newest first).
+#[utoipa::path(get, path = "/open311/v2/requests.json", tag = "open311",
+    params(("service_request_id" = Option<String>, Query, description = "Comma-separated ids; the other filters are then ignored"),
+           ("service_code" = Option<super::model::Category>, Query), ("status" = Option<String>, Query, description = "open or closed"),
+           ("start_date" = Option<String>, Query, description = "RFC 3339")),
+    responses((status = 200, body = Vec<ServiceRequest>), (status = 400, body = Vec<Open311Error>)))]
 async fn requests(State(s): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
     let r: Result<Response, Problem> = async {
         let since = match q.get("start_date") {
@@ -186,6 +269,9 @@ async fn requests(State(s): State<AppState>, Query(q): Query<HashMap<String, Str
     r.unwrap_or_else(err311)
 }
 
+#[utoipa::path(get, path = "/open311/v2/requests/{file}", tag = "open311",
+    params(("file" = String, Path, description = "`{id}.json`, e.g. 42.json")),
+    responses((status = 200, body = Vec<ServiceRequest>, description = "A one-element array"), (status = 400, body = Vec<Open311Error>), (status = 404, body = Vec<Open311Error>)))]
 async fn one(State(s): State<AppState>, Path(file): Path<String>) -> Response {
     let r: Result<Response, Problem> = async {
         let id = file.strip_suffix(".json").ok_or_else(|| Problem::not_found("only the .json format is served"))?;

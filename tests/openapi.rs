@@ -1,0 +1,101 @@
+//! The OpenAPI document served by the real router lists every route of the app, with its
+//! methods, and the complaint schemas speak the wire words (`jaki`, not `Jaki`).
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use sigap::api::{self, AppState, Config};
+use sigap::store::testing;
+use sigap::wilayah::{Atlas, AtlasHandle};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// Every (method, path) the app serves under /api, /open311, /tiles and /healthz.
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/api/v1/wilayah"),
+    ("get", "/api/v1/wilayah/{code}"),
+    ("put", "/api/v1/wilayah/{code}"),
+    ("get", "/api/v1/locate"),
+    ("post", "/api/v1/locate"),
+    ("get", "/tiles/{file}"),
+    ("get", "/tiles/{layer}/{z}/{x}/{y}"),
+    ("get", "/api/v1/bansos/progress"),
+    ("post", "/api/v1/bansos/deliveries"),
+    ("post", "/api/v1/bansos/handouts"),
+    ("get", "/api/v1/bansos/rw/{code}/records"),
+    ("post", "/api/v1/plans"),
+    ("get", "/api/v1/plans/{id}"),
+    ("post", "/api/v1/plans/{id}/replan"),
+    ("post", "/api/v1/complaints"),
+    ("get", "/api/v1/complaints"),
+    ("get", "/api/v1/complaints/{id}"),
+    ("post", "/api/v1/complaints/{id}/status"),
+    ("post", "/api/v1/complaints/{id}/forward"),
+    ("post", "/api/v1/complaints/{id}/relocate"),
+    ("post", "/api/v1/complaints/{id}/photos"),
+    ("get", "/api/v1/complaints/{id}/photos/{photo}"),
+    ("get", "/api/v1/reports/complaints"),
+    ("get", "/api/v1/complaint-units"),
+    ("put", "/api/v1/complaint-units/{id}"),
+    ("get", "/open311/v2/services.json"),
+    ("get", "/open311/v2/requests.json"),
+    ("post", "/open311/v2/requests.json"),
+    ("get", "/open311/v2/requests/{file}"),
+];
+
+async fn doc() -> serde_json::Value {
+    let store = testing::gpkg().await;
+    let state = AppState::new(store, AtlasHandle::new(Atlas::new(vec![], Default::default())), Arc::new(Config::default()));
+    let res = api::router(state).oneshot(Request::get("/api-docs/openapi.json").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap()
+}
+
+#[tokio::test]
+async fn every_route_is_documented() {
+    let d = doc().await;
+    let paths = d["paths"].as_object().expect("paths");
+    let missing: Vec<String> = ROUTES
+        .iter()
+        .filter(|(m, p)| paths.get(*p).and_then(|item| item.get(*m)).is_none())
+        .map(|(m, p)| format!("{} {p}", m.to_uppercase()))
+        .collect();
+    assert!(missing.is_empty(), "not in the OpenAPI document: {missing:?}");
+    let documented: usize = paths.values().map(|item| item.as_object().map_or(0, |o| o.len())).sum();
+    assert_eq!(documented, ROUTES.len(), "the document has operations this test does not list: {:?}", paths.keys().collect::<Vec<_>>());
+
+    let op = &paths["/api/v1/complaints"]["post"];
+    assert_eq!(op["tags"][0], "complaints");
+    assert!(op["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"), "{op}");
+    assert!(op["requestBody"]["content"]["application/json"].is_object(), "{op}");
+    assert!(op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap().ends_with("/Problem"), "{op}");
+    let submit = &paths["/open311/v2/requests.json"]["post"];
+    assert_eq!(submit["tags"][0], "open311");
+    assert!(submit["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object(), "{submit}");
+    for (_, p) in ROUTES {
+        for part in p.split('/').filter(|s| s.starts_with('{')) {
+            let name = part.trim_matches(|c| c == '{' || c == '}');
+            let declared = paths[*p].as_object().unwrap().values().all(|op| {
+                op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|x| x["name"] == name && x["in"] == "path"))
+            });
+            assert!(declared, "{p}: path parameter {name} is not declared");
+        }
+    }
+}
+
+#[tokio::test]
+async fn complaint_enums_show_the_wire_words() {
+    let d = doc().await;
+    let schemas = &d["components"]["schemas"];
+    let words = |name: &str| -> Vec<String> {
+        schemas[name]["enum"].as_array().unwrap_or_else(|| panic!("{name}: {}", schemas[name])).iter().map(|v| v.as_str().unwrap().to_string()).collect()
+    };
+    let channels = words("Channel");
+    for c in sigap::complaints::model::Channel::ALL {
+        assert!(channels.contains(&c.as_str().to_string()), "{c} missing in {channels:?}");
+    }
+    assert_eq!(channels.len(), sigap::complaints::model::Channel::ALL.len());
+    assert!(words("Category").contains(&"jalan_rusak".to_string()));
+    assert!(words("Status").contains(&"dalam_proses".to_string()));
+}
