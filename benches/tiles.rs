@@ -2,12 +2,12 @@
 //! functions of tiles/martin.sql, i.e. what martin serves) on the same data, same run: a sample
 //! of z10–z16 tiles over Jakarta, all four layers. Needs SIGAP_TEST_PG (scripts/bench.sh).
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sigap::cli::boundaries::{import_path, shipped_layers};
-use sigap::store::{testing, Store};
+use sigap::store::Store;
 use sigap::tiles::tile::to_world;
 use sigap::tiles::{TileId, TileIndex};
-use sigap::wilayah::import::ImportOptions;
 use sigap::wilayah::{AtlasConfig, Level};
 use std::time::Duration;
 
@@ -33,10 +33,7 @@ fn sample() -> Vec<(Level, TileId)> {
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let store = rt.block_on(async {
-        let store = testing::postgis().await;
-        for (level, path, generated) in shipped_layers(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))) {
-            import_path(&store, &path, &ImportOptions { generated, ..ImportOptions::new(level) }, "bench").await.expect("import");
-        }
+        let store = common::shipped_postgis(Level::Rw).await;
         let Store::Postgis(pool) = &store else { unreachable!() };
         let sql = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tiles/martin.sql")).expect("martin.sql");
         sqlx::raw_sql(&sql).execute(pool).await.expect("apply martin.sql");
@@ -77,15 +74,7 @@ fn bench(c: &mut Criterion) {
 }
 
 fn ratio(_: &mut Criterion) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion/tiles_z10_16");
-    let mean = |f: &str| -> Option<f64> {
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(f).join("new/estimates.json")).ok()?).ok()?;
-        v["mean"]["point_estimate"].as_f64()
-    };
-    match (mean("postgis_st_asmvt"), mean("atlas_mvt")) {
-        (Some(p), Some(o)) => println!("RATIO tiles_z10_16: atlas_mvt is {:.1}x faster than postgis_st_asmvt ({:.1} ms vs {:.1} ms)", p / o, o / 1e6, p / 1e6),
-        _ => println!("RATIO tiles_z10_16: estimates not found in {}", dir.display()),
-    }
+    common::print_ratio("tiles_z10_16", "postgis_st_asmvt", "atlas_mvt", |_| String::new());
 }
 
 criterion_group!(benches, bench, ratio);

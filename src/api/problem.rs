@@ -111,6 +111,18 @@ impl From<JsonRejection> for Problem {
     }
 }
 
+impl From<axum::extract::rejection::BytesRejection> for Problem {
+    /// Handlers that read the raw body (form posts, photos, JSON parsed by hand) still answer an
+    /// oversized body with the same 413 problem as `ApiJson`.
+    fn from(r: axum::extract::rejection::BytesRejection) -> Problem {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "request body is larger than the limit").field("body")
+        } else {
+            Problem::bad_request("body", r.body_text())
+        }
+    }
+}
+
 impl From<QueryRejection> for Problem {
     fn from(r: QueryRejection) -> Problem {
         let text = r.body_text();

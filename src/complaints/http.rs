@@ -153,13 +153,7 @@ pub async fn units(store: &crate::store::Store) -> Result<Units, crate::store::S
 }
 
 fn body_json(body: Result<Bytes, BytesRejection>) -> Result<(Bytes, Map<String, Value>), Problem> {
-    let bytes = body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "request body is larger than the limit")
-        } else {
-            Problem::bad_request("body", r.body_text())
-        }
-    })?;
+    let bytes = body.map_err(Problem::from)?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid-body", format!("body is not valid JSON: {e}")).field("body"))?;
     match v {
         Value::Object(m) => Ok((bytes, m)),
@@ -484,13 +478,7 @@ async fn report(State(s): State<AppState>, actor: Actor, Query(q): Query<HashMap
 async fn add_photo(State(s): State<AppState>, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
     use super::attachments::{configured, sniff, AttachmentStore, MAX_PHOTOS};
     let id = parse_id(&id)?;
-    let bytes = body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "photo is larger than the body limit").field("body")
-        } else {
-            Problem::bad_request("body", r.body_text())
-        }
-    })?;
+    let bytes = body.map_err(Problem::from)?;
     let (ctype, ext) = sniff(&bytes).ok_or_else(|| {
         Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-photo", "body must be a JPEG, PNG or WebP image").field("body")
     })?;

@@ -167,13 +167,7 @@ async fn submit(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) 
 }
 
 async fn submit_inner(s: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
-    let bytes = body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "request body is larger than the limit")
-        } else {
-            Problem::bad_request("body", r.body_text())
-        }
-    })?;
+    let bytes = body.map_err(Problem::from)?;
     let f = parse_form(&bytes);
     let code = f.get("service_code").map(|s| s.trim()).filter(|s| !s.is_empty()).ok_or_else(|| Problem::bad_request("service_code", "service_code is required"))?;
     let category = Category::parse(code).ok_or_else(|| Problem::bad_request("service_code", format!("unknown service_code {code:?}; see services.json")))?;
