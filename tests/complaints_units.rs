@@ -27,8 +27,8 @@ async fn units_are_seeded_edited_and_used_on_both_stores() {
     for store in testing::both().await {
         load_shipped(&store, Level::Kelurahan).await;
         let atlas = atlas(&store).await;
-        sigap::complaints::http::load_demo(&store, &atlas).await.unwrap();
-        sigap::complaints::http::load_demo(&store, &atlas).await.unwrap();
+        sigap::complaints::load_demo(&store, &atlas).await.unwrap();
+        sigap::complaints::load_demo(&store, &atlas).await.unwrap();
         assert_eq!(sigap::complaints::store::stored_units(&store).await.unwrap().len(), 16, "idempotent seeding");
         let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
         let admin = tokens::create(&store, "admin", None, None).await.unwrap();

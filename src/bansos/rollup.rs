@@ -70,6 +70,8 @@ pub struct Figures {
     pub packages_received: u64,
     pub packages_damaged: u64,
     pub packages_returned: u64,
+    /// Good packages left for households (`PackageCounts::usable` summed per record).
+    pub packages_usable: u64,
     /// True when any of it is generated demo data.
     pub generated: bool,
 }
@@ -81,6 +83,7 @@ impl std::ops::AddAssign for Figures {
         self.packages_received += o.packages_received;
         self.packages_damaged += o.packages_damaged;
         self.packages_returned += o.packages_returned;
+        self.packages_usable += o.packages_usable;
         self.generated |= o.generated;
     }
 }
@@ -155,7 +158,7 @@ mod tests {
     }
 
     fn fig(target: u64, served: u64, received: u64) -> Figures {
-        Figures { target_kk: target, served_kk: served, packages_received: received, packages_damaged: 1, packages_returned: 1, generated: false }
+        Figures { target_kk: target, served_kk: served, packages_received: received, packages_damaged: 1, packages_returned: 1, packages_usable: received, generated: false }
     }
 
     fn sample() -> BTreeMap<AreaCode, Figures> {

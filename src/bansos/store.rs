@@ -37,7 +37,7 @@ pub async fn rw_figures(store: &Store) -> Result<BTreeMap<AreaCode, Figures>, St
     let targets = "SELECT rw, target_kk AS v, CAST(CASE WHEN generated THEN 1 ELSE 0 END AS BIGINT) AS g FROM bansos_target";
     let deliveries = format!(
         "SELECT rw, CAST(SUM(packages_received) AS BIGINT) AS r, CAST(SUM(packages_damaged) AS BIGINT) AS d, \
-         CAST(SUM(packages_returned) AS BIGINT) AS t, {GEN} AS g FROM bansos_delivery x \
+         CAST(SUM(packages_returned) AS BIGINT) AS t, CAST(SUM({USABLE}) AS BIGINT) AS u, {GEN} AS g FROM bansos_delivery x \
          WHERE NOT EXISTS (SELECT 1 FROM bansos_delivery y WHERE y.corrects = x.id) GROUP BY rw"
     );
     let handouts = format!(
@@ -51,7 +51,7 @@ pub async fn rw_figures(store: &Store) -> Result<BTreeMap<AreaCode, Figures>, St
         let h = sqlx::query(&handouts).fetch_all(p).await?;
         let dd = d
             .iter()
-            .map(|r| Ok((r.try_get::<String, _>("rw")?, [r.try_get::<i64, _>("r")?, r.try_get("d")?, r.try_get("t")?], r.try_get::<i64, _>("g")? != 0)))
+            .map(|r| Ok((r.try_get::<String, _>("rw")?, [r.try_get::<i64, _>("r")?, r.try_get("d")?, r.try_get("t")?, r.try_get("u")?], r.try_get::<i64, _>("g")? != 0)))
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let tt = t.iter().map(|r| Ok((r.try_get::<String, _>("rw")?, r.try_get::<i64, _>("v")?, r.try_get::<i64, _>("g")? != 0))).collect::<Result<Vec<_>, sqlx::Error>>()?;
         let hh = h.iter().map(|r| Ok((r.try_get::<String, _>("rw")?, r.try_get::<i64, _>("v")?, r.try_get::<i64, _>("g")? != 0))).collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -62,11 +62,12 @@ pub async fn rw_figures(store: &Store) -> Result<BTreeMap<AreaCode, Figures>, St
         f.target_kk = v.max(0) as u64;
         f.generated |= g;
     }
-    for (rw, [r, dmg, ret], g) in d {
+    for (rw, [r, dmg, ret, usable], g) in d {
         let f = out.entry(rw_code(&rw)?).or_default();
         f.packages_received = r.max(0) as u64;
         f.packages_damaged = dmg.max(0) as u64;
         f.packages_returned = ret.max(0) as u64;
+        f.packages_usable = usable.max(0) as u64;
         f.generated |= g;
     }
     for (rw, v, g) in h {

@@ -142,7 +142,10 @@ impl From<TransitionError> for Problem {
 /// The unit list: the shipped CSV, overridden and extended by `complaint_units` (editable by
 /// admins); kelurahan units come from the atlas.
 pub async fn units(store: &crate::store::Store) -> Result<Units, crate::store::StoreError> {
-    let mut seeded = super::model::parse_units_csv(super::model::SHIPPED_UNITS_CSV).unwrap_or_default();
+    // The shipped list is compiled in: parse it once, not on every intake.
+    static SHIPPED: std::sync::LazyLock<Vec<super::model::Unit>> =
+        std::sync::LazyLock::new(|| super::model::parse_units_csv(super::model::SHIPPED_UNITS_CSV).unwrap_or_default());
+    let mut seeded = SHIPPED.clone();
     for u in cstore::stored_units(store).await? {
         match seeded.iter_mut().find(|x| x.id == u.id) {
             Some(x) => *x = u,
@@ -569,17 +572,4 @@ async fn put_unit(State(s): State<AppState>, actor: Actor, Path(id): Path<String
         before: before.map(|b| json!(b)), after: Some(json!(u)) }).await?;
     tx.commit().await?;
     Ok(axum::Json(u).into_response())
-}
-
-/// Seeds the shipped unit list into the store (existing rows are kept: they may have been edited).
-pub async fn load_demo(store: &crate::store::Store, _atlas: &crate::wilayah::Atlas) -> anyhow::Result<()> {
-    let stored = cstore::stored_units(store).await?;
-    let mut tx = store.begin().await?;
-    for u in super::model::parse_units_csv(super::model::SHIPPED_UNITS_CSV).map_err(anyhow::Error::msg)? {
-        if !stored.iter().any(|x| x.id == u.id) {
-            cstore::upsert_unit(&mut tx, &u).await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(())
 }

@@ -13,3 +13,17 @@ pub mod http;
 pub mod open311;
 pub mod cli;
 pub mod attachments;
+
+/// Seeds the shipped unit list into the store (existing rows are kept: they may have been edited).
+/// Used by `sigap init`, like the other domains' `load_demo`.
+pub async fn load_demo(store: &crate::store::Store, _atlas: &crate::wilayah::Atlas) -> anyhow::Result<()> {
+    let stored = self::store::stored_units(store).await?;
+    let mut tx = store.begin().await?;
+    for u in model::parse_units_csv(model::SHIPPED_UNITS_CSV).map_err(anyhow::Error::msg)? {
+        if !stored.iter().any(|x| x.id == u.id) {
+            self::store::upsert_unit(&mut tx, &u).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -204,8 +204,7 @@ pub fn summary(plan: &Plan, seconds: f64) -> String {
 }
 
 /// Packages still owed per RW (target KK − good packages delivered, one package per KK), or
-/// `None` when the store has no bansos targets. Sums per RW are used, so a surplus return on one
-/// BAST offsets damaged packages of another; that is within a package of the per-record rule.
+/// `None` when the store has no bansos targets.
 pub async fn remaining_from_bansos(store: &Store) -> anyhow::Result<Option<BTreeMap<String, i64>>> {
     let figures = crate::bansos::store::rw_figures(store).await?;
     if figures.values().all(|f| f.target_kk == 0) {
@@ -213,10 +212,7 @@ pub async fn remaining_from_bansos(store: &Store) -> anyhow::Result<Option<BTree
     }
     let remaining = figures
         .iter()
-        .map(|(rw, f)| {
-            let delivered = f.packages_received.saturating_sub(f.packages_returned.saturating_sub(f.packages_damaged));
-            (rw.as_str().to_string(), sources::remaining(f.target_kk as i64, delivered as i64))
-        })
+        .map(|(rw, f)| (rw.as_str().to_string(), sources::remaining(f.target_kk as i64, f.packages_usable as i64)))
         .collect();
     Ok(Some(remaining))
 }
