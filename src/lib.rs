@@ -9,5 +9,6 @@ pub mod cli;
 pub mod complaints;
 pub mod planner;
 pub mod store;
+pub mod text;
 pub mod tiles;
 pub mod wilayah;

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod problem;
+pub mod write;
 
 pub use auth::{Actor, Role};
 pub use problem::{ApiJson, ApiQuery, Problem};

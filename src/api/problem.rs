@@ -81,6 +81,14 @@ impl From<crate::store::StoreError> for Problem {
     }
 }
 
+impl From<crate::text::TextError> for Problem {
+    /// A bad text field is a 422 naming it (a domain that answers an over-long field with 413,
+    /// like a complaint's description, maps that case itself).
+    fn from(e: crate::text::TextError) -> Problem {
+        Problem::unprocessable(e.field(), e.to_string())
+    }
+}
+
 impl From<crate::wilayah::LocateError> for Problem {
     fn from(e: crate::wilayah::LocateError) -> Problem {
         match e.field() {

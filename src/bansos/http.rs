@@ -5,7 +5,8 @@ use super::ops::{self, OpError, Written};
 use super::rollup::{self, Progress, ProgressLevel, PROVINSI_CODE, PROVINSI_NAME};
 use super::store::{self as bstore, DeliveryRecord, HandoutRecord};
 use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
-use crate::store::idempotency::{self, Prior};
+use crate::api::write::{keyed_write, scope};
+use crate::store::Tx;
 use crate::wilayah::AreaCode;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -128,40 +129,24 @@ async fn progress(
     Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "no-cache".to_string())], Json(body.as_ref().clone())).into_response())
 }
 
-/// Runs one write with its idempotency record in a single transaction.
-async fn write(s: &AppState, cache: &ProgressCache, actor: &Actor, key: Option<String>, body: &impl Serialize, op: Op) -> Result<Response, Problem> {
-    let scope = match op {
+/// Runs one write (revision bump, record, audit) through the shared keyed write path.
+async fn write(s: &AppState, cache: &ProgressCache, actor: &Actor, key: &IdempotencyKey, body: &impl Serialize, op: Op) -> Result<Response, Problem> {
+    let name = match op {
         Op::Delivery(_) => "bansos.deliveries",
         Op::Handout(_) => "bansos.handouts",
     };
-    let scope = format!("{scope}:{}", actor.token_id);
-    let hash = idempotency::request_hash(&serde_json::to_vec(body).map_err(Problem::internal)?);
-    let mut tx = bstore::begin_write(&s.store).await?;
-    if let Some(k) = &key {
-        match idempotency::lookup(&mut tx, &scope, k, &hash).await? {
-            Prior::None => {}
-            Prior::Same { status, body } => {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                return Ok((status, [(header::CONTENT_TYPE, "application/json"), (header::HeaderName::from_static("idempotent-replayed"), "true")], body).into_response());
-            }
-            Prior::Conflict => {
-                return Err(Problem::conflict(format!("Idempotency-Key {k:?} was already used with a different request")).field("Idempotency-Key"));
-            }
-        }
-    }
     let atlas = s.atlas.current();
     let who = actor.audit_name();
-    let written = match &op {
-        Op::Delivery(d) => ops::record_delivery(&mut tx, &atlas, d, &who, false).await?,
-        Op::Handout(h) => ops::record_handout(&mut tx, &atlas, h, &who, false).await?,
-    };
-    let text = serde_json::to_string(&written).map_err(Problem::internal)?;
-    if let Some(k) = &key {
-        idempotency::save(&mut tx, &scope, k, &hash, StatusCode::CREATED.as_u16(), &text).await?;
-    }
-    tx.commit().await?;
+    let out = keyed_write(&s.store, &scope(name, Some(actor.token_id)), key, body, StatusCode::CREATED, async |tx: &mut Tx| {
+        bstore::bump_revision(tx).await?;
+        match &op {
+            Op::Delivery(d) => ops::record_delivery(tx, &atlas, d, &who, false).await,
+            Op::Handout(h) => ops::record_handout(tx, &atlas, h, &who, false).await,
+        }
+    })
+    .await?;
     cache.invalidate();
-    Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], text).into_response())
+    Ok(out)
 }
 
 /// A checked write request.
@@ -180,12 +165,12 @@ async fn post_delivery(
     State(s): State<AppState>,
     Extension(cache): Extension<ProgressCache>,
     actor: Actor,
-    IdempotencyKey(key): IdempotencyKey,
+    key: IdempotencyKey,
     ApiJson(input): ApiJson<DeliveryInput>,
 ) -> Result<Response, Problem> {
     actor.require(&[Role::Planner, Role::Admin])?;
     let d = input.check(jakarta_today())?;
-    write(&s, &cache, &actor, key, &input, Op::Delivery(d)).await
+    write(&s, &cache, &actor, &key, &input, Op::Delivery(d)).await
 }
 
 /// Records KK (households) served from an RW's packages. Role planner or admin. Totals never
@@ -198,12 +183,12 @@ async fn post_handout(
     State(s): State<AppState>,
     Extension(cache): Extension<ProgressCache>,
     actor: Actor,
-    IdempotencyKey(key): IdempotencyKey,
+    key: IdempotencyKey,
     ApiJson(input): ApiJson<HandoutInput>,
 ) -> Result<Response, Problem> {
     actor.require(&[Role::Planner, Role::Admin])?;
     let h = input.check(jakarta_today())?;
-    write(&s, &cache, &actor, key, &input, Op::Handout(h)).await
+    write(&s, &cache, &actor, &key, &input, Op::Handout(h)).await
 }
 
 #[derive(Serialize, ToSchema)]

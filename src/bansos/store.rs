@@ -24,8 +24,14 @@ pub async fn revision(store: &Store) -> Result<i64, StoreError> {
 /// lock in PostGIS, the write lock in SQLite) so two hand-outs cannot both pass the same check.
 pub async fn begin_write(store: &Store) -> Result<Tx, StoreError> {
     let mut tx = store.begin().await?;
-    crate::on_tx!(&mut tx, c => sqlx::query("UPDATE bansos_revision SET rev = rev + 1 WHERE id = 1").execute(c).await.map(|_| ()))?;
+    bump_revision(&mut tx).await?;
     Ok(tx)
+}
+
+/// Bumps the data revision inside a write transaction (see `begin_write`).
+pub async fn bump_revision(tx: &mut Tx) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE bansos_revision SET rev = rev + 1 WHERE id = 1").execute(c).await.map(|_| ()))?;
+    Ok(())
 }
 
 fn rw_code(s: &str) -> Result<AreaCode, StoreError> {

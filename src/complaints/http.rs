@@ -7,7 +7,8 @@ use super::status::{self, TransitionError};
 use super::store::{self as cstore, Attachment, Complaint, Filter, HistoryEntry, NewComplaint, NewEvent};
 use crate::api::{Actor, AppState, IdempotencyKey, Problem, Role};
 use crate::store::audit::{self, AuditEntry};
-use crate::store::idempotency::{self, Prior};
+use crate::api::write::{keyed_write, scope};
+use crate::store::idempotency;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
@@ -247,10 +248,6 @@ pub async fn create(tx: &mut crate::store::Tx, atlas: &crate::wilayah::Atlas, un
     Ok((id, routing))
 }
 
-fn json_response(status: StatusCode, body: String) -> Response {
-    (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
 /// Intake from any channel. Public (channels submit on behalf of citizens); `Idempotency-Key`
 /// makes retries safe. The 201 is sent after the commit, so an accepted complaint is durable.
 #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints",
@@ -258,27 +255,17 @@ fn json_response(status: StatusCode, body: String) -> Response {
     request_body(content = IntakeRequest, content_type = "application/json", description = "Read field by field: each bad field is named in the problem"),
     responses((status = 201, body = Accepted, description = "Stored and routed"), (status = 400, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 async fn intake(State(s): State<AppState>, key: IdempotencyKey, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
-    let (bytes, m) = body_json(body)?;
+    let (_, m) = body_json(body)?;
     let req = parse_intake(&m)?;
     let atlas = s.atlas.current();
-    let mut tx = s.store.begin().await?;
-    let hash = idempotency::request_hash(&bytes);
-    if let Some(k) = &key.0 {
-        match idempotency::lookup(&mut tx, "complaints.intake", k, &hash).await? {
-            Prior::None => {}
-            Prior::Same { status, body } => return Ok(json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED), body)),
-            Prior::Conflict => return Err(Problem::conflict("Idempotency-Key was already used with a different request body").field("Idempotency-Key")),
-        }
-    }
-    let actor = format!("kanal:{}", req.channel);
+    // Read before the transaction: never a second pooled connection while one is held.
     let us = units(&s.store).await?;
-    let (id, routing) = create(&mut tx, &atlas, &us, &req, &actor, Utc::now()).await?;
-    let out = serde_json::to_string(&Accepted { id, status: routing.status, unit: routing.unit.clone(), routing }).map_err(Problem::internal)?;
-    if let Some(k) = &key.0 {
-        idempotency::save(&mut tx, "complaints.intake", k, &hash, 201, &out).await?;
-    }
-    tx.commit().await?;
-    Ok(json_response(StatusCode::CREATED, out))
+    let actor = format!("kanal:{}", req.channel);
+    keyed_write(&s.store, &scope("complaints.intake", None), &key, &m, StatusCode::CREATED, async |tx: &mut crate::store::Tx| {
+        let (id, routing) = create(tx, &atlas, &us, &req, &actor, Utc::now()).await?;
+        Ok::<_, Problem>(Accepted { id, status: routing.status, unit: routing.unit.clone(), routing })
+    })
+    .await
 }
 
 /// Operators see and act on their own unit's queue only.

@@ -186,8 +186,9 @@ async fn submit_inner(s: &AppState, body: Result<Bytes, BytesRejection>) -> Resu
     let contact = f.get("email").or(f.get("phone")).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let req = Intake { channel: Channel::Open311, category, description: description.to_string(), reporter_contact: contact, geotag };
     let atlas = s.atlas.current();
-    let mut tx = s.store.begin().await?;
+    // Read before the transaction: never a second pooled connection while one is held.
     let us = units(&s.store).await?;
+    let mut tx = s.store.begin().await?;
     let (id, routing) = create(&mut tx, &atlas, &us, &req, "kanal:open311", Utc::now()).await.map_err(|mut p| {
         // Open311 names the coordinates lat/long.
         p.field = p.field.map(|f| f.replace("location.lon", "long").replace("location.lat", "lat"));

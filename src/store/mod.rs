@@ -109,9 +109,15 @@ impl Store {
         }
     }
 
+    /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads first (an idempotency lookup, a ledger)
+    /// cannot upgrade to a writer once another connection has committed (SQLITE_BUSY_SNAPSHOT,
+    /// which `busy_timeout` does not wait out); an immediate one waits its turn instead.
+    /// Never acquire a second pooled connection while holding the returned transaction: read
+    /// what the write needs first, or read it through the transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Store::Gpkg(p) => Tx::Gpkg(p.begin().await?),
+            Store::Gpkg(p) => Tx::Gpkg(p.begin_with("BEGIN IMMEDIATE").await?),
             Store::Postgis(p) => Tx::Postgis(p.begin().await?),
         })
     }
