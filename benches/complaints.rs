@@ -1,6 +1,8 @@
 //! Routing the 26,092 OSM test points end to end in memory (geotag → routing decision → the
 //! JSON stored with the complaint), against PostGIS `ST_Covers` finding just the kelurahan of
 //! the same points, in the same run. Needs SIGAP_TEST_PG (scripts/bench.sh starts PostGIS).
+// Benchmarks print their results.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod common;
 

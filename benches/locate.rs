@@ -1,5 +1,7 @@
 //! `locate` in the in-memory atlas vs PostGIS `ST_Covers` (GiST index) for the same 26,092 OSM
 //! points, measured in the same run. Needs SIGAP_TEST_PG (scripts/bench.sh starts PostGIS).
+// Benchmarks print their results.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod common;
 

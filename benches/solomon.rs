@@ -5,6 +5,8 @@
 //! `cargo bench --bench solomon`; environment: SOLOMON_DIR (instances + bks.csv),
 //! SOLOMON_SECONDS (per instance, default 10), SOLOMON_GENERATIONS (reproducible mode, default
 //! 2000), SOLOMON_MODES (`quality,reproducible`).
+// Benchmarks print their results.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use sigap::planner::engine::SearchMode;
 use sigap::planner::solomon::{run_all, sample_dir, table, BenchBudget};

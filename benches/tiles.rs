@@ -1,6 +1,8 @@
 //! Cold tile generation (no tile cache) from the in-memory atlas vs PostGIS `ST_AsMVT` (the
 //! functions of tiles/martin.sql, i.e. what martin serves) on the same data, same run: a sample
 //! of z10–z16 tiles over Jakarta, all four layers. Needs SIGAP_TEST_PG (scripts/bench.sh).
+// Benchmarks print their results.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod common;
 

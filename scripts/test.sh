@@ -6,8 +6,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# Cargo's build directory: CARGO_TARGET_DIR when set (relative to this checkout, as cargo reads it), else ./target.
+TARGET_DIR="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
 
 scripts/install-deps.sh
+# martin (tiles/ served from PostGIS, compared in tests/tiles_martin.rs) is built here, once and
+# cached, with its own message, so no test builds it silently for ~20 minutes.
+if MARTIN="$(scripts/martin.sh --check 2>/dev/null)"; then
+  echo "== martin: cached at $MARTIN"
+else
+  echo "== martin: not cached yet; building it now (about 20 minutes on 2 cores, once)"
+  scripts/martin.sh >/dev/null
+fi
 source scripts/pg-env.sh
 export SIGAP_TEST_TMP="$WORK/tmp"
 export SIGAP_ROOT="$ROOT"
@@ -19,7 +29,7 @@ cargo test --doc
 if [ -x tests/browser/run.sh ]; then
   echo "== browser test (headless Chromium)"
   scripts/web-setup.sh
-  tests/browser/run.sh "$ROOT/target/debug/sigap"
+  tests/browser/run.sh "$TARGET_DIR/debug/sigap"
 fi
 for extra in tests/*.sh; do
   [ -e "$extra" ] || continue

@@ -1,3 +1,4 @@
+#![allow(clippy::print_stdout, clippy::print_stderr)] // the binary prints its error
 use clap::Parser;
 
 #[tokio::main]
@@ -7,6 +8,8 @@ async fn main() -> std::process::ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour only on a terminal: a log redirected to a file or journal gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match sigap::cli::run(sigap::cli::Cli::parse()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -71,7 +71,10 @@ async fn wilayah_and_locate_on_both_stores() {
         // Tangerang (BSD) is outside; open sea far north too.
         let t = call(&app, "GET", "/api/v1/locate?lon=106.6530&lat=-6.3010", None).await;
         assert_eq!(t.2["method"], "outside");
-        assert!(t.2["distance_m"].as_f64().unwrap() > 250.0);
+        let d = t.2["distance_m"].as_f64().unwrap();
+        assert!(d > 250.0);
+        assert_eq!(d, (d * 100.0).round() / 100.0, "distance to the cm: {d}");
+        assert!(t.2["distance_m"].to_string().split('.').nth(1).is_none_or(|f| f.len() <= 2), "{}", t.2["distance_m"]);
 
         let b = call(&app, "POST", "/api/v1/locate", Some(r#"{"points":[{"id":"a","lon":106.8272,"lat":-6.1754},{"id":7,"lon":106.8206,"lat":-6.3125}]}"#.into())).await;
         assert_eq!(b.0, StatusCode::OK);
@@ -107,6 +110,20 @@ async fn bad_input_gets_a_problem_naming_the_field() {
     let huge = format!(r#"{{"points":[],"pad":"{}"}}"#, "x".repeat(2 * 1024 * 1024));
     assert_problem(&call(&app, "POST", "/api/v1/locate", Some(huge)).await, 413, None);
     assert_problem(&call(&app, "GET", "/api/v1/nope", None).await, 404, None);
+    // One rule for levels: required wherever an endpoint takes one (bansos/progress too).
+    assert_problem(&call(&app, "GET", "/api/v1/wilayah", None).await, 400, Some("level"));
+    assert_problem(&call(&app, "GET", "/api/v1/wilayah?parent=31.71", None).await, 400, Some("level"));
+    assert_problem(&call(&app, "GET", "/api/v1/bansos/progress", None).await, 400, Some("level"));
+    // lat-first input: out of range as given, in Jakarta once exchanged → the problem says so.
+    let swapped = call(&app, "GET", "/api/v1/locate?lon=-6.1754&lat=106.8272", None).await;
+    assert_problem(&swapped, 400, Some("lat"));
+    assert!(swapped.2["detail"].as_str().unwrap().contains("look swapped"), "{:?}", swapped.2);
+    let batch = call(&app, "POST", "/api/v1/locate", Some(r#"{"points":[{"lon":106.8,"lat":-6.2},{"lon":-6.2,"lat":106.8}]}"#.into())).await;
+    assert_problem(&batch, 400, Some("points[1].lat"));
+    assert!(batch.2["detail"].as_str().unwrap().contains("look swapped"), "{:?}", batch.2);
+    // Out of range but not a swap (nowhere near Jakarta either way): no hint.
+    let far = call(&app, "GET", "/api/v1/locate?lon=10&lat=-96.2", None).await;
+    assert!(!far.2["detail"].as_str().unwrap().contains("swapped"), "{:?}", far.2);
     let doc = call(&app, "GET", "/api-docs/openapi.json", None).await;
     assert_eq!(doc.0, StatusCode::OK);
     assert!(doc.2["paths"]["/api/v1/locate"]["post"].is_object());
@@ -160,5 +177,34 @@ async fn boundary_edit_needs_admin_refreshes_the_atlas_and_is_audited() {
         assert_eq!(hist[1].action, "update");
         assert!(hist[1].actor.contains("admin"));
         assert!(hist[1].before.is_some() && hist[1].after.is_some());
+    }
+}
+
+/// Every error is problem+json: unknown routes inside and outside the API, a method a route does
+/// not take, and a write to the web files — while the web page is still served at `/`.
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problems_and_the_web_page_is_served() {
+    let store = testing::gpkg().await;
+    let app = app(store).await;
+    let page = app.clone().oneshot(Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let js = app.clone().oneshot(Request::get("/app.js").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(js.status(), StatusCode::OK);
+
+    for uri in ["/nope", "/nope/deeper.html", "/api/v1/nope", "/api/nope", "/tiles/nope/1/2", "/open311/v2/nope"] {
+        assert_problem(&call(&app, "GET", uri, None).await, 404, None);
+    }
+    for (method, uri, allow) in [("DELETE", "/api/v1/locate", "GET,HEAD,POST"), ("POST", "/healthz", "GET,HEAD"), ("PATCH", "/api/v1/wilayah/31.71", "GET,HEAD,PUT"), ("POST", "/index.html", "GET,HEAD"), ("PUT", "/", "GET,HEAD")] {
+        let res = app.clone().oneshot(Request::builder().method(method).uri(uri).body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
+        let mut got: Vec<String> = res.headers()["allow"].to_str().unwrap().split(',').map(|m| m.trim().to_string()).collect();
+        got.sort();
+        let mut want: Vec<&str> = allow.split(',').collect();
+        want.sort();
+        assert_eq!(got, want, "{method} {uri}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json", "{method} {uri}");
+        let body: serde_json::Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(body["status"], 405, "{method} {uri}");
     }
 }

@@ -173,9 +173,19 @@ async fn demo_loads_once_and_sums_to_the_published_total() {
     for store in testing::both().await {
         load_shipped(&store, Level::Rw).await;
         let atlas = atlas(&store).await;
-        sigap::bansos::load_demo(&store, &atlas).await.unwrap();
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let loaded = sigap::bansos::load_demo(&store, &atlas, &|_, _| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })
+        .await
+        .unwrap();
         let first = bstore::counts(&store).await.unwrap();
-        sigap::bansos::load_demo(&store, &atlas).await.unwrap();
+        let sigap::bansos::demo::Loaded::Loaded { targets, total_kk, deliveries, handouts } = loaded else { panic!("first load skipped: {loaded:?}") };
+        assert_eq!((targets as i64, deliveries as i64, handouts as i64), first, "returned counts are what was stored");
+        assert_eq!(total_kk, 1_194_633);
+        assert_eq!(calls.into_inner(), deliveries + handouts, "progress reported once per row");
+        let again = sigap::bansos::load_demo(&store, &atlas, &|_, _| {}).await.unwrap();
+        assert_eq!(again, sigap::bansos::demo::Loaded::Skipped { targets: first.0, deliveries: first.1, handouts: first.2 });
         assert_eq!(bstore::counts(&store).await.unwrap(), first, "second load changed data");
         let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
         let prov = call(&app, "GET", "/api/v1/bansos/progress?level=provinsi", None, None, None).await;

@@ -114,6 +114,21 @@ async fn not_found() -> Problem {
     Problem::not_found("no such endpoint")
 }
 
+/// A route that exists but not for this method (axum keeps the `Allow` header it computed).
+async fn method_not_allowed() -> Problem {
+    Problem::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "this endpoint does not take this method; see the Allow header")
+}
+
+/// What the web directory does not have: a path no file answers (404), or a write to it (405;
+/// the files are read-only). Without this ServeDir answers with an empty body.
+async fn web_miss(method: axum::http::Method) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        return Problem::not_found("no such endpoint or file").into_response();
+    }
+    ([(axum::http::header::ALLOW, "GET, HEAD")], method_not_allowed().await).into_response()
+}
+
 /// The whole service.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -124,11 +139,16 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::complaints::http::router())
         .merge(crate::complaints::open311::router())
         .split_for_parts();
-    let web = ServeDir::new(&state.config.web_dir);
+    let web = ServeDir::new(&state.config.web_dir)
+        .call_fallback_on_method_not_allowed(true)
+        .fallback(axum::handler::HandlerWithoutStateExt::into_service(web_miss));
     Router::new()
         .merge(api)
         .merge(SwaggerUi::new("/swagger-ui").url("/api-docs/openapi.json", doc))
         .route("/web-config.json", get(web_config))
+        // Every route above answers a wrong method with problem+json too (after the routes: it
+        // applies to the routes present when it is called).
+        .method_not_allowed_fallback(method_not_allowed)
         .nest("/api", Router::new().fallback(not_found))
         .nest("/tiles", Router::new().fallback(not_found))
         .fallback_service(web)

@@ -1,4 +1,6 @@
 //! `sigap import targets` and `sigap generate bansos`.
+// Display stays in the CLI.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use super::{demo, model, ops, store as bstore};
 use crate::cli::{load_atlas, progress_bar};

@@ -235,7 +235,8 @@ pub enum Loaded {
 
 /// Loads a demo into an empty bansos store in one transaction; a store that already holds any
 /// bansos data is left alone, so `sigap init` can run again and real data is never mixed with demo.
-pub async fn load(store: &Store, demo: &Demo) -> anyhow::Result<Loaded> {
+/// `progress(done, total)` is called after each delivery and hand-out row (the caller draws it).
+pub async fn load(store: &Store, demo: &Demo, progress: &(dyn Fn(usize, usize) + Sync)) -> anyhow::Result<Loaded> {
     let (t, d, h) = bstore::counts(store).await?;
     if t + d + h > 0 {
         return Ok(Loaded::Skipped { targets: t, deliveries: d, handouts: h });
@@ -244,18 +245,20 @@ pub async fn load(store: &Store, demo: &Demo) -> anyhow::Result<Loaded> {
     let actor = "sigap-demo";
     let mut tx = bstore::begin_write(store).await?;
     let stats = ops::import_targets(&mut tx, &demo.targets, true, actor, &|_| {}).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let pb = crate::cli::progress_bar((demo.deliveries.len() + demo.handouts.len()) as u64, "bansos demo");
+    let total = demo.deliveries.len() + demo.handouts.len();
+    let mut done = 0;
     for d in &demo.deliveries {
         let nd = super::model::NewDelivery { rw: d.rw.clone(), date: d.date, provider: d.provider.clone(), bast_ref: d.bast_ref.clone(), counts: d.counts, corrects: None };
         bstore::insert_delivery(&mut tx, &nd, actor, true).await?;
-        pb.inc(1);
+        done += 1;
+        progress(done, total);
     }
     for h in &demo.handouts {
         let nh = super::model::NewHandout { rw: h.rw.clone(), date: h.date, kk_served: h.kk_served, corrects: None };
         bstore::insert_handout(&mut tx, &nh, actor, true).await?;
-        pb.inc(1);
+        done += 1;
+        progress(done, total);
     }
-    pb.finish_and_clear();
     audit::record(
         &mut tx,
         AuditEntry {

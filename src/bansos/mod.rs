@@ -16,16 +16,9 @@ use crate::store::Store;
 use crate::wilayah::Atlas;
 
 /// Loads the shipped (generated) demo targets and history into a store with no bansos data yet;
-/// a second run, or a store holding real data, is left unchanged. Used by `sigap init`.
-pub async fn load_demo(store: &Store, atlas: &Atlas) -> anyhow::Result<()> {
+/// a second run, or a store holding real data, is left unchanged. Used by `sigap init`, which
+/// shows `progress(done, total)` as a bar and prints the returned counts (display stays in the CLI).
+pub async fn load_demo(store: &Store, atlas: &Atlas, progress: &(dyn Fn(usize, usize) + Sync)) -> anyhow::Result<demo::Loaded> {
     let demo = demo::from_csv(demo::DEMO_TARGETS, demo::DEMO_DELIVERIES, demo::DEMO_HANDOUTS, atlas)?;
-    match demo::load(store, &demo).await? {
-        demo::Loaded::Skipped { targets, deliveries, handouts } => println!(
-            "bansos     already has data ({targets} targets, {deliveries} deliveries, {handouts} hand-outs); demo not loaded"
-        ),
-        demo::Loaded::Loaded { targets, total_kk, deliveries, handouts } => println!(
-            "bansos     {targets} RW targets ({total_kk} KK), {deliveries} deliveries, {handouts} hand-outs loaded (GENERATED demo data)"
-        ),
-    }
-    Ok(())
+    demo::load(store, &demo, progress).await
 }

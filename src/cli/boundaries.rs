@@ -196,7 +196,22 @@ pub async fn init(store: &Store, data: &Path) -> anyhow::Result<()> {
         );
     }
     let atlas = load_atlas(store, AtlasConfig::default()).await?;
-    crate::bansos::load_demo(store, &atlas).await.context("loading the bansos demo data")?;
+    let pb = progress_bar(0, "bansos demo");
+    let loaded = crate::bansos::load_demo(store, &atlas, &|done, total| {
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    })
+    .await
+    .context("loading the bansos demo data")?;
+    pb.finish_and_clear();
+    match loaded {
+        crate::bansos::demo::Loaded::Skipped { targets, deliveries, handouts } => {
+            println!("bansos     already has data ({targets} targets, {deliveries} deliveries, {handouts} hand-outs); demo not loaded")
+        }
+        crate::bansos::demo::Loaded::Loaded { targets, total_kk, deliveries, handouts } => println!(
+            "bansos     {targets} RW targets ({total_kk} KK), {deliveries} deliveries, {handouts} hand-outs loaded (GENERATED demo data)"
+        ),
+    }
     crate::complaints::load_demo(store, &atlas).await.context("loading the complaint units")?;
     println!("store ready: {} ({})", store.kind(), "run `sigap serve`");
     Ok(())

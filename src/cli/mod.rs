@@ -1,4 +1,6 @@
 //! Command line: set-up, import, serve. Long work shows a progress bar and ends with a summary.
+// The CLI is where sigap prints (lib code reports through callbacks and return values).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod boundaries;
 
@@ -45,14 +47,23 @@ pub enum Command {
     /// Reports.
     #[command(subcommand)]
     Report(ReportCommand),
-    /// Locate one point from the command line.
-    Locate { lon: f64, lat: f64 },
+    /// Locate one point from the command line: `sigap locate 106.8272 -6.1754` (longitude first).
+    // Every Jakarta latitude is negative: read `-6.1754` as a number, not as a flag.
+    #[command(allow_negative_numbers = true)]
+    Locate {
+        /// Longitude, WGS84 degrees (Jakarta ≈ 106.7 … 107.0).
+        lon: f64,
+        /// Latitude, WGS84 degrees (Jakarta ≈ -6.4 … -6.1; negative south of the equator).
+        lat: f64,
+    },
     /// Plan truck routes day by day from the warehouses to the RW drop points.
     Plan(crate::planner::cli::PlanArgs),
 }
 
 #[derive(Args)]
 pub struct ServeArgs {
+    /// Address and port to listen on; when 8080 is taken pick another, e.g. `--bind 127.0.0.1:8081`
+    /// (`0.0.0.0:8080` listens on every interface).
     #[arg(long, env = "SIGAP_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
     #[command(flatten)]
@@ -60,9 +71,12 @@ pub struct ServeArgs {
     /// Tile URL template for the web map; point it at martin with http://host:3000/{layer}/{z}/{x}/{y}
     #[arg(long, env = "SIGAP_TILE_URL", default_value = "/tiles/{layer}/{z}/{x}/{y}.mvt")]
     pub tile_url: String,
-    /// Optional online basemap style URL (off by default: the map works offline).
+    /// Optional online raster basemap: a tile URL template such as
+    /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png` (none by default: the map works offline).
     #[arg(long, env = "SIGAP_BASEMAP")]
     pub basemap: Option<String>,
+    /// Directory of the web map served at `/` (index.html, app.js and its npm packages from
+    /// `scripts/web-setup.sh`).
     #[arg(long, env = "SIGAP_WEB_DIR", default_value = "web")]
     pub web_dir: PathBuf,
     /// Largest request body, bytes.

@@ -1,5 +1,7 @@
 //! `sigap report complaints` and `sigap complaints import`: thin wrappers over the same store
 //! and pure code the HTTP handlers use.
+// Display stays in the CLI.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use super::http::{create, units, Intake};
 use super::model::{Category, Channel};

@@ -1,5 +1,7 @@
 //! `sigap plan`: plans from files or from the atlas, writes JSON, CSV and GeoJSON, shows a
 //! progress bar per depot-day and ends with a summary in Indonesian number format.
+// Display stays in the CLI.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod boundaries;
 pub mod geom;
 pub mod idempotency;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tokens;
 

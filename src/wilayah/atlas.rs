@@ -139,6 +139,12 @@ impl LocateError {
     }
 }
 
+/// Distances are reported to the centimetre: the boundaries are not more exact than that, and
+/// 13 decimals of a metre only look precise.
+fn to_cm(m: f64) -> f64 {
+    (m * 100.0).round() / 100.0
+}
+
 /// Checks a WGS84 coordinate pair; shared by every entry point that takes lon/lat.
 pub fn check_lon_lat(lon: f64, lat: f64) -> Result<(), LocateError> {
     for (field, v, lim) in [("lon", lon, 180.0), ("lat", lat, 90.0)] {
@@ -316,7 +322,7 @@ impl Atlas {
                 .map(|(s, d)| Neighbour {
                     kode: self.areas[s.idx].code.to_string(),
                     nama: self.areas[s.idx].name.clone(),
-                    distance_m: d,
+                    distance_m: to_cm(d),
                 })
         };
         let rw = self.rw_of(&kel.code, p, &pt);
@@ -328,7 +334,7 @@ impl Atlas {
             kecamatan: kel.code.ancestor(Level::Kecamatan).and_then(|c| self.area_ref(&c)),
             kelurahan: self.area_ref(&kel.code),
             rw,
-            distance_m,
+            distance_m: to_cm(distance_m),
             near_boundary,
             others,
         })

@@ -67,8 +67,9 @@ struct AreaList {
 #[derive(Deserialize, IntoParams)]
 #[allow(dead_code)]
 struct ListParams {
-    /// kota | kecamatan | kelurahan | rw (default kota)
-    level: Option<String>,
+    /// kota | kecamatan | kelurahan | rw. Required, as on every endpoint that takes a level
+    /// (`/api/v1/bansos/progress` too): a missing level is a 400 naming `level`, not a guess.
+    level: String,
     /// Only areas inside this code.
     parent: Option<String>,
 }
@@ -76,7 +77,7 @@ struct ListParams {
 /// Lists areas of a level, optionally inside a parent.
 #[utoipa::path(get, path = "/api/v1/wilayah", params(ListParams), responses((status = 200, body = AreaList), (status = 400, body = Problem), (status = 404, body = Problem)))]
 async fn list(State(s): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Result<Json<AreaList>, Problem> {
-    let level: Level = query_param(&q, "level")?.unwrap_or(Level::Kota);
+    let level: Level = query_param(&q, "level")?.ok_or_else(|| Problem::bad_request("level", "level is required: kota, kecamatan, kelurahan or rw"))?;
     let parent = match q.get("parent") {
         None => None,
         Some(p) => Some(AreaCode::parse(p).map_err(|e| Problem::bad_request("parent", e.to_string()))?),
@@ -146,7 +147,18 @@ struct LocateParams {
 async fn locate_get(State(s): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Result<Json<Location>, Problem> {
     let lon: f64 = query_param(&q, "lon")?.ok_or_else(|| Problem::bad_request("lon", "lon is required"))?;
     let lat: f64 = query_param(&q, "lat")?.ok_or_else(|| Problem::bad_request("lat", "lat is required"))?;
-    Ok(Json(s.atlas.current().locate(lon, lat)?))
+    let atlas = s.atlas.current();
+    Ok(Json(atlas.locate(lon, lat).map_err(|e| with_swap_hint(&atlas, lon, lat, e.into()))?))
+}
+
+/// A rejected point that lies in Jakarta once lon and lat are exchanged was sent lat-first (the
+/// complaint router corrects such points and flags `koordinat_tertukar`; here, as in the
+/// planner, the caller is told so in the problem's detail).
+fn with_swap_hint(atlas: &super::Atlas, lon: f64, lat: f64, mut problem: Problem) -> Problem {
+    if atlas.locate(lat, lon).is_ok_and(|l| l.in_jakarta()) {
+        problem.detail.push_str("; lon and lat look swapped: send the longitude (≈ 106.8) first, then the latitude (≈ -6.2), as GeoJSON does");
+    }
+    problem
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -192,7 +204,7 @@ async fn locate_post(State(s): State<AppState>, ApiJson(req): ApiJson<BatchReque
         .enumerate()
         .map(|(i, p)| {
             atlas.locate(p.lon, p.lat).map(|location| BatchItem { id: p.id, location }).map_err(|e| {
-                let mut pr = Problem::from(e);
+                let mut pr = with_swap_hint(&atlas, p.lon, p.lat, e.into());
                 pr.field = pr.field.map(|f| format!("points[{i}].{f}"));
                 pr
             })
