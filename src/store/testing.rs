@@ -37,9 +37,53 @@ pub async fn postgis() -> Store {
     Store::open(&format!("{base}/{name}")).await.expect("open test PostGIS")
 }
 
-/// Both stores, GeoPackage first.
+/// Both stores, GeoPackage first. Prefer [`for_each_store`], which reports both results.
 pub async fn both() -> Vec<Store> {
     vec![gpkg().await, postgis().await]
+}
+
+/// Runs one test case on a fresh GeoPackage and then on a fresh PostGIS database, each in its own
+/// task so a panic on one store does not hide the other's result; then fails naming every store
+/// that failed and why (the panic hook has already printed each panic with its location).
+/// Each store is opened in a task of its own too, so a missing `SIGAP_TEST_PG` fails PostGIS only.
+///
+/// ```ignore
+/// testing::for_each_store(|store| async move {
+///     load_shipped(&store, Level::Kelurahan).await;
+///     assert_eq!(…);
+/// })
+/// .await;
+/// ```
+pub async fn for_each_store<F, Fut>(case: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let mut results: Vec<(&str, Result<(), String>)> = Vec::new();
+    for kind in ["geopackage", "postgis"] {
+        let opened = if kind == "geopackage" { tokio::spawn(gpkg()).await } else { tokio::spawn(postgis()).await };
+        let result = match opened {
+            Ok(store) => tokio::spawn(case(store)).await.map_err(panic_text),
+            Err(e) => Err(format!("opening the store: {}", panic_text(e))),
+        };
+        results.push((kind, result));
+    }
+    let failed: Vec<String> = results.iter().filter_map(|(kind, r)| r.as_ref().err().map(|e| format!("{kind}: {e}"))).collect();
+    if !failed.is_empty() {
+        let passed: Vec<&str> = results.iter().filter(|(_, r)| r.is_ok()).map(|(k, _)| *k).collect();
+        panic!("failed on {} of 2 stores (passed: {passed:?}):\n{}", failed.len(), failed.join("\n"));
+    }
+}
+
+/// The message of a panicked (or cancelled) task.
+fn panic_text(e: tokio::task::JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(payload) => match payload.downcast::<String>() {
+            Ok(s) => *s,
+            Err(payload) => payload.downcast_ref::<&str>().map_or_else(|| "panicked".to_string(), |s| s.to_string()),
+        },
+        Err(e) => e.to_string(),
+    }
 }
 
 /// A file under `data/testdata/` of this checkout: test and benchmark inputs are shipped in the
