@@ -159,7 +159,7 @@ pub fn to_csv(demo: &Demo) -> (String, String, String) {
     (t, d, h)
 }
 
-fn field<'a>(rec: &'a csv::StringRecord, i: usize) -> &'a str {
+fn field(rec: &csv::StringRecord, i: usize) -> &str {
     rec.get(i).unwrap_or("")
 }
 

@@ -125,7 +125,7 @@ async fn progress(
             Ok::<_, crate::store::StoreError>(Arc::new(rollup::progress(level, parent.as_ref(), &areas, &figures)))
         })
         .await
-        .map_err(|e| Problem::internal(e))?;
+        .map_err(Problem::internal)?;
     Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "no-cache".to_string())], Json(body.as_ref().clone())).into_response())
 }
 

@@ -388,9 +388,12 @@ mod tests {
         assert_eq!(surplus.usable(), 7, "good packages taken back by the provider are not usable");
     }
 
+    /// A change that spoils one field of a good delivery, and the field the error must name.
+    type Spoil = (fn(&mut DeliveryInput), &'static str);
+
     #[test]
     fn bad_counts_name_their_field() {
-        let cases: Vec<(fn(&mut DeliveryInput), &str)> = vec![
+        let cases: Vec<Spoil> = vec![
             (|d| d.packages_sent = -1, "packages_sent"),
             (|d| d.packages_damaged = -5, "packages_damaged"),
             (|d| d.packages_received = 101, "packages_received"),

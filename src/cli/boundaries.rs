@@ -213,7 +213,7 @@ pub async fn init(store: &Store, data: &Path) -> anyhow::Result<()> {
         ),
     }
     crate::complaints::load_demo(store, &atlas).await.context("loading the complaint units")?;
-    println!("store ready: {} ({})", store.kind(), "run `sigap serve`");
+    println!("store ready: {} (run `sigap serve`)", store.kind());
     Ok(())
 }
 
