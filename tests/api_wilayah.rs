@@ -128,6 +128,12 @@ async fn bad_input_gets_a_problem_naming_the_field() {
     assert_eq!(doc.0, StatusCode::OK);
     assert!(doc.2["paths"]["/api/v1/locate"]["post"].is_object());
     assert_eq!(doc.2["info"]["title"], "sigap API");
+    // The level rule is in the document too: `level` is a required query parameter on both.
+    for path in ["/api/v1/wilayah", "/api/v1/bansos/progress"] {
+        let params = doc.2["paths"][path]["get"]["parameters"].as_array().unwrap();
+        let level = params.iter().find(|p| p["name"] == "level").unwrap_or_else(|| panic!("{path} documents no level"));
+        assert_eq!(level["required"], true, "{path}: {level}");
+    }
     // Swagger UI is vendored into the binary: it serves without internet.
     let ui = app.clone().oneshot(Request::builder().uri("/swagger-ui/").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(ui.status(), StatusCode::OK);
