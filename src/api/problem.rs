@@ -119,12 +119,12 @@ fn field_of(text: &str) -> Option<String> {
 impl From<JsonRejection> for Problem {
     /// Syntax (not JSON, a number JSON cannot hold) is a 400, JSON of the wrong shape (missing,
     /// unknown or mistyped field, unknown word) a 422 — axum's split — each naming the field
-    /// (`body` when no single field is at fault). A body without `Content-Type: application/json`
+    /// when one is at fault. A body without `Content-Type: application/json`
     /// is a 415 naming `Content-Type`.
     fn from(r: JsonRejection) -> Problem {
         let status = r.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
-            return Problem::new(status, "body-too-large", "request body is larger than the limit").field("body");
+            return Problem::new(status, "body-too-large", "request body is larger than the limit");
         }
         if let JsonRejection::MissingJsonContentType(_) = r {
             return Problem::new(status, "unsupported-media-type", "send the body as JSON with Content-Type: application/json").field("Content-Type");
@@ -136,8 +136,9 @@ impl From<JsonRejection> for Problem {
             .find_map(|p| text.split_once(p).map(|(_, t)| t))
             .unwrap_or(&text)
             .to_string();
-        let field = field_of(&inner).unwrap_or_else(|| "body".into());
-        Problem::new(status, "invalid-body", inner).field(field)
+        let mut p = Problem::new(status, "invalid-body", inner.clone());
+        p.field = field_of(&inner);
+        p
     }
 }
 

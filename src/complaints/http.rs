@@ -113,7 +113,8 @@ impl From<ComplaintError> for Problem {
 400: not JSON, or coordinates out of range; 422: a field missing, unknown, of the wrong type, an unknown word, blank or with control characters; 413: description over 5000 characters or body over the limit."),
     responses((status = 201, body = Accepted, description = "Stored and routed"), (status = 400, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem),
         (status = 415, body = Problem, description = "Content-Type is not application/json"), (status = 422, body = Problem)))]
-async fn intake(State(s): State<AppState>, key: IdempotencyKey, ApiJson(body): ApiJson<IntakeRequest>) -> Result<Response, Problem> {
+async fn intake(State(s): State<AppState>, key: IdempotencyKey, body: Result<ApiJson<IntakeRequest>, Problem>) -> Result<Response, Problem> {
+    let body = self::body(body)?;
     let req = body.check().map_err(ComplaintError::from)?;
     let atlas = s.atlas.current();
     // Read before the transaction: never a second pooled connection while one is held.
@@ -219,6 +220,15 @@ fn may_change(actor: &Actor) -> Result<(), Problem> {
     actor.require(&[Role::Admin, Role::Operator])
 }
 
+/// The typed body, or its problem naming `body` when serde named no field (not JSON at all, a
+/// JSON value that is not an object), as the complaint endpoints always have.
+fn body<T>(r: Result<ApiJson<T>, Problem>) -> Result<T, Problem> {
+    r.map(|ApiJson(t)| t).map_err(|mut p| {
+        p.field.get_or_insert_with(|| "body".into());
+        p
+    })
+}
+
 /// Runs one change through `ops::transition` and answers the complaint as stored after it.
 async fn change(s: &AppState, actor: &Actor, id: &str, change: Result<super::model::Change, ComplaintError>) -> Result<Response, Problem> {
     let id = parse_id(id)?;
@@ -232,7 +242,7 @@ async fn change(s: &AppState, actor: &Actor, id: &str, change: Result<super::mod
     responses((status = 200, body = Complaint), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 async fn change_status(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, body: Result<ApiJson<StatusRequest>, Problem>) -> Result<Response, Problem> {
     may_change(&actor)?;
-    let ApiJson(req) = body?;
+    let req = self::body(body)?;
     change(&s, &actor, &id, req.check().map_err(Into::into)).await
 }
 
@@ -242,7 +252,7 @@ async fn change_status(State(s): State<AppState>, actor: Actor, Path(id): Path<S
     responses((status = 200, body = Complaint), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 async fn forward(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, body: Result<ApiJson<ForwardRequest>, Problem>) -> Result<Response, Problem> {
     may_change(&actor)?;
-    let ApiJson(req) = body?;
+    let req = self::body(body)?;
     change(&s, &actor, &id, req.check().map_err(Into::into)).await
 }
 
@@ -252,7 +262,7 @@ async fn forward(State(s): State<AppState>, actor: Actor, Path(id): Path<String>
     responses((status = 200, body = Complaint), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 async fn relocate(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, body: Result<ApiJson<Geotag>, Problem>) -> Result<Response, Problem> {
     may_change(&actor)?;
-    let ApiJson(g) = body?;
+    let g = self::body(body)?;
     change(&s, &actor, &id, Ok(super::model::Change::Relocate(g))).await
 }
 
@@ -348,7 +358,7 @@ async fn put_unit(State(s): State<AppState>, actor: Actor, Path(id): Path<String
     if !super::model::is_editable_unit_id(&id) {
         return Err(Problem::bad_request("id", "unit id must be 1..64 of [A-Za-z0-9_-] (kelurahan come from the atlas)"));
     }
-    let ApiJson(req) = body?;
+    let req = self::body(body)?;
     let u = req.check(&id).map_err(ComplaintError::from)?;
     ops::put_unit(&s.store, &actor.audit_name(), &u).await?;
     Ok(axum::Json(u).into_response())
