@@ -30,18 +30,26 @@ async fn call(app: &axum::Router, method: &str, uri: &str, token: Option<&str>, 
     (st, b)
 }
 
+/// One attachment directory for the whole binary (the tests run in parallel in one process).
+fn attachments_dir() {
+    std::env::set_var("SIGAP_ATTACHMENTS_DIR", std::env::temp_dir().join(format!("sigap_photos_{}", std::process::id())));
+}
+
+async fn app(store: &sigap::store::Store) -> axum::Router {
+    load_shipped(store, Level::Kelurahan).await;
+    let atlas = atlas(store).await;
+    api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())))
+}
+
 fn field(body: &[u8]) -> String {
     serde_json::from_slice::<Value>(body).ok().and_then(|v| v["field"].as_str().map(String::from)).unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn photos_are_stored_served_and_bad_ones_refused_on_both_stores() {
-    let dir = std::env::temp_dir().join(format!("sigap_photos_{}", std::process::id()));
-    std::env::set_var("SIGAP_ATTACHMENTS_DIR", &dir);
+    attachments_dir();
     for store in testing::both().await {
-        load_shipped(&store, Level::Kelurahan).await;
-        let atlas = atlas(&store).await;
-        let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
+        let app = app(&store).await;
         let op = tokens::create(&store, "operator", Some("31.71.01.1001"), None).await.unwrap();
         let other = tokens::create(&store, "operator", Some("dinas-sda"), None).await.unwrap();
         let body = br#"{"channel":"jaki","category":"sampah","description":"Sampah","location":{"lon":106.8272,"lat":-6.1754}}"#.to_vec();
@@ -109,12 +117,9 @@ async fn photos_are_stored_served_and_bad_ones_refused_on_both_stores() {
 /// and every saved record serves its bytes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identical_photos_at_once_never_500_and_saved_ones_keep_their_bytes_on_both_stores() {
-    let dir = std::env::temp_dir().join(format!("sigap_photos_{}", std::process::id()));
-    std::env::set_var("SIGAP_ATTACHMENTS_DIR", &dir);
+    attachments_dir();
     for store in testing::both().await {
-        load_shipped(&store, Level::Kelurahan).await;
-        let atlas = atlas(&store).await;
-        let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
+        let app = app(&store).await;
         let admin = tokens::create(&store, "admin", None, None).await.unwrap();
         let mut ids = Vec::new();
         for _ in 0..2 {

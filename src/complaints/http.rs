@@ -288,16 +288,20 @@ async fn report(State(s): State<AppState>, actor: Actor, Query(q): Query<HashMap
 
 /// Who may add a photo: the submitter (header `Upload-Secret`, from the intake answer) or an
 /// operator of the holding unit / an admin (Bearer token).
-async fn may_add_photo(s: &AppState, c: &Complaint, actor: Result<Actor, Problem>, headers: &HeaderMap) -> Result<(), Problem> {
+/// Returns the name the audit log records.
+async fn may_add_photo(s: &AppState, c: &Complaint, actor: Result<Actor, Problem>, headers: &HeaderMap) -> Result<String, Problem> {
     if let Some(v) = headers.get(UPLOAD_SECRET) {
         let secret = v.to_str().map_err(|_| Problem::unauthorized("Upload-Secret is not valid text").field("Upload-Secret"))?;
         return match cstore::upload_secret_matches(&s.store, c.id, &ops::upload_secret_hash(secret)).await? {
-            true => Ok(()),
+            true => Ok("publik:upload-secret".into()),
             false => Err(Problem::forbidden(format!("Upload-Secret is not a secret of complaint {}", c.id)).field("Upload-Secret")),
         };
     }
     match actor {
-        Ok(a) => Ok(ops::may_act(&a, c)?),
+        Ok(a) => {
+            ops::may_act(&a, c)?;
+            Ok(a.audit_name())
+        }
         Err(p) if headers.contains_key(header::AUTHORIZATION) => Err(p),
         Err(_) => Err(Problem::unauthorized("give the Upload-Secret of the intake answer, or Authorization: Bearer <operator or admin token>").field("Upload-Secret")),
     }
@@ -315,12 +319,8 @@ async fn may_add_photo(s: &AppState, c: &Complaint, actor: Result<Actor, Problem
 async fn add_photo(State(s): State<AppState>, actor: Result<Actor, Problem>, headers: HeaderMap, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
     let id = parse_id(&id)?;
     let c = load(&s, id).await?;
-    may_add_photo(&s, &c, actor, &headers).await?;
+    let who = may_add_photo(&s, &c, actor, &headers).await?;
     let bytes = body.map_err(Problem::from)?;
-    let who = match headers.contains_key(UPLOAD_SECRET) {
-        true => "publik:upload-secret".to_string(),
-        false => "operator".to_string(),
-    };
     let stored = ops::add_photo(&s.store, &super::attachments::configured(), id, &bytes, &who).await?;
     Ok((StatusCode::CREATED, axum::Json(stored)).into_response())
 }

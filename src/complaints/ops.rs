@@ -168,7 +168,7 @@ pub async fn transition(store: &Store, atlas: &Atlas, actor: &Actor, id: i64, ch
             (routing.status, routing.unit.clone(), Some((routing, *g)), "pindah_lokasi", reason, note, "complaint.relocate", before, after)
         }
     };
-    let moved = relocated.as_ref().map(|(r, g)| (r, Some([g.lon, g.lat]), g.accuracy_m));
+    let moved = relocated.as_ref().map(|(r, g)| cstore::Relocated { routing: r, reported: Some([g.lon, g.lat]), accuracy_m: g.accuracy_m });
     if !cstore::update_holder(&mut tx, id, (c.status, &c.unit), to, &to_unit, moved, now).await? {
         return Err(ComplaintError::Changed);
     }

@@ -104,6 +104,13 @@ pub async fn append(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A re-location's new routing and the point as reported.
+pub struct Relocated<'a> {
+    pub routing: &'a super::routing::Routing,
+    pub reported: Option<[f64; 2]>,
+    pub accuracy_m: Option<f64>,
+}
+
 /// Moves the complaint only if nobody changed it since it was read (status and unit as
 /// expected); returns false on a lost race so the caller answers 409 instead of overwriting.
 pub async fn update_holder(
@@ -112,7 +119,7 @@ pub async fn update_holder(
     expect: (Status, &str),
     status: Status,
     unit: &str,
-    relocated: Option<(&super::routing::Routing, Option<[f64; 2]>, Option<f64>)>,
+    relocated: Option<Relocated<'_>>,
     at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let n = match relocated {
@@ -120,7 +127,7 @@ pub async fn update_holder(
             "UPDATE complaints SET status = $1, unit = $2, updated_at = $3 WHERE id = $4 AND status = $5 AND unit = $6")
             .bind(status.as_str()).bind(unit).bind(at).bind(id).bind(expect.0.as_str()).bind(expect.1)
             .execute(conn).await?.rows_affected()),
-        Some((r, reported, acc)) => {
+        Some(Relocated { routing: r, reported, accuracy_m: acc }) => {
             let routing = serde_json::to_string(r).map_err(|e| StoreError::Invalid(e.to_string()))?;
             let (lon, lat) = r.point.map(|p| (Some(p[0]), Some(p[1]))).unwrap_or((None, None));
             crate::on_tx!(tx, conn => sqlx::query(
