@@ -273,3 +273,29 @@ async fn concurrent_intakes_with_one_key_store_one_complaint_on_both_stores() {
         assert_eq!((after.0 - before.0, after.1 - before.1), (1, 1), "{}", store.kind());
     }
 }
+
+/// The OpenAPI document comes from the request types themselves: the intake body is the typed
+/// `IntakeRequest` (closed to unknown fields), the 415 for a missing Content-Type and the
+/// photo upload's `Upload-Secret` are documented, and the intake answer shows `upload_secret`.
+#[tokio::test]
+async fn the_openapi_document_shows_the_typed_bodies_the_415_and_the_upload_secret() {
+    let store = testing::gpkg().await;
+    let state = AppState::new(store, AtlasHandle::new(sigap::wilayah::Atlas::new(vec![], Default::default())), Arc::new(Config::default()));
+    let res = api::router(state).oneshot(Request::get("/api-docs/openapi.json").body(Body::empty()).unwrap()).await.unwrap();
+    let d: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let intake = &d["paths"]["/api/v1/complaints"]["post"];
+    assert!(intake["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap().ends_with("/IntakeRequest"), "{intake}");
+    assert!(intake["requestBody"]["description"].as_str().unwrap().contains("415"), "{intake}");
+    assert!(intake["responses"]["415"].is_object(), "{intake}");
+    let schemas = &d["components"]["schemas"];
+    assert_eq!(schemas["IntakeRequest"]["additionalProperties"], false, "{}", schemas["IntakeRequest"]);
+    let accepted = intake["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap().rsplit('/').next().unwrap();
+    assert!(schemas[accepted]["properties"]["upload_secret"].is_object(), "{}", schemas[accepted]);
+    for (path, schema) in [("/api/v1/complaints/{id}/status", "StatusRequest"), ("/api/v1/complaints/{id}/forward", "ForwardRequest"), ("/api/v1/complaints/{id}/relocate", "Geotag")] {
+        let op = &d["paths"][path]["post"];
+        assert!(op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap().ends_with(schema), "{op}");
+        assert!(op["responses"]["415"].is_object(), "{op}");
+    }
+    let photos = &d["paths"]["/api/v1/complaints/{id}/photos"]["post"];
+    assert!(photos["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "Upload-Secret" && p["in"] == "header"), "{photos}");
+}

@@ -42,7 +42,7 @@ pub const UPLOAD_SECRET: HeaderName = HeaderName::from_static("upload-secret");
 
 /// The answer to an accepted intake (also replayed for a repeated `Idempotency-Key`).
 #[derive(Serialize, ToSchema)]
-struct Accepted {
+struct IntakeAccepted {
     id: i64,
     status: Status,
     unit: String,
@@ -111,7 +111,7 @@ impl From<ComplaintError> for Problem {
     request_body(content = IntakeRequest, content_type = "application/json",
         description = "Requires `Content-Type: application/json` (else 415 naming Content-Type). Unknown fields are refused. \
 400: not JSON, or coordinates out of range; 422: a field missing, unknown, of the wrong type, an unknown word, blank or with control characters; 413: description over 5000 characters or body over the limit."),
-    responses((status = 201, body = Accepted, description = "Stored and routed"), (status = 400, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem),
+    responses((status = 201, body = IntakeAccepted, description = "Stored and routed"), (status = 400, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem),
         (status = 415, body = Problem, description = "Content-Type is not application/json"), (status = 422, body = Problem)))]
 async fn intake(State(s): State<AppState>, key: IdempotencyKey, body: Result<ApiJson<IntakeRequest>, Problem>) -> Result<Response, Problem> {
     let body = self::body(body)?;
@@ -126,7 +126,7 @@ async fn intake(State(s): State<AppState>, key: IdempotencyKey, body: Result<Api
         let (id, routing) = ops::create(tx, &atlas, &us, &req, &actor, now).await?;
         cstore::add_upload_secret(tx, id, &hash, now).await?;
         // The stored (replayable) answer never holds the secret; it is added below.
-        Ok::<_, ComplaintError>(Accepted { id, status: routing.status, unit: routing.unit.clone(), routing, upload_secret: None })
+        Ok::<_, ComplaintError>(IntakeAccepted { id, status: routing.status, unit: routing.unit.clone(), routing, upload_secret: None })
     })
     .await?;
     with_upload_secret(&s, res, secret, hash).await
