@@ -89,7 +89,8 @@ async fn rejected_import_changes_nothing_on_both_stores() {
 async fn importer_reports_each_kind_of_bad_feature() {
     let store = testing::gpkg().await;
     load_shipped(&store, Level::Kecamatan).await;
-    let bowtie = serde_json::json!({"type": "Polygon", "coordinates": [[[106.80, -6.17], [106.81, -6.18], [106.81, -6.17], [106.80, -6.18], [106.80, -6.17]]]});
+    // Inside kecamatan Gambir (the territory check holds a kelurahan to its kecamatan).
+    let bowtie = serde_json::json!({"type": "Polygon", "coordinates": [[[106.82, -6.17], [106.83, -6.18], [106.83, -6.17], [106.82, -6.18], [106.82, -6.17]]]});
     let fc = serde_json::json!({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"kode": "31.71.01.1001", "nama": "Bowtie"}, "geometry": bowtie},
         {"type": "Feature", "properties": {"kode": "31.71.01.1001", "nama": "Dup"}, "geometry": square(106.82, -6.18, 0.001)},

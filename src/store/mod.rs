@@ -73,14 +73,20 @@ macro_rules! on_tx {
 }
 
 /// Connection settings of the GeoPackage store. WAL lets readers run beside the one writer.
-/// `synchronous = FULL` makes every commit wait for the WAL's fsync, so a write acknowledged
-/// with a 2xx survives power loss, not only a crash of the process (NORMAL's guarantee); the
-/// measured cost is in the README ("Durability"), from `cargo bench --bench durability`.
+/// Commits wait for the WAL's fsync (`synchronous = FULL`) so a write acknowledged with a 2xx
+/// survives power loss and an OS crash, as the README promises, not only a crash of sigap
+/// (all that NORMAL guarantees). `SIGAP_GPKG_SYNCHRONOUS=normal` trades that for throughput;
+/// the measured cost of each is in the README ("Durability", `cargo bench --bench durability`).
 pub fn gpkg_options(path: &str) -> Result<SqliteConnectOptions, StoreError> {
+    let synchronous = match std::env::var("SIGAP_GPKG_SYNCHRONOUS").as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Err(_) | Ok("full") => SqliteSynchronous::Full,
+        Ok("normal") => SqliteSynchronous::Normal,
+        Ok(other) => return Err(StoreError::Invalid(format!("SIGAP_GPKG_SYNCHRONOUS={other:?}: use full (default) or normal"))),
+    };
     Ok(SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
+        .synchronous(synchronous)
         .foreign_keys(true)
         .busy_timeout(std::time::Duration::from_secs(10))
         // GeoPackage 1.3 identity: GDAL and QGIS check these two.
