@@ -504,7 +504,7 @@ mod tests {
         assert_eq!(far.method, Method::Outside);
         assert_eq!(far.kelurahan.unwrap().nama, "C");
         assert!((far.distance_m - 2213.0).abs() < 20.0, "{}", far.distance_m);
-        assert!(!far.near_boundary.is_some());
+        assert!(far.near_boundary.is_none());
     }
 
     #[test]
