@@ -9,7 +9,7 @@ pub use auth::{Actor, Role};
 pub use problem::{ApiJson, ApiQuery, Problem};
 
 use crate::store::Store;
-use crate::wilayah::{AtlasConfig, AtlasHandle};
+use crate::wilayah::{Atlas, AtlasConfig, AtlasHandle};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::get;
@@ -36,6 +36,8 @@ pub struct Config {
     /// Optional online raster basemap (tile URL template `https://…/{z}/{x}/{y}.png`); none by
     /// default so the map works offline.
     pub basemap: Option<String>,
+    /// How often (ms) the boundaries revision is polled to pick up other processes' edits.
+    pub atlas_poll_ms: u64,
 }
 
 impl Default for Config {
@@ -47,6 +49,7 @@ impl Default for Config {
             web_dir: PathBuf::from("web"),
             tile_url: "/tiles/{layer}/{z}/{x}/{y}.mvt".into(),
             basemap: None,
+            atlas_poll_ms: 250,
         }
     }
 }
@@ -58,19 +61,83 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Vector tiles rendered from `atlas`, cached; boundary edits invalidate them.
     pub tiles: crate::tiles::TileService,
+    /// Held while the atlas is reloaded and swapped, so an edit's reload and the poller's cannot
+    /// swap an older atlas over a newer one.
+    reload: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
     pub fn new(store: Store, atlas: AtlasHandle, config: Arc<Config>) -> AppState {
         let tiles = crate::tiles::TileService::new(atlas.clone(), crate::tiles::cache::DEFAULT_CAPACITY);
-        AppState { store, atlas, config, tiles }
+        AppState { store, atlas, config, tiles, reload: Arc::default() }
     }
 
-    /// Reloads every boundary from the store into a fresh atlas and swaps it in.
+    /// Reloads every boundary from the store into a fresh atlas, swaps it in, then drops the
+    /// cached tiles of every area that changed (in that order: see `TileService::get`). The
+    /// progress cache needs nothing: it is keyed by the atlas's serial.
     pub async fn refresh_atlas(&self) -> Result<(), crate::store::StoreError> {
-        let areas = crate::store::boundaries::load_all(&self.store).await?;
-        self.atlas.replace(crate::wilayah::Atlas::new(areas, self.config.atlas));
+        let _one = self.reload.lock().await;
+        self.reload_locked().await
+    }
+
+    async fn reload_locked(&self) -> Result<(), crate::store::StoreError> {
+        let old = self.atlas.current();
+        let fresh = Atlas::load(&self.store, self.config.atlas).await?;
+        self.atlas.replace(fresh);
+        let new = self.atlas.current();
+        let dropped = self.tiles.atlas_changed(&old, &new);
+        tracing::info!(revision = new.revision(), tiles_dropped = dropped.len(), "atlas reloaded");
         Ok(())
+    }
+
+    /// Reloads the atlas only when the store's boundaries revision differs from the loaded one:
+    /// what the poller (`spawn_atlas_sync`) runs. Returns whether it reloaded.
+    pub async fn sync_atlas(&self) -> Result<bool, crate::store::StoreError> {
+        let stored = crate::store::boundaries::revision(&self.store).await?;
+        if stored == self.atlas.current().revision() {
+            return Ok(false);
+        }
+        let _one = self.reload.lock().await;
+        // Another reload may have caught up while this one waited.
+        if stored == self.atlas.current().revision() {
+            return Ok(false);
+        }
+        self.reload_locked().await?;
+        Ok(true)
+    }
+
+    /// Keeps this process's atlas, tile cache and progress cache in step with the store when
+    /// other processes (or the CLI) write boundaries: polls the boundaries revision every
+    /// `config.atlas_poll_ms`. Polling a revision rather than LISTEN/NOTIFY: it is state, not an
+    /// event, so nothing is missed across a dropped connection or a restart, it needs no
+    /// dedicated connection or reconnect logic, and it works the same on both stores (a CLI
+    /// import into the GeoPackage a server has open is picked up too); the price is one
+    /// one-row SELECT per interval. Bansos writes need no poller: the progress cache is keyed
+    /// by `bansos_revision`, read per request.
+    pub fn spawn_atlas_sync(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        let every = std::time::Duration::from_millis(self.config.atlas_poll_ms.max(10));
+        tokio::spawn(async move {
+            let mut failing = false;
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match state.sync_atlas().await {
+                    Ok(_) if failing => {
+                        failing = false;
+                        tracing::info!("atlas sync recovered");
+                    }
+                    Ok(_) => {}
+                    // Logged once per outage, not every tick; the old atlas keeps serving.
+                    Err(e) if !failing => {
+                        failing = true;
+                        tracing::warn!(error = %e, "atlas sync failed; serving the loaded atlas and retrying");
+                    }
+                    Err(_) => {}
+                }
+            }
+        })
     }
 }
 

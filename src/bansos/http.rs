@@ -19,11 +19,11 @@ use std::time::Duration;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// Progress answers keyed by (data revision, atlas identity, level, parent). A write bumps the
+/// Progress answers keyed by (data revision, atlas serial, level, parent). A write bumps the
 /// revision in its transaction, so after it commits no reader can hit an older entry; the
 /// entries of older revisions are dropped on write and age out otherwise.
 #[derive(Clone)]
-pub struct ProgressCache(moka::future::Cache<(i64, usize, ProgressLevel, Option<String>), Arc<Progress>>);
+pub struct ProgressCache(moka::future::Cache<(i64, u64, ProgressLevel, Option<String>), Arc<Progress>>);
 
 impl ProgressCache {
     pub fn new() -> ProgressCache {
@@ -107,7 +107,8 @@ async fn progress(
         }
     };
     let rev = bstore::revision(&s.store).await?;
-    let atlas_id = Arc::as_ptr(&atlas) as usize;
+    // The serial, not the address: a later atlas may be allocated where a dropped one was.
+    let atlas_id = atlas.serial();
     let etag = format!("W/\"bansos-{rev}-{atlas_id:x}\"");
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());

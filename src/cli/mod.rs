@@ -68,6 +68,10 @@ pub struct ServeArgs {
     /// Largest request body, bytes.
     #[arg(long, default_value_t = 1024 * 1024)]
     pub body_limit: usize,
+    /// How often (ms) to poll the store's boundaries revision, so edits made by other sigap
+    /// processes on the same PostGIS (or a CLI import) reach this one's atlas and tiles.
+    #[arg(long, env = "SIGAP_ATLAS_POLL_MS", default_value_t = Config::default().atlas_poll_ms)]
+    pub atlas_poll_ms: u64,
 }
 
 #[derive(Args, Clone, Copy)]
@@ -138,9 +142,9 @@ pub fn progress_bar(len: u64, msg: &str) -> ProgressBar {
     pb
 }
 
+/// `Atlas::load` with the CLI's error context; the server loads through the same function.
 pub async fn load_atlas(store: &Store, config: AtlasConfig) -> anyhow::Result<Atlas> {
-    let areas = crate::store::boundaries::load_all(store).await.context("loading boundaries")?;
-    Ok(Atlas::new(areas, config))
+    Atlas::load(store, config).await.context("loading boundaries")
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -190,6 +194,7 @@ async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<()> {
         web_dir: args.web_dir,
         tile_url: args.tile_url,
         basemap: args.basemap,
+        atlas_poll_ms: args.atlas_poll_ms,
         ..Config::default()
     };
     let atlas = load_atlas(&store, config.atlas).await?;
@@ -211,6 +216,7 @@ async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!(interrupted, "plan jobs cut off by a restart marked failed");
     }
     let state = AppState::new(store, AtlasHandle::new(atlas), Arc::new(config));
+    let sync = state.spawn_atlas_sync();
     let app = api::router(state);
     let listener = tokio::net::TcpListener::bind(&args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     tracing::info!("sigap listening on http://{}", args.bind);
@@ -219,5 +225,6 @@ async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    sync.abort();
     Ok(())
 }

@@ -55,3 +55,17 @@ pub fn osm_test_points() -> std::io::Result<Vec<(f64, f64)>> {
     let v: Vec<serde_json::Value> = serde_json::from_str(&text)?;
     Ok(v.iter().map(|p| (p["lon"].as_f64().unwrap_or(f64::NAN), p["lat"].as_f64().unwrap_or(f64::NAN))).collect())
 }
+
+/// A second handle, with its own pool, on the same database or file as `store`: what another
+/// sigap process sees (tests of several processes on one store).
+pub async fn reopen(store: &Store) -> Store {
+    let url = match store {
+        Store::Gpkg(p) => p.connect_options().get_filename().display().to_string(),
+        Store::Postgis(p) => {
+            let admin = pg_url();
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
+            format!("{base}/{}", p.connect_options().get_database().expect("a test database name"))
+        }
+    };
+    Store::open(&url).await.expect("reopen the test store")
+}

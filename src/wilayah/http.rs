@@ -150,6 +150,7 @@ async fn locate_get(State(s): State<AppState>, Query(q): Query<HashMap<String, S
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct BatchPoint {
     /// Caller's id, echoed back.
     #[serde(default)]
@@ -159,6 +160,7 @@ struct BatchPoint {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct BatchRequest {
     points: Vec<BatchPoint>,
 }
@@ -202,6 +204,7 @@ async fn locate_post(State(s): State<AppState>, ApiJson(req): ApiJson<BatchReque
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct AreaUpdate {
     /// New name; the stored one is kept when absent.
     #[serde(default)]
@@ -211,8 +214,10 @@ struct AreaUpdate {
     geometry: geojson::Geometry,
 }
 
-/// Replaces one boundary (Citata editing). Same checks as the importer; on success the atlas is
-/// refreshed and the change is in the audit log. Role admin.
+/// Replaces one boundary (Citata editing). Same checks as the importer, the territory ones
+/// included (`territory::check`: inside DKI Jakarta, inside its parent, overlapping its old
+/// footprint; a refusal is a 422 naming `geometry` and writes nothing). On success the atlas is
+/// refreshed, the tiles it touches dropped, and the change is in the audit log. Role admin.
 #[utoipa::path(put, path = "/api/v1/wilayah/{code}", request_body = AreaUpdate,
     params(("code" = String, Path, description = "Kemendagri code")),
     responses((status = 200, description = "GeoJSON Feature as stored"), (status = 400, body = Problem), (status = 401, body = Problem),
@@ -227,7 +232,6 @@ async fn update(
     let code = AreaCode::parse(&code).map_err(|e| Problem::bad_request("code", e.to_string()))?;
     let atlas = s.atlas.current();
     let existing = atlas.get(&code).ok_or_else(|| Problem::not_found(format!("no area with code {code}")).field("code"))?;
-    let old_geometry = existing.geometry.clone();
     let mut properties = geojson::JsonObject::new();
     properties.insert("kode".into(), code.to_string().into());
     properties.insert("nama".into(), body.nama.clone().unwrap_or_else(|| existing.name.clone()).into());
@@ -238,12 +242,12 @@ async fn update(
         let field = if r.reason.contains("name") { "nama" } else { "geometry" };
         return Err(Problem::unprocessable(field, r.reason.clone()));
     }
+    // Everything the write needs was read above: no pool call while the transaction is held.
     let mut tx = s.store.begin().await?;
     crate::store::boundaries::upsert(&mut tx, &areas, &actor.audit_name(), &|_| {}).await?;
     tx.commit().await?;
     s.refresh_atlas().await?;
     let atlas = s.atlas.current();
     let stored = atlas.get(&code).ok_or_else(|| Problem::internal("updated area vanished"))?;
-    s.tiles.boundary_changed(code.level(), Some(&old_geometry), Some(&stored.geometry));
     serde_json::to_value(geojson_io::area_feature(stored)).map(Json).map_err(Problem::internal)
 }
