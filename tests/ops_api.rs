@@ -166,7 +166,7 @@ async fn every_response_carries_nosniff_and_a_content_security_policy() {
         assert_eq!(got, status, "{uri}: {body}");
         assert_eq!(h["x-content-type-options"], "nosniff", "{uri}");
         let csp = h["content-security-policy"].to_str().unwrap();
-        assert!(csp.starts_with("default-src 'none'; script-src 'self'; worker-src 'self' blob:"), "{uri}: {csp}");
+        assert!(csp.starts_with("default-src 'none'; script-src 'self'; worker-src 'self'"), "{uri}: {csp}");
         assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe"), "{uri}: {csp}");
     }
     // Swagger UI has its own, looser policy (inline styles), only under /swagger-ui.

@@ -2,9 +2,10 @@
 //! JSON is never run as script or HTML) and a Content-Security-Policy.
 //!
 //! The policy of the web map allows exactly what it needs: its own scripts as ES modules
-//! (maplibre from `/node_modules`), its module worker (`worker-src 'self' blob:`), images and
-//! tiles from itself, `data:`/`blob:` images (maplibre decodes sprites and tiles through
-//! them), and the tile and basemap origins configured with `--tile-url` / `--basemap` (martin
+//! (maplibre from `/node_modules`), its module worker from the same origin (`worker-src
+//! 'self'`: maplibre falls back to `blob:` workers only when loaded from another origin),
+//! images and tiles from itself, `data:`/`blob:` images (maplibre decodes images through
+//! object URLs), and the tile and basemap origins configured with `--tile-url` / `--basemap` (martin
 //! on another port, an online basemap). No inline script, no eval, no framing. Swagger UI
 //! (under `/swagger-ui`) gets its own looser policy: it sets inline styles and loads data:
 //! images.
@@ -34,7 +35,7 @@ pub fn web_csp(config: &Config) -> String {
     let basemap = config.basemap.as_deref().and_then(origin);
     let extra = |list: &[&Option<String>]| list.iter().filter_map(|o| o.as_deref()).map(|o| format!(" {o}")).collect::<String>();
     format!(
-        "default-src 'none'; script-src 'self'; worker-src 'self' blob:; style-src 'self'; img-src 'self' data: blob:{}; \
+        "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data: blob:{}; \
          connect-src 'self'{}; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
         extra(&[&basemap]),
         extra(&[&tiles, &basemap]),
@@ -44,7 +45,7 @@ pub fn web_csp(config: &Config) -> String {
 /// The web policy as a header value (the strict policy without extra origins if the
 /// configured ones cannot be a header).
 pub fn web_csp_header(config: &Config) -> HeaderValue {
-    HeaderValue::from_str(&web_csp(config)).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; script-src 'self'; worker-src 'self' blob:; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'"))
+    HeaderValue::from_str(&web_csp(config)).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'"))
 }
 
 #[cfg(test)]
