@@ -52,7 +52,7 @@ pub async fn known_unit(store: &Store, unit: &str) -> anyhow::Result<bool> {
     if crate::complaints::model::is_kelurahan_code(unit) {
         return Ok(tokens::kelurahan_exists(store, unit).await?);
     }
-    let units = crate::complaints::http::units(store).await?;
+    let units = crate::complaints::ops::units(store).await?;
     Ok(units.find(unit).is_some())
 }
 
