@@ -2,6 +2,9 @@
 //! Each domain keeps its own handlers (`wilayah::http`, …); this module only assembles them.
 
 pub mod auth;
+pub mod headers;
+pub mod health;
+pub mod metrics;
 pub mod problem;
 pub mod write;
 
@@ -12,12 +15,14 @@ use crate::store::Store;
 use crate::wilayah::{Atlas, AtlasConfig, AtlasHandle};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
+use axum::http::{header, HeaderValue};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -64,12 +69,16 @@ pub struct AppState {
     /// Held while the atlas is reloaded and swapped, so an edit's reload and the poller's cannot
     /// swap an older atlas over a newer one.
     reload: Arc<tokio::sync::Mutex<()>>,
+    /// Prometheus metrics of this app (`/metrics`).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     pub fn new(store: Store, atlas: AtlasHandle, config: Arc<Config>) -> AppState {
         let tiles = crate::tiles::TileService::new(atlas.clone(), crate::tiles::cache::DEFAULT_CAPACITY);
-        AppState { store, atlas, config, tiles, reload: Arc::default() }
+        // The metric definitions are static; registering them in a fresh registry cannot clash.
+        let metrics = Arc::new(metrics::Metrics::new().unwrap_or_else(|e| unreachable!("metric definitions: {e}")));
+        AppState { store, atlas, config, tiles, reload: Arc::default(), metrics }
     }
 
     /// Reloads every boundary from the store into a fresh atlas, swaps it in, then drops the
@@ -181,9 +190,12 @@ async fn not_found() -> Problem {
     Problem::not_found("no such endpoint")
 }
 
-/// The whole service.
+/// The whole service. Router-wide layers: security headers (`headers`) and request metrics
+/// (`metrics::track`) on every response, API, tiles, web files and Swagger UI alike.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(metrics::router())
         .merge(crate::wilayah::http::router())
         .merge(crate::tiles::http::router())
         .merge(crate::bansos::http::router())
@@ -192,14 +204,19 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::complaints::open311::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir);
+    let swagger = Router::from(SwaggerUi::new("/swagger-ui").url("/api-docs/openapi.json", doc))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(headers::SWAGGER_CSP)));
     Router::new()
         .merge(api)
-        .merge(SwaggerUi::new("/swagger-ui").url("/api-docs/openapi.json", doc))
+        .merge(swagger)
         .route("/web-config.json", get(web_config))
         .nest("/api", Router::new().fallback(not_found))
         .nest("/tiles", Router::new().fallback(not_found))
         .fallback_service(web)
         .layer(DefaultBodyLimit::max(state.config.body_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, headers::web_csp_header(&state.config)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

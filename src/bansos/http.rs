@@ -115,6 +115,7 @@ async fn progress(
     }
     let key = (rev, atlas_id, level, parent.as_ref().map(|p| p.to_string()));
     let store = s.store.clone();
+    crate::api::metrics::cache_lookup("progress", cache.0.contains_key(&key));
     let body = cache
         .0
         .try_get_with(key, async move {

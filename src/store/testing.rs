@@ -16,9 +16,7 @@ fn unique(prefix: &str) -> String {
 }
 
 pub async fn gpkg() -> Store {
-    let dir = std::env::var("SIGAP_TEST_TMP").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
-    let path = dir.join(format!("{}.gpkg", unique("sigap_test")));
-    Store::open(&path.display().to_string()).await.expect("open test GeoPackage")
+    Store::open(&gpkg_path().display().to_string()).await.expect("open test GeoPackage")
 }
 
 pub fn pg_url() -> String {
@@ -27,14 +25,31 @@ pub fn pg_url() -> String {
     )
 }
 
-pub async fn postgis() -> Store {
+/// The URL of a new, empty PostGIS database (for tests that hand it to the `sigap` binary).
+pub async fn postgis_url() -> String {
     let admin = pg_url();
     let name = unique("sigap_test");
     let pool = sqlx::PgPool::connect(&admin).await.expect("connect to test PostGIS");
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
     pool.close().await;
     let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
-    Store::open(&format!("{base}/{name}")).await.expect("open test PostGIS")
+    format!("{base}/{name}")
+}
+
+pub async fn postgis() -> Store {
+    Store::open(&postgis_url().await).await.expect("open test PostGIS")
+}
+
+/// The path of a new GeoPackage file (not yet created).
+pub fn gpkg_path() -> std::path::PathBuf {
+    let dir = std::env::var("SIGAP_TEST_TMP").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
+    dir.join(format!("{}.gpkg", unique("sigap_test")))
+}
+
+/// URLs of two new stores (GeoPackage path first, then a PostGIS database), for tests that
+/// run the binary.
+pub async fn both_urls() -> Vec<String> {
+    vec![gpkg_path().display().to_string(), postgis_url().await]
 }
 
 /// Both stores, GeoPackage first.

@@ -95,8 +95,10 @@ impl TileService {
     pub fn get(&self, level: Level, tile: TileId) -> Arc<RenderedTile> {
         let key = (level, tile);
         if let Some(t) = self.0.cache.get(&key) {
+            crate::api::metrics::cache_lookup("tiles", true);
             return t;
         }
+        crate::api::metrics::cache_lookup("tiles", false);
         // Read the generation before the atlas: an edit committed after this point bumps it.
         let generation = self.0.generation.load(Ordering::SeqCst);
         let rendered = Arc::new(RenderedTile::new(self.index().render(level, tile)));
@@ -191,8 +193,10 @@ impl TileService {
         let source = self.0.sites.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned()?;
         let key = (name.to_string(), tile);
         if let Some(t) = self.0.site_cache.get(&key) {
+            crate::api::metrics::cache_lookup("site_tiles", true);
             return Some(t);
         }
+        crate::api::metrics::cache_lookup("site_tiles", false);
         let generation = self.0.generation.load(Ordering::SeqCst);
         let rendered = Arc::new(RenderedTile::new(sites::render(name, source.as_ref(), tile)));
         let _gate = self.0.gate.read();

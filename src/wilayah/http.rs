@@ -11,26 +11,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(healthz))
         .routes(routes!(list))
         .routes(routes!(one, update))
         .routes(routes!(locate_get, locate_post))
-}
-
-#[derive(Serialize, ToSchema)]
-struct Health {
-    status: &'static str,
-    store: &'static str,
-    areas: HashMap<String, usize>,
-}
-
-/// Liveness and readiness: the store answers and the atlas is loaded.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health), (status = 503, body = Problem)))]
-async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, Problem> {
-    s.store.ping().await.map_err(|e| Problem::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "store-down", e.to_string()))?;
-    let atlas = s.atlas.current();
-    let areas = Level::ALL.iter().map(|l| (l.as_str().to_string(), atlas.len(*l))).collect();
-    Ok(Json(Health { status: "ok", store: s.store.kind(), areas }))
 }
 
 /// Parses a query parameter, naming it in the error.
