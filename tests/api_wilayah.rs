@@ -143,6 +143,7 @@ async fn boundary_edit_needs_admin_refreshes_the_atlas_and_is_audited() {
         assert_eq!(put(None, square.into()).await.0, StatusCode::UNAUTHORIZED);
         assert_eq!(put(Some("sgp_nope".into()), square.into()).await.0, StatusCode::UNAUTHORIZED);
         assert_eq!(put(Some(auditor.clone()), square.into()).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(put(Some(auditor.clone()), r#"{"geometry": 5, "bogus": 1}"#.into()).await.0, StatusCode::FORBIDDEN, "role before body");
         let swapped = r#"{"geometry":{"type":"Polygon","coordinates":[[[-6.18,106.82],[-6.18,106.83],[-6.17,106.83],[-6.18,106.82]]]}}"#;
         let bad = put(Some(admin.clone()), swapped.into()).await;
         assert_eq!(bad.0, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.1);

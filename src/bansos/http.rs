@@ -4,6 +4,7 @@ use super::model::{jakarta_today, DeliveryInput, HandoutInput, NewDelivery, NewH
 use super::ops::{self, OpError, Written};
 use super::rollup::{self, Progress, ProgressLevel, PROVINSI_CODE, PROVINSI_NAME};
 use super::store::{self as bstore, DeliveryRecord, HandoutRecord};
+use crate::api::problem::json_body;
 use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
 use crate::api::write::{keyed_write, scope};
 use crate::store::Tx;
@@ -168,9 +169,11 @@ async fn post_delivery(
     Extension(cache): Extension<ProgressCache>,
     actor: Actor,
     key: IdempotencyKey,
-    ApiJson(input): ApiJson<DeliveryInput>,
+    input: Result<ApiJson<DeliveryInput>, Problem>,
 ) -> Result<Response, Problem> {
+    // The role before the body: a wrong role with a bad body is a 403.
     actor.require(&[Role::Planner, Role::Admin])?;
+    let input = json_body(input)?;
     let d = input.check(jakarta_today())?;
     write(&s, &cache, &actor, &key, &input, Op::Delivery(d)).await
 }
@@ -186,9 +189,11 @@ async fn post_handout(
     Extension(cache): Extension<ProgressCache>,
     actor: Actor,
     key: IdempotencyKey,
-    ApiJson(input): ApiJson<HandoutInput>,
+    input: Result<ApiJson<HandoutInput>, Problem>,
 ) -> Result<Response, Problem> {
+    // The role before the body: a wrong role with a bad body is a 403.
     actor.require(&[Role::Planner, Role::Admin])?;
+    let input = json_body(input)?;
     let h = input.check(jakarta_today())?;
     write(&s, &cache, &actor, &key, &input, Op::Handout(h)).await
 }

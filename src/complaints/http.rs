@@ -234,10 +234,7 @@ fn may_change(actor: &Actor) -> Result<(), Problem> {
 /// The typed body, or its problem naming `body` when serde named no field (not JSON at all, a
 /// JSON value that is not an object), as the complaint endpoints always have.
 fn body<T>(r: Result<ApiJson<T>, Problem>) -> Result<T, Problem> {
-    r.map(|ApiJson(t)| t).map_err(|mut p| {
-        p.field.get_or_insert_with(|| "body".into());
-        p
-    })
+    crate::api::problem::json_body(r)
 }
 
 /// Runs one change through `ops::transition` and answers the complaint as stored after it.

@@ -209,9 +209,11 @@ async fn update(
     State(s): State<AppState>,
     actor: Actor,
     Path(code): Path<String>,
-    ApiJson(body): ApiJson<AreaUpdate>,
+    body: Result<ApiJson<AreaUpdate>, Problem>,
 ) -> Result<Json<serde_json::Value>, Problem> {
+    // The role before the body: a wrong role with a bad body is a 403.
     actor.require(&[Role::Admin])?;
+    let body = crate::api::problem::json_body(body)?;
     let code = AreaCode::parse(&code).map_err(|e| Problem::bad_request("code", e.to_string()))?;
     let atlas = s.atlas.current();
     let existing = atlas.get(&code).ok_or_else(|| Problem::not_found(format!("no area with code {code}")).field("code"))?;
