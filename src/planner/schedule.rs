@@ -1,16 +1,20 @@
 //! Multi-day planning: which depot serves each stop, on which day, on which truck, in which order.
+//! [`plan_valid`] runs these phases, one function each:
 //!
-//! 1. Stops outside Jakarta, unreachable by road, or whose window cannot be met from any depot
-//!    within a shift are set aside with their reason.
-//! 2. Each stop goes to a depot: candidates in order of distance (R-tree nearest-neighbour over
-//!    the depots), the nearest one with capacity left over the horizon and stock. Stops that
-//!    lose most by not getting their nearest depot (largest regret) choose first.
-//! 3. A stop with more packages than a truck carries becomes several truck-sized deliveries.
-//! 4. Each depot's deliveries are swept by angle around the depot and packed into the depot's
-//!    trucks, day after day: every day covers one sector of the city.
-//! 5. Day by day, each depot's deliveries for that day plus what the previous day could not
-//!    take are routed by vrp-core; what is left is carried to the next day. What is left after
-//!    the last day is reported with reason `horizon`.
+//! 1. [`feasible_depots`]: stops outside Jakarta, unreachable by road, or whose window cannot be
+//!    met from any depot within a shift are set aside with their reason.
+//! 2. [`assign_depots`]: each stop goes to a depot: candidates in order of distance (R-tree
+//!    nearest-neighbour over the depots), the nearest one with capacity left over the horizon
+//!    and stock. Stops that lose most by not getting their nearest depot (largest regret)
+//!    choose first.
+//! 3. [`truck_deliveries`]: a stop with more packages than a truck carries becomes several
+//!    truck-sized deliveries.
+//! 4. [`sweep_depots`]: each depot's deliveries are swept by angle around the depot and packed
+//!    into the depot's trucks, day after day ([`sweep_days`]): every day covers one sector.
+//! 5. [`route_days`]: day by day, each depot's deliveries for that day plus what the previous day
+//!    could not take are routed by vrp-core ([`solve_day`], times recomputed by [`simulate`]);
+//!    what is left is carried to the next day. [`beyond_horizon`] reports what is left after the
+//!    last day with reason `horizon`.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
