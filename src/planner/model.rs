@@ -140,8 +140,8 @@ pub struct DepotInput {
     /// Rupiah per kilometre driven, for the cost total only.
     #[serde(default)]
     pub cost_per_km: Option<f64>,
-    /// Free-text remark kept with the request, not used in planning (the shipped demo depots say
-    /// there where their figures come from).
+    /// Free-text remark kept with the request, not used in planning (the shipped demo depots
+    /// say in it where their figures come from).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
