@@ -255,6 +255,18 @@ async fn jobs_interrupted_by_a_restart_are_marked_failed_on_both_stores() {
         assert_eq!(done.status, jobs::JobStatus::Done);
         assert_eq!(done.request, request);
         assert_eq!(jobs::fail_interrupted(&store).await.unwrap(), 0);
+
+        // JSON columns read back alike on both stores (jsonb / TEXT): SQL NULL is None, JSON
+        // null, nesting, numbers and non-ASCII text survive.
+        assert_eq!(done.result, Some(serde_json::json!({ "totals": {} })), "{}", store.kind());
+        assert_eq!(jobs::get(&store, "plan-a").await.unwrap().unwrap().result, None, "{}", store.kind());
+        let rich = serde_json::json!({ "depots": [{ "id": "BKT", "note": null, "cost_per_km": 5000.5 }], "stops": [], "nama": "Kebon Kacang – Tanah Abang ü" });
+        jobs::create(&store, "plan-d", "test", &rich).await.unwrap();
+        assert_eq!(jobs::get(&store, "plan-d").await.unwrap().unwrap().request, rich, "{}", store.kind());
+        let history = sigap::store::audit::history(&store, "plan", "plan-c").await.unwrap();
+        assert_eq!(history.len(), 2, "{}", store.kind());
+        assert_eq!(history[0].before, None);
+        assert_eq!(history[1].after, Some(serde_json::json!({ "status": "done", "totals": {} })), "{}", store.kind());
     }
 }
 
