@@ -26,7 +26,6 @@ impl JobStatus {
             JobStatus::Failed => "failed",
         }
     }
-
 }
 
 /// The stored status column, read through `#[sqlx(try_from = "String")]`.
