@@ -106,6 +106,9 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         let id = r.json["id"].as_str().unwrap().to_string();
         assert_eq!(href, format!("/api/v1/plans/{id}"));
 
+        // The shipped depots carry a free-text note: a known field, kept with the stored request.
+        let stored = sigap::planner::store::get(&store, &id).await.unwrap().unwrap();
+        assert!(stored.request["depots"][0]["note"].as_str().is_some_and(|n| n.contains("GENERATED")), "{}", stored.request["depots"][0]);
         let job = wait_done(&app, &auditor, &href).await;
         assert_eq!(job["status"], "done", "{job}");
         assert!(job["started_at"].is_string() && job["finished_at"].is_string());
@@ -155,6 +158,8 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         assert_problem(&bad(serde_json::json!({ "delivered": [{ "stop": a, "packages": -1 }] })).await, 422, Some("delivered[0].packages"));
         assert_problem(&bad(serde_json::json!({ "freeze_day": 9 })).await, 422, Some("freeze_day"));
         assert_problem(&bad(serde_json::json!({ "frozen_day": 1 })).await, 422, None);
+        assert_problem(&bad(serde_json::json!({ "frozen_day": 1 })).await, 422, Some("frozen_day"));
+        assert_problem(&bad(serde_json::json!({ "delivered": [{ "stop": a, "packages": 1, "bast": "x" }] })).await, 422, Some("delivered[0].bast"));
         assert_problem(&call(&app, "POST", "/api/v1/plans/plan-0000000000000000/replan", Some(&planner), Some("{}".into())).await, 404, None);
         assert_problem(&call(&app, "POST", &format!("{href}/replan"), Some(&auditor), Some("{}".into())).await, 403, None);
         assert_eq!(plan_rows(&store).await, 2, "rejected re-plans store nothing");
@@ -203,6 +208,24 @@ async fn bad_plan_requests_are_problems_and_store_nothing_on_both_stores() {
         assert_eq!(r.status.as_u16(), 422, "{}", r.text);
         assert_eq!(r.ctype, "application/problem+json");
         assert!(r.text.contains("packages"), "{}", r.text);
+        // Unknown fields anywhere in the body are refused, naming them: a misspelt optional field
+        // would otherwise be dropped and its default planned.
+        let unknown = |pointer: &str, key: &str| {
+            let mut b = base.clone();
+            b.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer}"))[key] = 1.into();
+            b.to_string()
+        };
+        assert_problem(&post(Some(planner.clone()), unknown("", "colour")).await, 422, Some("colour"));
+        assert_problem(&post(Some(planner.clone()), unknown("/stops/1", "window_strat")).await, 422, Some("stops[1].window_strat"));
+        assert_problem(&post(Some(planner.clone()), unknown("/depots/0", "truck")).await, 422, Some("depots[0].truck"));
+        assert_problem(&post(Some(planner.clone()), unknown("/settings", "dayz")).await, 422, Some("settings.dayz"));
+        // Control characters in free text are refused on both stores (PostgreSQL rejects U+0000
+        // in jsonb and text, SQLite would store it).
+        assert_problem(&post(Some(planner.clone()), with("/stops/0/id", "31.71.01.1001\u{0}.001".into())).await, 422, Some("stops[0].id"));
+        let mut b = base.clone();
+        b["stops"][1]["name"] = "RW 002\u{0}".into();
+        assert_problem(&post(Some(planner.clone()), b.to_string()).await, 422, Some("stops[1].name"));
+        assert_problem(&post(Some(planner.clone()), with("/depots/1/note", "catatan\u{7}".into())).await, 422, Some("depots[1].note"));
         assert_eq!(plan_rows(&store).await, 0, "a rejected request stores nothing");
 
         assert_problem(&call(&app, "GET", "/api/v1/plans/plan-0000000000000000", Some(&planner), None).await, 404, None);
@@ -232,6 +255,18 @@ async fn jobs_interrupted_by_a_restart_are_marked_failed_on_both_stores() {
         assert_eq!(done.status, jobs::JobStatus::Done);
         assert_eq!(done.request, request);
         assert_eq!(jobs::fail_interrupted(&store).await.unwrap(), 0);
+
+        // JSON columns read back alike on both stores (jsonb / TEXT): SQL NULL is None, JSON
+        // null, nesting, numbers and non-ASCII text survive.
+        assert_eq!(done.result, Some(serde_json::json!({ "totals": {} })), "{}", store.kind());
+        assert_eq!(jobs::get(&store, "plan-a").await.unwrap().unwrap().result, None, "{}", store.kind());
+        let rich = serde_json::json!({ "depots": [{ "id": "BKT", "note": null, "cost_per_km": 5000.5 }], "stops": [], "nama": "Kebon Kacang – Tanah Abang ü" });
+        jobs::create(&store, "plan-d", "test", &rich).await.unwrap();
+        assert_eq!(jobs::get(&store, "plan-d").await.unwrap().unwrap().request, rich, "{}", store.kind());
+        let history = sigap::store::audit::history(&store, "plan", "plan-c").await.unwrap();
+        assert_eq!(history.len(), 2, "{}", store.kind());
+        assert_eq!(history[0].before, None);
+        assert_eq!(history[1].after, Some(serde_json::json!({ "status": "done", "totals": {} })), "{}", store.kind());
     }
 }
 

@@ -44,6 +44,17 @@ pub enum Tx {
     Postgis(Transaction<'static, Postgres>),
 }
 
+/// A JSON column on either store: PostgreSQL `jsonb`, SQLite `TEXT` holding the JSON text.
+///
+/// sqlx encodes and decodes `Json<T>` (and `serde_json::Value`, which is `Json<Value>` under the
+/// hood) for both dialects: bound as `jsonb` on PostgreSQL and as text on SQLite, read from
+/// either. So SQL that stores or reads JSON is portable as written: no `$1::jsonb` cast on
+/// insert, no `col::text` on select, no branch on the store. Bind a `Value` or an
+/// `Option<Value>` (`None` is SQL NULL, `Some(Value::Null)` is JSON `null`) and read `Value` /
+/// `Option<Value>` columns directly, e.g. in a `#[derive(sqlx::FromRow)]` row struct; wrap a
+/// typed value in `Json` to bind or read it without going through `Value`.
+pub use sqlx::types::Json;
+
 /// Runs the same expression on either store's pool when the SQL is portable.
 #[macro_export]
 macro_rules! on_pool {

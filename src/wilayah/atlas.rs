@@ -25,7 +25,9 @@ const M_PER_DEG_LAT: f64 = 110_574.0;
 /// cos(6.2°) × 111 320 m.
 const M_PER_DEG_LON: f64 = 110_668.7;
 
-/// Projects lon/lat to local metres (x east, y north) around Jakarta.
+/// Projects lon/lat to local metres (x east, y north) around Jakarta. The one local projection
+/// of the crate: the atlas, the tile dissolve and the planner (depot ranking, sweep angles) all
+/// use it, so they agree on what a metre is.
 pub fn to_metric(lon: f64, lat: f64) -> Coord<f64> {
     Coord { x: (lon - LON0) * M_PER_DEG_LON, y: (lat - LAT0) * M_PER_DEG_LAT }
 }
