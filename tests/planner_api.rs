@@ -106,6 +106,31 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         let id = r.json["id"].as_str().unwrap().to_string();
         assert_eq!(href, format!("/api/v1/plans/{id}"));
 
+        // A retried POST with the same Idempotency-Key answers the same job and starts none.
+        let keyed = |body: String| {
+            let (app, planner) = (app.clone(), planner.clone());
+            async move {
+                let req = Request::builder().method("POST").uri("/api/v1/plans").header("content-type", "application/json")
+                    .header("authorization", format!("Bearer {planner}")).header("idempotency-key", "plan-retry-1");
+                let res = app.oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
+                let replayed = res.headers().contains_key("idempotent-replayed");
+                let status = res.status();
+                let json: serde_json::Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+                (status, replayed, json)
+            }
+        };
+        let first = keyed(serde_json::to_string(&req).unwrap()).await;
+        assert_eq!((first.0, first.1), (StatusCode::ACCEPTED, false), "{}", first.2);
+        let again = keyed(serde_json::to_string(&req).unwrap()).await;
+        assert_eq!((again.0, again.1), (StatusCode::ACCEPTED, true), "{}", again.2);
+        assert_eq!(again.2["id"], first.2["id"]);
+        let mut other = req.clone();
+        other.settings.days += 1;
+        let conflict = keyed(serde_json::to_string(&other).unwrap()).await;
+        assert_eq!(conflict.0, StatusCode::CONFLICT, "{}", conflict.2);
+        assert_eq!(conflict.2["field"], "Idempotency-Key");
+        wait_done(&app, &auditor, first.2["href"].as_str().unwrap()).await;
+
         // The shipped depots carry a free-text note: a known field, kept with the stored request.
         let stored = sigap::planner::store::get(&store, &id).await.unwrap().unwrap();
         assert!(stored.request["depots"][0]["note"].as_str().is_some_and(|n| n.contains("GENERATED")), "{}", stored.request["depots"][0]);
@@ -135,7 +160,8 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         let history = sigap::store::audit::history(&store, "plan", &id).await.unwrap();
         let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
         assert_eq!(actions, ["plan.create", "plan.finish"]);
-        assert_eq!(plan_rows(&store).await, 1);
+        // This plan and the keyed one above: its replay and its 409 stored no third job.
+        assert_eq!(plan_rows(&store).await, 2);
 
         // Re-plan from progress: the first RW is served, the second got 10 of its 40, day 1 is on the road.
         let (a, b) = (&req.stops[0].id, &req.stops[1].id);
@@ -148,7 +174,7 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         let routes = again["result"]["days"][0]["routes"].as_array().unwrap();
         assert!(routes.iter().any(|r| r["frozen"] == true));
         assert!(routes.iter().flat_map(|r| r["stops"].as_array().unwrap()).all(|v| &v["stop"] != a));
-        assert_eq!(plan_rows(&store).await, 2);
+        assert_eq!(plan_rows(&store).await, 3);
         let bad = |body: serde_json::Value| {
             let app = app.clone();
             let (href, planner) = (href.clone(), planner.clone());
@@ -162,7 +188,7 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         assert_problem(&bad(serde_json::json!({ "delivered": [{ "stop": a, "packages": 1, "bast": "x" }] })).await, 422, Some("delivered[0].bast"));
         assert_problem(&call(&app, "POST", "/api/v1/plans/plan-0000000000000000/replan", Some(&planner), Some("{}".into())).await, 404, None);
         assert_problem(&call(&app, "POST", &format!("{href}/replan"), Some(&auditor), Some("{}".into())).await, 403, None);
-        assert_eq!(plan_rows(&store).await, 2, "rejected re-plans store nothing");
+        assert_eq!(plan_rows(&store).await, 3, "rejected re-plans store nothing");
     }
 }
 
@@ -195,6 +221,7 @@ async fn bad_plan_requests_are_problems_and_store_nothing_on_both_stores() {
 
         assert_problem(&post(None, base.to_string()).await, 401, Some("Authorization"));
         assert_problem(&post(Some(operator.clone()), base.to_string()).await, 403, None);
+        assert_problem(&post(Some(operator.clone()), "{\"depots\": [".into()).await, 403, None);
         assert_problem(&post(Some(planner.clone()), "{\"depots\": [".into()).await, 400, None);
         assert_problem(&post(Some(planner.clone()), with("/settings/days", 0.into())).await, 422, Some("settings.days"));
         assert_problem(&post(Some(planner.clone()), with("/depots", serde_json::json!([]))).await, 422, Some("depots"));

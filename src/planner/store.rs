@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::store::audit::{self, AuditEntry};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Tx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -60,10 +60,18 @@ pub struct JobRow {
 }
 
 /// Stores a new queued job and its audit entry in one transaction.
+/// Stores a queued job and its audit entry in a transaction of its own.
 pub async fn create(store: &Store, id: &str, actor: &str, request: &Value) -> Result<(), StoreError> {
     let mut tx = store.begin().await?;
+    create_in(&mut tx, id, actor, request).await?;
+    tx.commit().await
+}
+
+/// Stores a queued job and its audit entry inside the caller's write transaction (the HTTP
+/// handler's keyed write, so a retried POST with the same `Idempotency-Key` makes no second job).
+pub async fn create_in(tx: &mut Tx, id: &str, actor: &str, request: &Value) -> Result<(), StoreError> {
     let now = Utc::now();
-    crate::on_tx!(&mut tx, c => {
+    crate::on_tx!(tx, c => {
         sqlx::query("INSERT INTO plan_jobs (id, status, created_by, created_at, request) VALUES ($1, 'queued', $2, $3, $4)")
             .bind(id).bind(actor).bind(now).bind(request)
             .execute(c)
@@ -75,8 +83,7 @@ pub async fn create(store: &Store, id: &str, actor: &str, request: &Value) -> Re
         "depots": request["depots"].as_array().map_or(0, |a| a.len()),
         "stops": request["stops"].as_array().map_or(0, |a| a.len()),
     });
-    audit::record(&mut tx, AuditEntry { actor, action: "plan.create", entity: "plan", entity_id: id, before: None, after: Some(summary) }).await?;
-    tx.commit().await
+    audit::record(tx, AuditEntry { actor, action: "plan.create", entity: "plan", entity_id: id, before: None, after: Some(summary) }).await
 }
 
 pub async fn mark_running(store: &Store, id: &str) -> Result<(), StoreError> {
