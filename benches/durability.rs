@@ -3,6 +3,8 @@
 //! fsynced at each commit (FULL) against fsynced only at checkpoints (NORMAL), same file,
 //! same run, one client. Prints `DURABILITY` lines for the README (a timed loop with
 //! percentiles rather than criterion: the tail is what a client waiting for its 201 feels).
+// Benchmarks print their results.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use axum::http::StatusCode;
 use sigap::api::write::keyed_write;

@@ -22,6 +22,9 @@ source scripts/pg-env.sh
 export SIGAP_TEST_TMP="$WORK/tmp"
 export SIGAP_ROOT="$ROOT"
 
+echo "== cargo clippy (warnings are errors; print lints keep display in the CLI)"
+cargo clippy --all-targets -- -D warnings
+
 echo "== cargo test (GeoPackage and PostGIS)"
 cargo test --lib --bins --tests --no-fail-fast -- --test-threads=2
 cargo test --doc

@@ -39,7 +39,7 @@ fn assert_problem(r: &(StatusCode, String, serde_json::Value), status: u16, fiel
 
 #[tokio::test]
 async fn wilayah_and_locate_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Rw).await;
         let app = app(store.clone()).await;
 
@@ -81,7 +81,8 @@ async fn wilayah_and_locate_on_both_stores() {
         assert_eq!(b.2["count"], 2);
         assert_eq!(b.2["results"][0]["id"], "a");
         assert_eq!(b.2["results"][1]["kelurahan"]["nama"], "Ragunan");
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -143,7 +144,7 @@ async fn bad_input_gets_a_problem_naming_the_field() {
 
 #[tokio::test]
 async fn boundary_edit_needs_admin_refreshes_the_atlas_and_is_audited() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Kelurahan).await;
         let admin = sigap::store::tokens::create(&store, "admin", None, Some("test")).await.unwrap();
         let auditor = sigap::store::tokens::create(&store, "auditor", None, None).await.unwrap();
@@ -184,7 +185,8 @@ async fn boundary_edit_needs_admin_refreshes_the_atlas_and_is_audited() {
         assert_eq!(hist[1].action, "update");
         assert!(hist[1].actor.contains("admin"));
         assert!(hist[1].before.is_some() && hist[1].after.is_some());
-    }
+    })
+    .await;
 }
 
 /// Every error is problem+json: unknown routes inside and outside the API, a method a route does
@@ -224,7 +226,7 @@ fn square_at(lon: f64, lat: f64) -> serde_json::Value {
 
 #[tokio::test]
 async fn boundary_edits_leaving_the_territory_are_refused_and_write_nothing() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let kind = store.kind();
         load_shipped(&store, Level::Kelurahan).await;
         let admin = sigap::store::tokens::create(&store, "admin", None, Some("test")).await.unwrap();
@@ -283,5 +285,6 @@ async fn boundary_edits_leaving_the_territory_are_refused_and_write_nothing() {
         assert_eq!(ok.0, StatusCode::OK, "{kind}: {:?}", ok.2);
         assert_eq!(sigap::store::boundaries::revision(&store).await.unwrap(), rev0 + 1, "{kind}");
         assert_eq!(sigap::store::audit::history(&store, "kelurahan", "31.75.06.1001").await.unwrap().len(), audits0 + 1, "{kind}");
-    }
+    })
+    .await;
 }

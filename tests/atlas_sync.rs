@@ -59,7 +59,7 @@ const RW: &str = "31.71.01.1001.001";
 
 #[tokio::test]
 async fn an_edit_on_one_process_reaches_the_others_atlas_tiles_and_progress() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let kind = store.kind();
         load_shipped(&store, Level::Rw).await;
         let atlas0 = atlas(&store).await;
@@ -110,5 +110,6 @@ async fn an_edit_on_one_process_reaches_the_others_atlas_tiles_and_progress() {
         .await;
         poll_a.abort();
         poll_b.abort();
-    }
+    })
+    .await;
 }

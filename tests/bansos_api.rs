@@ -64,7 +64,7 @@ async fn rows(store: &Store) -> (i64, i64, i64, i64, i64) {
 
 #[tokio::test]
 async fn records_and_progress_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Rw).await;
         let atlas = atlas(&store).await;
         // Targets through the importer's path: 50 KK in RW 001.
@@ -173,12 +173,13 @@ async fn records_and_progress_on_both_stores() {
         problem(&call(&app, "GET", "/api/v1/bansos/progress?level=desa", None, None, None).await, 400, "level");
         problem(&call(&app, "GET", "/api/v1/bansos/progress?level=kota&parent=31.71.01", None, None, None).await, 400, "parent");
         problem(&call(&app, "GET", "/api/v1/bansos/progress?level=rw&parent=31.71.99.9999", None, None, None).await, 404, "parent");
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn demo_loads_once_and_sums_to_the_published_total() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Rw).await;
         let atlas = atlas(&store).await;
         let calls = std::sync::atomic::AtomicUsize::new(0);
@@ -204,5 +205,6 @@ async fn demo_loads_once_and_sums_to_the_published_total() {
         let kota = call(&app, "GET", "/api/v1/bansos/progress?level=kota", None, None, None).await;
         let sum: u64 = kota.1["areas"].as_object().unwrap().values().map(|a| a["served_kk"].as_u64().unwrap()).sum();
         assert_eq!(sum, served, "kota sums to the province");
-    }
+    })
+    .await;
 }

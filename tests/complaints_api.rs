@@ -65,7 +65,7 @@ fn intake(ch: &str, lon: f64, lat: f64) -> String {
 
 #[tokio::test]
 async fn intake_routes_and_units_work_their_queue_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let t = setup(&store).await;
         // Inside Gambir (Monas).
         let a = call(&t, "POST", "/api/v1/complaints", None, Some("k1"), Some(intake("jaki", 106.8272, -6.1754))).await;
@@ -123,12 +123,13 @@ async fn intake_routes_and_units_work_their_queue_on_both_stores() {
         assert_eq!(r.2["unit"], r.2["kelurahan"]);
         let audit = sigap::store::audit::history(&store, "complaint", &oid.to_string()).await.unwrap();
         assert_eq!(audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(), ["complaint.create", "complaint.forward", "complaint.relocate"]);
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn every_bad_input_is_refused_naming_the_field_and_writes_nothing_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let t = setup(&store).await;
         let ok = call(&t, "POST", "/api/v1/complaints", None, Some("dup"), Some(intake("jaki", 106.8272, -6.1754))).await;
         let id = ok.2["id"].as_i64().unwrap();
@@ -240,14 +241,15 @@ async fn every_bad_input_is_refused_naming_the_field_and_writes_nothing_on_both_
         assert_eq!(sigap::complaints::store::counts(&store).await.unwrap(), before, "nothing written by refused requests");
         let c = call(&t, "GET", &format!("/api/v1/complaints/{id}"), Some(&t.admin), None, None).await;
         assert_eq!((c.2["status"].as_str(), c.2["unit"].as_str()), (Some("assigned"), Some("31.71.01.1001")));
-    }
+    })
+    .await;
 }
 
 /// Six clients sending the same keyed intake at the same moment: every one gets the 201 with
 /// the same id (the losers a replay, marked `Idempotent-Replayed`), and one complaint is stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_intakes_with_one_key_store_one_complaint_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let t = setup(&store).await;
         let before = sigap::complaints::store::counts(&store).await.unwrap();
         let mut handles = Vec::new();
@@ -276,7 +278,8 @@ async fn concurrent_intakes_with_one_key_store_one_complaint_on_both_stores() {
         assert!(ids.iter().all(|i| *i == ids[0]), "{ids:?}");
         let after = sigap::complaints::store::counts(&store).await.unwrap();
         assert_eq!((after.0 - before.0, after.1 - before.1), (1, 1), "{}", store.kind());
-    }
+    })
+    .await;
 }
 
 /// The OpenAPI document comes from the request types themselves: the intake body is the typed

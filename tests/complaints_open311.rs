@@ -25,7 +25,7 @@ async fn call(app: &axum::Router, method: &str, uri: &str, form: Option<&str>) -
 
 #[tokio::test]
 async fn open311_submit_and_read_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Kelurahan).await;
         let atlas = atlas(&store).await;
         let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
@@ -80,5 +80,6 @@ async fn open311_submit_and_read_on_both_stores() {
         }
         assert_eq!(sigap::complaints::store::counts(&store).await.unwrap(), before);
         assert_eq!(call(&app, "GET", "/open311/v2/requests/99999.json", None).await.0, StatusCode::NOT_FOUND);
-    }
+    })
+    .await;
 }

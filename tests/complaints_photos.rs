@@ -48,7 +48,7 @@ fn field(body: &[u8]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn photos_are_stored_served_and_bad_ones_refused_on_both_stores() {
     attachments_dir();
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let app = app(&store).await;
         let op = tokens::create(&store, "operator", Some("31.71.01.1001"), None).await.unwrap();
         let other = tokens::create(&store, "operator", Some("dinas-sda"), None).await.unwrap();
@@ -109,7 +109,8 @@ async fn photos_are_stored_served_and_bad_ones_refused_on_both_stores() {
         for a in sigap::complaints::store::attachments(&store, id).await.unwrap() {
             assert_eq!(call(&app, "GET", &format!("/api/v1/complaints/{id}/photos/{}", a.id), Some(&op), vec![]).await.0, StatusCode::OK);
         }
-    }
+    })
+    .await;
 }
 
 /// Six identical photos at once (issue 9): files are named per upload, so a refused or failed
@@ -118,7 +119,7 @@ async fn photos_are_stored_served_and_bad_ones_refused_on_both_stores() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identical_photos_at_once_never_500_and_saved_ones_keep_their_bytes_on_both_stores() {
     attachments_dir();
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let app = app(&store).await;
         let admin = tokens::create(&store, "admin", None, None).await.unwrap();
         let mut ids = Vec::new();
@@ -153,7 +154,8 @@ async fn identical_photos_at_once_never_500_and_saved_ones_keep_their_bytes_on_b
                 assert_eq!((got.0, got.1), (StatusCode::OK, png.clone()), "{}", store.kind());
             }
         }
-    }
+    })
+    .await;
 }
 
 /// Uploads over the rate (issue 9) get 429 problem+json with `Retry-After` and store nothing;
@@ -166,7 +168,7 @@ async fn photo_uploads_over_the_rate_get_429_and_store_nothing_on_both_stores() 
     use sigap::complaints::photo_limits::{PhotoClock, PhotoLimits, PhotoRate};
     use std::num::NonZeroU32;
     attachments_dir();
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Kelurahan).await;
         let state = AppState::new(store.clone(), AtlasHandle::new(atlas(&store).await), Arc::new(Config::default()));
         let clock = governor::clock::FakeRelativeClock::default();
@@ -222,5 +224,6 @@ async fn photo_uploads_over_the_rate_get_429_and_store_nothing_on_both_stores() 
         clock.advance(std::time::Duration::from_secs(30));
         assert_eq!(up(Some("10.0.0.3"), &a).await.0, StatusCode::CREATED);
         assert_eq!(saved(a.0).await, 3);
-    }
+    })
+    .await;
 }

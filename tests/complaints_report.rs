@@ -27,7 +27,7 @@ async fn call(app: &axum::Router, method: &str, uri: &str, token: &str, body: Op
 
 #[tokio::test]
 async fn monthly_report_and_bulk_import_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Kelurahan).await;
         let atlas = atlas(&store).await;
         let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
@@ -90,7 +90,8 @@ async fn monthly_report_and_bulk_import_on_both_stores() {
             assert_eq!(r.1, "application/problem+json");
         }
         assert_eq!(call(&app, "GET", &format!("/api/v1/reports/complaints?month={month}"), &op, None).await.0, StatusCode::FORBIDDEN);
-    }
+    })
+    .await;
 }
 
 async fn atlas_of(store: &sigap::store::Store) -> sigap::wilayah::Atlas {

@@ -24,7 +24,7 @@ async fn call(app: &axum::Router, method: &str, uri: &str, token: Option<&str>, 
 
 #[tokio::test]
 async fn units_are_seeded_edited_and_used_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Kelurahan).await;
         let atlas = atlas(&store).await;
         sigap::complaints::load_demo(&store, &atlas).await.unwrap();
@@ -77,5 +77,6 @@ async fn units_are_seeded_edited_and_used_on_both_stores() {
         assert_eq!(call(&app, "PUT", "/api/v1/complaint-units/pusat-sms", Some(&admin), Some(sms)).await.0, StatusCode::OK);
         let r = call(&app, "PUT", "/api/v1/complaint-units/diskominfotik", Some(&admin), Some(retire)).await;
         assert_eq!((r.0, r.1["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("aktif")), "email and social still need it: {:?}", r.1);
-    }
+    })
+    .await;
 }

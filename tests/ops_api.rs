@@ -45,7 +45,7 @@ fn assert_401(r: &(StatusCode, HeaderMap, String), detail: &str) {
 
 #[tokio::test]
 async fn revoked_and_expired_tokens_get_401_with_the_reason_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let app = app(store.clone(), Atlas::new(vec![], Default::default()));
         let now = Utc::now();
         let issue = |role: &'static str, expires_at| {
@@ -90,12 +90,13 @@ async fn revoked_and_expired_tokens_get_401_with_the_reason_on_both_stores() {
         assert!(list.iter().any(|t| t.id == gone_id && t.revoked_reason.as_deref() == Some("bocor di grup WA")));
         let listed = serde_json::to_string(&list).unwrap();
         assert!(!listed.contains("hash") && !listed.contains(&good));
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn liveness_readiness_and_metrics_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Kelurahan).await;
         let empty = app(store.clone(), Atlas::new(vec![], Default::default()));
         let loaded = app(store.clone(), atlas(&store).await);
@@ -144,7 +145,8 @@ async fn liveness_readiness_and_metrics_on_both_stores() {
         assert_eq!(down.0, StatusCode::SERVICE_UNAVAILABLE, "{}", down.2);
         assert!(json(&down.2)["type"].as_str().unwrap().ends_with("/store-down"), "{}", down.2);
         assert_eq!(get(&loaded, "/healthz", None).await.0, StatusCode::OK);
-    }
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -79,7 +79,7 @@ async fn wait_done(app: &axum::Router, token: &str, href: &str) -> serde_json::V
 
 #[tokio::test]
 async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Rw).await;
         let atlas = atlas(&store).await;
         let req = good_request(&atlas);
@@ -189,12 +189,13 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         assert_problem(&call(&app, "POST", "/api/v1/plans/plan-0000000000000000/replan", Some(&planner), Some("{}".into())).await, 404, None);
         assert_problem(&call(&app, "POST", &format!("{href}/replan"), Some(&auditor), Some("{}".into())).await, 403, None);
         assert_eq!(plan_rows(&store).await, 3, "rejected re-plans store nothing");
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn bad_plan_requests_are_problems_and_store_nothing_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Kelurahan).await;
         let atlas = atlas(&store).await;
         let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
@@ -258,13 +259,14 @@ async fn bad_plan_requests_are_problems_and_store_nothing_on_both_stores() {
         assert_problem(&call(&app, "GET", "/api/v1/plans/plan-0000000000000000", Some(&planner), None).await, 404, None);
         assert_problem(&call(&app, "GET", "/api/v1/plans/x?format=xml", Some(&planner), None).await, 400, Some("format"));
         assert_problem(&call(&app, "GET", "/api/v1/plans/x", None, None).await, 401, None);
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn jobs_interrupted_by_a_restart_are_marked_failed_on_both_stores() {
     use sigap::planner::store as jobs;
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let request = serde_json::json!({ "depots": [], "stops": [] });
         jobs::create(&store, "plan-a", "test", &request).await.unwrap();
         jobs::create(&store, "plan-b", "test", &request).await.unwrap();
@@ -294,7 +296,8 @@ async fn jobs_interrupted_by_a_restart_are_marked_failed_on_both_stores() {
         assert_eq!(history.len(), 2, "{}", store.kind());
         assert_eq!(history[0].before, None);
         assert_eq!(history[1].after, Some(serde_json::json!({ "status": "done", "totals": {} })), "{}", store.kind());
-    }
+    })
+    .await;
 }
 
 /// `sigap plan --from-atlas` owes each RW its bansos target minus the good packages already
@@ -302,7 +305,7 @@ async fn jobs_interrupted_by_a_restart_are_marked_failed_on_both_stores() {
 #[tokio::test]
 async fn remaining_packages_follow_bansos_records_on_both_stores() {
     use sigap::bansos::{model, ops, store as bstore};
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Rw).await;
         let atlas = atlas(&store).await;
         assert_eq!(sigap::planner::cli::remaining_from_bansos(&store).await.unwrap(), None, "no targets yet");
@@ -332,5 +335,6 @@ async fn remaining_packages_follow_bansos_records_on_both_stores() {
         let ids: Vec<&str> = stops.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, vec![b, c], "a served RW gets no stop");
         assert_eq!(stops[0].packages, 50);
-    }
+    })
+    .await;
 }

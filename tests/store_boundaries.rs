@@ -20,7 +20,7 @@ const LANDMARKS: &[(&str, f64, f64, &str)] = &[
 
 #[tokio::test]
 async fn shipped_layers_landmarks_and_counts_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Rw).await;
         let atlas = atlas(&store).await;
         assert_eq!(atlas.len(Level::Kota), 6, "{}", store.kind());
@@ -53,7 +53,8 @@ async fn shipped_layers_landmarks_and_counts_on_both_stores() {
         .await
         .unwrap();
         assert_eq!((stats.created, stats.updated, stats.unchanged), (0, 0, 44));
-    }
+    })
+    .await;
 }
 
 fn square(lon: f64, lat: f64, d: f64) -> serde_json::Value {
@@ -62,7 +63,7 @@ fn square(lon: f64, lat: f64, d: f64) -> serde_json::Value {
 
 #[tokio::test]
 async fn rejected_import_changes_nothing_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Kelurahan).await;
         let before = boundaries::load_level(&store, Level::Kelurahan).await.unwrap();
         let gambir = AreaCode::parse("31.71.01.1001").unwrap();
@@ -82,7 +83,8 @@ async fn rejected_import_changes_nothing_on_both_stores() {
         let g1 = &after.iter().find(|a| a.code == gambir).unwrap().geometry;
         assert_eq!(g0, g1, "Gambir changed on {} despite the rejection", store.kind());
         assert_eq!(audit::history(&store, "kelurahan", "31.71.01.1001").await.unwrap().len(), 1);
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -171,7 +173,7 @@ async fn shipped_gpkg_file(name: &str) -> std::path::PathBuf {
 /// the whole file with them, and nothing changes; a small edit of the same RW is stored.
 #[tokio::test]
 async fn import_replacing_areas_is_held_to_the_territory_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let kind = store.kind();
         load_shipped(&store, Level::Rw).await;
         let rev0 = boundaries::revision(&store).await.unwrap();
@@ -209,5 +211,6 @@ async fn import_replacing_areas_is_held_to_the_territory_on_both_stores() {
         let (_, stats) = import_features(&store, read_features(&small.to_string()).unwrap(), &opts, "test", false).await.unwrap();
         assert_eq!(stats.updated, 1, "{kind}");
         assert_eq!(boundaries::revision(&store).await.unwrap(), rev0 + 1, "{kind}");
-    }
+    })
+    .await;
 }

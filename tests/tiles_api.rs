@@ -169,7 +169,7 @@ async fn tiles_decode_with_codes_and_bad_requests_are_problems() {
 
 #[tokio::test]
 async fn a_boundary_edit_drops_exactly_the_tiles_it_touches() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         load_shipped(&store, Level::Kelurahan).await;
         let admin = sigap::store::tokens::create(&store, "admin", None, Some("test")).await.unwrap();
         let state = state(store.clone()).await;
@@ -227,5 +227,6 @@ async fn a_boundary_edit_drops_exactly_the_tiles_it_touches() {
         assert!(!after.contains(&"31.71.01.1001".to_string()), "{after:?}");
         // The kecamatan there is redrawn from the edited kelurahan.
         assert_ne!(get(&app, &url("kecamatan", probe), &[]).await.2, kec_before, "kecamatan 31.71.01 is redrawn");
-    }
+    })
+    .await;
 }

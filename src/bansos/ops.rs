@@ -122,7 +122,7 @@ pub struct TargetStats {
 
 /// Stores targets (insert or replace per RW; RWs not in the list keep theirs). Refuses a target
 /// below the KK already served there, listing every such RW.
-pub async fn import_targets(tx: &mut Tx, targets: &[Target], generated: bool, actor: &str, progress: &dyn Fn(usize)) -> Result<TargetStats, OpError> {
+pub async fn import_targets(tx: &mut Tx, targets: &[Target], generated: bool, actor: &str, progress: &(dyn Fn(usize) + Sync)) -> Result<TargetStats, OpError> {
     let existing = bstore::targets(tx).await?;
     let served = bstore::served(tx).await?;
     let below: Vec<String> = targets

@@ -57,10 +57,11 @@ pub async fn both() -> Vec<Store> {
     vec![gpkg().await, postgis().await]
 }
 
-/// Runs one test case on a fresh GeoPackage and then on a fresh PostGIS database, each in its own
-/// task so a panic on one store does not hide the other's result; then fails naming every store
-/// that failed and why (the panic hook has already printed each panic with its location).
-/// Each store is opened in a task of its own too, so a missing `SIGAP_TEST_PG` fails PostGIS only.
+/// Runs one test case on a fresh GeoPackage and then on a fresh PostGIS database, catching a
+/// panic of each so a failure on one store does not hide the other's result; then fails naming
+/// every store that failed and why (the panic hook has already printed each panic with its
+/// location). Opening a store is caught too, so a missing `SIGAP_TEST_PG` fails PostGIS only.
+/// The case runs on the test's own task (no `Send` or `'static` needed), so it may borrow.
 ///
 /// ```ignore
 /// testing::for_each_store(|store| async move {
@@ -72,16 +73,17 @@ pub async fn both() -> Vec<Store> {
 pub async fn for_each_store<F, Fut>(case: F)
 where
     F: Fn(Store) -> Fut,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
 {
+    use futures_util::FutureExt;
+    use std::panic::AssertUnwindSafe;
     let mut results: Vec<(&str, Result<(), String>)> = Vec::new();
     for kind in ["geopackage", "postgis"] {
-        let opened = if kind == "geopackage" { tokio::spawn(gpkg()).await } else { tokio::spawn(postgis()).await };
-        let result = match opened {
-            Ok(store) => tokio::spawn(case(store)).await.map_err(panic_text),
-            Err(e) => Err(format!("opening the store: {}", panic_text(e))),
+        let run = async {
+            let store = if kind == "geopackage" { gpkg().await } else { postgis().await };
+            case(store).await
         };
-        results.push((kind, result));
+        results.push((kind, AssertUnwindSafe(run).catch_unwind().await.map_err(panic_text)));
     }
     let failed: Vec<String> = results.iter().filter_map(|(kind, r)| r.as_ref().err().map(|e| format!("{kind}: {e}"))).collect();
     if !failed.is_empty() {
@@ -90,14 +92,11 @@ where
     }
 }
 
-/// The message of a panicked (or cancelled) task.
-fn panic_text(e: tokio::task::JoinError) -> String {
-    match e.try_into_panic() {
-        Ok(payload) => match payload.downcast::<String>() {
-            Ok(s) => *s,
-            Err(payload) => payload.downcast_ref::<&str>().map_or_else(|| "panicked".to_string(), |s| s.to_string()),
-        },
-        Err(e) => e.to_string(),
+/// The message of a caught panic.
+fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(s) => *s,
+        Err(payload) => payload.downcast_ref::<&str>().map_or_else(|| "panicked".to_string(), |s| s.to_string()),
     }
 }
 

@@ -244,6 +244,7 @@ mod tests {
     /// its parent and outside the province, printed (run with `--nocapture`) and held under the
     /// tolerances so the shipped data always imports.
     #[test]
+    #[allow(clippy::print_stdout)] // a test may print what it measured (shown with --nocapture)
     fn shipped_layers_fit_the_tolerances() {
         let mut all = Vec::new();
         let mut worst_parent = (0.0f64, String::new());
