@@ -52,11 +52,6 @@ pub async fn both_urls() -> Vec<String> {
     vec![gpkg_path().display().to_string(), postgis_url().await]
 }
 
-/// Both stores, GeoPackage first. Prefer [`for_each_store`], which reports both results.
-pub async fn both() -> Vec<Store> {
-    vec![gpkg().await, postgis().await]
-}
-
 /// Runs one test case on a fresh GeoPackage and then on a fresh PostGIS database, catching a
 /// panic of each so a failure on one store does not hide the other's result; then fails naming
 /// every store that failed and why (the panic hook has already printed each panic with its
