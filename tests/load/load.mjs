@@ -15,6 +15,7 @@
 import autocannon from 'autocannon';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,8 +30,8 @@ fs.mkdirSync(OUT, { recursive: true });
 
 // Sizes: `small` fits `make test` (debug binary, ~1 minute a store); `full` is `make bench`.
 const S = {
-  small: { mixed: 8, killAt: 4, clients: 20, burst: 4, locators: 1, rate: 200, rateFor: 4, read: 3, importRows: 3000 },
-  full: { mixed: 20, killAt: 10, clients: 50, burst: 10, locators: 10, rate: 1000, rateFor: 60, read: 15, importRows: 20000 },
+  small: { hangups: 1000, mixed: 8, killAt: 4, clients: 20, burst: 4, locators: 1, rate: 200, rateFor: 4, read: 3, importRows: 3000 },
+  full: { hangups: 5000, mixed: 20, killAt: 10, clients: 50, burst: 10, locators: 10, rate: 1000, rateFor: 60, read: 15, importRows: 20000 },
 }[SIZE];
 if (!S) throw new Error(`--size small|full, not ${SIZE}`);
 
@@ -43,6 +44,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 // ---- the store -------------------------------------------------------------------------------
+fs.rmSync(path.join(OUT, `serve-${STORE}.log`), { force: true });
 let DB;
 let dropDb = () => {};
 if (STORE === 'gpkg') {
@@ -237,6 +239,26 @@ try {
   figures.results.push(figure('mixed: complaint POST', mc), figure('mixed: hand-out POST', mh), figure('mixed: locate batch of 100', ml));
   check(acked.complaint.size > 0 && acked.handout.size > 0, `writes acknowledged under mixed load (${acked.complaint.size} complaints, ${acked.handout.size} hand-outs)`);
 
+  // 1b. Clients hanging up mid-request (axum drops their handlers at any point of the write):
+  // nothing may be left behind that makes later writes fail; the phases below count any 5xx.
+  console.log(`-- ${S.hangups} keyed complaint POSTs cut off after 0-8 ms`);
+  let hung = 0;
+  const hangup = (i) => new Promise((res) => {
+    const body = JSON.stringify({ channel: 'web', category: 'banjir', description: `hangup ${RUN} ${i}`, location: point() });
+    const req = http.request({ host: '127.0.0.1', port: PORT, method: 'POST', path: '/api/v1/complaints',
+      headers: { 'content-type': 'application/json', 'idempotency-key': `x-${RUN}-${i}`, 'content-length': Buffer.byteLength(body) } }, (r) => {
+      tally('hangup', r.statusCode);
+      r.resume();
+      r.on('end', res);
+    });
+    req.on('error', () => { hung++; res(); });
+    req.end(body);
+    setTimeout(() => req.destroy(), Math.random() * 8);
+  });
+  let hi = 0;
+  await Promise.all(Array.from({ length: 20 }, async () => { while (hi < S.hangups) await hangup(hi++); }));
+  console.log(`     ${hung} cut off before their answer`);
+
   // 2. Figures: complaint POST at N clients; at a fixed rate with /healthz sampled meanwhile; reads.
   console.log('-- figures');
   const c50 = await cannon('c50', { connections: S.clients, duration: S.read, requests: [complaintRequest()] });
@@ -260,6 +282,7 @@ try {
   figures.results.push(figure(`tile GET (${tiles.length} tiles), ${S.clients} clients`, tile));
   const progress = await cannon('progress', { connections: S.clients, duration: S.read, requests: [{ method: 'GET', path: '/api/v1/bansos/progress?level=kelurahan', onResponse: (st) => tally('progress', st) }] });
   figures.results.push(figure(`bansos progress GET, ${S.clients} clients`, progress));
+  check(c50.requests.total > 0 && rate.requests.total > 0 && c50.non2xx + rate.non2xx === 0, `complaint writes answered 2xx after the kill and the hang-ups (${c50.requests.total} + ${rate.requests.total} requests, ${c50.non2xx + rate.non2xx} not 2xx)`);
   check(c50.errors + rate.errors + health.errors === 0, `no connection errors outside the kill window (${c50.errors + rate.errors + health.errors})`);
 
   // 3. Bulk import killed mid-file, run again, and once more.
@@ -311,7 +334,8 @@ try {
   check(missing === 0 && twice === 0, `every acknowledged complaint stored once with its id (${acked.complaint.size} acknowledged, ${missing} missing, ${twice} twice)`);
   const anyTwice = [...rows.values()].filter((ids) => ids.length > 1).length;
   const keysC = +query("SELECT count(*) FROM idempotency WHERE scope = 'complaints.intake:publik'")[0][0];
-  check(anyTwice === 0 && keysC === [...rows.values()].length, `no complaint without its key or twice (${[...rows.values()].length} stored, ${keysC} keys)`);
+  const keyed = +query("SELECT count(*) FROM complaints WHERE description LIKE 'load %' OR description LIKE 'hangup %'")[0][0];
+  check(anyTwice === 0 && keysC === keyed, `no complaint without its key or twice (${keyed} keyed complaints stored, incl. hung-up ones; ${keysC} keys)`);
   const handouts = new Set(query("SELECT id FROM bansos_handout WHERE actor LIKE 'token:%'").map((r) => +r[0]));
   const missingH = [...acked.handout.values()].filter((a) => !handouts.has(a.id)).length;
   const keysH = +query("SELECT count(*) FROM idempotency WHERE scope LIKE 'bansos.handouts:%'")[0][0];
@@ -329,6 +353,9 @@ try {
     }
   }));
   check(replayBad === 0, `replay of all ${jobs.length} acknowledged keys answers the same id (${replayBad} differ)`);
+  const logs = fs.readFileSync(path.join(OUT, `serve-${STORE}.log`), 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  const bad = logs.filter((l) => / (ERROR|WARN) /.test(l));
+  check(bad.length === 0, `server log has no error or warning (${bad.length}: ${bad.slice(0, 3).join(' | ')})`);
   const fives = Object.entries(statuses).filter(([k]) => +k.split(' ')[1] >= 500);
   check(fives.length === 0, `no 5xx under load (${JSON.stringify(fives)}; all answers ${JSON.stringify(statuses)})`);
 } catch (e) {
