@@ -2,6 +2,9 @@
 //!
 //! Organised by domain: `wilayah` (areas and the in-memory atlas), `store` (GeoPackage and
 //! PostGIS), `api` (HTTP assembly, auth, errors), and one folder per feature domain.
+//!
+//! Every domain has the same files and follows the same write discipline; both are written down
+//! in `src/README.md` (the domain template and checklist for adding a domain).
 
 pub mod api;
 pub mod bansos;

@@ -123,6 +123,11 @@ async fn records_and_progress_on_both_stores() {
         let mut unknown = delivery(10, 10, 0, 0, 0);
         unknown["rw"] = "31.71.01.1001.999".into();
         problem(&call(&app, "POST", "/api/v1/bansos/deliveries", p, None, Some(bad_delivery(unknown))).await, 422, "rw");
+        // Unknown fields are refused, naming them (not silently dropped).
+        let mut extra = delivery(10, 10, 0, 0, 0);
+        extra["catatan"] = "x".into();
+        problem(&call(&app, "POST", "/api/v1/bansos/deliveries", p, None, Some(bad_delivery(extra))).await, 422, "catatan");
+        problem(&call(&app, "POST", "/api/v1/bansos/handouts", p, None, Some(format!(r#"{{"rw":"{RW}","date":"2026-11-21","kk_served":1,"kk":1}}"#))).await, 422, "kk");
         problem(&call(&app, "POST", "/api/v1/bansos/deliveries", p, None, Some(bad_delivery(delivery(-5, 0, 0, 0, 0)))).await, 422, "packages_sent");
         problem(&call(&app, "POST", "/api/v1/bansos/deliveries", p, None, Some(bad_delivery(delivery(10, 12, 0, 0, 0)))).await, 422, "packages_received");
         problem(&call(&app, "POST", "/api/v1/bansos/deliveries", p, None, Some(bad_delivery(delivery(10, 8, 0, 0, 0)))).await, 422, "packages_short");

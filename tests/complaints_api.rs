@@ -142,16 +142,37 @@ async fn every_bad_input_is_refused_naming_the_field_and_writes_nothing_on_both_
         problem(&post(json!({"channel":"jaki","category":"banjir"})).await, 422, "description");
         problem(&post(json!({"channel":"telegram","category":"banjir","description":"x"})).await, 422, "channel");
         problem(&post(json!({"channel":"jaki","category":"gempa","description":"x"})).await, 422, "category");
+        // The 400/422 split, pinned: 400 when the body is not JSON (or holds a number JSON cannot
+        // carry) and for coordinates out of range (as `/locate` answers them); 422 when the JSON
+        // has the wrong shape — a field missing, unknown or of the wrong type, an unknown word,
+        // blank text or control characters. (Before the typed bodies, a string where a coordinate
+        // belongs and a missing coordinate were 400; serde's split makes them 422 like every other
+        // wrongly typed field, and `1e999` now names `location.lon` instead of `body`.)
         let loc = |l: Value| json!({"channel":"jaki","category":"banjir","description":"x","location": l});
-        problem(&post(loc(json!({"lon":"NaN","lat":-6.2}))).await, 400, "location.lon");
-        problem(&post(loc(json!({"lon":106.8,"lat":"Infinity"}))).await, 400, "location.lat");
+        problem(&post(loc(json!({"lon":"NaN","lat":-6.2}))).await, 422, "location.lon");
+        problem(&post(loc(json!({"lon":106.8,"lat":"Infinity"}))).await, 422, "location.lat");
         problem(&post(loc(json!({"lon":106.8,"lat":-96.0}))).await, 400, "location.lat");
         problem(&post(loc(json!({"lon":190.0,"lat":-6.2}))).await, 400, "location.lon");
         problem(&post(loc(json!({"lon":106.8,"lat":-6.2,"accuracy_m":-5}))).await, 400, "location.accuracy_m");
-        problem(&post(loc(json!({"lat":-6.2}))).await, 400, "location.lon");
+        problem(&post(loc(json!({"lat":-6.2}))).await, 422, "location.lon");
+        problem(&post(loc(json!({"lon":106.8,"lat":-6.2,"alt":3}))).await, 422, "location.alt");
         let inf = call(&t, "POST", "/api/v1/complaints", None, None, Some(r#"{"channel":"jaki","category":"banjir","description":"x","location":{"lon":1e999,"lat":-6.2}}"#.into())).await;
-        problem(&inf, 400, "body");
+        problem(&inf, 400, "location.lon");
         problem(&call(&t, "POST", "/api/v1/complaints", None, None, Some("{not json".into())).await, 400, "body");
+        problem(&call(&t, "POST", "/api/v1/complaints", None, None, Some("7".into())).await, 422, "body");
+        // Unknown fields are refused, not silently dropped (the contact under a wrong name).
+        problem(&post(json!({"channel":"jaki","category":"banjir","description":"x","reporter":{"phone":"0812"}})).await, 422, "reporter");
+        problem(&post(json!({"channel":"jaki","category":"banjir","description":"  "})).await, 422, "description");
+        problem(&post(json!({"channel":"jaki","category":"banjir","description":7})).await, 422, "description");
+        // Control characters: PostgreSQL refuses U+0000, SQLite would store it; both answer 422.
+        problem(&post(json!({"channel":"jaki","category":"banjir","description":"air\u{0}naik"})).await, 422, "description");
+        problem(&post(json!({"channel":"jaki","category":"banjir","description":"x","reporter_contact":"0812\u{1b}[31m"})).await, 422, "reporter_contact");
+        problem(&post(json!({"channel":"jaki","category":"banjir","description":"x","reporter_contact":"9".repeat(201)})).await, 422, "reporter_contact");
+        // Without Content-Type: 415 naming it (documented in the OpenAPI description).
+        let bare = t.app.clone().oneshot(Request::builder().method("POST").uri("/api/v1/complaints").body(Body::from(intake("jaki", 106.8272, -6.1754))).unwrap()).await.unwrap();
+        assert_eq!(bare.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let bare: Value = serde_json::from_slice(&bare.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(bare["field"], "Content-Type", "{bare:?}");
         // Same key, different body.
         problem(&call(&t, "POST", "/api/v1/complaints", None, Some("dup"), Some(intake("jaki", 106.8206, -6.3125))).await, 409, "Idempotency-Key");
         // 10 MB description.
@@ -177,6 +198,14 @@ async fn every_bad_input_is_refused_naming_the_field_and_writes_nothing_on_both_
         problem(&st(&t.gambir, id, r#"{"to":"selesai"}"#).await, 409, "to");
         problem(&st(&t.gambir, id, r#"{"to":"beres"}"#).await, 422, "to");
         problem(&st(&t.gambir, id, r#"{"to":"ditolak"}"#).await, 409, "reason");
+        problem(&st(&t.gambir, id, r#"{"to":"dalam_proses","why":"x"}"#).await, 422, "why");
+        problem(&st(&t.gambir, id, "{\"to\":\"ditolak\",\"reason\":\"ganda\\u0000\"}").await, 422, "reason");
+        problem(&st(&t.gambir, id, r#"{"reason":"x"}"#).await, 422, "to");
+        // A wrong role with a bad body: the role is checked first (403, not 422).
+        assert_eq!(st(&t.auditor, id, r#"{"to":5,"extra":true}"#).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(call(&t, "POST", &format!("/api/v1/complaints/{id}/forward"), Some(&t.auditor), None, Some("{not json".into())).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(call(&t, "POST", &format!("/api/v1/complaints/{id}/relocate"), Some(&t.auditor), None, Some(r#"{"lon":"x"}"#.into())).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(call(&t, "PUT", "/api/v1/complaint-units/dinas-baru", Some(&t.gambir), None, Some(r#"{"nama":5}"#.into())).await.0, StatusCode::FORBIDDEN);
         // Another unit's token, the auditor, no token.
         let x = st(&t.other, id, r#"{"to":"dalam_proses"}"#).await;
         assert_eq!(x.0, StatusCode::FORBIDDEN);
@@ -198,10 +227,75 @@ async fn every_bad_input_is_refused_naming_the_field_and_writes_nothing_on_both_
         problem(&fw(r#"{"unit":"31.71.01.9999","reason":"bukan_kewenangan"}"#).await, 422, "unit");
         problem(&fw(r#"{"unit":"dinas-sda","reason":"malas"}"#).await, 422, "reason");
         problem(&fw(r#"{"unit":"31.71.01.1001","reason":"salah_lokasi"}"#).await, 409, "unit");
+        problem(&fw("{\"unit\":\"dinas-sda\",\"reason\":\"bukan_kewenangan\",\"note\":\"a\\u0007b\"}").await, 422, "note");
+        problem(&fw(r#"{"unit":"dinas-sda","reason":"bukan_kewenangan","catatan":"x"}"#).await, 422, "catatan");
+        problem(&call(&t, "POST", &format!("/api/v1/complaints/{id}/relocate"), Some(&t.gambir), None, Some(r#"{"lon":106.8,"lat":-6.2,"location":{}}"#.into())).await, 422, "location");
         problem(&call(&t, "POST", &format!("/api/v1/complaints/{id}/relocate"), Some(&t.gambir), None, Some(r#"{"lon":106.8,"lat":91}"#.into())).await, 400, "location.lat");
 
         assert_eq!(sigap::complaints::store::counts(&store).await.unwrap(), before, "nothing written by refused requests");
         let c = call(&t, "GET", &format!("/api/v1/complaints/{id}"), Some(&t.admin), None, None).await;
         assert_eq!((c.2["status"].as_str(), c.2["unit"].as_str()), (Some("assigned"), Some("31.71.01.1001")));
     }
+}
+
+/// Six clients sending the same keyed intake at the same moment: every one gets the 201 with
+/// the same id (the losers a replay, marked `Idempotent-Replayed`), and one complaint is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_intakes_with_one_key_store_one_complaint_on_both_stores() {
+    for store in testing::both().await {
+        let t = setup(&store).await;
+        let before = sigap::complaints::store::counts(&store).await.unwrap();
+        let mut handles = Vec::new();
+        for _ in 0..6 {
+            let app = t.app.clone();
+            handles.push(tokio::spawn(async move {
+                let req = Request::builder().method("POST").uri("/api/v1/complaints").header("content-type", "application/json")
+                    .header("idempotency-key", "same-6").body(Body::from(intake("jaki", 106.8272, -6.1754))).unwrap();
+                let res = app.oneshot(req).await.unwrap();
+                let replayed = res.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+                let status = res.status();
+                let v: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap_or(Value::Null);
+                (status, replayed, v)
+            }));
+        }
+        let mut ids = Vec::new();
+        let mut fresh = 0;
+        for h in handles {
+            let (status, replayed, v) = h.await.unwrap();
+            assert_eq!(status, StatusCode::CREATED, "{} {v:?}", store.kind());
+            assert!(v["upload_secret"].as_str().is_some_and(|s| s.len() >= 32), "{v:?}");
+            fresh += usize::from(!replayed);
+            ids.push(v["id"].as_i64().unwrap());
+        }
+        assert_eq!(fresh, 1, "{}: exactly one request wrote, the others replayed", store.kind());
+        assert!(ids.iter().all(|i| *i == ids[0]), "{ids:?}");
+        let after = sigap::complaints::store::counts(&store).await.unwrap();
+        assert_eq!((after.0 - before.0, after.1 - before.1), (1, 1), "{}", store.kind());
+    }
+}
+
+/// The OpenAPI document comes from the request types themselves: the intake body is the typed
+/// `IntakeRequest` (closed to unknown fields), the 415 for a missing Content-Type and the
+/// photo upload's `Upload-Secret` are documented, and the intake answer shows `upload_secret`.
+#[tokio::test]
+async fn the_openapi_document_shows_the_typed_bodies_the_415_and_the_upload_secret() {
+    let store = testing::gpkg().await;
+    let state = AppState::new(store, AtlasHandle::new(sigap::wilayah::Atlas::new(vec![], Default::default())), Arc::new(Config::default()));
+    let res = api::router(state).oneshot(Request::get("/api-docs/openapi.json").body(Body::empty()).unwrap()).await.unwrap();
+    let d: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let intake = &d["paths"]["/api/v1/complaints"]["post"];
+    assert!(intake["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap().ends_with("/IntakeRequest"), "{intake}");
+    assert!(intake["requestBody"]["description"].as_str().unwrap().contains("415"), "{intake}");
+    assert!(intake["responses"]["415"].is_object(), "{intake}");
+    let schemas = &d["components"]["schemas"];
+    assert_eq!(schemas["IntakeRequest"]["additionalProperties"], false, "{}", schemas["IntakeRequest"]);
+    let accepted = intake["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap().rsplit('/').next().unwrap();
+    assert!(schemas[accepted]["properties"]["upload_secret"].is_object(), "{}", schemas[accepted]);
+    for (path, schema) in [("/api/v1/complaints/{id}/status", "StatusRequest"), ("/api/v1/complaints/{id}/forward", "ForwardRequest"), ("/api/v1/complaints/{id}/relocate", "Geotag")] {
+        let op = &d["paths"][path]["post"];
+        assert!(op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap().ends_with(schema), "{op}");
+        assert!(op["responses"]["415"].is_object(), "{op}");
+    }
+    let photos = &d["paths"]["/api/v1/complaints/{id}/photos"]["post"];
+    assert!(photos["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "Upload-Secret" && p["in"] == "header"), "{photos}");
 }

@@ -65,6 +65,19 @@ async fn open311_submit_and_read_on_both_stores() {
             assert_eq!(r.0, StatusCode::BAD_REQUEST, "{form}: {:?}", r.1);
             assert_eq!(r.1[0]["field"], field, "{form}: {:?}", r.1);
         }
+        // Form fields with control characters, and a contact over the JSON intake's cap: 422 naming the field.
+        let long = "9".repeat(201);
+        for (form, field) in [
+            ("service_code=banjir&description=air%00naik".to_string(), "description"),
+            ("service_code=banjir&description=x&email=a%00%40b.id".to_string(), "email"),
+            ("service_code=banjir&description=x&phone=0812%1B".to_string(), "phone"),
+            (format!("service_code=banjir&description=x&email={long}"), "email"),
+            (format!("service_code=banjir&description=x&phone={long}"), "phone"),
+        ] {
+            let r = call(&app, "POST", "/open311/v2/requests.json", Some(&form)).await;
+            assert_eq!(r.0, StatusCode::UNPROCESSABLE_ENTITY, "{form}: {:?}", r.1);
+            assert_eq!(r.1[0]["field"], field, "{form}: {:?}", r.1);
+        }
         assert_eq!(sigap::complaints::store::counts(&store).await.unwrap(), before);
         assert_eq!(call(&app, "GET", "/open311/v2/requests/99999.json", None).await.0, StatusCode::NOT_FOUND);
     }

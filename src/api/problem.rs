@@ -98,21 +98,44 @@ impl From<crate::wilayah::LocateError> for Problem {
     }
 }
 
-/// Splits serde's "path: message" so the problem names the field.
+/// The field a serde message (as `serde_path_to_error` prints it) is about: the path before
+/// `": "` (for an unknown field the path already ends in it: `location.alt: unknown field …`);
+/// a missing field is reported at its parent, so its name is joined to the path
+/// (`location: missing field `lon`` names `location.lon`, a top-level one just `category`).
 fn field_of(text: &str) -> Option<String> {
-    let (head, _) = text.split_once(": ")?;
-    (!head.contains(' ') && !head.is_empty()).then(|| head.to_string())
+    let (path, msg) = match text.split_once(": ") {
+        Some((head, rest)) if !head.contains(' ') && !head.is_empty() => (Some(head), rest),
+        _ => (None, text),
+    };
+    let named = |prefix: &str| msg.strip_prefix(prefix).and_then(|rest| rest.split_once('`')).map(|(name, _)| name);
+    match (path, named("missing field `").or_else(|| named("unknown field `"))) {
+        (Some(p), Some(n)) if msg.starts_with("missing") => Some(format!("{p}.{n}")),
+        (Some(p), _) => Some(p.to_string()),
+        (None, Some(n)) => Some(n.to_string()),
+        (None, None) => None,
+    }
 }
 
 impl From<JsonRejection> for Problem {
+    /// Syntax (not JSON, a number JSON cannot hold) is a 400, JSON of the wrong shape (missing,
+    /// unknown or mistyped field, unknown word) a 422 — axum's split — each naming the field
+    /// when one is at fault. A body without `Content-Type: application/json`
+    /// is a 415 naming `Content-Type`.
     fn from(r: JsonRejection) -> Problem {
         let status = r.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             return Problem::new(status, "body-too-large", "request body is larger than the limit");
         }
+        if let JsonRejection::MissingJsonContentType(_) = r {
+            return Problem::new(status, "unsupported-media-type", "send the body as JSON with Content-Type: application/json").field("Content-Type");
+        }
         let text = r.body_text();
         // axum prefixes the serde message; keep the part that names the field.
-        let inner = text.rsplit_once("target type: ").map(|(_, t)| t).unwrap_or(&text).to_string();
+        let inner = ["target type: ", "as JSON: "]
+            .iter()
+            .find_map(|p| text.split_once(p).map(|(_, t)| t))
+            .unwrap_or(&text)
+            .to_string();
         let mut p = Problem::new(status, "invalid-body", inner.clone());
         p.field = field_of(&inner);
         p
@@ -156,3 +179,18 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
 #[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(Problem))]
 pub struct ApiQuery<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use super::field_of;
+
+    #[test]
+    fn serde_messages_name_their_field() {
+        assert_eq!(field_of("unknown field `reporter`, expected one of `channel`, `category`").as_deref(), Some("reporter"));
+        assert_eq!(field_of("location.alt: unknown field `alt`, expected `lon`").as_deref(), Some("location.alt"));
+        assert_eq!(field_of("missing field `category` at line 1 column 40").as_deref(), Some("category"));
+        assert_eq!(field_of("location: missing field `lon` at line 1 column 9").as_deref(), Some("location.lon"));
+        assert_eq!(field_of("kanal[0]: unknown channel \"fax\"").as_deref(), Some("kanal[0]"));
+        assert_eq!(field_of("invalid type: sequence, expected struct X"), None);
+    }
+}

@@ -1,9 +1,9 @@
-//! `sigap report complaints` and `sigap complaints import`: thin wrappers over the same store
-//! and pure code the HTTP handlers use.
+//! `sigap report complaints` and `sigap complaints import`: thin wrappers over the same `ops`
+//! the HTTP handlers use.
 
-use super::http::{create, units, Intake};
-use super::model::{Category, Channel};
-use super::report::{self, Month, Report};
+use super::model::{Category, Channel, Intake};
+use super::ops::{create, units};
+use super::report::{self, Month};
 use super::routing::Geotag;
 use crate::store::Store;
 use crate::wilayah::Atlas;
@@ -27,22 +27,9 @@ pub enum Format {
     Json,
 }
 
-/// Builds the monthly report from the store's history, with unit names filled in.
-pub async fn build_report(store: &Store, atlas: &Atlas, month: Month) -> Result<Report, crate::store::StoreError> {
-    let events = super::store::events_before(store, month.end()).await?;
-    let mut r = report::monthly(&events, month);
-    let us = units(store).await?;
-    for row in &mut r.units {
-        row.nama = us.find(&row.unit).map(|u| u.nama.clone()).or_else(|| {
-            crate::wilayah::AreaCode::parse(&row.unit).ok().and_then(|c| atlas.get(&c).map(|a| format!("Kelurahan {}", a.name)))
-        });
-    }
-    Ok(r)
-}
-
 pub async fn report_cmd(store: &Store, atlas: &Atlas, args: ReportArgs) -> anyhow::Result<()> {
     let month = Month::parse(&args.month)?;
-    let r = build_report(store, atlas, month).await?;
+    let r = super::ops::report(store, atlas, month).await?;
     match args.format {
         Format::Csv => print!("{}", report::to_csv(&r)?),
         Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
@@ -187,7 +174,7 @@ pub async fn import_file(store: &Store, atlas: &Atlas, path: &std::path::Path, b
                         sum.imported += 1;
                         *sum.by_reason.entry(r.reason.as_str().to_string()).or_default() += 1;
                     }
-                    Err(p) => sum.rejected.push((row.line, format!("{}: {}", p.field.unwrap_or_default(), p.detail))),
+                    Err(e) => sum.rejected.push((row.line, format!("{}: {e}", e.field().unwrap_or_default()))),
                 },
             }
         }

@@ -2,13 +2,15 @@
 //! must act, re-routing between units, a checked status machine with append-only history,
 //! queues, Open311 GeoReport v2, the monthly report and bulk import.
 //!
-//! `model`, `routing`, `status` and `report` are pure; `store`, `http`, `open311`, `cli` adapt them.
+//! `model`, `routing`, `status` and `report` are pure; `ops` holds the writes (shared by
+//! `http`, `open311` and `cli`, returning `ops::ComplaintError`); `store` is the portable SQL.
 
 pub mod model;
 pub mod routing;
 pub mod status;
 pub mod report;
 pub mod store;
+pub mod ops;
 pub mod http;
 pub mod open311;
 pub mod cli;

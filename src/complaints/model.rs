@@ -1,6 +1,7 @@
 //! The vocabulary of complaints, parsed once at the edge: channels, categories, statuses,
 //! flags and reasons are enums so a typo in a request is a 400 naming the field, never a row.
 
+use super::routing::Geotag;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -209,6 +210,12 @@ impl Units {
     }
 }
 
+/// A unit id an admin may create: 1..64 of `[A-Za-z0-9_-]`, and not a kelurahan code (those
+/// come from the atlas).
+pub fn is_editable_unit_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') && !is_kelurahan_code(id)
+}
+
 /// Errors of a unit id: an unknown one is named in the 422.
 pub fn is_kelurahan_code(id: &str) -> bool {
     crate::wilayah::AreaCode::parse(id).is_ok_and(|c| c.level() == crate::wilayah::Level::Kelurahan)
@@ -236,6 +243,173 @@ pub fn parse_units_csv(text: &str) -> Result<Vec<Unit>, String> {
         out.push(Unit { id, nama: get(1), jenis, kanal, aktif: true });
     }
     Ok(out)
+}
+
+/// Longest description accepted (characters). A longer one is a 413 naming `description`
+/// (larger bodies hit the 1 MiB body limit first, also 413).
+pub const MAX_DESCRIPTION: usize = 5000;
+/// Longest reporter contact (phone or e-mail), the same for JSON intake and Open311.
+pub const MAX_CONTACT: usize = 200;
+/// Longest reason or note of a transition, and unit name.
+pub const MAX_NOTE: usize = 2000;
+
+/// Why a request was refused before anything was read from the store. `field` names the
+/// request field at fault.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InputError {
+    /// Missing, blank, control characters or too long (422).
+    #[error(transparent)]
+    Text(#[from] crate::text::TextError),
+    /// A description longer than [`MAX_DESCRIPTION`]: 413, as a body over the limit would be.
+    #[error("description has more than {MAX_DESCRIPTION} characters")]
+    DescriptionTooLong,
+    /// Well-formed but not acceptable (422).
+    #[error("{detail}")]
+    Invalid { field: String, detail: String },
+}
+
+impl InputError {
+    pub fn field(&self) -> &str {
+        match self {
+            InputError::Text(e) => e.field(),
+            InputError::DescriptionTooLong => "description",
+            InputError::Invalid { field, .. } => field,
+        }
+    }
+}
+
+/// A checked intake: trimmed, no control characters, within the lengths. Built by the JSON
+/// intake, Open311 and the bulk import alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intake {
+    pub channel: Channel,
+    pub category: Category,
+    pub description: String,
+    pub reporter_contact: Option<String>,
+    pub geotag: Option<Geotag>,
+}
+
+impl Intake {
+    /// Checks and trims the free text; `contact_field` names the contact as the caller's
+    /// request does (`reporter_contact`, Open311's `email` or `phone`).
+    pub fn new(channel: Channel, category: Category, description: &str, contact: Option<(&str, &str)>, geotag: Option<Geotag>) -> Result<Intake, InputError> {
+        if description.trim().chars().count() > MAX_DESCRIPTION {
+            return Err(InputError::DescriptionTooLong);
+        }
+        let description = crate::text::required("description", description, MAX_DESCRIPTION)?.to_string();
+        let reporter_contact = match contact {
+            Some((field, c)) => crate::text::optional(field, Some(c), MAX_CONTACT)?.map(String::from),
+            None => None,
+        };
+        Ok(Intake { channel, category, description, reporter_contact, geotag })
+    }
+
+    /// Re-checks an intake built elsewhere (the bulk import builds its rows itself).
+    pub fn checked(&self) -> Result<Intake, InputError> {
+        Intake::new(self.channel, self.category, &self.description, self.reporter_contact.as_deref().map(|c| ("reporter_contact", c)), self.geotag)
+    }
+}
+
+/// Intake request. Without `location` the complaint goes to the channel owner's queue.
+/// Unknown fields are refused (422 naming them), so a misspelt `reporter` is not silently dropped.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeRequest {
+    pub channel: Channel,
+    pub category: Category,
+    /// At most 5000 characters (longer: 413); no control characters other than tab and line breaks.
+    pub description: String,
+    /// Phone or e-mail of the reporter (at most 200 characters); never shown publicly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporter_contact: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Geotag>,
+}
+
+impl IntakeRequest {
+    pub fn check(&self) -> Result<Intake, InputError> {
+        Intake::new(self.channel, self.category, &self.description, self.reporter_contact.as_deref().map(|c| ("reporter_contact", c)), self.location)
+    }
+}
+
+fn status_loose<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Status, D::Error> {
+    let s = String::deserialize(d)?;
+    Status::parse_loose(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown status {s:?} (one of: {}, didisposisikan)", Status::choices())))
+}
+
+/// Status change; `reason` is required for `ditolak`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    /// Target status (`didisposisikan` is accepted for `assigned`).
+    #[serde(deserialize_with = "status_loose")]
+    pub to: Status,
+    /// At most 2000 characters.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Hand-over to another unit (a kelurahan code in the atlas or a seeded unit id).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardRequest {
+    pub unit: String,
+    pub reason: ForwardReason,
+    /// At most 2000 characters.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// What a unit does to a complaint, checked: the one input of `ops::transition`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Status { to: Status, reason: Option<String> },
+    Forward { unit: String, reason: ForwardReason, note: Option<String> },
+    Relocate(Geotag),
+}
+
+impl StatusRequest {
+    pub fn check(&self) -> Result<Change, InputError> {
+        Ok(Change::Status { to: self.to, reason: crate::text::optional("reason", self.reason.as_deref(), MAX_NOTE)?.map(String::from) })
+    }
+}
+
+impl ForwardRequest {
+    pub fn check(&self) -> Result<Change, InputError> {
+        Ok(Change::Forward {
+            unit: crate::text::required("unit", &self.unit, 64)?.to_string(),
+            reason: self.reason,
+            note: crate::text::optional("note", self.note.as_deref(), MAX_NOTE)?.map(String::from),
+        })
+    }
+}
+
+/// A unit added or edited by an admin.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitRequest {
+    /// At most 200 characters.
+    pub nama: String,
+    pub jenis: UnitKind,
+    /// Channels whose unlocated complaints this unit receives; default none.
+    #[serde(default)]
+    pub kanal: Option<Vec<Channel>>,
+    /// Default true.
+    #[serde(default)]
+    pub aktif: Option<bool>,
+}
+
+impl UnitRequest {
+    /// The unit `id` (from the path) as this request describes it.
+    pub fn check(&self, id: &str) -> Result<Unit, InputError> {
+        Ok(Unit {
+            id: id.to_string(),
+            nama: crate::text::required("nama", &self.nama, 200)?.to_string(),
+            jenis: self.jenis,
+            kanal: self.kanal.clone().unwrap_or_default(),
+            aktif: self.aktif.unwrap_or(true),
+        })
+    }
 }
 
 /// The shipped unit list, compiled in so tests and `init` agree.

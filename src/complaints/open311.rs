@@ -2,8 +2,8 @@
 //! and read. Public reads never show the reporter contact, and coordinates are rounded to
 //! 3 decimals (about 110 m), enough to see the neighbourhood but not the reporter's doorstep.
 
-use super::http::{create, units, Intake, MAX_DESCRIPTION};
-use super::model::{Category, Channel};
+use super::model::{Category, Channel, Intake, MAX_CONTACT};
+use super::ops::{self, ComplaintError};
 use super::routing::Geotag;
 use super::store::{self as cstore, Complaint, Filter};
 use crate::api::{AppState, Problem};
@@ -68,13 +68,15 @@ struct ServiceRequest {
 #[allow(dead_code)]
 struct SubmitForm {
     service_code: super::model::Category,
-    /// At most 5000 characters.
+    /// At most 5000 characters (longer: 413); control characters other than tab and line breaks: 422.
     description: String,
     /// Latitude; required with `long`.
     lat: Option<f64>,
     /// Longitude; required with `lat`.
     long: Option<f64>,
+    /// At most 200 characters, no control characters (422 naming `email`).
     email: Option<String>,
+    /// Used when `email` is absent; at most 200 characters, no control characters (422 naming `phone`).
     phone: Option<String>,
 }
 
@@ -86,6 +88,8 @@ struct Submitted {
     service_notice: String,
     /// Always null.
     account_id: Option<String>,
+    /// Secret for `POST /api/v1/complaints/{id}/photos` (header `Upload-Secret`); only its hash is stored.
+    upload_secret: String,
 }
 
 /// A GeoReport v2 error, with the field at fault.
@@ -171,10 +175,7 @@ async fn submit_inner(s: &AppState, body: Result<Bytes, BytesRejection>) -> Resu
     let f = parse_form(&bytes);
     let code = f.get("service_code").map(|s| s.trim()).filter(|s| !s.is_empty()).ok_or_else(|| Problem::bad_request("service_code", "service_code is required"))?;
     let category = Category::parse(code).ok_or_else(|| Problem::bad_request("service_code", format!("unknown service_code {code:?}; see services.json")))?;
-    let description = f.get("description").map(|s| s.trim()).filter(|s| !s.is_empty()).ok_or_else(|| Problem::bad_request("description", "description is required"))?;
-    if description.chars().count() > MAX_DESCRIPTION {
-        return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "description-too-long", format!("description has more than {MAX_DESCRIPTION} characters")).field("description"));
-    }
+    let description = f.get("description").map(|s| s.as_str()).filter(|s| !s.trim().is_empty()).ok_or_else(|| Problem::bad_request("description", "description is required"))?;
     let lat = coord(&f, "lat", "lat")?;
     let lon = coord(&f, "long", "long")?;
     let geotag = match (lon, lat) {
@@ -183,19 +184,28 @@ async fn submit_inner(s: &AppState, body: Result<Bytes, BytesRejection>) -> Resu
         (None, Some(_)) => return Err(Problem::bad_request("long", "long is required with lat")),
         (Some(_), None) => return Err(Problem::bad_request("lat", "lat is required with long")),
     };
-    let contact = f.get("email").or(f.get("phone")).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let req = Intake { channel: Channel::Open311, category, description: description.to_string(), reporter_contact: contact, geotag };
+    // The contact is `email`, else `phone`; each is checked under its own name, with the same
+    // cap as the JSON intake's `reporter_contact`.
+    let email = crate::text::optional("email", f.get("email").map(String::as_str), MAX_CONTACT)?;
+    let phone = crate::text::optional("phone", f.get("phone").map(String::as_str), MAX_CONTACT)?;
+    let contact = email.map(|e| ("email", e)).or(phone.map(|p| ("phone", p)));
+    let req = Intake::new(Channel::Open311, category, description, contact, geotag).map_err(ComplaintError::from)?;
     let atlas = s.atlas.current();
     // Read before the transaction: never a second pooled connection while one is held.
-    let us = units(&s.store).await?;
+    let us = ops::units(&s.store).await?;
+    let (secret, hash) = ops::new_upload_secret();
     let mut tx = s.store.begin().await?;
-    let (id, routing) = create(&mut tx, &atlas, &us, &req, "kanal:open311", Utc::now()).await.map_err(|mut p| {
+    let now = Utc::now();
+    let (id, routing) = ops::create(&mut tx, &atlas, &us, &req, "kanal:open311", now).await.map_err(|e| {
+        let mut p = Problem::from(e);
         // Open311 names the coordinates lat/long.
         p.field = p.field.map(|f| f.replace("location.lon", "long").replace("location.lat", "lat"));
         p
     })?;
+    cstore::add_upload_secret(&mut tx, id, &hash, now).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(json!([{"service_request_id": id.to_string(), "service_notice": routing.detail, "account_id": null}]))).into_response())
+    let answer = json!([{"service_request_id": id.to_string(), "service_notice": routing.detail, "account_id": null, "upload_secret": secret}]);
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
 fn round3(v: Option<f64>) -> Option<f64> {

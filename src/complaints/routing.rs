@@ -5,8 +5,9 @@ use super::model::{Channel, Flag, RouteReason, Status, Units};
 use crate::wilayah::{check_lon_lat, AreaRef, Atlas, LocateError, Method};
 use serde::{Deserialize, Serialize};
 
-/// A geotag as reported by the channel.
+/// A geotag as reported by the channel (also the body of `relocate`); unknown fields are refused.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Geotag {
     pub lon: f64,
     pub lat: f64,

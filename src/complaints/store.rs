@@ -104,6 +104,13 @@ pub async fn append(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A re-location's new routing and the point as reported.
+pub struct Relocated<'a> {
+    pub routing: &'a super::routing::Routing,
+    pub reported: Option<[f64; 2]>,
+    pub accuracy_m: Option<f64>,
+}
+
 /// Moves the complaint only if nobody changed it since it was read (status and unit as
 /// expected); returns false on a lost race so the caller answers 409 instead of overwriting.
 pub async fn update_holder(
@@ -112,7 +119,7 @@ pub async fn update_holder(
     expect: (Status, &str),
     status: Status,
     unit: &str,
-    relocated: Option<(&super::routing::Routing, Option<[f64; 2]>, Option<f64>)>,
+    relocated: Option<Relocated<'_>>,
     at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let n = match relocated {
@@ -120,7 +127,7 @@ pub async fn update_holder(
             "UPDATE complaints SET status = $1, unit = $2, updated_at = $3 WHERE id = $4 AND status = $5 AND unit = $6")
             .bind(status.as_str()).bind(unit).bind(at).bind(id).bind(expect.0.as_str()).bind(expect.1)
             .execute(conn).await?.rows_affected()),
-        Some((r, reported, acc)) => {
+        Some(Relocated { routing: r, reported, accuracy_m: acc }) => {
             let routing = serde_json::to_string(r).map_err(|e| StoreError::Invalid(e.to_string()))?;
             let (lon, lat) = r.point.map(|p| (Some(p[0]), Some(p[1]))).unwrap_or((None, None));
             crate::on_tx!(tx, conn => sqlx::query(
@@ -139,80 +146,165 @@ pub async fn update_holder(
 const COLS: &str = "id, channel, category, description, reporter_contact, reported_lon, reported_lat, accuracy_m, lon, lat,
   kelurahan, rw, unit, status, flags, routing, created_at, updated_at";
 
-macro_rules! complaint_from {
-    ($r:expr) => {{
-        let r = $r;
-        let ch: String = r.try_get("channel")?;
-        let cat: String = r.try_get("category")?;
-        let st: String = r.try_get("status")?;
-        let flags: String = r.try_get("flags")?;
-        let routing: String = r.try_get("routing")?;
-        let rl: Option<f64> = r.try_get("reported_lon")?;
-        let rt: Option<f64> = r.try_get("reported_lat")?;
-        Ok::<Complaint, StoreError>(Complaint {
-            id: r.try_get("id")?,
-            channel: Channel::parse(&ch).ok_or_else(|| bad("channel", &ch))?,
-            category: Category::parse(&cat).ok_or_else(|| bad("category", &cat))?,
-            description: r.try_get("description")?,
-            reporter_contact: r.try_get("reporter_contact")?,
-            reported: rl.zip(rt).map(|(a, b)| [a, b]),
-            accuracy_m: r.try_get("accuracy_m")?,
-            lon: r.try_get("lon")?,
-            lat: r.try_get("lat")?,
-            kelurahan: r.try_get("kelurahan")?,
-            rw: r.try_get("rw")?,
-            unit: r.try_get("unit")?,
-            status: Status::parse(&st).ok_or_else(|| bad("status", &st))?,
-            flags: flags.split(',').filter(|s| !s.is_empty()).map(|f| Flag::parse(f).ok_or_else(|| bad("flag", f))).collect::<Result<_, _>>()?,
-            routing: serde_json::from_str(&routing).map_err(|e| StoreError::Invalid(e.to_string()))?,
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
+/// A `complaints` row as both stores return it (words and JSON as text); [`Complaint`] is made
+/// from it by `TryFrom`, which refuses unknown stored words.
+#[derive(sqlx::FromRow)]
+struct ComplaintRow {
+    id: i64,
+    channel: String,
+    category: String,
+    description: String,
+    reporter_contact: Option<String>,
+    reported_lon: Option<f64>,
+    reported_lat: Option<f64>,
+    accuracy_m: Option<f64>,
+    lon: Option<f64>,
+    lat: Option<f64>,
+    kelurahan: Option<String>,
+    rw: Option<String>,
+    unit: String,
+    status: String,
+    flags: String,
+    routing: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn word<T>(what: &str, v: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    parse(v).ok_or_else(|| bad(what, v))
+}
+
+impl TryFrom<ComplaintRow> for Complaint {
+    type Error = StoreError;
+
+    fn try_from(r: ComplaintRow) -> Result<Complaint, StoreError> {
+        Ok(Complaint {
+            id: r.id,
+            channel: word("channel", &r.channel, Channel::parse)?,
+            category: word("category", &r.category, Category::parse)?,
+            description: r.description,
+            reporter_contact: r.reporter_contact,
+            reported: r.reported_lon.zip(r.reported_lat).map(|(a, b)| [a, b]),
+            accuracy_m: r.accuracy_m,
+            lon: r.lon,
+            lat: r.lat,
+            kelurahan: r.kelurahan,
+            rw: r.rw,
+            unit: r.unit,
+            status: word("status", &r.status, Status::parse)?,
+            flags: r.flags.split(',').filter(|s| !s.is_empty()).map(|f| word("flag", f, Flag::parse)).collect::<Result<_, _>>()?,
+            routing: serde_json::from_str(&r.routing).map_err(|e| StoreError::Invalid(e.to_string()))?,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
         })
-    }};
+    }
+}
+
+/// A `complaint_history` row.
+#[derive(sqlx::FromRow)]
+struct HistoryRow {
+    id: i64,
+    at: DateTime<Utc>,
+    actor: String,
+    action: String,
+    from_status: Option<String>,
+    to_status: String,
+    from_unit: Option<String>,
+    to_unit: String,
+    reason: Option<String>,
+    note: Option<String>,
+}
+
+impl TryFrom<HistoryRow> for HistoryEntry {
+    type Error = StoreError;
+
+    fn try_from(r: HistoryRow) -> Result<HistoryEntry, StoreError> {
+        Ok(HistoryEntry {
+            id: r.id,
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            from_status: r.from_status.map(|s| word("status", &s, Status::parse)).transpose()?,
+            to_status: word("status", &r.to_status, Status::parse)?,
+            from_unit: r.from_unit,
+            to_unit: r.to_unit,
+            reason: r.reason,
+            note: r.note,
+        })
+    }
+}
+
+/// A history row as the monthly report reads it.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    complaint_id: i64,
+    at: DateTime<Utc>,
+    from_unit: Option<String>,
+    to_unit: String,
+    to_status: String,
+}
+
+impl TryFrom<EventRow> for super::report::Event {
+    type Error = StoreError;
+
+    fn try_from(r: EventRow) -> Result<super::report::Event, StoreError> {
+        Ok(super::report::Event { complaint_id: r.complaint_id, at: r.at, from_unit: r.from_unit, to_unit: r.to_unit, to_status: word("status", &r.to_status, Status::parse)? })
+    }
+}
+
+/// A `complaint_units` row.
+#[derive(sqlx::FromRow)]
+struct UnitRow {
+    id: String,
+    nama: String,
+    jenis: String,
+    kanal: String,
+    aktif: bool,
+}
+
+impl TryFrom<UnitRow> for super::model::Unit {
+    type Error = StoreError;
+
+    fn try_from(r: UnitRow) -> Result<super::model::Unit, StoreError> {
+        Ok(super::model::Unit {
+            id: r.id,
+            nama: r.nama,
+            jenis: word("unit kind", &r.jenis, super::model::UnitKind::parse)?,
+            kanal: r.kanal.split(';').filter(|s| !s.is_empty()).map(|c| word("channel", c, Channel::parse)).collect::<Result<_, _>>()?,
+            aktif: r.aktif,
+        })
+    }
+}
+
+/// Converts fetched rows into domain values.
+fn domain<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
+    rows.into_iter().map(T::try_from).collect()
 }
 
 pub async fn get(store: &Store, id: i64) -> Result<Option<Complaint>, StoreError> {
     let sql = format!("SELECT {COLS} FROM complaints WHERE id = $1");
-    crate::on_pool!(store, p => {
-        match sqlx::query(&sql).bind(id).fetch_optional(p).await? {
-            Some(r) => Ok(Some(complaint_from!(&r)?)),
-            None => Ok(None),
-        }
-    })
+    let row: Option<ComplaintRow> = crate::on_pool!(store, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await?);
+    row.map(Complaint::try_from).transpose()
 }
 
 /// Reads inside a transaction (so a check and the write that follows see the same row).
 pub async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Complaint>, StoreError> {
     let sql = format!("SELECT {COLS} FROM complaints WHERE id = $1");
-    crate::on_tx!(tx, conn => {
-        match sqlx::query(&sql).bind(id).fetch_optional(conn).await? {
-            Some(r) => Ok(Some(complaint_from!(&r)?)),
-            None => Ok(None),
-        }
-    })
+    let row: Option<ComplaintRow> = crate::on_tx!(tx, conn => sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?);
+    row.map(Complaint::try_from).transpose()
+}
+
+/// Locks the complaint row for the rest of the transaction (a no-op update: a row lock on
+/// PostgreSQL, the writer lock SQLite already holds); false when there is no such complaint.
+pub async fn lock(tx: &mut Tx, id: i64) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, conn => sqlx::query("UPDATE complaints SET updated_at = updated_at WHERE id = $1").bind(id).execute(conn).await?.rows_affected());
+    Ok(n == 1)
 }
 
 pub async fn history(store: &Store, id: i64) -> Result<Vec<HistoryEntry>, StoreError> {
     let sql = "SELECT id, at, actor, action, from_status, to_status, from_unit, to_unit, reason, note FROM complaint_history WHERE complaint_id = $1 ORDER BY id";
-    crate::on_pool!(store, p => {
-        let rows = sqlx::query(sql).bind(id).fetch_all(p).await?;
-        rows.iter().map(|r| {
-            let fs: Option<String> = r.try_get("from_status")?;
-            let ts: String = r.try_get("to_status")?;
-            Ok(HistoryEntry {
-                id: r.try_get("id")?,
-                at: r.try_get("at")?,
-                actor: r.try_get("actor")?,
-                action: r.try_get("action")?,
-                from_status: fs.map(|s| Status::parse(&s).ok_or_else(|| bad("status", &s))).transpose()?,
-                to_status: Status::parse(&ts).ok_or_else(|| bad("status", &ts))?,
-                from_unit: r.try_get("from_unit")?,
-                to_unit: r.try_get("to_unit")?,
-                reason: r.try_get("reason")?,
-                note: r.try_get("note")?,
-            })
-        }).collect::<Result<Vec<_>, StoreError>>()
-    })
+    let rows: Vec<HistoryRow> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(id).fetch_all(p).await?);
+    domain(rows)
 }
 
 /// Queue / search filter; every field is already parsed.
@@ -267,30 +359,19 @@ pub async fn list(store: &Store, f: &Filter) -> Result<(Vec<Complaint>, i64), St
             q
         }};
     }
-    crate::on_pool!(store, p => {
-        let rows = bind_all!(sqlx::query(&page_sql)).bind(f.limit).bind(f.offset).fetch_all(p).await?;
-        let items = rows.iter().map(|r| complaint_from!(r)).collect::<Result<Vec<_>, _>>()?;
-        let total: i64 = bind_all!(sqlx::query(&count_sql)).fetch_one(p).await?.try_get("n")?;
-        Ok((items, total))
-    })
+    let (rows, total): (Vec<ComplaintRow>, i64) = crate::on_pool!(store, p => {
+        let rows = bind_all!(sqlx::query_as(&page_sql)).bind(f.limit).bind(f.offset).fetch_all(p).await?;
+        let total: i64 = bind_all!(sqlx::query_scalar(&count_sql)).fetch_one(p).await?;
+        (rows, total)
+    });
+    Ok((domain(rows)?, total))
 }
 
 /// History events up to `end`, for the monthly report.
 pub async fn events_before(store: &Store, end: DateTime<Utc>) -> Result<Vec<super::report::Event>, StoreError> {
     let sql = "SELECT complaint_id, at, from_unit, to_unit, to_status FROM complaint_history WHERE at < $1 ORDER BY complaint_id, id";
-    crate::on_pool!(store, p => {
-        let rows = sqlx::query(sql).bind(end).fetch_all(p).await?;
-        rows.iter().map(|r| {
-            let ts: String = r.try_get("to_status")?;
-            Ok(super::report::Event {
-                complaint_id: r.try_get("complaint_id")?,
-                at: r.try_get("at")?,
-                from_unit: r.try_get("from_unit")?,
-                to_unit: r.try_get("to_unit")?,
-                to_status: Status::parse(&ts).ok_or_else(|| bad("status", &ts))?,
-            })
-        }).collect::<Result<Vec<_>, StoreError>>()
-    })
+    let rows: Vec<EventRow> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(end).fetch_all(p).await?);
+    domain(rows)
 }
 
 /// Counts rows of the complaint tables; tests use it to show nothing was half-written.
@@ -303,7 +384,7 @@ pub async fn counts(store: &Store) -> Result<(i64, i64), StoreError> {
 }
 
 /// A stored photo's metadata.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Attachment {
     pub id: i64,
     pub content_type: String,
@@ -314,45 +395,41 @@ pub struct Attachment {
     pub created_at: DateTime<Utc>,
 }
 
-pub async fn attachment_count(tx: &mut Tx, complaint_id: i64) -> Result<i64, StoreError> {
-    Ok(crate::on_tx!(tx, conn => sqlx::query("SELECT COUNT(*) AS n FROM complaint_attachments WHERE complaint_id = $1")
-        .bind(complaint_id).fetch_one(conn).await?.try_get("n"))?)
-}
-
 pub async fn add_attachment(tx: &mut Tx, complaint_id: i64, key: &str, ctype: &str, bytes: i64, sha: &str, at: DateTime<Utc>) -> Result<i64, StoreError> {
     Ok(crate::on_tx!(tx, conn => sqlx::query(
         "INSERT INTO complaint_attachments (complaint_id, storage_key, content_type, bytes, sha256, created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id")
         .bind(complaint_id).bind(key).bind(ctype).bind(bytes).bind(sha).bind(at).fetch_one(conn).await?.try_get("id"))?)
 }
 
+const ATTACHMENT_COLS: &str = "SELECT id, storage_key, content_type, bytes, sha256, created_at FROM complaint_attachments WHERE complaint_id = $1 ORDER BY id";
+
 pub async fn attachments(store: &Store, complaint_id: i64) -> Result<Vec<Attachment>, StoreError> {
-    crate::on_pool!(store, p => {
-        let rows = sqlx::query("SELECT id, storage_key, content_type, bytes, sha256, created_at FROM complaint_attachments WHERE complaint_id = $1 ORDER BY id")
-            .bind(complaint_id).fetch_all(p).await?;
-        rows.iter().map(|r| Ok(Attachment {
-            id: r.try_get("id")?, storage_key: r.try_get("storage_key")?, content_type: r.try_get("content_type")?,
-            bytes: r.try_get("bytes")?, sha256: r.try_get("sha256")?, created_at: r.try_get("created_at")?,
-        })).collect::<Result<Vec<_>, StoreError>>()
-    })
+    Ok(crate::on_pool!(store, p => sqlx::query_as(ATTACHMENT_COLS).bind(complaint_id).fetch_all(p).await?))
+}
+
+/// The photos of a complaint, read inside the transaction that adds one.
+pub async fn attachments_tx(tx: &mut Tx, complaint_id: i64) -> Result<Vec<Attachment>, StoreError> {
+    Ok(crate::on_tx!(tx, conn => sqlx::query_as(ATTACHMENT_COLS).bind(complaint_id).fetch_all(conn).await?))
+}
+
+/// Stores the hash of an upload secret of a complaint (the secret itself is never stored).
+pub async fn add_upload_secret(tx: &mut Tx, complaint_id: i64, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+    crate::on_tx!(tx, conn => sqlx::query("INSERT INTO complaint_upload_secrets (secret_hash, complaint_id, created_at) VALUES ($1,$2,$3)")
+        .bind(hash).bind(complaint_id).bind(at).execute(conn).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Whether `hash` is an upload secret hash of the complaint.
+pub async fn upload_secret_matches(store: &Store, complaint_id: i64, hash: &str) -> Result<bool, StoreError> {
+    let n: i64 = crate::on_pool!(store, p => sqlx::query_scalar("SELECT COUNT(*) FROM complaint_upload_secrets WHERE complaint_id = $1 AND secret_hash = $2")
+        .bind(complaint_id).bind(hash).fetch_one(p).await?);
+    Ok(n > 0)
 }
 
 /// Units stored in `complaint_units` (seeded by `load_demo`, edited by admins).
 pub async fn stored_units(store: &Store) -> Result<Vec<super::model::Unit>, StoreError> {
-    use super::model::{Unit, UnitKind};
-    crate::on_pool!(store, p => {
-        let rows = sqlx::query("SELECT id, nama, jenis, kanal, aktif FROM complaint_units ORDER BY id").fetch_all(p).await?;
-        rows.iter().map(|r| {
-            let jenis: String = r.try_get("jenis")?;
-            let kanal: String = r.try_get("kanal")?;
-            Ok(Unit {
-                id: r.try_get("id")?,
-                nama: r.try_get("nama")?,
-                jenis: UnitKind::parse(&jenis).ok_or_else(|| bad("unit kind", &jenis))?,
-                kanal: kanal.split(';').filter(|s| !s.is_empty()).map(|c| Channel::parse(c).ok_or_else(|| bad("channel", c))).collect::<Result<_, _>>()?,
-                aktif: r.try_get("aktif")?,
-            })
-        }).collect::<Result<Vec<_>, StoreError>>()
-    })
+    let rows: Vec<UnitRow> = crate::on_pool!(store, p => sqlx::query_as("SELECT id, nama, jenis, kanal, aktif FROM complaint_units ORDER BY id").fetch_all(p).await?);
+    domain(rows)
 }
 
 pub async fn upsert_unit(tx: &mut Tx, u: &super::model::Unit) -> Result<(), StoreError> {
