@@ -70,7 +70,7 @@ fn parse_rows(path: &std::path::Path, text: &str) -> anyhow::Result<Vec<Row>> {
             };
             let c = cat.map(str::trim).unwrap_or("");
             let category = Category::parse(c).ok_or_else(|| format!("unknown category {c:?}"))?;
-            let description = crate::text::required("description", desc.unwrap_or(""), super::http::MAX_DESCRIPTION).map_err(|e| e.to_string())?.to_string();
+            let description = desc.map(str::trim).filter(|d| !d.is_empty()).ok_or("description is empty")?.to_string();
             Ok(Intake { channel, category, description, reporter_contact: None, geotag: g? })
         })();
         Row { line, intake }
@@ -174,6 +174,8 @@ pub async fn import_file(store: &Store, atlas: &Atlas, path: &std::path::Path, b
                         sum.imported += 1;
                         *sum.by_reason.entry(r.reason.as_str().to_string()).or_default() += 1;
                     }
+                    // A store failure is not a bad row: stop, and the open chunk rolls back whole.
+                    Err(super::ops::ComplaintError::Store(e)) => return Err(e.into()),
                     Err(e) => sum.rejected.push((row.line, format!("{}: {e}", e.field().unwrap_or_default()))),
                 },
             }
