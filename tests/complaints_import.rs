@@ -21,6 +21,14 @@ async fn import(store: &Store, atlas: &Atlas, path: &Path, batch: Option<&str>) 
     import_file(store, atlas, path, batch, &|_, _| {}).await.unwrap()
 }
 
+/// Loads the kelurahan, builds the atlas and makes a scratch directory for test `name`.
+async fn setup(store: &Store, name: &str) -> (Atlas, std::path::PathBuf) {
+    load_shipped(store, Level::Kelurahan).await;
+    let dir = std::env::temp_dir().join(format!("sigap_cimport_{name}_{}_{}", std::process::id(), store.kind()));
+    std::fs::create_dir_all(&dir).unwrap();
+    (atlas(store).await, dir)
+}
+
 /// `n` data rows; rows whose record number is in `bad` carry an unknown category.
 fn csv(n: usize, bad: &[usize]) -> String {
     let pts = test_points();
@@ -41,10 +49,7 @@ fn csv(n: usize, bad: &[usize]) -> String {
 #[tokio::test]
 async fn rerun_after_an_interrupted_import_adds_each_row_once_on_both_stores() {
     for store in testing::both().await {
-        load_shipped(&store, Level::Kelurahan).await;
-        let atlas = atlas(&store).await;
-        let dir = std::env::temp_dir().join(format!("sigap_cimport_rerun_{}_{}", std::process::id(), store.kind()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let (atlas, dir) = setup(&store, "rerun").await;
         let bad = [10, 600, 1100];
         let (full, prefix) = (dir.join("aduan.csv"), dir.join("aduan-awal.csv"));
         let text = csv(1203, &bad);
@@ -77,10 +82,7 @@ async fn rerun_after_an_interrupted_import_adds_each_row_once_on_both_stores() {
 #[tokio::test]
 async fn default_batch_is_the_file_content_on_both_stores() {
     for store in testing::both().await {
-        load_shipped(&store, Level::Kelurahan).await;
-        let atlas = atlas(&store).await;
-        let dir = std::env::temp_dir().join(format!("sigap_cimport_default_{}_{}", std::process::id(), store.kind()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let (atlas, dir) = setup(&store, "default").await;
         let (a, b) = (dir.join("a.csv"), dir.join("b.geojson"));
         std::fs::write(&a, csv(30, &[])).unwrap();
         std::fs::write(&b, r#"{"type":"FeatureCollection","features":[
@@ -105,10 +107,7 @@ async fn default_batch_is_the_file_content_on_both_stores() {
 #[tokio::test]
 async fn bad_batch_names_and_text_are_refused_and_store_nothing_on_both_stores() {
     for store in testing::both().await {
-        load_shipped(&store, Level::Kelurahan).await;
-        let atlas = atlas(&store).await;
-        let dir = std::env::temp_dir().join(format!("sigap_cimport_bad_{}_{}", std::process::id(), store.kind()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let (atlas, dir) = setup(&store, "bad").await;
         let a = dir.join("a.csv");
         std::fs::write(&a, csv(5, &[])).unwrap();
         for batch in ["", "  ", "a\u{1}b", &"x".repeat(101)] {
