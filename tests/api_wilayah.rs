@@ -143,6 +143,7 @@ async fn boundary_edit_needs_admin_refreshes_the_atlas_and_is_audited() {
         assert_eq!(put(None, square.into()).await.0, StatusCode::UNAUTHORIZED);
         assert_eq!(put(Some("sgp_nope".into()), square.into()).await.0, StatusCode::UNAUTHORIZED);
         assert_eq!(put(Some(auditor.clone()), square.into()).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(put(Some(auditor.clone()), r#"{"geometry": 5, "bogus": 1}"#.into()).await.0, StatusCode::FORBIDDEN, "role before body");
         let swapped = r#"{"geometry":{"type":"Polygon","coordinates":[[[-6.18,106.82],[-6.18,106.83],[-6.17,106.83],[-6.18,106.82]]]}}"#;
         let bad = put(Some(admin.clone()), swapped.into()).await;
         assert_eq!(bad.0, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.1);
@@ -160,5 +161,75 @@ async fn boundary_edit_needs_admin_refreshes_the_atlas_and_is_audited() {
         assert_eq!(hist[1].action, "update");
         assert!(hist[1].actor.contains("admin"));
         assert!(hist[1].before.is_some() && hist[1].after.is_some());
+    }
+}
+
+/// A 0.01° (≈ 1.1 km) square centred on (lon, lat), as GeoJSON coordinates of one polygon.
+fn square_at(lon: f64, lat: f64) -> serde_json::Value {
+    let d = 0.005;
+    serde_json::json!([[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]])
+}
+
+#[tokio::test]
+async fn boundary_edits_leaving_the_territory_are_refused_and_write_nothing() {
+    for store in testing::both().await {
+        let kind = store.kind();
+        load_shipped(&store, Level::Kelurahan).await;
+        let admin = sigap::store::tokens::create(&store, "admin", None, Some("test")).await.unwrap();
+        let app = app(store.clone()).await;
+        let put = |code: &'static str, body: serde_json::Value| {
+            let (app, admin) = (app.clone(), admin.clone());
+            async move {
+                let req = Request::builder()
+                    .method("PUT")
+                    .uri(format!("/api/v1/wilayah/{code}"))
+                    .header("content-type", "application/json")
+                    .header("authorization", format!("Bearer {admin}"))
+                    .body(Body::from(body.to_string()))
+                    .unwrap();
+                let res = app.oneshot(req).await.unwrap();
+                let status = res.status();
+                let ctype = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+                let bytes = res.into_body().collect().await.unwrap().to_bytes();
+                (status, ctype, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default())
+            }
+        };
+        let feature = call(&app, "GET", "/api/v1/wilayah/31.75.06.1001", None).await;
+        assert_eq!(feature.0, StatusCode::OK, "{kind}");
+        let old = feature.2["geometry"].clone();
+        let rev0 = sigap::store::boundaries::revision(&store).await.unwrap();
+        let audits0 = sigap::store::audit::history(&store, "kelurahan", "31.75.06.1001").await.unwrap().len();
+        // Each place as the whole new boundary and as an extra part glued to the old one (which
+        // keeps the old footprint, so only the territory can refuse it).
+        for (place, lon, lat) in [("Bekasi", 107.00, -6.24), ("Depok", 106.82, -6.40), ("Tangerang", 106.63, -6.18), ("the sea", 106.85, -6.00)] {
+            let mut parts: Vec<serde_json::Value> = old["coordinates"].as_array().unwrap().clone();
+            parts.push(square_at(lon, lat));
+            for geometry in [serde_json::json!({"type": "Polygon", "coordinates": square_at(lon, lat)}), serde_json::json!({"type": "MultiPolygon", "coordinates": parts})] {
+                let r = put("31.75.06.1001", serde_json::json!({ "geometry": geometry })).await;
+                assert_problem(&r, 422, Some("geometry"));
+                let detail = r.2["detail"].as_str().unwrap_or_default();
+                assert!(detail.contains("outside DKI Jakarta"), "{place} on {kind}: {detail}");
+            }
+        }
+        // Inside Jakarta but far outside its kecamatan (Cakung → Gambir), and a move inside its
+        // kecamatan to ground it never covered.
+        let r = put("31.75.06.1001", serde_json::json!({"geometry": {"type": "Polygon", "coordinates": square_at(106.8272, -6.1754)}})).await;
+        assert_problem(&r, 422, Some("geometry"));
+        assert!(r.2["detail"].as_str().unwrap().contains("outside its kecamatan 31.75.06"), "{kind}: {:?}", r.2);
+        // Unknown fields are refused too (a typo must not be silently dropped).
+        assert_problem(&put("31.75.06.1001", serde_json::json!({"geometry": old, "nama_baru": "x"})).await, 422, None);
+        // Nothing was written by any refusal.
+        assert_eq!(sigap::store::boundaries::revision(&store).await.unwrap(), rev0, "{kind}");
+        assert_eq!(sigap::store::audit::history(&store, "kelurahan", "31.75.06.1001").await.unwrap().len(), audits0, "{kind}");
+        assert_eq!(call(&app, "GET", "/api/v1/wilayah/31.75.06.1001", None).await.2["geometry"], old, "{kind}");
+
+        // A legitimate small edit: the same boundary with one vertex moved ≈ 30 m.
+        let mut edited = old.clone();
+        let v = &mut edited["coordinates"][0][0][1];
+        v[0] = serde_json::json!(v[0].as_f64().unwrap() + 0.0003);
+        let ok = put("31.75.06.1001", serde_json::json!({ "geometry": edited })).await;
+        assert_eq!(ok.0, StatusCode::OK, "{kind}: {:?}", ok.2);
+        assert_eq!(sigap::store::boundaries::revision(&store).await.unwrap(), rev0 + 1, "{kind}");
+        assert_eq!(sigap::store::audit::history(&store, "kelurahan", "31.75.06.1001").await.unwrap().len(), audits0 + 1, "{kind}");
     }
 }

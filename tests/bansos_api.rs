@@ -141,6 +141,9 @@ async fn records_and_progress_on_both_stores() {
         assert_eq!(call(&app, "POST", "/api/v1/bansos/handouts", p, None, Some(huge)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(call(&app, "POST", "/api/v1/bansos/handouts", None, None, Some(format!(r#"{{"rw":"{RW}","date":"2026-11-21","kk_served":1}}"#))).await.0, StatusCode::UNAUTHORIZED);
         assert_eq!(call(&app, "POST", "/api/v1/bansos/handouts", Some(&auditor), None, Some(format!(r#"{{"rw":"{RW}","date":"2026-11-21","kk_served":1}}"#))).await.0, StatusCode::FORBIDDEN);
+        // The role is checked before the body: a wrong role with a bad body learns nothing about it.
+        assert_eq!(call(&app, "POST", "/api/v1/bansos/handouts", Some(&auditor), None, Some(r#"{"rw":1,"bogus":true}"#.into())).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(call(&app, "POST", "/api/v1/bansos/deliveries", Some(&auditor), None, Some("{not json".into())).await.0, StatusCode::FORBIDDEN);
         // A correction that would leave fewer good packages than KK served is refused too.
         let mut shrink = delivery(20, 20, 0, 0, 0);
         shrink["corrects"] = d1.1["id"].clone();

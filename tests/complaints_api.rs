@@ -156,6 +156,10 @@ async fn every_bad_input_is_refused_naming_the_field_and_writes_nothing_on_both_
         problem(&post(loc(json!({"lon":106.8,"lat":-6.2,"accuracy_m":-5}))).await, 400, "location.accuracy_m");
         problem(&post(loc(json!({"lat":-6.2}))).await, 422, "location.lon");
         problem(&post(loc(json!({"lon":106.8,"lat":-6.2,"alt":3}))).await, 422, "location.alt");
+        // A geotag is an object: `[lon, lat]` (which serde's derive would take, in an order
+        // nothing checks) is refused, here and as the relocate body (the good cases are above/below).
+        problem(&post(loc(json!([106.8, -6.2]))).await, 422, "location");
+        problem(&post(loc(json!([106.8, -6.2, 8.0]))).await, 422, "location");
         let inf = call(&t, "POST", "/api/v1/complaints", None, None, Some(r#"{"channel":"jaki","category":"banjir","description":"x","location":{"lon":1e999,"lat":-6.2}}"#.into())).await;
         problem(&inf, 400, "location.lon");
         problem(&call(&t, "POST", "/api/v1/complaints", None, None, Some("{not json".into())).await, 400, "body");
@@ -231,6 +235,7 @@ async fn every_bad_input_is_refused_naming_the_field_and_writes_nothing_on_both_
         problem(&fw(r#"{"unit":"dinas-sda","reason":"bukan_kewenangan","catatan":"x"}"#).await, 422, "catatan");
         problem(&call(&t, "POST", &format!("/api/v1/complaints/{id}/relocate"), Some(&t.gambir), None, Some(r#"{"lon":106.8,"lat":-6.2,"location":{}}"#.into())).await, 422, "location");
         problem(&call(&t, "POST", &format!("/api/v1/complaints/{id}/relocate"), Some(&t.gambir), None, Some(r#"{"lon":106.8,"lat":91}"#.into())).await, 400, "location.lat");
+        problem(&call(&t, "POST", &format!("/api/v1/complaints/{id}/relocate"), Some(&t.gambir), None, Some("[106.8,-6.2]".into())).await, 422, "body");
 
         assert_eq!(sigap::complaints::store::counts(&store).await.unwrap(), before, "nothing written by refused requests");
         let c = call(&t, "GET", &format!("/api/v1/complaints/{id}"), Some(&t.admin), None, None).await;
@@ -278,7 +283,7 @@ async fn concurrent_intakes_with_one_key_store_one_complaint_on_both_stores() {
 /// `IntakeRequest` (closed to unknown fields), the 415 for a missing Content-Type and the
 /// photo upload's `Upload-Secret` are documented, and the intake answer shows `upload_secret`.
 #[tokio::test]
-async fn the_openapi_document_shows_the_typed_bodies_the_415_and_the_upload_secret() {
+async fn the_openapi_document_shows_the_typed_bodies_the_415_the_upload_secret_and_the_429() {
     let store = testing::gpkg().await;
     let state = AppState::new(store, AtlasHandle::new(sigap::wilayah::Atlas::new(vec![], Default::default())), Arc::new(Config::default()));
     let res = api::router(state).oneshot(Request::get("/api-docs/openapi.json").body(Body::empty()).unwrap()).await.unwrap();
@@ -298,4 +303,6 @@ async fn the_openapi_document_shows_the_typed_bodies_the_415_and_the_upload_secr
     }
     let photos = &d["paths"]["/api/v1/complaints/{id}/photos"]["post"];
     assert!(photos["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "Upload-Secret" && p["in"] == "header"), "{photos}");
+    assert!(photos["responses"]["429"]["headers"]["Retry-After"].is_object(), "{photos}");
+    assert_eq!(schemas["Geotag"]["type"], "object", "{}", schemas["Geotag"]);
 }

@@ -155,3 +155,72 @@ async fn identical_photos_at_once_never_500_and_saved_ones_keep_their_bytes_on_b
         }
     }
 }
+
+/// Uploads over the rate (issue 9) get 429 problem+json with `Retry-After` and store nothing;
+/// once the clock has moved on by that much, an upload within the limit works again. The
+/// limiters run on a clock the test moves (no sleeps). Limits here: 3 attempts a minute per
+/// address, 2 uploads a minute per complaint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photo_uploads_over_the_rate_get_429_and_store_nothing_on_both_stores() {
+    use axum::extract::ConnectInfo;
+    use sigap::complaints::photo_limits::{PhotoClock, PhotoLimits, PhotoRate};
+    use std::num::NonZeroU32;
+    attachments_dir();
+    for store in testing::both().await {
+        load_shipped(&store, Level::Kelurahan).await;
+        let state = AppState::new(store.clone(), AtlasHandle::new(atlas(&store).await), Arc::new(Config::default()));
+        let clock = governor::clock::FakeRelativeClock::default();
+        let rate = PhotoRate { per_ip: NonZeroU32::new(3).unwrap(), per_complaint: NonZeroU32::new(2).unwrap() };
+        let app = sigap::complaints::http::router_with(PhotoLimits::new(rate, PhotoClock::Fake(clock.clone()))).split_for_parts().0.with_state(state);
+        let mut complaints = Vec::new();
+        for _ in 0..2 {
+            let c = call(&app, "POST", "/api/v1/complaints", None, br#"{"channel":"web","category":"banjir","description":"Banjir"}"#.to_vec()).await;
+            let v = serde_json::from_slice::<Value>(&c.1).unwrap();
+            complaints.push((v["id"].as_i64().unwrap(), v["upload_secret"].as_str().unwrap().to_string()));
+        }
+        let (a, b) = (complaints[0].clone(), complaints[1].clone());
+        let mut n = 0u8;
+        let mut up = async |from: Option<&str>, (id, secret): &(i64, String)| {
+            n += 1;
+            let mut req = Request::builder().method("POST").uri(format!("/api/v1/complaints/{id}/photos")).header("upload-secret", secret.as_str());
+            if let Some(ip) = from {
+                req = req.extension(ConnectInfo(std::net::SocketAddr::new(ip.parse().unwrap(), 40000)));
+            }
+            let res = app.clone().oneshot(req.body(Body::from(vec![0xFF, 0xD8, 0xFF, n])).unwrap()).await.unwrap();
+            let (st, h) = (res.status(), res.headers().clone());
+            let body: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap_or(Value::Null);
+            (st, h.get("retry-after").map(|v| v.to_str().unwrap().to_string()), h.get("content-type").cloned(), body)
+        };
+        let saved = async |id: i64| sigap::complaints::store::attachments(&store, id).await.unwrap().len();
+
+        // Per complaint: the third upload to A within the minute is refused, from any address.
+        assert_eq!(up(Some("10.0.0.1"), &a).await.0, StatusCode::CREATED);
+        assert_eq!(up(Some("10.0.0.1"), &a).await.0, StatusCode::CREATED);
+        let over = up(Some("10.0.0.1"), &a).await;
+        assert_eq!((over.0, over.1.as_deref()), (StatusCode::TOO_MANY_REQUESTS, Some("30")), "{:?}", over.3);
+        assert_eq!(over.2.unwrap(), "application/problem+json");
+        assert!(over.3["detail"].as_str().unwrap().contains(&format!("complaint {}", a.0)), "{:?}", over.3);
+        assert_eq!(up(Some("10.0.0.2"), &a).await.0, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(saved(a.0).await, 2, "{}: nothing stored for the 429s", store.kind());
+        // Per address: 10.0.0.1 has made 3 attempts (the refused one counts), so B is refused
+        // for it but not for another address; an IPv4-mapped IPv6 address is the same client.
+        let ip_over = up(Some("10.0.0.1"), &b).await;
+        assert_eq!((ip_over.0, ip_over.1.as_deref()), (StatusCode::TOO_MANY_REQUESTS, Some("20")), "{:?}", ip_over.3);
+        assert_eq!(up(Some("::ffff:10.0.0.1"), &b).await.0, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(saved(b.0).await, 0);
+        assert_eq!(up(Some("10.0.0.2"), &b).await.0, StatusCode::CREATED);
+        assert!(ip_over.3["detail"].as_str().unwrap().contains("this address"), "{:?}", ip_over.3);
+        // Without ConnectInfo all clients share one allowance: B's second upload is refused for
+        // B, and the fourth attempt for the (unknown) address.
+        let none = [up(None, &b).await, up(None, &b).await, up(None, &b).await, up(None, &b).await];
+        let too_many = StatusCode::TOO_MANY_REQUESTS;
+        assert_eq!(none.each_ref().map(|r| r.0), [StatusCode::CREATED, too_many, too_many, too_many]);
+        assert!(none[1].3["detail"].as_str().unwrap().contains(&format!("complaint {}", b.0)), "{:?}", none[1].3);
+        assert!(none[3].3["detail"].as_str().unwrap().contains("this address"), "{:?}", none[3].3);
+        assert_eq!(saved(b.0).await, 2);
+        // After the Retry-After of the per-complaint 429, an upload within the limit works.
+        clock.advance(std::time::Duration::from_secs(30));
+        assert_eq!(up(Some("10.0.0.3"), &a).await.0, StatusCode::CREATED);
+        assert_eq!(saved(a.0).await, 3);
+    }
+}

@@ -10,9 +10,11 @@ use sigap::wilayah::{Atlas, AtlasHandle};
 use std::sync::Arc;
 use tower::ServiceExt;
 
-/// Every (method, path) the app serves under /api, /open311, /tiles and /healthz.
+/// Every (method, path) the app serves under /api, /open311, /tiles and the operations endpoints (/healthz, /readyz, /metrics).
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
     ("get", "/api/v1/wilayah"),
     ("get", "/api/v1/wilayah/{code}"),
     ("put", "/api/v1/wilayah/{code}"),

@@ -106,6 +106,34 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         let id = r.json["id"].as_str().unwrap().to_string();
         assert_eq!(href, format!("/api/v1/plans/{id}"));
 
+        // A retried POST with the same Idempotency-Key answers the same job and starts none.
+        let keyed = |body: String| {
+            let (app, planner) = (app.clone(), planner.clone());
+            async move {
+                let req = Request::builder().method("POST").uri("/api/v1/plans").header("content-type", "application/json")
+                    .header("authorization", format!("Bearer {planner}")).header("idempotency-key", "plan-retry-1");
+                let res = app.oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
+                let replayed = res.headers().contains_key("idempotent-replayed");
+                let status = res.status();
+                let json: serde_json::Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+                (status, replayed, json)
+            }
+        };
+        let first = keyed(serde_json::to_string(&req).unwrap()).await;
+        assert_eq!((first.0, first.1), (StatusCode::ACCEPTED, false), "{}", first.2);
+        let again = keyed(serde_json::to_string(&req).unwrap()).await;
+        assert_eq!((again.0, again.1), (StatusCode::ACCEPTED, true), "{}", again.2);
+        assert_eq!(again.2["id"], first.2["id"]);
+        let mut other = req.clone();
+        other.settings.days += 1;
+        let conflict = keyed(serde_json::to_string(&other).unwrap()).await;
+        assert_eq!(conflict.0, StatusCode::CONFLICT, "{}", conflict.2);
+        assert_eq!(conflict.2["field"], "Idempotency-Key");
+        wait_done(&app, &auditor, first.2["href"].as_str().unwrap()).await;
+
+        // The shipped depots carry a free-text note: a known field, kept with the stored request.
+        let stored = sigap::planner::store::get(&store, &id).await.unwrap().unwrap();
+        assert!(stored.request["depots"][0]["note"].as_str().is_some_and(|n| n.contains("GENERATED")), "{}", stored.request["depots"][0]);
         let job = wait_done(&app, &auditor, &href).await;
         assert_eq!(job["status"], "done", "{job}");
         assert!(job["started_at"].is_string() && job["finished_at"].is_string());
@@ -132,7 +160,8 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         let history = sigap::store::audit::history(&store, "plan", &id).await.unwrap();
         let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
         assert_eq!(actions, ["plan.create", "plan.finish"]);
-        assert_eq!(plan_rows(&store).await, 1);
+        // This plan and the keyed one above: its replay and its 409 stored no third job.
+        assert_eq!(plan_rows(&store).await, 2);
 
         // Re-plan from progress: the first RW is served, the second got 10 of its 40, day 1 is on the road.
         let (a, b) = (&req.stops[0].id, &req.stops[1].id);
@@ -145,7 +174,7 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         let routes = again["result"]["days"][0]["routes"].as_array().unwrap();
         assert!(routes.iter().any(|r| r["frozen"] == true));
         assert!(routes.iter().flat_map(|r| r["stops"].as_array().unwrap()).all(|v| &v["stop"] != a));
-        assert_eq!(plan_rows(&store).await, 2);
+        assert_eq!(plan_rows(&store).await, 3);
         let bad = |body: serde_json::Value| {
             let app = app.clone();
             let (href, planner) = (href.clone(), planner.clone());
@@ -155,9 +184,11 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         assert_problem(&bad(serde_json::json!({ "delivered": [{ "stop": a, "packages": -1 }] })).await, 422, Some("delivered[0].packages"));
         assert_problem(&bad(serde_json::json!({ "freeze_day": 9 })).await, 422, Some("freeze_day"));
         assert_problem(&bad(serde_json::json!({ "frozen_day": 1 })).await, 422, None);
+        assert_problem(&bad(serde_json::json!({ "frozen_day": 1 })).await, 422, Some("frozen_day"));
+        assert_problem(&bad(serde_json::json!({ "delivered": [{ "stop": a, "packages": 1, "bast": "x" }] })).await, 422, Some("delivered[0].bast"));
         assert_problem(&call(&app, "POST", "/api/v1/plans/plan-0000000000000000/replan", Some(&planner), Some("{}".into())).await, 404, None);
         assert_problem(&call(&app, "POST", &format!("{href}/replan"), Some(&auditor), Some("{}".into())).await, 403, None);
-        assert_eq!(plan_rows(&store).await, 2, "rejected re-plans store nothing");
+        assert_eq!(plan_rows(&store).await, 3, "rejected re-plans store nothing");
     }
 }
 
@@ -190,6 +221,7 @@ async fn bad_plan_requests_are_problems_and_store_nothing_on_both_stores() {
 
         assert_problem(&post(None, base.to_string()).await, 401, Some("Authorization"));
         assert_problem(&post(Some(operator.clone()), base.to_string()).await, 403, None);
+        assert_problem(&post(Some(operator.clone()), "{\"depots\": [".into()).await, 403, None);
         assert_problem(&post(Some(planner.clone()), "{\"depots\": [".into()).await, 400, None);
         assert_problem(&post(Some(planner.clone()), with("/settings/days", 0.into())).await, 422, Some("settings.days"));
         assert_problem(&post(Some(planner.clone()), with("/depots", serde_json::json!([]))).await, 422, Some("depots"));
@@ -203,6 +235,24 @@ async fn bad_plan_requests_are_problems_and_store_nothing_on_both_stores() {
         assert_eq!(r.status.as_u16(), 422, "{}", r.text);
         assert_eq!(r.ctype, "application/problem+json");
         assert!(r.text.contains("packages"), "{}", r.text);
+        // Unknown fields anywhere in the body are refused, naming them: a misspelt optional field
+        // would otherwise be dropped and its default planned.
+        let unknown = |pointer: &str, key: &str| {
+            let mut b = base.clone();
+            b.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer}"))[key] = 1.into();
+            b.to_string()
+        };
+        assert_problem(&post(Some(planner.clone()), unknown("", "colour")).await, 422, Some("colour"));
+        assert_problem(&post(Some(planner.clone()), unknown("/stops/1", "window_strat")).await, 422, Some("stops[1].window_strat"));
+        assert_problem(&post(Some(planner.clone()), unknown("/depots/0", "truck")).await, 422, Some("depots[0].truck"));
+        assert_problem(&post(Some(planner.clone()), unknown("/settings", "dayz")).await, 422, Some("settings.dayz"));
+        // Control characters in free text are refused on both stores (PostgreSQL rejects U+0000
+        // in jsonb and text, SQLite would store it).
+        assert_problem(&post(Some(planner.clone()), with("/stops/0/id", "31.71.01.1001\u{0}.001".into())).await, 422, Some("stops[0].id"));
+        let mut b = base.clone();
+        b["stops"][1]["name"] = "RW 002\u{0}".into();
+        assert_problem(&post(Some(planner.clone()), b.to_string()).await, 422, Some("stops[1].name"));
+        assert_problem(&post(Some(planner.clone()), with("/depots/1/note", "catatan\u{7}".into())).await, 422, Some("depots[1].note"));
         assert_eq!(plan_rows(&store).await, 0, "a rejected request stores nothing");
 
         assert_problem(&call(&app, "GET", "/api/v1/plans/plan-0000000000000000", Some(&planner), None).await, 404, None);
@@ -232,6 +282,18 @@ async fn jobs_interrupted_by_a_restart_are_marked_failed_on_both_stores() {
         assert_eq!(done.status, jobs::JobStatus::Done);
         assert_eq!(done.request, request);
         assert_eq!(jobs::fail_interrupted(&store).await.unwrap(), 0);
+
+        // JSON columns read back alike on both stores (jsonb / TEXT): SQL NULL is None, JSON
+        // null, nesting, numbers and non-ASCII text survive.
+        assert_eq!(done.result, Some(serde_json::json!({ "totals": {} })), "{}", store.kind());
+        assert_eq!(jobs::get(&store, "plan-a").await.unwrap().unwrap().result, None, "{}", store.kind());
+        let rich = serde_json::json!({ "depots": [{ "id": "BKT", "note": null, "cost_per_km": 5000.5 }], "stops": [], "nama": "Kebon Kacang – Tanah Abang ü" });
+        jobs::create(&store, "plan-d", "test", &rich).await.unwrap();
+        assert_eq!(jobs::get(&store, "plan-d").await.unwrap().unwrap().request, rich, "{}", store.kind());
+        let history = sigap::store::audit::history(&store, "plan", "plan-c").await.unwrap();
+        assert_eq!(history.len(), 2, "{}", store.kind());
+        assert_eq!(history[0].before, None);
+        assert_eq!(history[1].after, Some(serde_json::json!({ "status": "done", "totals": {} })), "{}", store.kind());
     }
 }
 

@@ -88,6 +88,17 @@ fn plan_from_csv_files_writes_three_formats() {
     let (ok, _, stderr) = sigap(&dir, &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "1"]);
     assert!(!ok);
     assert!(stderr.contains("stops.csv") && stderr.contains("line 2"), "{stderr}");
+    // An unknown column is refused, naming it: a misspelt optional column would otherwise be
+    // dropped and its default planned without a word.
+    std::fs::write(&stops, "id,lon,lat,packages,window_strat\nA,106.82,-6.18,10,09:00\n").unwrap();
+    let (ok, _, stderr) = sigap(&dir, &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "1"]);
+    assert!(!ok);
+    assert!(stderr.contains("stops.csv") && stderr.contains("unknown field `window_strat`"), "{stderr}");
+    // A control character in free text is refused, naming the field.
+    std::fs::write(&stops, "id,name,lon,lat,packages\nA,RW\u{1b}[31m,106.82,-6.18,10\n").unwrap();
+    let (ok, _, stderr) = sigap(&dir, &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "1"]);
+    assert!(!ok);
+    assert!(stderr.contains("stops[0].name") && stderr.contains("control character"), "{stderr}");
     let (ok, _, stderr) = sigap(&dir, &["plan", "--depots", depots.to_str().unwrap(), "--days", "1"]);
     assert!(!ok);
     assert!(stderr.contains("--stops") || stderr.contains("--from-atlas"), "{stderr}");

@@ -89,7 +89,8 @@ async fn rejected_import_changes_nothing_on_both_stores() {
 async fn importer_reports_each_kind_of_bad_feature() {
     let store = testing::gpkg().await;
     load_shipped(&store, Level::Kecamatan).await;
-    let bowtie = serde_json::json!({"type": "Polygon", "coordinates": [[[106.80, -6.17], [106.81, -6.18], [106.81, -6.17], [106.80, -6.18], [106.80, -6.17]]]});
+    // Inside kecamatan Gambir (the territory check holds a kelurahan to its kecamatan).
+    let bowtie = serde_json::json!({"type": "Polygon", "coordinates": [[[106.82, -6.17], [106.83, -6.18], [106.83, -6.17], [106.82, -6.18], [106.82, -6.17]]]});
     let fc = serde_json::json!({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"kode": "31.71.01.1001", "nama": "Bowtie"}, "geometry": bowtie},
         {"type": "Feature", "properties": {"kode": "31.71.01.1001", "nama": "Dup"}, "geometry": square(106.82, -6.18, 0.001)},
@@ -163,4 +164,50 @@ async fn shipped_gpkg_file(name: &str) -> std::path::PathBuf {
     load_shipped(&store, Level::Kelurahan).await;
     store.close().await;
     path
+}
+
+/// The importer replacing loaded areas holds them to the territory like the HTTP edit does:
+/// a kelurahan in Bekasi and an RW moved into another kelurahan are refused with the reason,
+/// the whole file with them, and nothing changes; a small edit of the same RW is stored.
+#[tokio::test]
+async fn import_replacing_areas_is_held_to_the_territory_on_both_stores() {
+    for store in testing::both().await {
+        let kind = store.kind();
+        load_shipped(&store, Level::Rw).await;
+        let rev0 = boundaries::revision(&store).await.unwrap();
+        let kel = serde_json::json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"kode": "31.75.06.1001", "nama": "Jatinegara"}, "geometry": square(106.995, -6.245, 0.01)}
+        ]});
+        let err = import_features(&store, read_features(&kel.to_string()).unwrap(), &ImportOptions::new(Level::Kelurahan), "test", false).await.unwrap_err();
+        let ImportError::Rejected(report) = err else { panic!("expected rejection on {kind}") };
+        assert!(report.rejected[0].reason.contains("outside DKI Jakarta"), "{kind}: {}", report.rejected[0].reason);
+
+        let atlas = atlas(&store).await;
+        let rw_code = AreaCode::parse("31.71.01.1001.001").unwrap();
+        let rw = atlas.get(&rw_code).unwrap().clone();
+        // 2 km east, into another kelurahan of Jakarta Pusat.
+        let moved = serde_json::json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"kode": "31.71.01.1001.001", "nama": "RW 001"}, "geometry": square(106.845, -6.180, 0.004)}
+        ]});
+        let opts = ImportOptions { generated: true, ..ImportOptions::new(Level::Rw) };
+        let err = import_features(&store, read_features(&moved.to_string()).unwrap(), &opts, "test", false).await.unwrap_err();
+        let ImportError::Rejected(report) = err else { panic!("expected rejection on {kind}") };
+        assert!(report.rejected[0].reason.contains("outside its kelurahan 31.71.01.1001"), "{kind}: {}", report.rejected[0].reason);
+        assert_eq!(boundaries::revision(&store).await.unwrap(), rev0, "{kind}: a refusal writes nothing");
+        assert_eq!(audit::history(&store, "rw", "31.71.01.1001.001").await.unwrap().len(), 1, "{kind}");
+
+        // The same RW with its first vertex moved ≈ 20 m: accepted and stored.
+        let mut g = rw.geometry.clone();
+        g.0[0].exterior_mut(|r| {
+            let last = r.0.len() - 1;
+            r.0[0].x += 0.0002;
+            r.0[last].x += 0.0002;
+        });
+        let small = serde_json::json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"kode": "31.71.01.1001.001", "nama": rw.name}, "geometry": geojson::Geometry::new(geojson::Value::from(&g))}
+        ]});
+        let (_, stats) = import_features(&store, read_features(&small.to_string()).unwrap(), &opts, "test", false).await.unwrap();
+        assert_eq!(stats.updated, 1, "{kind}");
+        assert_eq!(boundaries::revision(&store).await.unwrap(), rev0 + 1, "{kind}");
+    }
 }

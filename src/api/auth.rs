@@ -1,4 +1,5 @@
 //! Bearer-token roles. Tokens are made by `sigap token create`; only their hash is stored.
+//! A revoked or expired token is refused with 401 naming the token and the date.
 
 use super::{AppState, Problem};
 use axum::extract::FromRequestParts;
@@ -84,6 +85,9 @@ impl FromRequestParts<AppState> for Actor {
         let row = crate::store::tokens::lookup(&state.store, token)
             .await?
             .ok_or_else(|| Problem::unauthorized("unknown token").field("Authorization"))?;
+        // A revoked or expired token says which and since when, so its holder knows to ask for
+        // a new one instead of retrying.
+        row.usable_at(chrono::Utc::now()).map_err(|why| Problem::new(axum::http::StatusCode::UNAUTHORIZED, why.slug(), why.to_string()).field("Authorization"))?;
         let role = Role::parse(&row.role).ok_or_else(|| Problem::internal(format!("stored role {} is unknown", row.role)))?;
         Ok(Actor { token_id: row.id, role, unit: row.unit })
     }

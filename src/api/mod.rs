@@ -2,6 +2,9 @@
 //! Each domain keeps its own handlers (`wilayah::http`, …); this module only assembles them.
 
 pub mod auth;
+pub mod headers;
+pub mod health;
+pub mod metrics;
 pub mod problem;
 pub mod write;
 
@@ -9,15 +12,17 @@ pub use auth::{Actor, Role};
 pub use problem::{ApiJson, ApiQuery, Problem};
 
 use crate::store::Store;
-use crate::wilayah::{AtlasConfig, AtlasHandle};
+use crate::wilayah::{Atlas, AtlasConfig, AtlasHandle};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
+use axum::http::{header, HeaderValue};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -36,6 +41,8 @@ pub struct Config {
     /// Optional online raster basemap (tile URL template `https://…/{z}/{x}/{y}.png`); none by
     /// default so the map works offline.
     pub basemap: Option<String>,
+    /// How often (ms) the boundaries revision is polled to pick up other processes' edits.
+    pub atlas_poll_ms: u64,
 }
 
 impl Default for Config {
@@ -47,6 +54,7 @@ impl Default for Config {
             web_dir: PathBuf::from("web"),
             tile_url: "/tiles/{layer}/{z}/{x}/{y}.mvt".into(),
             basemap: None,
+            atlas_poll_ms: 250,
         }
     }
 }
@@ -58,19 +66,87 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Vector tiles rendered from `atlas`, cached; boundary edits invalidate them.
     pub tiles: crate::tiles::TileService,
+    /// Held while the atlas is reloaded and swapped, so an edit's reload and the poller's cannot
+    /// swap an older atlas over a newer one.
+    reload: Arc<tokio::sync::Mutex<()>>,
+    /// Prometheus metrics of this app (`/metrics`).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     pub fn new(store: Store, atlas: AtlasHandle, config: Arc<Config>) -> AppState {
         let tiles = crate::tiles::TileService::new(atlas.clone(), crate::tiles::cache::DEFAULT_CAPACITY);
-        AppState { store, atlas, config, tiles }
+        // The metric definitions are static; registering them in a fresh registry cannot clash.
+        let metrics = Arc::new(metrics::Metrics::new().unwrap_or_else(|e| unreachable!("metric definitions: {e}")));
+        AppState { store, atlas, config, tiles, reload: Arc::default(), metrics }
     }
 
-    /// Reloads every boundary from the store into a fresh atlas and swaps it in.
+    /// Reloads every boundary from the store into a fresh atlas, swaps it in, then drops the
+    /// cached tiles of every area that changed (in that order: see `TileService::get`). The
+    /// progress cache needs nothing: it is keyed by the atlas's serial.
     pub async fn refresh_atlas(&self) -> Result<(), crate::store::StoreError> {
-        let areas = crate::store::boundaries::load_all(&self.store).await?;
-        self.atlas.replace(crate::wilayah::Atlas::new(areas, self.config.atlas));
+        let _one = self.reload.lock().await;
+        self.reload_locked().await
+    }
+
+    async fn reload_locked(&self) -> Result<(), crate::store::StoreError> {
+        let old = self.atlas.current();
+        let fresh = Atlas::load(&self.store, self.config.atlas).await?;
+        self.atlas.replace(fresh);
+        let new = self.atlas.current();
+        let dropped = self.tiles.atlas_changed(&old, &new);
+        tracing::info!(revision = new.revision(), tiles_dropped = dropped.len(), "atlas reloaded");
         Ok(())
+    }
+
+    /// Reloads the atlas only when the store's boundaries revision differs from the loaded one:
+    /// what the poller (`spawn_atlas_sync`) runs. Returns whether it reloaded.
+    pub async fn sync_atlas(&self) -> Result<bool, crate::store::StoreError> {
+        let stored = crate::store::boundaries::revision(&self.store).await?;
+        if stored == self.atlas.current().revision() {
+            return Ok(false);
+        }
+        let _one = self.reload.lock().await;
+        // Another reload may have caught up while this one waited.
+        if stored == self.atlas.current().revision() {
+            return Ok(false);
+        }
+        self.reload_locked().await?;
+        Ok(true)
+    }
+
+    /// Keeps this process's atlas, tile cache and progress cache in step with the store when
+    /// other processes (or the CLI) write boundaries: polls the boundaries revision every
+    /// `config.atlas_poll_ms`. Polling a revision rather than LISTEN/NOTIFY: it is state, not an
+    /// event, so nothing is missed across a dropped connection or a restart, it needs no
+    /// dedicated connection or reconnect logic, and it works the same on both stores (a CLI
+    /// import into the GeoPackage a server has open is picked up too); the price is one
+    /// one-row SELECT per interval. Bansos writes need no poller: the progress cache is keyed
+    /// by `bansos_revision`, read per request.
+    pub fn spawn_atlas_sync(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        let every = std::time::Duration::from_millis(self.config.atlas_poll_ms.max(10));
+        tokio::spawn(async move {
+            let mut failing = false;
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match state.sync_atlas().await {
+                    Ok(_) if failing => {
+                        failing = false;
+                        tracing::info!("atlas sync recovered");
+                    }
+                    Ok(_) => {}
+                    // Logged once per outage, not every tick; the old atlas keeps serving.
+                    Err(e) if !failing => {
+                        failing = true;
+                        tracing::warn!(error = %e, "atlas sync failed; serving the loaded atlas and retrying");
+                    }
+                    Err(_) => {}
+                }
+            }
+        })
     }
 }
 
@@ -114,9 +190,12 @@ async fn not_found() -> Problem {
     Problem::not_found("no such endpoint")
 }
 
-/// The whole service.
+/// The whole service. Router-wide layers: security headers (`headers`) and request metrics
+/// (`metrics::track`) on every response, API, tiles, web files and Swagger UI alike.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(metrics::router())
         .merge(crate::wilayah::http::router())
         .merge(crate::tiles::http::router())
         .merge(crate::bansos::http::router())
@@ -125,14 +204,19 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::complaints::open311::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir);
+    let swagger = Router::from(SwaggerUi::new("/swagger-ui").url("/api-docs/openapi.json", doc))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(headers::SWAGGER_CSP)));
     Router::new()
         .merge(api)
-        .merge(SwaggerUi::new("/swagger-ui").url("/api-docs/openapi.json", doc))
+        .merge(swagger)
         .route("/web-config.json", get(web_config))
         .nest("/api", Router::new().fallback(not_found))
         .nest("/tiles", Router::new().fallback(not_found))
         .fallback_service(web)
         .layer(DefaultBodyLimit::max(state.config.body_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, headers::web_csp_header(&state.config)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

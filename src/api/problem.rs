@@ -164,6 +164,17 @@ impl From<QueryRejection> for Problem {
     }
 }
 
+/// The body of a handler that checks the caller's role first: take it as
+/// `Result<ApiJson<T>, Problem>` (so extraction cannot answer before the handler runs), call
+/// `actor.require(…)`, then this. A wrong role with a bad body is then a 403, not a 422 that
+/// tells a stranger how the body is checked.
+pub fn json_body<T>(r: Result<ApiJson<T>, Problem>) -> Result<T, Problem> {
+    r.map(|ApiJson(t)| t).map_err(|mut p| {
+        p.field.get_or_insert_with(|| "body".into());
+        p
+    })
+}
+
 /// `Json` whose rejections are problems naming the field.
 #[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
 #[from_request(via(axum::Json), rejection(Problem))]

@@ -4,6 +4,7 @@ use super::model::{jakarta_today, DeliveryInput, HandoutInput, NewDelivery, NewH
 use super::ops::{self, OpError, Written};
 use super::rollup::{self, Progress, ProgressLevel, PROVINSI_CODE, PROVINSI_NAME};
 use super::store::{self as bstore, DeliveryRecord, HandoutRecord};
+use crate::api::problem::json_body;
 use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
 use crate::api::write::{keyed_write, scope};
 use crate::store::Tx;
@@ -19,11 +20,11 @@ use std::time::Duration;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// Progress answers keyed by (data revision, atlas identity, level, parent). A write bumps the
+/// Progress answers keyed by (data revision, atlas serial, level, parent). A write bumps the
 /// revision in its transaction, so after it commits no reader can hit an older entry; the
 /// entries of older revisions are dropped on write and age out otherwise.
 #[derive(Clone)]
-pub struct ProgressCache(moka::future::Cache<(i64, usize, ProgressLevel, Option<String>), Arc<Progress>>);
+pub struct ProgressCache(moka::future::Cache<(i64, u64, ProgressLevel, Option<String>), Arc<Progress>>);
 
 impl ProgressCache {
     pub fn new() -> ProgressCache {
@@ -107,13 +108,15 @@ async fn progress(
         }
     };
     let rev = bstore::revision(&s.store).await?;
-    let atlas_id = Arc::as_ptr(&atlas) as usize;
+    // The serial, not the address: a later atlas may be allocated where a dropped one was.
+    let atlas_id = atlas.serial();
     let etag = format!("W/\"bansos-{rev}-{atlas_id:x}\"");
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
     }
     let key = (rev, atlas_id, level, parent.as_ref().map(|p| p.to_string()));
     let store = s.store.clone();
+    crate::api::metrics::cache_lookup("progress", cache.0.contains_key(&key));
     let body = cache
         .0
         .try_get_with(key, async move {
@@ -166,9 +169,11 @@ async fn post_delivery(
     Extension(cache): Extension<ProgressCache>,
     actor: Actor,
     key: IdempotencyKey,
-    ApiJson(input): ApiJson<DeliveryInput>,
+    input: Result<ApiJson<DeliveryInput>, Problem>,
 ) -> Result<Response, Problem> {
+    // The role before the body: a wrong role with a bad body is a 403.
     actor.require(&[Role::Planner, Role::Admin])?;
+    let input = json_body(input)?;
     let d = input.check(jakarta_today())?;
     write(&s, &cache, &actor, &key, &input, Op::Delivery(d)).await
 }
@@ -184,9 +189,11 @@ async fn post_handout(
     Extension(cache): Extension<ProgressCache>,
     actor: Actor,
     key: IdempotencyKey,
-    ApiJson(input): ApiJson<HandoutInput>,
+    input: Result<ApiJson<HandoutInput>, Problem>,
 ) -> Result<Response, Problem> {
+    // The role before the body: a wrong role with a bad body is a 403.
     actor.require(&[Role::Planner, Role::Admin])?;
+    let input = json_body(input)?;
     let h = input.check(jakarta_today())?;
     write(&s, &cache, &actor, &key, &input, Op::Handout(h)).await
 }

@@ -198,7 +198,7 @@ pub async fn init(store: &Store, data: &Path) -> anyhow::Result<()> {
     let atlas = load_atlas(store, AtlasConfig::default()).await?;
     crate::bansos::load_demo(store, &atlas).await.context("loading the bansos demo data")?;
     crate::complaints::load_demo(store, &atlas).await.context("loading the complaint units")?;
-    println!("store ready: {} ({})", store.kind(), "run `sigap serve`");
+    println!("store ready: {} (run `sigap serve`)", store.kind());
     Ok(())
 }
 

@@ -1,8 +1,9 @@
 //! Command line: set-up, import, serve. Long work shows a progress bar and ends with a summary.
 
 pub mod boundaries;
+pub mod token;
 
-use crate::api::{self, AppState, Config, Role};
+use crate::api::{self, AppState, Config};
 use crate::store::Store;
 use crate::wilayah::{Atlas, AtlasConfig, AtlasHandle, Level};
 use anyhow::Context;
@@ -38,7 +39,7 @@ pub enum Command {
     Generate(GenerateCommand),
     /// Manage API tokens.
     #[command(subcommand)]
-    Token(TokenCommand),
+    Token(token::TokenCommand),
     /// Complaints (CRM): bulk import.
     #[command(subcommand)]
     Complaints(ComplaintsCommand),
@@ -68,6 +69,10 @@ pub struct ServeArgs {
     /// Largest request body, bytes.
     #[arg(long, default_value_t = 1024 * 1024)]
     pub body_limit: usize,
+    /// How often (ms) to poll the store's boundaries revision, so edits made by other sigap
+    /// processes on the same PostGIS (or a CLI import) reach this one's atlas and tiles.
+    #[arg(long, env = "SIGAP_ATLAS_POLL_MS", default_value_t = Config::default().atlas_poll_ms)]
+    pub atlas_poll_ms: u64,
 }
 
 #[derive(Args, Clone, Copy)]
@@ -114,20 +119,6 @@ pub enum GenerateCommand {
     Bansos(crate::bansos::cli::GenerateArgs),
 }
 
-#[derive(Subcommand)]
-pub enum TokenCommand {
-    /// Create a token and print it (shown once).
-    Create {
-        #[arg(long, value_enum)]
-        role: Role,
-        /// Unit the token is scoped to (required for operator).
-        #[arg(long)]
-        unit: Option<String>,
-        #[arg(long)]
-        label: Option<String>,
-    },
-}
-
 /// A progress bar on stderr, hidden when stderr is not a terminal.
 pub fn progress_bar(len: u64, msg: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
@@ -138,9 +129,9 @@ pub fn progress_bar(len: u64, msg: &str) -> ProgressBar {
     pb
 }
 
+/// `Atlas::load` with the CLI's error context; the server loads through the same function.
 pub async fn load_atlas(store: &Store, config: AtlasConfig) -> anyhow::Result<Atlas> {
-    let areas = crate::store::boundaries::load_all(store).await.context("loading boundaries")?;
-    Ok(Atlas::new(areas, config))
+    Atlas::load(store, config).await.context("loading boundaries")
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -157,14 +148,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
         Command::Generate(GenerateCommand::Rw(args)) => boundaries::generate_rw(store, args).await,
         Command::Import(ImportCommand::Targets(args)) => crate::bansos::cli::import_targets(store, args).await,
         Command::Generate(GenerateCommand::Bansos(args)) => crate::bansos::cli::generate(store, args).await,
-        Command::Token(TokenCommand::Create { role, unit, label }) => {
-            if role == Role::Operator && unit.is_none() {
-                anyhow::bail!("an operator token needs --unit (the unit whose queue it works)");
-            }
-            let token = crate::store::tokens::create(store, role.as_str(), unit.as_deref(), label.as_deref()).await?;
-            println!("{token}");
-            Ok(())
-        }
+        Command::Token(cmd) => token::run(store, cmd).await,
         Command::Locate { lon, lat } => {
             let atlas = load_atlas(store, AtlasConfig::default()).await?;
             println!("{}", serde_json::to_string_pretty(&atlas.locate(lon, lat)?)?);
@@ -190,6 +174,7 @@ async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<()> {
         web_dir: args.web_dir,
         tile_url: args.tile_url,
         basemap: args.basemap,
+        atlas_poll_ms: args.atlas_poll_ms,
         ..Config::default()
     };
     let atlas = load_atlas(&store, config.atlas).await?;
@@ -211,13 +196,49 @@ async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!(interrupted, "plan jobs cut off by a restart marked failed");
     }
     let state = AppState::new(store, AtlasHandle::new(atlas), Arc::new(config));
+    let sync = state.spawn_atlas_sync();
     let app = api::router(state);
     let listener = tokio::net::TcpListener::bind(&args.bind).await.with_context(|| format!("binding {}", args.bind))?;
-    tracing::info!("sigap listening on http://{}", args.bind);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    // The bound address, not the requested one: `--bind 127.0.0.1:0` picks a free port.
+    let addr = listener.local_addr().with_context(|| format!("reading the address bound for {}", args.bind))?;
+    tracing::info!("sigap listening on http://{addr}");
+    // With the peer address, for the per-client photo upload limit (behind a proxy: the proxy's).
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
         .await?;
+    sync.abort();
+    // The caller (`run`) closes the pool once this returns: every in-flight request has been
+    // answered by then, so nothing is cut off mid-transaction.
+    tracing::info!("sigap stopped: in-flight requests answered");
     Ok(())
+}
+
+/// Resolves on SIGTERM (what systemd, Kubernetes and `kill` send) or Ctrl-C. axum then stops
+/// accepting connections, lets in-flight requests finish and closes idle keep-alive ones.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    let which = tokio::select! {
+        _ = ctrl_c => "Ctrl-C",
+        _ = term => "SIGTERM",
+    };
+    tracing::info!(signal = which, "shutting down: finishing in-flight requests");
 }

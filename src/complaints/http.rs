@@ -5,23 +5,33 @@
 
 use super::model::{Flag, ForwardRequest, IntakeRequest, Status, StatusRequest, UnitRequest};
 use super::ops::{self, ComplaintError, PhotoStored};
+use super::photo_limits::PhotoLimits;
 use super::routing::{Geotag, RouteError};
 use super::store::{self as cstore, Attachment, Complaint, Filter, HistoryEntry};
 use crate::api::write::{keyed_write, scope, REPLAYED};
 use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::Extension;
 use axum::http::{header, HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+/// The complaint routes, with photo uploads limited at the default rates.
 pub fn router() -> OpenApiRouter<AppState> {
+    router_with(PhotoLimits::default())
+}
+
+/// The complaint routes with the given photo upload limits (a test passes a clock it moves).
+pub fn router_with(limits: PhotoLimits) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(intake, list))
         .routes(routes!(one))
@@ -33,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(put_unit))
         .routes(routes!(add_photo))
         .routes(routes!(photo))
+        .layer(Extension(limits))
 }
 
 pub use super::model::MAX_DESCRIPTION;
@@ -223,10 +234,7 @@ fn may_change(actor: &Actor) -> Result<(), Problem> {
 /// The typed body, or its problem naming `body` when serde named no field (not JSON at all, a
 /// JSON value that is not an object), as the complaint endpoints always have.
 fn body<T>(r: Result<ApiJson<T>, Problem>) -> Result<T, Problem> {
-    r.map(|ApiJson(t)| t).map_err(|mut p| {
-        p.field.get_or_insert_with(|| "body".into());
-        p
-    })
+    crate::api::problem::json_body(r)
 }
 
 /// Runs one change through `ops::transition` and answers the complaint as stored after it.
@@ -309,20 +317,41 @@ async fn may_add_photo(s: &AppState, c: &Complaint, actor: Result<Actor, Problem
 
 /// Adds a photo (raw JPEG/PNG/WebP body, at most the body limit) to an open complaint, at most
 /// `MAX_PHOTOS` per complaint and each image once. Allowed with the complaint's `Upload-Secret`
-/// (from the intake answer) or an operator/admin token for it.
+/// (from the intake answer) or an operator/admin token for it. Rate-limited per client IP and
+/// per complaint (`photo_limits`): the endpoint is public, so attempts must cost the prober.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/photos", tag = "complaints",
     params(("id" = i64, Path, description = "Complaint id"),
            ("Upload-Secret" = Option<String>, Header, description = "The `upload_secret` of the intake answer; without it, an operator of the holding unit or an admin token (Authorization: Bearer)")),
     request_body(description = "The image bytes (type sniffed from the content)", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"))),
     responses((status = 201, body = PhotoStored), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem, description = "Closed, already 5 photos, or this image is already attached"), (status = 413, body = Problem), (status = 415, body = Problem)))]
-async fn add_photo(State(s): State<AppState>, actor: Result<Actor, Problem>, headers: HeaderMap, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Response, Problem> {
+        (status = 409, body = Problem, description = "Closed, already 5 photos, or this image is already attached"), (status = 413, body = Problem), (status = 415, body = Problem),
+        (status = 429, body = Problem, description = "Over the upload rate: 30 attempts a minute per client IP (IPv6 per /64), 10 uploads a minute per complaint; \
+`Retry-After` gives the seconds to wait. Nothing is stored.", headers(("Retry-After" = u64, description = "Seconds until an upload is allowed again")))))]
+async fn add_photo(
+    State(s): State<AppState>, Extension(limits): Extension<PhotoLimits>, peer: Option<Extension<ConnectInfo<SocketAddr>>>, actor: Result<Actor, Problem>, headers: HeaderMap,
+    Path(id): Path<String>, body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    // Every attempt from an address counts, refused ones too (probing ids, guessing secrets).
+    if let Err(wait) = limits.check_ip(peer.map(|Extension(ConnectInfo(a))| a.ip())) {
+        return Ok(too_many("this address", wait));
+    }
     let id = parse_id(&id)?;
     let c = load(&s, id).await?;
     let who = may_add_photo(&s, &c, actor, &headers).await?;
+    // Counted once the uploader is authorised, so a stranger cannot use up the submitter's allowance.
+    if let Err(wait) = limits.check_complaint(id) {
+        return Ok(too_many(&format!("complaint {id}"), wait));
+    }
     let bytes = body.map_err(Problem::from)?;
     let stored = ops::add_photo(&s.store, &super::attachments::configured(), id, &bytes, &who).await?;
     Ok((StatusCode::CREATED, axum::Json(stored)).into_response())
+}
+
+/// 429 with `Retry-After` in whole seconds (rounded up, at least 1).
+fn too_many(whom: &str, wait: Duration) -> Response {
+    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    let p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", format!("too many photo uploads for {whom}; retry in {secs} s"));
+    ([(header::RETRY_AFTER, secs.to_string())], p).into_response()
 }
 
 /// The photo bytes, for the unit holding the complaint (and admin/auditor). Served with

@@ -15,6 +15,7 @@ pub mod http;
 pub mod open311;
 pub mod cli;
 pub mod attachments;
+pub mod photo_limits;
 
 /// Seeds the shipped unit list into the store (existing rows are kept: they may have been edited).
 /// Used by `sigap init`, like the other domains' `load_demo`.

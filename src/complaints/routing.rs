@@ -6,14 +6,39 @@ use crate::wilayah::{check_lon_lat, AreaRef, Atlas, LocateError, Method};
 use serde::{Deserialize, Serialize};
 
 /// A geotag as reported by the channel (also the body of `relocate`); unknown fields are refused.
+/// Only a JSON object is one: serde's derive would also take `[lon, lat]` for the struct, an
+/// order nothing checks, so the derive is kept as `Geotag::deserialize` (`remote = "Self"`) and
+/// the trait impl below hands it a map only.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct Geotag {
     pub lon: f64,
     pub lat: f64,
     /// GPS accuracy radius in metres, when the channel reports one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accuracy_m: Option<f64>,
+}
+
+impl Serialize for Geotag {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Geotag::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Geotag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Geotag, D::Error> {
+        struct MapOnly;
+        impl<'de> serde::de::Visitor<'de> for MapOnly {
+            type Value = Geotag;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object {\"lon\", \"lat\", \"accuracy_m\"?}")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<Geotag, A::Error> {
+                Geotag::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+            }
+        }
+        d.deserialize_map(MapOnly)
+    }
 }
 
 /// The routing decision, stored with the complaint as `routing`.

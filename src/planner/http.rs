@@ -19,7 +19,10 @@ use super::plan::Plan;
 use super::replan::{self, Delivered, ReplanRequest};
 use super::store::{self, JobStatus};
 use super::{plan_within, sources, GreatCircle, PlanError};
-use crate::api::{Actor, ApiJson, AppState, Problem, Role};
+use crate::api::problem::json_body;
+use crate::api::write::{keyed_write, scope, REPLAYED};
+use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
+use crate::store::Tx;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create)).routes(routes!(status)).routes(routes!(replan))
@@ -84,24 +87,39 @@ async fn run_job(state: AppState, id: String, request: PlanRequest) {
 }
 
 /// Starts a plan. Roles planner or admin. Answers 202 with the job id; poll `GET /api/v1/plans/{id}`.
-#[utoipa::path(post, path = "/api/v1/plans", responses(
+#[utoipa::path(post, path = "/api/v1/plans",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; the same key and body answer the same job instead of starting another")),
+    responses(
     (status = 202, body = Accepted), (status = 400, body = Problem), (status = 401, body = Problem),
-    (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
-async fn create(State(s): State<AppState>, actor: Actor, ApiJson(body): ApiJson<PlanRequest>) -> Result<Response, Problem> {
+    (status = 403, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn create(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, body: Result<ApiJson<PlanRequest>, Problem>) -> Result<Response, Problem> {
+    // The role before the body: a wrong role with a bad body is a 403.
     actor.require(&[Role::Planner, Role::Admin])?;
-    start(&s, &actor, body).await
+    let body = json_body(body)?;
+    start(&s, &actor, &key, "plans.create", body).await
 }
 
-/// Validates, stores the queued job and starts it.
-async fn start(s: &AppState, actor: &Actor, body: PlanRequest) -> Result<Response, Problem> {
+/// Validates, stores the queued job (keyed) and starts it; a replayed key starts nothing.
+async fn start(s: &AppState, actor: &Actor, key: &IdempotencyKey, op: &str, body: PlanRequest) -> Result<Response, Problem> {
     body.clone().validate()?;
     let id = new_id();
     let stored = serde_json::to_value(&body).map_err(Problem::internal)?;
-    store::create(&s.store, &id, &actor.audit_name(), &stored).await?;
-    tokio::spawn(run_job(s.clone(), id.clone(), body));
     let href = format!("/api/v1/plans/{id}");
-    let accepted = Accepted { id, status: JobStatus::Queued, href: href.clone() };
-    Ok((StatusCode::ACCEPTED, [(header::LOCATION, href)], axum::Json(accepted)).into_response())
+    let who = actor.audit_name();
+    let mut res = keyed_write(&s.store, &scope(op, Some(actor.token_id)), key, &body, StatusCode::ACCEPTED, async |tx: &mut Tx| {
+        store::create_in(tx, &id, &who, &stored).await?;
+        Ok::<_, Problem>(Accepted { id: id.clone(), status: JobStatus::Queued, href: href.clone() })
+    })
+    .await?;
+    if res.headers().contains_key(REPLAYED) {
+        // The job of the first request runs (or ran) already; its id is in the replayed body.
+        return Ok(res);
+    }
+    tokio::spawn(run_job(s.clone(), id, body));
+    if let Ok(v) = header::HeaderValue::from_str(&href) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
 }
 
 #[derive(Deserialize)]
@@ -117,10 +135,13 @@ struct ReplanBody {
 
 /// Re-plans a finished plan from delivery progress as a new job: served stops drop out, partly
 /// served keep the remainder, routes of `freeze_day` stay on their trucks on day 1.
-#[utoipa::path(post, path = "/api/v1/plans/{id}/replan", params(("id" = String, Path, description = "a finished plan")),
+#[utoipa::path(post, path = "/api/v1/plans/{id}/replan", params(("id" = String, Path, description = "a finished plan"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; the same key and body answer the same new job")),
     responses((status = 202, body = Accepted), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn replan(State(s): State<AppState>, actor: Actor, Path(id): Path<String>, ApiJson(body): ApiJson<ReplanBody>) -> Result<Response, Problem> {
+async fn replan(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<String>, body: Result<ApiJson<ReplanBody>, Problem>) -> Result<Response, Problem> {
+    // The role before the body: a wrong role with a bad body is a 403.
     actor.require(&[Role::Planner, Role::Admin])?;
+    let body = json_body(body)?;
     let job = store::get(&s.store, &id).await?.ok_or_else(|| Problem::not_found(format!("no plan {id}")))?;
     let Some(result) = job.result else {
         return Err(Problem::conflict(format!("plan {id} is {}; it can be re-planned once it is done", job.status.as_str())));
@@ -128,7 +149,7 @@ async fn replan(State(s): State<AppState>, actor: Actor, Path(id): Path<String>,
     let request: PlanRequest = serde_json::from_value(job.request).map_err(Problem::internal)?;
     let previous: Plan = serde_json::from_value(result).map_err(Problem::internal)?;
     let (next, _) = replan::remaining(ReplanRequest { request, delivered: body.delivered, previous: Some(previous), freeze_day: body.freeze_day })?;
-    start(&s, &actor, next).await
+    start(&s, &actor, &key, &format!("plans.replan.{id}"), next).await
 }
 
 /// Status of a plan job and, when done, the plan. `?format=csv` gives one row per stop visit,

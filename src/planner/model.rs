@@ -3,13 +3,18 @@
 //!
 //! Inputs keep signed integers and optional fields so that a wrong value (a negative capacity,
 //! a missing window end) reaches [`PlanRequest::validate`] and gets an error naming the field,
-//! instead of a generic deserialisation failure.
+//! instead of a generic deserialisation failure. Every input type refuses unknown fields: a typo
+//! in an optional field (`shift_strat`) would otherwise be dropped and its default planned
+//! silently. Free text (ids, names) is checked with [`crate::text`], so a control character is a
+//! 422 naming the field on both stores rather than a 500 on PostgreSQL and a stored row on SQLite.
 
 use std::collections::HashSet;
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
+
+use crate::text::{self, TextError};
 
 /// Bounding box of DKI Jakarta including Kepulauan Seribu (lon 106.3..107.1, lat -6.4..-5.1).
 pub const JAKARTA_BBOX: Bbox = Bbox { min_lon: 106.3, max_lon: 107.1, min_lat: -6.4, max_lat: -5.1 };
@@ -115,6 +120,7 @@ impl<'de> Deserialize<'de> for ClockTime {
 
 /// A warehouse as given by the user (gudang: Balaikota, Dinas Kesehatan, ...).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct DepotInput {
     pub id: String,
     #[serde(default)]
@@ -134,6 +140,10 @@ pub struct DepotInput {
     /// Rupiah per kilometre driven, for the cost total only.
     #[serde(default)]
     pub cost_per_km: Option<f64>,
+    /// Free-text remark kept with the request, not used in planning (the shipped demo depots
+    /// say in it where their figures come from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 fn default_shift_start() -> ClockTime {
@@ -145,6 +155,7 @@ fn default_shift_end() -> ClockTime {
 
 /// A drop point (usually an RW) with the packages still to deliver there.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
 pub struct StopInput {
     /// RW code (31.71.01.1001.008) or any unique text.
     pub id: String,
@@ -167,7 +178,7 @@ pub struct StopInput {
 /// Unloading time at a stop: a fixed part (counting, checking condition, signing the BAST) plus a
 /// part per package carried off the truck.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ServiceTime {
     pub fixed_min: f64,
     pub per_package_s: f64,
@@ -187,7 +198,7 @@ impl ServiceTime {
 
 /// Settings of the great-circle travel model (see [`crate::planner::travel::GreatCircle`]).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TravelSettings {
     /// Road distance / great-circle distance. 1.4 is the usual figure for dense urban grids.
     pub circuity: f64,
@@ -205,7 +216,7 @@ impl Default for TravelSettings {
 
 /// How hard the solver works on each depot-day.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Budget {
     /// Generations of the evolutionary search per depot-day (the reproducible budget).
     pub generations: usize,
@@ -220,7 +231,7 @@ impl Default for Budget {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PlanSettings {
     /// Horizon in working days.
     pub days: i64,
@@ -258,6 +269,7 @@ impl Default for PlanSettings {
 
 /// Stops already on a truck today: they stay on that truck on day 1 of the new plan.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct FrozenRoute {
     pub depot: String,
     pub truck: String,
@@ -267,6 +279,7 @@ pub struct FrozenRoute {
 
 /// Everything needed to plan, as received.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
 pub struct PlanRequest {
     pub depots: Vec<DepotInput>,
     pub stops: Vec<StopInput>,
@@ -350,6 +363,8 @@ pub enum PlanError {
     Frozen { field: String, reason: String },
     #[error("{field}: {reason}")]
     Progress { field: String, reason: String },
+    #[error(transparent)]
+    Text(#[from] TextError),
 }
 
 impl PlanError {
@@ -370,12 +385,25 @@ impl PlanError {
             | PlanError::Setting { field, .. }
             | PlanError::Frozen { field, .. }
             | PlanError::Progress { field, .. } => field.clone(),
+            PlanError::Text(e) => e.field().to_string(),
         }
     }
 }
 
 /// Longest horizon accepted: a year of working days.
 pub const MAX_DAYS: i64 = 261;
+
+/// Longest id of a depot or stop, in characters (an RW code has 17).
+pub const MAX_ID: usize = 100;
+/// Longest name, kelurahan or kecamatan, in characters.
+pub const MAX_NAME: usize = 200;
+/// Longest depot note, in characters.
+pub const MAX_NOTE: usize = 1000;
+
+/// An optional free-text field: blank is `None`, control characters and overlong text refused.
+fn optional_text(field: String, value: Option<&str>, max: usize) -> Result<Option<String>, PlanError> {
+    Ok(text::optional(&field, value, max)?.map(str::to_string))
+}
 
 fn check_coordinate(field: &str, lon: f64, lat: f64) -> Result<LonLat, PlanError> {
     let ok = lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat);
@@ -403,6 +431,7 @@ fn check_identity(
     if id.is_empty() {
         return Err(PlanError::EmptyId { field: field("id") });
     }
+    text::required(&field("id"), &id, MAX_ID)?;
     if !seen.insert(id.clone()) {
         return Err(PlanError::DuplicateId { field: field("id"), id });
     }
@@ -492,7 +521,8 @@ impl PlanRequest {
             if let Some(c) = d.cost_per_km {
                 setting(&f("cost_per_km"), c.is_finite() && c >= 0.0, "cost per km must be a non-negative number")?;
             }
-            let name = if d.name.trim().is_empty() { id.clone() } else { d.name.trim().to_string() };
+            let name = optional_text(f("name"), Some(&d.name), MAX_NAME)?.unwrap_or_else(|| id.clone());
+            optional_text(f("note"), d.note.as_deref(), MAX_NOTE)?;
             depots.push(Depot {
                 id,
                 name,
@@ -529,12 +559,12 @@ impl PlanRequest {
             };
             stops.push(Stop {
                 id,
-                name: s.name.filter(|n| !n.trim().is_empty()),
+                name: optional_text(f("name"), s.name.as_deref(), MAX_NAME)?.and(s.name),
                 pos,
                 packages,
                 window,
-                kelurahan: s.kelurahan.filter(|n| !n.trim().is_empty()),
-                kecamatan: s.kecamatan.filter(|n| !n.trim().is_empty()),
+                kelurahan: optional_text(f("kelurahan"), s.kelurahan.as_deref(), MAX_NAME)?.and(s.kelurahan),
+                kecamatan: optional_text(f("kecamatan"), s.kecamatan.as_deref(), MAX_NAME)?.and(s.kecamatan),
             });
         }
         validate_frozen(&self.frozen, &depots, &stops)?;
@@ -610,6 +640,7 @@ mod tests {
             shift_start: ClockTime::hm(7, 0),
             shift_end: ClockTime::hm(17, 0),
             cost_per_km: None,
+            note: None,
         }
     }
 
@@ -760,6 +791,42 @@ mod tests {
         r.depots.push(depot("DINSOS"));
         r.frozen = vec![on("BKT-T01", vec![id.clone()]), FrozenRoute { depot: "DINSOS".into(), truck: "DINSOS-T01".into(), stops: vec![id] }];
         assert_eq!(r.validate().unwrap_err().field(), "frozen[1].stops[0]");
+    }
+
+    #[test]
+    fn free_text_is_checked_naming_the_field() {
+        let mut r = request();
+        r.stops[1].name = Some("RW 002\u{0}".into());
+        let e = r.validate().unwrap_err();
+        assert_eq!(e.field(), "stops[1].name");
+        assert!(e.to_string().contains("control character"), "{e}");
+        let mut r = request();
+        r.depots[0].id = "BKT\u{1b}".into();
+        assert_eq!(r.validate().unwrap_err().field(), "depots[0].id");
+        let mut r = request();
+        r.stops[0].kecamatan = Some("x".repeat(MAX_NAME + 1));
+        assert_eq!(r.validate().unwrap_err().field(), "stops[0].kecamatan");
+        let mut r = request();
+        r.depots[0].note = Some("baris\u{7}".into());
+        assert_eq!(r.validate().unwrap_err().field(), "depots[0].note");
+        // Blank stays "not given", tabs and line breaks are ordinary text.
+        let mut r = request();
+        r.stops[0].name = Some("  ".into());
+        r.depots[0].note = Some("stok per 20 Nov\n(perkiraan)".into());
+        let v = r.validate().expect("valid");
+        assert_eq!(v.stops[0].name, None);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_at_every_level() {
+        let good = serde_json::to_value(request()).unwrap();
+        assert!(serde_json::from_value::<PlanRequest>(good.clone()).is_ok());
+        for (pointer, key) in [("", "colour"), ("/depots/0", "truck"), ("/stops/1", "window_strat"), ("/settings", "dayz"), ("/settings/budget", "secs")] {
+            let mut bad = good.clone();
+            bad.pointer_mut(pointer).unwrap()[key] = 1.into();
+            let e = serde_json::from_value::<PlanRequest>(bad).unwrap_err().to_string();
+            assert!(e.contains(&format!("unknown field `{key}`")), "{pointer}/{key}: {e}");
+        }
     }
 
     #[test]

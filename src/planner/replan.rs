@@ -8,8 +8,11 @@ use serde::{Deserialize, Serialize};
 use super::model::{FrozenRoute, PlanError, PlanRequest};
 use super::plan::Plan;
 
-/// Packages received at a stop so far (from the BAST / bansos progress).
+/// Packages received at a stop so far (from the BAST / bansos progress). Unknown fields are
+/// refused (a re-plan body and `delivered.csv` alike): a misspelt `packages` would otherwise
+/// fail later as missing, and any other stray field would be dropped without a word.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Delivered {
     pub stop: String,
     pub packages: i64,
@@ -127,6 +130,7 @@ mod tests {
                 shift_start: crate::planner::model::ClockTime::hm(7, 0),
                 shift_end: crate::planner::model::ClockTime::hm(17, 0),
                 cost_per_km: None,
+                note: None,
             }],
             stops: vec![
                 stop("a", 106.8166, -6.1766, 100),

@@ -1,16 +1,20 @@
 //! Multi-day planning: which depot serves each stop, on which day, on which truck, in which order.
+//! [`plan_valid`] runs these phases, one function each:
 //!
-//! 1. Stops outside Jakarta, unreachable by road, or whose window cannot be met from any depot
-//!    within a shift are set aside with their reason.
-//! 2. Each stop goes to a depot: candidates in order of distance (R-tree nearest-neighbour over
-//!    the depots), the nearest one with capacity left over the horizon and stock. Stops that
-//!    lose most by not getting their nearest depot (largest regret) choose first.
-//! 3. A stop with more packages than a truck carries becomes several truck-sized deliveries.
-//! 4. Each depot's deliveries are swept by angle around the depot and packed into the depot's
-//!    trucks, day after day: every day covers one sector of the city.
-//! 5. Day by day, each depot's deliveries for that day plus what the previous day could not
-//!    take are routed by vrp-core; what is left is carried to the next day. What is left after
-//!    the last day is reported with reason `horizon`.
+//! 1. [`feasible_depots`]: stops outside Jakarta, unreachable by road, or whose window cannot be
+//!    met from any depot within a shift are set aside with their reason.
+//! 2. [`assign_depots`]: each stop goes to a depot: candidates in order of distance (R-tree
+//!    nearest-neighbour over the depots), the nearest one with capacity left over the horizon
+//!    and stock. Stops that lose most by not getting their nearest depot (largest regret)
+//!    choose first.
+//! 3. [`truck_deliveries`]: a stop with more packages than a truck carries becomes several
+//!    truck-sized deliveries.
+//! 4. [`sweep_depots`]: each depot's deliveries are swept by angle around the depot and packed
+//!    into the depot's trucks, day after day ([`sweep_days`]): every day covers one sector.
+//! 5. [`route_days`]: day by day, each depot's deliveries for that day plus what the previous day
+//!    could not take are routed by vrp-core ([`solve_day`], times recomputed by [`simulate`]);
+//!    what is left is carried to the next day. [`beyond_horizon`] reports what is left after the
+//!    last day with reason `horizon`.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,6 +29,7 @@ use super::plan::{
     id_number, DayPlan, DepotTotals, Plan, PlanMeta, Reason, SplitNote, Totals, TruckRoute, UnassignedStop, Visit,
 };
 use super::travel::{TravelError, TravelMatrix, TravelTable};
+use crate::wilayah::to_metric;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlannerError {
@@ -79,10 +84,11 @@ struct Delivery {
     last_miss: Option<Unserved>,
 }
 
-/// Local planar metres around Jakarta, good enough to rank depots and sweep angles.
+/// Local planar metres around Jakarta, good enough to rank depots and sweep angles: the atlas's
+/// projection ([`to_metric`]), so the planner and the atlas agree on distances, as an R-tree point.
 fn planar(p: LonLat) -> [f64; 2] {
-    const LAT0: f64 = -6.2;
-    [p.lon * 111_320.0 * LAT0.to_radians().cos(), p.lat * 110_574.0]
+    let c = to_metric(p.lon, p.lat);
+    [c.x, c.y]
 }
 
 fn service_s(v: &ValidRequest, packages: u32) -> f64 {
@@ -145,7 +151,10 @@ struct Assignment {
     packages: u32,
 }
 
-/// Plans a validated request.
+/// Plans a validated request, phase by phase (see the module documentation): each phase is a
+/// function below, so that a change to one rule (how depots are chosen, how days are cut) can be
+/// read and tested without the others. Stops a phase cannot serve are added to `unassigned` with
+/// their reason in phase order; the final sort is stable, so that order is part of the output.
 pub fn plan_valid(
     v: &ValidRequest,
     matrix: &dyn TravelMatrix,
@@ -162,19 +171,60 @@ pub fn plan_valid(
     for d in v.depots.iter().filter(|d| d.stock == 0) {
         warnings.push(format!("depot {} has no stock; no stop is served from it", d.id));
     }
+    let frozen_depot = frozen_depots(v);
+    let candidates = feasible_depots(v, &out, &back, inside, &frozen_depot, &mut unassigned);
+    let assignments = assign_depots(v, &candidates, &frozen_depot, &mut unassigned);
+    let (mut per_depot, splits) = truck_deliveries(v, &assignments);
+    freeze(v, &mut per_depot);
+    let (mut clusters, frozen) = sweep_depots(v, per_depot);
+    let (day_plans, carry) = route_days(v, matrix, &mut clusters, frozen, progress, &mut warnings)?;
+    beyond_horizon(v, carry, clusters, &mut unassigned);
+    unassigned.sort_by(|a, b| a.stop.cmp(&b.stop).then(a.reason.cmp(&b.reason)));
 
-    // Nearest depots first: an R-tree over depot positions.
-    let tree = RTree::bulk_load(v.depots.iter().enumerate().map(|(i, d)| GeomWithData::new(planar(d.pos), i)).collect());
-    let frozen_depot: BTreeMap<&str, usize> = v
-        .frozen
+    let totals = totals(v, &day_plans, &unassigned);
+    Ok(Plan {
+        meta: PlanMeta {
+            horizon_days: v.days,
+            seed: v.settings.seed,
+            travel: matrix.name(),
+            solver: format!(
+                "vrp-core 1.25, reproducible ruin-and-recreate, {} generations per depot-day",
+                v.settings.budget.generations
+            ),
+            settings: v.settings.clone(),
+        },
+        days: day_plans,
+        unassigned,
+        splits,
+        totals,
+        warnings,
+    })
+}
+
+/// The depot each frozen stop is on a truck of: those stops may only be served from there.
+fn frozen_depots(v: &ValidRequest) -> BTreeMap<&str, usize> {
+    v.frozen
         .iter()
         .flat_map(|r| {
             let d = v.depots.iter().position(|d| d.id == r.depot).unwrap_or(0);
             r.stops.iter().map(move |s| (s.as_str(), d))
         })
-        .collect();
+        .collect()
+}
 
-    // 1. Feasible depots per stop, or the reason there is none.
+/// Phase 1: for each stop, the depots that can serve it within a shift (and its window), nearest
+/// first with their planar distance; a stop with none is unassigned here with the reason that
+/// rules it out (outside the area, time window before unreachable), so later phases only see
+/// stops some truck can reach. An R-tree over the depots gives the nearest-first order.
+fn feasible_depots(
+    v: &ValidRequest,
+    out: &TravelTable,
+    back: &TravelTable,
+    inside: &dyn Fn(LonLat) -> bool,
+    frozen_depot: &BTreeMap<&str, usize>,
+    unassigned: &mut Vec<UnassignedStop>,
+) -> Vec<Vec<(usize, f64)>> {
+    let tree = RTree::bulk_load(v.depots.iter().enumerate().map(|(i, d)| GeomWithData::new(planar(d.pos), i)).collect());
     let mut candidates: Vec<Vec<(usize, f64)>> = vec![Vec::new(); v.stops.len()];
     for (s, stop) in v.stops.iter().enumerate() {
         if !JAKARTA_BBOX.contains(stop.pos) || !inside(stop.pos) {
@@ -198,7 +248,7 @@ pub fn plan_valid(
                 }
             }
             let load = stop.packages.min(v.depots[d].capacity);
-            match feasibility(v, &out, &back, d, s, load) {
+            match feasibility(v, out, back, d, s, load) {
                 Feasibility::Ok => candidates[s].push((d, nn.1.sqrt())),
                 Feasibility::TimeWindow(m) => time_window = time_window.or(Some(m)),
                 Feasibility::Unreachable(m) => unreachable = unreachable.or(Some(m)),
@@ -213,13 +263,25 @@ pub fn plan_valid(
             unassigned.push(UnassignedStop { stop: stop.id.clone(), packages: stop.packages, reason, detail, depot: None });
         }
     }
+    candidates
+}
 
-    // 2. Depot per stop: capacity over the horizon and stock.
-    let days = v.days;
+/// Phase 2: one depot per stop, the nearest feasible one with truck capacity left over the
+/// horizon and stock (else the nearest with stock, else the one with the most stock, which
+/// serves part). Frozen stops choose first (they are already on a truck), then stops by regret
+/// (what they lose by not getting their nearest depot), so a stop with only one good depot is
+/// not crowded out of it by one that has alternatives. Stops too large for any truck (with
+/// splitting off) or without stock anywhere are unassigned here.
+fn assign_depots(
+    v: &ValidRequest,
+    candidates: &[Vec<(usize, f64)>],
+    frozen_depot: &BTreeMap<&str, usize>,
+    unassigned: &mut Vec<UnassignedStop>,
+) -> Vec<Option<Assignment>> {
     let mut horizon_left: Vec<u64> = v
         .depots
         .iter()
-        .map(|d| (d.trucks as f64 * d.capacity as f64 * days as f64 * v.settings.day_fill).floor() as u64)
+        .map(|d| (d.trucks as f64 * d.capacity as f64 * v.days as f64 * v.settings.day_fill).floor() as u64)
         .collect();
     let mut stock_left: Vec<u64> = v.depots.iter().map(|d| d.stock).collect();
     let mut order: Vec<usize> = (0..v.stops.len()).filter(|&s| !candidates[s].is_empty()).collect();
@@ -231,7 +293,6 @@ pub fn plan_valid(
             c[1].1 - c[0].1
         }
     };
-    // Frozen stops first (they are already on a truck), then by regret.
     order.sort_by(|&a, &b| {
         let fa = frozen_depot.contains_key(v.stops[a].id.as_str());
         let fb = frozen_depot.contains_key(v.stops[b].id.as_str());
@@ -292,8 +353,13 @@ pub fn plan_valid(
         horizon_left[d] = horizon_left[d].saturating_sub(take);
         assignments[s] = Some(Assignment { depot: d, packages: take as u32 });
     }
+    assignments
+}
 
-    // 3. Truck-sized deliveries.
+/// Phase 3: each assigned stop as truck-sized deliveries, per depot. The solver routes whole
+/// jobs, so a stop larger than a truck must become several jobs before routing; the split is
+/// reported so the plan says why a stop appears on several trucks.
+fn truck_deliveries(v: &ValidRequest, assignments: &[Option<Assignment>]) -> (Vec<Vec<Delivery>>, Vec<SplitNote>) {
     let mut splits = Vec::new();
     let mut per_depot: Vec<Vec<Delivery>> = vec![Vec::new(); v.depots.len()];
     for (s, a) in assignments.iter().enumerate() {
@@ -308,9 +374,14 @@ pub fn plan_valid(
             per_depot[a.depot].push(Delivery { stop: s, depot: a.depot, packages, part, parts, frozen_truck: None, last_miss: None });
         }
     }
-    freeze(v, &mut per_depot);
+    (per_depot, splits)
+}
 
-    // 4. Sweep into days.
+/// Phase 4: each depot's deliveries cut into days by sweep ([`sweep_days`]), with the frozen
+/// ones set apart for day 1. Routing a whole horizon at once is far beyond the solver's budget;
+/// a day per sector keeps each solve small and each truck's day compact. Trucks already carrying
+/// frozen stops are not counted on day 1.
+fn sweep_depots(v: &ValidRequest, per_depot: Vec<Vec<Delivery>>) -> (Vec<Vec<Vec<Delivery>>>, Vec<Vec<Delivery>>) {
     let mut clusters: Vec<Vec<Vec<Delivery>>> = Vec::with_capacity(v.depots.len());
     let mut frozen: Vec<Vec<Delivery>> = Vec::with_capacity(v.depots.len());
     for (d, deliveries) in per_depot.into_iter().enumerate() {
@@ -323,13 +394,27 @@ pub fn plan_valid(
         clusters.push(sweep_days(v, d, rest, frozen_trucks));
         frozen.push(fz);
     }
+    (clusters, frozen)
+}
 
-    // 5. Route day by day, carrying over what does not fit.
-    let total = days as usize * v.depots.len();
+/// Phase 5: day by day, every depot's deliveries for that day (plus the frozen ones on day 1,
+/// plus what the previous day could not take) are routed by [`solve_day`]. The sweep only
+/// estimates what fits; the solver decides, and what it leaves out is carried to the next day
+/// rather than dropped. Takes the days it routes out of `clusters` (days beyond the horizon stay)
+/// and returns the day plans and what is still carried after the last day.
+fn route_days(
+    v: &ValidRequest,
+    matrix: &dyn TravelMatrix,
+    clusters: &mut [Vec<Vec<Delivery>>],
+    mut frozen: Vec<Vec<Delivery>>,
+    progress: &(dyn Fn(&Progress) + Sync),
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<DayPlan>, Vec<Vec<Delivery>>), PlannerError> {
+    let total = v.days as usize * v.depots.len();
     let done = AtomicUsize::new(0);
     let mut carry: Vec<Vec<Delivery>> = vec![Vec::new(); v.depots.len()];
     let mut day_plans = Vec::new();
-    for day in 1..=days {
+    for day in 1..=v.days {
         let mut work: Vec<Vec<Delivery>> = Vec::with_capacity(v.depots.len());
         for d in 0..v.depots.len() {
             let mut jobs = std::mem::take(&mut carry[d]);
@@ -355,8 +440,13 @@ pub fn plan_valid(
         }
         day_plans.push(DayPlan { day, date: v.settings.date_of(day), routes });
     }
+    Ok((day_plans, carry))
+}
 
-    // Whatever is left did not fit in the horizon.
+/// Whatever is still carried after the last day, or swept into a day beyond the horizon, is
+/// unassigned with reason `horizon`, one entry per stop and depot (its parts summed), saying why
+/// the solver left it out the last time it was tried.
+fn beyond_horizon(v: &ValidRequest, mut carry: Vec<Vec<Delivery>>, mut clusters: Vec<Vec<Vec<Delivery>>>, unassigned: &mut Vec<UnassignedStop>) {
     let mut left: BTreeMap<(usize, usize), (u32, Option<Unserved>)> = BTreeMap::new();
     for d in 0..v.depots.len() {
         let rest = carry[d].drain(..).chain(clusters[d].drain(..).flatten());
@@ -376,30 +466,10 @@ pub fn plan_valid(
             stop: v.stops[s].id.clone(),
             packages,
             reason: Reason::Horizon,
-            detail: format!("not reached within {days} working day(s) from depot {}{why}", v.depots[d].id),
+            detail: format!("not reached within {} working day(s) from depot {}{why}", v.days, v.depots[d].id),
             depot: Some(v.depots[d].id.clone()),
         });
     }
-    unassigned.sort_by(|a, b| a.stop.cmp(&b.stop).then(a.reason.cmp(&b.reason)));
-
-    let totals = totals(v, &day_plans, &unassigned);
-    Ok(Plan {
-        meta: PlanMeta {
-            horizon_days: days,
-            seed: v.settings.seed,
-            travel: matrix.name(),
-            solver: format!(
-                "vrp-core 1.25, reproducible ruin-and-recreate, {} generations per depot-day",
-                v.settings.budget.generations
-            ),
-            settings: v.settings.clone(),
-        },
-        days: day_plans,
-        unassigned,
-        splits,
-        totals,
-        warnings,
-    })
 }
 
 /// Marks the first delivery of each frozen stop with its truck, as long as the truck has room.

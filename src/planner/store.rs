@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::Row;
 
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{Store, StoreError, Tx};
@@ -27,9 +26,14 @@ impl JobStatus {
             JobStatus::Failed => "failed",
         }
     }
+}
 
-    fn parse(s: &str) -> Result<JobStatus, StoreError> {
-        match s {
+/// The stored status column, read through `#[sqlx(try_from = "String")]`.
+impl TryFrom<String> for JobStatus {
+    type Error = StoreError;
+
+    fn try_from(s: String) -> Result<JobStatus, StoreError> {
+        match s.as_str() {
             "queued" => Ok(JobStatus::Queued),
             "running" => Ok(JobStatus::Running),
             "done" => Ok(JobStatus::Done),
@@ -39,9 +43,12 @@ impl JobStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// One stored job. `request` and `result` are JSON columns (`jsonb` / `TEXT`), read as JSON on
+/// both stores (see [`crate::store::Json`]).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct JobRow {
     pub id: String,
+    #[sqlx(try_from = "String")]
     pub status: JobStatus,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -52,36 +59,31 @@ pub struct JobRow {
     pub error: Option<String>,
 }
 
-fn json(text: Option<String>, what: &str) -> Result<Option<Value>, StoreError> {
-    text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Invalid(format!("stored plan {what}: {e}")))).transpose()
-}
-
 /// Stores a new queued job and its audit entry in one transaction.
+/// Stores a queued job and its audit entry in a transaction of its own.
 pub async fn create(store: &Store, id: &str, actor: &str, request: &Value) -> Result<(), StoreError> {
     let mut tx = store.begin().await?;
-    let body = request.to_string();
+    create_in(&mut tx, id, actor, request).await?;
+    tx.commit().await
+}
+
+/// Stores a queued job and its audit entry inside the caller's write transaction (the HTTP
+/// handler's keyed write, so a retried POST with the same `Idempotency-Key` makes no second job).
+pub async fn create_in(tx: &mut Tx, id: &str, actor: &str, request: &Value) -> Result<(), StoreError> {
     let now = Utc::now();
-    match &mut tx {
-        Tx::Gpkg(t) => {
-            sqlx::query("INSERT INTO plan_jobs (id, status, created_by, created_at, request) VALUES ($1, 'queued', $2, $3, $4)")
-                .bind(id).bind(actor).bind(now).bind(&body)
-                .execute(&mut **t)
-                .await?;
-        }
-        Tx::Postgis(t) => {
-            sqlx::query("INSERT INTO plan_jobs (id, status, created_by, created_at, request) VALUES ($1, 'queued', $2, $3, $4::jsonb)")
-                .bind(id).bind(actor).bind(now).bind(&body)
-                .execute(&mut **t)
-                .await?;
-        }
-    }
+    crate::on_tx!(tx, c => {
+        sqlx::query("INSERT INTO plan_jobs (id, status, created_by, created_at, request) VALUES ($1, 'queued', $2, $3, $4)")
+            .bind(id).bind(actor).bind(now).bind(request)
+            .execute(c)
+            .await
+            .map(|_| ())
+    })?;
     let summary = serde_json::json!({
         "status": "queued",
         "depots": request["depots"].as_array().map_or(0, |a| a.len()),
         "stops": request["stops"].as_array().map_or(0, |a| a.len()),
     });
-    audit::record(&mut tx, AuditEntry { actor, action: "plan.create", entity: "plan", entity_id: id, before: None, after: Some(summary) }).await?;
-    tx.commit().await
+    audit::record(tx, AuditEntry { actor, action: "plan.create", entity: "plan", entity_id: id, before: None, after: Some(summary) }).await
 }
 
 pub async fn mark_running(store: &Store, id: &str) -> Result<(), StoreError> {
@@ -95,14 +97,11 @@ pub async fn finish(store: &Store, id: &str, outcome: Result<Value, String>) -> 
     let mut tx = store.begin().await?;
     let now = Utc::now();
     let (status, result, error) = match &outcome {
-        Ok(plan) => (JobStatus::Done, Some(plan.to_string()), None),
-        Err(e) => (JobStatus::Failed, None, Some(e.clone())),
+        Ok(plan) => (JobStatus::Done, Some(plan), None),
+        Err(e) => (JobStatus::Failed, None, Some(e)),
     };
-    let sql = match &tx {
-        Tx::Gpkg(_) => "UPDATE plan_jobs SET status = $2, finished_at = $3, result = $4, error = $5 WHERE id = $1",
-        Tx::Postgis(_) => "UPDATE plan_jobs SET status = $2, finished_at = $3, result = $4::jsonb, error = $5 WHERE id = $1",
-    };
-    crate::on_tx!(&mut tx, c => sqlx::query(sql).bind(id).bind(status.as_str()).bind(now).bind(&result).bind(&error).execute(c).await.map(|_| ()))?;
+    let sql = "UPDATE plan_jobs SET status = $2, finished_at = $3, result = $4, error = $5 WHERE id = $1";
+    crate::on_tx!(&mut tx, c => sqlx::query(sql).bind(id).bind(status.as_str()).bind(now).bind(result).bind(error).execute(c).await.map(|_| ()))?;
     let after = match &outcome {
         Ok(plan) => serde_json::json!({ "status": status.as_str(), "totals": plan["totals"].clone() }),
         Err(e) => serde_json::json!({ "status": status.as_str(), "error": e }),
@@ -112,31 +111,9 @@ pub async fn finish(store: &Store, id: &str, outcome: Result<Value, String>) -> 
 }
 
 pub async fn get(store: &Store, id: &str) -> Result<Option<JobRow>, StoreError> {
-    macro_rules! read {
-        ($row:expr) => {{
-            let r = $row;
-            let status: String = r.try_get("status")?;
-            Ok(Some(JobRow {
-                id: r.try_get("id")?,
-                status: JobStatus::parse(&status)?,
-                created_by: r.try_get("created_by")?,
-                created_at: r.try_get("created_at")?,
-                started_at: r.try_get("started_at")?,
-                finished_at: r.try_get("finished_at")?,
-                request: json(r.try_get("request")?, "request")?.unwrap_or(Value::Null),
-                result: json(r.try_get("result")?, "result")?,
-                error: r.try_get("error")?,
-            }))
-        }};
-    }
-    let sql = match store {
-        Store::Gpkg(_) => "SELECT id, status, created_by, created_at, started_at, finished_at, request, result, error FROM plan_jobs WHERE id = $1",
-        Store::Postgis(_) => "SELECT id, status, created_by, created_at, started_at, finished_at, request::text AS request, result::text AS result, error FROM plan_jobs WHERE id = $1",
-    };
-    crate::on_pool!(store, p => match sqlx::query(sql).bind(id).fetch_optional(p).await? {
-        Some(r) => read!(r),
-        None => Ok(None),
-    })
+    let sql = "SELECT id, status, created_by, created_at, started_at, finished_at, request, result, error FROM plan_jobs WHERE id = $1";
+    let row = crate::on_pool!(store, p => sqlx::query_as::<_, JobRow>(sql).bind(id).fetch_optional(p).await)?;
+    Ok(row)
 }
 
 /// Jobs left `queued` or `running` by a stopped service can never finish: marks them failed so

@@ -5,7 +5,6 @@ use super::{Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::Row;
 
 pub struct AuditEntry<'a> {
     pub actor: &'a str,
@@ -16,7 +15,9 @@ pub struct AuditEntry<'a> {
     pub after: Option<Value>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// One stored entry. `before` and `after` are JSON columns (`jsonb` / `TEXT`), read as JSON on
+/// both stores (see [`super::Json`]).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct AuditRecord {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -31,49 +32,20 @@ pub struct AuditRecord {
 /// Records one change inside the caller's transaction, so the change and its audit entry
 /// commit together or not at all.
 pub async fn record(tx: &mut Tx, e: AuditEntry<'_>) -> Result<(), StoreError> {
-    let before = e.before.map(|v| v.to_string());
-    let after = e.after.map(|v| v.to_string());
     let now = Utc::now();
-    match tx {
-        Tx::Gpkg(t) => {
-            sqlx::query("INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) VALUES ($1,$2,$3,$4,$5,$6,$7)")
-                .bind(now).bind(e.actor).bind(e.action).bind(e.entity).bind(e.entity_id).bind(before).bind(after)
-                .execute(&mut **t)
-                .await?;
-        }
-        Tx::Postgis(t) => {
-            sqlx::query("INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) VALUES ($1,$2,$3,$4,$5,$6::jsonb,$7::jsonb)")
-                .bind(now).bind(e.actor).bind(e.action).bind(e.entity).bind(e.entity_id).bind(before).bind(after)
-                .execute(&mut **t)
-                .await?;
-        }
-    }
+    crate::on_tx!(tx, c => {
+        sqlx::query("INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+            .bind(now).bind(e.actor).bind(e.action).bind(e.entity).bind(e.entity_id).bind(&e.before).bind(&e.after)
+            .execute(c)
+            .await
+            .map(|_| ())
+    })?;
     Ok(())
 }
 
 /// History of one entity, oldest first.
 pub async fn history(store: &Store, entity: &str, entity_id: &str) -> Result<Vec<AuditRecord>, StoreError> {
-    let sql = match store {
-        Store::Gpkg(_) => "SELECT id, at, actor, action, entity, entity_id, before, after FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id",
-        Store::Postgis(_) => "SELECT id, at, actor, action, entity, entity_id, before::text AS before, after::text AS after FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id",
-    };
-    let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
-    crate::on_pool!(store, p => {
-        let rows = sqlx::query(sql).bind(entity).bind(entity_id).fetch_all(p).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditRecord {
-                    id: r.try_get("id")?,
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    entity: r.try_get("entity")?,
-                    entity_id: r.try_get("entity_id")?,
-                    before: parse(r.try_get("before")?),
-                    after: parse(r.try_get("after")?),
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-    })
-    .map_err(StoreError::from)
+    let sql = "SELECT id, at, actor, action, entity, entity_id, before, after FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id";
+    let rows = crate::on_pool!(store, p => sqlx::query_as::<_, AuditRecord>(sql).bind(entity).bind(entity_id).fetch_all(p).await)?;
+    Ok(rows)
 }

@@ -3,10 +3,9 @@
 use super::audit::{self, AuditEntry};
 use super::geom;
 use super::{Store, StoreError, Tx};
-use crate::wilayah::{Area, AreaCode, Level};
+use crate::wilayah::{Area, AreaCode, Atlas, AtlasConfig, Level};
 use chrono::Utc;
 use serde_json::{json, Value};
-use sqlx::Row;
 
 /// Table of a level; the names are fixed, never taken from input.
 pub fn table(level: Level) -> &'static str {
@@ -22,37 +21,52 @@ fn snapshot(kode: &str, nama: &str, generated: bool, g: &geo::MultiPolygon<f64>)
     })
 }
 
-fn row_to_area(level: Level, r: &impl RowLike, decode: fn(&[u8]) -> Result<geo::MultiPolygon<f64>, String>) -> Result<Area, StoreError> {
-    let kode = r.text("kode")?;
-    let code = AreaCode::parse(&kode).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let geometry = decode(&r.bytes("geom")?).map_err(|e| StoreError::Geometry(kode.clone(), e))?;
-    Ok(Area { parent: code.parent(), code, name: r.text("nama")?, level, geometry, generated: r.flag("generated")? })
+/// One stored boundary as either store returns it (`geom` is a GeoPackage blob on SQLite, WKB
+/// from PostGIS's `ST_AsBinary`; `geom::from_stored` tells them apart).
+#[derive(sqlx::FromRow)]
+struct AreaRow {
+    kode: String,
+    nama: String,
+    generated: bool,
+    geom: Vec<u8>,
 }
 
-/// Small shim so one row mapper serves both drivers.
-trait RowLike {
-    fn text(&self, c: &str) -> Result<String, StoreError>;
-    fn bytes(&self, c: &str) -> Result<Vec<u8>, StoreError>;
-    fn flag(&self, c: &str) -> Result<bool, StoreError>;
+impl TryFrom<(Level, AreaRow)> for Area {
+    type Error = StoreError;
+    fn try_from((level, r): (Level, AreaRow)) -> Result<Area, StoreError> {
+        let code = AreaCode::parse(&r.kode).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let geometry = geom::from_stored(&r.geom).map_err(|e| StoreError::Geometry(r.kode.clone(), e))?;
+        Ok(Area { parent: code.parent(), code, name: r.nama, level, geometry, generated: r.generated })
+    }
 }
 
-macro_rules! impl_rowlike {
-    ($t:ty) => {
-        impl RowLike for $t {
-            fn text(&self, c: &str) -> Result<String, StoreError> {
-                Ok(self.try_get(c)?)
-            }
-            fn bytes(&self, c: &str) -> Result<Vec<u8>, StoreError> {
-                Ok(self.try_get(c)?)
-            }
-            fn flag(&self, c: &str) -> Result<bool, StoreError> {
-                Ok(self.try_get(c)?)
-            }
-        }
-    };
+/// The SELECT of `AreaRow`s of a level; the geometry column is read as WKB on PostGIS.
+fn select(postgis: bool, level: Level, filter: &str) -> String {
+    let geom = if postgis { "ST_AsBinary(geom)" } else { "geom" };
+    format!("SELECT kode, nama, generated, {geom} AS geom FROM {} {filter} ORDER BY kode", table(level))
 }
-impl_rowlike!(sqlx::sqlite::SqliteRow);
-impl_rowlike!(sqlx::postgres::PgRow);
+
+/// The current revision of the boundary layers (bumped by every boundary write).
+pub async fn revision(store: &Store) -> Result<i64, StoreError> {
+    let rev: (i64,) = crate::on_pool!(store, p => sqlx::query_as("SELECT rev FROM boundaries_revision WHERE id = 1").fetch_one(p).await)?;
+    Ok(rev.0)
+}
+
+async fn bump_revision(tx: &mut Tx) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE boundaries_revision SET rev = rev + 1 WHERE id = 1").execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+impl Atlas {
+    /// The atlas of everything stored now, tagged with the boundaries revision it was read at.
+    /// The one loader of the CLI and the server (`AppState::refresh_atlas`). The revision is
+    /// read first: a write that commits during the load leaves the atlas at most newer than
+    /// its tag, and the next poll reloads it, never the other way round.
+    pub async fn load(store: &Store, config: AtlasConfig) -> Result<Atlas, StoreError> {
+        let rev = revision(store).await?;
+        Ok(Atlas::at_revision(load_all(store).await?, config, rev))
+    }
+}
 
 /// Every stored boundary of every level, for the atlas.
 pub async fn load_all(store: &Store) -> Result<Vec<Area>, StoreError> {
@@ -64,22 +78,13 @@ pub async fn load_all(store: &Store) -> Result<Vec<Area>, StoreError> {
 }
 
 pub async fn load_level(store: &Store, level: Level) -> Result<Vec<Area>, StoreError> {
-    let t = table(level);
-    match store {
-        Store::Gpkg(p) => {
-            let rows = sqlx::query(&format!("SELECT kode, nama, generated, geom FROM {t} ORDER BY kode")).fetch_all(p).await?;
-            rows.iter().map(|r| row_to_area(level, r, geom::from_gpkg)).collect()
-        }
-        Store::Postgis(p) => {
-            let rows = sqlx::query(&format!("SELECT kode, nama, generated, ST_AsBinary(geom) AS geom FROM {t} ORDER BY kode"))
-                .fetch_all(p)
-                .await?;
-            rows.iter().map(|r| row_to_area(level, r, geom::from_wkb)).collect()
-        }
-    }
+    let sql = select(matches!(store, Store::Postgis(_)), level, "");
+    let rows: Vec<AreaRow> = crate::on_pool!(store, p => sqlx::query_as(&sql).fetch_all(p).await)?;
+    rows.into_iter().map(|r| Area::try_from((level, r))).collect()
 }
 
-/// Inserts or replaces areas by code inside `tx`, with one audit entry per change.
+/// Inserts or replaces areas by code inside `tx`, with one audit entry per change, and bumps the
+/// boundaries revision when anything changed (so every process reloads its atlas).
 /// Unchanged areas (same name, flag and geometry) are skipped so re-imports stay quiet.
 pub async fn upsert(tx: &mut Tx, areas: &[Area], actor: &str, progress: &(dyn Fn(usize) + Sync)) -> Result<UpsertStats, StoreError> {
     let mut stats = UpsertStats::default();
@@ -89,20 +94,9 @@ pub async fn upsert(tx: &mut Tx, areas: &[Area], actor: &str, progress: &(dyn Fn
         let t = table(a.level);
         let kode = a.code.as_str();
         let induk = a.parent.as_ref().map(|p| p.to_string());
-        let before: Option<Area> = match tx {
-            Tx::Gpkg(c) => sqlx::query(&format!("SELECT kode, nama, generated, geom FROM {t} WHERE kode = $1"))
-                .bind(kode)
-                .fetch_optional(&mut **c)
-                .await?
-                .map(|r| row_to_area(a.level, &r, geom::from_gpkg))
-                .transpose()?,
-            Tx::Postgis(c) => sqlx::query(&format!("SELECT kode, nama, generated, ST_AsBinary(geom) AS geom FROM {t} WHERE kode = $1"))
-                .bind(kode)
-                .fetch_optional(&mut **c)
-                .await?
-                .map(|r| row_to_area(a.level, &r, geom::from_wkb))
-                .transpose()?,
-        };
+        let sql = select(matches!(tx, Tx::Postgis(_)), a.level, "WHERE kode = $1");
+        let row: Option<AreaRow> = crate::on_tx!(tx, c => sqlx::query_as(&sql).bind(kode).fetch_optional(c).await)?;
+        let before = row.map(|r| Area::try_from((a.level, r))).transpose()?;
         if let Some(b) = &before {
             if b.name == a.name && b.generated == a.generated && same_shape(&b.geometry, &a.geometry) {
                 stats.unchanged += 1;
@@ -150,6 +144,9 @@ pub async fn upsert(tx: &mut Tx, areas: &[Area], actor: &str, progress: &(dyn Fn
         } else {
             stats.created += 1;
         }
+    }
+    if stats.created + stats.updated > 0 {
+        bump_revision(tx).await?;
     }
     if let Tx::Gpkg(c) = tx {
         // Keep the GeoPackage extent current so QGIS zooms to the layer.

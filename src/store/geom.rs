@@ -31,3 +31,13 @@ pub fn from_gpkg(blob: &[u8]) -> Result<MultiPolygon<f64>, String> {
 pub fn from_wkb(blob: &[u8]) -> Result<MultiPolygon<f64>, String> {
     multi(Wkb(blob).to_geo().map_err(|e| e.to_string())?)
 }
+
+/// A stored boundary blob of either store: a GeoPackage blob starts with its magic `GP`
+/// (GeoPackage 1.3 §2.1.3), a WKB with the byte-order byte 0 or 1.
+pub fn from_stored(blob: &[u8]) -> Result<MultiPolygon<f64>, String> {
+    if blob.starts_with(b"GP") {
+        from_gpkg(blob)
+    } else {
+        from_wkb(blob)
+    }
+}

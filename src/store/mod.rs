@@ -46,6 +46,17 @@ pub enum Tx {
     Postgis(Transaction<'static, Postgres>),
 }
 
+/// A JSON column on either store: PostgreSQL `jsonb`, SQLite `TEXT` holding the JSON text.
+///
+/// sqlx encodes and decodes `Json<T>` (and `serde_json::Value`, which is `Json<Value>` under the
+/// hood) for both dialects: bound as `jsonb` on PostgreSQL and as text on SQLite, read from
+/// either. So SQL that stores or reads JSON is portable as written: no `$1::jsonb` cast on
+/// insert, no `col::text` on select, no branch on the store. Bind a `Value` or an
+/// `Option<Value>` (`None` is SQL NULL, `Some(Value::Null)` is JSON `null`) and read `Value` /
+/// `Option<Value>` columns directly, e.g. in a `#[derive(sqlx::FromRow)]` row struct; wrap a
+/// typed value in `Json` to bind or read it without going through `Value`.
+pub use sqlx::types::Json;
+
 /// Runs the same expression on either store's pool when the SQL is portable.
 #[macro_export]
 macro_rules! on_pool {
@@ -74,6 +85,28 @@ macro_rules! on_tx {
     };
 }
 
+/// Connection settings of the GeoPackage store. WAL lets readers run beside the one writer.
+/// Commits wait for the WAL's fsync (`synchronous = FULL`) so a write acknowledged with a 2xx
+/// survives power loss and an OS crash, as the README promises, not only a crash of sigap
+/// (all that NORMAL guarantees). `SIGAP_GPKG_SYNCHRONOUS=normal` trades that for throughput;
+/// the measured cost of each is in the README ("Durability", `cargo bench --bench durability`).
+pub fn gpkg_options(path: &str) -> Result<SqliteConnectOptions, StoreError> {
+    let synchronous = match std::env::var("SIGAP_GPKG_SYNCHRONOUS").as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Err(_) | Ok("full") => SqliteSynchronous::Full,
+        Ok("normal") => SqliteSynchronous::Normal,
+        Ok(other) => return Err(StoreError::Invalid(format!("SIGAP_GPKG_SYNCHRONOUS={other:?}: use full (default) or normal"))),
+    };
+    Ok(SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(synchronous)
+        .foreign_keys(true)
+        .busy_timeout(std::time::Duration::from_secs(10))
+        // GeoPackage 1.3 identity: GDAL and QGIS check these two.
+        .pragma("application_id", "1196444487")
+        .pragma("user_version", "10300"))
+}
+
 impl Store {
     /// Opens (creating if needed) the store named by `url` and runs its migrations.
     /// `postgres://…` selects PostGIS; anything else is a GeoPackage path (`sqlite://` optional).
@@ -89,15 +122,7 @@ impl Store {
                     std::fs::create_dir_all(dir).map_err(|e| StoreError::Dir(dir.display().to_string(), e))?;
                 }
             }
-            let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(std::time::Duration::from_secs(10))
-                // GeoPackage 1.3 identity: GDAL and QGIS check these two.
-                .pragma("application_id", "1196444487")
-                .pragma("user_version", "10300");
+            let opts = gpkg_options(path)?;
             let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
             Ok(Store::Gpkg(pool))

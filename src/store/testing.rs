@@ -16,9 +16,7 @@ fn unique(prefix: &str) -> String {
 }
 
 pub async fn gpkg() -> Store {
-    let dir = std::env::var("SIGAP_TEST_TMP").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
-    let path = dir.join(format!("{}.gpkg", unique("sigap_test")));
-    Store::open(&path.display().to_string()).await.expect("open test GeoPackage")
+    Store::open(&gpkg_path().display().to_string()).await.expect("open test GeoPackage")
 }
 
 pub fn pg_url() -> String {
@@ -27,14 +25,31 @@ pub fn pg_url() -> String {
     )
 }
 
-pub async fn postgis() -> Store {
+/// The URL of a new, empty PostGIS database (for tests that hand it to the `sigap` binary).
+pub async fn postgis_url() -> String {
     let admin = pg_url();
     let name = unique("sigap_test");
     let pool = sqlx::PgPool::connect(&admin).await.expect("connect to test PostGIS");
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
     pool.close().await;
     let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
-    Store::open(&format!("{base}/{name}")).await.expect("open test PostGIS")
+    format!("{base}/{name}")
+}
+
+pub async fn postgis() -> Store {
+    Store::open(&postgis_url().await).await.expect("open test PostGIS")
+}
+
+/// The path of a new GeoPackage file (not yet created).
+pub fn gpkg_path() -> std::path::PathBuf {
+    let dir = std::env::var("SIGAP_TEST_TMP").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
+    dir.join(format!("{}.gpkg", unique("sigap_test")))
+}
+
+/// URLs of two new stores (GeoPackage path first, then a PostGIS database), for tests that
+/// run the binary.
+pub async fn both_urls() -> Vec<String> {
+    vec![gpkg_path().display().to_string(), postgis_url().await]
 }
 
 /// Both stores, GeoPackage first.
@@ -54,4 +69,18 @@ pub fn osm_test_points() -> std::io::Result<Vec<(f64, f64)>> {
     let text = std::fs::read_to_string(testdata("osm-poi-jakarta-testpoints/poi_jakarta.json"))?.replace(": NaN", ": null");
     let v: Vec<serde_json::Value> = serde_json::from_str(&text)?;
     Ok(v.iter().map(|p| (p["lon"].as_f64().unwrap_or(f64::NAN), p["lat"].as_f64().unwrap_or(f64::NAN))).collect())
+}
+
+/// A second handle, with its own pool, on the same database or file as `store`: what another
+/// sigap process sees (tests of several processes on one store).
+pub async fn reopen(store: &Store) -> Store {
+    let url = match store {
+        Store::Gpkg(p) => p.connect_options().get_filename().display().to_string(),
+        Store::Postgis(p) => {
+            let admin = pg_url();
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
+            format!("{base}/{}", p.connect_options().get_database().expect("a test database name"))
+        }
+    };
+    Store::open(&url).await.expect("reopen the test store")
 }

@@ -95,8 +95,10 @@ impl TileService {
     pub fn get(&self, level: Level, tile: TileId) -> Arc<RenderedTile> {
         let key = (level, tile);
         if let Some(t) = self.0.cache.get(&key) {
+            crate::api::metrics::cache_lookup("tiles", true);
             return t;
         }
+        crate::api::metrics::cache_lookup("tiles", false);
         // Read the generation before the atlas: an edit committed after this point bumps it.
         let generation = self.0.generation.load(Ordering::SeqCst);
         let rendered = Arc::new(RenderedTile::new(self.index().render(level, tile)));
@@ -109,15 +111,15 @@ impl TileService {
 
     /// Drops the cached tiles of `levels` whose buffered square meets any of `boxes`; returns them.
     pub fn invalidate(&self, levels: &[Level], boxes: &[WorldRect]) -> Vec<CacheKey> {
+        self.drop_where(|(l, t)| levels.contains(l) && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b)))
+    }
+
+    /// Drops the cached tiles matching `doomed` under the gate, bumping the generation so no
+    /// render that started earlier caches what it drew from the old atlas.
+    fn drop_where(&self, doomed: impl Fn(&CacheKey) -> bool) -> Vec<CacheKey> {
         let _gate = self.0.gate.write();
         self.0.generation.fetch_add(1, Ordering::SeqCst);
-        let doomed: Vec<CacheKey> = self
-            .0
-            .cache
-            .iter()
-            .map(|(k, _)| *k)
-            .filter(|(l, t)| levels.contains(l) && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b)))
-            .collect();
+        let doomed: Vec<CacheKey> = self.0.cache.iter().map(|(k, _)| *k).filter(|k| doomed(k)).collect();
         for k in &doomed {
             self.0.cache.invalidate(k);
         }
@@ -130,6 +132,38 @@ impl TileService {
     pub fn boundary_changed(&self, level: Level, old: Option<&geo::MultiPolygon<f64>>, new: Option<&geo::MultiPolygon<f64>>) -> Vec<CacheKey> {
         let boxes: Vec<WorldRect> = [old, new].into_iter().flatten().filter_map(WorldRect::of_lonlat).collect();
         self.invalidate(&affected_layers(level), &boxes)
+    }
+
+    /// Call after the atlas was swapped from `old` to `new` (a reload: this process's edit, another
+    /// process's, an import): drops, in one pass, the tiles of every area added, removed or
+    /// reshaped or renamed between the two, by the same rule as `boundary_changed`. Returns them.
+    pub fn atlas_changed(&self, old: &Atlas, new: &Atlas) -> Vec<CacheKey> {
+        let mut boxes: HashMap<Level, Vec<WorldRect>> = HashMap::new();
+        let mut add = |level: Level, g: &geo::MultiPolygon<f64>| {
+            if let Some(r) = WorldRect::of_lonlat(g) {
+                for l in affected_layers(level) {
+                    boxes.entry(l).or_default().push(r);
+                }
+            }
+        };
+        for a in new.all() {
+            match old.get(&a.code) {
+                // Tiles carry the name and the generated flag too.
+                Some(o) if o.geometry == a.geometry && o.name == a.name && o.generated == a.generated => {}
+                Some(o) => {
+                    add(a.level, &o.geometry);
+                    add(a.level, &a.geometry);
+                }
+                None => add(a.level, &a.geometry),
+            }
+        }
+        for o in old.all().iter().filter(|o| new.get(&o.code).is_none()) {
+            add(o.level, &o.geometry);
+        }
+        if boxes.is_empty() {
+            return Vec::new();
+        }
+        self.drop_where(|(l, t)| boxes.get(l).is_some_and(|bs| bs.iter().any(|b| t.world_bounds(BUFFER).intersects(b))))
     }
 
     /// Plugs a point layer into /tiles (see `sites`); replaces one of the same name.
@@ -159,8 +193,10 @@ impl TileService {
         let source = self.0.sites.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned()?;
         let key = (name.to_string(), tile);
         if let Some(t) = self.0.site_cache.get(&key) {
+            crate::api::metrics::cache_lookup("site_tiles", true);
             return Some(t);
         }
+        crate::api::metrics::cache_lookup("site_tiles", false);
         let generation = self.0.generation.load(Ordering::SeqCst);
         let rendered = Arc::new(RenderedTile::new(sites::render(name, source.as_ref(), tile)));
         let _gate = self.0.gate.read();

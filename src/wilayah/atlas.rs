@@ -13,7 +13,11 @@ use geo::{
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// Source of `Atlas::serial`: every atlas built in this process gets a new number.
+static SERIAL: AtomicU64 = AtomicU64::new(1);
 
 const LAT0: f64 = -6.2;
 const LON0: f64 = 106.8;
@@ -21,7 +25,9 @@ const M_PER_DEG_LAT: f64 = 110_574.0;
 /// cos(6.2°) × 111 320 m.
 const M_PER_DEG_LON: f64 = 110_668.7;
 
-/// Projects lon/lat to local metres (x east, y north) around Jakarta.
+/// Projects lon/lat to local metres (x east, y north) around Jakarta. The one local projection
+/// of the crate: the atlas, the tile dissolve and the planner (depot ranking, sweep angles) all
+/// use it, so they agree on what a metre is.
 pub fn to_metric(lon: f64, lat: f64) -> Coord<f64> {
     Coord { x: (lon - LON0) * M_PER_DEG_LON, y: (lat - LAT0) * M_PER_DEG_LAT }
 }
@@ -199,10 +205,20 @@ pub struct Atlas {
     metric: Vec<MultiPolygon<f64>>,
     children: HashMap<Option<AreaCode>, Vec<usize>>,
     config: AtlasConfig,
+    /// The boundaries revision of the store this atlas was loaded at (0 when built from values).
+    revision: i64,
+    serial: u64,
+    /// Union of the kota (metric), built on first use: the province outline edits are held to.
+    province: OnceLock<Option<super::territory::Outline>>,
 }
 
 impl Atlas {
-    pub fn new(mut areas: Vec<Area>, config: AtlasConfig) -> Atlas {
+    pub fn new(areas: Vec<Area>, config: AtlasConfig) -> Atlas {
+        Atlas::at_revision(areas, config, 0)
+    }
+
+    /// An atlas of the areas stored at boundaries revision `revision` (see `Atlas::load`).
+    pub fn at_revision(mut areas: Vec<Area>, config: AtlasConfig, revision: i64) -> Atlas {
         areas.sort_by(|a, b| a.code.cmp(&b.code));
         let by_code = areas.iter().enumerate().map(|(i, a)| (a.code.clone(), i)).collect();
         let mut per_level: HashMap<Level, Vec<Shape>> = HashMap::new();
@@ -214,7 +230,43 @@ impl Atlas {
             children.entry(a.parent.clone()).or_default().push(idx);
         }
         let trees = per_level.into_iter().map(|(l, v)| (l, RTree::bulk_load(v))).collect();
-        Atlas { areas, by_code, trees, metric, children, config }
+        let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
+        Atlas { areas, by_code, trees, metric, children, config, revision, serial, province: OnceLock::new() }
+    }
+
+    /// The boundaries revision this atlas was loaded at; a store at a higher one has changes.
+    pub fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    /// A number no other atlas of this process has: a cache key that, unlike the address,
+    /// cannot be reused by a later atlas.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// An area in the local metric projection.
+    pub fn metric(&self, code: &AreaCode) -> Option<&MultiPolygon<f64>> {
+        self.by_code.get(code).map(|&i| &self.metric[i])
+    }
+
+    /// The outline of DKI Jakarta as loaded: the union of the kota (metric); None without kota.
+    pub fn province(&self) -> Option<&super::territory::Outline> {
+        self.province
+            .get_or_init(|| {
+                use geo::orient::{Direction, Orient};
+                // unary_union reads the winding of the first ring as "outer": orient them all
+                // alike, or a kota drawn clockwise would be taken for a hole.
+                let kota: Vec<MultiPolygon<f64>> = self
+                    .areas
+                    .iter()
+                    .zip(&self.metric)
+                    .filter(|(a, _)| a.level == Level::Kota)
+                    .map(|(_, m)| m.orient(Direction::Default))
+                    .collect();
+                (!kota.is_empty()).then(|| super::territory::Outline::new(&geo::unary_union(&kota)))
+            })
+            .as_ref()
     }
 
     pub fn empty() -> Atlas {
@@ -454,7 +506,7 @@ mod tests {
         assert_eq!(far.method, Method::Outside);
         assert_eq!(far.kelurahan.unwrap().nama, "C");
         assert!((far.distance_m - 2213.0).abs() < 20.0, "{}", far.distance_m);
-        assert!(!far.near_boundary.is_some());
+        assert!(far.near_boundary.is_none());
     }
 
     #[test]

@@ -11,26 +11,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(healthz))
         .routes(routes!(list))
         .routes(routes!(one, update))
         .routes(routes!(locate_get, locate_post))
-}
-
-#[derive(Serialize, ToSchema)]
-struct Health {
-    status: &'static str,
-    store: &'static str,
-    areas: HashMap<String, usize>,
-}
-
-/// Liveness and readiness: the store answers and the atlas is loaded.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health), (status = 503, body = Problem)))]
-async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, Problem> {
-    s.store.ping().await.map_err(|e| Problem::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "store-down", e.to_string()))?;
-    let atlas = s.atlas.current();
-    let areas = Level::ALL.iter().map(|l| (l.as_str().to_string(), atlas.len(*l))).collect();
-    Ok(Json(Health { status: "ok", store: s.store.kind(), areas }))
 }
 
 /// Parses a query parameter, naming it in the error.
@@ -150,6 +133,7 @@ async fn locate_get(State(s): State<AppState>, Query(q): Query<HashMap<String, S
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct BatchPoint {
     /// Caller's id, echoed back.
     #[serde(default)]
@@ -159,6 +143,7 @@ struct BatchPoint {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct BatchRequest {
     points: Vec<BatchPoint>,
 }
@@ -202,6 +187,7 @@ async fn locate_post(State(s): State<AppState>, ApiJson(req): ApiJson<BatchReque
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct AreaUpdate {
     /// New name; the stored one is kept when absent.
     #[serde(default)]
@@ -211,8 +197,10 @@ struct AreaUpdate {
     geometry: geojson::Geometry,
 }
 
-/// Replaces one boundary (Citata editing). Same checks as the importer; on success the atlas is
-/// refreshed and the change is in the audit log. Role admin.
+/// Replaces one boundary (Citata editing). Same checks as the importer, the territory ones
+/// included (`territory::check`: inside DKI Jakarta, inside its parent, overlapping its old
+/// footprint; a refusal is a 422 naming `geometry` and writes nothing). On success the atlas is
+/// refreshed, the tiles it touches dropped, and the change is in the audit log. Role admin.
 #[utoipa::path(put, path = "/api/v1/wilayah/{code}", request_body = AreaUpdate,
     params(("code" = String, Path, description = "Kemendagri code")),
     responses((status = 200, description = "GeoJSON Feature as stored"), (status = 400, body = Problem), (status = 401, body = Problem),
@@ -221,13 +209,14 @@ async fn update(
     State(s): State<AppState>,
     actor: Actor,
     Path(code): Path<String>,
-    ApiJson(body): ApiJson<AreaUpdate>,
+    body: Result<ApiJson<AreaUpdate>, Problem>,
 ) -> Result<Json<serde_json::Value>, Problem> {
+    // The role before the body: a wrong role with a bad body is a 403.
     actor.require(&[Role::Admin])?;
+    let body = crate::api::problem::json_body(body)?;
     let code = AreaCode::parse(&code).map_err(|e| Problem::bad_request("code", e.to_string()))?;
     let atlas = s.atlas.current();
     let existing = atlas.get(&code).ok_or_else(|| Problem::not_found(format!("no area with code {code}")).field("code"))?;
-    let old_geometry = existing.geometry.clone();
     let mut properties = geojson::JsonObject::new();
     properties.insert("kode".into(), code.to_string().into());
     properties.insert("nama".into(), body.nama.clone().unwrap_or_else(|| existing.name.clone()).into());
@@ -238,12 +227,12 @@ async fn update(
         let field = if r.reason.contains("name") { "nama" } else { "geometry" };
         return Err(Problem::unprocessable(field, r.reason.clone()));
     }
+    // Everything the write needs was read above: no pool call while the transaction is held.
     let mut tx = s.store.begin().await?;
     crate::store::boundaries::upsert(&mut tx, &areas, &actor.audit_name(), &|_| {}).await?;
     tx.commit().await?;
     s.refresh_atlas().await?;
     let atlas = s.atlas.current();
     let stored = atlas.get(&code).ok_or_else(|| Problem::internal("updated area vanished"))?;
-    s.tiles.boundary_changed(code.level(), Some(&old_geometry), Some(&stored.geometry));
     serde_json::to_value(geojson_io::area_feature(stored)).map(Json).map_err(Problem::internal)
 }

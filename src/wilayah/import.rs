@@ -9,7 +9,9 @@ use rstar::{RTree, RTreeObject, AABB};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 
-/// Loose box around DKI Jakarta including Kepulauan Seribu; anything outside is not a Jakarta boundary.
+/// Loose box around DKI Jakarta including Kepulauan Seribu: a first sanity check that catches
+/// lat/lon order and wrong projections with a helpful message. It holds Bekasi, Depok and
+/// Tangerang; the precise check against the loaded province is `territory::check`.
 pub const JAKARTA_BBOX: (f64, f64, f64, f64) = (106.2, -6.6, 107.2, -5.0);
 
 pub fn in_jakarta_bbox(lon: f64, lat: f64) -> bool {
@@ -270,6 +272,10 @@ pub fn validate(
         } else {
             geometry
         };
+        if let Err(e) = super::territory::check(existing, &code, &geometry) {
+            rejected.push(reject(e.to_string()));
+            continue;
+        }
         areas.push(Area { code, name, level: opts.level, parent, geometry, generated: opts.generated });
     }
     let metric: Vec<MultiPolygon<f64>> = areas.iter().map(|a| project(&a.geometry)).collect();

@@ -7,6 +7,7 @@ pub mod geojson_io;
 pub mod import;
 pub mod http;
 pub mod rwgen;
+pub mod territory;
 
 pub use atlas::{
     check_lon_lat, from_metric, project, to_metric, unproject, Area, AreaRef, Atlas, AtlasConfig, AtlasHandle,

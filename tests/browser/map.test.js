@@ -21,6 +21,8 @@ let userDataDir;
 let context;
 let page;
 const pageErrors = [];
+// Content-Security-Policy refusals the browser reports (the page must work under sigap's policy).
+const cspViolations = [];
 
 before(async () => {
   requireServer();
@@ -38,6 +40,7 @@ before(async () => {
   page.on('pageerror', (err) => pageErrors.push(err.message));
   page.on('console', (msg) => {
     if (msg.type() === 'error') console.log(`[browser] ${msg.text()}`);
+    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
   });
 });
 
@@ -74,7 +77,10 @@ async function panelNumber(testid) {
 
 test('public map', async (t) => {
   await t.test('page loads and the map becomes ready without errors', async () => {
-    await page.goto(`${BASE}/`, { waitUntil: 'load' });
+    const res = await page.goto(`${BASE}/`, { waitUntil: 'load' });
+    const headers = res.headers();
+    assert.equal(headers['x-content-type-options'], 'nosniff');
+    assert.match(headers['content-security-policy'] || '', /script-src 'self';/);
     await page.waitForFunction(() => window.sigapReady && window.sigapMap, null, { timeout: 30_000 });
     await page.evaluate(() => window.sigapReady);
     assert.equal(await page.title(), 'Penyaluran Bansos DKI Jakarta · sigap');
@@ -186,5 +192,16 @@ test('public map', async (t) => {
       ?.getAttribute('data-served') === String(s), [rwKode, rwBefore.served_kk + kk], { timeout: 15_000 });
     await shot('after-delivery');
     assert.deepEqual(pageErrors, []);
+  });
+
+  await t.test('Swagger UI renders under its own policy', async () => {
+    const res = await page.goto(`${BASE}/swagger-ui/`, { waitUntil: 'load' });
+    assert.match(res.headers()['content-security-policy'] || '', /style-src 'self' 'unsafe-inline'/);
+    await page.waitForSelector('.opblock', { timeout: 30_000 });
+    assert.deepEqual(pageErrors, []);
+  });
+
+  await t.test('nothing was refused by the Content-Security-Policy', async () => {
+    assert.deepEqual(cspViolations, []);
   });
 });

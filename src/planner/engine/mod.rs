@@ -1,0 +1,343 @@
+//! Thin wrapper around vrp-core: our own problem/solution types in, vrp-core's evolutionary
+//! ruin-and-recreate search underneath.
+//!
+//! Two search modes:
+//! - [`SearchMode::Reproducible`] (plans): the same input and seed give the same routes. vrp-core
+//!   alone is not repeatable (issue reinterpretcat/vrp#136): its default hyper-heuristic weighs
+//!   operators by their measured run time, several operators stop on 200 ms wall-clock quotas,
+//!   and tabu lists and registries iterate `HashSet`s keyed by pointer. This mode therefore runs
+//!   on one fresh thread with a seeded generator, a generation budget, vrp-core's insertion
+//!   (recreate) operators and our own ruin operators that walk tours in order, and it sorts the
+//!   list of jobs waiting for insertion before every recreate.
+//! - [`SearchMode::Quality`] (Solomon benchmark): vrp-core's default dynamic heuristic on all
+//!   cores under a time budget; best results, not repeatable.
+//!
+//! This module holds our types and the entry point; [`build`] turns them into vrp-core's model
+//! and reads the answer back, [`reproducible`] is the repeatable search.
+
+mod build;
+mod reproducible;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use vrp_core::models::{Problem, Solution};
+use vrp_core::rosomaxa::evolution::TelemetryMode;
+use vrp_core::rosomaxa::prelude::{Environment, InfoLogger};
+use vrp_core::rosomaxa::utils::ThreadPool;
+use vrp_core::solver::{Solver, VrpConfigBuilder};
+
+/// A vehicle routing problem over `n` indexed locations with a full matrix.
+#[derive(Debug, Clone)]
+pub struct RoutingProblem {
+    pub n: usize,
+    /// Row-major n×n metres (or Solomon units).
+    pub distance: Vec<f64>,
+    /// Row-major n×n seconds (or Solomon units).
+    pub duration: Vec<f64>,
+    pub vehicles: Vec<VehicleSpec>,
+    pub jobs: Vec<JobSpec>,
+    /// Jobs that must stay on a given vehicle, in this order (frozen routes).
+    pub locks: Vec<LockSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VehicleSpec {
+    pub id: String,
+    pub start: usize,
+    pub end: usize,
+    pub earliest: f64,
+    pub latest: f64,
+    pub capacity: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobSpec {
+    pub id: String,
+    pub location: usize,
+    pub demand: u32,
+    pub service: f64,
+    pub window: Option<(f64, f64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LockSpec {
+    pub vehicle: usize,
+    pub jobs: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchMode {
+    Reproducible,
+    Quality,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SolveOptions {
+    pub seed: u64,
+    pub generations: usize,
+    pub max_seconds: Option<f64>,
+    pub mode: SearchMode,
+}
+
+/// Why the solver left a job out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unserved {
+    Capacity,
+    TimeWindow,
+    Locked,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteSolution {
+    pub vehicle: usize,
+    /// Job indices in visiting order.
+    pub jobs: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutingSolution {
+    /// Sorted by vehicle index.
+    pub routes: Vec<RouteSolution>,
+    /// Sorted by job index.
+    pub unassigned: Vec<(usize, Unserved)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("routing problem is malformed: {0}")]
+    Malformed(String),
+    #[error("vrp-core failed: {0}")]
+    Solver(String),
+}
+
+impl RoutingProblem {
+    fn check(&self) -> Result<(), EngineError> {
+        let bad = |m: String| Err(EngineError::Malformed(m));
+        if self.distance.len() != self.n * self.n || self.duration.len() != self.n * self.n {
+            return bad(format!("matrix size does not match {} locations", self.n));
+        }
+        if self.distance.iter().chain(&self.duration).any(|v| !v.is_finite() || *v < 0.0) {
+            return bad("matrix holds a negative or non-finite value".into());
+        }
+        if self.vehicles.is_empty() {
+            return bad("no vehicles".into());
+        }
+        for v in &self.vehicles {
+            if v.start >= self.n || v.end >= self.n || v.capacity == 0 || v.latest.partial_cmp(&v.earliest) != Some(std::cmp::Ordering::Greater) {
+                return bad(format!("vehicle {} is malformed", v.id));
+            }
+        }
+        for j in &self.jobs {
+            if j.location >= self.n || !j.service.is_finite() || j.service < 0.0 {
+                return bad(format!("job {} is malformed", j.id));
+            }
+            if let Some((a, b)) = j.window {
+                if !(a.is_finite() && b.is_finite() && b >= a) {
+                    return bad(format!("job {} has a bad time window", j.id));
+                }
+            }
+        }
+        for l in &self.locks {
+            if l.vehicle >= self.vehicles.len() || l.jobs.iter().any(|&j| j >= self.jobs.len()) {
+                return bad("lock refers to an unknown vehicle or job".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Solves `problem`. Never panics: vrp-core panics are caught and returned as errors.
+pub fn solve(problem: &RoutingProblem, options: &SolveOptions) -> Result<RoutingSolution, EngineError> {
+    problem.check()?;
+    if problem.jobs.is_empty() {
+        return Ok(RoutingSolution { routes: vec![], unassigned: vec![] });
+    }
+    let run = || catch_unwind(AssertUnwindSafe(|| solve_inner(problem, options)));
+    let outcome = match options.mode {
+        // A fresh single-thread pool means a fresh worker thread: vrp-core's thread-local
+        // generator restarts from the same state and parallel loops run in a fixed order.
+        SearchMode::Reproducible => ThreadPool::new(1).execute(run),
+        SearchMode::Quality => run(),
+    };
+    match outcome {
+        Ok(result) => result,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panic".into());
+            Err(EngineError::Solver(msg))
+        }
+    }
+}
+
+fn solver_err(e: impl std::fmt::Display) -> EngineError {
+    EngineError::Solver(e.to_string())
+}
+
+fn solve_inner(p: &RoutingProblem, options: &SolveOptions) -> Result<RoutingSolution, EngineError> {
+    let reproducible = options.mode == SearchMode::Reproducible;
+    let logger: InfoLogger = Arc::new(|_: &str| {});
+    let problem = build::problem(p, reproducible, &logger)?;
+    let solution = if reproducible {
+        reproducible::search(p, problem, options, logger)?
+    } else {
+        quality_search(problem, options, logger)?
+    };
+    build::read_solution(p, &solution)
+}
+
+/// vrp-core's default dynamic heuristic on all cores under a time budget (Solomon benchmark).
+fn quality_search(problem: Arc<Problem>, options: &SolveOptions, logger: InfoLogger) -> Result<Solution, EngineError> {
+    let secs = options.max_seconds.map(|s| s.ceil().max(1.0) as usize);
+    let environment = Arc::new(Environment { logger, ..Environment::new_with_time_quota(secs) });
+    let config = VrpConfigBuilder::new(problem.clone())
+        .set_environment(environment)
+        .set_telemetry_mode(TelemetryMode::None)
+        .prebuild()
+        .map_err(solver_err)?
+        .with_max_generations(Some(options.generations))
+        .with_max_time(secs)
+        .build()
+        .map_err(solver_err)?;
+    Solver::new(problem, config).solve().map_err(solver_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Depot at 0 and jobs on a line; every vehicle carries 10.
+    pub(crate) fn line_problem(jobs: usize, vehicles: usize) -> RoutingProblem {
+        let n = jobs + 1;
+        let pos: Vec<f64> = (0..n).map(|i| i as f64 * 1000.0).collect();
+        let mut distance = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                distance[i * n + j] = (pos[i] - pos[j]).abs();
+            }
+        }
+        let duration = distance.iter().map(|d| d / 5.0).collect();
+        RoutingProblem {
+            n,
+            distance,
+            duration,
+            vehicles: (0..vehicles)
+                .map(|i| VehicleSpec { id: format!("v{i}"), start: 0, end: 0, earliest: 0.0, latest: 36_000.0, capacity: 10 })
+                .collect(),
+            jobs: (1..n).map(|i| JobSpec { id: format!("j{i}"), location: i, demand: 4, service: 60.0, window: None }).collect(),
+            locks: vec![],
+        }
+    }
+
+    fn opts(seed: u64) -> SolveOptions {
+        SolveOptions { seed, generations: 60, max_seconds: None, mode: SearchMode::Reproducible }
+    }
+
+    #[test]
+    fn every_job_is_routed_once_within_capacity() {
+        let p = line_problem(9, 5);
+        let s = solve(&p, &opts(7)).unwrap();
+        let mut seen: Vec<usize> = s.routes.iter().flat_map(|r| r.jobs.clone()).collect();
+        seen.sort();
+        assert_eq!(seen, (0..9).collect::<Vec<_>>());
+        for r in &s.routes {
+            assert!(r.jobs.iter().map(|&j| p.jobs[j].demand).sum::<u32>() <= 10);
+        }
+        assert!(s.unassigned.is_empty());
+        assert_eq!(s.routes.len(), 5, "two jobs of 4 per truck of 10 needs 5 trucks");
+    }
+
+    #[test]
+    fn too_little_fleet_leaves_jobs_unassigned_for_capacity() {
+        let p = line_problem(6, 1);
+        let s = solve(&p, &opts(1)).unwrap();
+        assert_eq!(s.routes.len(), 1);
+        assert_eq!(s.routes[0].jobs.len(), 2);
+        assert_eq!(s.unassigned.len(), 4);
+        assert!(s.unassigned.iter().all(|(_, r)| *r == Unserved::Capacity), "{:?}", s.unassigned);
+    }
+
+    #[test]
+    fn impossible_window_is_reported_as_time_window() {
+        let mut p = line_problem(2, 2);
+        // Job 1 sits 2 km away (400 s) but its window closes at 100 s.
+        p.jobs[1].window = Some((0.0, 100.0));
+        let s = solve(&p, &opts(1)).unwrap();
+        assert_eq!(s.unassigned, vec![(1, Unserved::TimeWindow)]);
+    }
+
+    #[test]
+    fn locked_jobs_stay_on_their_vehicle() {
+        let mut p = line_problem(4, 3);
+        p.locks = vec![LockSpec { vehicle: 2, jobs: vec![0, 3] }];
+        let s = solve(&p, &opts(3)).unwrap();
+        let r = s.routes.iter().find(|r| r.vehicle == 2).expect("vehicle 2 used");
+        assert!(r.jobs.contains(&0) && r.jobs.contains(&3), "{:?}", s.routes);
+    }
+
+    /// Scattered jobs with windows and more demand than the fleet carries, so that the search
+    /// meets ties, unassigned jobs and route removals.
+    fn scattered_problem(seed: u64) -> RoutingProblem {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let n = 41;
+        let pts: Vec<(f64, f64)> =
+            (0..n).map(|i| if i == 0 { (0.0, 0.0) } else { (rng.gen_range(-5000.0..5000.0), rng.gen_range(-5000.0..5000.0)) }).collect();
+        let mut distance = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                distance[i * n + j] = ((pts[i].0 - pts[j].0).powi(2) + (pts[i].1 - pts[j].1).powi(2)).sqrt();
+            }
+        }
+        let duration = distance.iter().map(|d| d / 5.0).collect();
+        let jobs = (1..n)
+            .map(|i| {
+                let start = rng.gen_range(0.0..6000.0);
+                JobSpec {
+                    id: format!("j{i}"),
+                    location: i,
+                    demand: rng.gen_range(1..6),
+                    service: 300.0,
+                    window: (i % 3 == 0).then_some((start, start + 3600.0)),
+                }
+            })
+            .collect();
+        RoutingProblem {
+            n,
+            distance,
+            duration,
+            vehicles: (0..5)
+                .map(|i| VehicleSpec { id: format!("v{i}"), start: 0, end: 0, earliest: 0.0, latest: 14_400.0, capacity: 15 })
+                .collect(),
+            jobs,
+            locks: vec![],
+        }
+    }
+
+    #[test]
+    fn same_seed_same_routes() {
+        let p = scattered_problem(5);
+        let o = SolveOptions { seed: 42, generations: 150, max_seconds: None, mode: SearchMode::Reproducible };
+        let a = solve(&p, &o).unwrap();
+        assert!(!a.unassigned.is_empty(), "the case should overload the fleet");
+        for _ in 0..3 {
+            assert_eq!(solve(&p, &o).unwrap(), a);
+        }
+    }
+
+    #[test]
+    fn malformed_problem_is_an_error_not_a_panic() {
+        let mut p = line_problem(2, 1);
+        p.distance.pop();
+        assert!(matches!(solve(&p, &opts(1)), Err(EngineError::Malformed(_))));
+        let mut p = line_problem(2, 1);
+        p.vehicles[0].capacity = 0;
+        assert!(matches!(solve(&p, &opts(1)), Err(EngineError::Malformed(_))));
+    }
+}
+
