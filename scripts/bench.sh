@@ -8,3 +8,9 @@ export SIGAP_TEST_TMP="$WORK/tmp"
 cargo bench "$@" 2>&1 | tee "$WORK/bench.log"
 echo "== ratios"
 grep '^RATIO' "$WORK/bench.log" || true
+
+# --- load-and-crash suite (full: release binary, both stores; figures in target/load-full/) ---
+echo "== load-and-crash suite (full)"
+cargo build --release --bin sigap
+tests/load/run.sh full target/release/sigap
+# --- end load-and-crash suite ---

@@ -34,6 +34,12 @@ if [ -x tests/browser/run.sh ]; then
   scripts/web-setup.sh
   tests/browser/run.sh "$TARGET_DIR/debug/sigap"
 fi
+# --- load-and-crash suite (small: debug binary, both stores; tests/load/run.sh) ---
+echo "== load-and-crash suite (small)"
+cargo build --bin sigap
+tests/load/run.sh small target/debug/sigap
+# --- end load-and-crash suite ---
+
 for extra in tests/*.sh; do
   [ -e "$extra" ] || continue
   echo "== $extra"

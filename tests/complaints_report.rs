@@ -45,7 +45,7 @@ async fn monthly_report_and_bulk_import_on_both_stores() {
             jaki,gempa,Kategori salah,106.8272,-6.1754\n\
             jaki,banjir,Lintang salah,106.8272,-96\n\
             jaki,banjir,Separuh titik,106.8272,\n").unwrap();
-        let sum = sigap::complaints::cli::import_file(&store, &atlas_of(&store).await, &csv, &|_, _| {}).await.unwrap();
+        let sum = sigap::complaints::cli::import_file(&store, &atlas_of(&store).await, &csv, None, &|_, _| {}).await.unwrap();
         assert_eq!(sum.imported, 3, "{sum:?}");
         assert_eq!(sum.by_reason.get("dalam_kelurahan"), Some(&1));
         assert_eq!(sum.by_reason.get("lokasi_tidak_jelas"), Some(&1));

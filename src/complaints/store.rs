@@ -440,3 +440,23 @@ pub async fn upsert_unit(tx: &mut Tx, u: &super::model::Unit) -> Result<(), Stor
         .bind(&u.id).bind(&u.nama).bind(u.jenis.as_str()).bind(kanal).bind(u.aktif).bind(Utc::now()).execute(conn).await.map(|_| ()))?;
     Ok(())
 }
+
+/// Marks a complaint with its source identity (a bulk import's `import:<batch>:<row>`). The
+/// unique index on `external_ref` refuses a second complaint from the same source row.
+pub async fn set_external_ref(tx: &mut Tx, id: i64, external_ref: &str) -> Result<(), StoreError> {
+    crate::on_tx!(tx, conn => sqlx::query("UPDATE complaints SET external_ref = $1 WHERE id = $2")
+        .bind(external_ref).bind(id).execute(conn).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// The source identities already stored that start with `prefix` (one import batch), read
+/// before an import's transactions so a re-run skips what an earlier run committed.
+pub async fn external_refs_with_prefix(store: &Store, prefix: &str) -> Result<std::collections::HashSet<String>, StoreError> {
+    // substr rather than LIKE: a batch name may hold % or _. PostgreSQL's substr takes int4.
+    let len = i32::try_from(prefix.chars().count()).map_err(|_| StoreError::Invalid("prefix too long".into()))?;
+    let sql = "SELECT external_ref FROM complaints WHERE external_ref IS NOT NULL AND substr(external_ref, 1, $2) = $1";
+    crate::on_pool!(store, p => {
+        let rows = sqlx::query(sql).bind(prefix).bind(len).fetch_all(p).await?;
+        rows.iter().map(|r| r.try_get::<String, _>("external_ref").map_err(StoreError::from)).collect()
+    })
+}

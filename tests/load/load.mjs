@@ -1,0 +1,371 @@
+// Load-and-crash suite of sigap: drives a real `sigap serve` with autocannon on one store, kills
+// it (kill -9) mid-load and the bulk import mid-file, restarts, and checks what was acknowledged.
+//
+//   node load.mjs --bin target/debug/sigap --store gpkg|pg --size small|full --out DIR
+//
+// Checks (the process exits 1 if one fails):
+// - no 5xx in any phase (connection errors while the server is down are not answers);
+// - every acknowledged (2xx) complaint and hand-out is stored exactly once with the acknowledged id,
+//   and the store holds no keyed write without its key (rows == idempotency records of the scope);
+// - a replay of every acknowledged key returns the same id with `Idempotent-Replayed: true`;
+// - `sigap complaints import` killed mid-file and run again stores every valid row exactly once,
+//   and a third run adds nothing.
+// Figures (throughput, p50/p99 in ms, load average) are printed and written to DIR/figures-STORE.json.
+
+import autocannon from 'autocannon';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const BIN = path.resolve(args.bin ?? 'target/debug/sigap');
+const STORE = args.store ?? 'gpkg';
+const SIZE = args.size ?? 'small';
+const OUT = path.resolve(args.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sigap-load-')));
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+fs.mkdirSync(OUT, { recursive: true });
+
+// Sizes: `small` fits `make test` (debug binary, ~1 minute a store); `full` is `make bench`.
+const S = {
+  small: { hangups: 1000, mixed: 8, killAt: 4, clients: 20, burst: 4, locators: 1, rate: 200, rateFor: 4, read: 3, importRows: 3000 },
+  full: { hangups: 5000, mixed: 20, killAt: 10, clients: 50, burst: 10, locators: 10, rate: 1000, rateFor: 60, read: 15, importRows: 20000 },
+}[SIZE];
+if (!S) throw new Error(`--size small|full, not ${SIZE}`);
+
+const failures = [];
+const check = (ok, what) => {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures.push(what);
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+// ---- the store -------------------------------------------------------------------------------
+fs.rmSync(path.join(OUT, `serve-${STORE}.log`), { force: true });
+let DB;
+let dropDb = () => {};
+if (STORE === 'gpkg') {
+  DB = path.join(OUT, 'sigap.gpkg');
+  for (const f of [DB, `${DB}-wal`, `${DB}-shm`]) fs.rmSync(f, { force: true });
+} else {
+  const base = process.env.SIGAP_TEST_PG;
+  if (!base) throw new Error('SIGAP_TEST_PG (postgres://…/postgres) is needed for --store pg');
+  const name = `sigap_load_${process.pid}`;
+  execFileSync('psql', [base, '-qc', `CREATE DATABASE ${name}`]);
+  DB = base.replace(/\/[^/]*$/, `/${name}`);
+  dropDb = () => spawnSync('psql', [base, '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+}
+
+/** Rows of a query as arrays of strings (tab-separated output of sqlite3 via Python, or psql). */
+function query(sql) {
+  const out = STORE === 'gpkg'
+    ? execFileSync('python3', ['-c', 'import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nfor r in c.execute(sys.argv[2]): print("\\t".join("" if v is None else str(v) for v in r))', DB, sql], { maxBuffer: 1 << 30 })
+    : execFileSync('psql', [DB, '-AtF', '\t', '-c', sql], { maxBuffer: 1 << 30 });
+  return out.toString().split('\n').filter((l) => l.length).map((l) => l.split('\t'));
+}
+
+const sigap = (...a) => execFileSync(BIN, ['--database-url', DB, '--data-dir', path.join(ROOT, 'data'), ...a], { cwd: ROOT }).toString();
+
+// ---- the server ------------------------------------------------------------------------------
+const PORT = await new Promise((res) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const p = s.address().port;
+    s.close(() => res(p));
+  });
+});
+const URL_ = `http://127.0.0.1:${PORT}`;
+let server;
+async function startServer() {
+  const log = fs.openSync(path.join(OUT, `serve-${STORE}.log`), 'a');
+  server = spawn(BIN, ['--database-url', DB, '--data-dir', path.join(ROOT, 'data'), 'serve', '--bind', `127.0.0.1:${PORT}`, '--web-dir', path.join(ROOT, 'web')],
+    { cwd: ROOT, stdio: ['ignore', log, log] });
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${URL_}/healthz`)).ok) return;
+    } catch { /* not up yet */ }
+    await sleep(50);
+  }
+  throw new Error('sigap serve did not answer /healthz within 30 s');
+}
+function kill9(child) {
+  return new Promise((res) => {
+    child.once('exit', res);
+    child.kill('SIGKILL');
+  });
+}
+
+// ---- what the generators send ----------------------------------------------------------------
+const RUN = `${Date.now().toString(36)}`;
+const rnd = (a, b) => a + Math.random() * (b - a);
+const point = () => ({ lon: +rnd(106.70, 106.97).toFixed(6), lat: +rnd(-6.37, -6.09).toFixed(6) });
+const jakartaToday = new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);
+let seq = 0;
+
+/** Acknowledged writes: key → { id, body, path, token }. */
+const acked = { complaint: new Map(), handout: new Map() };
+const statuses = {};
+const tally = (name, status) => {
+  const k = `${name} ${status}`;
+  statuses[k] = (statuses[k] ?? 0) + 1;
+};
+
+function complaintRequest() {
+  return {
+    method: 'POST',
+    path: '/api/v1/complaints',
+    setupRequest: (req, ctx) => {
+      const key = `c-${RUN}-${++seq}`;
+      const body = JSON.stringify({ channel: 'jaki', category: 'banjir', description: `load ${key}`, location: point() });
+      ctx.key = key;
+      ctx.body = body;
+      return { ...req, headers: { 'content-type': 'application/json', 'idempotency-key': key }, body };
+    },
+    onResponse: (status, body, ctx) => {
+      tally('complaint', status);
+      if (status >= 200 && status < 300) acked.complaint.set(ctx.key, { id: JSON.parse(body).id, body: ctx.body });
+    },
+  };
+}
+
+function handoutRequest(token, slots) {
+  return {
+    method: 'POST',
+    path: '/api/v1/bansos/handouts',
+    setupRequest: (req, ctx) => {
+      const rw = slots.pop();
+      if (!rw) throw new Error('out of hand-out headroom: raise the slots');
+      const key = `h-${RUN}-${++seq}`;
+      const body = JSON.stringify({ rw, date: jakartaToday, kk_served: 1 });
+      ctx.key = key;
+      ctx.body = body;
+      return { ...req, headers: { 'content-type': 'application/json', 'idempotency-key': key, authorization: `Bearer ${token}` }, body };
+    },
+    onResponse: (status, body, ctx) => {
+      tally('handout', status);
+      if (status >= 200 && status < 300) acked.handout.set(ctx.key, { id: JSON.parse(body).id, body: ctx.body, token });
+    },
+  };
+}
+
+function locateRequest(batch) {
+  return {
+    method: 'POST',
+    path: '/api/v1/locate',
+    setupRequest: (req) => ({ ...req, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ points: Array.from({ length: batch }, (_, i) => ({ id: i, ...point() })) }) }),
+    onResponse: (status) => tally('locate', status),
+  };
+}
+
+function tilePaths() {
+  const t = (lon, lat, z) => {
+    const n = 2 ** z;
+    const x = Math.floor(((lon + 180) / 360) * n);
+    const r = (lat * Math.PI) / 180;
+    const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
+    return [x, y];
+  };
+  const out = [];
+  for (const layer of ['kelurahan', 'rw']) {
+    for (const z of [11, 12, 13, 14]) {
+      const [x0, y0] = t(106.70, -6.09, z);
+      const [x1, y1] = t(106.97, -6.37, z);
+      for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) out.push(`/tiles/${layer}/${z}/${x}/${y}.mvt`);
+    }
+  }
+  return out;
+}
+
+/** One autocannon run; resolves to its result. */
+function cannon(name, opts) {
+  return new Promise((res, rej) => {
+    const inst = autocannon({ url: URL_, timeout: 30, ...opts }, (err, r) => (err ? rej(err) : res(r)));
+    inst.on('error', () => {});
+  });
+}
+
+function figure(name, r, extra = {}) {
+  const f = {
+    name,
+    requests_per_s: Math.round(r.requests.average),
+    total: r.requests.total,
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+    max_ms: r.latency.max,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    load_avg: load(),
+    ...extra,
+  };
+  console.log(`     ${name.padEnd(34)} ${String(f.requests_per_s).padStart(6)}/s  p50 ${f.p50_ms} ms  p99 ${f.p99_ms} ms  max ${f.max_ms} ms  non-2xx ${f.non2xx}  errors ${f.errors}  load ${f.load_avg}`);
+  return f;
+}
+
+// ---- the run ---------------------------------------------------------------------------------
+const figures = { store: STORE, size: SIZE, date: new Date().toISOString(), cpus: os.cpus().length, bin: BIN, results: [] };
+try {
+  console.log(`== load-and-crash (${STORE}, ${SIZE}) → ${OUT}`);
+  sigap('init');
+  const planner = sigap('token', 'create', '--role', 'planner').trim().split('\n').pop().trim();
+  await startServer();
+
+  // Hand-out slots: one per KK an RW can still be served (packages usable and target not reached),
+  // interleaved across RWs, so no acknowledged hand-out can be refused for lack of packages.
+  const prog = await (await fetch(`${URL_}/api/v1/bansos/progress?level=rw`)).json();
+  const room = Object.entries(prog.areas).map(([rw, a]) => [rw, Math.min(a.target_kk - a.served_kk, a.packages_received - a.packages_damaged - a.packages_returned - a.served_kk)]).filter(([, h]) => h > 0);
+  const slots = [];
+  for (let round = 0; slots.length < 400000 && room.some(([, h]) => h > round); round++) for (const [rw, h] of room) if (h > round) slots.push(rw);
+  slots.reverse();
+
+  // 1. Mixed writes and locate batches, serve killed with -9 half way and restarted at once.
+  console.log(`-- mixed load ${S.mixed} s (${S.clients} complaint clients, ${S.burst} hand-out, ${S.locators} locate), kill -9 at ${S.killAt} s`);
+  const mixed = Promise.all([
+    cannon('complaints', { connections: S.clients, duration: S.mixed, requests: [complaintRequest()] }),
+    cannon('handouts', { connections: S.burst, duration: S.mixed, requests: [handoutRequest(planner, slots)] }),
+    cannon('locate', { connections: S.locators, duration: S.mixed, requests: [locateRequest(100)] }),
+  ]);
+  await sleep(S.killAt * 1000);
+  if (args.kill !== 'no') {
+    const before = acked.complaint.size + acked.handout.size;
+    await kill9(server);
+    const t0 = Date.now();
+    await startServer();
+    console.log(`     killed after ${before} acknowledged writes; serve answered again after ${Date.now() - t0} ms`);
+  }
+  const [mc, mh, ml] = await mixed;
+  figures.results.push(figure('mixed: complaint POST', mc), figure('mixed: hand-out POST', mh), figure('mixed: locate batch of 100', ml));
+  check(acked.complaint.size > 0 && acked.handout.size > 0, `writes acknowledged under mixed load (${acked.complaint.size} complaints, ${acked.handout.size} hand-outs)`);
+
+  // 1b. Clients hanging up mid-request (axum drops their handlers at any point of the write):
+  // nothing may be left behind that makes later writes fail; the phases below count any 5xx.
+  console.log(`-- ${S.hangups} keyed complaint POSTs cut off after 0-8 ms`);
+  let hung = 0;
+  const hangup = (i) => new Promise((res) => {
+    const body = JSON.stringify({ channel: 'web', category: 'banjir', description: `hangup ${RUN} ${i}`, location: point() });
+    const req = http.request({ host: '127.0.0.1', port: PORT, method: 'POST', path: '/api/v1/complaints',
+      headers: { 'content-type': 'application/json', 'idempotency-key': `x-${RUN}-${i}`, 'content-length': Buffer.byteLength(body) } }, (r) => {
+      tally('hangup', r.statusCode);
+      r.resume();
+      r.on('end', res);
+    });
+    req.on('error', () => { hung++; res(); });
+    req.end(body);
+    setTimeout(() => req.destroy(), Math.random() * 8);
+  });
+  let hi = 0;
+  await Promise.all(Array.from({ length: 20 }, async () => { while (hi < S.hangups) await hangup(hi++); }));
+  console.log(`     ${hung} cut off before their answer`);
+
+  // 2. Figures: complaint POST at N clients; at a fixed rate with /healthz sampled meanwhile; reads.
+  console.log('-- figures');
+  const c50 = await cannon('c50', { connections: S.clients, duration: S.read, requests: [complaintRequest()] });
+  figures.results.push(figure(`complaint POST, ${S.clients} clients`, c50));
+  const [rate, health] = await Promise.all([
+    cannon('rate', { connections: S.clients, duration: S.rateFor, overallRate: S.rate, requests: [complaintRequest()] }),
+    cannon('healthz', { connections: 2, duration: S.rateFor, overallRate: 20, requests: [{ method: 'GET', path: '/healthz', onResponse: (st) => tally('healthz', st) }] }),
+  ]);
+  figures.results.push(figure(`complaint POST at ${S.rate}/s for ${S.rateFor} s`, rate, { target_rate: S.rate }), figure(`/healthz during ${S.rate}/s writes`, health));
+  const loc = await cannon('locate1', {
+    connections: S.clients, duration: S.read,
+    requests: [{ method: 'GET', setupRequest: (req) => { const p = point(); return { ...req, path: `/api/v1/locate?lon=${p.lon}&lat=${p.lat}` }; }, onResponse: (st) => tally('locate', st) }],
+  });
+  figures.results.push(figure(`locate GET, ${S.clients} clients`, loc));
+  const tiles = tilePaths();
+  let ti = 0;
+  const tile = await cannon('tiles', {
+    connections: S.clients, duration: S.read,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: tiles[ti++ % tiles.length] }), onResponse: (st) => tally('tile', st) }],
+  });
+  figures.results.push(figure(`tile GET (${tiles.length} tiles), ${S.clients} clients`, tile));
+  const progress = await cannon('progress', { connections: S.clients, duration: S.read, requests: [{ method: 'GET', path: '/api/v1/bansos/progress?level=kelurahan', onResponse: (st) => tally('progress', st) }] });
+  figures.results.push(figure(`bansos progress GET, ${S.clients} clients`, progress));
+  check(c50.requests.total > 0 && rate.requests.total > 0 && c50.non2xx + rate.non2xx === 0, `complaint writes answered 2xx after the kill and the hang-ups (${c50.requests.total} + ${rate.requests.total} requests, ${c50.non2xx + rate.non2xx} not 2xx)`);
+  check(c50.errors + rate.errors + health.errors === 0, `no connection errors outside the kill window (${c50.errors + rate.errors + health.errors})`);
+
+  // 3. Bulk import killed mid-file, run again, and once more.
+  console.log(`-- bulk import of ${S.importRows} rows, kill -9 mid-file`);
+  const csv = path.join(OUT, 'import.csv');
+  const lines = ['channel,category,description,lon,lat'];
+  for (let i = 0; i < S.importRows; i++) {
+    const p = point();
+    lines.push(i % 97 === 5 ? `jaki,gempa,impor ${RUN} ${i} ditolak,${p.lon},${p.lat}` : `jaki,sampah,impor ${RUN} ${i},${p.lon},${p.lat}`);
+  }
+  fs.writeFileSync(csv, lines.join('\n') + '\n');
+  const valid = lines.slice(1).filter((l) => !l.includes('ditolak')).length;
+  const imported = () => +query("SELECT count(*) FROM complaints WHERE external_ref LIKE 'import:crash:%'")[0][0];
+  const imp = spawn(BIN, ['--database-url', DB, '--data-dir', path.join(ROOT, 'data'), 'complaints', 'import', csv, '--batch', 'crash'], { cwd: ROOT, stdio: 'ignore' });
+  const impExit = new Promise((res) => imp.once('exit', res));
+  let atKill = 0;
+  for (let i = 0; i < 6000 && imp.exitCode === null; i++) {
+    atKill = imported();
+    if (atKill > 0) break;
+    await sleep(20);
+  }
+  imp.kill('SIGKILL');
+  await impExit;
+  atKill = imported();
+  check(atKill > 0 && atKill < valid, `import killed mid-file (${atKill} of ${valid} valid rows committed)`);
+  const rerun = sigap('complaints', 'import', csv, '--batch', 'crash');
+  const already = +/sudah ada[^:]*: (\d+)/.exec(rerun)[1];
+  check(already === atKill, `re-run skipped exactly the committed rows (${already})`);
+  check(imported() === valid, `after the re-run every valid row is stored (${imported()} of ${valid})`);
+  const dup = query("SELECT count(*) FROM (SELECT description FROM complaints WHERE external_ref LIKE 'import:crash:%' GROUP BY description HAVING count(*) > 1) d")[0][0];
+  check(dup === '0', `no import row stored twice (${dup} duplicates)`);
+  const third = sigap('complaints', 'import', csv, '--batch', 'crash');
+  check(/diimpor: 0\b/.test(third) && imported() === valid, 'a third run adds nothing');
+
+  // 4. Everything acknowledged is there exactly once, with its id, and replays answer the same id.
+  console.log('-- checking acknowledged writes');
+  const rows = new Map();
+  for (const [id, d] of query("SELECT id, description FROM complaints WHERE description LIKE 'load %'")) {
+    const k = d.slice(5);
+    rows.set(k, [...(rows.get(k) ?? []), +id]);
+  }
+  let missing = 0;
+  let twice = 0;
+  for (const [k, a] of acked.complaint) {
+    const ids = rows.get(k) ?? [];
+    if (ids.length === 0 || !ids.includes(a.id)) missing++;
+    if (ids.length > 1) twice++;
+  }
+  check(missing === 0 && twice === 0, `every acknowledged complaint stored once with its id (${acked.complaint.size} acknowledged, ${missing} missing, ${twice} twice)`);
+  const anyTwice = [...rows.values()].filter((ids) => ids.length > 1).length;
+  const keysC = +query("SELECT count(*) FROM idempotency WHERE scope = 'complaints.intake:publik'")[0][0];
+  const keyed = +query("SELECT count(*) FROM complaints WHERE description LIKE 'load %' OR description LIKE 'hangup %'")[0][0];
+  check(anyTwice === 0 && keysC === keyed, `no complaint without its key or twice (${keyed} keyed complaints stored, incl. hung-up ones; ${keysC} keys)`);
+  const handouts = new Set(query("SELECT id FROM bansos_handout WHERE actor LIKE 'token:%'").map((r) => +r[0]));
+  const missingH = [...acked.handout.values()].filter((a) => !handouts.has(a.id)).length;
+  const keysH = +query("SELECT count(*) FROM idempotency WHERE scope LIKE 'bansos.handouts:%'")[0][0];
+  check(missingH === 0 && keysH === handouts.size, `every acknowledged hand-out stored, none without its key (${acked.handout.size} acknowledged, ${handouts.size} stored, ${keysH} keys, ${missingH} missing)`);
+
+  let replayBad = 0;
+  const jobs = [...[...acked.complaint].map(([k, a]) => ['/api/v1/complaints', k, a, {}]), ...[...acked.handout].map(([k, a]) => ['/api/v1/bansos/handouts', k, a, { authorization: `Bearer ${a.token}` }])];
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < jobs.length) {
+      const [p, k, a, h] = jobs[next++];
+      const r = await fetch(`${URL_}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': k, ...h }, body: a.body });
+      const b = await r.json();
+      if (r.status !== 201 || r.headers.get('idempotent-replayed') !== 'true' || b.id !== a.id) replayBad++;
+    }
+  }));
+  check(replayBad === 0, `replay of all ${jobs.length} acknowledged keys answers the same id (${replayBad} differ)`);
+  const logs = fs.readFileSync(path.join(OUT, `serve-${STORE}.log`), 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  const bad = logs.filter((l) => / (ERROR|WARN) /.test(l));
+  check(bad.length === 0, `server log has no error or warning (${bad.length}: ${bad.slice(0, 3).join(' | ')})`);
+  const fives = Object.entries(statuses).filter(([k]) => +k.split(' ')[1] >= 500);
+  check(fives.length === 0, `no 5xx under load (${JSON.stringify(fives)}; all answers ${JSON.stringify(statuses)})`);
+} catch (e) {
+  failures.push(String(e?.stack ?? e));
+  console.error(e);
+} finally {
+  if (server && server.exitCode === null) await kill9(server);
+  dropDb();
+  figures.failures = failures;
+  fs.writeFileSync(path.join(OUT, `figures-${STORE}.json`), JSON.stringify(figures, null, 2));
+}
+console.log(failures.length ? `== load-and-crash ${STORE}: ${failures.length} FAILED` : `== load-and-crash ${STORE}: all checks passed`);
+process.exit(failures.length ? 1 : 0);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Load-and-crash suite on both stores: tests/load/load.mjs drives `sigap serve` with autocannon,
+# kills it (-9) mid-load and the bulk import mid-file, restarts, and checks every acknowledged write.
+#   tests/load/run.sh small|full BIN     (BIN: the sigap binary; SIGAP_TEST_PG: a PostGIS cluster)
+# `make test` runs `small` with the debug binary, `make bench` runs `full` with the release binary.
+# Figures and server logs go to target/load-SIZE/ (figures-gpkg.json, figures-pg.json).
+set -euo pipefail
+SIZE=${1:-small}
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+BIN="$(cd "$ROOT" && realpath "${2:-target/debug/sigap}")"
+: "${SIGAP_TEST_PG:?SIGAP_TEST_PG must point at a PostGIS cluster (scripts/pg-env.sh starts one)}"
+
+# autocannon from the lock file, once (the stamp records the lock it was installed from).
+lock="$HERE/package-lock.json"
+stamp="$HERE/node_modules/.sigap-lock.sha256"
+want="$(sha256sum "$lock" | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+fi
+
+OUT="$ROOT/target/load-$SIZE"
+mkdir -p "$OUT"
+rc=0
+for store in gpkg pg; do
+  node "$HERE/load.mjs" --bin "$BIN" --store "$store" --size "$SIZE" --out "$OUT" || rc=1
+done
+exit $rc
