@@ -48,7 +48,7 @@ fn csv(n: usize, bad: &[usize]) -> String {
 
 #[tokio::test]
 async fn rerun_after_an_interrupted_import_adds_each_row_once_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let (atlas, dir) = setup(&store, "rerun").await;
         let bad = [10, 600, 1100];
         let (full, prefix) = (dir.join("aduan.csv"), dir.join("aduan-awal.csv"));
@@ -76,12 +76,13 @@ async fn rerun_after_an_interrupted_import_adds_each_row_once_on_both_stores() {
         assert_eq!((fixed.imported, fixed.rejected.iter().map(|r| r.0).collect::<Vec<_>>()), (1, vec![10, 1100]));
         assert_eq!(complaints(&store).await, 1201);
         let _ = std::fs::remove_dir_all(&dir);
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn default_batch_is_the_file_content_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let (atlas, dir) = setup(&store, "default").await;
         let (a, b) = (dir.join("a.csv"), dir.join("b.geojson"));
         std::fs::write(&a, csv(30, &[])).unwrap();
@@ -101,12 +102,13 @@ async fn default_batch_is_the_file_content_on_both_stores() {
         // A batch is a namespace: the same file under another batch name is another import.
         assert_eq!(import(&store, &atlas, &b, Some("ulang")).await.imported, 2);
         let _ = std::fs::remove_dir_all(&dir);
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn bad_batch_names_and_text_are_refused_and_store_nothing_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let (atlas, dir) = setup(&store, "bad").await;
         let a = dir.join("a.csv");
         std::fs::write(&a, csv(5, &[])).unwrap();
@@ -126,5 +128,6 @@ async fn bad_batch_names_and_text_are_refused_and_store_nothing_on_both_stores()
         assert!(s.rejected[0].1.contains("description"), "{:?}", s.rejected);
         assert_eq!(complaints(&store).await, 10);
         let _ = std::fs::remove_dir_all(&dir);
-    }
+    })
+    .await;
 }

@@ -19,7 +19,7 @@ async fn probes(store: &Store) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelled_writes_leave_no_orphan_transaction_on_both_stores() {
-    for store in testing::both().await {
+    testing::for_each_store(|store| async move {
         let mut committed = 0;
         // 1,500 writes cut off after 0..300 µs: some before BEGIN, some inside it, some mid-commit.
         for i in 0..1500 {
@@ -34,5 +34,6 @@ async fn cancelled_writes_leave_no_orphan_transaction_on_both_stores() {
         }
         let n = probes(&store).await;
         assert!(n >= committed + 20 && n <= 1520, "{}: {n} stored, {committed} reported committed", store.kind());
-    }
+    })
+    .await;
 }
