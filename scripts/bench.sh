@@ -12,5 +12,5 @@ grep '^RATIO' "$WORK/bench.log" || true
 # --- load-and-crash suite (full: release binary, both stores; figures in target/load-full/) ---
 echo "== load-and-crash suite (full)"
 cargo build --release --bin sigap
-tests/load/run.sh full target/release/sigap
+tests/load/run.sh full "$(realpath -m "${CARGO_TARGET_DIR:-target}")/release/sigap"
 # --- end load-and-crash suite ---

@@ -37,7 +37,7 @@ fi
 # --- load-and-crash suite (small: debug binary, both stores; tests/load/run.sh) ---
 echo "== load-and-crash suite (small)"
 cargo build --bin sigap
-tests/load/run.sh small target/debug/sigap
+tests/load/run.sh small "$TARGET_DIR/debug/sigap"
 # --- end load-and-crash suite ---
 
 for extra in tests/*.sh; do
