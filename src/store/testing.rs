@@ -58,12 +58,14 @@ pub async fn both_urls() -> Vec<String> {
 /// location). Opening a store is caught too, so a missing `SIGAP_TEST_PG` fails PostGIS only.
 /// The case runs on the test's own task (no `Send` or `'static` needed), so it may borrow.
 ///
-/// ```ignore
+/// ```no_run
+/// # async fn case() {
+/// use sigap::store::testing;
 /// testing::for_each_store(|store| async move {
-///     load_shipped(&store, Level::Kelurahan).await;
-///     assert_eq!(…);
+///     store.ping().await.expect("the store answers");
 /// })
 /// .await;
+/// # }
 /// ```
 pub async fn for_each_store<F, Fut>(case: F)
 where
