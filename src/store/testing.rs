@@ -114,13 +114,17 @@ pub fn osm_test_points() -> std::io::Result<Vec<(f64, f64)>> {
 /// A second handle, with its own pool, on the same database or file as `store`: what another
 /// sigap process sees (tests of several processes on one store).
 pub async fn reopen(store: &Store) -> Store {
-    let url = match store {
+    Store::open(&url_of(store)).await.expect("reopen the test store")
+}
+
+/// The URL a test store was opened by, for another pool or another `sigap` process.
+pub fn url_of(store: &Store) -> String {
+    match store {
         Store::Gpkg(p) => p.connect_options().get_filename().display().to_string(),
         Store::Postgis(p) => {
             let admin = pg_url();
             let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
             format!("{base}/{}", p.connect_options().get_database().expect("a test database name"))
         }
-    };
-    Store::open(&url).await.expect("reopen the test store")
+    }
 }
