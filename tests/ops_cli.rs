@@ -8,7 +8,7 @@ use sigap::store::{testing, Store};
 use sigap::wilayah::Level;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 
 fn sigap(db: &str, args: &[&str]) -> (bool, String, String) {
@@ -119,14 +119,7 @@ fn wait_for(rx: &mpsc::Receiver<String>, needle: &str, log: &mut Vec<String>) ->
 async fn serve_finishes_in_flight_requests_then_exits_0_on_sigterm_and_ctrl_c() {
     for (url, signal) in testing::both_urls().await.into_iter().zip(["-TERM", "-INT"]) {
         store_with_kelurahan(&url).await.close().await;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sigap"))
-            .args(["--database-url", &url, "serve", "--bind", "127.0.0.1:0"])
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start sigap serve");
+        let mut child = spawn_serve(&url);
         let rx = lines_of(&mut child);
         let mut log = Vec::new();
         let line = wait_for(&rx, "sigap listening on http://", &mut log);

@@ -8,7 +8,7 @@ use sigap::store::{testing, Store};
 use sigap::wilayah::Level;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// A `sigap serve` on a free port, killed when dropped.
@@ -25,14 +25,7 @@ impl Drop for Server {
 }
 
 fn serve(url: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sigap"))
-        .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sigap serve");
+    let mut child = spawn_serve(url);
     let err = child.stderr.take().expect("stderr piped");
     let mut lines = BufReader::new(err).lines();
     let mut log = Vec::new();

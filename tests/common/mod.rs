@@ -27,3 +27,16 @@ pub async fn atlas(store: &Store) -> Atlas {
 pub fn test_points() -> Vec<(f64, f64)> {
     sigap::store::testing::osm_test_points().expect("read data/testdata OSM test points")
 }
+
+/// `sigap serve` over `url` on a free port of 127.0.0.1, logging at info without colour to a piped
+/// stderr, where it announces the address it bound ("sigap listening on http://…").
+pub fn spawn_serve(url: &str) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sigap"))
+        .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start sigap serve")
+}
