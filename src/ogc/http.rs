@@ -1,0 +1,336 @@
+//! HTTP of OGC API – Features at `/ogc`: thin handlers over `model` (selection, paging, GeoJSON),
+//! `doc` (the OpenAPI 3.0 document the standard asks for) and `html` (pages for a browser).
+//! Format by `f=json|html` (`geojson` too for features), else by `Accept`; errors are
+//! problem+json naming the parameter at fault.
+
+use super::collections::{Collection, Registry};
+use super::crs::Crs;
+use super::model::{self, link, GEOJSON, HTML};
+use super::{doc, html};
+use crate::api::{AppState, Problem};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(landing))
+        .routes(routes!(conformance))
+        .routes(routes!(api))
+        .routes(routes!(collections))
+        .routes(routes!(collection))
+        .routes(routes!(items))
+        .routes(routes!(item))
+        .routes(routes!(queryables))
+        .layer(Extension(Arc::new(Registry::new())))
+}
+
+/// Conformance classes served, declared only for what is implemented and tested.
+pub const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Html,
+}
+
+/// What every OGC handler needs from the request: the query pairs (decoded, in order), the
+/// format asked for, and the absolute URL of `/ogc` (links must be absolute for GDAL).
+pub struct OgcRequest {
+    pub pairs: Vec<(String, String)>,
+    pub format: Format,
+    pub base: String,
+}
+
+impl OgcRequest {
+    /// Refuses parameters other than `allowed` (and `f`): OGC API – Features 1 answers an
+    /// unknown parameter with 400 rather than ignoring it.
+    fn only(&self, allowed: &[&str]) -> Result<(), Problem> {
+        match self.pairs.iter().find(|(k, _)| k != "f" && !allowed.contains(&k.as_str())) {
+            Some((k, _)) => Err(Problem::bad_request(k, format!("unknown parameter {k:?} here"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `f=` first, then `Accept` (highest q; on a tie the earlier type); JSON when neither says.
+fn negotiate(pairs: &[(String, String)], headers: &HeaderMap) -> Result<Format, Problem> {
+    if let Some((_, f)) = pairs.iter().find(|(k, _)| k == "f") {
+        return match f.as_str() {
+            "json" | "geojson" => Ok(Format::Json),
+            "html" => Ok(Format::Html),
+            other => Err(Problem::bad_request("f", format!("f={other:?}: use json or html"))),
+        };
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut best: Option<(f32, Format)> = None;
+    for part in accept.split(',') {
+        let mut it = part.split(';');
+        let media = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = it.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|v| v.trim().parse::<f32>().ok()).unwrap_or(1.0);
+        let format = match media.as_str() {
+            "text/html" | "application/xhtml+xml" => Format::Html,
+            "application/json" | "application/geo+json" | "application/*" | "*/*" => Format::Json,
+            m if m.ends_with("+json") => Format::Json,
+            _ => continue,
+        };
+        if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, format));
+        }
+    }
+    Ok(best.map_or(Format::Json, |(_, f)| f))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for OgcRequest {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(pairs) = axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state).await.map_err(Problem::from)?;
+        let format = negotiate(&pairs, &parts.headers)?;
+        let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()));
+        let proto = parts.headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|p| *p == "https").unwrap_or("http");
+        let base = match host {
+            Some(h) => format!("{proto}://{h}/ogc"),
+            None => "/ogc".to_string(),
+        };
+        Ok(OgcRequest { pairs, format, base })
+    }
+}
+
+fn json_as(v: &Value, content_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], v.to_string()).into_response()
+}
+
+fn page(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+fn collection_of<'r>(reg: &'r Registry, id: &str) -> Result<&'r dyn Collection, Problem> {
+    reg.get(id).ok_or_else(|| Problem::not_found(format!("no collection {id:?}; the collections are {}", reg.ids().join(", "))).field("collectionId"))
+}
+
+/// Landing page: links to the API definition, conformance and collections.
+#[utoipa::path(get, path = "/ogc", tag = "ogc", params(("f" = Option<String>, Query, description = "json | html")),
+    responses((status = 200, description = "Landing page (JSON or HTML)"), (status = 400, body = Problem)))]
+async fn landing(r: OgcRequest) -> Result<Response, Problem> {
+    r.only(&[])?;
+    let b = &r.base;
+    let v = json!({
+        "title": "sigap OGC API – Features",
+        "description": "DKI Jakarta's administrative boundaries (kota, kecamatan, kelurahan, generated RW) with bansos progress, and public complaints.",
+        "links": [
+            link(format!("{b}?f=json"), "self", "application/json", "this document"),
+            link(format!("{b}?f=html"), "alternate", HTML, "this document as HTML"),
+            link(format!("{b}/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "the API definition"),
+            link(format!("{b}/api?f=html"), "service-doc", HTML, "the API documentation"),
+            link(format!("{b}/conformance"), "conformance", "application/json", "conformance classes"),
+            link(format!("{b}/collections"), "data", "application/json", "the collections"),
+        ]
+    });
+    Ok(match r.format {
+        Format::Json => json_as(&v, "application/json"),
+        Format::Html => page(html::landing(&v)),
+    })
+}
+
+/// The conformance classes implemented.
+#[utoipa::path(get, path = "/ogc/conformance", tag = "ogc", params(("f" = Option<String>, Query, description = "json | html")),
+    responses((status = 200, description = "conformsTo list"), (status = 400, body = Problem)))]
+async fn conformance(r: OgcRequest) -> Result<Response, Problem> {
+    r.only(&[])?;
+    let v = json!({"conformsTo": CONFORMANCE});
+    Ok(match r.format {
+        Format::Json => json_as(&v, "application/json"),
+        Format::Html => page(html::conformance(CONFORMANCE)),
+    })
+}
+
+/// The OpenAPI 3.0 definition of the OGC API (one path per collection, as OGC clients expect;
+/// separate from sigap's own OpenAPI 3.1 document at /api-docs/openapi.json).
+#[utoipa::path(get, path = "/ogc/api", tag = "ogc", params(("f" = Option<String>, Query, description = "json | html")),
+    responses((status = 200, description = "OpenAPI 3.0 document"), (status = 400, body = Problem)))]
+async fn api(r: OgcRequest, Extension(reg): Extension<Arc<Registry>>) -> Result<Response, Problem> {
+    r.only(&[])?;
+    let infos: Vec<_> = reg.all().map(|c| c.info().clone()).collect();
+    let v = doc::openapi(&r.base, &infos);
+    Ok(match r.format {
+        Format::Json => json_as(&v, "application/vnd.oai.openapi+json;version=3.0"),
+        Format::Html => page(html::api(&v)),
+    })
+}
+
+/// A collection's description: links, extent, CRS.
+async fn describe(r: &OgcRequest, c: &dyn Collection, s: &AppState) -> Result<Value, Problem> {
+    let info = c.info();
+    let snap = c.features(s).await?;
+    let b = format!("{}/collections/{}", r.base, info.id);
+    let mut v = json!({
+        "id": info.id,
+        "title": info.title,
+        "description": info.description,
+        "itemType": "feature",
+        "generated": snap.generated,
+        "links": [
+            link(format!("{b}?f=json"), "self", "application/json", "this collection"),
+            link(format!("{b}?f=html"), "alternate", HTML, "this collection as HTML"),
+            link(format!("{b}/items?f=json"), "items", GEOJSON, "the features"),
+            link(format!("{b}/items?f=html"), "items", HTML, "the features as HTML"),
+            link(format!("{b}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "queryables"),
+        ],
+        "crs": Crs::ALL.iter().map(|c| c.uri()).collect::<Vec<_>>(),
+        "storageCrs": Crs::Crs84.uri(),
+    });
+    if let Some(e) = model::extent(&snap.features) {
+        v["extent"] = json!({"spatial": {"bbox": [[e.min().x, e.min().y, e.max().x, e.max().y]], "crs": Crs::Crs84.uri()}});
+    }
+    Ok(v)
+}
+
+/// Every collection.
+#[utoipa::path(get, path = "/ogc/collections", tag = "ogc", params(("f" = Option<String>, Query, description = "json | html")),
+    responses((status = 200, description = "The collections"), (status = 400, body = Problem)))]
+async fn collections(State(s): State<AppState>, r: OgcRequest, Extension(reg): Extension<Arc<Registry>>) -> Result<Response, Problem> {
+    r.only(&[])?;
+    let mut list = Vec::new();
+    for c in reg.all() {
+        list.push(describe(&r, c, &s).await?);
+    }
+    let b = format!("{}/collections", r.base);
+    let v = json!({
+        "links": [link(format!("{b}?f=json"), "self", "application/json", "the collections"), link(format!("{b}?f=html"), "alternate", HTML, "as HTML")],
+        "collections": list,
+        "crs": Crs::ALL.iter().map(|c| c.uri()).collect::<Vec<_>>(),
+    });
+    Ok(match r.format {
+        Format::Json => json_as(&v, "application/json"),
+        Format::Html => page(html::collections(&v)),
+    })
+}
+
+/// One collection.
+#[utoipa::path(get, path = "/ogc/collections/{collectionId}", tag = "ogc",
+    params(("collectionId" = String, Path, description = "kota, kecamatan, kelurahan, rw, pengaduan, …"), ("f" = Option<String>, Query, description = "json | html")),
+    responses((status = 200, description = "The collection"), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn collection(State(s): State<AppState>, r: OgcRequest, Extension(reg): Extension<Arc<Registry>>, Path(id): Path<String>) -> Result<Response, Problem> {
+    let c = collection_of(&reg, &id)?;
+    r.only(&[])?;
+    let v = describe(&r, c, &s).await?;
+    Ok(match r.format {
+        Format::Json => json_as(&v, "application/json"),
+        Format::Html => page(html::collection(&v)),
+    })
+}
+
+fn content_crs(crs: Crs) -> (header::HeaderName, HeaderValue) {
+    (header::HeaderName::from_static("content-crs"), HeaderValue::from_static(crs.header()))
+}
+
+/// Features of a collection, one page: `bbox`, `datetime`, `limit` (1..10 000, default 10),
+/// `offset`, and `property=value` on the queryables; `next`/`prev` links page through all.
+#[utoipa::path(get, path = "/ogc/collections/{collectionId}/items", tag = "ogc",
+    params(("collectionId" = String, Path, description = "collection id"),
+           ("bbox" = Option<String>, Query, description = "minx,miny,maxx,maxy (CRS84 unless bbox-crs)"),
+           ("limit" = Option<u32>, Query, description = "1..10000, default 10"),
+           ("offset" = Option<u32>, Query, description = "features to skip (the next link sets it)"),
+           ("datetime" = Option<String>, Query, description = "instant or interval (a/b, ../b, a/..) on the collection's time property"),
+           ("crs" = Option<String>, Query, description = "output CRS URI"),
+           ("bbox-crs" = Option<String>, Query, description = "CRS URI of bbox"),
+           ("f" = Option<String>, Query, description = "json | geojson | html")),
+    responses((status = 200, description = "GeoJSON FeatureCollection with numberMatched, numberReturned and links"), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn items(State(s): State<AppState>, r: OgcRequest, Extension(reg): Extension<Arc<Registry>>, Path(id): Path<String>) -> Result<Response, Problem> {
+    let c = collection_of(&reg, &id)?;
+    let info = c.info();
+    let q = model::parse_items(&r.pairs, info).map_err(|e| Problem::bad_request(&e.param, e.detail))?;
+    let snap = c.features(&s).await?;
+    let (matched, page_items) = model::select(&snap.features, &q, info);
+    let items_url = format!("{}/collections/{}/items", r.base, info.id);
+    let features: Vec<Value> = page_items.iter().map(|f| model::feature_json(f, q.crs, &items_url, false)).collect();
+    let v = json!({
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": features.len(),
+        "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "links": model::page_links(&items_url, &q, matched, features.len()),
+        "features": features,
+    });
+    Ok(match r.format {
+        Format::Json => ([content_crs(q.crs), (header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON))], v.to_string()).into_response(),
+        Format::Html => ([content_crs(q.crs)], page(html::items(info, &v))).into_response(),
+    })
+}
+
+/// One feature.
+#[utoipa::path(get, path = "/ogc/collections/{collectionId}/items/{featureId}", tag = "ogc",
+    params(("collectionId" = String, Path, description = "collection id"), ("featureId" = String, Path, description = "feature id (area code, complaint id)"),
+           ("crs" = Option<String>, Query, description = "output CRS URI"), ("f" = Option<String>, Query, description = "json | geojson | html")),
+    responses((status = 200, description = "GeoJSON Feature"), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn item(State(s): State<AppState>, r: OgcRequest, Extension(reg): Extension<Arc<Registry>>, Path((id, fid)): Path<(String, String)>) -> Result<Response, Problem> {
+    let c = collection_of(&reg, &id)?;
+    r.only(&["crs"])?;
+    let crs = match r.pairs.iter().find(|(k, _)| k == "crs") {
+        None => Crs::Crs84,
+        Some((_, v)) => Crs::parse(v).ok_or_else(|| Problem::bad_request("crs", format!("unknown crs {v:?}; offered: {}", Crs::list())))?,
+    };
+    let snap = c.features(&s).await?;
+    let f = snap
+        .features
+        .iter()
+        .find(|f| f.id == fid)
+        .ok_or_else(|| Problem::not_found(format!("no feature {fid:?} in collection {id}")).field("featureId"))?;
+    let items_url = format!("{}/collections/{}/items", r.base, c.info().id);
+    let v = model::feature_json(f, crs, &items_url, true);
+    Ok(match r.format {
+        Format::Json => ([content_crs(crs), (header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON))], v.to_string()).into_response(),
+        Format::Html => ([content_crs(crs)], page(html::item(c.info(), &v))).into_response(),
+    })
+}
+
+/// The properties a client may filter on (`?name=value`), as JSON Schema.
+#[utoipa::path(get, path = "/ogc/collections/{collectionId}/queryables", tag = "ogc",
+    params(("collectionId" = String, Path, description = "collection id"), ("f" = Option<String>, Query, description = "json | html")),
+    responses((status = 200, description = "JSON Schema of the queryables"), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn queryables(r: OgcRequest, Extension(reg): Extension<Arc<Registry>>, Path(id): Path<String>) -> Result<Response, Problem> {
+    let c = collection_of(&reg, &id)?;
+    r.only(&[])?;
+    let v = doc::queryables(&r.base, c.info());
+    Ok(match r.format {
+        Format::Json => json_as(&v, "application/schema+json"),
+        Format::Html => page(html::queryables(c.info())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(v: &str) -> Format {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_str(v).unwrap());
+        negotiate(&[], &h).unwrap()
+    }
+
+    #[test]
+    fn format_by_f_then_accept() {
+        assert_eq!(accept("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"), Format::Html);
+        assert_eq!(accept("application/geo+json, application/json"), Format::Json);
+        assert_eq!(accept("*/*"), Format::Json);
+        assert_eq!(accept("application/json;q=0.5, text/html"), Format::Html);
+        assert_eq!(accept("text/html;q=0.1, application/json"), Format::Json);
+        assert_eq!(negotiate(&[], &HeaderMap::new()).unwrap(), Format::Json);
+        let f = |v: &str| negotiate(&[("f".into(), v.into())], &HeaderMap::new());
+        assert_eq!(f("html").unwrap(), Format::Html);
+        assert_eq!(f("geojson").unwrap(), Format::Json);
+        assert_eq!(f("xml").unwrap_err().field.as_deref(), Some("f"));
+    }
+}
