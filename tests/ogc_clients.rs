@@ -1,7 +1,7 @@
 //! Real OGC API – Features clients against a real `sigap serve`, on both stores: GDAL's OAPIF
 //! driver (`ogrinfo` lists the collections, `ogr2ogr` pages through every RW into a GeoPackage,
 //! `-spat` returns what PostGIS `ST_Intersects` returns) and OWSLib (installed into a venv by
-//! `scripts/py-setup.sh` from pinned requirements).
+//! `scripts/py-setup.sh` from pinned requirements), CQL2 text and JSON filters included.
 
 mod common;
 use common::*;
@@ -101,6 +101,9 @@ async fn gdal_and_owslib_read_every_collection_on_both_stores() {
             let owslib_bbox: BTreeSet<String> = o["rw_bbox"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
             assert_eq!(owslib_bbox, expected_bbox, "{kind}");
             assert_eq!(o["bad_limit"], "limit", "{kind}");
+            assert_eq!(o["filter_text_ids"], o["kelurahan_ids"], "{kind}: CQL2 text equals the query parameter");
+            let json_ids: BTreeSet<String> = o["filter_json_ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+            assert_eq!(json_ids, expected_bbox, "{kind}: CQL2 JSON S_INTERSECTS equals ST_Intersects");
             assert_eq!(o["kota_one"], atlas.get(&AreaCode::parse("31.71").unwrap()).unwrap().name.as_str());
 
             drop(server);

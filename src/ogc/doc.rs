@@ -54,6 +54,9 @@ pub fn openapi(base: &str, collections: &[CollectionInfo]) -> Value {
             qparam("datetime", "instant or interval (a/b, ../b, a/..)", json!({"type": "string"})),
             qparam("crs", "output CRS", json!({"type": "string", "format": "uri", "enum": crs, "default": Crs::Crs84.uri()})),
             qparam("bbox-crs", "CRS of bbox", json!({"type": "string", "format": "uri", "enum": crs, "default": Crs::Crs84.uri()})),
+            qparam("filter", "CQL2 filter on the queryables (Basic CQL2, S_INTERSECTS, S_WITHIN, S_CONTAINS, S_DISJOINT)", json!({"type": "string"})),
+            qparam("filter-lang", "encoding of filter", json!({"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"})),
+            qparam("filter-crs", "CRS of the filter's geometry literals", json!({"type": "string", "format": "uri", "enum": crs, "default": Crs::Crs84.uri()})),
             f_param(&["json", "geojson", "html"]),
         ];
         params.extend(c.queryables.iter().map(|q| qparam(q.name, q.description, q.kind.schema())));
@@ -81,7 +84,7 @@ pub fn openapi(base: &str, collections: &[CollectionInfo]) -> Value {
 
 /// The queryables of a collection as a JSON Schema (OGC API – Features 3).
 pub fn queryables(base: &str, c: &CollectionInfo) -> Value {
-    let props: Map<String, Value> = c
+    let mut props: Map<String, Value> = c
         .queryables
         .iter()
         .map(|q| {
@@ -91,6 +94,11 @@ pub fn queryables(base: &str, c: &CollectionInfo) -> Value {
             (q.name.to_string(), s)
         })
         .collect();
+    // The geometry, for the spatial functions of `filter` (not a `?name=value` parameter).
+    props.insert(
+        super::cql2::GEOMETRY.into(),
+        json!({"title": "geometry", "description": "the feature's geometry (CQL2 S_INTERSECTS, S_WITHIN, …)", "format": format!("geometry-{}", c.geometry_type.to_ascii_lowercase()), "x-ogc-role": "primary-geometry"}),
+    );
     json!({
         "$schema": "https://json-schema.org/draft/2019-09/schema",
         "$id": format!("{base}/collections/{}/queryables", c.id),

@@ -39,6 +39,13 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,7 +245,8 @@ fn content_crs(crs: Crs) -> (header::HeaderName, HeaderValue) {
 }
 
 /// Features of a collection, one page: `bbox`, `datetime`, `limit` (1..10 000, default 10),
-/// `offset`, and `property=value` on the queryables; `next`/`prev` links page through all.
+/// `offset`, `property=value` on the queryables and a CQL2 `filter`; `next`/`prev` links page
+/// through all.
 #[utoipa::path(get, path = "/ogc/collections/{collectionId}/items", tag = "ogc",
     params(("collectionId" = String, Path, description = "collection id"),
            ("bbox" = Option<String>, Query, description = "minx,miny,maxx,maxy (CRS84 unless bbox-crs)"),
@@ -247,6 +255,9 @@ fn content_crs(crs: Crs) -> (header::HeaderName, HeaderValue) {
            ("datetime" = Option<String>, Query, description = "instant or interval (a/b, ../b, a/..) on the collection's time property"),
            ("crs" = Option<String>, Query, description = "output CRS URI"),
            ("bbox-crs" = Option<String>, Query, description = "CRS URI of bbox"),
+           ("filter" = Option<String>, Query, description = "CQL2 filter (Basic CQL2 + S_INTERSECTS, S_WITHIN, S_CONTAINS, S_DISJOINT) on the queryables"),
+           ("filter-lang" = Option<String>, Query, description = "cql2-text (default) | cql2-json"),
+           ("filter-crs" = Option<String>, Query, description = "CRS URI of the filter's geometry literals (default CRS84)"),
            ("f" = Option<String>, Query, description = "json | geojson | html")),
     responses((status = 200, description = "GeoJSON FeatureCollection with numberMatched, numberReturned and links"), (status = 400, body = Problem), (status = 404, body = Problem)))]
 async fn items(State(s): State<AppState>, r: OgcRequest, Extension(reg): Extension<Arc<Registry>>, Path(id): Path<String>) -> Result<Response, Problem> {

@@ -4,6 +4,7 @@
 //! See `src/ogc/README.md`.
 
 pub mod collections;
+pub mod cql2;
 pub mod crs;
 pub mod doc;
 pub mod html;

@@ -188,12 +188,14 @@ pub struct ItemsQuery {
     pub datetime: Option<Interval>,
     /// `property=value` filters on queryables, values typed by the queryable.
     pub props: Vec<(String, Value)>,
+    /// `filter` (CQL2), checked against the queryables; geometry literals already in CRS84.
+    pub filter: Option<super::cql2::Expr>,
     /// The pairs that shape the result (everything but `offset`), kept to build paging links.
     pub keep: Vec<(String, String)>,
 }
 
 /// Parameters of `…/items` besides the queryables.
-pub const ITEMS_PARAMS: &[&str] = &["f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime"];
+pub const ITEMS_PARAMS: &[&str] = &["f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs"];
 
 /// Parses the query of `…/items`. An unknown parameter is a 400 (OGC API – Features 1,
 /// `/req/core/query-param-unknown`), so a typo never silently returns everything.
@@ -232,6 +234,20 @@ pub fn parse_items(pairs: &[(String, String)], info: &CollectionInfo) -> Result<
     }
     let bbox84 = bbox.map(|b| bbox_crs.bbox_to_crs84(b)).transpose().map_err(|e| param_error("bbox", e))?;
     let datetime = get("datetime").map(parse_datetime).transpose()?;
+    let lang = match get("filter-lang") {
+        None => super::cql2::Lang::Text,
+        Some(v) => super::cql2::Lang::parse(v).ok_or_else(|| param_error("filter-lang", format!("filter-lang={v:?}: use cql2-text or cql2-json")))?,
+    };
+    let filter_crs = match get("filter-crs") {
+        None => Crs::Crs84,
+        Some(v) => Crs::parse(v).ok_or_else(|| param_error("filter-crs", format!("unknown filter-crs {v:?}; offered: {}", Crs::list())))?,
+    };
+    for p in ["filter-lang", "filter-crs"] {
+        if get(p).is_some() && get("filter").is_none() {
+            return Err(param_error(p, format!("{p} needs a filter")));
+        }
+    }
+    let filter = get("filter").map(|f| super::cql2::parse(f, lang, filter_crs, info)).transpose().map_err(|e| param_error("filter", e))?;
     let mut props = Vec::new();
     for (k, v) in pairs {
         if ITEMS_PARAMS.contains(&k.as_str()) {
@@ -244,7 +260,7 @@ pub fn parse_items(pairs: &[(String, String)], info: &CollectionInfo) -> Result<
         props.push((k.clone(), q.kind.parse(v).map_err(|e| param_error(k, e))?));
     }
     let keep = pairs.iter().filter(|(k, _)| k != "offset").cloned().collect();
-    Ok(ItemsQuery { limit, offset, bbox, bbox84, bbox_crs, crs, datetime, props, keep })
+    Ok(ItemsQuery { limit, offset, bbox, bbox84, bbox_crs, crs, datetime, props, filter, keep })
 }
 
 /// True when a stored property equals a filter value (numbers compared as numbers).
@@ -278,7 +294,7 @@ pub fn matches(f: &Feature, q: &ItemsQuery, info: &CollectionInfo) -> bool {
             return false;
         }
     }
-    q.props.iter().all(|(k, v)| same(f.properties.get(k), v))
+    q.props.iter().all(|(k, v)| same(f.properties.get(k), v)) && q.filter.as_ref().is_none_or(|e| super::cql2::eval(e, f, info))
 }
 
 /// One page: the features from `offset`, at most `limit`, and how many matched in all.

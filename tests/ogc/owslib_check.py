@@ -21,6 +21,11 @@ out["kota_one"] = w.collection_item("kota", "31.71")["properties"]["nama"]
 out["queryables"] = sorted(w.collection_queryables("rw")["properties"].keys())
 bbox = w.collection_items("rw", bbox=[106.82, -6.18, 106.83, -6.17], limit=1000)
 out["rw_bbox"] = sorted(f["id"] for f in bbox["features"])
+text = w.collection_items("kelurahan", filter="induk = '31.71.01'", limit=100)
+out["filter_text_ids"] = [f["id"] for f in text["features"]]
+cql_json = json.dumps({"op": "s_intersects", "args": [{"property": "geometry"}, {"bbox": [106.82, -6.18, 106.83, -6.17]}]})
+spatial = w.collection_items("rw", limit=1000, **{"filter": cql_json, "filter-lang": "cql2-json"})
+out["filter_json_ids"] = sorted(f["id"] for f in spatial["features"])
 try:
     w.collection_items("rw", limit=0)
     out["bad_limit"] = "accepted"
