@@ -1,7 +1,8 @@
 //! Real OGC API – Features clients against a real `sigap serve`, on both stores: GDAL's OAPIF
 //! driver (`ogrinfo` lists the collections, `ogr2ogr` pages through every RW into a GeoPackage,
 //! `-spat` returns what PostGIS `ST_Intersects` returns) and OWSLib (installed into a venv by
-//! `scripts/py-setup.sh` from pinned requirements), CQL2 text and JSON filters included.
+//! `scripts/py-setup.sh` from pinned requirements), CQL2 text and JSON filters and
+//! a Part 4 create → update → stale update (412) → delete included.
 
 mod common;
 use common::*;
@@ -53,6 +54,7 @@ async fn gdal_and_owslib_read_every_collection_on_both_stores() {
             let url = testing::url_of(&store);
             let expected_bbox = reference_bbox(&store, &url).await;
             assert!(!expected_bbox.is_empty());
+            let admin = sigap::store::tokens::create(&store, "admin", None, None).await.unwrap();
             let server = serve(&url);
             let base = format!("http://{}/ogc", server.addr);
             let oapif = format!("OAPIF:{base}");
@@ -92,7 +94,7 @@ async fn gdal_and_owslib_read_every_collection_on_both_stores() {
             assert_eq!(ids(&spat, "kode"), expected_bbox, "{kind}");
 
             // OWSLib.
-            let owslib = run(Command::new(&python).arg(root().join("tests/ogc/owslib_check.py")).arg(&base));
+            let owslib = run(Command::new(&python).arg(root().join("tests/ogc/owslib_check.py")).arg(&base).arg(&admin));
             let o: Value = serde_json::from_str(&owslib).unwrap_or_else(|e| panic!("{e}: {owslib}"));
             assert_eq!(o["collections"], serde_json::json!(["kota", "kecamatan", "kelurahan", "rw", "pengaduan"]), "{kind}");
             assert!(o["conformance"].as_array().unwrap().iter().any(|c| c.as_str().unwrap().ends_with("/conf/core")));
@@ -104,6 +106,12 @@ async fn gdal_and_owslib_read_every_collection_on_both_stores() {
             assert_eq!(o["filter_text_ids"], o["kelurahan_ids"], "{kind}: CQL2 text equals the query parameter");
             let json_ids: BTreeSet<String> = o["filter_json_ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
             assert_eq!(json_ids, expected_bbox, "{kind}: CQL2 JSON S_INTERSECTS equals ST_Intersects");
+            // Part 4 through OWSLib: create, update with If-Match, stale update refused, delete.
+            assert_eq!(o["updated_nama"], "RW 099 Baru", "{kind}: {o}");
+            assert_eq!(o["stale_update"], 412, "{kind}: {o}");
+            assert_eq!(o["deleted"], true, "{kind}: {o}");
+            let trail: Vec<String> = sigap::store::audit::history(&store, "rw", "31.71.01.1001.099").await.unwrap().into_iter().map(|r| r.action).collect();
+            assert_eq!(trail, ["create", "update", "delete"], "{kind}");
             assert_eq!(o["kota_one"], atlas.get(&AreaCode::parse("31.71").unwrap()).unwrap().name.as_str());
 
             drop(server);

@@ -51,7 +51,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/ogc/collections"),
     ("get", "/ogc/collections/{collectionId}"),
     ("get", "/ogc/collections/{collectionId}/items"),
+    ("post", "/ogc/collections/{collectionId}/items"),
     ("get", "/ogc/collections/{collectionId}/items/{featureId}"),
+    ("put", "/ogc/collections/{collectionId}/items/{featureId}"),
+    ("patch", "/ogc/collections/{collectionId}/items/{featureId}"),
+    ("delete", "/ogc/collections/{collectionId}/items/{featureId}"),
     ("get", "/ogc/collections/{collectionId}/queryables"),
 ];
 

@@ -2,8 +2,8 @@
 //! registry that lists them. Adding a collection: implement `Collection` in the domain's folder
 //! (e.g. `src/logistics/ogc.rs`) and add one line to `Registry::new` (see `src/ogc/README.md`).
 
-use super::model::{CollectionInfo, Feature, Kind, Queryable};
-use crate::api::AppState;
+use super::model::{CollectionInfo, Feature, FeatureBody, Kind, Queryable};
+use crate::api::{AppState, Problem, Role};
 use crate::store::StoreError;
 use std::future::Future;
 use std::pin::Pin;
@@ -25,6 +25,31 @@ pub struct Snapshot {
 pub trait Collection: Send + Sync {
     fn info(&self) -> &CollectionInfo;
     fn features<'a>(&'a self, state: &'a AppState) -> BoxFuture<'a, Result<Arc<Snapshot>, StoreError>>;
+    /// The write side (Part 4), for editable collections; read-only ones keep the default.
+    fn editor(&self) -> Option<&dyn Editor> {
+        None
+    }
+}
+
+/// Create, replace and delete of one collection's features (OGC API – Features Part 4; PATCH is
+/// a merge patch turned into a replace by `ogc::http`). Each goes through the domain's own checks
+/// and write (validated, audited, caches and atlas refreshed as the native API does), and
+/// replace/delete hold the version the client read (`If-Match`): a stale one is a 412 and
+/// writes nothing. Errors are problems naming the part at fault.
+pub trait Editor: Send + Sync {
+    /// Roles that may write.
+    fn roles(&self) -> &'static [Role];
+    /// The strong ETag (quoted) of a feature as served; what `If-Match` must repeat.
+    fn etag(&self, f: &Feature) -> String;
+    /// Creates a feature; returns its id.
+    fn create<'a>(&'a self, s: &'a AppState, who: String, body: FeatureBody) -> BoxFuture<'a, Result<String, Problem>>;
+    fn replace<'a>(&'a self, s: &'a AppState, who: String, id: &'a str, if_match: Vec<String>, body: FeatureBody) -> BoxFuture<'a, Result<(), Problem>>;
+    fn delete<'a>(&'a self, s: &'a AppState, who: String, id: &'a str, if_match: Vec<String>) -> BoxFuture<'a, Result<(), Problem>>;
+}
+
+/// The 412 of a stale `If-Match`.
+pub fn stale(id: &str, current: &str) -> Problem {
+    Problem::new(axum::http::StatusCode::PRECONDITION_FAILED, "stale-version", format!("feature {id} changed since you read it (its ETag is now {current}); GET it again and redo your edit")).field("If-Match")
 }
 
 /// Every collection, in the order `/ogc/collections` lists them.

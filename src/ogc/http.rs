@@ -3,11 +3,13 @@
 //! Format by `f=json|html` (`geojson` too for features), else by `Accept`; errors are
 //! problem+json naming the parameter at fault.
 
-use super::collections::{Collection, Registry};
+use super::collections::{Collection, Editor, Registry};
 use super::crs::Crs;
 use super::model::{self, link, GEOJSON, HTML};
 use super::{doc, html};
-use crate::api::{AppState, Problem};
+use crate::api::{Actor, AppState, Problem};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -24,8 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(api))
         .routes(routes!(collections))
         .routes(routes!(collection))
-        .routes(routes!(items))
-        .routes(routes!(item))
+        .routes(routes!(items, create))
+        .routes(routes!(item, replace, patch, delete))
         .routes(routes!(queryables))
         .layer(Extension(Arc::new(Registry::new())))
 }
@@ -46,6 +48,10 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,10 +308,181 @@ async fn item(State(s): State<AppState>, r: OgcRequest, Extension(reg): Extensio
         .ok_or_else(|| Problem::not_found(format!("no feature {fid:?} in collection {id}")).field("featureId"))?;
     let items_url = format!("{}/collections/{}/items", r.base, c.info().id);
     let v = model::feature_json(f, crs, &items_url, true);
-    Ok(match r.format {
+    let mut res = match r.format {
         Format::Json => ([content_crs(crs), (header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON))], v.to_string()).into_response(),
         Format::Html => ([content_crs(crs)], page(html::item(c.info(), &v))).into_response(),
+    };
+    if let Some(tag) = c.editor().and_then(|e| HeaderValue::from_str(&e.etag(f)).ok()) {
+        res.headers_mut().insert(header::ETAG, tag);
+    }
+    Ok(res)
+}
+
+// ---- Part 4: create, replace, update, delete ----
+
+fn editor_of<'c>(c: &'c dyn Collection) -> Result<&'c dyn Editor, Problem> {
+    c.editor().ok_or_else(|| {
+        Problem::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "read-only", format!("collection {} is read-only through OGC API", c.info().id)).field("collectionId")
     })
+}
+
+/// The ETags of `If-Match`, required on replace, update and delete: without one a client
+/// could overwrite an edit it never saw (428 naming `If-Match`).
+fn if_match(headers: &HeaderMap) -> Result<Vec<String>, Problem> {
+    let raw = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+    let raw = raw.ok_or_else(|| {
+        Problem::new(axum::http::StatusCode::PRECONDITION_REQUIRED, "if-match-required", "send If-Match with the ETag of the feature as you read it (GET …/items/{featureId})").field("If-Match")
+    })?;
+    if raw == "*" {
+        return Err(Problem::new(axum::http::StatusCode::PRECONDITION_REQUIRED, "if-match-required", "If-Match: * would overwrite whatever is stored; send the ETag you read").field("If-Match"));
+    }
+    Ok(raw.split(',').map(|t| t.trim().trim_start_matches("W/").to_string()).collect())
+}
+
+/// The request body as a Feature, in the CRS of `Content-Crs` (default CRS84).
+fn feature_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>, patch_of: Option<Value>) -> Result<model::FeatureBody, Problem> {
+    let crs = match headers.get("content-crs").map(|v| v.to_str().unwrap_or("")) {
+        None => Crs::Crs84,
+        Some(v) => Crs::parse(v).ok_or_else(|| Problem::bad_request("Content-Crs", format!("unknown CRS {v:?}; offered: {}", Crs::list())))?,
+    };
+    let bytes = body.map_err(Problem::from)?;
+    let mut v: Value = serde_json::from_slice(&bytes).map_err(|e| Problem::bad_request("body", format!("not JSON: {e}")))?;
+    if let Some(mut current) = patch_of {
+        model::merge_patch(&mut current, &v);
+        v = current;
+    }
+    model::parse_feature_body(&v, crs).map_err(|e| Problem::unprocessable(&e.param, e.detail))
+}
+
+/// The feature as stored after a write, with its new ETag (and 201 + Location for a create).
+async fn written(s: &AppState, r: &OgcRequest, c: &dyn Collection, id: &str, created: bool) -> Result<Response, Problem> {
+    let snap = c.features(s).await?;
+    let f = snap.features.iter().find(|f| f.id == id).ok_or_else(|| Problem::internal(format!("{id} vanished after its write")))?;
+    let items_url = format!("{}/collections/{}/items", r.base, c.info().id);
+    let v = model::feature_json(f, Crs::Crs84, &items_url, true);
+    let etag = c.editor().map(|e| e.etag(f)).unwrap_or_default();
+    let status = if created { axum::http::StatusCode::CREATED } else { axum::http::StatusCode::OK };
+    let mut res = (status, [(header::CONTENT_TYPE, GEOJSON)], v.to_string()).into_response();
+    if let Ok(tag) = HeaderValue::from_str(&etag) {
+        res.headers_mut().insert(header::ETAG, tag);
+    }
+    if created {
+        if let Ok(loc) = HeaderValue::from_str(&format!("{items_url}/{}", model::encode(id))) {
+            res.headers_mut().insert(header::LOCATION, loc);
+        }
+    }
+    Ok(res)
+}
+
+/// Adds a feature (Part 4). Editable: `kelurahan`, `rw` (admin token); the body is a GeoJSON
+/// Feature with `properties.kode` and `nama`, coordinates in `Content-Crs` (default CRS84);
+/// the importer's checks apply (inside DKI Jakarta and its parent). 201 with Location and ETag.
+#[utoipa::path(post, path = "/ogc/collections/{collectionId}/items", tag = "ogc",
+    params(("collectionId" = String, Path, description = "kelurahan or rw"), ("Content-Crs" = Option<String>, Header, description = "CRS of the body (default CRS84)")),
+    request_body(content = Object, content_type = "application/geo+json", description = "GeoJSON Feature"),
+    responses((status = 201, description = "Created; Location and ETag"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 405, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create(
+    State(s): State<AppState>,
+    r: OgcRequest,
+    actor: Actor,
+    Extension(reg): Extension<Arc<Registry>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let c = collection_of(&reg, &id)?;
+    let e = editor_of(c)?;
+    actor.require(e.roles())?;
+    r.only(&[])?;
+    let b = feature_body(&headers, body, None)?;
+    let fid = e.create(&s, actor.audit_name(), b).await?;
+    written(&s, &r, c, &fid, true).await
+}
+
+/// Replaces a feature (Part 4): `If-Match` with the ETag read is required (428 without, 412
+/// when the feature changed since). Same checks, audit and atlas/tile refresh as
+/// `PUT /api/v1/wilayah/{code}`.
+#[utoipa::path(put, path = "/ogc/collections/{collectionId}/items/{featureId}", tag = "ogc",
+    params(("collectionId" = String, Path, description = "kelurahan or rw"), ("featureId" = String, Path, description = "area code"),
+           ("If-Match" = String, Header, description = "ETag of the feature as read"), ("Content-Crs" = Option<String>, Header, description = "CRS of the body (default CRS84)")),
+    request_body(content = Object, content_type = "application/geo+json", description = "GeoJSON Feature"),
+    responses((status = 200, description = "The feature as stored; new ETag"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 405, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)))]
+async fn replace(
+    State(s): State<AppState>,
+    r: OgcRequest,
+    actor: Actor,
+    Extension(reg): Extension<Arc<Registry>>,
+    Path((id, fid)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let c = collection_of(&reg, &id)?;
+    let e = editor_of(c)?;
+    actor.require(e.roles())?;
+    r.only(&[])?;
+    let tags = if_match(&headers)?;
+    let b = feature_body(&headers, body, None)?;
+    e.replace(&s, actor.audit_name(), &fid, tags, b).await?;
+    written(&s, &r, c, &fid, false).await
+}
+
+/// Updates a feature with a JSON merge patch (RFC 7386) of its GeoJSON (Part 4 update), e.g.
+/// `{"properties": {"nama": "…"}}`; then as replace (`If-Match` required).
+#[utoipa::path(patch, path = "/ogc/collections/{collectionId}/items/{featureId}", tag = "ogc",
+    params(("collectionId" = String, Path, description = "kelurahan or rw"), ("featureId" = String, Path, description = "area code"),
+           ("If-Match" = String, Header, description = "ETag of the feature as read"), ("Content-Crs" = Option<String>, Header, description = "CRS of the patch's geometry (default CRS84)")),
+    request_body(content = Object, content_type = "application/merge-patch+json", description = "JSON merge patch of the Feature"),
+    responses((status = 200, description = "The feature as stored; new ETag"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 405, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)))]
+async fn patch(
+    State(s): State<AppState>,
+    r: OgcRequest,
+    actor: Actor,
+    Extension(reg): Extension<Arc<Registry>>,
+    Path((id, fid)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let c = collection_of(&reg, &id)?;
+    let e = editor_of(c)?;
+    actor.require(e.roles())?;
+    r.only(&[])?;
+    let tags = if_match(&headers)?;
+    let snap = c.features(&s).await?;
+    let current = snap.features.iter().find(|f| f.id == fid).ok_or_else(|| Problem::not_found(format!("no feature {fid:?} in collection {id}")).field("featureId"))?;
+    // The patch applies to the feature as served in the body's CRS; derived properties in it
+    // are ignored by the editor.
+    let crs = headers.get("content-crs").and_then(|v| v.to_str().ok()).and_then(Crs::parse).unwrap_or(Crs::Crs84);
+    let base = model::feature_json(current, crs, "", false);
+    let b = feature_body(&headers, body, Some(base))?;
+    e.replace(&s, actor.audit_name(), &fid, tags, b).await?;
+    written(&s, &r, c, &fid, false).await
+}
+
+/// Deletes a feature (Part 4): `If-Match` required; refused (409) while anything depends on it
+/// (a kelurahan's RW, an RW's bansos records). Audited.
+#[utoipa::path(delete, path = "/ogc/collections/{collectionId}/items/{featureId}", tag = "ogc",
+    params(("collectionId" = String, Path, description = "kelurahan or rw"), ("featureId" = String, Path, description = "area code"),
+           ("If-Match" = String, Header, description = "ETag of the feature as read")),
+    responses((status = 204, description = "Deleted"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 405, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem), (status = 428, body = Problem)))]
+async fn delete(
+    State(s): State<AppState>,
+    r: OgcRequest,
+    actor: Actor,
+    Extension(reg): Extension<Arc<Registry>>,
+    Path((id, fid)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let c = collection_of(&reg, &id)?;
+    let e = editor_of(c)?;
+    actor.require(e.roles())?;
+    r.only(&[])?;
+    let tags = if_match(&headers)?;
+    e.delete(&s, actor.audit_name(), &fid, tags).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 /// The properties a client may filter on (`?name=value`), as JSON Schema.

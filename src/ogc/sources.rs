@@ -2,9 +2,11 @@
 //! bansos progress as properties) and the public complaints (the Open311 view: no contact,
 //! point rounded to 3 decimals).
 
-use super::collections::{q, BoxFuture, Collection, Snapshot, SnapshotCache};
-use super::model::{CollectionInfo, Feature, Kind};
-use crate::api::AppState;
+use super::collections::{q, stale, BoxFuture, Collection, Editor, Snapshot, SnapshotCache};
+use super::model::{etag_of, CollectionInfo, Feature, FeatureBody, Kind};
+use crate::api::{AppState, Problem, Role};
+use crate::wilayah::{Area, AreaCode};
+use axum::http::StatusCode;
 use crate::bansos::rollup::{self, ProgressLevel};
 use crate::store::StoreError;
 use crate::wilayah::Level;
@@ -62,6 +64,12 @@ impl Collection for Areas {
         &self.info
     }
 
+    fn editor(&self) -> Option<&dyn Editor> {
+        // Citata edits kelurahan and RW boundaries; kota and kecamatan change by regulation only
+        // (a re-import), not through an editing client.
+        matches!(self.level, Level::Kelurahan | Level::Rw).then_some(self as &dyn Editor)
+    }
+
     fn features<'a>(&'a self, s: &'a AppState) -> BoxFuture<'a, Result<Arc<Snapshot>, StoreError>> {
         Box::pin(async move {
             let atlas = s.atlas.current();
@@ -97,6 +105,166 @@ impl Collection for Areas {
                 .collect();
             let generated = areas.iter().any(|a| a.generated);
             Ok(self.cache.put(key, Snapshot { features, generated }))
+        })
+    }
+}
+
+/// The version of a boundary: its name and every coordinate (what an edit may change; bansos
+/// figures are not part of it, so a delivery never makes an editor's copy stale).
+fn area_etag(name: &str, g: &geo::MultiPolygon<f64>) -> String {
+    use geo::CoordsIter;
+    let coords: Vec<u8> = g.coords_iter().flat_map(|c| c.x.to_bits().to_le_bytes().into_iter().chain(c.y.to_bits().to_le_bytes())).collect();
+    etag_of(&[name.as_bytes(), &coords])
+}
+
+/// Properties a client may send back unchanged (from a GET) but not set: ignored on write.
+const DERIVED: &[&str] = &["induk", "generated", "target_kk", "served_kk", "packages_received", "packages_damaged", "packages_returned", "percent"];
+
+impl Areas {
+    /// The code a request names, as an area of this collection's level (else 404 `featureId`).
+    fn code(&self, id: &str) -> Result<AreaCode, Problem> {
+        AreaCode::parse(id)
+            .ok()
+            .filter(|c| c.level() == self.level)
+            .ok_or_else(|| Problem::not_found(format!("no feature {id:?} in collection {}", self.info.id)).field("featureId"))
+    }
+
+    /// Name and geometry of a create/replace body, checked: `kode` and `id` may only repeat
+    /// the code, derived properties are ignored, anything else is refused by name.
+    fn edit_of(&self, code: &AreaCode, body: FeatureBody, old_name: Option<&str>) -> Result<(String, geo::MultiPolygon<f64>), Problem> {
+        if body.id.as_deref().is_some_and(|i| i != code.as_str()) {
+            return Err(Problem::unprocessable("id", format!("id {:?} differs from the feature's code {code}", body.id.unwrap_or_default())));
+        }
+        let mut nama = None;
+        for (k, v) in &body.properties {
+            match k.as_str() {
+                "kode" if v.as_str() == Some(code.as_str()) => {}
+                "kode" => return Err(Problem::unprocessable("properties.kode", format!("kode {v} differs from the feature's code {code}; a code cannot change"))),
+                "nama" => nama = Some(v.as_str().ok_or_else(|| Problem::unprocessable("properties.nama", "nama must be a string"))?),
+                k if DERIVED.contains(&k) => {}
+                other => return Err(Problem::unprocessable(&format!("properties.{other}"), format!("{other:?} is not a property of {}; editable: nama", self.info.id))),
+            }
+        }
+        let nama = match (nama, old_name) {
+            (Some(n), _) => crate::text::required("properties.nama", n, 200)?.to_string(),
+            (None, Some(old)) => old.to_string(),
+            (None, None) => return Err(Problem::unprocessable("properties.nama", "nama is required")),
+        };
+        let geometry = match body.geometry {
+            Some(Geometry::MultiPolygon(m)) => m,
+            Some(Geometry::Polygon(p)) => geo::MultiPolygon(vec![p]),
+            Some(other) => {
+                let kind = match other {
+                    Geometry::Point(_) => "Point",
+                    Geometry::LineString(_) => "LineString",
+                    Geometry::MultiPoint(_) => "MultiPoint",
+                    Geometry::MultiLineString(_) => "MultiLineString",
+                    _ => "another type",
+                };
+                return Err(Problem::unprocessable("geometry", format!("a {} boundary is a Polygon or MultiPolygon, not a {kind}", self.info.id)));
+            }
+            None => return Err(Problem::unprocessable("geometry", "geometry is required")),
+        };
+        Ok((nama, geometry))
+    }
+
+    /// Validates, writes in one transaction holding the version check, refreshes the atlas.
+    async fn write(&self, s: &AppState, who: &str, code: &AreaCode, checked: Vec<Area>, expect: Expect) -> Result<(), Problem> {
+        let mut tx = s.store.begin().await?;
+        let stored = crate::store::boundaries::lock_get(&mut tx, self.level, code).await?;
+        match (&expect, &stored) {
+            (Expect::Absent, Some(_)) => return Err(Problem::conflict(format!("{code} already exists; PUT or PATCH it instead")).field("properties.kode")),
+            (Expect::Version(_), None) => return Err(Problem::not_found(format!("no feature {code:?} in collection {}", self.info.id)).field("featureId")),
+            (Expect::Version(tags), Some(a)) => {
+                let now = area_etag(&a.name, &a.geometry);
+                if !tags.contains(&now) {
+                    return Err(stale(code.as_str(), &now));
+                }
+            }
+            (Expect::Absent, None) => {}
+        }
+        crate::store::boundaries::upsert(&mut tx, &checked, who, &|_| {}).await?;
+        tx.commit().await?;
+        s.refresh_atlas().await?;
+        Ok(())
+    }
+}
+
+/// What a write expects to find stored.
+enum Expect {
+    Absent,
+    /// One of these ETags (`If-Match`).
+    Version(Vec<String>),
+}
+
+impl Editor for Areas {
+    fn roles(&self) -> &'static [Role] {
+        &[Role::Admin]
+    }
+
+    fn etag(&self, f: &Feature) -> String {
+        let name = f.properties.get("nama").and_then(Value::as_str).unwrap_or("");
+        match &f.geometry {
+            Some(Geometry::MultiPolygon(m)) => area_etag(name, m),
+            _ => area_etag(name, &geo::MultiPolygon(vec![])),
+        }
+    }
+
+    fn create<'a>(&'a self, s: &'a AppState, who: String, body: FeatureBody) -> BoxFuture<'a, Result<String, Problem>> {
+        Box::pin(async move {
+            let raw = body.properties.get("kode").and_then(Value::as_str).map(str::to_string).or(body.id.clone()).ok_or_else(|| Problem::unprocessable("properties.kode", "kode (the Kemendagri code) is required"))?;
+            let code = AreaCode::parse(&raw).map_err(|e| Problem::unprocessable("properties.kode", e.to_string()))?;
+            if code.level() != self.level {
+                return Err(Problem::unprocessable("properties.kode", format!("{code} is a {} code, not a {}", code.level(), self.level)));
+            }
+            let atlas = s.atlas.current();
+            if atlas.get(&code).is_some() {
+                return Err(Problem::conflict(format!("{code} already exists; PUT or PATCH it instead")).field("properties.kode"));
+            }
+            let (nama, geometry) = self.edit_of(&code, body, None)?;
+            // A boundary drawn by a person is official, not generated.
+            let checked = crate::wilayah::import::check_edit(&atlas, &code, &nama, Ok(geometry), false).map_err(|(f, r)| Problem::unprocessable(f, r))?;
+            self.write(s, &who, &code, checked, Expect::Absent).await?;
+            Ok(code.to_string())
+        })
+    }
+
+    fn replace<'a>(&'a self, s: &'a AppState, who: String, id: &'a str, if_match: Vec<String>, body: FeatureBody) -> BoxFuture<'a, Result<(), Problem>> {
+        Box::pin(async move {
+            let code = self.code(id)?;
+            let atlas = s.atlas.current();
+            let existing = atlas.get(&code).ok_or_else(|| Problem::not_found(format!("no feature {id:?} in collection {}", self.info.id)).field("featureId"))?;
+            let (nama, geometry) = self.edit_of(&code, body, Some(&existing.name))?;
+            let checked = crate::wilayah::import::check_edit(&atlas, &code, &nama, Ok(geometry), existing.generated).map_err(|(f, r)| Problem::unprocessable(f, r))?;
+            self.write(s, &who, &code, checked, Expect::Version(if_match)).await
+        })
+    }
+
+    fn delete<'a>(&'a self, s: &'a AppState, who: String, id: &'a str, if_match: Vec<String>) -> BoxFuture<'a, Result<(), Problem>> {
+        Box::pin(async move {
+            let code = self.code(id)?;
+            let atlas = s.atlas.current();
+            atlas.get(&code).ok_or_else(|| Problem::not_found(format!("no feature {id:?} in collection {}", self.info.id)).field("featureId"))?;
+            let children = atlas.children(&code).len();
+            if children > 0 {
+                return Err(Problem::conflict(format!("{code} has {children} RW; delete or move them first")).field("featureId"));
+            }
+            let mut tx = s.store.begin().await?;
+            let stored = crate::store::boundaries::lock_get(&mut tx, self.level, &code).await?.ok_or_else(|| Problem::not_found(format!("no feature {id:?}")).field("featureId"))?;
+            let now = area_etag(&stored.name, &stored.geometry);
+            if !if_match.contains(&now) {
+                return Err(stale(id, &now));
+            }
+            if self.level == Level::Rw {
+                let n = crate::bansos::store::references(&mut tx, &code).await?;
+                if n > 0 {
+                    return Err(Problem::new(StatusCode::CONFLICT, "in-use", format!("{code} has {n} bansos records (target, deliveries, hand-outs); it cannot be deleted")).field("featureId"));
+                }
+            }
+            crate::store::boundaries::delete(&mut tx, &stored, &who).await?;
+            tx.commit().await?;
+            s.refresh_atlas().await?;
+            Ok(())
         })
     }
 }

@@ -1,6 +1,7 @@
 """OWSLib against a running sigap: reads the collections and features through OGC API - Features.
 
-Usage: python owslib_check.py BASE_URL   (BASE_URL like http://127.0.0.1:PORT/ogc)
+Usage: python owslib_check.py BASE_URL [ADMIN_TOKEN]   (BASE_URL like http://127.0.0.1:PORT/ogc)
+With a token it also runs Part 4 on an RW: create, update with If-Match, a stale update, delete.
 Prints one JSON object with what it read; the Rust test (tests/ogc_clients.rs) checks it.
 """
 import json
@@ -31,4 +32,34 @@ try:
     out["bad_limit"] = "accepted"
 except RuntimeError as e:
     out["bad_limit"] = json.loads(str(e)).get("field")
+
+if len(sys.argv) > 2:
+    fid = "31.71.01.1001.099"
+    e = Features(base, headers={"Authorization": f"Bearer {sys.argv[2]}"})
+    square = [[[106.824, -6.176], [106.826, -6.176], [106.826, -6.174], [106.824, -6.174], [106.824, -6.176]]]
+    rw = {"type": "Feature", "properties": {"kode": fid, "nama": "RW 099"}, "geometry": {"type": "Polygon", "coordinates": square}}
+    e.collection_item_create("rw", rw)
+    e.collection_item("rw", fid)
+    first = e.response_headers["ETag"]
+    rw["properties"]["nama"] = "RW 099 Baru"
+    e.headers["If-Match"] = first
+    e.collection_item_update("rw", fid, rw)
+    out["updated_nama"] = e.collection_item("rw", fid)["properties"]["nama"]
+    second = e.response_headers["ETag"]
+    # A second editor still holding the first version.
+    rw["properties"]["nama"] = "RW 099 Lama"
+    e.headers["If-Match"] = first
+    try:
+        e.collection_item_update("rw", fid, rw)
+        out["stale_update"] = "accepted"
+    except RuntimeError as err:
+        out["stale_update"] = json.loads(str(err))["status"]
+    e.headers["If-Match"] = second
+    e.collection_item_delete("rw", fid)
+    try:
+        e.collection_item("rw", fid)
+        out["deleted"] = False
+    except RuntimeError:
+        out["deleted"] = True
+
 print(json.dumps(out))
