@@ -676,26 +676,9 @@ fn json_spatial(v: &Value) -> Result<SpatialArg, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ogc::model::Queryable;
+    use crate::ogc::model::tests::info;
     use geo::polygon;
     use serde_json::{json, Map};
-
-    fn info() -> CollectionInfo {
-        CollectionInfo {
-            id: "t",
-            title: "T",
-            description: "",
-            geometry_type: "Polygon",
-            queryables: vec![
-                Queryable { name: "nama", kind: Kind::String, description: "" },
-                Queryable { name: "n", kind: Kind::Integer, description: "" },
-                Queryable { name: "ok", kind: Kind::Boolean, description: "" },
-                Queryable { name: "at", kind: Kind::DateTime, description: "" },
-                Queryable { name: "p", kind: Kind::Number, description: "" },
-            ],
-            temporal: None,
-        }
-    }
 
     fn feature(nama: &str, n: i64, x: f64) -> Feature {
         let mut p = Map::new();

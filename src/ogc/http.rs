@@ -320,10 +320,16 @@ async fn item(State(s): State<AppState>, r: OgcRequest, Extension(reg): Extensio
 
 // ---- Part 4: create, replace, update, delete ----
 
-fn editor_of<'c>(c: &'c dyn Collection) -> Result<&'c dyn Editor, Problem> {
-    c.editor().ok_or_else(|| {
+/// The collection and its editor for a write, in the order of the answers: unknown collection
+/// (404), read-only (405), role (403), stray query parameters (400).
+fn editable<'r>(reg: &'r Registry, id: &str, actor: &Actor, r: &OgcRequest) -> Result<(&'r dyn Collection, &'r dyn Editor), Problem> {
+    let c = collection_of(reg, id)?;
+    let e = c.editor().ok_or_else(|| {
         Problem::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "read-only", format!("collection {} is read-only through OGC API", c.info().id)).field("collectionId")
-    })
+    })?;
+    actor.require(e.roles())?;
+    r.only(&[])?;
+    Ok((c, e))
 }
 
 /// The ETags of `If-Match`, required on replace, update and delete: without one a client
@@ -391,10 +397,7 @@ async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let c = collection_of(&reg, &id)?;
-    let e = editor_of(c)?;
-    actor.require(e.roles())?;
-    r.only(&[])?;
+    let (c, e) = editable(&reg, &id, &actor, &r)?;
     let b = feature_body(&headers, body, None)?;
     let fid = e.create(&s, actor.audit_name(), b).await?;
     written(&s, &r, c, &fid, true).await
@@ -418,10 +421,7 @@ async fn replace(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let c = collection_of(&reg, &id)?;
-    let e = editor_of(c)?;
-    actor.require(e.roles())?;
-    r.only(&[])?;
+    let (c, e) = editable(&reg, &id, &actor, &r)?;
     let tags = if_match(&headers)?;
     let b = feature_body(&headers, body, None)?;
     e.replace(&s, actor.audit_name(), &fid, tags, b).await?;
@@ -445,10 +445,7 @@ async fn patch(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let c = collection_of(&reg, &id)?;
-    let e = editor_of(c)?;
-    actor.require(e.roles())?;
-    r.only(&[])?;
+    let (c, e) = editable(&reg, &id, &actor, &r)?;
     let tags = if_match(&headers)?;
     let snap = c.features(&s).await?;
     let current = snap.features.iter().find(|f| f.id == fid).ok_or_else(|| Problem::not_found(format!("no feature {fid:?} in collection {id}")).field("featureId"))?;
@@ -476,10 +473,7 @@ async fn delete(
     Path((id, fid)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let c = collection_of(&reg, &id)?;
-    let e = editor_of(c)?;
-    actor.require(e.roles())?;
-    r.only(&[])?;
+    let (_, e) = editable(&reg, &id, &actor, &r)?;
     let tags = if_match(&headers)?;
     e.delete(&s, actor.audit_name(), &fid, tags).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())

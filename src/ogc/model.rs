@@ -476,7 +476,7 @@ pub fn etag_of(parts: &[&[u8]]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use geo::{point, polygon};
 
@@ -508,7 +508,8 @@ mod tests {
         assert_ne!(etag_of(&[b"a", b"bc"]), etag_of(&[b"ab", b"c"]));
     }
 
-    fn info() -> CollectionInfo {
+    /// A collection with one queryable of each kind (shared with the CQL2 tests).
+    pub(crate) fn info() -> CollectionInfo {
         CollectionInfo {
             id: "t",
             title: "T",
@@ -517,7 +518,9 @@ mod tests {
             queryables: vec![
                 Queryable { name: "nama", kind: Kind::String, description: "" },
                 Queryable { name: "n", kind: Kind::Integer, description: "" },
+                Queryable { name: "ok", kind: Kind::Boolean, description: "" },
                 Queryable { name: "at", kind: Kind::DateTime, description: "" },
+                Queryable { name: "p", kind: Kind::Number, description: "" },
             ],
             temporal: Some("at"),
         }
