@@ -273,18 +273,29 @@ async fn items(State(s): State<AppState>, r: OgcRequest, Extension(reg): Extensi
     let snap = c.features(&s).await?;
     let (matched, page_items) = model::select(&snap.features, &q, info);
     let items_url = format!("{}/collections/{}/items", r.base, info.id);
-    let features: Vec<Value> = page_items.iter().map(|f| model::feature_json(f, q.crs, &items_url, false)).collect();
-    let v = json!({
-        "type": "FeatureCollection",
-        "numberMatched": matched,
-        "numberReturned": features.len(),
-        "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "links": model::page_links(&items_url, &q, matched, features.len()),
-        "features": features,
-    });
+    let links = model::page_links(&items_url, &q, matched, page_items.len());
+    let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     Ok(match r.format {
-        Format::Json => ([content_crs(q.crs), (header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON))], v.to_string()).into_response(),
-        Format::Html => ([content_crs(q.crs)], page(html::items(info, &v))).into_response(),
+        Format::Json => {
+            // Written as text around each feature's cached GeoJSON: no tree per request.
+            let head = json!({"type": "FeatureCollection", "numberMatched": matched, "numberReturned": page_items.len(), "timeStamp": stamp, "links": links}).to_string();
+            let mut body = String::with_capacity(head.len() + page_items.len() * 2048);
+            body.push_str(&head[..head.len() - 1]);
+            body.push_str(",\"features\":[");
+            for (i, f) in page_items.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                f.write_json(q.crs, &mut body);
+            }
+            body.push_str("]}");
+            ([content_crs(q.crs), (header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON))], body).into_response()
+        }
+        Format::Html => {
+            let features: Vec<Value> = page_items.iter().map(|f| model::feature_json(f, q.crs, &items_url, false)).collect();
+            let v = json!({"numberMatched": matched, "numberReturned": features.len(), "links": links, "features": features});
+            ([content_crs(q.crs)], page(html::items(info, &v))).into_response()
+        }
     })
 }
 

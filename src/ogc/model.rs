@@ -21,12 +21,24 @@ pub struct Feature {
     /// Envelope of `geometry`, computed once: the cheap first test of a bbox query.
     pub bbox: Option<Rect<f64>>,
     pub properties: Map<String, Value>,
+    /// The feature's GeoJSON in CRS84 (no links), serialised on first use: a page of features is
+    /// then a concatenation, and a snapshot lives until its data changes.
+    json84: std::sync::OnceLock<String>,
 }
 
 impl Feature {
     pub fn new(id: impl Into<String>, geometry: Option<Geometry<f64>>, properties: Map<String, Value>) -> Feature {
         let bbox = geometry.as_ref().and_then(|g| g.bounding_rect());
-        Feature { id: id.into(), geometry, bbox, properties }
+        Feature { id: id.into(), geometry, bbox, properties, json84: std::sync::OnceLock::new() }
+    }
+
+    /// Appends the feature's GeoJSON (no links) in `crs` to `out`.
+    pub fn write_json(&self, crs: Crs, out: &mut String) {
+        if crs == Crs::Crs84 {
+            out.push_str(self.json84.get_or_init(|| feature_json(self, Crs::Crs84, "", false).to_string()));
+        } else {
+            out.push_str(&feature_json(self, crs, "", false).to_string());
+        }
     }
 }
 
