@@ -34,7 +34,7 @@ target/release/sigap --database-url "$GPKG" init >/dev/null
 
 SIGAP_PORT=18381
 PGA_PORT=18382
-RUST_LOG=warn target/release/sigap --database-url "$GPKG" serve --bind "127.0.0.1:$SIGAP_PORT" 2>"$WORK/sigap.log" &
+RUST_LOG=warn target/release/sigap --database-url "$GPKG" serve --bind "127.0.0.1:$SIGAP_PORT" >"$WORK/sigap.log" 2>&1 &
 pids+=($!)
 
 cat >"$WORK/pygeoapi.yml" <<YAML
@@ -69,8 +69,11 @@ resources:
 YAML
 export PYGEOAPI_CONFIG="$WORK/pygeoapi.yml" PYGEOAPI_OPENAPI="$WORK/openapi.yml"
 "$VENV/bin/pygeoapi" openapi generate "$PYGEOAPI_CONFIG" --output-file "$PYGEOAPI_OPENAPI" >/dev/null
-# Two sync workers: one per core, as sigap's tokio runtime has.
-"$VENV/bin/gunicorn" -w 2 -b "127.0.0.1:$PGA_PORT" pygeoapi.flask_app:APP 2>"$WORK/pygeoapi.log" &
+# One sync worker: pygeoapi's GeoPackage provider runs SpatiaLite's AutoGPKGStart() (it writes
+# virtual tables into the file) on every request, and with two workers on 2 cores a third to a
+# half of the requests failed with InvalidPluginError (measured 2026-11-27); one worker serves
+# all of them. Its req/s below count 2xx answers only, as sigap's do.
+"$VENV/bin/gunicorn" -w 1 -b "127.0.0.1:$PGA_PORT" pygeoapi.flask_app:APP >"$WORK/pygeoapi.log" 2>&1 &
 pids+=($!)
 
 for url in "http://127.0.0.1:$SIGAP_PORT/healthz" "http://127.0.0.1:$PGA_PORT/"; do
