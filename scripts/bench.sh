@@ -14,3 +14,8 @@ echo "== load-and-crash suite (full)"
 cargo build --release --bin sigap
 tests/load/run.sh full "$(realpath -m "${CARGO_TARGET_DIR:-target}")/release/sigap"
 # --- end load-and-crash suite ---
+
+# --- OGC API – Features against pygeoapi on the same GeoPackage (table quoted in the README) ---
+echo "== OGC API vs pygeoapi"
+scripts/ogc-bench.sh 10
+# --- end OGC API vs pygeoapi ---

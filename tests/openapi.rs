@@ -10,7 +10,8 @@ use sigap::wilayah::{Atlas, AtlasHandle};
 use std::sync::Arc;
 use tower::ServiceExt;
 
-/// Every (method, path) the app serves under /api, /open311, /tiles and the operations endpoints (/healthz, /readyz, /metrics).
+/// Every (method, path) the app serves under /api, /open311, /ogc (also described, one path per
+/// collection, in the OGC API's own OpenAPI 3.0 document at /ogc/api), /tiles and the operations endpoints (/healthz, /readyz, /metrics).
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -44,6 +45,18 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/open311/v2/requests.json"),
     ("post", "/open311/v2/requests.json"),
     ("get", "/open311/v2/requests/{file}"),
+    ("get", "/ogc"),
+    ("get", "/ogc/conformance"),
+    ("get", "/ogc/api"),
+    ("get", "/ogc/collections"),
+    ("get", "/ogc/collections/{collectionId}"),
+    ("get", "/ogc/collections/{collectionId}/items"),
+    ("post", "/ogc/collections/{collectionId}/items"),
+    ("get", "/ogc/collections/{collectionId}/items/{featureId}"),
+    ("put", "/ogc/collections/{collectionId}/items/{featureId}"),
+    ("patch", "/ogc/collections/{collectionId}/items/{featureId}"),
+    ("delete", "/ogc/collections/{collectionId}/items/{featureId}"),
+    ("get", "/ogc/collections/{collectionId}/queryables"),
 ];
 
 async fn doc() -> serde_json::Value {

@@ -6,44 +6,9 @@ mod common;
 use common::*;
 use sigap::store::{testing, Store};
 use sigap::wilayah::Level;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Child;
 use std::time::{Duration, Instant};
-
-/// A `sigap serve` on a free port, killed when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(url: &str) -> Server {
-    let mut child = spawn_serve(url);
-    let err = child.stderr.take().expect("stderr piped");
-    let mut lines = BufReader::new(err).lines();
-    let mut log = Vec::new();
-    let addr = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(a) = line.split("sigap listening on http://").nth(1) {
-                    break a.trim().to_string();
-                }
-                log.push(line);
-            }
-            _ => panic!("sigap serve ended before listening:\n{}", log.join("\n")),
-        }
-    };
-    // Keep draining its log so the pipe never fills.
-    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-    Server { child, addr }
-}
 
 /// One HTTP/1.1 request on its own connection; (status, body).
 fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, String) {

@@ -240,3 +240,11 @@ pub async fn records(store: &Store, rw: &AreaCode) -> Result<(Vec<DeliveryRecord
     })?;
     Ok(r)
 }
+
+/// How many bansos rows (target, deliveries, hand-outs) name this RW, read inside `tx`: an RW
+/// with any cannot be deleted (OGC API `DELETE`), its records would lose their place.
+pub async fn references(tx: &mut Tx, rw: &AreaCode) -> Result<i64, StoreError> {
+    let sql = "SELECT (SELECT COUNT(*) FROM bansos_target WHERE rw = $1) + (SELECT COUNT(*) FROM bansos_delivery WHERE rw = $1) + (SELECT COUNT(*) FROM bansos_handout WHERE rw = $1) AS n";
+    let n: i64 = crate::on_tx!(tx, c => sqlx::query_scalar(sql).bind(rw.as_str()).fetch_one(c).await?);
+    Ok(n)
+}

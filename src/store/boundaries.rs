@@ -83,6 +83,37 @@ pub async fn load_level(store: &Store, level: Level) -> Result<Vec<Area>, StoreE
     rows.into_iter().map(|r| Area::try_from((level, r))).collect()
 }
 
+/// One stored boundary read inside `tx` after locking its row (a no-op UPDATE: a row lock on
+/// PostgreSQL, the writer lock SQLite's `BEGIN IMMEDIATE` already holds), so a version check
+/// and the write that follows see the same row; None when there is none.
+pub async fn lock_get(tx: &mut Tx, level: Level, code: &AreaCode) -> Result<Option<Area>, StoreError> {
+    let t = table(level);
+    crate::on_tx!(tx, c => sqlx::query(&format!("UPDATE {t} SET kode = kode WHERE kode = $1")).bind(code.as_str()).execute(c).await.map(|_| ()))?;
+    let sql = select(matches!(tx, Tx::Postgis(_)), level, "WHERE kode = $1");
+    let row: Option<AreaRow> = crate::on_tx!(tx, c => sqlx::query_as(&sql).bind(code.as_str()).fetch_optional(c).await)?;
+    row.map(|r| Area::try_from((level, r))).transpose()
+}
+
+/// Deletes one boundary inside `tx`, audited, and bumps the boundaries revision. The caller
+/// has checked that nothing depends on it (child areas, bansos records).
+pub async fn delete(tx: &mut Tx, area: &Area, actor: &str) -> Result<(), StoreError> {
+    let t = table(area.level);
+    crate::on_tx!(tx, c => sqlx::query(&format!("DELETE FROM {t} WHERE kode = $1")).bind(area.code.as_str()).execute(c).await.map(|_| ()))?;
+    audit::record(
+        tx,
+        AuditEntry {
+            actor,
+            action: "delete",
+            entity: t,
+            entity_id: area.code.as_str(),
+            before: Some(snapshot(area.code.as_str(), &area.name, area.generated, &area.geometry)),
+            after: None,
+        },
+    )
+    .await?;
+    bump_revision(tx).await
+}
+
 /// Inserts or replaces areas by code inside `tx`, with one audit entry per change, and bumps the
 /// boundaries revision when anything changed (so every process reloads its atlas).
 /// Unchanged areas (same name, flag and geometry) are skipped so re-imports stay quiet.

@@ -236,16 +236,9 @@ async fn update(
     let code = AreaCode::parse(&code).map_err(|e| Problem::bad_request("code", e.to_string()))?;
     let atlas = s.atlas.current();
     let existing = atlas.get(&code).ok_or_else(|| Problem::not_found(format!("no area with code {code}")).field("code"))?;
-    let mut properties = geojson::JsonObject::new();
-    properties.insert("kode".into(), code.to_string().into());
-    properties.insert("nama".into(), body.nama.clone().unwrap_or_else(|| existing.name.clone()).into());
-    let feature = geojson_io::RawFeature { index: 1, properties, geometry: geojson_io::to_multipolygon(body.geometry) };
-    let opts = super::import::ImportOptions { generated: existing.generated, ..super::import::ImportOptions::new(code.level()) };
-    let (areas, report) = super::import::validate(vec![feature], &opts, &atlas, &|_, _, _| {});
-    if let Some(r) = report.rejected.first() {
-        let field = if r.reason.contains("name") { "nama" } else { "geometry" };
-        return Err(Problem::unprocessable(field, r.reason.clone()));
-    }
+    let nama = body.nama.clone().unwrap_or_else(|| existing.name.clone());
+    let areas = super::import::check_edit(&atlas, &code, &nama, geojson_io::to_multipolygon(body.geometry), existing.generated)
+        .map_err(|(field, reason)| Problem::unprocessable(field, reason))?;
     // Everything the write needs was read above: no pool call while the transaction is held.
     let mut tx = s.store.begin().await?;
     crate::store::boundaries::upsert(&mut tx, &areas, &actor.audit_name(), &|_| {}).await?;

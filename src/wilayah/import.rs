@@ -360,3 +360,20 @@ fn outside_parent(areas: &[Area], metric: &[MultiPolygon<f64>], existing: &Atlas
     out.sort_by(|a, b| b.area_outside_m2.total_cmp(&a.area_outside_m2));
     out
 }
+
+/// One boundary edited by a person (the native `PUT /api/v1/wilayah/{code}`, and OGC API
+/// create/replace): the importer's checks — territory included (inside DKI Jakarta, inside its
+/// parent, overlapping its old footprint) — on a single feature. Returns the area to write, or
+/// the field at fault (`nama` or `geometry`) and why.
+pub fn check_edit(atlas: &Atlas, code: &AreaCode, nama: &str, geometry: Result<MultiPolygon<f64>, String>, generated: bool) -> Result<Vec<Area>, (&'static str, String)> {
+    let mut properties = geojson::JsonObject::new();
+    properties.insert("kode".into(), code.to_string().into());
+    properties.insert("nama".into(), nama.into());
+    let feature = RawFeature { index: 1, properties, geometry };
+    let opts = ImportOptions { generated, ..ImportOptions::new(code.level()) };
+    let (areas, report) = validate(vec![feature], &opts, atlas, &|_, _, _| {});
+    match report.rejected.first() {
+        Some(r) => Err((if r.reason.contains("name") { "nama" } else { "geometry" }, r.reason.clone())),
+        None => Ok(areas),
+    }
+}

@@ -40,3 +40,39 @@ pub fn spawn_serve(url: &str) -> std::process::Child {
         .spawn()
         .expect("start sigap serve")
 }
+
+/// A `sigap serve` on a free port, killed when dropped.
+pub struct Server {
+    child: std::process::Child,
+    pub addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `sigap serve` over `url` and waits until it announces its address.
+pub fn serve(url: &str) -> Server {
+    use std::io::{BufRead, BufReader};
+    let mut child = spawn_serve(url);
+    let err = child.stderr.take().expect("stderr piped");
+    let mut lines = BufReader::new(err).lines();
+    let mut log = Vec::new();
+    let addr = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(a) = line.split("sigap listening on http://").nth(1) {
+                    break a.trim().to_string();
+                }
+                log.push(line);
+            }
+            _ => panic!("sigap serve ended before listening:\n{}", log.join("\n")),
+        }
+    };
+    // Keep draining its log so the pipe never fills.
+    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+    Server { child, addr }
+}
