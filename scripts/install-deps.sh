@@ -4,6 +4,7 @@ set -euo pipefail
 need=()
 dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1 || need+=(postgresql-15-postgis-3)
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
+command -v cs2cs >/dev/null 2>&1 || need+=(proj-bin)  # the reference transform of tests/ogc_crs.rs
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
