@@ -44,6 +44,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/open311/v2/requests.json"),
     ("post", "/open311/v2/requests.json"),
     ("get", "/open311/v2/requests/{file}"),
+    ("get", "/api/v1/logistik/barang"),
+    ("post", "/api/v1/logistik/barang"),
+    ("get", "/api/v1/logistik/barang/{kode}"),
+    ("put", "/api/v1/logistik/barang/{kode}"),
+    ("get", "/api/v1/logistik/gudang"),
+    ("post", "/api/v1/logistik/gudang"),
+    ("get", "/api/v1/logistik/gudang/{kode}"),
+    ("put", "/api/v1/logistik/gudang/{kode}"),
 ];
 
 async fn doc() -> serde_json::Value {

@@ -213,6 +213,8 @@ pub async fn init(store: &Store, data: &Path) -> anyhow::Result<()> {
         ),
     }
     crate::complaints::load_demo(store, &atlas).await.context("loading the complaint units")?;
+    let l = crate::logistics::load_demo(store, &atlas).await.context("loading the logistics demo")?;
+    println!("logistik   {} barang, {} gudang added (GENERATED demo catalog; gudang positions approximate)", l.barang, l.gudang);
     println!("store ready: {} (run `sigap serve`)", store.kind());
     Ok(())
 }

@@ -62,9 +62,17 @@ pub async fn run(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
             if role == Role::Operator && unit.is_none() {
                 anyhow::bail!("an operator token needs --unit (the unit whose queue it works)");
             }
+            if role == Role::Penerima && unit.is_none() {
+                anyhow::bail!("a penerima token needs --unit (the unit it enters needs and requests for)");
+            }
             let unit = crate::text::optional("--unit", unit.as_deref(), 64)?;
             let label = crate::text::optional("--label", label.as_deref(), 200)?;
-            if let Some(u) = unit {
+            if let (Some(u), Role::Logistik) = (unit, role) {
+                // A Bidang Logistik token with a unit is scoped to that gudang.
+                if crate::logistics::store::get_gudang(store, u).await?.is_none() {
+                    anyhow::bail!("--unit {u:?} is not a gudang: a logistik token's unit is a gudang code from GET /api/v1/logistik/gudang");
+                }
+            } else if let Some(u) = unit {
                 if !known_unit(store, u).await? {
                     anyhow::bail!(
                         "--unit {u:?} is not a loaded unit: give a kelurahan code present in the store (run `sigap init` first) \

@@ -1,0 +1,179 @@
+//! HTTP handlers of logistics: thin adapters from requests to `model`, `ops` and `store`.
+//! Every write goes through `api::write::keyed_write` (one transaction, `Idempotency-Key`).
+
+use super::model::{BarangInput, GudangInput, Jenis, LogistikError};
+use super::ops::{self, OpError};
+use super::store::{self as lstore, BarangRecord, GudangRecord};
+use crate::api::problem::json_body;
+use crate::api::write::{keyed_write, scope};
+use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
+use crate::store::Tx;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// Routes of logistics.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_barang, post_barang))
+        .routes(routes!(get_barang, put_barang))
+        .routes(routes!(list_gudang, post_gudang))
+        .routes(routes!(get_gudang, put_gudang))
+}
+
+impl From<LogistikError> for Problem {
+    fn from(e: LogistikError) -> Problem {
+        let field = e.field().to_string();
+        let (status, slug) = match &e {
+            LogistikError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-field"),
+            LogistikError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found"),
+            LogistikError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            LogistikError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
+        };
+        Problem::new(status, slug, e.to_string()).field(field)
+    }
+}
+
+impl From<OpError> for Problem {
+    fn from(e: OpError) -> Problem {
+        match e {
+            OpError::Logistik(l) => l.into(),
+            OpError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// Catalog and gudang are kept by the Bidang Logistik as a whole (a gudang-scoped token keeps
+/// its own gudang's stock, not the province's lists) and by admins.
+pub(crate) fn require_pusat(actor: &Actor) -> Result<(), Problem> {
+    actor.require(&[Role::Admin, Role::Logistik])?;
+    if actor.role == Role::Logistik && actor.unit.is_some() {
+        return Err(Problem::forbidden("a gudang-scoped logistik token may not change the catalog or the gudang list; use an unscoped Bidang Logistik token"));
+    }
+    Ok(())
+}
+
+const KEY_DOC: &str = "Retry-safe key; same key and body replays the answer";
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct BarangQuery {
+    /// Only items of this jenis.
+    jenis: Option<Jenis>,
+}
+
+/// The catalog of items (public: no personal data; kolaborator read it to pledge).
+#[utoipa::path(get, path = "/api/v1/logistik/barang", params(BarangQuery),
+    responses((status = 200, body = [BarangRecord]), (status = 400, body = Problem)))]
+async fn list_barang(State(s): State<AppState>, q: Result<crate::api::ApiQuery<BarangQuery>, Problem>) -> Result<Json<Vec<BarangRecord>>, Problem> {
+    let crate::api::ApiQuery(q) = q?;
+    Ok(Json(lstore::list_barang(&s.store, q.jenis).await?))
+}
+
+/// One item of the catalog, with its `versi` for an edit.
+#[utoipa::path(get, path = "/api/v1/logistik/barang/{kode}", params(("kode" = String, Path, description = "Catalog code")),
+    responses((status = 200, body = BarangRecord), (status = 404, body = Problem)))]
+async fn get_barang(State(s): State<AppState>, Path(kode): Path<String>) -> Result<Json<BarangRecord>, Problem> {
+    let b = lstore::get_barang(&s.store, &kode).await?.ok_or_else(|| Problem::not_found(format!("no barang {kode}")).field("kode"))?;
+    Ok(Json(b))
+}
+
+/// Adds an item to the catalog (Bidang Logistik or admin). 409 naming `kode` if it exists.
+#[utoipa::path(post, path = "/api/v1/logistik/barang", request_body = BarangInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 201, body = BarangRecord), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn post_barang(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<BarangInput>, Problem>) -> Result<Response, Problem> {
+    require_pusat(&actor)?;
+    let input = json_body(input)?;
+    if input.versi.is_some() {
+        return Err(Problem::unprocessable("versi", "versi is for edits (PUT); a new item starts at versi 1"));
+    }
+    let b = input.check()?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.barang.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::create_barang(tx, &b, &who, false).await
+    })
+    .await
+}
+
+/// Edits an item (Bidang Logistik or admin): the whole record with the `versi` it was read at;
+/// 409 naming `versi` when it changed since. Audited with the record before and after.
+#[utoipa::path(put, path = "/api/v1/logistik/barang/{kode}", request_body = BarangInput,
+    params(("kode" = String, Path, description = "Catalog code"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = BarangRecord), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn put_barang(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(kode): Path<String>, input: Result<ApiJson<BarangInput>, Problem>) -> Result<Response, Problem> {
+    require_pusat(&actor)?;
+    let input = json_body(input)?;
+    let b = input.check()?;
+    if b.kode != kode {
+        return Err(Problem::unprocessable("kode", format!("kode {} differs from the path's {kode}; a code cannot be renamed", b.kode)));
+    }
+    let versi = input.versi.ok_or_else(|| Problem::unprocessable("versi", "versi is required: the version the edit is based on (GET the item)"))?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.barang.update", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
+        ops::update_barang(tx, &b, versi, &who).await
+    })
+    .await
+}
+
+/// The storage locations (gudang) with their kelurahan (public: the seed's Lampiran A.3 list).
+#[utoipa::path(get, path = "/api/v1/logistik/gudang", responses((status = 200, body = [GudangRecord])))]
+async fn list_gudang(State(s): State<AppState>) -> Result<Json<Vec<GudangRecord>>, Problem> {
+    Ok(Json(lstore::list_gudang(&s.store).await?))
+}
+
+/// One gudang, with its `versi` for an edit.
+#[utoipa::path(get, path = "/api/v1/logistik/gudang/{kode}", params(("kode" = String, Path, description = "Gudang code")),
+    responses((status = 200, body = GudangRecord), (status = 404, body = Problem)))]
+async fn get_gudang(State(s): State<AppState>, Path(kode): Path<String>) -> Result<Json<GudangRecord>, Problem> {
+    let g = lstore::get_gudang(&s.store, &kode).await?.ok_or_else(|| Problem::not_found(format!("no gudang {kode}")).field("kode"))?;
+    Ok(Json(g))
+}
+
+/// Adds a gudang (Bidang Logistik or admin), located by the atlas: a point outside Jakarta is a
+/// 422 naming `lon` (saying when lon and lat look swapped).
+#[utoipa::path(post, path = "/api/v1/logistik/gudang", request_body = GudangInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 201, body = GudangRecord), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn post_gudang(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<GudangInput>, Problem>) -> Result<Response, Problem> {
+    require_pusat(&actor)?;
+    let input = json_body(input)?;
+    if input.versi.is_some() {
+        return Err(Problem::unprocessable("versi", "versi is for edits (PUT); a new gudang starts at versi 1"));
+    }
+    let g = input.check()?;
+    let atlas = s.atlas.current();
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.gudang.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::create_gudang(tx, &atlas, &g, &who, false).await
+    })
+    .await
+}
+
+/// Edits or moves a gudang (Bidang Logistik or admin) at the `versi` it was read at.
+#[utoipa::path(put, path = "/api/v1/logistik/gudang/{kode}", request_body = GudangInput,
+    params(("kode" = String, Path, description = "Gudang code"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = GudangRecord), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn put_gudang(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(kode): Path<String>, input: Result<ApiJson<GudangInput>, Problem>) -> Result<Response, Problem> {
+    require_pusat(&actor)?;
+    let input = json_body(input)?;
+    let g = input.check()?;
+    if g.kode != kode {
+        return Err(Problem::unprocessable("kode", format!("kode {} differs from the path's {kode}; a code cannot be renamed", g.kode)));
+    }
+    let versi = input.versi.ok_or_else(|| Problem::unprocessable("versi", "versi is required: the version the edit is based on (GET the gudang)"))?;
+    let atlas = s.atlas.current();
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.gudang.update", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
+        ops::update_gudang(tx, &atlas, &g, versi, &who).await
+    })
+    .await
+}

@@ -1,0 +1,157 @@
+//! Logistics tables on either store. The SQL is portable (both dialects accept it); rows are read
+//! through `FromRow` structs and converted into the domain types.
+
+use super::model::{Barang, Jenis, Konversi, NewGudang};
+use crate::store::{Json, Store, StoreError, Tx};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A catalog item as stored, with its version for edits.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BarangRecord {
+    #[serde(flatten)]
+    pub barang: Barang,
+    pub generated: bool,
+    pub versi: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct BarangRow {
+    kode: String,
+    jenis: String,
+    nama: String,
+    spesifikasi: Option<String>,
+    satuan: String,
+    bulat: bool,
+    perlu_kedaluwarsa: bool,
+    konversi: Json<Vec<Konversi>>,
+    generated: bool,
+    versi: i64,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<BarangRow> for BarangRecord {
+    type Error = StoreError;
+    fn try_from(r: BarangRow) -> Result<BarangRecord, StoreError> {
+        let jenis = Jenis::parse(&r.jenis).ok_or_else(|| StoreError::Invalid(format!("barang {}: jenis {}", r.kode, r.jenis)))?;
+        Ok(BarangRecord {
+            barang: Barang {
+                kode: r.kode,
+                jenis,
+                nama: r.nama,
+                spesifikasi: r.spesifikasi,
+                satuan: r.satuan,
+                bulat: r.bulat,
+                perlu_kedaluwarsa: r.perlu_kedaluwarsa,
+                konversi: r.konversi.0,
+            },
+            generated: r.generated,
+            versi: r.versi,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+const BARANG_COLS: &str = "kode, jenis, nama, spesifikasi, satuan, bulat, perlu_kedaluwarsa, konversi, generated, versi, updated_at";
+
+/// The catalog, optionally of one jenis, ordered by jenis and code.
+pub async fn list_barang(store: &Store, jenis: Option<Jenis>) -> Result<Vec<BarangRecord>, StoreError> {
+    let sql = format!("SELECT {BARANG_COLS} FROM logistik_barang WHERE ($1 IS NULL OR jenis = $1) ORDER BY jenis, kode");
+    let rows: Vec<BarangRow> = crate::on_pool!(store, p => sqlx::query_as(&sql).bind(jenis.map(Jenis::as_str)).fetch_all(p).await)?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+/// One item, read before a write.
+pub async fn get_barang(store: &Store, kode: &str) -> Result<Option<BarangRecord>, StoreError> {
+    let sql = format!("SELECT {BARANG_COLS} FROM logistik_barang WHERE kode = $1");
+    let row: Option<BarangRow> = crate::on_pool!(store, p => sqlx::query_as(&sql).bind(kode).fetch_optional(p).await)?;
+    row.map(TryInto::try_into).transpose()
+}
+
+/// One item, read inside a write.
+pub async fn get_barang_tx(tx: &mut Tx, kode: &str) -> Result<Option<BarangRecord>, StoreError> {
+    let sql = format!("SELECT {BARANG_COLS} FROM logistik_barang WHERE kode = $1");
+    let row: Option<BarangRow> = crate::on_tx!(tx, c => sqlx::query_as(&sql).bind(kode).fetch_optional(c).await)?;
+    row.map(TryInto::try_into).transpose()
+}
+
+/// Inserts a new item; false when the code is taken.
+pub async fn insert_barang(tx: &mut Tx, b: &Barang, generated: bool) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO logistik_barang (kode, jenis, nama, spesifikasi, satuan, bulat, perlu_kedaluwarsa, konversi, generated, versi, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,1,$10) ON CONFLICT (kode) DO NOTHING")
+        .bind(&b.kode).bind(b.jenis.as_str()).bind(&b.nama).bind(&b.spesifikasi).bind(&b.satuan).bind(b.bulat)
+        .bind(b.perlu_kedaluwarsa).bind(Json(&b.konversi)).bind(generated).bind(Utc::now())
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Replaces an item if it is still at `versi`; false when it moved (or is gone).
+pub async fn update_barang(tx: &mut Tx, b: &Barang, versi: i64) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "UPDATE logistik_barang SET jenis = $2, nama = $3, spesifikasi = $4, satuan = $5, bulat = $6, perlu_kedaluwarsa = $7, \
+         konversi = $8, versi = versi + 1, updated_at = $9 WHERE kode = $1 AND versi = $10")
+        .bind(&b.kode).bind(b.jenis.as_str()).bind(&b.nama).bind(&b.spesifikasi).bind(&b.satuan).bind(b.bulat)
+        .bind(b.perlu_kedaluwarsa).bind(Json(&b.konversi)).bind(Utc::now()).bind(versi)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// A gudang as stored: located by the atlas.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct GudangRecord {
+    pub kode: String,
+    pub nama: String,
+    pub alamat: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    /// Kelurahan code the atlas places the gudang in.
+    pub kelurahan: String,
+    /// Kota code, e.g. 31.71.
+    pub kota: String,
+    pub aktif: bool,
+    pub generated: bool,
+    pub versi: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+const GUDANG_COLS: &str = "kode, nama, alamat, lon, lat, kelurahan, kota, aktif, generated, versi, updated_at";
+
+pub async fn list_gudang(store: &Store) -> Result<Vec<GudangRecord>, StoreError> {
+    let sql = format!("SELECT {GUDANG_COLS} FROM logistik_gudang ORDER BY kode");
+    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).fetch_all(p).await)?)
+}
+
+pub async fn get_gudang(store: &Store, kode: &str) -> Result<Option<GudangRecord>, StoreError> {
+    let sql = format!("SELECT {GUDANG_COLS} FROM logistik_gudang WHERE kode = $1");
+    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(kode).fetch_optional(p).await)?)
+}
+
+pub async fn get_gudang_tx(tx: &mut Tx, kode: &str) -> Result<Option<GudangRecord>, StoreError> {
+    let sql = format!("SELECT {GUDANG_COLS} FROM logistik_gudang WHERE kode = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as(&sql).bind(kode).fetch_optional(c).await)?)
+}
+
+/// Inserts a located gudang; false when the code is taken.
+pub async fn insert_gudang(tx: &mut Tx, g: &NewGudang, kelurahan: &str, kota: &str, generated: bool) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO logistik_gudang (kode, nama, alamat, lon, lat, kelurahan, kota, aktif, generated, versi, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,1,$10) ON CONFLICT (kode) DO NOTHING")
+        .bind(&g.kode).bind(&g.nama).bind(&g.alamat).bind(g.lon).bind(g.lat).bind(kelurahan).bind(kota).bind(g.aktif)
+        .bind(generated).bind(Utc::now())
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Replaces a gudang if it is still at `versi`; false when it moved (or is gone).
+pub async fn update_gudang(tx: &mut Tx, g: &NewGudang, kelurahan: &str, kota: &str, versi: i64) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "UPDATE logistik_gudang SET nama = $2, alamat = $3, lon = $4, lat = $5, kelurahan = $6, kota = $7, aktif = $8, \
+         versi = versi + 1, updated_at = $9 WHERE kode = $1 AND versi = $10")
+        .bind(&g.kode).bind(&g.nama).bind(&g.alamat).bind(g.lon).bind(g.lat).bind(kelurahan).bind(kota).bind(g.aktif)
+        .bind(Utc::now()).bind(versi)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
