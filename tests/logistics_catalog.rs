@@ -253,3 +253,100 @@ async fn catalog_import_and_demo_on_both_stores() {
     })
     .await;
 }
+
+/// Puts a stock balance directly (the stock ledger is a later part of issue 11): test set-up only.
+async fn put_saldo(store: &Store, gudang: &str, barang: &str, lot: &str, kedaluwarsa: Option<&str>, jumlah_milli: i64) {
+    let exp = kedaluwarsa.map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap());
+    sigap::on_pool!(store, p => sqlx::query("INSERT INTO logistik_saldo (gudang, barang, lot, kedaluwarsa, jumlah) VALUES ($1,$2,$3,$4,$5)")
+        .bind(gudang).bind(barang).bind(lot).bind(exp).bind(jumlah_milli).execute(p).await.map(|_| ()).unwrap());
+}
+
+#[tokio::test]
+async fn needs_and_availability_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        let app = app(&store).await;
+        sigap::complaints::load_demo(&store, &atlas(&store).await).await.unwrap();
+        sigap::logistics::load_demo(&store, &atlas(&store).await).await.unwrap();
+        const KEL: &str = "31.71.01.1001";
+        const KEL2: &str = "31.71.01.1002";
+        let unit = sigap::store::tokens::create(&store, "penerima", Some(KEL), None).await.unwrap();
+        let other = sigap::store::tokens::create(&store, "penerima", Some(KEL2), None).await.unwrap();
+        let kolaborasi = sigap::store::tokens::create(&store, "kolaborasi", None, None).await.unwrap();
+        let admin = sigap::store::tokens::create(&store, "admin", None, None).await.unwrap();
+        let u = Some(unit.as_str());
+        let path = |unit: &str, c: &str, b: &str| format!("/api/v1/logistik/unit/{unit}/{c}/{b}");
+
+        // 3 karton of masker (2000 pcs each) needed at a posko inside the kelurahan.
+        let need = serde_json::json!({"jumlah": 3, "satuan": "karton", "lon": 106.8272, "lat": -6.1754, "tempat": "Posko RW 03"});
+        let r = call(&app, "PUT", &path(KEL, "kebutuhan", "APD-MASKER-3PLY"), u, Some("k-1"), Some(need.clone())).await;
+        assert_eq!(r.0, StatusCode::OK, "{}", r.1);
+        assert_eq!(r.1["jumlah"], 6000.0);
+        assert_eq!(r.1["kota"], "31.71");
+        assert_eq!(r.1["versi"], 1);
+        let replay = call(&app, "PUT", &path(KEL, "kebutuhan", "APD-MASKER-3PLY"), u, Some("k-1"), Some(need.clone())).await;
+        assert_eq!(replay.1, r.1);
+        let has = call(&app, "PUT", &path(KEL, "ketersediaan", "APD-MASKER-3PLY"), u, None, Some(serde_json::json!({"jumlah": 1000}))).await;
+        assert_eq!(has.0, StatusCode::OK, "{}", has.1);
+        assert_eq!(has.1["kelurahan"], KEL, "a kelurahan unit stands at its own kelurahan");
+        let o = call(&app, "PUT", &path(KEL2, "kebutuhan", "APD-MASKER-3PLY"), Some(&other), None, Some(serde_json::json!({"jumlah": 500, "satuan": "pcs"}))).await;
+        assert_eq!(o.0, StatusCode::OK, "{}", o.1);
+
+        // Bad input: each names its field, nothing written.
+        let snapshot = (count(&store, "logistik_catatan").await, count(&store, "audit_log").await, count(&store, "idempotency").await);
+        let put = |p: String, body: serde_json::Value| {
+            let app = app.clone();
+            async move { call(&app, "PUT", &p, u, None, Some(body)).await }
+        };
+        problem(&put(path(KEL, "kebutuhan", "APD-MASKER-3PLY"), serde_json::json!({"jumlah": 0})).await, 422, "jumlah");
+        problem(&put(path(KEL, "kebutuhan", "APD-MASKER-3PLY"), serde_json::json!({"jumlah": -4})).await, 422, "jumlah");
+        problem(&put(path(KEL, "kebutuhan", "APD-MASKER-3PLY"), serde_json::json!({"jumlah": 1.5})).await, 422, "jumlah");
+        problem(&put(path(KEL, "kebutuhan", "APD-MASKER-3PLY"), serde_json::json!({"jumlah": 1, "satuan": "kg"})).await, 422, "satuan");
+        problem(&put(path(KEL, "kebutuhan", "TIDAK-ADA"), serde_json::json!({"jumlah": 1})).await, 404, "barang");
+        problem(&put(path(KEL, "permintaan", "APD-MASKER-3PLY"), serde_json::json!({"jumlah": 1})).await, 404, "catatan");
+        problem(&put(path(KEL, "kebutuhan", "APD-MASKER-3PLY"), serde_json::json!({"jumlah": 1, "lon": 106.8})).await, 422, "lat");
+        problem(&put(path(KEL, "kebutuhan", "APD-MASKER-3PLY"), serde_json::json!({"jumlah": 1, "lon": 107.2, "lat": -6.1})).await, 422, "lon");
+        problem(&put(path(KEL, "kebutuhan", "APD-MASKER-3PLY"), serde_json::json!({"jumlah": 1, "tempat": "a\u{1}"})).await, 422, "tempat");
+        problem(&put(path(KEL, "kebutuhan", "APD-MASKER-3PLY"), serde_json::json!({"jumlah": 1, "versi": 7})).await, 409, "versi");
+        problem(&put(path(KEL, "kebutuhan", "APD-MASKER-3PLY"), serde_json::json!({"jml": 1})).await, 422, "jml");
+        // Another unit's figures: 403 naming unit; an unknown unit (admin): 404 naming unit.
+        problem(&put(path(KEL2, "kebutuhan", "APD-MASKER-3PLY"), serde_json::json!({"jumlah": 1})).await, 403, "unit");
+        problem(&call(&app, "GET", &format!("/api/v1/logistik/unit/{KEL2}"), u, None, None).await, 403, "unit");
+        problem(&call(&app, "PUT", &path("unit-hantu", "kebutuhan", "APD-MASKER-3PLY"), Some(&admin), None, Some(serde_json::json!({"jumlah": 1}))).await, 404, "unit");
+        problem(&call(&app, "PUT", &path(KEL, "kebutuhan", "APD-MASKER-3PLY"), Some(&kolaborasi), None, Some(serde_json::json!({"jumlah": 1}))).await, 403, "");
+        problem(&call(&app, "DELETE", &path(KEL, "kebutuhan", "OBAT-PARASETAMOL"), u, None, None).await, 404, "barang");
+        assert_eq!(
+            (count(&store, "logistik_catatan").await, count(&store, "audit_log").await, count(&store, "idempotency").await),
+            snapshot,
+            "a rejected write changed a table"
+        );
+
+        // Needs vs stock: masker need 6000 at KEL (has 1000) and 500 at KEL2; stock 3000 good + 900 expired.
+        put_saldo(&store, "BALAIKOTA", "APD-MASKER-3PLY", "L1", None, 3000 * 1000).await;
+        put_saldo(&store, "DINSOS", "APD-MASKER-3PLY", "L0", Some("2020-01-31"), 900 * 1000).await;
+        let v = call(&app, "GET", "/api/v1/logistik/kebutuhan?barang=APD-MASKER-3PLY", Some(&kolaborasi), None, None).await;
+        assert_eq!(v.0, StatusCode::OK, "{}", v.1);
+        let m = &v.1[0];
+        assert_eq!((m["kebutuhan"].as_f64(), m["ketersediaan_unit"].as_f64(), m["kebutuhan_bersih"].as_f64()), (Some(6500.0), Some(1000.0), Some(5500.0)));
+        assert_eq!((m["stok_gudang"].as_f64(), m["kurang"].as_f64()), (Some(3000.0), Some(2500.0)), "expired lots are not stock: {m}");
+        assert_eq!(m["unit_kurang"][0]["unit"], KEL);
+        assert_eq!(m["unit_kurang"][0]["kurang"], 5000.0);
+        assert_eq!(m["unit_kurang"][1]["unit"], KEL2);
+        problem(&call(&app, "GET", "/api/v1/logistik/kebutuhan?barang=X", Some(&kolaborasi), None, None).await, 404, "barang");
+        assert_eq!(call(&app, "GET", "/api/v1/logistik/kebutuhan", None, None, None).await.0, StatusCode::UNAUTHORIZED);
+        // The same view from the CLI; an unknown item is an error naming it.
+        use sigap::logistics::cli::{run, LogistikCommand};
+        run(&store, LogistikCommand::Kebutuhan { barang: Some("APD-MASKER-3PLY".into()), json: false }).await.unwrap();
+        let err = run(&store, LogistikCommand::Kebutuhan { barang: Some("X".into()), json: true }).await.unwrap_err();
+        assert!(err.to_string().contains("no barang X"), "{err}");
+
+        // The unit's own list; clearing is audited.
+        let mine = call(&app, "GET", &format!("/api/v1/logistik/unit/{KEL}"), u, None, None).await;
+        assert_eq!(mine.1.as_array().map(Vec::len), Some(2), "{}", mine.1);
+        let cleared = call(&app, "DELETE", &path(KEL, "ketersediaan", "APD-MASKER-3PLY"), u, Some("c-1"), None).await;
+        assert_eq!(cleared.0, StatusCode::OK, "{}", cleared.1);
+        let hist = sigap::store::audit::history(&store, "logistik_catatan", &format!("{KEL}/ketersediaan/APD-MASKER-3PLY")).await.unwrap();
+        assert_eq!(hist.iter().map(|h| h.action.as_str()).collect::<Vec<_>>(), ["logistik.ketersediaan.set", "logistik.ketersediaan.clear"]);
+        assert_eq!(hist[1].before.as_ref().unwrap()["jumlah"], 1000.0);
+    })
+    .await;
+}

@@ -52,6 +52,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/logistik/gudang"),
     ("get", "/api/v1/logistik/gudang/{kode}"),
     ("put", "/api/v1/logistik/gudang/{kode}"),
+    ("put", "/api/v1/logistik/unit/{unit}/{catatan}/{barang}"),
+    ("delete", "/api/v1/logistik/unit/{unit}/{catatan}/{barang}"),
+    ("get", "/api/v1/logistik/unit/{unit}"),
+    ("get", "/api/v1/logistik/kebutuhan"),
 ];
 
 async fn doc() -> serde_json::Value {

@@ -19,6 +19,15 @@ pub enum LogistikCommand {
     Barang,
     /// List the gudang with their kelurahan.
     Gudang,
+    /// Needs against gudang stock per item: what is short and at which units.
+    Kebutuhan {
+        /// Only this item.
+        #[arg(long)]
+        barang: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -47,6 +56,19 @@ pub async fn run(store: &Store, cmd: LogistikCommand) -> anyhow::Result<()> {
         LogistikCommand::Gudang => {
             for g in lstore::list_gudang(store).await? {
                 println!("{:<12} {:<50} {:>9.4} {:>8.4} {} {}", g.kode, g.nama, g.lon, g.lat, g.kelurahan, if g.aktif { "aktif" } else { "nonaktif" });
+            }
+            Ok(())
+        }
+        LogistikCommand::Kebutuhan { barang, json } => {
+            let view = ops::kebutuhan_vs_stok(store, None, barang.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&view)?);
+                return Ok(());
+            }
+            println!("{:<22} {:>12} {:>12} {:>12} {:>12}  satuan  unit terbanyak kurang", "barang", "kebutuhan", "bersih", "stok", "kurang");
+            for v in view.iter().filter(|v| v.kebutuhan > 0.0 || v.stok_gudang > 0.0) {
+                let top = v.unit_kurang.first().map(|u| format!("{} ({})", u.unit, u.kurang)).unwrap_or_default();
+                println!("{:<22} {:>12} {:>12} {:>12} {:>12}  {:<6}  {top}", v.barang, v.kebutuhan, v.kebutuhan_bersih, v.stok_gudang, v.kurang, v.satuan);
             }
             Ok(())
         }

@@ -1,8 +1,8 @@
 //! HTTP handlers of logistics: thin adapters from requests to `model`, `ops` and `store`.
 //! Every write goes through `api::write::keyed_write` (one transaction, `Idempotency-Key`).
 
-use super::model::{BarangInput, GudangInput, Jenis, LogistikError};
-use super::ops::{self, OpError};
+use super::model::{BarangInput, CatatanInput, GudangInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError};
+use super::ops::{self, Catatan, OpError};
 use super::store::{self as lstore, BarangRecord, GudangRecord};
 use crate::api::problem::json_body;
 use crate::api::write::{keyed_write, scope};
@@ -23,6 +23,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_barang, put_barang))
         .routes(routes!(list_gudang, post_gudang))
         .routes(routes!(get_gudang, put_gudang))
+        .routes(routes!(put_catatan, delete_catatan))
+        .routes(routes!(get_unit))
+        .routes(routes!(kebutuhan_vs_stok))
 }
 
 impl From<LogistikError> for Problem {
@@ -176,4 +179,102 @@ async fn put_gudang(State(s): State<AppState>, actor: Actor, key: IdempotencyKey
         ops::update_gudang(tx, &atlas, &g, versi, &who).await
     })
     .await
+}
+
+/// Roles that read every unit's figures and the needs-vs-stock view.
+const READERS: [Role; 6] = [Role::Admin, Role::Logistik, Role::Sekretariat, Role::Kolaborasi, Role::Auditor, Role::Penerima];
+
+/// A penerima token acts for its own unit only (403 naming `unit`); admins for any unit.
+fn require_own_unit(actor: &Actor, unit: &str, roles: &[Role]) -> Result<(), Problem> {
+    actor.require(roles)?;
+    if actor.role == Role::Penerima && actor.unit.as_deref() != Some(unit) {
+        return Err(Problem::forbidden(format!("this token acts for unit {}, not {unit}", actor.unit.as_deref().unwrap_or("-"))).field("unit"));
+    }
+    Ok(())
+}
+
+/// The unit must be one sigap knows: a kelurahan in the store or a unit of the unit list.
+async fn known_unit(s: &AppState, unit: &str) -> Result<(), Problem> {
+    if crate::cli::token::known_unit(&s.store, unit).await.map_err(Problem::internal)? {
+        Ok(())
+    } else {
+        Err(Problem::not_found(format!("unknown unit {unit:?}: give a kelurahan code or a unit id from GET /api/v1/complaint-units")).field("unit"))
+    }
+}
+
+fn jenis_catatan(s: &str) -> Result<JenisCatatan, Problem> {
+    JenisCatatan::parse(s).ok_or_else(|| Problem::not_found(format!("{s:?} is neither kebutuhan nor ketersediaan")).field("catatan"))
+}
+
+/// Sets a unit's need (kebutuhan) or availability (ketersediaan) of one item, replacing the
+/// previous figure (audited). The penerima token of the unit, or admin. Quantity in the item's
+/// satuan or one of its packing units.
+#[utoipa::path(put, path = "/api/v1/logistik/unit/{unit}/{catatan}/{barang}", request_body = CatatanInput,
+    params(("unit" = String, Path, description = "Unit: kelurahan code or unit id"), ("catatan" = String, Path, description = "kebutuhan | ketersediaan"),
+        ("barang" = String, Path, description = "Catalog code"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = Catatan), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn put_catatan(
+    State(s): State<AppState>,
+    actor: Actor,
+    key: IdempotencyKey,
+    Path((unit, catatan, barang)): Path<(String, String, String)>,
+    input: Result<ApiJson<CatatanInput>, Problem>,
+) -> Result<Response, Problem> {
+    require_own_unit(&actor, &unit, &[Role::Admin, Role::Penerima])?;
+    let input = json_body(input)?;
+    let jenis = jenis_catatan(&catatan)?;
+    input.check()?;
+    known_unit(&s, &unit).await?;
+    let atlas = s.atlas.current();
+    let who = actor.audit_name();
+    let request = (&unit, &catatan, &barang, &input);
+    keyed_write(&s.store, &scope("logistik.catatan.set", Some(actor.token_id)), &key, &request, StatusCode::OK, async |tx: &mut Tx| {
+        ops::set_catatan(tx, &atlas, &unit, &barang, jenis, &input, &who).await
+    })
+    .await
+}
+
+/// Clears a unit's figure for one item (the need is met). The unit's penerima token, or admin.
+#[utoipa::path(delete, path = "/api/v1/logistik/unit/{unit}/{catatan}/{barang}",
+    params(("unit" = String, Path, description = "Unit"), ("catatan" = String, Path, description = "kebutuhan | ketersediaan"),
+        ("barang" = String, Path, description = "Catalog code"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = Catatan, description = "The figure that was cleared"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn delete_catatan(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path((unit, catatan, barang)): Path<(String, String, String)>) -> Result<Response, Problem> {
+    require_own_unit(&actor, &unit, &[Role::Admin, Role::Penerima])?;
+    let jenis = jenis_catatan(&catatan)?;
+    let who = actor.audit_name();
+    let request = (&unit, &catatan, &barang);
+    keyed_write(&s.store, &scope("logistik.catatan.clear", Some(actor.token_id)), &key, &request, StatusCode::OK, async |tx: &mut Tx| {
+        ops::clear_catatan(tx, &unit, &barang, jenis, &who).await
+    })
+    .await
+}
+
+/// A unit's needs and availability, every item. Its own penerima token, or a reader role.
+#[utoipa::path(get, path = "/api/v1/logistik/unit/{unit}", params(("unit" = String, Path, description = "Unit")),
+    responses((status = 200, body = [Catatan]), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_unit(State(s): State<AppState>, actor: Actor, Path(unit): Path<String>) -> Result<Json<Vec<Catatan>>, Problem> {
+    require_own_unit(&actor, &unit, &READERS)?;
+    known_unit(&s, &unit).await?;
+    Ok(Json(lstore::list_catatan(&s.store, Some(&unit), None).await?.into_iter().map(Catatan::from).collect()))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct KebutuhanQuery {
+    /// Only this item.
+    barang: Option<String>,
+    /// Only items of this jenis.
+    jenis: Option<Jenis>,
+}
+
+/// Needs against stock per item: what the units need beyond what they have, the dispatchable
+/// stock per gudang (expired lots excluded), what is short and at which units. Any token.
+#[utoipa::path(get, path = "/api/v1/logistik/kebutuhan", params(KebutuhanQuery),
+    responses((status = 200, body = [KebutuhanVsStok]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn kebutuhan_vs_stok(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<KebutuhanQuery>, Problem>) -> Result<Json<Vec<KebutuhanVsStok>>, Problem> {
+    actor.require(&READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    Ok(Json(ops::kebutuhan_vs_stok(&s.store, q.jenis, q.barang.as_deref()).await?))
 }

@@ -121,6 +121,9 @@ impl Jenis {
     }
 }
 
+/// Today's date in Jakarta: expiry is judged by the local day (one definition, bansos's).
+pub use crate::bansos::model::jakarta_today;
+
 /// A quantity in thousandths of the item's base satuan: exact sums on both stores.
 pub type Milli = i64;
 
@@ -431,7 +434,7 @@ impl JenisCatatan {
     }
 }
 
-/// Request body of `PUT /api/v1/logistik/units/{unit}/{catatan}/{barang}`: the unit's current
+/// Request body of `PUT /api/v1/logistik/unit/{unit}/{catatan}/{barang}`: the unit's current
 /// figure for one item (it replaces the previous one; history is in the audit log).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -451,6 +454,9 @@ pub struct CatatanInput {
     pub tempat: Option<String>,
     #[serde(default)]
     pub catatan: Option<String>,
+    /// The `versi` of the figure this one replaces, when the caller read it (409 if it moved).
+    #[serde(default)]
+    pub versi: Option<i64>,
 }
 
 /// A checked need/availability figure (quantity still in the request's satuan).
@@ -471,6 +477,76 @@ impl CatatanInput {
             (None, Some(_)) => return Err(LogistikError::invalid("lon", "lon is required with lat")),
         };
         Ok(CheckedCatatan { titik, tempat: opt("tempat", self.tempat.as_deref(), MAX_TEXT)?, catatan: opt("catatan", self.catatan.as_deref(), MAX_NOTE)? })
+    }
+}
+
+/// One unit's figures for one item, as the needs-vs-stock view reads them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitFigure {
+    pub unit: String,
+    pub kota: Option<String>,
+    pub kebutuhan: Milli,
+    pub ketersediaan: Milli,
+}
+
+/// Where an item is short: one unit's need not covered by what it has.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct UnitKurang {
+    pub unit: String,
+    pub kota: Option<String>,
+    pub kebutuhan: f64,
+    pub ketersediaan: f64,
+    /// kebutuhan − ketersediaan, in the item's base satuan.
+    pub kurang: f64,
+}
+
+/// Needs against stock for one item (seed Lampiran B rows 1 and 6: the units check the
+/// availability against their needs before they request).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct KebutuhanVsStok {
+    pub barang: String,
+    pub nama: String,
+    pub satuan: String,
+    /// Sum of the units' needs.
+    pub kebutuhan: f64,
+    /// Sum of what the units report they have.
+    pub ketersediaan_unit: f64,
+    /// Needs the units' own availability does not cover (summed per unit, so one unit's surplus
+    /// does not hide another's shortfall).
+    pub kebutuhan_bersih: f64,
+    /// Dispatchable stock in all gudang (expired lots excluded).
+    pub stok_gudang: f64,
+    pub stok_per_gudang: std::collections::BTreeMap<String, f64>,
+    /// What the gudang cannot cover: kebutuhan_bersih − stok_gudang, at least 0.
+    pub kurang: f64,
+    /// The units with a shortfall, largest first.
+    pub unit_kurang: Vec<UnitKurang>,
+}
+
+/// The needs-vs-stock view of one item from the units' figures and the stock per gudang.
+pub fn kebutuhan_vs_stok(barang: &Barang, units: &[UnitFigure], stok: &std::collections::BTreeMap<String, Milli>) -> KebutuhanVsStok {
+    let mut unit_kurang: Vec<(Milli, UnitKurang)> = units
+        .iter()
+        .filter(|u| u.kebutuhan > u.ketersediaan)
+        .map(|u| {
+            let k = u.kebutuhan - u.ketersediaan;
+            (k, UnitKurang { unit: u.unit.clone(), kota: u.kota.clone(), kebutuhan: to_f64(u.kebutuhan), ketersediaan: to_f64(u.ketersediaan), kurang: to_f64(k) })
+        })
+        .collect();
+    unit_kurang.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.unit.cmp(&b.1.unit)));
+    let bersih: Milli = unit_kurang.iter().map(|(k, _)| k).sum();
+    let total_stok: Milli = stok.values().sum();
+    KebutuhanVsStok {
+        barang: barang.kode.clone(),
+        nama: barang.nama.clone(),
+        satuan: barang.satuan.clone(),
+        kebutuhan: to_f64(units.iter().map(|u| u.kebutuhan).sum()),
+        ketersediaan_unit: to_f64(units.iter().map(|u| u.ketersediaan).sum()),
+        kebutuhan_bersih: to_f64(bersih),
+        stok_gudang: to_f64(total_stok),
+        stok_per_gudang: stok.iter().map(|(g, m)| (g.clone(), to_f64(*m))).collect(),
+        kurang: to_f64((bersih - total_stok).max(0)),
+        unit_kurang: unit_kurang.into_iter().map(|(_, u)| u).collect(),
     }
 }
 
@@ -517,6 +593,20 @@ mod tests {
         let e = m.to_base(1.0, Some("kg"), "jumlah", "satuan").unwrap_err();
         assert_eq!(e.field(), "satuan");
         assert!(e.to_string().contains("karton"), "{e}");
+    }
+
+    #[test]
+    fn shortfall_is_per_unit_then_against_stock() {
+        let m = masker();
+        let u = |unit: &str, k: i64, t: i64| UnitFigure { unit: unit.into(), kota: Some("31.71".into()), kebutuhan: k * MILLI, ketersediaan: t * MILLI };
+        // A's surplus of 50 must not hide B's shortfall of 80.
+        let units = [u("A", 10, 60), u("B", 100, 20), u("C", 30, 0)];
+        let stok = [("BALAIKOTA".to_string(), 70 * MILLI), ("DINSOS".to_string(), 10 * MILLI)].into_iter().collect();
+        let v = kebutuhan_vs_stok(&m, &units, &stok);
+        assert_eq!((v.kebutuhan, v.ketersediaan_unit, v.kebutuhan_bersih, v.stok_gudang, v.kurang), (140.0, 80.0, 110.0, 80.0, 30.0));
+        assert_eq!(v.unit_kurang.iter().map(|x| (x.unit.as_str(), x.kurang)).collect::<Vec<_>>(), [("B", 80.0), ("C", 30.0)]);
+        let plenty = [("BALAIKOTA".to_string(), 500 * MILLI)].into_iter().collect();
+        assert_eq!(kebutuhan_vs_stok(&m, &units, &plenty).kurang, 0.0);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The writes, each inside the caller's transaction: check against the atlas and the stored
 //! state, write the rows, append the audit entry. Shared by HTTP, the CLI and the demo loader.
 
-use super::model::{Barang, LogistikError, NewGudang};
-use super::store::{self as lstore, BarangRecord, GudangRecord};
+use super::model::{self, jakarta_today, to_f64, Barang, CatatanInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError, Milli, NewGudang, UnitFigure};
+use std::collections::BTreeMap;
+use super::store::{self as lstore, BarangRecord, CatatanRow, GudangRecord, NewCatatan};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{StoreError, Tx};
 use crate::wilayah::Atlas;
@@ -78,7 +79,7 @@ pub async fn import_barang(tx: &mut Tx, items: &[Barang], actor: &str, generated
     Ok(stats)
 }
 
-/// Where the atlas puts a gudang: its kelurahan and kota codes. A point outside Jakarta is refused
+/// Where the atlas puts a gudang (or any place a unit names): its kelurahan and kota codes. A point outside Jakarta is refused
 /// naming `lon`, with the swapped-coordinates hint when lat,lon would be inside.
 pub fn locate_gudang(atlas: &Atlas, lon: f64, lat: f64) -> Result<(String, String), LogistikError> {
     let swapped = || atlas.locate(lat, lon).is_ok_and(|l| l.in_jakarta());
@@ -121,4 +122,106 @@ pub async fn update_gudang(tx: &mut Tx, atlas: &Atlas, g: &NewGudang, versi: i64
     let rec = stored_gudang(tx, &g.kode).await?;
     audit_change(tx, actor, "logistik.gudang.update", "logistik_gudang", &g.kode, json(&before), json(&rec)).await?;
     Ok(rec)
+}
+
+/// A unit's figure as answered: the stored row with the quantity in the item's base satuan.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Catatan {
+    #[serde(flatten)]
+    pub row: CatatanRow,
+    /// In the item's base satuan.
+    pub jumlah: f64,
+}
+
+impl From<CatatanRow> for Catatan {
+    fn from(row: CatatanRow) -> Catatan {
+        Catatan { jumlah: to_f64(row.jumlah), row }
+    }
+}
+
+/// Sets a unit's need or availability for one item (replacing the previous figure, audited with
+/// it). The quantity is converted to the item's base satuan; the place, when given, is located
+/// by the atlas, else a kelurahan unit stands at its own kelurahan.
+pub async fn set_catatan(tx: &mut Tx, atlas: &Atlas, unit: &str, barang: &str, jenis: JenisCatatan, input: &CatatanInput, actor: &str) -> Result<Catatan, OpError> {
+    let c = input.check()?;
+    let item = lstore::get_barang_tx(tx, barang).await?.ok_or_else(|| LogistikError::not_found("barang", format!("no barang {barang} in the catalog")))?;
+    let jumlah = item.barang.to_base(input.jumlah, input.satuan.as_deref(), "jumlah", "satuan")?;
+    let (kel, kota) = match c.titik {
+        Some((lon, lat)) => {
+            let (k, o) = locate_gudang(atlas, lon, lat)?;
+            (Some(k), Some(o))
+        }
+        None if crate::complaints::model::is_kelurahan_code(unit) => (Some(unit.to_string()), unit.get(..5).map(str::to_string)),
+        None => (None, None),
+    };
+    let before = lstore::get_catatan_tx(tx, unit, barang, jenis).await?;
+    if let Some(v) = input.versi {
+        let at = before.as_ref().map_or(0, |b| b.versi);
+        if at != v {
+            return Err(LogistikError::conflict("versi", format!("the {} figure of {unit} for {barang} is at versi {at}, not {v}; reload it", jenis.as_str())).into());
+        }
+    }
+    let new = NewCatatan {
+        unit,
+        barang,
+        jenis,
+        jumlah,
+        titik: c.titik,
+        kelurahan: kel.as_deref(),
+        kota: kota.as_deref(),
+        tempat: c.tempat.as_deref(),
+        catatan: c.catatan.as_deref(),
+    };
+    lstore::upsert_catatan(tx, &new, actor).await?;
+    let after = lstore::get_catatan_tx(tx, unit, barang, jenis).await?.ok_or_else(|| StoreError::Invalid("catatan vanished inside its own write".into()))?;
+    let id = format!("{unit}/{}/{barang}", jenis.as_str());
+    let before = before.map(Catatan::from);
+    let after = Catatan::from(after);
+    audit_change(tx, actor, &format!("logistik.{}.set", jenis.as_str()), "logistik_catatan", &id, before.as_ref().and_then(json), json(&after)).await?;
+    Ok(after)
+}
+
+/// Clears a unit's figure (the need is met, nothing is left); 404 naming `barang` when none is set.
+pub async fn clear_catatan(tx: &mut Tx, unit: &str, barang: &str, jenis: JenisCatatan, actor: &str) -> Result<Catatan, OpError> {
+    let before = lstore::get_catatan_tx(tx, unit, barang, jenis).await?
+        .ok_or_else(|| LogistikError::not_found("barang", format!("{unit} has no {} figure for {barang}", jenis.as_str())))?;
+    lstore::delete_catatan(tx, unit, barang, jenis).await?;
+    let before = Catatan::from(before);
+    let id = format!("{unit}/{}/{barang}", jenis.as_str());
+    audit_change(tx, actor, &format!("logistik.{}.clear", jenis.as_str()), "logistik_catatan", &id, json(&before), None).await?;
+    Ok(before)
+}
+
+/// The needs-vs-stock view of every item (of one `jenis`, or only `barang`): a read shared by the
+/// API and the CLI. An unknown `barang` is a 404 naming it.
+pub async fn kebutuhan_vs_stok(store: &crate::store::Store, jenis: Option<Jenis>, barang: Option<&str>) -> Result<Vec<KebutuhanVsStok>, OpError> {
+    let mut items = lstore::list_barang(store, jenis).await?;
+    if let Some(b) = barang {
+        items.retain(|i| i.barang.kode == b);
+        if items.is_empty() {
+            return Err(LogistikError::not_found("barang", format!("no barang {b} in the catalog")).into());
+        }
+    }
+    let figures = lstore::list_catatan(store, None, barang).await?;
+    let stok = lstore::stok_per_gudang(store, jakarta_today()).await?;
+    Ok(items
+        .iter()
+        .map(|item| {
+            let mut units: BTreeMap<&str, UnitFigure> = BTreeMap::new();
+            for f in figures.iter().filter(|f| f.barang == item.barang.kode) {
+                let u = units.entry(&f.unit).or_insert_with(|| UnitFigure { unit: f.unit.clone(), kota: None, kebutuhan: 0, ketersediaan: 0 });
+                match JenisCatatan::parse(&f.jenis) {
+                    Some(JenisCatatan::Kebutuhan) => {
+                        u.kebutuhan += f.jumlah;
+                        u.kota = f.kota.clone().or(u.kota.take());
+                    }
+                    Some(JenisCatatan::Ketersediaan) => u.ketersediaan += f.jumlah,
+                    None => {}
+                }
+            }
+            let units: Vec<UnitFigure> = units.into_values().collect();
+            let per_gudang: BTreeMap<String, Milli> = stok.iter().filter(|(b, _, _)| *b == item.barang.kode).map(|(_, g, j)| (g.clone(), *j)).collect();
+            model::kebutuhan_vs_stok(&item.barang, &units, &per_gudang)
+        })
+        .collect())
 }

@@ -1,9 +1,9 @@
 //! Logistics tables on either store. The SQL is portable (both dialects accept it); rows are read
 //! through `FromRow` structs and converted into the domain types.
 
-use super::model::{Barang, Jenis, Konversi, NewGudang};
+use super::model::{Barang, Jenis, JenisCatatan, Konversi, NewGudang};
 use crate::store::{Json, Store, StoreError, Tx};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -154,4 +154,81 @@ pub async fn update_gudang(tx: &mut Tx, g: &NewGudang, kelurahan: &str, kota: &s
         .bind(Utc::now()).bind(versi)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// A unit's current need or availability figure for one item.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct CatatanRow {
+    pub unit: String,
+    pub barang: String,
+    /// kebutuhan | ketersediaan
+    pub jenis: String,
+    /// Thousandths of the item's base satuan (see `jumlah` in answers).
+    #[serde(skip)]
+    pub jumlah: i64,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub kelurahan: Option<String>,
+    pub kota: Option<String>,
+    pub tempat: Option<String>,
+    pub catatan: Option<String>,
+    pub versi: i64,
+    pub actor: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+const CATATAN_COLS: &str = "unit, barang, jenis, jumlah, lon, lat, kelurahan, kota, tempat, catatan, versi, actor, updated_at";
+
+/// What a write stores for one figure (already checked and located).
+#[derive(Debug, Clone)]
+pub struct NewCatatan<'a> {
+    pub unit: &'a str,
+    pub barang: &'a str,
+    pub jenis: JenisCatatan,
+    pub jumlah: i64,
+    pub titik: Option<(f64, f64)>,
+    pub kelurahan: Option<&'a str>,
+    pub kota: Option<&'a str>,
+    pub tempat: Option<&'a str>,
+    pub catatan: Option<&'a str>,
+}
+
+pub async fn get_catatan_tx(tx: &mut Tx, unit: &str, barang: &str, jenis: JenisCatatan) -> Result<Option<CatatanRow>, StoreError> {
+    let sql = format!("SELECT {CATATAN_COLS} FROM logistik_catatan WHERE unit = $1 AND barang = $2 AND jenis = $3");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as(&sql).bind(unit).bind(barang).bind(jenis.as_str()).fetch_optional(c).await)?)
+}
+
+/// Inserts or replaces one figure; a replacement bumps its versi.
+pub async fn upsert_catatan(tx: &mut Tx, n: &NewCatatan<'_>, actor: &str) -> Result<(), StoreError> {
+    let (lon, lat) = n.titik.unzip();
+    crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO logistik_catatan (unit, barang, jenis, jumlah, lon, lat, kelurahan, kota, tempat, catatan, versi, actor, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,1,$11,$12) \
+         ON CONFLICT (unit, barang, jenis) DO UPDATE SET jumlah = excluded.jumlah, lon = excluded.lon, lat = excluded.lat, \
+         kelurahan = excluded.kelurahan, kota = excluded.kota, tempat = excluded.tempat, catatan = excluded.catatan, \
+         versi = logistik_catatan.versi + 1, actor = excluded.actor, updated_at = excluded.updated_at")
+        .bind(n.unit).bind(n.barang).bind(n.jenis.as_str()).bind(n.jumlah).bind(lon).bind(lat).bind(n.kelurahan).bind(n.kota)
+        .bind(n.tempat).bind(n.catatan).bind(actor).bind(Utc::now())
+        .execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn delete_catatan(tx: &mut Tx, unit: &str, barang: &str, jenis: JenisCatatan) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query("DELETE FROM logistik_catatan WHERE unit = $1 AND barang = $2 AND jenis = $3")
+        .bind(unit).bind(barang).bind(jenis.as_str()).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Every figure, optionally of one unit or one item, ordered by item then unit.
+pub async fn list_catatan(store: &Store, unit: Option<&str>, barang: Option<&str>) -> Result<Vec<CatatanRow>, StoreError> {
+    let sql = format!("SELECT {CATATAN_COLS} FROM logistik_catatan WHERE ($1 IS NULL OR unit = $1) AND ($2 IS NULL OR barang = $2) ORDER BY barang, unit, jenis");
+    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(unit).bind(barang).fetch_all(p).await)?)
+}
+
+/// Dispatchable stock per (barang, gudang): lots not expired on `today` (or without expiry).
+pub async fn stok_per_gudang(store: &Store, today: NaiveDate) -> Result<Vec<(String, String, i64)>, StoreError> {
+    let sql = "SELECT barang, gudang, CAST(SUM(jumlah) AS BIGINT) AS jumlah FROM logistik_saldo \
+               WHERE kedaluwarsa IS NULL OR kedaluwarsa >= $1 GROUP BY barang, gudang ORDER BY barang, gudang";
+    let rows: Vec<(String, String, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(today).fetch_all(p).await)?;
+    Ok(rows)
 }
