@@ -350,3 +350,83 @@ async fn needs_and_availability_on_both_stores() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn pledges_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        let app = app(&store).await;
+        sigap::logistics::load_demo(&store, &atlas(&store).await).await.unwrap();
+        let kol = sigap::store::tokens::create(&store, "kolaborasi", None, None).await.unwrap();
+        let auditor = sigap::store::tokens::create(&store, "auditor", None, None).await.unwrap();
+        let penerima = sigap::store::tokens::create(&store, "penerima", Some("31.71.01.1001"), None).await.unwrap();
+        let k = Some(kol.as_str());
+        let pledge = || {
+            serde_json::json!({"kolaborator": "PT Contoh Peduli", "gudang": "DINSOS", "tanggal_harap": "2026-12-05",
+                "baris": [{"barang": "SEMBAKO-PAKET-149500", "jumlah": 1000}, {"barang": "APD-MASKER-3PLY", "jumlah": 5, "satuan": "karton"}]})
+        };
+        let c = call(&app, "POST", "/api/v1/logistik/komitmen", k, Some("p-1"), Some(pledge())).await;
+        assert_eq!(c.0, StatusCode::CREATED, "{}", c.1);
+        assert_eq!(c.1["status"], "draf");
+        assert_eq!(c.1["baris"][0]["barang"], "APD-MASKER-3PLY");
+        assert_eq!(c.1["baris"][0]["jumlah"], 10000.0, "5 karton of 2000 pcs");
+        assert_eq!(c.1["riwayat"][0]["ke"], "draf");
+        let id = c.1["id"].as_i64().unwrap();
+        assert_eq!(call(&app, "POST", "/api/v1/logistik/komitmen", k, Some("p-1"), Some(pledge())).await.1, c.1, "replayed");
+
+        // Bad input: each names its field, nothing written.
+        let tables = ["logistik_komitmen", "logistik_komitmen_baris", "logistik_komitmen_riwayat", "audit_log", "idempotency"];
+        let counts = || async { let mut v = Vec::new(); for t in tables { v.push(count(&store, t).await); } v };
+        let snapshot = counts().await;
+        let with = |f: &str, v: serde_json::Value| {
+            let mut p = pledge();
+            p[f] = v;
+            p
+        };
+        let post = |b: serde_json::Value| {
+            let app = app.clone();
+            async move { call(&app, "POST", "/api/v1/logistik/komitmen", k, None, Some(b)).await }
+        };
+        problem(&post(with("gudang", "GUDANG-HANTU".into())).await, 422, "gudang");
+        problem(&post(with("kolaborator", "".into())).await, 422, "kolaborator");
+        problem(&post(with("tanggal_harap", "5/12/2026".into())).await, 422, "tanggal_harap");
+        problem(&post(with("baris", serde_json::json!([]))).await, 422, "baris");
+        problem(&post(with("baris", serde_json::json!([{"barang": "TIDAK-ADA", "jumlah": 1}]))).await, 422, "baris[0].barang");
+        problem(&post(with("baris", serde_json::json!([{"barang": "APD-MASKER-3PLY", "jumlah": 0}]))).await, 422, "baris[0].jumlah");
+        problem(&post(with("baris", serde_json::json!([{"barang": "APD-MASKER-3PLY", "jumlah": -3}]))).await, 422, "baris[0].jumlah");
+        problem(&post(with("baris", serde_json::json!([{"barang": "APD-MASKER-3PLY", "jumlah": 2.5}]))).await, 422, "baris[0].jumlah");
+        problem(&post(with("baris", serde_json::json!([{"barang": "APD-MASKER-3PLY", "jumlah": 1, "satuan": "kg"}]))).await, 422, "baris[0].satuan");
+        problem(&post(with("baris", serde_json::json!([{"barang": "APD-MASKER-3PLY", "jumlah": 1}, {"barang": "APD-MASKER-3PLY", "jumlah": 2}]))).await, 422, "baris[1].barang");
+        problem(&call(&app, "POST", "/api/v1/logistik/komitmen", Some(&penerima), None, Some(pledge())).await, 403, "");
+        problem(&call(&app, "GET", "/api/v1/logistik/komitmen", Some(&penerima), None, None).await, 403, "");
+        // Status: only agree or cancel; the receipt states are not a request's to set.
+        let status = |b: serde_json::Value| {
+            let app = app.clone();
+            async move { call(&app, "POST", &format!("/api/v1/logistik/komitmen/{id}/status"), k, None, Some(b)).await }
+        };
+        problem(&status(serde_json::json!({"status": "selesai", "versi": 1})).await, 409, "status");
+        problem(&status(serde_json::json!({"status": "batal", "versi": 1})).await, 422, "alasan");
+        problem(&status(serde_json::json!({"status": "disepakati", "versi": 9})).await, 409, "versi");
+        problem(&status(serde_json::json!({"status": "hilang", "versi": 1})).await, 422, "status");
+        problem(&call(&app, "POST", "/api/v1/logistik/komitmen/999/status", k, None, Some(serde_json::json!({"status": "disepakati", "versi": 1}))).await, 404, "id");
+        problem(&call(&app, "GET", "/api/v1/logistik/komitmen/abc", k, None, None).await, 400, "id");
+        assert_eq!(counts().await, snapshot, "a rejected write changed a table");
+
+        let agreed = status(serde_json::json!({"status": "disepakati", "versi": 1})).await;
+        assert_eq!(agreed.0, StatusCode::OK, "{}", agreed.1);
+        assert_eq!((agreed.1["status"].as_str(), agreed.1["versi"].as_i64()), (Some("disepakati"), Some(2)));
+        problem(&status(serde_json::json!({"status": "disepakati", "versi": 2})).await, 409, "status");
+        let cancelled = status(serde_json::json!({"status": "batal", "versi": 2, "alasan": "Kolaborator menarik komitmen"})).await;
+        assert_eq!(cancelled.0, StatusCode::OK, "{}", cancelled.1);
+        let one = call(&app, "GET", &format!("/api/v1/logistik/komitmen/{id}"), Some(&auditor), None, None).await;
+        let steps: Vec<(serde_json::Value, serde_json::Value)> = one.1["riwayat"].as_array().unwrap().iter().map(|r| (r["dari"].clone(), r["ke"].clone())).collect();
+        assert_eq!(steps, [(serde_json::Value::Null, "draf".into()), ("draf".into(), "disepakati".into()), ("disepakati".into(), "batal".into())]);
+        assert_eq!(one.1["riwayat"][2]["alasan"], "Kolaborator menarik komitmen");
+        let listed = call(&app, "GET", "/api/v1/logistik/komitmen?status=batal", Some(&auditor), None, None).await;
+        assert_eq!(listed.1.as_array().map(Vec::len), Some(1), "{}", listed.1);
+        problem(&call(&app, "GET", "/api/v1/logistik/komitmen?status=hilang", Some(&auditor), None, None).await, 400, "status");
+        use sigap::logistics::cli::{run, LogistikCommand};
+        run(&store, LogistikCommand::Komitmen { status: Some("batal".into()) }).await.unwrap();
+        assert!(run(&store, LogistikCommand::Komitmen { status: Some("hilang".into()) }).await.is_err());
+    })
+    .await;
+}

@@ -56,6 +56,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/logistik/unit/{unit}/{catatan}/{barang}"),
     ("get", "/api/v1/logistik/unit/{unit}"),
     ("get", "/api/v1/logistik/kebutuhan"),
+    ("get", "/api/v1/logistik/komitmen"),
+    ("post", "/api/v1/logistik/komitmen"),
+    ("get", "/api/v1/logistik/komitmen/{id}"),
+    ("post", "/api/v1/logistik/komitmen/{id}/status"),
 ];
 
 async fn doc() -> serde_json::Value {

@@ -19,6 +19,12 @@ pub enum LogistikCommand {
     Barang,
     /// List the gudang with their kelurahan.
     Gudang,
+    /// List pledges (komitmen kolaborator), newest first.
+    Komitmen {
+        /// Only pledges in this status (draf, disepakati, diterima_sebagian, selesai, batal).
+        #[arg(long)]
+        status: Option<String>,
+    },
     /// Needs against gudang stock per item: what is short and at which units.
     Kebutuhan {
         /// Only this item.
@@ -56,6 +62,16 @@ pub async fn run(store: &Store, cmd: LogistikCommand) -> anyhow::Result<()> {
         LogistikCommand::Gudang => {
             for g in lstore::list_gudang(store).await? {
                 println!("{:<12} {:<50} {:>9.4} {:>8.4} {} {}", g.kode, g.nama, g.lon, g.lat, g.kelurahan, if g.aktif { "aktif" } else { "nonaktif" });
+            }
+            Ok(())
+        }
+        LogistikCommand::Komitmen { status } => {
+            let status = match status.as_deref().map(str::trim) {
+                None => None,
+                Some(s) => Some(super::komitmen::Status::parse(s).ok_or_else(|| anyhow::anyhow!("--status {s:?} is not one of draf, disepakati, diterima_sebagian, selesai, batal"))?),
+            };
+            for k in lstore::list_komitmen(store, status.map(super::komitmen::Status::as_str)).await? {
+                println!("{:>6} {:<18} {:<12} {} {}", k.id, k.status, k.gudang, k.tanggal_harap, k.kolaborator);
             }
             Ok(())
         }

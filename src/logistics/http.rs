@@ -2,8 +2,9 @@
 //! Every write goes through `api::write::keyed_write` (one transaction, `Idempotency-Key`).
 
 use super::model::{BarangInput, CatatanInput, GudangInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError};
-use super::ops::{self, Catatan, OpError};
-use super::store::{self as lstore, BarangRecord, GudangRecord};
+use super::komitmen::{KomitmenInput, Status, StatusInput};
+use super::ops::{self, Catatan, Komitmen, OpError};
+use super::store::{self as lstore, BarangRecord, GudangRecord, KomitmenRow};
 use crate::api::problem::json_body;
 use crate::api::write::{keyed_write, scope};
 use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
@@ -26,6 +27,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(put_catatan, delete_catatan))
         .routes(routes!(get_unit))
         .routes(routes!(kebutuhan_vs_stok))
+        .routes(routes!(list_komitmen, post_komitmen))
+        .routes(routes!(get_komitmen))
+        .routes(routes!(post_komitmen_status))
 }
 
 impl From<LogistikError> for Problem {
@@ -277,4 +281,67 @@ async fn kebutuhan_vs_stok(State(s): State<AppState>, actor: Actor, q: Result<cr
     actor.require(&READERS)?;
     let crate::api::ApiQuery(q) = q?;
     Ok(Json(ops::kebutuhan_vs_stok(&s.store, q.jenis, q.barang.as_deref()).await?))
+}
+
+/// Roles that read pledges (not penerima: pledges are the Setgas's dealings with kolaborator).
+const KOMITMEN_READERS: [Role; 5] = [Role::Admin, Role::Logistik, Role::Sekretariat, Role::Kolaborasi, Role::Auditor];
+
+/// Records a pledge agreed in principle with a kolaborator, in `draf` (Bidang Kolaborasi or admin).
+#[utoipa::path(post, path = "/api/v1/logistik/komitmen", request_body = KomitmenInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 201, body = Komitmen), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn post_komitmen(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<KomitmenInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Kolaborasi])?;
+    let input = json_body(input)?;
+    input.check()?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.komitmen.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::create_komitmen(tx, &input, &who).await
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct KomitmenQuery {
+    /// Only pledges in this status.
+    status: Option<Status>,
+}
+
+/// Pledges, newest first (without lines; GET one for them).
+#[utoipa::path(get, path = "/api/v1/logistik/komitmen", params(KomitmenQuery),
+    responses((status = 200, body = [KomitmenRow]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_komitmen(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<KomitmenQuery>, Problem>) -> Result<Json<Vec<KomitmenRow>>, Problem> {
+    actor.require(&KOMITMEN_READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    Ok(Json(lstore::list_komitmen(&s.store, q.status.map(Status::as_str)).await?))
+}
+
+/// One pledge with its lines (pledged and received) and its status history.
+#[utoipa::path(get, path = "/api/v1/logistik/komitmen/{id}", params(("id" = i64, Path, description = "Pledge id")),
+    responses((status = 200, body = Komitmen), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_komitmen(State(s): State<AppState>, actor: Actor, Path(id): Path<String>) -> Result<Json<Komitmen>, Problem> {
+    actor.require(&KOMITMEN_READERS)?;
+    let id: i64 = id.parse().map_err(|_| Problem::bad_request("id", format!("{id:?} is not a pledge id")))?;
+    let rows = lstore::get_komitmen(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no komitmen {id}")).field("id"))?;
+    Ok(Json(Komitmen::from_rows(rows)))
+}
+
+/// Agrees (`disepakati`) or cancels (`batal`, with `alasan`) a pledge at the `versi` read
+/// (Bidang Kolaborasi or admin). The receipt states follow receipts, never this route.
+#[utoipa::path(post, path = "/api/v1/logistik/komitmen/{id}/status", request_body = StatusInput,
+    params(("id" = i64, Path, description = "Pledge id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = Komitmen), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_komitmen_status(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<String>, input: Result<ApiJson<StatusInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Kolaborasi])?;
+    let id: i64 = id.parse().map_err(|_| Problem::bad_request("id", format!("{id:?} is not a pledge id")))?;
+    let input = json_body(input)?;
+    input.check()?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.komitmen.status", Some(actor.token_id)), &key, &(id, &input), StatusCode::OK, async |tx: &mut Tx| {
+        ops::komitmen_status(tx, id, &input, &who).await
+    })
+    .await
 }

@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod http;
+pub mod komitmen;
 pub mod model;
 pub mod ops;
 pub mod store;

@@ -3,7 +3,8 @@
 
 use super::model::{self, jakarta_today, to_f64, Barang, CatatanInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError, Milli, NewGudang, UnitFigure};
 use std::collections::BTreeMap;
-use super::store::{self as lstore, BarangRecord, CatatanRow, GudangRecord, NewCatatan};
+use super::komitmen::{KomitmenInput, Status, StatusInput};
+use super::store::{self as lstore, BarangRecord, BarisRow, CatatanRow, GudangRecord, KomitmenRow, NewCatatan, RiwayatRow};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{StoreError, Tx};
 use crate::wilayah::Atlas;
@@ -224,4 +225,80 @@ pub async fn kebutuhan_vs_stok(store: &crate::store::Store, jenis: Option<Jenis>
             model::kebutuhan_vs_stok(&item.barang, &units, &per_gudang)
         })
         .collect())
+}
+
+/// A pledged line as answered, in the item's base satuan.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BarisKomitmen {
+    pub barang: String,
+    pub jumlah: f64,
+    pub diterima: f64,
+}
+
+/// A pledge with its lines and status history.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Komitmen {
+    #[serde(flatten)]
+    pub head: KomitmenRow,
+    pub baris: Vec<BarisKomitmen>,
+    pub riwayat: Vec<RiwayatRow>,
+}
+
+impl Komitmen {
+    pub fn from_rows((head, baris, riwayat): (KomitmenRow, Vec<BarisRow>, Vec<RiwayatRow>)) -> Komitmen {
+        let baris = baris.into_iter().map(|b| BarisKomitmen { barang: b.barang, jumlah: to_f64(b.jumlah), diterima: to_f64(b.diterima) }).collect();
+        Komitmen { head, baris, riwayat }
+    }
+}
+
+async fn stored_komitmen(tx: &mut Tx, id: i64) -> Result<Komitmen, OpError> {
+    let rows = lstore::get_komitmen_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("komitmen {id} vanished inside its own write")))?;
+    Ok(Komitmen::from_rows(rows))
+}
+
+/// Records a new pledge in `draf`: the gudang must exist and be active, every line an item of the
+/// catalog in a satuan it knows; the first history entry and the audit entry go with it.
+pub async fn create_komitmen(tx: &mut Tx, input: &KomitmenInput, actor: &str) -> Result<Komitmen, OpError> {
+    let k = input.check()?;
+    match lstore::get_gudang_tx(tx, &k.gudang).await? {
+        None => return Err(LogistikError::invalid("gudang", format!("unknown gudang {}", k.gudang)).into()),
+        Some(g) if !g.aktif => return Err(LogistikError::invalid("gudang", format!("gudang {} is not active", k.gudang)).into()),
+        Some(_) => {}
+    }
+    let mut lines = Vec::with_capacity(input.baris.len());
+    for (i, b) in input.baris.iter().enumerate() {
+        let kode = b.barang.trim();
+        let item = lstore::get_barang_tx(tx, kode).await?.ok_or_else(|| LogistikError::invalid(&format!("baris[{i}].barang"), format!("unknown barang {kode}")))?;
+        let jumlah = item.barang.to_base(b.jumlah, b.satuan.as_deref(), &format!("baris[{i}].jumlah"), &format!("baris[{i}].satuan"))?;
+        lines.push((item.barang.kode, jumlah));
+    }
+    let id = lstore::insert_komitmen(tx, &k, actor).await?;
+    for (barang, jumlah) in &lines {
+        lstore::insert_baris(tx, id, barang, *jumlah).await?;
+    }
+    lstore::insert_riwayat(tx, id, actor, None, Status::Draf.as_str(), None).await?;
+    let out = stored_komitmen(tx, id).await?;
+    audit_change(tx, actor, "logistik.komitmen.create", "logistik_komitmen", &id.to_string(), None, json(&out)).await?;
+    Ok(out)
+}
+
+/// Agrees or cancels a pledge from the status and `versi` it was read at (409 naming `versi` when
+/// it moved, naming `status` when the step is not allowed); history and audit record it.
+pub async fn komitmen_status(tx: &mut Tx, id: i64, input: &StatusInput, actor: &str) -> Result<Komitmen, OpError> {
+    let alasan = input.check()?;
+    let (head, _, _) = lstore::get_komitmen_tx(tx, id).await?.ok_or_else(|| LogistikError::not_found("id", format!("no komitmen {id}")))?;
+    let from = Status::parse(&head.status).ok_or_else(|| StoreError::Invalid(format!("komitmen {id}: status {}", head.status)))?;
+    if head.versi != input.versi {
+        return Err(LogistikError::conflict("versi", format!("komitmen {id} is at versi {} ({}), not {}; reload it", head.versi, head.status, input.versi)).into());
+    }
+    from.manual_step(input.status)?;
+    if !lstore::set_komitmen_status(tx, id, from.as_str(), input.status.as_str(), input.versi).await? {
+        return Err(LogistikError::conflict("versi", format!("komitmen {id} changed while this request ran; reload it")).into());
+    }
+    lstore::insert_riwayat(tx, id, actor, Some(from.as_str()), input.status.as_str(), alasan.as_deref()).await?;
+    let out = stored_komitmen(tx, id).await?;
+    let before = serde_json::json!({"status": from.as_str(), "versi": head.versi});
+    let after = serde_json::json!({"status": input.status.as_str(), "versi": out.head.versi, "alasan": alasan});
+    audit_change(tx, actor, "logistik.komitmen.status", "logistik_komitmen", &id.to_string(), Some(before), Some(after)).await?;
+    Ok(out)
 }

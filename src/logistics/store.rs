@@ -1,6 +1,7 @@
 //! Logistics tables on either store. The SQL is portable (both dialects accept it); rows are read
 //! through `FromRow` structs and converted into the domain types.
 
+use super::komitmen::NewKomitmen;
 use super::model::{Barang, Jenis, JenisCatatan, Konversi, NewGudang};
 use crate::store::{Json, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -231,4 +232,93 @@ pub async fn stok_per_gudang(store: &Store, today: NaiveDate) -> Result<Vec<(Str
                WHERE kedaluwarsa IS NULL OR kedaluwarsa >= $1 GROUP BY barang, gudang ORDER BY barang, gudang";
     let rows: Vec<(String, String, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(today).fetch_all(p).await)?;
     Ok(rows)
+}
+
+/// A pledge as stored (lines and history are read beside it).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct KomitmenRow {
+    pub id: i64,
+    pub kolaborator: String,
+    pub gudang: String,
+    pub tanggal_harap: NaiveDate,
+    pub status: String,
+    pub catatan: Option<String>,
+    pub versi: i64,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One pledged line, quantities in thousandths of the base unit.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BarisRow {
+    pub barang: String,
+    pub jumlah: i64,
+    pub diterima: i64,
+}
+
+/// One status change of a pledge.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct RiwayatRow {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub dari: Option<String>,
+    pub ke: String,
+    pub alasan: Option<String>,
+}
+
+const KOMITMEN_COLS: &str = "id, kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at";
+
+pub async fn insert_komitmen(tx: &mut Tx, k: &NewKomitmen, actor: &str) -> Result<i64, StoreError> {
+    let now = Utc::now();
+    let id: i64 = crate::on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO logistik_komitmen (kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at) \
+         VALUES ($1,$2,$3,'draf',$4,1,$5,$6,$6) RETURNING id")
+        .bind(&k.kolaborator).bind(&k.gudang).bind(k.tanggal_harap).bind(&k.catatan).bind(actor).bind(now)
+        .fetch_one(c).await)?;
+    Ok(id)
+}
+
+pub async fn insert_baris(tx: &mut Tx, id: i64, barang: &str, jumlah: i64) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("INSERT INTO logistik_komitmen_baris (komitmen_id, barang, jumlah, diterima) VALUES ($1,$2,$3,0)")
+        .bind(id).bind(barang).bind(jumlah).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn insert_riwayat(tx: &mut Tx, id: i64, actor: &str, dari: Option<&str>, ke: &str, alasan: Option<&str>) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("INSERT INTO logistik_komitmen_riwayat (komitmen_id, at, actor, dari, ke, alasan) VALUES ($1,$2,$3,$4,$5,$6)")
+        .bind(id).bind(Utc::now()).bind(actor).bind(dari).bind(ke).bind(alasan).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Moves a pledge from the status and versi it was read at; false when it moved.
+pub async fn set_komitmen_status(tx: &mut Tx, id: i64, from: &str, to: &str, versi: i64) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "UPDATE logistik_komitmen SET status = $3, versi = versi + 1, updated_at = $4 WHERE id = $1 AND status = $2 AND versi = $5")
+        .bind(id).bind(from).bind(to).bind(Utc::now()).bind(versi).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn get_komitmen_tx(tx: &mut Tx, id: i64) -> Result<Option<(KomitmenRow, Vec<BarisRow>, Vec<RiwayatRow>)>, StoreError> {
+    let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE id = $1");
+    let head: Option<KomitmenRow> = crate::on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?;
+    let Some(head) = head else { return Ok(None) };
+    let baris: Vec<BarisRow> = crate::on_tx!(tx, c => sqlx::query_as("SELECT barang, jumlah, diterima FROM logistik_komitmen_baris WHERE komitmen_id = $1 ORDER BY barang").bind(id).fetch_all(c).await)?;
+    let riwayat: Vec<RiwayatRow> = crate::on_tx!(tx, c => sqlx::query_as("SELECT at, actor, dari, ke, alasan FROM logistik_komitmen_riwayat WHERE komitmen_id = $1 ORDER BY id").bind(id).fetch_all(c).await)?;
+    Ok(Some((head, baris, riwayat)))
+}
+
+pub async fn get_komitmen(store: &Store, id: i64) -> Result<Option<(KomitmenRow, Vec<BarisRow>, Vec<RiwayatRow>)>, StoreError> {
+    let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE id = $1");
+    let head: Option<KomitmenRow> = crate::on_pool!(store, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
+    let Some(head) = head else { return Ok(None) };
+    let baris: Vec<BarisRow> = crate::on_pool!(store, p => sqlx::query_as("SELECT barang, jumlah, diterima FROM logistik_komitmen_baris WHERE komitmen_id = $1 ORDER BY barang").bind(id).fetch_all(p).await)?;
+    let riwayat: Vec<RiwayatRow> = crate::on_pool!(store, p => sqlx::query_as("SELECT at, actor, dari, ke, alasan FROM logistik_komitmen_riwayat WHERE komitmen_id = $1 ORDER BY id").bind(id).fetch_all(p).await)?;
+    Ok(Some((head, baris, riwayat)))
+}
+
+/// Pledges, optionally of one status, newest first.
+pub async fn list_komitmen(store: &Store, status: Option<&str>) -> Result<Vec<KomitmenRow>, StoreError> {
+    let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC");
+    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(status).fetch_all(p).await)?)
 }
