@@ -22,11 +22,28 @@ pub const DEMO_BARANG: &str = include_str!("../../data/demo/logistik_barang.csv"
 /// approximate, marked generated).
 pub const DEMO_GUDANG: &str = include_str!("../../data/demo/logistik_gudang.csv");
 
+/// GENERATED demo pledges in three states (invented kolaborator names).
+pub const DEMO_KOMITMEN: &str = include_str!("../../data/demo/logistik_komitmen.json");
+
+#[derive(serde::Deserialize)]
+struct DemoKomitmenFile {
+    komitmen: Vec<DemoKomitmen>,
+}
+
+#[derive(serde::Deserialize)]
+struct DemoKomitmen {
+    status: komitmen::Status,
+    #[serde(default)]
+    alasan: Option<String>,
+    input: komitmen::KomitmenInput,
+}
+
 /// What the demo load stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DemoLoaded {
     pub barang: usize,
     pub gudang: usize,
+    pub komitmen: usize,
 }
 
 /// Loads the demo catalog and gudang through `ops`, adding only codes not yet stored (a second
@@ -56,6 +73,24 @@ pub async fn load_demo(store: &Store, atlas: &Atlas) -> anyhow::Result<DemoLoade
     for g in gudang.iter().filter(|g| !stored_gudang.iter().any(|s| s.kode == g.kode)) {
         ops::create_gudang(&mut tx, atlas, g, "sigap-init", true).await?;
         out.gudang += 1;
+    }
+    // Pledges only into a store without any (they have no code to match on).
+    if store::list_komitmen(store, None).await?.is_empty() {
+        let demo: DemoKomitmenFile = serde_json::from_str(DEMO_KOMITMEN)?;
+        for d in &demo.komitmen {
+            let k = ops::create_komitmen(&mut tx, &d.input, "sigap-init").await?;
+            let mut versi = k.head.versi;
+            let steps: &[komitmen::Status] = match d.status {
+                komitmen::Status::Disepakati => &[komitmen::Status::Disepakati],
+                komitmen::Status::Batal => &[komitmen::Status::Disepakati, komitmen::Status::Batal],
+                _ => &[],
+            };
+            for step in steps {
+                let alasan = (*step == komitmen::Status::Batal).then(|| d.alasan.clone()).flatten();
+                versi = ops::komitmen_status(&mut tx, k.head.id, &komitmen::StatusInput { status: *step, alasan, versi }, "sigap-init").await?.head.versi;
+            }
+            out.komitmen += 1;
+        }
     }
     tx.commit().await?;
     Ok(out)
