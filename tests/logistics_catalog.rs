@@ -174,6 +174,14 @@ async fn gudang_on_both_stores() {
         problem(&call(&app, "POST", "/api/v1/logistik/gudang", l, None, Some(with("lon", "106.8".into()))).await, 422, "lon");
         assert_eq!(rows(&store).await, snapshot, "a rejected write changed a table");
 
+        // `sigap token create`: a logistik token's unit must be a gudang; a penerima token needs a unit.
+        use sigap::api::Role;
+        use sigap::cli::token::{run as token, TokenCommand};
+        let create = |role: Role, unit: Option<&str>| TokenCommand::Create { role, unit: unit.map(str::to_string), label: None, expires_in_days: 30 };
+        let err = token(&store, create(Role::Logistik, Some("GUDANG-HANTU"))).await.unwrap_err();
+        assert!(err.to_string().contains("not a gudang"), "{err}");
+        assert!(token(&store, create(Role::Penerima, None)).await.unwrap_err().to_string().contains("needs --unit"));
+        token(&store, create(Role::Logistik, Some("BALAIKOTA"))).await.unwrap();
         // A gudang-scoped token acts for its gudang only: it may not edit the list.
         let scoped = sigap::store::tokens::create(&store, "logistik", Some("BALAIKOTA"), None).await.unwrap();
         problem(&call(&app, "POST", "/api/v1/logistik/gudang", Some(&scoped), None, Some(with("kode", "X".into()))).await, 403, "");

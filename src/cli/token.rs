@@ -19,8 +19,9 @@ Revoke a leaked token at once with `sigap token revoke ID`.")]
     Create {
         #[arg(long, value_enum)]
         role: Role,
-        /// Unit the token is scoped to (required for operator): a kelurahan code loaded in the
-        /// store (31.71.01.1001) or a complaint unit id (dinas-sda).
+        /// Unit the token is scoped to (required for operator and penerima): a kelurahan code
+        /// loaded in the store (31.71.01.1001) or a complaint unit id (dinas-sda); for a
+        /// logistik token, a gudang code (BALAIKOTA), scoping it to that gudang.
         #[arg(long)]
         unit: Option<String>,
         /// Free text naming who holds the token (shown by `token list`).
