@@ -299,22 +299,32 @@ pub async fn set_komitmen_status(tx: &mut Tx, id: i64, from: &str, to: &str, ver
     Ok(n == 1)
 }
 
-pub async fn get_komitmen_tx(tx: &mut Tx, id: i64) -> Result<Option<(KomitmenRow, Vec<BarisRow>, Vec<RiwayatRow>)>, StoreError> {
-    let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE id = $1");
-    let head: Option<KomitmenRow> = crate::on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?;
-    let Some(head) = head else { return Ok(None) };
-    let baris: Vec<BarisRow> = crate::on_tx!(tx, c => sqlx::query_as("SELECT barang, jumlah, diterima FROM logistik_komitmen_baris WHERE komitmen_id = $1 ORDER BY barang").bind(id).fetch_all(c).await)?;
-    let riwayat: Vec<RiwayatRow> = crate::on_tx!(tx, c => sqlx::query_as("SELECT at, actor, dari, ke, alasan FROM logistik_komitmen_riwayat WHERE komitmen_id = $1 ORDER BY id").bind(id).fetch_all(c).await)?;
-    Ok(Some((head, baris, riwayat)))
+/// A pledge, its lines and its history, on any executor (`$e` is evaluated once per query, so a
+/// transaction's connection is reborrowed each time).
+macro_rules! read_komitmen {
+    ($e:expr, $id:expr) => {{
+        let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE id = $1");
+        match sqlx::query_as::<_, KomitmenRow>(&sql).bind($id).fetch_optional($e).await? {
+            None => Ok(None),
+            Some(head) => {
+                let baris: Vec<BarisRow> = sqlx::query_as("SELECT barang, jumlah, diterima FROM logistik_komitmen_baris WHERE komitmen_id = $1 ORDER BY barang")
+                    .bind($id).fetch_all($e).await?;
+                let riwayat: Vec<RiwayatRow> = sqlx::query_as("SELECT at, actor, dari, ke, alasan FROM logistik_komitmen_riwayat WHERE komitmen_id = $1 ORDER BY id")
+                    .bind($id).fetch_all($e).await?;
+                Ok::<_, sqlx::Error>(Some((head, baris, riwayat)))
+            }
+        }
+    }};
 }
 
+/// A pledge with lines and history, read inside a write.
+pub async fn get_komitmen_tx(tx: &mut Tx, id: i64) -> Result<Option<(KomitmenRow, Vec<BarisRow>, Vec<RiwayatRow>)>, StoreError> {
+    Ok(crate::on_tx!(tx, c => read_komitmen!(&mut *c, id))?)
+}
+
+/// A pledge with lines and history.
 pub async fn get_komitmen(store: &Store, id: i64) -> Result<Option<(KomitmenRow, Vec<BarisRow>, Vec<RiwayatRow>)>, StoreError> {
-    let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE id = $1");
-    let head: Option<KomitmenRow> = crate::on_pool!(store, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
-    let Some(head) = head else { return Ok(None) };
-    let baris: Vec<BarisRow> = crate::on_pool!(store, p => sqlx::query_as("SELECT barang, jumlah, diterima FROM logistik_komitmen_baris WHERE komitmen_id = $1 ORDER BY barang").bind(id).fetch_all(p).await)?;
-    let riwayat: Vec<RiwayatRow> = crate::on_pool!(store, p => sqlx::query_as("SELECT at, actor, dari, ke, alasan FROM logistik_komitmen_riwayat WHERE komitmen_id = $1 ORDER BY id").bind(id).fetch_all(p).await)?;
-    Ok(Some((head, baris, riwayat)))
+    Ok(crate::on_pool!(store, p => read_komitmen!(p, id))?)
 }
 
 /// Pledges, optionally of one status, newest first.
