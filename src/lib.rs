@@ -11,6 +11,7 @@ pub mod bansos;
 pub mod cli;
 pub mod complaints;
 pub mod ogc;
+pub mod logistics;
 pub mod planner;
 pub mod roads;
 pub mod store;

@@ -57,6 +57,22 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/ogc/collections/{collectionId}/items/{featureId}"),
     ("delete", "/ogc/collections/{collectionId}/items/{featureId}"),
     ("get", "/ogc/collections/{collectionId}/queryables"),
+    ("get", "/api/v1/logistik/barang"),
+    ("post", "/api/v1/logistik/barang"),
+    ("get", "/api/v1/logistik/barang/{kode}"),
+    ("put", "/api/v1/logistik/barang/{kode}"),
+    ("get", "/api/v1/logistik/gudang"),
+    ("post", "/api/v1/logistik/gudang"),
+    ("get", "/api/v1/logistik/gudang/{kode}"),
+    ("put", "/api/v1/logistik/gudang/{kode}"),
+    ("put", "/api/v1/logistik/unit/{unit}/{catatan}/{barang}"),
+    ("delete", "/api/v1/logistik/unit/{unit}/{catatan}/{barang}"),
+    ("get", "/api/v1/logistik/unit/{unit}"),
+    ("get", "/api/v1/logistik/kebutuhan"),
+    ("get", "/api/v1/logistik/komitmen"),
+    ("post", "/api/v1/logistik/komitmen"),
+    ("get", "/api/v1/logistik/komitmen/{id}"),
+    ("post", "/api/v1/logistik/komitmen/{id}/status"),
 ];
 
 async fn doc() -> serde_json::Value {

@@ -17,6 +17,16 @@ pub enum Role {
     Auditor,
     /// Distribution planner (Dinsos, Setgas, Bidang Logistik): bansos records and plans.
     Planner,
+    /// Bidang Logistik (Kepgub 659/2020): catalog, gudang, receipts into stock, verification of
+    /// requests. With a unit (a gudang code) the token acts for that gudang only.
+    Logistik,
+    /// Sekretariat Gugus Tugas: dispatches approved requests.
+    Sekretariat,
+    /// Bidang Kolaborasi dan Kemitraan: pledges agreed with kolaborator.
+    Kolaborasi,
+    /// Penerima logistik (PD/UKPD down to a kelurahan), scoped to its unit: needs, availability,
+    /// requests, receipt confirmation.
+    Penerima,
 }
 
 impl Role {
@@ -26,6 +36,10 @@ impl Role {
             Role::Operator => "operator",
             Role::Auditor => "auditor",
             Role::Planner => "planner",
+            Role::Logistik => "logistik",
+            Role::Sekretariat => "sekretariat",
+            Role::Kolaborasi => "kolaborasi",
+            Role::Penerima => "penerima",
         }
     }
 
@@ -35,6 +49,10 @@ impl Role {
             "operator" => Some(Role::Operator),
             "auditor" => Some(Role::Auditor),
             "planner" => Some(Role::Planner),
+            "logistik" => Some(Role::Logistik),
+            "sekretariat" => Some(Role::Sekretariat),
+            "kolaborasi" => Some(Role::Kolaborasi),
+            "penerima" => Some(Role::Penerima),
             _ => None,
         }
     }

@@ -213,6 +213,8 @@ pub async fn init(store: &Store, data: &Path) -> anyhow::Result<()> {
         ),
     }
     crate::complaints::load_demo(store, &atlas).await.context("loading the complaint units")?;
+    let l = crate::logistics::load_demo(store, &atlas).await.context("loading the logistics demo")?;
+    println!("logistik   {} barang, {} gudang, {} komitmen added (GENERATED demo; gudang positions approximate)", l.barang, l.gudang, l.komitmen);
     println!("store ready: {} (run `sigap serve`)", store.kind());
     Ok(())
 }

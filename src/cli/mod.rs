@@ -59,6 +59,9 @@ pub enum Command {
     },
     /// Plan truck routes day by day from the warehouses to the RW drop points.
     Plan(crate::planner::cli::PlanArgs),
+    /// Logistics (Kepgub 659/2020): catalog import, listings.
+    #[command(subcommand)]
+    Logistik(crate::logistics::cli::LogistikCommand),
 }
 
 #[derive(Args)]
@@ -174,6 +177,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
             let atlas = load_atlas(store, AtlasConfig::default()).await?;
             crate::complaints::cli::import_cmd(store, &atlas, args).await
         }
+        Command::Logistik(cmd) => crate::logistics::cli::run(store, cmd).await,
         Command::Report(ReportCommand::Complaints(args)) => {
             let atlas = load_atlas(store, AtlasConfig::default()).await?;
             crate::complaints::cli::report_cmd(store, &atlas, args).await

@@ -19,8 +19,9 @@ Revoke a leaked token at once with `sigap token revoke ID`.")]
     Create {
         #[arg(long, value_enum)]
         role: Role,
-        /// Unit the token is scoped to (required for operator): a kelurahan code loaded in the
-        /// store (31.71.01.1001) or a complaint unit id (dinas-sda).
+        /// Unit the token is scoped to (required for operator and penerima): a kelurahan code
+        /// loaded in the store (31.71.01.1001) or a complaint unit id (dinas-sda); for a
+        /// logistik token, a gudang code (BALAIKOTA), scoping it to that gudang.
         #[arg(long)]
         unit: Option<String>,
         /// Free text naming who holds the token (shown by `token list`).
@@ -62,9 +63,17 @@ pub async fn run(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
             if role == Role::Operator && unit.is_none() {
                 anyhow::bail!("an operator token needs --unit (the unit whose queue it works)");
             }
+            if role == Role::Penerima && unit.is_none() {
+                anyhow::bail!("a penerima token needs --unit (the unit it enters needs and requests for)");
+            }
             let unit = crate::text::optional("--unit", unit.as_deref(), 64)?;
             let label = crate::text::optional("--label", label.as_deref(), 200)?;
-            if let Some(u) = unit {
+            if let (Some(u), Role::Logistik) = (unit, role) {
+                // A Bidang Logistik token with a unit is scoped to that gudang.
+                if crate::logistics::store::get_gudang(store, u).await?.is_none() {
+                    anyhow::bail!("--unit {u:?} is not a gudang: a logistik token's unit is a gudang code from GET /api/v1/logistik/gudang");
+                }
+            } else if let Some(u) = unit {
                 if !known_unit(store, u).await? {
                     anyhow::bail!(
                         "--unit {u:?} is not a loaded unit: give a kelurahan code present in the store (run `sigap init` first) \

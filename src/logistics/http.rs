@@ -1,0 +1,347 @@
+//! HTTP handlers of logistics: thin adapters from requests to `model`, `ops` and `store`.
+//! Every write goes through `api::write::keyed_write` (one transaction, `Idempotency-Key`).
+
+use super::model::{BarangInput, CatatanInput, GudangInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError};
+use super::komitmen::{KomitmenInput, Status, StatusInput};
+use super::ops::{self, Catatan, Komitmen, OpError};
+use super::store::{self as lstore, BarangRecord, GudangRecord, KomitmenRow};
+use crate::api::problem::json_body;
+use crate::api::write::{keyed_write, scope};
+use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
+use crate::store::Tx;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// Routes of logistics.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_barang, post_barang))
+        .routes(routes!(get_barang, put_barang))
+        .routes(routes!(list_gudang, post_gudang))
+        .routes(routes!(get_gudang, put_gudang))
+        .routes(routes!(put_catatan, delete_catatan))
+        .routes(routes!(get_unit))
+        .routes(routes!(kebutuhan_vs_stok))
+        .routes(routes!(list_komitmen, post_komitmen))
+        .routes(routes!(get_komitmen))
+        .routes(routes!(post_komitmen_status))
+}
+
+impl From<LogistikError> for Problem {
+    fn from(e: LogistikError) -> Problem {
+        let field = e.field().to_string();
+        let (status, slug) = match &e {
+            LogistikError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-field"),
+            LogistikError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found"),
+            LogistikError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            LogistikError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
+        };
+        Problem::new(status, slug, e.to_string()).field(field)
+    }
+}
+
+impl From<OpError> for Problem {
+    fn from(e: OpError) -> Problem {
+        match e {
+            OpError::Logistik(l) => l.into(),
+            OpError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// Catalog and gudang are kept by the Bidang Logistik as a whole (a gudang-scoped token keeps
+/// its own gudang's stock, not the province's lists) and by admins.
+pub(crate) fn require_pusat(actor: &Actor) -> Result<(), Problem> {
+    actor.require(&[Role::Admin, Role::Logistik])?;
+    if actor.role == Role::Logistik && actor.unit.is_some() {
+        return Err(Problem::forbidden("a gudang-scoped logistik token may not change the catalog or the gudang list; use an unscoped Bidang Logistik token"));
+    }
+    Ok(())
+}
+
+const KEY_DOC: &str = "Retry-safe key; same key and body replays the answer";
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct BarangQuery {
+    /// Only items of this jenis.
+    jenis: Option<Jenis>,
+}
+
+/// The catalog of items (public: no personal data; kolaborator read it to pledge).
+#[utoipa::path(get, path = "/api/v1/logistik/barang", params(BarangQuery),
+    responses((status = 200, body = [BarangRecord]), (status = 400, body = Problem)))]
+async fn list_barang(State(s): State<AppState>, q: Result<crate::api::ApiQuery<BarangQuery>, Problem>) -> Result<Json<Vec<BarangRecord>>, Problem> {
+    let crate::api::ApiQuery(q) = q?;
+    Ok(Json(lstore::list_barang(&s.store, q.jenis).await?))
+}
+
+/// One item of the catalog, with its `versi` for an edit.
+#[utoipa::path(get, path = "/api/v1/logistik/barang/{kode}", params(("kode" = String, Path, description = "Catalog code")),
+    responses((status = 200, body = BarangRecord), (status = 404, body = Problem)))]
+async fn get_barang(State(s): State<AppState>, Path(kode): Path<String>) -> Result<Json<BarangRecord>, Problem> {
+    let b = lstore::get_barang(&s.store, &kode).await?.ok_or_else(|| Problem::not_found(format!("no barang {kode}")).field("kode"))?;
+    Ok(Json(b))
+}
+
+/// Adds an item to the catalog (Bidang Logistik or admin). 409 naming `kode` if it exists.
+#[utoipa::path(post, path = "/api/v1/logistik/barang", request_body = BarangInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 201, body = BarangRecord), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn post_barang(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<BarangInput>, Problem>) -> Result<Response, Problem> {
+    require_pusat(&actor)?;
+    let input = json_body(input)?;
+    if input.versi.is_some() {
+        return Err(Problem::unprocessable("versi", "versi is for edits (PUT); a new item starts at versi 1"));
+    }
+    let b = input.check()?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.barang.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::create_barang(tx, &b, &who, false).await
+    })
+    .await
+}
+
+/// Edits an item (Bidang Logistik or admin): the whole record with the `versi` it was read at;
+/// 409 naming `versi` when it changed since. Audited with the record before and after.
+#[utoipa::path(put, path = "/api/v1/logistik/barang/{kode}", request_body = BarangInput,
+    params(("kode" = String, Path, description = "Catalog code"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = BarangRecord), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn put_barang(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(kode): Path<String>, input: Result<ApiJson<BarangInput>, Problem>) -> Result<Response, Problem> {
+    require_pusat(&actor)?;
+    let input = json_body(input)?;
+    let b = input.check()?;
+    if b.kode != kode {
+        return Err(Problem::unprocessable("kode", format!("kode {} differs from the path's {kode}; a code cannot be renamed", b.kode)));
+    }
+    let versi = input.versi.ok_or_else(|| Problem::unprocessable("versi", "versi is required: the version the edit is based on (GET the item)"))?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.barang.update", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
+        ops::update_barang(tx, &b, versi, &who).await
+    })
+    .await
+}
+
+/// The storage locations (gudang) with their kelurahan (public: the seed's Lampiran A.3 list).
+#[utoipa::path(get, path = "/api/v1/logistik/gudang", responses((status = 200, body = [GudangRecord])))]
+async fn list_gudang(State(s): State<AppState>) -> Result<Json<Vec<GudangRecord>>, Problem> {
+    Ok(Json(lstore::list_gudang(&s.store).await?))
+}
+
+/// One gudang, with its `versi` for an edit.
+#[utoipa::path(get, path = "/api/v1/logistik/gudang/{kode}", params(("kode" = String, Path, description = "Gudang code")),
+    responses((status = 200, body = GudangRecord), (status = 404, body = Problem)))]
+async fn get_gudang(State(s): State<AppState>, Path(kode): Path<String>) -> Result<Json<GudangRecord>, Problem> {
+    let g = lstore::get_gudang(&s.store, &kode).await?.ok_or_else(|| Problem::not_found(format!("no gudang {kode}")).field("kode"))?;
+    Ok(Json(g))
+}
+
+/// Adds a gudang (Bidang Logistik or admin), located by the atlas: a point outside Jakarta is a
+/// 422 naming `lon` (saying when lon and lat look swapped).
+#[utoipa::path(post, path = "/api/v1/logistik/gudang", request_body = GudangInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 201, body = GudangRecord), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn post_gudang(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<GudangInput>, Problem>) -> Result<Response, Problem> {
+    require_pusat(&actor)?;
+    let input = json_body(input)?;
+    if input.versi.is_some() {
+        return Err(Problem::unprocessable("versi", "versi is for edits (PUT); a new gudang starts at versi 1"));
+    }
+    let g = input.check()?;
+    let atlas = s.atlas.current();
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.gudang.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::create_gudang(tx, &atlas, &g, &who, false).await
+    })
+    .await
+}
+
+/// Edits or moves a gudang (Bidang Logistik or admin) at the `versi` it was read at.
+#[utoipa::path(put, path = "/api/v1/logistik/gudang/{kode}", request_body = GudangInput,
+    params(("kode" = String, Path, description = "Gudang code"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = GudangRecord), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn put_gudang(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(kode): Path<String>, input: Result<ApiJson<GudangInput>, Problem>) -> Result<Response, Problem> {
+    require_pusat(&actor)?;
+    let input = json_body(input)?;
+    let g = input.check()?;
+    if g.kode != kode {
+        return Err(Problem::unprocessable("kode", format!("kode {} differs from the path's {kode}; a code cannot be renamed", g.kode)));
+    }
+    let versi = input.versi.ok_or_else(|| Problem::unprocessable("versi", "versi is required: the version the edit is based on (GET the gudang)"))?;
+    let atlas = s.atlas.current();
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.gudang.update", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
+        ops::update_gudang(tx, &atlas, &g, versi, &who).await
+    })
+    .await
+}
+
+/// Roles that read every unit's figures and the needs-vs-stock view.
+const READERS: [Role; 6] = [Role::Admin, Role::Logistik, Role::Sekretariat, Role::Kolaborasi, Role::Auditor, Role::Penerima];
+
+/// A penerima token acts for its own unit only (403 naming `unit`); admins for any unit.
+fn require_own_unit(actor: &Actor, unit: &str, roles: &[Role]) -> Result<(), Problem> {
+    actor.require(roles)?;
+    if actor.role == Role::Penerima && actor.unit.as_deref() != Some(unit) {
+        return Err(Problem::forbidden(format!("this token acts for unit {}, not {unit}", actor.unit.as_deref().unwrap_or("-"))).field("unit"));
+    }
+    Ok(())
+}
+
+/// The unit must be one sigap knows: a kelurahan in the store or a unit of the unit list.
+async fn known_unit(s: &AppState, unit: &str) -> Result<(), Problem> {
+    if crate::cli::token::known_unit(&s.store, unit).await.map_err(Problem::internal)? {
+        Ok(())
+    } else {
+        Err(Problem::not_found(format!("unknown unit {unit:?}: give a kelurahan code or a unit id from GET /api/v1/complaint-units")).field("unit"))
+    }
+}
+
+fn jenis_catatan(s: &str) -> Result<JenisCatatan, Problem> {
+    JenisCatatan::parse(s).ok_or_else(|| Problem::not_found(format!("{s:?} is neither kebutuhan nor ketersediaan")).field("catatan"))
+}
+
+/// Sets a unit's need (kebutuhan) or availability (ketersediaan) of one item, replacing the
+/// previous figure (audited). The penerima token of the unit, or admin. Quantity in the item's
+/// satuan or one of its packing units.
+#[utoipa::path(put, path = "/api/v1/logistik/unit/{unit}/{catatan}/{barang}", request_body = CatatanInput,
+    params(("unit" = String, Path, description = "Unit: kelurahan code or unit id"), ("catatan" = String, Path, description = "kebutuhan | ketersediaan"),
+        ("barang" = String, Path, description = "Catalog code"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = Catatan), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn put_catatan(
+    State(s): State<AppState>,
+    actor: Actor,
+    key: IdempotencyKey,
+    Path((unit, catatan, barang)): Path<(String, String, String)>,
+    input: Result<ApiJson<CatatanInput>, Problem>,
+) -> Result<Response, Problem> {
+    require_own_unit(&actor, &unit, &[Role::Admin, Role::Penerima])?;
+    let input = json_body(input)?;
+    let jenis = jenis_catatan(&catatan)?;
+    input.check()?;
+    known_unit(&s, &unit).await?;
+    let atlas = s.atlas.current();
+    let who = actor.audit_name();
+    let request = (&unit, &catatan, &barang, &input);
+    keyed_write(&s.store, &scope("logistik.catatan.set", Some(actor.token_id)), &key, &request, StatusCode::OK, async |tx: &mut Tx| {
+        ops::set_catatan(tx, &atlas, &unit, &barang, jenis, &input, &who).await
+    })
+    .await
+}
+
+/// Clears a unit's figure for one item (the need is met). The unit's penerima token, or admin.
+#[utoipa::path(delete, path = "/api/v1/logistik/unit/{unit}/{catatan}/{barang}",
+    params(("unit" = String, Path, description = "Unit"), ("catatan" = String, Path, description = "kebutuhan | ketersediaan"),
+        ("barang" = String, Path, description = "Catalog code"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = Catatan, description = "The figure that was cleared"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn delete_catatan(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path((unit, catatan, barang)): Path<(String, String, String)>) -> Result<Response, Problem> {
+    require_own_unit(&actor, &unit, &[Role::Admin, Role::Penerima])?;
+    let jenis = jenis_catatan(&catatan)?;
+    let who = actor.audit_name();
+    let request = (&unit, &catatan, &barang);
+    keyed_write(&s.store, &scope("logistik.catatan.clear", Some(actor.token_id)), &key, &request, StatusCode::OK, async |tx: &mut Tx| {
+        ops::clear_catatan(tx, &unit, &barang, jenis, &who).await
+    })
+    .await
+}
+
+/// A unit's needs and availability, every item. Its own penerima token, or a reader role.
+#[utoipa::path(get, path = "/api/v1/logistik/unit/{unit}", params(("unit" = String, Path, description = "Unit")),
+    responses((status = 200, body = [Catatan]), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_unit(State(s): State<AppState>, actor: Actor, Path(unit): Path<String>) -> Result<Json<Vec<Catatan>>, Problem> {
+    require_own_unit(&actor, &unit, &READERS)?;
+    known_unit(&s, &unit).await?;
+    Ok(Json(lstore::list_catatan(&s.store, Some(&unit), None).await?.into_iter().map(Catatan::from).collect()))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct KebutuhanQuery {
+    /// Only this item.
+    barang: Option<String>,
+    /// Only items of this jenis.
+    jenis: Option<Jenis>,
+}
+
+/// Needs against stock per item: what the units need beyond what they have, the dispatchable
+/// stock per gudang (expired lots excluded), what is short and at which units. Any token.
+#[utoipa::path(get, path = "/api/v1/logistik/kebutuhan", params(KebutuhanQuery),
+    responses((status = 200, body = [KebutuhanVsStok]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn kebutuhan_vs_stok(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<KebutuhanQuery>, Problem>) -> Result<Json<Vec<KebutuhanVsStok>>, Problem> {
+    actor.require(&READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    Ok(Json(ops::kebutuhan_vs_stok(&s.store, q.jenis, q.barang.as_deref()).await?))
+}
+
+/// Roles that read pledges (not penerima: pledges are the Setgas's dealings with kolaborator).
+const KOMITMEN_READERS: [Role; 5] = [Role::Admin, Role::Logistik, Role::Sekretariat, Role::Kolaborasi, Role::Auditor];
+
+/// Records a pledge agreed in principle with a kolaborator, in `draf` (Bidang Kolaborasi or admin).
+#[utoipa::path(post, path = "/api/v1/logistik/komitmen", request_body = KomitmenInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 201, body = Komitmen), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn post_komitmen(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<KomitmenInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Kolaborasi])?;
+    let input = json_body(input)?;
+    input.check()?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.komitmen.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::create_komitmen(tx, &input, &who).await
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct KomitmenQuery {
+    /// Only pledges in this status.
+    status: Option<Status>,
+}
+
+/// Pledges, newest first (without lines; GET one for them).
+#[utoipa::path(get, path = "/api/v1/logistik/komitmen", params(KomitmenQuery),
+    responses((status = 200, body = [KomitmenRow]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_komitmen(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<KomitmenQuery>, Problem>) -> Result<Json<Vec<KomitmenRow>>, Problem> {
+    actor.require(&KOMITMEN_READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    Ok(Json(lstore::list_komitmen(&s.store, q.status.map(Status::as_str)).await?))
+}
+
+/// One pledge with its lines (pledged and received) and its status history.
+#[utoipa::path(get, path = "/api/v1/logistik/komitmen/{id}", params(("id" = i64, Path, description = "Pledge id")),
+    responses((status = 200, body = Komitmen), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_komitmen(State(s): State<AppState>, actor: Actor, Path(id): Path<String>) -> Result<Json<Komitmen>, Problem> {
+    actor.require(&KOMITMEN_READERS)?;
+    let id: i64 = id.parse().map_err(|_| Problem::bad_request("id", format!("{id:?} is not a pledge id")))?;
+    let rows = lstore::get_komitmen(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no komitmen {id}")).field("id"))?;
+    Ok(Json(Komitmen::from_rows(rows)))
+}
+
+/// Agrees (`disepakati`) or cancels (`batal`, with `alasan`) a pledge at the `versi` read
+/// (Bidang Kolaborasi or admin). The receipt states follow receipts, never this route.
+#[utoipa::path(post, path = "/api/v1/logistik/komitmen/{id}/status", request_body = StatusInput,
+    params(("id" = i64, Path, description = "Pledge id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = Komitmen), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_komitmen_status(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<String>, input: Result<ApiJson<StatusInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Kolaborasi])?;
+    let id: i64 = id.parse().map_err(|_| Problem::bad_request("id", format!("{id:?} is not a pledge id")))?;
+    let input = json_body(input)?;
+    input.check()?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.komitmen.status", Some(actor.token_id)), &key, &(id, &input), StatusCode::OK, async |tx: &mut Tx| {
+        ops::komitmen_status(tx, id, &input, &who).await
+    })
+    .await
+}

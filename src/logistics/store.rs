@@ -1,0 +1,334 @@
+//! Logistics tables on either store. The SQL is portable (both dialects accept it); rows are read
+//! through `FromRow` structs and converted into the domain types.
+
+use super::komitmen::NewKomitmen;
+use super::model::{Barang, Jenis, JenisCatatan, Konversi, NewGudang};
+use crate::store::{Json, Store, StoreError, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A catalog item as stored, with its version for edits.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BarangRecord {
+    #[serde(flatten)]
+    pub barang: Barang,
+    pub generated: bool,
+    pub versi: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct BarangRow {
+    kode: String,
+    jenis: String,
+    nama: String,
+    spesifikasi: Option<String>,
+    satuan: String,
+    bulat: bool,
+    perlu_kedaluwarsa: bool,
+    konversi: Json<Vec<Konversi>>,
+    generated: bool,
+    versi: i64,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<BarangRow> for BarangRecord {
+    type Error = StoreError;
+    fn try_from(r: BarangRow) -> Result<BarangRecord, StoreError> {
+        let jenis = Jenis::parse(&r.jenis).ok_or_else(|| StoreError::Invalid(format!("barang {}: jenis {}", r.kode, r.jenis)))?;
+        Ok(BarangRecord {
+            barang: Barang {
+                kode: r.kode,
+                jenis,
+                nama: r.nama,
+                spesifikasi: r.spesifikasi,
+                satuan: r.satuan,
+                bulat: r.bulat,
+                perlu_kedaluwarsa: r.perlu_kedaluwarsa,
+                konversi: r.konversi.0,
+            },
+            generated: r.generated,
+            versi: r.versi,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+const BARANG_COLS: &str = "kode, jenis, nama, spesifikasi, satuan, bulat, perlu_kedaluwarsa, konversi, generated, versi, updated_at";
+
+/// The catalog, optionally of one jenis, ordered by jenis and code.
+pub async fn list_barang(store: &Store, jenis: Option<Jenis>) -> Result<Vec<BarangRecord>, StoreError> {
+    let sql = format!("SELECT {BARANG_COLS} FROM logistik_barang WHERE ($1 IS NULL OR jenis = $1) ORDER BY jenis, kode");
+    let rows: Vec<BarangRow> = crate::on_pool!(store, p => sqlx::query_as(&sql).bind(jenis.map(Jenis::as_str)).fetch_all(p).await)?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+/// One item, read before a write.
+pub async fn get_barang(store: &Store, kode: &str) -> Result<Option<BarangRecord>, StoreError> {
+    let sql = format!("SELECT {BARANG_COLS} FROM logistik_barang WHERE kode = $1");
+    let row: Option<BarangRow> = crate::on_pool!(store, p => sqlx::query_as(&sql).bind(kode).fetch_optional(p).await)?;
+    row.map(TryInto::try_into).transpose()
+}
+
+/// One item, read inside a write.
+pub async fn get_barang_tx(tx: &mut Tx, kode: &str) -> Result<Option<BarangRecord>, StoreError> {
+    let sql = format!("SELECT {BARANG_COLS} FROM logistik_barang WHERE kode = $1");
+    let row: Option<BarangRow> = crate::on_tx!(tx, c => sqlx::query_as(&sql).bind(kode).fetch_optional(c).await)?;
+    row.map(TryInto::try_into).transpose()
+}
+
+/// Inserts a new item; false when the code is taken.
+pub async fn insert_barang(tx: &mut Tx, b: &Barang, generated: bool) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO logistik_barang (kode, jenis, nama, spesifikasi, satuan, bulat, perlu_kedaluwarsa, konversi, generated, versi, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,1,$10) ON CONFLICT (kode) DO NOTHING")
+        .bind(&b.kode).bind(b.jenis.as_str()).bind(&b.nama).bind(&b.spesifikasi).bind(&b.satuan).bind(b.bulat)
+        .bind(b.perlu_kedaluwarsa).bind(Json(&b.konversi)).bind(generated).bind(Utc::now())
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Replaces an item if it is still at `versi`; false when it moved (or is gone).
+pub async fn update_barang(tx: &mut Tx, b: &Barang, versi: i64) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "UPDATE logistik_barang SET jenis = $2, nama = $3, spesifikasi = $4, satuan = $5, bulat = $6, perlu_kedaluwarsa = $7, \
+         konversi = $8, versi = versi + 1, updated_at = $9 WHERE kode = $1 AND versi = $10")
+        .bind(&b.kode).bind(b.jenis.as_str()).bind(&b.nama).bind(&b.spesifikasi).bind(&b.satuan).bind(b.bulat)
+        .bind(b.perlu_kedaluwarsa).bind(Json(&b.konversi)).bind(Utc::now()).bind(versi)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// A gudang as stored: located by the atlas.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct GudangRecord {
+    pub kode: String,
+    pub nama: String,
+    pub alamat: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    /// Kelurahan code the atlas places the gudang in.
+    pub kelurahan: String,
+    /// Kota code, e.g. 31.71.
+    pub kota: String,
+    pub aktif: bool,
+    pub generated: bool,
+    pub versi: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+const GUDANG_COLS: &str = "kode, nama, alamat, lon, lat, kelurahan, kota, aktif, generated, versi, updated_at";
+
+pub async fn list_gudang(store: &Store) -> Result<Vec<GudangRecord>, StoreError> {
+    let sql = format!("SELECT {GUDANG_COLS} FROM logistik_gudang ORDER BY kode");
+    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).fetch_all(p).await)?)
+}
+
+pub async fn get_gudang(store: &Store, kode: &str) -> Result<Option<GudangRecord>, StoreError> {
+    let sql = format!("SELECT {GUDANG_COLS} FROM logistik_gudang WHERE kode = $1");
+    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(kode).fetch_optional(p).await)?)
+}
+
+pub async fn get_gudang_tx(tx: &mut Tx, kode: &str) -> Result<Option<GudangRecord>, StoreError> {
+    let sql = format!("SELECT {GUDANG_COLS} FROM logistik_gudang WHERE kode = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as(&sql).bind(kode).fetch_optional(c).await)?)
+}
+
+/// Inserts a located gudang; false when the code is taken.
+pub async fn insert_gudang(tx: &mut Tx, g: &NewGudang, kelurahan: &str, kota: &str, generated: bool) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO logistik_gudang (kode, nama, alamat, lon, lat, kelurahan, kota, aktif, generated, versi, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,1,$10) ON CONFLICT (kode) DO NOTHING")
+        .bind(&g.kode).bind(&g.nama).bind(&g.alamat).bind(g.lon).bind(g.lat).bind(kelurahan).bind(kota).bind(g.aktif)
+        .bind(generated).bind(Utc::now())
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Replaces a gudang if it is still at `versi`; false when it moved (or is gone).
+pub async fn update_gudang(tx: &mut Tx, g: &NewGudang, kelurahan: &str, kota: &str, versi: i64) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "UPDATE logistik_gudang SET nama = $2, alamat = $3, lon = $4, lat = $5, kelurahan = $6, kota = $7, aktif = $8, \
+         versi = versi + 1, updated_at = $9 WHERE kode = $1 AND versi = $10")
+        .bind(&g.kode).bind(&g.nama).bind(&g.alamat).bind(g.lon).bind(g.lat).bind(kelurahan).bind(kota).bind(g.aktif)
+        .bind(Utc::now()).bind(versi)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// A unit's current need or availability figure for one item.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct CatatanRow {
+    pub unit: String,
+    pub barang: String,
+    /// kebutuhan | ketersediaan
+    pub jenis: String,
+    /// Thousandths of the item's base satuan (see `jumlah` in answers).
+    #[serde(skip)]
+    pub jumlah: i64,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub kelurahan: Option<String>,
+    pub kota: Option<String>,
+    pub tempat: Option<String>,
+    pub catatan: Option<String>,
+    pub versi: i64,
+    pub actor: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+const CATATAN_COLS: &str = "unit, barang, jenis, jumlah, lon, lat, kelurahan, kota, tempat, catatan, versi, actor, updated_at";
+
+/// What a write stores for one figure (already checked and located).
+#[derive(Debug, Clone)]
+pub struct NewCatatan<'a> {
+    pub unit: &'a str,
+    pub barang: &'a str,
+    pub jenis: JenisCatatan,
+    pub jumlah: i64,
+    pub titik: Option<(f64, f64)>,
+    pub kelurahan: Option<&'a str>,
+    pub kota: Option<&'a str>,
+    pub tempat: Option<&'a str>,
+    pub catatan: Option<&'a str>,
+}
+
+pub async fn get_catatan_tx(tx: &mut Tx, unit: &str, barang: &str, jenis: JenisCatatan) -> Result<Option<CatatanRow>, StoreError> {
+    let sql = format!("SELECT {CATATAN_COLS} FROM logistik_catatan WHERE unit = $1 AND barang = $2 AND jenis = $3");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as(&sql).bind(unit).bind(barang).bind(jenis.as_str()).fetch_optional(c).await)?)
+}
+
+/// Inserts or replaces one figure; a replacement bumps its versi.
+pub async fn upsert_catatan(tx: &mut Tx, n: &NewCatatan<'_>, actor: &str) -> Result<(), StoreError> {
+    let (lon, lat) = n.titik.unzip();
+    crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO logistik_catatan (unit, barang, jenis, jumlah, lon, lat, kelurahan, kota, tempat, catatan, versi, actor, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,1,$11,$12) \
+         ON CONFLICT (unit, barang, jenis) DO UPDATE SET jumlah = excluded.jumlah, lon = excluded.lon, lat = excluded.lat, \
+         kelurahan = excluded.kelurahan, kota = excluded.kota, tempat = excluded.tempat, catatan = excluded.catatan, \
+         versi = logistik_catatan.versi + 1, actor = excluded.actor, updated_at = excluded.updated_at")
+        .bind(n.unit).bind(n.barang).bind(n.jenis.as_str()).bind(n.jumlah).bind(lon).bind(lat).bind(n.kelurahan).bind(n.kota)
+        .bind(n.tempat).bind(n.catatan).bind(actor).bind(Utc::now())
+        .execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn delete_catatan(tx: &mut Tx, unit: &str, barang: &str, jenis: JenisCatatan) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query("DELETE FROM logistik_catatan WHERE unit = $1 AND barang = $2 AND jenis = $3")
+        .bind(unit).bind(barang).bind(jenis.as_str()).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Every figure, optionally of one unit or one item, ordered by item then unit.
+pub async fn list_catatan(store: &Store, unit: Option<&str>, barang: Option<&str>) -> Result<Vec<CatatanRow>, StoreError> {
+    let sql = format!("SELECT {CATATAN_COLS} FROM logistik_catatan WHERE ($1 IS NULL OR unit = $1) AND ($2 IS NULL OR barang = $2) ORDER BY barang, unit, jenis");
+    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(unit).bind(barang).fetch_all(p).await)?)
+}
+
+/// Dispatchable stock per (barang, gudang): lots not expired on `today` (or without expiry).
+pub async fn stok_per_gudang(store: &Store, today: NaiveDate) -> Result<Vec<(String, String, i64)>, StoreError> {
+    let sql = "SELECT barang, gudang, CAST(SUM(jumlah) AS BIGINT) AS jumlah FROM logistik_saldo \
+               WHERE kedaluwarsa IS NULL OR kedaluwarsa >= $1 GROUP BY barang, gudang ORDER BY barang, gudang";
+    let rows: Vec<(String, String, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(today).fetch_all(p).await)?;
+    Ok(rows)
+}
+
+/// A pledge as stored (lines and history are read beside it).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct KomitmenRow {
+    pub id: i64,
+    pub kolaborator: String,
+    pub gudang: String,
+    pub tanggal_harap: NaiveDate,
+    pub status: String,
+    pub catatan: Option<String>,
+    pub versi: i64,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One pledged line, quantities in thousandths of the base unit.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BarisRow {
+    pub barang: String,
+    pub jumlah: i64,
+    pub diterima: i64,
+}
+
+/// One status change of a pledge.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct RiwayatRow {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub dari: Option<String>,
+    pub ke: String,
+    pub alasan: Option<String>,
+}
+
+const KOMITMEN_COLS: &str = "id, kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at";
+
+pub async fn insert_komitmen(tx: &mut Tx, k: &NewKomitmen, actor: &str) -> Result<i64, StoreError> {
+    let now = Utc::now();
+    let id: i64 = crate::on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO logistik_komitmen (kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at) \
+         VALUES ($1,$2,$3,'draf',$4,1,$5,$6,$6) RETURNING id")
+        .bind(&k.kolaborator).bind(&k.gudang).bind(k.tanggal_harap).bind(&k.catatan).bind(actor).bind(now)
+        .fetch_one(c).await)?;
+    Ok(id)
+}
+
+pub async fn insert_baris(tx: &mut Tx, id: i64, barang: &str, jumlah: i64) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("INSERT INTO logistik_komitmen_baris (komitmen_id, barang, jumlah, diterima) VALUES ($1,$2,$3,0)")
+        .bind(id).bind(barang).bind(jumlah).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn insert_riwayat(tx: &mut Tx, id: i64, actor: &str, dari: Option<&str>, ke: &str, alasan: Option<&str>) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("INSERT INTO logistik_komitmen_riwayat (komitmen_id, at, actor, dari, ke, alasan) VALUES ($1,$2,$3,$4,$5,$6)")
+        .bind(id).bind(Utc::now()).bind(actor).bind(dari).bind(ke).bind(alasan).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Moves a pledge from the status and versi it was read at; false when it moved.
+pub async fn set_komitmen_status(tx: &mut Tx, id: i64, from: &str, to: &str, versi: i64) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "UPDATE logistik_komitmen SET status = $3, versi = versi + 1, updated_at = $4 WHERE id = $1 AND status = $2 AND versi = $5")
+        .bind(id).bind(from).bind(to).bind(Utc::now()).bind(versi).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// A pledge, its lines and its history, on any executor (`$e` is evaluated once per query, so a
+/// transaction's connection is reborrowed each time).
+macro_rules! read_komitmen {
+    ($e:expr, $id:expr) => {{
+        let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE id = $1");
+        match sqlx::query_as::<_, KomitmenRow>(&sql).bind($id).fetch_optional($e).await? {
+            None => Ok(None),
+            Some(head) => {
+                let baris: Vec<BarisRow> = sqlx::query_as("SELECT barang, jumlah, diterima FROM logistik_komitmen_baris WHERE komitmen_id = $1 ORDER BY barang")
+                    .bind($id).fetch_all($e).await?;
+                let riwayat: Vec<RiwayatRow> = sqlx::query_as("SELECT at, actor, dari, ke, alasan FROM logistik_komitmen_riwayat WHERE komitmen_id = $1 ORDER BY id")
+                    .bind($id).fetch_all($e).await?;
+                Ok::<_, sqlx::Error>(Some((head, baris, riwayat)))
+            }
+        }
+    }};
+}
+
+/// A pledge with lines and history, read inside a write.
+pub async fn get_komitmen_tx(tx: &mut Tx, id: i64) -> Result<Option<(KomitmenRow, Vec<BarisRow>, Vec<RiwayatRow>)>, StoreError> {
+    Ok(crate::on_tx!(tx, c => read_komitmen!(&mut *c, id))?)
+}
+
+/// A pledge with lines and history.
+pub async fn get_komitmen(store: &Store, id: i64) -> Result<Option<(KomitmenRow, Vec<BarisRow>, Vec<RiwayatRow>)>, StoreError> {
+    Ok(crate::on_pool!(store, p => read_komitmen!(p, id))?)
+}
+
+/// Pledges, optionally of one status, newest first.
+pub async fn list_komitmen(store: &Store, status: Option<&str>) -> Result<Vec<KomitmenRow>, StoreError> {
+    let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC");
+    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(status).fetch_all(p).await)?)
+}
