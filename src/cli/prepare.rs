@@ -34,6 +34,10 @@ pub struct PrepareRwArgs {
     pub out: PathBuf,
     #[arg(long, default_value = "data/wilayah/rw-import-report.md")]
     pub report: PathBuf,
+    /// Population per kelurahan (year,city,district,subdistrict,population,…), split equally over
+    /// each kelurahan's RW as `penduduk_perkiraan` (the planner's default stop weights).
+    #[arg(long, default_value = "data/penduduk/jakarta_population_density.csv")]
+    pub population: PathBuf,
     /// Source note written on every real RW feature (`sumber`).
     #[arg(long, default_value = SOURCE_2012)]
     pub source_note: String,
@@ -102,8 +106,22 @@ pub async fn prepare_rw(store: &Store, args: PrepareRwArgs) -> anyhow::Result<()
             format!("RW of DKI Jakarta: real RW ({}) fitted to the 2025 kelurahan where the source has them, generated RW (`generated: true`) elsewhere; made by `sigap prepare rw`, see rw-import-report.md", args.source_note).into(),
         );
     }
+    let kelurahan = parents.list(Level::Kelurahan, None);
+    let kec_names: std::collections::HashMap<AreaCode, String> = parents.list(Level::Kecamatan, None).into_iter().map(|a| (a.code.clone(), a.name.clone())).collect();
+    let table = crate::wilayah::rwgen::read_population(&std::fs::read_to_string(&args.population).with_context(|| format!("reading {}", args.population.display()))?)?;
+    let (population, _) = crate::wilayah::rwgen::population_by_code(&kelurahan, &kec_names, &table);
+    let mut siblings: BTreeMap<&AreaCode, u64> = BTreeMap::new();
+    for a in &all {
+        if let Some(p) = &a.parent {
+            *siblings.entry(p).or_default() += 1;
+        }
+    }
     for (f, a) in fc.features.iter_mut().zip(&all) {
         if let Some(p) = f.properties.as_mut() {
+            if let Some(k) = &a.parent {
+                let share = population.get(k).copied().unwrap_or(0) as f64 / siblings.get(k).copied().unwrap_or(1).max(1) as f64;
+                p.insert("penduduk_perkiraan".into(), (share.round() as u64).into());
+            }
             let (note, year) = if a.generated { (SOURCE_GENERATED.to_string(), serde_json::Value::Null) } else { (args.source_note.clone(), args.year.into()) };
             p.insert("sumber".into(), note.into());
             p.insert("tahun".into(), year);

@@ -59,13 +59,15 @@ pub fn read_features(text: &str) -> Result<Vec<RawFeature>, ReadError> {
         })
         .collect();
     // GeoJSON without a `crs` member is lon/lat by definition, but shapefiles exported in UTM
-    // come out that way too: metres far beyond ±180/±90 cannot be degrees, so say what happened
+    // come out that way too: metres (hundreds of thousands) cannot be degrees, so say what happened
     // instead of rejecting every feature as "outside Jakarta".
     if crs.is_none() {
         use geo::CoordsIter;
         let projected = features.iter().find_map(|f| {
             let c = f.geometry.as_ref().ok()?.coords_iter().next()?;
-            (c.x.abs() > 180.0 || c.y.abs() > 90.0).then_some(ReadError::Projected { feature: f.index, x: c.x, y: c.y })
+            // Beyond 1,000 in either axis: metres, not degrees (swapped lat/lon stays under 180
+            // and gets its own message from the importer).
+            (c.x.abs() > 1_000.0 || c.y.abs() > 1_000.0).then_some(ReadError::Projected { feature: f.index, x: c.x, y: c.y })
         });
         if let Some(e) = projected {
             return Err(e);
