@@ -15,7 +15,7 @@
 
 use super::atlas::{project, unproject, Area, Atlas};
 use super::code::{AreaCode, Level};
-use super::import::Progress;
+use super::import::{Env, Progress};
 use geo::{Area as _, BooleanOps, BoundingRect, Distance, Euclidean, InteriorPoint, Length, Line, MultiPolygon, Point, Polygon};
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
 use serde::Serialize;
@@ -97,17 +97,6 @@ impl FitReport {
     }
 }
 
-struct Env {
-    code: AreaCode,
-    env: AABB<[f64; 2]>,
-}
-impl RTreeObject for Env {
-    type Envelope = AABB<[f64; 2]>;
-    fn envelope(&self) -> Self::Envelope {
-        self.env
-    }
-}
-
 fn aabb(m: &MultiPolygon<f64>) -> Option<AABB<[f64; 2]>> {
     m.bounding_rect().map(|r| AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
 }
@@ -153,12 +142,9 @@ fn shared_edges(part: &Polygon<f64>, edges: &RTree<Edge>, n: usize) -> Vec<f64> 
 /// and what the fit did per kelurahan.
 pub fn fit_to_parent(rws: Vec<Area>, parents: &Atlas, progress: Progress) -> (Vec<Area>, FitReport) {
     let mut report = FitReport::default();
+    let kel_codes: Vec<AreaCode> = parents.list(Level::Kelurahan, None).into_iter().map(|k| k.code.clone()).collect();
     let kel_tree = RTree::bulk_load(
-        parents
-            .list(Level::Kelurahan, None)
-            .into_iter()
-            .filter_map(|k| Some(Env { code: k.code.clone(), env: aabb(parents.metric(&k.code)?)? }))
-            .collect(),
+        kel_codes.iter().enumerate().filter_map(|(idx, c)| Some(Env { idx, env: aabb(parents.metric(c)?)? })).collect(),
     );
     let mut groups: BTreeMap<AreaCode, Vec<Area>> = BTreeMap::new();
     let mut out = Vec::new();
@@ -198,7 +184,7 @@ pub fn fit_to_parent(rws: Vec<Area>, parents: &Atlas, progress: Progress) -> (Ve
             let inside_a = inside.unsigned_area();
             fit.clipped_m2 += (drawn - inside_a).max(0.0);
             if drawn > 0.0 && inside_a / drawn < ELSEWHERE_SHARE {
-                report.elsewhere.push(elsewhere(rw, &m, drawn, inside_a, parents, &kel_tree));
+                report.elsewhere.push(elsewhere(rw, &m, drawn, inside_a, parents, (&kel_tree, &kel_codes)));
             }
             let mine = if taken.0.is_empty() { inside } else { inside.difference(&taken) };
             fit.overlap_m2 += (inside_a - mine.unsigned_area()).max(0.0);
@@ -264,11 +250,14 @@ pub fn fit_to_parent(rws: Vec<Area>, parents: &Atlas, progress: Progress) -> (Ve
     (out, report)
 }
 
-fn elsewhere(rw: &Area, m: &MultiPolygon<f64>, drawn: f64, inside: f64, parents: &Atlas, tree: &RTree<Env>) -> Elsewhere {
+/// Where an RW drawn mostly outside its kelurahan lies instead (`kelurahan`: tree and codes).
+fn elsewhere(rw: &Area, m: &MultiPolygon<f64>, drawn: f64, inside: f64, parents: &Atlas, kelurahan: (&RTree<Env>, &[AreaCode])) -> Elsewhere {
+    let (tree, codes) = kelurahan;
     let best = aabb(m).and_then(|env| {
         tree.locate_in_envelope_intersecting(&env)
-            .filter(|e| Some(&e.code) != rw.parent.as_ref())
-            .filter_map(|e| Some((e.code.to_string(), m.intersection(parents.metric(&e.code)?).unsigned_area())))
+            .map(|e| &codes[e.idx])
+            .filter(|c| Some(*c) != rw.parent.as_ref())
+            .filter_map(|c| Some((c.to_string(), m.intersection(parents.metric(c)?).unsigned_area())))
             .max_by(|a, b| a.1.total_cmp(&b.1))
     });
     Elsewhere {

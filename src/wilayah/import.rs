@@ -141,25 +141,24 @@ impl Report {
         }
         if !self.diagnostics {
             let _ = writeln!(s, "  overlaps, gaps and outside-parent shares: not measured (see the layer's committed report)");
-        }
-        if self.diagnostics {
-        let _ = writeln!(
-            s,
-            "  overlaps between siblings: {} pairs, {:.0} m² total, largest {:.0} m²",
-            self.overlaps.count, self.overlaps.total_m2, self.overlaps.largest_m2
-        );
-        for p in &self.largest_overlaps {
-            let _ = writeln!(s, "    {} × {}: {:.0} m²", p.a, p.b, p.area_m2);
-        }
-        let _ = writeln!(
-            s,
-            "  gaps between features: {}, {:.0} m² total, largest {:.0} m²",
-            self.gaps.count, self.gaps.total_m2, self.gaps.largest_m2
-        );
-        let _ = writeln!(s, "  children with >1% outside their parent: {}", self.outside_parent.len());
-        for o in self.outside_parent.iter().take(10) {
-            let _ = writeln!(s, "    {} outside {}: {:.0} m² ({:.1}%)", o.kode, o.parent, o.area_outside_m2, o.share * 100.0);
-        }
+        } else {
+            let _ = writeln!(
+                s,
+                "  overlaps between siblings: {} pairs, {:.0} m² total, largest {:.0} m²",
+                self.overlaps.count, self.overlaps.total_m2, self.overlaps.largest_m2
+            );
+            for p in &self.largest_overlaps {
+                let _ = writeln!(s, "    {} × {}: {:.0} m²", p.a, p.b, p.area_m2);
+            }
+            let _ = writeln!(
+                s,
+                "  gaps between features: {}, {:.0} m² total, largest {:.0} m²",
+                self.gaps.count, self.gaps.total_m2, self.gaps.largest_m2
+            );
+            let _ = writeln!(s, "  children with >1% outside their parent: {}", self.outside_parent.len());
+            for o in self.outside_parent.iter().take(10) {
+                let _ = writeln!(s, "    {} outside {}: {:.0} m² ({:.1}%)", o.kode, o.parent, o.area_outside_m2, o.share * 100.0);
+            }
         }
         if let Some(f) = &self.fit {
             let moved: f64 = f.kelurahan.iter().map(|k| k.moved_m2()).sum();
@@ -193,9 +192,10 @@ impl Report {
 /// Hook for a progress bar: (stage, done, total).
 pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
 
-struct Env {
-    idx: usize,
-    env: AABB<[f64; 2]>,
+/// An area's box in an R-tree, by its index in the caller's list (also used by `fit`).
+pub(crate) struct Env {
+    pub(crate) idx: usize,
+    pub(crate) env: AABB<[f64; 2]>,
 }
 impl RTreeObject for Env {
     type Envelope = AABB<[f64; 2]>;
@@ -226,7 +226,7 @@ pub(crate) fn check_coords(g: &MultiPolygon<f64>) -> Result<(), String> {
     Ok(())
 }
 
-fn text_prop(f: &RawFeature, field: &str) -> Option<String> {
+pub(crate) fn text_prop(f: &RawFeature, field: &str) -> Option<String> {
     f.properties.get(field).and_then(|v| match v {
         serde_json::Value::String(s) => Some(s.trim().to_string()),
         serde_json::Value::Number(n) => Some(n.to_string()),

@@ -10,6 +10,7 @@
 use super::atlas::{project, Area, Atlas};
 use super::code::{AreaCode, Level};
 use super::geojson_io::RawFeature;
+use super::import::text_prop;
 use super::rwgen::name_key;
 use geo::{Area as _, BooleanOps, MakeValid, MultiPolygon, Validation};
 use serde::Serialize;
@@ -144,14 +145,6 @@ impl SourceReport {
     }
 }
 
-fn text(f: &RawFeature, field: &str) -> Option<String> {
-    f.properties.get(field).and_then(|v| match v {
-        serde_json::Value::String(s) => Some(s.trim().to_string()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    })
-}
-
 /// Turns a named RW layer into coded RW areas (not yet fitted to their kelurahan).
 ///
 /// Refused (empty result, reasons in `refused`): kelurahan names that match neither exactly nor
@@ -179,8 +172,8 @@ pub fn assemble(features: Vec<RawFeature>, fields: &Fields, kelurahan: &Atlas, c
         report.refused.push("the layer has no features".into());
     }
     for f in features {
-        let id = text(&f, &fields.id).unwrap_or_else(|| format!("#{}", f.index));
-        let (kab, kec, kel) = (text(&f, &fields.kota).unwrap_or_default(), text(&f, &fields.kecamatan).unwrap_or_default(), text(&f, &fields.kelurahan).unwrap_or_default());
+        let id = text_prop(&f, &fields.id).unwrap_or_else(|| format!("#{}", f.index));
+        let (kab, kec, kel) = (text_prop(&f, &fields.kota).unwrap_or_default(), text_prop(&f, &fields.kecamatan).unwrap_or_default(), text_prop(&f, &fields.kelurahan).unwrap_or_default());
         let key = (name_key(&kec), name_key(&kel));
         let (kode, how) = match (exact.get(&key), reviewed.get(&key)) {
             (Some(c), _) => (Some(c.clone()), "exact".to_string()),
@@ -207,7 +200,7 @@ pub fn assemble(features: Vec<RawFeature>, fields: &Fields, kelurahan: &Atlas, c
             }
         };
         let Some(kel_code) = kode else { continue };
-        let number = match parse_label(text(&f, &fields.label).as_deref()) {
+        let number = match parse_label(text_prop(&f, &fields.label).as_deref()) {
             Ok(Some(n)) => n,
             Ok(None) => {
                 report.dropped.push(Dropped { id, kode: Some(kel_code.to_string()), reason: "blank RW label".into() });
