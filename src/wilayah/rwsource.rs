@@ -367,7 +367,7 @@ mod tests {
         assert!(areas.is_empty(), "nothing comes out of a refused layer");
         let all = r.refused.join("\n");
         assert!(all.contains("JAKARTA BARAT / TAMBORA / ANGKE LAMA (2 polygons)"), "{all}");
-        assert!(all.contains("TANAH") == false, "only names that occur are listed: {all}");
+        assert!(!all.contains("TANAH"), "only names that occur are listed: {all}");
         assert!(all.contains("feature 4") && all.contains("outside Jakarta"), "{all}");
         // A reviewed row must point at a loaded kelurahan.
         let stale = read_crosswalk("kab_name,kec_name,kel_name,kode,reason\nX,TAMBORA,ANGKE LAMA,31.73.04.1009,renamed\n").unwrap();
