@@ -18,6 +18,24 @@ const LANDMARKS: &[(&str, f64, f64, &str)] = &[
     ("Pulau Pramuka", 106.6153, -5.7453, "Pulau Panggang"),
 ];
 
+/// Points whose RW was read by hand from the 2012 source polygons
+/// (`ogrinfo -ro -q data/wilayah/rw-2012/rw_jakarta.geojson -spat X Y X Y -dialect sqlite -sql
+/// "select KEC_NAME, KEL_NAME, RW from rw_jakarta where ST_Intersects(geometry, MakePoint(X, Y, 4326))"`),
+/// with the RW code the shipped (fitted) layer must give.
+const RW_POINTS: &[(&str, f64, f64, &str, &str)] = &[
+    // (place, lon, lat, source KEC / KEL / RW, expected RW code)
+    ("Monas", 106.8272, -6.1754, "GAMBIR / GAMBIR / RW 02", "31.71.01.1001.002"),
+    ("Bundaran HI", 106.8230, -6.1950, "MENTENG / MENTENG / RW 05", "31.71.06.1001.005"),
+    ("Kota Tua", 106.8133, -6.1352, "TAMAN SARI / PINANGSIA / RW 06", "31.73.03.1008.006"),
+    ("Pasar Tanah Abang", 106.8133, -6.1870, "TANAH ABANG / KAMPUNG BALI / RW 06", "31.71.07.1007.006"),
+    ("Stasiun Manggarai", 106.8501, -6.2099, "TEBET / MANGGARAI / RW 04", "31.74.01.1007.004"),
+    ("Pasar Minggu", 106.8433, -6.2838, "PASAR MINGGU / PASAR MINGGU / RW 01", "31.74.04.1001.001"),
+    ("Ragunan", 106.8206, -6.3125, "PASAR MINGGU / RAGUNAN / RW 07", "31.74.04.1004.007"),
+    // The source draws PISANGAN BARU RW 08 over this point, but it lies in Rawa Bunga in the 2025
+    // kelurahan layer: the fit clips RW 08 to Pisangan Baru, and the point takes Rawa Bunga's RW.
+    ("Stasiun Jatinegara", 106.8700, -6.2150, "MATRAMAN / PISANGAN BARU / RW 08", "31.75.03.1004.004"),
+];
+
 #[tokio::test]
 async fn shipped_layers_landmarks_and_counts_on_both_stores() {
     testing::for_each_store(|store| async move {
@@ -37,6 +55,18 @@ async fn shipped_layers_landmarks_and_counts_on_both_stores() {
             assert!(rw.kode.starts_with(&kel.kode), "{place}: RW {} not in {}", rw.kode, kel.kode);
             assert!(loc.kota.is_some() && loc.kecamatan.is_some());
         }
+        for (place, lon, lat, source, expected) in RW_POINTS {
+            let loc = atlas.locate(*lon, *lat).unwrap();
+            let rw = loc.rw.as_ref().expect("an RW");
+            assert_eq!(rw.kode, *expected, "{place} (source: {source}) on {}", store.kind());
+            let area = atlas.get(&AreaCode::parse(expected).unwrap()).unwrap();
+            assert!(!area.generated, "{place}: a real RW");
+        }
+        // Kepulauan Seribu has no real RW: its RW stay generated.
+        let seribu = atlas.locate(106.6153, -5.7453).unwrap().rw.unwrap();
+        assert!(atlas.get(&AreaCode::parse(&seribu.kode).unwrap()).unwrap().generated);
+        let real = atlas.list(Level::Rw, None).iter().filter(|a| !a.generated).count();
+        assert_eq!((real, rw - real), (2_591, 16), "real and generated RW on {}", store.kind());
         // The importer's audit trail: one create per area, with the geometry after.
         let hist = audit::history(&store, "kelurahan", "31.71.01.1001").await.unwrap();
         assert_eq!(hist.len(), 1);
@@ -120,6 +150,10 @@ async fn importer_reports_each_kind_of_bad_feature() {
     let crs = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:32748"}},"features":[]}"#;
     assert!(read_features(crs).unwrap_err().to_string().contains("EPSG:32748"));
     assert!(read_features("{not json").is_err());
+    // A shapefile exported in UTM 48S without a declared CRS: named as projected, not "outside Jakarta".
+    let utm = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kode":"31.71","nama":"X"},"geometry":{"type":"Polygon","coordinates":[[[700000,9300000],[701000,9300000],[701000,9301000],[700000,9300000]]]}}]}"#;
+    let e = read_features(utm).unwrap_err().to_string();
+    assert!(e.contains("declares no CRS") && e.contains("700000"), "{e}");
 }
 
 #[tokio::test]

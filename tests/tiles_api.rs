@@ -95,7 +95,11 @@ async fn tiles_decode_with_codes_and_bad_requests_are_problems() {
     let rw_bytes = get(&app, &url("rw", tile_of(MONAS.0, MONAS.1, 16)), &[]).await.2;
     let rw = codes(&rw_bytes, "rw");
     assert!(!rw.is_empty() && rw.iter().all(|k| k.starts_with("31.71.01.1001.")), "{rw:?}");
-    assert!(decode(&rw_bytes).unwrap()[0].2.iter().all(|f| f.prop("generated") == Some(&Prop::Bool(true))));
+    // Gambir has real (2012) RW; Kepulauan Seribu keeps generated ones: the tiles say which.
+    assert!(decode(&rw_bytes).unwrap()[0].2.iter().all(|f| f.prop("generated") == Some(&Prop::Bool(false))));
+    let seribu = get(&app, &url("rw", tile_of(106.6153, -5.7453, 14)), &[]).await.2;
+    let seribu = decode(&seribu).unwrap();
+    assert!(!seribu[0].2.is_empty() && seribu[0].2.iter().all(|f| f.prop("generated") == Some(&Prop::Bool(true))));
 
     // A plugged-in site layer is served the same way.
     let (s, _, posko) = get(&app, &url("posko", t14), &[]).await;

@@ -34,6 +34,8 @@ const LEVEL_BY_PARTS = { 2: 'kota', 3: 'kecamatan', 4: 'kelurahan', 5: 'rw' };
 const RAMP = [[0, '#ffffcc'], [25, '#a1dab4'], [50, '#41b6c4'], [75, '#2c7fb8'], [100, '#253494']];
 const NO_DATA = '#cfcfcf';
 const GENERATED = 'data contoh (dibangkitkan)';
+/** Where the real RW come from (data/wilayah/rw-2012/SOURCE.md); the tiles mark the others `generated`. */
+const RW_SOURCE = 'RW Jakarta 2012 (© kontributor OpenStreetMap via InaSAFE, ODbL; sumber belum diverifikasi)';
 
 const num = new Intl.NumberFormat('id-ID');
 const pct = new Intl.NumberFormat('id-ID', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -157,7 +159,9 @@ function buildStyle(config) {
       minzoom: l.src.minzoom,
       maxzoom: l.src.maxzoom,
       promoteId: 'kode',
-      attribution: l.id === 'rw' ? `Batas RW: ${GENERATED}` : 'Batas wilayah: Kemendagri via cahyadsn/wilayah (MIT)',
+      attribution: l.id === 'rw'
+        ? `Batas RW: ${RW_SOURCE}; Kepulauan Seribu dan kelurahan tanpa RW 2012: ${GENERATED}`
+        : 'Batas wilayah: Kemendagri via cahyadsn/wilayah (MIT)',
     };
   }
   // Land under everything, so gaps between boundaries and unfinished RW cover read as land, not sea.
@@ -479,7 +483,7 @@ function renderRwChart(host, rw) {
   host.replaceChildren(el);
 }
 
-/** RW boundaries are generated in the demo; the tiles say so per feature. */
+/** RW boundaries are real (2012) where the source has them, generated elsewhere; the tiles say so per feature. */
 function rwGenerated() {
   return map.queryRenderedFeatures({ layers: ['rw-fill'] }).some((f) => f.properties.generated === true);
 }
@@ -493,7 +497,10 @@ function renderLegend() {
   const gen = $('legend-generated');
   const levelData = [...progress.values()].filter((p) => p.level === level.id);
   const what = [];
-  if (level.id === 'rw' && rwGenerated()) what.push('batas RW');
+  if (level.id === 'rw' && rwGenerated()) what.push('sebagian batas RW');
+  const src = $('legend-rw-source');
+  src.hidden = level.id !== 'rw';
+  src.textContent = `Batas RW asli: ${RW_SOURCE}. Kepulauan Seribu dan kelurahan tanpa RW 2012 memakai RW ${GENERATED}.`;
   if (levelData.some((p) => p.generated)) what.push('target dan penyaluran');
   gen.hidden = !what.length;
   gen.textContent = `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`;

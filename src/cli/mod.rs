@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod boundaries;
+pub mod prepare;
 pub mod token;
 
 use crate::api::{self, AppState, Config};
@@ -62,6 +63,15 @@ pub enum Command {
     /// Logistics (Kepgub 659/2020): catalog import, listings.
     #[command(subcommand)]
     Logistik(crate::logistics::cli::LogistikCommand),
+    /// Prepare a shipped layer from its raw source (data-preparation time, not `sigap init`).
+    #[command(subcommand)]
+    Prepare(PrepareCommand),
+}
+
+#[derive(Subcommand)]
+pub enum PrepareCommand {
+    /// The RW layer from a named RW source: crosswalk, labels, merge, repair, fit to the kelurahan.
+    Rw(prepare::PrepareRwArgs),
 }
 
 #[derive(Args)]
@@ -172,6 +182,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(store.clone(), args).await,
+        Command::Prepare(PrepareCommand::Rw(args)) => prepare::prepare_rw(store, args).await,
         Command::Plan(args) => crate::planner::cli::run(store, &cli.data_dir, args).await,
         Command::Complaints(ComplaintsCommand::Import(args)) => {
             let atlas = load_atlas(store, AtlasConfig::default()).await?;

@@ -41,7 +41,7 @@ pub struct PlanArgs {
     /// it has targets).
     #[arg(long, requires = "from_atlas")]
     pub population_targets: bool,
-    /// GeoJSON with `kode` and `penduduk_perkiraan` per RW (default: the shipped demo RW layer).
+    /// GeoJSON with `kode` and `penduduk_perkiraan` per RW (default: the shipped RW layer).
     #[arg(long)]
     pub rw_population: Option<PathBuf>,
     /// Edited drop points (JSON or CSV `id,lon,lat`) replacing the RW interior points.
@@ -93,7 +93,7 @@ pub fn request(args: &PlanArgs, atlas: Option<&Atlas>, remaining: Option<&BTreeM
             let mut stops = match remaining {
                 Some(remaining) => sources::stops_from_atlas(atlas, |code| remaining.get(code.as_str()).copied()),
                 None => {
-                    let pop_path = args.rw_population.clone().unwrap_or_else(|| data_dir.join("demo/rw.geojson"));
+                    let pop_path = args.rw_population.clone().unwrap_or_else(|| data_dir.join("wilayah/rw.geojson"));
                     let population = sources::rw_population(&pop_path)?;
                     let targets = sources::apportion(args.packages_total, &population);
                     let stops = sources::stops_from_atlas(atlas, |code| targets.get(code.as_str()).map(|&n| n as i64));

@@ -21,6 +21,8 @@ pub enum ReadError {
     NotCollection(&'static str),
     #[error("unsupported CRS `{0}`: boundaries must be WGS84 lon/lat (EPSG:4326 / CRS84); reproject with `ogr2ogr -t_srs EPSG:4326`")]
     Crs(String),
+    #[error("feature {feature} has coordinate ({x}, {y}), which is not longitude/latitude, and the file declares no CRS: it looks projected (e.g. UTM 48S, EPSG:32748); reproject with `ogr2ogr -t_srs EPSG:4326`")]
+    Projected { feature: usize, x: f64, y: f64 },
 }
 
 /// Names of the CRS that mean plain WGS84 lon/lat.
@@ -36,13 +38,14 @@ pub fn read_features(text: &str) -> Result<Vec<RawFeature>, ReadError> {
         GeoJson::Feature(_) => return Err(ReadError::NotCollection("Feature")),
         GeoJson::Geometry(_) => return Err(ReadError::NotCollection("Geometry")),
     };
-    if let Some(crs) = fc.foreign_members.as_ref().and_then(|m| m.get("crs")) {
+    let crs = fc.foreign_members.as_ref().and_then(|m| m.get("crs"));
+    if let Some(crs) = crs {
         let name = crs.pointer("/properties/name").and_then(JsonValue::as_str).unwrap_or("(unnamed)");
         if !is_wgs84(name) {
             return Err(ReadError::Crs(name.to_string()));
         }
     }
-    Ok(fc
+    let features: Vec<RawFeature> = fc
         .features
         .into_iter()
         .enumerate()
@@ -54,7 +57,23 @@ pub fn read_features(text: &str) -> Result<Vec<RawFeature>, ReadError> {
                 Some(g) => to_multipolygon(g),
             },
         })
-        .collect())
+        .collect();
+    // GeoJSON without a `crs` member is lon/lat by definition, but shapefiles exported in UTM
+    // come out that way too: metres (hundreds of thousands) cannot be degrees, so say what happened
+    // instead of rejecting every feature as "outside Jakarta".
+    if crs.is_none() {
+        use geo::CoordsIter;
+        let projected = features.iter().find_map(|f| {
+            let c = f.geometry.as_ref().ok()?.coords_iter().next()?;
+            // Beyond 1,000 in either axis: metres, not degrees (swapped lat/lon stays under 180
+            // and gets its own message from the importer).
+            (c.x.abs() > 1_000.0 || c.y.abs() > 1_000.0).then_some(ReadError::Projected { feature: f.index, x: c.x, y: c.y })
+        });
+        if let Some(e) = projected {
+            return Err(e);
+        }
+    }
+    Ok(features)
 }
 
 /// Accepts Polygon and MultiPolygon; anything else is an error naming the type found.

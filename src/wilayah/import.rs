@@ -24,13 +24,22 @@ pub struct ImportOptions {
     pub level: Level,
     pub code_field: String,
     pub name_field: String,
-    /// Set for layers our generator made (demo RW), so they are labelled everywhere.
+    /// Set for layers our generator made (demo RW), so they are labelled everywhere. A feature
+    /// whose `generated` property is `true` is marked generated whatever this says, so one file
+    /// can hold real RW and the generated RW of the kelurahan that have no real ones.
     pub generated: bool,
+    /// Fit the layer to its parents before checking it (`fit::fit_to_parent`): clip each area
+    /// to its parent and hand uncovered ground to the neighbour with the longest shared edge.
+    pub fit_to_parent: bool,
+    /// Measure the layer-wide figures of the report (sibling overlaps, gaps, share outside the
+    /// parent). They never reject a layer, only describe it, and cost most of an RW import:
+    /// `sigap init` skips them for the shipped layers, whose committed reports hold them.
+    pub diagnostics: bool,
 }
 
 impl ImportOptions {
     pub fn new(level: Level) -> ImportOptions {
-        ImportOptions { level, code_field: "kode".into(), name_field: "nama".into(), generated: false }
+        ImportOptions { level, code_field: "kode".into(), name_field: "nama".into(), generated: false, fit_to_parent: false, diagnostics: true }
     }
 }
 
@@ -96,6 +105,10 @@ pub struct Report {
     pub gaps: Summary,
     /// Children with more than 1 % of their area outside their parent.
     pub outside_parent: Vec<Outside>,
+    /// False when the layer-wide figures (overlaps, gaps, outside parent) were not measured.
+    pub diagnostics: bool,
+    /// What `--fit-to-parent` did, when asked for.
+    pub fit: Option<super::fit::FitReport>,
 }
 
 /// Overlaps and gaps below this are floating-point noise, not data problems.
@@ -126,22 +139,50 @@ impl Report {
         for r in &self.repaired {
             let _ = writeln!(s, "  repaired {}: {} (area change {:.0} m²)", r.kode, r.problem, r.area_change_m2);
         }
-        let _ = writeln!(
-            s,
-            "  overlaps between siblings: {} pairs, {:.0} m² total, largest {:.0} m²",
-            self.overlaps.count, self.overlaps.total_m2, self.overlaps.largest_m2
-        );
-        for p in &self.largest_overlaps {
-            let _ = writeln!(s, "    {} × {}: {:.0} m²", p.a, p.b, p.area_m2);
+        if !self.diagnostics {
+            let _ = writeln!(s, "  overlaps, gaps and outside-parent shares: not measured (see the layer's committed report)");
+        } else {
+            let _ = writeln!(
+                s,
+                "  overlaps between siblings: {} pairs, {:.0} m² total, largest {:.0} m²",
+                self.overlaps.count, self.overlaps.total_m2, self.overlaps.largest_m2
+            );
+            for p in &self.largest_overlaps {
+                let _ = writeln!(s, "    {} × {}: {:.0} m²", p.a, p.b, p.area_m2);
+            }
+            let _ = writeln!(
+                s,
+                "  gaps between features: {}, {:.0} m² total, largest {:.0} m²",
+                self.gaps.count, self.gaps.total_m2, self.gaps.largest_m2
+            );
+            let _ = writeln!(s, "  children with >1% outside their parent: {}", self.outside_parent.len());
+            for o in self.outside_parent.iter().take(10) {
+                let _ = writeln!(s, "    {} outside {}: {:.0} m² ({:.1}%)", o.kode, o.parent, o.area_outside_m2, o.share * 100.0);
+            }
         }
-        let _ = writeln!(
-            s,
-            "  gaps between features: {}, {:.0} m² total, largest {:.0} m²",
-            self.gaps.count, self.gaps.total_m2, self.gaps.largest_m2
-        );
-        let _ = writeln!(s, "  children with >1% outside their parent: {}", self.outside_parent.len());
-        for o in self.outside_parent.iter().take(10) {
-            let _ = writeln!(s, "    {} outside {}: {:.0} m² ({:.1}%)", o.kode, o.parent, o.area_outside_m2, o.share * 100.0);
+        if let Some(f) = &self.fit {
+            let moved: f64 = f.kelurahan.iter().map(|k| k.moved_m2()).sum();
+            let filled: usize = f.kelurahan.iter().map(|k| k.fill_parts).sum();
+            let slivers: usize = f.kelurahan.iter().map(|k| k.slivers).sum();
+            let _ = writeln!(
+                s,
+                "  fitted to parents: {} parents, {:.0} m² moved, {} uncovered parts filled ({} slivers < {:.0} m²), worst residual gap {:.1} m²",
+                f.kelurahan.len(),
+                moved,
+                filled,
+                slivers,
+                super::fit::SLIVER_PART_M2,
+                f.worst_residual_gap_m2()
+            );
+            let _ = writeln!(
+                s,
+                "  unassigned parts > {:.0} m²: {} ({:.0} m²); mostly in another parent: {}; emptied by the fit: {}",
+                super::fit::LARGE_GAP_M2,
+                f.unassigned.len(),
+                f.unassigned.iter().map(|u| u.area_m2).sum::<f64>(),
+                f.elsewhere.len(),
+                f.emptied.len()
+            );
         }
         let _ = writeln!(s, "  verdict: {}", if self.ok() { "accepted" } else { "REJECTED, nothing was changed" });
         s
@@ -151,9 +192,10 @@ impl Report {
 /// Hook for a progress bar: (stage, done, total).
 pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
 
-struct Env {
-    idx: usize,
-    env: AABB<[f64; 2]>,
+/// An area's box in an R-tree, by its index in the caller's list (also used by `fit`).
+pub(crate) struct Env {
+    pub(crate) idx: usize,
+    pub(crate) env: AABB<[f64; 2]>,
 }
 impl RTreeObject for Env {
     type Envelope = AABB<[f64; 2]>;
@@ -162,7 +204,7 @@ impl RTreeObject for Env {
     }
 }
 
-fn check_coords(g: &MultiPolygon<f64>) -> Result<(), String> {
+pub(crate) fn check_coords(g: &MultiPolygon<f64>) -> Result<(), String> {
     for c in g.coords_iter() {
         if !c.x.is_finite() || !c.y.is_finite() {
             return Err("coordinate is not a finite number".into());
@@ -184,7 +226,7 @@ fn check_coords(g: &MultiPolygon<f64>) -> Result<(), String> {
     Ok(())
 }
 
-fn text_prop(f: &RawFeature, field: &str) -> Option<String> {
+pub(crate) fn text_prop(f: &RawFeature, field: &str) -> Option<String> {
     f.properties.get(field).and_then(|v| match v {
         serde_json::Value::String(s) => Some(s.trim().to_string()),
         serde_json::Value::Number(n) => Some(n.to_string()),
@@ -205,12 +247,16 @@ pub fn validate(
     let mut repaired = Vec::new();
     let mut seen = HashSet::new();
     let mut areas = Vec::new();
+    // Feature position per code, to name the feature when a fitted area is rejected.
+    let mut indices = std::collections::HashMap::new();
+    let mut territory = super::territory::Checker::new(existing);
     if total == 0 {
         rejected.push(Rejection { feature: 0, kode: None, reason: "the layer has no features".into() });
     }
     for (n, f) in features.into_iter().enumerate() {
         progress("memeriksa fitur", n + 1, total);
         let kode = text_prop(&f, &opts.code_field);
+        let generated = opts.generated || f.properties.get("generated") == Some(&serde_json::Value::Bool(true));
         let reject = |reason: String| Rejection { feature: f.index, kode: kode.clone(), reason };
         let Some(raw_code) = kode.clone() else {
             rejected.push(reject(format!("property `{}` (area code) is missing", opts.code_field)));
@@ -272,16 +318,37 @@ pub fn validate(
         } else {
             geometry
         };
-        if let Err(e) = super::territory::check(existing, &code, &geometry) {
-            rejected.push(reject(e.to_string()));
-            continue;
+        // A layer to be fitted is checked once fitted: before, its areas may reach past their
+        // parent by more than the tolerance, which is what the fit repairs.
+        if !opts.fit_to_parent {
+            if let Err(e) = territory.check(&code, &geometry) {
+                rejected.push(reject(e.to_string()));
+                continue;
+            }
         }
-        areas.push(Area { code, name, level: opts.level, parent, geometry, generated: opts.generated });
+        indices.insert(code.clone(), f.index);
+        areas.push(Area { code, name, level: opts.level, parent, geometry, generated });
     }
+    let fit = if opts.fit_to_parent && rejected.is_empty() {
+        let (fitted, fit) = super::fit::fit_to_parent(std::mem::take(&mut areas), existing, progress);
+        for a in fitted {
+            if let Err(e) = territory.check(&a.code, &a.geometry) {
+                let feature = indices.get(&a.code).copied().unwrap_or(0);
+                rejected.push(Rejection { feature, kode: Some(a.code.to_string()), reason: format!("after the fit: {e}") });
+                continue;
+            }
+            areas.push(a);
+        }
+        Some(fit)
+    } else {
+        None
+    };
     let metric: Vec<MultiPolygon<f64>> = areas.iter().map(|a| project(&a.geometry)).collect();
-    let (overlaps, largest_overlaps) = sibling_overlaps(&areas, &metric, progress);
-    let gaps = gaps(&metric, progress);
-    let outside_parent = outside_parent(&areas, &metric, existing);
+    let ((overlaps, largest_overlaps), gaps, outside_parent) = if opts.diagnostics {
+        (sibling_overlaps(&areas, &metric, progress), gaps(&metric, progress), outside_parent(&areas, &metric, existing))
+    } else {
+        ((Summary::default(), Vec::new()), Summary::default(), Vec::new())
+    };
     let report = Report {
         level: opts.level,
         features: total,
@@ -294,6 +361,8 @@ pub fn validate(
         largest_overlaps,
         gaps,
         outside_parent,
+        diagnostics: opts.diagnostics,
+        fit,
     };
     (areas, report)
 }

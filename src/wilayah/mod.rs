@@ -7,6 +7,8 @@ pub mod geojson_io;
 pub mod import;
 pub mod http;
 pub mod rwgen;
+pub mod rwsource;
+pub mod fit;
 pub mod territory;
 
 pub use atlas::{

@@ -1,7 +1,6 @@
 #![allow(dead_code)]
-use sigap::cli::boundaries::{import_path, shipped_layers};
+use sigap::cli::boundaries::{import_path, shipped_layers, shipped_options};
 use sigap::store::Store;
-use sigap::wilayah::import::ImportOptions;
 use sigap::wilayah::{Atlas, AtlasConfig, Level};
 use std::path::PathBuf;
 
@@ -15,7 +14,7 @@ pub async fn load_shipped(store: &Store, upto: Level) {
         if level > upto {
             break;
         }
-        let opts = ImportOptions { generated, ..ImportOptions::new(level) };
+        let opts = shipped_options(level, generated);
         import_path(store, &path, &opts, "test").await.unwrap_or_else(|e| panic!("import {level}: {e}"));
     }
 }
