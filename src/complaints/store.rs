@@ -428,9 +428,17 @@ pub async fn upload_secret_matches(store: &Store, complaint_id: i64, hash: &str)
 
 /// Units stored in `complaint_units` (seeded by `load_demo`, edited by admins).
 pub async fn stored_units(store: &Store) -> Result<Vec<super::model::Unit>, StoreError> {
-    let rows: Vec<UnitRow> = crate::on_pool!(store, p => sqlx::query_as("SELECT id, nama, jenis, kanal, aktif FROM complaint_units ORDER BY id").fetch_all(p).await?);
+    let rows: Vec<UnitRow> = crate::on_pool!(store, p => sqlx::query_as(UNITS).fetch_all(p).await?);
     domain(rows)
 }
+
+/// [`stored_units`] through the caller's transaction.
+pub async fn stored_units_tx(tx: &mut Tx) -> Result<Vec<super::model::Unit>, StoreError> {
+    let rows: Vec<UnitRow> = crate::on_tx!(tx, c => sqlx::query_as(UNITS).fetch_all(c).await?);
+    domain(rows)
+}
+
+const UNITS: &str = "SELECT id, nama, jenis, kanal, aktif FROM complaint_units ORDER BY id";
 
 pub async fn upsert_unit(tx: &mut Tx, u: &super::model::Unit) -> Result<(), StoreError> {
     let kanal = u.kanal.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";");
