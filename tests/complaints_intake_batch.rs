@@ -109,8 +109,16 @@ async fn one_batch_answers_each_intake_as_if_alone_on_both_stores() {
         // The replay's own upload secret is stored for the replayed complaint too.
         assert_eq!(count(&store, &format!("SELECT COUNT(*) FROM complaint_upload_secrets WHERE complaint_id = {a}")).await, 2);
         for id in ids {
-            assert!(sigap::complaints::store::get(&store, id).await.unwrap().is_some());
+            let c = sigap::complaints::store::get(&store, id).await.unwrap().unwrap();
+            assert!(c.kelurahan.is_some() && c.kelurahan.as_deref() == Some(c.unit.as_str()), "{}: routed to the kelurahan of the point: {c:?}", store.kind());
+            assert_eq!(count(&store, &format!("SELECT COUNT(*) FROM complaint_history WHERE complaint_id = {id} AND action = 'masuk' AND to_unit = '{}'", c.unit)).await, 1);
+            assert_eq!(count(&store, &format!("SELECT COUNT(*) FROM audit_log WHERE entity = 'complaint' AND entity_id = '{id}'")).await, 1);
+            assert!(count(&store, &format!("SELECT COUNT(*) FROM complaint_upload_secrets WHERE complaint_id = {id}")).await >= 1);
         }
+        // The stored answer of a key is the answer given, id included.
+        let Ok(Outcome::Created { answer, .. }) = &out[0] else { unreachable!() };
+        let stored: String = sigap::on_pool!(&store, p => sqlx::query_scalar("SELECT response FROM idempotency WHERE key = 'k-a'").fetch_one(p).await).unwrap();
+        assert_eq!(&stored, answer, "{}", store.kind());
     })
     .await;
 }

@@ -24,9 +24,10 @@
 //!   retried (PostgreSQL may have committed a commit whose answer was lost): every intake of
 //!   that batch gets the error, as a lone request did before.
 //!
-//! Per intake the writer runs the key claim, the complaint, its history line, its audit entry,
-//! its upload secret and the stored answer (six prepared, cached statements); per batch one
-//! `BEGIN`, one read of the unit list and one `COMMIT`. What one intake costs and where the
+//! Per intake the writer makes two round trips: the key claim, then one query that stores the
+//! complaint, its history line, its audit entry, its upload secret and the key's answer
+//! (`store::insert_intake`; both prepared and cached per connection); per batch one `BEGIN`,
+//! one read of the unit list and one `COMMIT`. What one intake costs and where the
 //! 1,000/s limit lies is measured in the README ("Load and crash").
 
 use super::model::{Intake, Status, Units};
@@ -253,15 +254,36 @@ async fn write_one(tx: &mut Tx, units: &Units, job: &Job) -> Result<Outcome, Ref
         }
     };
     let at = Utc::now();
-    let id = ops::create_routed(tx, &job.intake, &routing, &job.actor, at).await?;
-    cstore::add_upload_secret(tx, id, &job.secret_hash, at).await?;
-    let accepted = IntakeAccepted { id, status: routing.status, unit: routing.unit.clone(), routing, upload_secret: None };
-    let answer = serde_json::to_string(&accepted).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    if let Some(k) = &job.keyed {
-        idempotency::finish(tx, SCOPE, &k.key, 201, &answer).await?;
-    }
+    // The answer is stored in the same round trip as the complaint, before its id is known:
+    // it is written around a placeholder id (the first member) and joined in SQL.
+    let mut accepted = IntakeAccepted { id: 0, status: routing.status, unit: routing.unit.clone(), routing, upload_secret: None };
+    let template = serde_json::to_string(&accepted).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let after = template.strip_prefix(ID_PLACEHOLDER).ok_or_else(|| StoreError::Invalid(format!("intake answer does not start with its id: {template}")))?;
+    let new = cstore::NewComplaint {
+        channel: job.intake.channel,
+        category: job.intake.category,
+        description: &job.intake.description,
+        reporter_contact: job.intake.reporter_contact.as_deref(),
+        reported: job.intake.geotag.map(|g| [g.lon, g.lat]),
+        accuracy_m: job.intake.geotag.and_then(|g| g.accuracy_m),
+        routing: &accepted.routing,
+        at,
+    };
+    let extras = cstore::IntakeExtras {
+        actor: &job.actor,
+        secret_hash: &job.secret_hash,
+        key: job.keyed.as_ref().map(|k| (SCOPE, k.key.as_str())),
+        answer: (ANSWER_HEAD, after),
+    };
+    let id = cstore::insert_intake(tx, &new, &extras).await?;
+    let answer = format!("{ANSWER_HEAD}{id}{after}");
+    accepted.id = id;
     Ok(Outcome::Created { id, routing: accepted.routing, answer })
 }
+
+/// The stored answer starts with its id: `{"id":` then the number.
+const ANSWER_HEAD: &str = "{\"id\":";
+const ID_PLACEHOLDER: &str = "{\"id\":0";
 
 /// The complaint id of a stored intake answer.
 fn answered_id(body: &str) -> Option<i64> {
