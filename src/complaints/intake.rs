@@ -94,7 +94,7 @@ pub struct Job {
 #[derive(Debug)]
 pub enum Outcome {
     /// Stored now. `answer` is the stored answer (JSON of [`IntakeAccepted`] without the secret).
-    Created { id: i64, routing: Routing, answer: String },
+    Created { id: i64, routing: Box<Routing>, answer: String },
     /// The key was answered before (maybe earlier in the same batch): its stored answer.
     Replayed { status: u16, body: String },
     /// The key was used with a different request.
@@ -256,19 +256,10 @@ async fn write_one(tx: &mut Tx, units: &Units, job: &Job) -> Result<Outcome, Ref
     let at = Utc::now();
     // The answer is stored in the same round trip as the complaint, before its id is known:
     // it is written around a placeholder id (the first member) and joined in SQL.
-    let mut accepted = IntakeAccepted { id: 0, status: routing.status, unit: routing.unit.clone(), routing, upload_secret: None };
+    let accepted = IntakeAccepted { id: 0, status: routing.status, unit: routing.unit.clone(), routing, upload_secret: None };
     let template = serde_json::to_string(&accepted).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let after = template.strip_prefix(ID_PLACEHOLDER).ok_or_else(|| StoreError::Invalid(format!("intake answer does not start with its id: {template}")))?;
-    let new = cstore::NewComplaint {
-        channel: job.intake.channel,
-        category: job.intake.category,
-        description: &job.intake.description,
-        reporter_contact: job.intake.reporter_contact.as_deref(),
-        reported: job.intake.geotag.map(|g| [g.lon, g.lat]),
-        accuracy_m: job.intake.geotag.and_then(|g| g.accuracy_m),
-        routing: &accepted.routing,
-        at,
-    };
+    let new = cstore::NewComplaint::of(&job.intake, &accepted.routing, at);
     let extras = cstore::IntakeExtras {
         actor: &job.actor,
         secret_hash: &job.secret_hash,
@@ -277,8 +268,7 @@ async fn write_one(tx: &mut Tx, units: &Units, job: &Job) -> Result<Outcome, Ref
     };
     let id = cstore::insert_intake(tx, &new, &extras).await?;
     let answer = format!("{ANSWER_HEAD}{id}{after}");
-    accepted.id = id;
-    Ok(Outcome::Created { id, routing: accepted.routing, answer })
+    Ok(Outcome::Created { id, routing: Box::new(accepted.routing), answer })
 }
 
 /// The stored answer starts with its id: `{"id":` then the number.

@@ -102,19 +102,10 @@ pub async fn create(tx: &mut Tx, atlas: &Atlas, units: &Units, req: &Intake, act
 }
 
 /// Stores one checked, routed complaint with its intake history and audit entry; the caller
-/// commits. Fails only for a store reason (the intake writer counts on that: see `intake`).
+/// commits. The HTTP intake writer stores the same rows in one round trip
+/// (`store::insert_intake`, see `intake`).
 pub async fn create_routed(tx: &mut Tx, req: &Intake, routing: &Routing, actor: &str, at: DateTime<Utc>) -> Result<i64, StoreError> {
-    let new = NewComplaint {
-        channel: req.channel,
-        category: req.category,
-        description: &req.description,
-        reporter_contact: req.reporter_contact.as_deref(),
-        reported: req.geotag.map(|g| [g.lon, g.lat]),
-        accuracy_m: req.geotag.and_then(|g| g.accuracy_m),
-        routing,
-        at,
-    };
-    let id = cstore::insert(tx, &new).await?;
+    let id = cstore::insert(tx, &NewComplaint::of(req, routing, at)).await?;
     cstore::append(tx, &NewEvent {
         complaint_id: id, at, actor, action: "masuk", from_status: None, to_status: routing.status,
         from_unit: None, to_unit: &routing.unit, reason: Some(routing.reason.as_str()), note: Some(&routing.detail),

@@ -57,6 +57,22 @@ pub struct NewComplaint<'a> {
     pub at: DateTime<Utc>,
 }
 
+impl<'a> NewComplaint<'a> {
+    /// The complaint of a checked intake as routed.
+    pub fn of(req: &'a super::model::Intake, routing: &'a super::routing::Routing, at: DateTime<Utc>) -> NewComplaint<'a> {
+        NewComplaint {
+            channel: req.channel,
+            category: req.category,
+            description: &req.description,
+            reporter_contact: req.reporter_contact.as_deref(),
+            reported: req.geotag.map(|g| [g.lon, g.lat]),
+            accuracy_m: req.geotag.and_then(|g| g.accuracy_m),
+            routing,
+            at,
+        }
+    }
+}
+
 pub struct NewEvent<'a> {
     pub complaint_id: i64,
     pub at: DateTime<Utc>,
