@@ -32,6 +32,8 @@ pub struct Metrics {
     registry: Registry,
     requests: HistogramVec,
     pool: IntGaugeVec,
+    begin_waiting: IntGauge,
+    intake_queue: IntGauge,
     atlas_revision: IntGauge,
     atlas_areas: IntGaugeVec,
 }
@@ -47,14 +49,19 @@ impl Metrics {
             &["method", "route", "status"],
         )?;
         let pool = IntGaugeVec::new(Opts::new("sigap_db_pool_connections", "Store pool connections by state (in_use, idle, max)"), &["state"])?;
+        let begin_waiting = IntGauge::new("sigap_db_begin_waiting", "Write transactions waiting to start: for a pooled connection, and on GeoPackage for the write lock (sqlx does not expose its pool's waiters)")?;
+        let intake_queue = IntGauge::new("sigap_intake_queue_depth", "Complaint intakes queued for the intake writer, not yet in a transaction")?;
         let atlas_revision = IntGauge::new("sigap_atlas_revision", "Boundaries revision of the loaded atlas (the store's counter, bumped by every boundary write)")?;
         let atlas_areas = IntGaugeVec::new(Opts::new("sigap_atlas_areas", "Areas in the in-memory atlas by level"), &["level"])?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(begin_waiting.clone()))?;
+        registry.register(Box::new(intake_queue.clone()))?;
+        registry.register(Box::new(crate::complaints::intake::BATCH_SIZE.clone()))?;
         registry.register(Box::new(atlas_revision.clone()))?;
         registry.register(Box::new(atlas_areas.clone()))?;
         registry.register(Box::new(CACHE_LOOKUPS.clone()))?;
-        Ok(Metrics { registry, requests, pool, atlas_revision, atlas_areas })
+        Ok(Metrics { registry, requests, pool, begin_waiting, intake_queue, atlas_revision, atlas_areas })
     }
 
     fn observe(&self, method: &Method, route: &str, status: StatusCode, seconds: f64) {
@@ -83,7 +90,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(metrics))
 }
 
-/// Prometheus metrics: request latency per route, store pool, atlas, cache lookups. No
+/// Prometheus metrics: request latency per route, store pool and write waiters, intake queue
+/// and batch sizes, atlas, cache lookups. No
 /// personal data and no ids in any label.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, content_type = "text/plain; version=0.0.4", body = String, description = "Prometheus text exposition format")))]
@@ -93,6 +101,8 @@ async fn metrics(State(s): State<AppState>) -> Response {
     m.pool.with_label_values(&["in_use"]).set((size - idle).max(0));
     m.pool.with_label_values(&["idle"]).set(idle);
     m.pool.with_label_values(&["max"]).set(max);
+    m.begin_waiting.set(crate::store::begin_waiting());
+    m.intake_queue.set(s.intake.queued() as i64);
     let atlas = s.atlas.current();
     m.atlas_revision.set(atlas.revision());
     for l in Level::ALL {

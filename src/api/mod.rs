@@ -71,6 +71,8 @@ pub struct AppState {
     reload: Arc<tokio::sync::Mutex<()>>,
     /// Prometheus metrics of this app (`/metrics`).
     pub metrics: Arc<metrics::Metrics>,
+    /// Complaint intakes are written through this queue, several per transaction (group commit).
+    pub intake: Arc<crate::complaints::intake::IntakeWriter>,
 }
 
 impl AppState {
@@ -78,7 +80,8 @@ impl AppState {
         let tiles = crate::tiles::TileService::new(atlas.clone(), crate::tiles::cache::DEFAULT_CAPACITY);
         // The metric definitions are static; registering them in a fresh registry cannot clash.
         let metrics = Arc::new(metrics::Metrics::new().unwrap_or_else(|e| unreachable!("metric definitions: {e}")));
-        AppState { store, atlas, config, tiles, reload: Arc::default(), metrics }
+        let intake = Arc::new(crate::complaints::intake::IntakeWriter::new(store.clone()));
+        AppState { store, atlas, config, tiles, reload: Arc::default(), metrics, intake }
     }
 
     /// Reloads every boundary from the store into a fresh atlas, swaps it in, then drops the

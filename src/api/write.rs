@@ -48,13 +48,8 @@ where
     if let Some(k) = &key.0 {
         match idempotency::claim(&mut tx, scope, k, &hash).await? {
             Prior::None => {}
-            Prior::Same { status, body } => {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                return Ok((status, [(header::CONTENT_TYPE, "application/json"), (REPLAYED, "true")], body).into_response());
-            }
-            Prior::Conflict => {
-                return Err(Problem::conflict(format!("Idempotency-Key {k:?} was already used with a different request")).field("Idempotency-Key"));
-            }
+            Prior::Same { status, body } => return Ok(replayed(status, body)),
+            Prior::Conflict => return Err(key_conflict(k)),
         }
     }
     let out = op(&mut tx).await.map_err(Into::into)?;
@@ -64,4 +59,15 @@ where
     }
     tx.commit().await?;
     Ok((status, [(header::CONTENT_TYPE, "application/json")], text).into_response())
+}
+
+/// The replay of a stored answer: its status and JSON body, marked `Idempotent-Replayed: true`.
+pub fn replayed(status: u16, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    (status, [(header::CONTENT_TYPE, "application/json"), (REPLAYED, "true")], body).into_response()
+}
+
+/// The 409 for a key already used with another request.
+pub fn key_conflict(key: &str) -> Problem {
+    Problem::conflict(format!("Idempotency-Key {key:?} was already used with a different request")).field("Idempotency-Key")
 }

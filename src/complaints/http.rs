@@ -4,11 +4,13 @@
 //! bad body is a 403, not a 422.
 
 use super::model::{Flag, ForwardRequest, IntakeRequest, Status, StatusRequest, UnitRequest};
+use super::intake::{IntakeAccepted, Job, Keyed, Outcome};
 use super::ops::{self, ComplaintError, PhotoStored};
+use crate::store::idempotency::request_hash;
 use super::photo_limits::PhotoLimits;
 use super::routing::{Geotag, RouteError};
 use super::store::{self as cstore, Attachment, Complaint, Filter, HistoryEntry};
-use crate::api::write::{keyed_write, scope, REPLAYED};
+use crate::api::write::{key_conflict, replayed};
 use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -18,7 +20,6 @@ use axum::http::{header, HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -50,19 +51,6 @@ pub use super::model::MAX_DESCRIPTION;
 
 /// Header carrying a complaint's upload secret on `POST /complaints/{id}/photos`.
 pub const UPLOAD_SECRET: HeaderName = HeaderName::from_static("upload-secret");
-
-/// The answer to an accepted intake (also replayed for a repeated `Idempotency-Key`).
-#[derive(Serialize, ToSchema)]
-struct IntakeAccepted {
-    id: i64,
-    status: Status,
-    unit: String,
-    routing: super::routing::Routing,
-    /// Secret for adding photos to this complaint (header `Upload-Secret`). Only its hash is
-    /// stored; a replay of the same `Idempotency-Key` answers a new one (both stay valid).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    upload_secret: Option<String>,
-}
 
 /// One page of the queue.
 #[derive(Serialize, ToSchema)]
@@ -126,44 +114,36 @@ impl From<ComplaintError> for Problem {
         (status = 415, body = Problem, description = "Content-Type is not application/json"), (status = 422, body = Problem)))]
 async fn intake(State(s): State<AppState>, key: IdempotencyKey, body: Result<ApiJson<IntakeRequest>, Problem>) -> Result<Response, Problem> {
     let body = self::body(body)?;
-    let req = body.check().map_err(ComplaintError::from)?;
-    let atlas = s.atlas.current();
-    // Read before the transaction: never a second pooled connection while one is held.
-    let us = ops::units(&s.store).await?;
-    let actor = format!("kanal:{}", req.channel);
-    let (secret, hash) = ops::new_upload_secret();
-    let res = keyed_write(&s.store, &scope("complaints.intake", None), &key, &body, StatusCode::CREATED, async |tx: &mut crate::store::Tx| {
-        let now = Utc::now();
-        let (id, routing) = ops::create(tx, &atlas, &us, &req, &actor, now).await?;
-        cstore::add_upload_secret(tx, id, &hash, now).await?;
-        // The stored (replayable) answer never holds the secret; it is added below.
-        Ok::<_, ComplaintError>(IntakeAccepted { id, status: routing.status, unit: routing.unit.clone(), routing, upload_secret: None })
-    })
-    .await?;
-    with_upload_secret(&s, res, secret, hash).await
+    let checked = body.check().map_err(ComplaintError::from)?;
+    let keyed = match key.0 {
+        Some(key) => Some(Keyed { key, request_hash: request_hash(&serde_json::to_vec(&body).map_err(Problem::internal)?) }),
+        None => None,
+    };
+    let (secret, secret_hash) = ops::new_upload_secret();
+    let actor = format!("kanal:{}", checked.channel);
+    let job = Job { intake: checked, actor, keyed, secret_hash, atlas: s.atlas.current() };
+    let key = job.keyed.as_ref().map(|k| k.key.clone());
+    match s.intake.submit(job).await? {
+        Outcome::Created { answer, .. } => {
+            let text = with_secret(&answer, &secret).ok_or_else(|| Problem::internal("intake answer is not a JSON object"))?;
+            Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], text).into_response())
+        }
+        Outcome::Replayed { status, body } if status == StatusCode::CREATED.as_u16() => {
+            // The stored answer never holds a secret; this request's is stored for the complaint too.
+            let text = with_secret(&body, &secret).ok_or_else(|| Problem::internal("stored intake answer is not a JSON object"))?;
+            Ok(replayed(status, text))
+        }
+        Outcome::Replayed { status, body } => Ok(replayed(status, body)),
+        Outcome::KeyConflict => Err(key_conflict(key.as_deref().unwrap_or_default())),
+    }
 }
 
-/// Adds the upload secret to a 201 intake answer. A replay did not run the write, so the
-/// secret's hash is stored for the replayed complaint here.
-async fn with_upload_secret(s: &AppState, res: Response, secret: String, hash: String) -> Result<Response, Problem> {
-    if res.status() != StatusCode::CREATED {
-        return Ok(res);
-    }
-    let (mut parts, body) = res.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(Problem::internal)?;
-    let mut v: Value = serde_json::from_slice(&bytes).map_err(Problem::internal)?;
-    let id = v.get("id").and_then(Value::as_i64).ok_or_else(|| Problem::internal("intake answer without id"))?;
-    if parts.headers.contains_key(REPLAYED) {
-        let mut tx = s.store.begin().await?;
-        cstore::add_upload_secret(&mut tx, id, &hash, Utc::now()).await?;
-        tx.commit().await?;
-    }
-    if let Value::Object(m) = &mut v {
-        m.insert("upload_secret".into(), Value::String(secret));
-    }
-    let text = serde_json::to_string(&v).map_err(Problem::internal)?;
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Ok(Response::from_parts(parts, axum::body::Body::from(text)))
+/// A JSON object answer with `"upload_secret"` added as its last member. The secret is hex, so
+/// it needs no escaping; the answer is not parsed again.
+fn with_secret(answer: &str, secret: &str) -> Option<String> {
+    let head = answer.trim_end().strip_suffix('}')?;
+    let sep = if head.trim_end().ends_with('{') { "" } else { "," };
+    Some(format!("{head}{sep}\"upload_secret\":\"{secret}\"}}"))
 }
 
 fn parse_id(id: &str) -> Result<i64, Problem> {

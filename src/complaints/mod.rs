@@ -3,7 +3,8 @@
 //! queues, Open311 GeoReport v2, the monthly report and bulk import.
 //!
 //! `model`, `routing`, `status` and `report` are pure; `ops` holds the writes (shared by
-//! `http`, `open311` and `cli`, returning `ops::ComplaintError`); `store` is the portable SQL.
+//! `http`, `open311` and `cli`, returning `ops::ComplaintError`); `intake` is the group-commit
+//! writer of the HTTP intakes (JSON and Open311); `store` is the portable SQL.
 
 pub mod model;
 pub mod routing;
@@ -11,6 +12,7 @@ pub mod status;
 pub mod report;
 pub mod store;
 pub mod ops;
+pub mod intake;
 pub mod http;
 pub mod open311;
 pub mod cli;

@@ -3,6 +3,7 @@
 //! 3 decimals (about 110 m), enough to see the neighbourhood but not the reporter's doorstep.
 
 use super::model::{Category, Channel, Intake, MAX_CONTACT};
+use super::intake::{Job, Outcome};
 use super::ops::{self, ComplaintError};
 use super::routing::Geotag;
 use super::store::{self as cstore, Complaint, Filter};
@@ -190,20 +191,18 @@ async fn submit_inner(s: &AppState, body: Result<Bytes, BytesRejection>) -> Resu
     let phone = crate::text::optional("phone", f.get("phone").map(String::as_str), MAX_CONTACT)?;
     let contact = email.map(|e| ("email", e)).or(phone.map(|p| ("phone", p)));
     let req = Intake::new(Channel::Open311, category, description, contact, geotag).map_err(ComplaintError::from)?;
-    let atlas = s.atlas.current();
-    // Read before the transaction: never a second pooled connection while one is held.
-    let us = ops::units(&s.store).await?;
-    let (secret, hash) = ops::new_upload_secret();
-    let mut tx = s.store.begin().await?;
-    let now = Utc::now();
-    let (id, routing) = ops::create(&mut tx, &atlas, &us, &req, "kanal:open311", now).await.map_err(|e| {
-        let mut p = Problem::from(e);
-        // Open311 names the coordinates lat/long.
-        p.field = p.field.map(|f| f.replace("location.lon", "long").replace("location.lat", "lat"));
-        p
-    })?;
-    cstore::add_upload_secret(&mut tx, id, &hash, now).await?;
-    tx.commit().await?;
+    let (secret, secret_hash) = ops::new_upload_secret();
+    let job = Job { intake: req, actor: "kanal:open311".into(), keyed: None, secret_hash, atlas: s.atlas.current() };
+    let (id, routing) = match s.intake.submit(job).await {
+        Ok(Outcome::Created { id, routing, .. }) => (id, routing),
+        Ok(other) => return Err(Problem::internal(format!("unkeyed Open311 intake answered {other:?}"))),
+        Err(e) => {
+            let mut p = Problem::from(e);
+            // Open311 names the coordinates lat/long.
+            p.field = p.field.map(|f| f.replace("location.lon", "long").replace("location.lat", "lat"));
+            return Err(p);
+        }
+    };
     let answer = json!([{"service_request_id": id.to_string(), "service_notice": routing.detail, "account_id": null, "upload_secret": secret}]);
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }

@@ -70,41 +70,49 @@ impl ComplaintError {
 /// The unit list: the shipped CSV, overridden and extended by `complaint_units` (editable by
 /// admins); kelurahan units come from the atlas.
 pub async fn units(store: &Store) -> Result<Units, StoreError> {
+    Ok(with_stored(cstore::stored_units(store).await?))
+}
+
+/// [`units`] read through a transaction (the intake writer reads them once per batch, inside
+/// the batch's transaction, so the routing and the write see the same list).
+pub async fn units_tx(tx: &mut Tx) -> Result<Units, StoreError> {
+    Ok(with_stored(cstore::stored_units_tx(tx).await?))
+}
+
+fn with_stored(stored: Vec<Unit>) -> Units {
     // The shipped list is compiled in: parse it once, not on every intake.
     static SHIPPED: std::sync::LazyLock<Vec<Unit>> =
         std::sync::LazyLock::new(|| super::model::parse_units_csv(super::model::SHIPPED_UNITS_CSV).unwrap_or_default());
     let mut seeded = SHIPPED.clone();
-    for u in cstore::stored_units(store).await? {
+    for u in stored {
         match seeded.iter_mut().find(|x| x.id == u.id) {
             Some(x) => *x = u,
             None => seeded.push(u),
         }
     }
-    Ok(Units { seeded })
+    Units { seeded }
 }
 
 /// Routes and stores one complaint with its intake history and audit entries; the caller commits.
 pub async fn create(tx: &mut Tx, atlas: &Atlas, units: &Units, req: &Intake, actor: &str, at: DateTime<Utc>) -> Result<(i64, Routing), ComplaintError> {
     let req = req.checked()?;
     let routing = route(atlas, units, req.channel, req.geotag)?;
-    let new = NewComplaint {
-        channel: req.channel,
-        category: req.category,
-        description: &req.description,
-        reporter_contact: req.reporter_contact.as_deref(),
-        reported: req.geotag.map(|g| [g.lon, g.lat]),
-        accuracy_m: req.geotag.and_then(|g| g.accuracy_m),
-        routing: &routing,
-        at,
-    };
-    let id = cstore::insert(tx, &new).await?;
+    let id = create_routed(tx, &req, &routing, actor, at).await?;
+    Ok((id, routing))
+}
+
+/// Stores one checked, routed complaint with its intake history and audit entry; the caller
+/// commits. The HTTP intake writer stores the same rows in one round trip
+/// (`store::insert_intake`, see `intake`).
+pub async fn create_routed(tx: &mut Tx, req: &Intake, routing: &Routing, actor: &str, at: DateTime<Utc>) -> Result<i64, StoreError> {
+    let id = cstore::insert(tx, &NewComplaint::of(req, routing, at)).await?;
     cstore::append(tx, &NewEvent {
         complaint_id: id, at, actor, action: "masuk", from_status: None, to_status: routing.status,
         from_unit: None, to_unit: &routing.unit, reason: Some(routing.reason.as_str()), note: Some(&routing.detail),
     }).await?;
     audit::record(tx, AuditEntry { actor, action: "complaint.create", entity: "complaint", entity_id: &id.to_string(), before: None,
         after: Some(json!({"unit": routing.unit, "status": routing.status, "routing": routing})) }).await?;
-    Ok((id, routing))
+    Ok(id)
 }
 
 /// Operators see their own unit's queue only; admin and auditor see all.

@@ -57,6 +57,22 @@ pub struct NewComplaint<'a> {
     pub at: DateTime<Utc>,
 }
 
+impl<'a> NewComplaint<'a> {
+    /// The complaint of a checked intake as routed.
+    pub fn of(req: &'a super::model::Intake, routing: &'a super::routing::Routing, at: DateTime<Utc>) -> NewComplaint<'a> {
+        NewComplaint {
+            channel: req.channel,
+            category: req.category,
+            description: &req.description,
+            reporter_contact: req.reporter_contact.as_deref(),
+            reported: req.geotag.map(|g| [g.lon, g.lat]),
+            accuracy_m: req.geotag.and_then(|g| g.accuracy_m),
+            routing,
+            at,
+        }
+    }
+}
+
 pub struct NewEvent<'a> {
     pub complaint_id: i64,
     pub at: DateTime<Utc>,
@@ -428,9 +444,17 @@ pub async fn upload_secret_matches(store: &Store, complaint_id: i64, hash: &str)
 
 /// Units stored in `complaint_units` (seeded by `load_demo`, edited by admins).
 pub async fn stored_units(store: &Store) -> Result<Vec<super::model::Unit>, StoreError> {
-    let rows: Vec<UnitRow> = crate::on_pool!(store, p => sqlx::query_as("SELECT id, nama, jenis, kanal, aktif FROM complaint_units ORDER BY id").fetch_all(p).await?);
+    let rows: Vec<UnitRow> = crate::on_pool!(store, p => sqlx::query_as(UNITS).fetch_all(p).await?);
     domain(rows)
 }
+
+/// [`stored_units`] through the caller's transaction.
+pub async fn stored_units_tx(tx: &mut Tx) -> Result<Vec<super::model::Unit>, StoreError> {
+    let rows: Vec<UnitRow> = crate::on_tx!(tx, c => sqlx::query_as(UNITS).fetch_all(c).await?);
+    domain(rows)
+}
+
+const UNITS: &str = "SELECT id, nama, jenis, kanal, aktif FROM complaint_units ORDER BY id";
 
 pub async fn upsert_unit(tx: &mut Tx, u: &super::model::Unit) -> Result<(), StoreError> {
     let kanal = u.kanal.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";");
@@ -459,4 +483,65 @@ pub async fn external_refs_with_prefix(store: &Store, prefix: &str) -> Result<st
         let rows = sqlx::query(sql).bind(prefix).bind(len).fetch_all(p).await?;
         rows.iter().map(|r| r.try_get::<String, _>("external_ref").map_err(StoreError::from)).collect()
     })
+}
+
+/// What [`insert_intake`] stores beside the complaint.
+pub struct IntakeExtras<'a> {
+    pub actor: &'a str,
+    pub secret_hash: &'a str,
+    /// Scope and key whose claim gets the answer (none for an unkeyed intake).
+    pub key: Option<(&'a str, &'a str)>,
+    /// The answer to store for the key, split around the id it does not know yet:
+    /// `before` + id + `after`.
+    pub answer: (&'a str, &'a str),
+}
+
+const INTAKE_PG: &str = "WITH c AS (
+    INSERT INTO complaints (channel, category, description, reporter_contact, reported_lon, reported_lat, accuracy_m,
+      lon, lat, kelurahan, rw, unit, status, flags, routing, created_at, updated_at)
+    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$16) RETURNING id),
+  h AS (INSERT INTO complaint_history (complaint_id, at, actor, action, from_status, to_status, from_unit, to_unit, reason, note)
+    SELECT id, $16, $17, 'masuk', NULL, $13, NULL, $12, $18, $19 FROM c),
+  a AS (INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)
+    SELECT $16, $17, 'complaint.create', 'complaint', id::text, NULL, $20 FROM c),
+  s AS (INSERT INTO complaint_upload_secrets (secret_hash, complaint_id, created_at) SELECT $21, id, $16 FROM c),
+  f AS (UPDATE idempotency SET status = 201, response = $24 || c.id::text || $25 FROM c WHERE scope = $22 AND key = $23)
+  SELECT id FROM c";
+
+// SQLite has no data-modifying CTEs, but runs several statements of one query with one set of
+// numbered parameters. The writer holds the write lock, so the newest complaint is this one.
+const INTAKE_SQLITE: &str = "INSERT INTO complaints (channel, category, description, reporter_contact, reported_lon, reported_lat, accuracy_m,
+      lon, lat, kelurahan, rw, unit, status, flags, routing, created_at, updated_at)
+    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$16) RETURNING id;
+  INSERT INTO complaint_history (complaint_id, at, actor, action, from_status, to_status, from_unit, to_unit, reason, note)
+    VALUES ((SELECT max(id) FROM complaints), $16, $17, 'masuk', NULL, $13, NULL, $12, $18, $19);
+  INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)
+    VALUES ($16, $17, 'complaint.create', 'complaint', CAST((SELECT max(id) FROM complaints) AS TEXT), NULL, $20);
+  INSERT INTO complaint_upload_secrets (secret_hash, complaint_id, created_at) VALUES ($21, (SELECT max(id) FROM complaints), $16);
+  UPDATE idempotency SET status = 201, response = $24 || (SELECT max(id) FROM complaints) || $25 WHERE scope = $22 AND key = $23";
+
+/// One intake's rows in **one** round trip: the complaint, its `masuk` history line, its audit
+/// entry, its upload secret and the stored answer of its key — what `ops::create_routed`,
+/// `add_upload_secret` and `idempotency::finish` write in five. Store-specific SQL on purpose:
+/// it is the intake writer's hot path (each statement is a round trip to PostgreSQL and a
+/// hand-off to sqlx's SQLite worker thread); `tests/complaints_intake_batch.rs` checks the rows
+/// on both stores.
+pub async fn insert_intake(tx: &mut Tx, c: &NewComplaint<'_>, x: &IntakeExtras<'_>) -> Result<i64, StoreError> {
+    let r = c.routing;
+    let routing = serde_json::to_string(r).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let after = serde_json::json!({"unit": r.unit, "status": r.status, "routing": r});
+    let (lon, lat) = r.point.map(|p| (Some(p[0]), Some(p[1]))).unwrap_or((None, None));
+    let sql = match tx {
+        Tx::Gpkg(_) => INTAKE_SQLITE,
+        Tx::Postgis(_) => INTAKE_PG,
+    };
+    let ids: Vec<i64> = crate::on_tx!(tx, conn => sqlx::query(sql)
+        .bind(c.channel.as_str()).bind(c.category.as_str()).bind(c.description).bind(c.reporter_contact)
+        .bind(c.reported.map(|p| p[0])).bind(c.reported.map(|p| p[1])).bind(c.accuracy_m)
+        .bind(lon).bind(lat).bind(r.kelurahan.as_ref().map(|k| k.kode.as_str())).bind(r.rw.as_ref().map(|k| k.kode.as_str()))
+        .bind(&r.unit).bind(r.status.as_str()).bind(flags_text(&r.flags)).bind(routing).bind(c.at)
+        .bind(x.actor).bind(r.reason.as_str()).bind(&r.detail).bind(&after).bind(x.secret_hash)
+        .bind(x.key.map(|k| k.0)).bind(x.key.map(|k| k.1)).bind(x.answer.0).bind(x.answer.1)
+        .fetch_all(conn).await?.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?);
+    ids.first().copied().ok_or_else(|| StoreError::Invalid("intake insert returned no id".into()))
 }

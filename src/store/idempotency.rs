@@ -58,3 +58,12 @@ pub async fn finish(tx: &mut Tx, scope: &str, key: &str, status: u16, body: &str
         .bind(scope).bind(key).bind(status as i32).bind(body).execute(c).await.map(|_| ()))?;
     Ok(())
 }
+
+/// Gives back a key claimed in this transaction whose write was refused, so the refusal is not
+/// replayed. For writers that keep going in the same transaction after a refusal (the
+/// complaint intake writer commits several requests together); others roll back instead.
+pub async fn release(tx: &mut Tx, scope: &str, key: &str) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("DELETE FROM idempotency WHERE scope = $1 AND key = $2 AND status = 0")
+        .bind(scope).bind(key).execute(c).await.map(|_| ()))?;
+    Ok(())
+}

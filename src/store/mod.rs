@@ -153,6 +153,9 @@ impl Store {
     /// progress"). In a task, the transaction always reaches an owner: the caller, or the task's
     /// dropped output, which rolls it back.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
+        // Counted while waiting for a pooled connection (and, on SQLite, for the write lock),
+        // for `/metrics`: sqlx does not say how many wait for its pool.
+        let _waiting = Waiting::start();
         Ok(match self {
             Store::Gpkg(p) => {
                 let p = p.clone();
@@ -172,6 +175,30 @@ impl Store {
 
     pub async fn close(&self) {
         on_pool!(self, p => p.close().await)
+    }
+}
+
+/// Write transactions waiting to start in this process (see [`Store::begin`]).
+static BEGIN_WAITING: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// How many [`Store::begin`] calls are waiting for a connection or the write lock right now.
+pub fn begin_waiting() -> i64 {
+    BEGIN_WAITING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// One waiter of [`BEGIN_WAITING`], counted down when dropped (also when the caller is cancelled).
+struct Waiting;
+
+impl Waiting {
+    fn start() -> Waiting {
+        BEGIN_WAITING.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Waiting
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        BEGIN_WAITING.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Load-and-crash suite on both stores: tests/load/load.mjs drives `sigap serve` with autocannon,
 # kills it (-9) mid-load and the bulk import mid-file, restarts, and checks every acknowledged write.
-#   tests/load/run.sh small|full BIN     (BIN: the sigap binary; SIGAP_TEST_PG: a PostGIS cluster)
+#   tests/load/run.sh small|full|rate BIN     (BIN: the sigap binary; SIGAP_TEST_PG: a PostGIS cluster)
 # `make test` runs `small` with the debug binary, `make bench` runs `full` with the release binary.
+# `rate` is the fixed-rate measurement alone (1,000 complaint POSTs/s for 60 s on each store, with the
+# disk's fsync latency, CPU per request and intake batch sizes; BIN defaults to the release binary).
 # Figures and server logs go to target/load-SIZE/ (figures-gpkg.json, figures-pg.json).
 set -euo pipefail
 SIZE=${1:-small}
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-BIN="$(cd "$ROOT" && realpath "${2:-target/debug/sigap}")"
+DEFAULT_BIN=target/debug/sigap
+[[ "$SIZE" == rate ]] && DEFAULT_BIN=target/release/sigap
+BIN="$(cd "$ROOT" && realpath "${2:-$DEFAULT_BIN}")"
 : "${SIGAP_TEST_PG:?SIGAP_TEST_PG must point at a PostGIS cluster (scripts/pg-env.sh starts one)}"
 
 # autocannon from the lock file, once (the stamp records the lock it was installed from).

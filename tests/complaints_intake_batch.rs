@@ -1,0 +1,208 @@
+//! The intake writer's group commit on both stores: several intakes in one transaction, each
+//! answered as if alone. The same key twice in a batch stores one complaint (the second gets
+//! the replay), a key used with another request is a conflict, a refused intake (bad routing)
+//! leaves no claimed key behind, and an intake the store itself refuses (a trigger stands in
+//! for any statement error) fails alone while its batch-mates are stored. Then the same over
+//! HTTP with concurrent clients.
+
+mod common;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use sigap::api::{self, AppState, Config};
+use sigap::complaints::intake::{write_batch, Job, Keyed, Outcome};
+use sigap::complaints::model::{Category, Channel, Intake};
+use sigap::complaints::ops::ComplaintError;
+use sigap::complaints::routing::Geotag;
+use sigap::store::{idempotency::request_hash, testing, Store};
+use sigap::wilayah::{AtlasHandle, Level};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// A description the test trigger refuses at `INSERT INTO complaints`.
+const REFUSED_BY_STORE: &str = "ditolak oleh trigger uji";
+
+/// Makes the store refuse one complaint by its description: a real statement error inside the
+/// batch's transaction (PostgreSQL then refuses every later statement of that transaction).
+async fn refuse_one_description(store: &Store) {
+    match store {
+        Store::Gpkg(p) => {
+            sqlx::query(&format!("CREATE TRIGGER test_refuse BEFORE INSERT ON complaints WHEN NEW.description = '{REFUSED_BY_STORE}' BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END"))
+                .execute(p).await.unwrap();
+        }
+        Store::Postgis(p) => {
+            sqlx::query(&format!("CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.description = '{REFUSED_BY_STORE}' THEN RAISE EXCEPTION 'refused by the test trigger'; END IF; RETURN NEW; END $$"))
+                .execute(p).await.unwrap();
+            sqlx::query("CREATE TRIGGER test_refuse BEFORE INSERT ON complaints FOR EACH ROW EXECUTE FUNCTION test_refuse()").execute(p).await.unwrap();
+        }
+    }
+}
+
+async fn count(store: &Store, sql: &str) -> i64 {
+    sigap::on_pool!(store, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).unwrap()
+}
+
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn job(atlas: &Arc<sigap::wilayah::Atlas>, description: &str, lon: f64, key: Option<(&str, &str)>) -> Job {
+    let geotag = Some(Geotag { lon, lat: -6.1754, accuracy_m: Some(8.0) });
+    Job {
+        intake: Intake::new(Channel::Jaki, Category::Banjir, description, None, geotag).unwrap(),
+        actor: "kanal:jaki".into(),
+        keyed: key.map(|(k, req)| Keyed { key: k.into(), request_hash: request_hash(req.as_bytes()) }),
+        // Each request its own secret, as `ops::new_upload_secret` gives.
+        secret_hash: request_hash(format!("secret {}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)).as_bytes()),
+        atlas: atlas.clone(),
+    }
+}
+
+fn created(o: &Result<Outcome, ComplaintError>) -> i64 {
+    match o {
+        Ok(Outcome::Created { id, answer, .. }) => {
+            let v: Value = serde_json::from_str(answer).unwrap();
+            assert_eq!(v["id"], *id, "the stored answer names the stored id: {answer}");
+            assert!(v.get("upload_secret").is_none(), "the stored answer holds no secret: {answer}");
+            *id
+        }
+        other => panic!("expected a stored complaint, got {other:?}"),
+    }
+}
+
+/// One batch with every kind of intake in it, written by `write_batch` directly (no timing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_batch_answers_each_intake_as_if_alone_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Kelurahan).await;
+        let atlas = Arc::new(atlas(&store).await);
+        let jobs = vec![
+            job(&atlas, "a", 106.8272, Some(("k-a", "request a"))),
+            job(&atlas, "a", 106.8272, Some(("k-a", "request a"))), // same key, same request: the replay
+            job(&atlas, "b", 106.8272, Some(("k-b", "request b"))),
+            job(&atlas, "b2", 106.8272, Some(("k-b", "another request"))), // same key, other request: 409
+            job(&atlas, "tanpa kunci", 106.8272, None),
+            job(&atlas, "titik rusak", f64::NAN, Some(("k-nan", "request nan"))), // refused by routing
+            job(&atlas, "c", 106.8272, Some(("k-nan", "request c"))), // the refused one's key is free again
+        ];
+        let out = write_batch(&store, &jobs).await;
+        assert_eq!(out.len(), jobs.len());
+        let a = created(&out[0]);
+        match &out[1] {
+            Ok(Outcome::Replayed { status: 201, body }) => assert_eq!(serde_json::from_str::<Value>(body).unwrap()["id"], a, "{body}"),
+            other => panic!("{}: same key twice in a batch must replay the first, got {other:?}", store.kind()),
+        }
+        let b = created(&out[2]);
+        assert!(matches!(out[3], Ok(Outcome::KeyConflict)), "{}: {:?}", store.kind(), out[3]);
+        let unkeyed = created(&out[4]);
+        match &out[5] {
+            Err(e) => assert_eq!(e.field(), Some("location.lon"), "{e}"),
+            other => panic!("{}: a point that is not a number is refused, got {other:?}", store.kind()),
+        }
+        let c = created(&out[6]);
+        let ids = [a, b, unkeyed, c];
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM complaints").await, 4, "{}: one row per stored intake, none for the replay, the conflict or the refusal", store.kind());
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM complaint_history").await, 4);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM audit_log WHERE action = 'complaint.create'").await, 4);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM idempotency WHERE scope = 'complaints.intake:publik'").await, 3, "{}: keys a, b, nan (claimed by c)", store.kind());
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM idempotency WHERE status = 0").await, 0, "no key left claimed without its answer");
+        // The replay's own upload secret is stored for the replayed complaint too.
+        assert_eq!(count(&store, &format!("SELECT COUNT(*) FROM complaint_upload_secrets WHERE complaint_id = {a}")).await, 2);
+        for id in ids {
+            let c = sigap::complaints::store::get(&store, id).await.unwrap().unwrap();
+            assert!(c.kelurahan.is_some() && c.kelurahan.as_deref() == Some(c.unit.as_str()), "{}: routed to the kelurahan of the point: {c:?}", store.kind());
+            assert_eq!(count(&store, &format!("SELECT COUNT(*) FROM complaint_history WHERE complaint_id = {id} AND action = 'masuk' AND to_unit = '{}'", c.unit)).await, 1);
+            assert_eq!(count(&store, &format!("SELECT COUNT(*) FROM audit_log WHERE entity = 'complaint' AND entity_id = '{id}'")).await, 1);
+            assert!(count(&store, &format!("SELECT COUNT(*) FROM complaint_upload_secrets WHERE complaint_id = {id}")).await >= 1);
+        }
+        // The stored answer of a key is the answer given, id included.
+        let Ok(Outcome::Created { answer, .. }) = &out[0] else { unreachable!() };
+        let stored: String = sigap::on_pool!(&store, p => sqlx::query_scalar("SELECT response FROM idempotency WHERE key = 'k-a'").fetch_one(p).await).unwrap();
+        assert_eq!(&stored, answer, "{}", store.kind());
+    })
+    .await;
+}
+
+/// A statement error of one intake rolls its batch back; the batch is written again one
+/// intake per transaction, so only that intake fails and the others are stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_intake_the_store_refuses_fails_alone_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Kelurahan).await;
+        let atlas = Arc::new(atlas(&store).await);
+        refuse_one_description(&store).await;
+        let jobs = vec![
+            job(&atlas, "sebelum", 106.8272, Some(("k-1", "request 1"))),
+            job(&atlas, REFUSED_BY_STORE, 106.8272, Some(("k-bad", "request bad"))),
+            job(&atlas, "sesudah", 106.8272, None),
+            job(&atlas, "sebelum", 106.8272, Some(("k-1", "request 1"))),
+        ];
+        let out = write_batch(&store, &jobs).await;
+        let first = created(&out[0]);
+        assert!(matches!(&out[1], Err(ComplaintError::Store(_))), "{}: {:?}", store.kind(), out[1]);
+        created(&out[2]);
+        assert!(matches!(&out[3], Ok(Outcome::Replayed { status: 201, .. })), "{}: {:?}", store.kind(), out[3]);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM complaints").await, 2, "{}", store.kind());
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM idempotency WHERE key = 'k-bad'").await, 0, "the failed intake's key is not kept");
+        assert_eq!(count(&store, &format!("SELECT COUNT(*) FROM complaint_upload_secrets WHERE complaint_id = {first}")).await, 2);
+        // The key of the failed intake works once the store accepts it.
+        let again = write_batch(&store, &[job(&atlas, "diperbaiki", 106.8272, Some(("k-bad", "request bad")))]).await;
+        created(&again[0]);
+    })
+    .await;
+}
+
+async fn post(app: &axum::Router, body: String, key: Option<String>) -> (StatusCode, bool, Value) {
+    let mut req = Request::builder().method("POST").uri("/api/v1/complaints").header("content-type", "application/json");
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    let res = app.clone().oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
+    let replayed = res.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+    let status = res.status();
+    (status, replayed, serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap_or(Value::Null))
+}
+
+/// Concurrent clients through the router: 24 keys each sent twice at once and one intake the
+/// store refuses. Every key's two answers carry the same id (one of them a replay), each with
+/// its own upload secret; the refused intake alone gets a 500; each key is stored once; the
+/// writer's batches and queue are on `/metrics`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_intakes_land_once_each_and_a_refused_one_fails_alone_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Kelurahan).await;
+        let atlas = atlas(&store).await;
+        refuse_one_description(&store).await;
+        let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
+        let body = |d: &str| json!({"channel": "jaki", "category": "banjir", "description": d, "location": {"lon": 106.8272, "lat": -6.1754}}).to_string();
+        let mut handles = Vec::new();
+        for i in 0..48 {
+            let (app, b) = (app.clone(), body(&format!("keluhan {}", i / 2)));
+            handles.push(tokio::spawn(async move { (i / 2, post(&app, b, Some(format!("key-{}", i / 2))).await) }));
+        }
+        let (app2, bad) = (app.clone(), body(REFUSED_BY_STORE));
+        let refused = tokio::spawn(async move { post(&app2, bad, Some("key-refused".into())).await });
+        let mut by_key: std::collections::BTreeMap<i32, Vec<(bool, i64, String)>> = Default::default();
+        for h in handles {
+            let (k, (status, replayed, v)) = h.await.unwrap();
+            assert_eq!(status, StatusCode::CREATED, "{}: {v}", store.kind());
+            by_key.entry(k).or_default().push((replayed, v["id"].as_i64().unwrap(), v["upload_secret"].as_str().unwrap().to_string()));
+        }
+        for (k, answers) in &by_key {
+            assert_eq!(answers.iter().filter(|a| !a.0).count(), 1, "{}: key {k}: one stored, one replayed: {answers:?}", store.kind());
+            assert_eq!(answers[0].1, answers[1].1, "{}: key {k}: the same id", store.kind());
+            assert_ne!(answers[0].2, answers[1].2, "each answer has its own upload secret");
+        }
+        let (status, _, v) = refused.await.unwrap();
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{}: {v}", store.kind());
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM complaints").await, 24, "{}", store.kind());
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM idempotency").await, 24, "{}", store.kind());
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM complaint_upload_secrets").await, 48, "{}", store.kind());
+        let res = app.clone().oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+        let text = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        for metric in ["sigap_intake_batch_size_count", "sigap_intake_queue_depth 0", "sigap_db_begin_waiting"] {
+            assert!(text.contains(metric), "{metric} missing from /metrics");
+        }
+    })
+    .await;
+}
