@@ -57,6 +57,10 @@ pub struct TruckRoute {
     pub frozen: bool,
     pub depot_pos: LonLat,
     pub stops: Vec<Visit>,
+    /// The driven line (lon, lat), depot to depot along the roads, when the plan ran on a road
+    /// network; without it the map draws straight lines between the stops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geometry: Option<Vec<[f64; 2]>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -207,9 +211,15 @@ impl Plan {
         let features = self
             .routes()
             .map(|r| {
-                let mut coords = vec![vec![r.depot_pos.lon, r.depot_pos.lat]];
-                coords.extend(r.stops.iter().map(|v| vec![v.pos.lon, v.pos.lat]));
-                coords.push(vec![r.depot_pos.lon, r.depot_pos.lat]);
+                let coords = match &r.geometry {
+                    Some(line) => line.iter().map(|c| c.to_vec()).collect(),
+                    None => {
+                        let mut coords = vec![vec![r.depot_pos.lon, r.depot_pos.lat]];
+                        coords.extend(r.stops.iter().map(|v| vec![v.pos.lon, v.pos.lat]));
+                        coords.push(vec![r.depot_pos.lon, r.depot_pos.lat]);
+                        coords
+                    }
+                };
                 let mut props = serde_json::Map::new();
                 props.insert("day".into(), r.day.into());
                 props.insert("depot".into(), r.depot.clone().into());
@@ -220,6 +230,7 @@ impl Plan {
                 props.insert("depart".into(), r.depart.to_string().into());
                 props.insert("back".into(), r.back.to_string().into());
                 props.insert("frozen".into(), r.frozen.into());
+                props.insert("follows_roads".into(), r.geometry.is_some().into());
                 props.insert("stop_ids".into(), r.stops.iter().map(|v| v.stop.clone()).collect::<Vec<_>>().into());
                 geojson::Feature {
                     bbox: None,

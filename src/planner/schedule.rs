@@ -103,13 +103,17 @@ enum Feasibility {
 
 /// Can a truck of `depot` leave at shift start, unload `packages` at `stop` within its window
 /// and be back before shift end?
-fn feasibility(v: &ValidRequest, out: &TravelTable, back: &TravelTable, d: usize, s: usize, packages: u32) -> Feasibility {
+fn feasibility(v: &ValidRequest, matrix: &dyn TravelMatrix, out: &TravelTable, back: &TravelTable, d: usize, s: usize, packages: u32) -> Feasibility {
     let depot = &v.depots[d];
     let stop = &v.stops[s];
     let (Some(go), Some(ret)) = (out.leg(d, s), back.leg(s, d)) else {
         let islands = v.settings.travel.mainland_only && stop.pos.lat >= MAINLAND_NORTH_LIMIT;
         return Feasibility::Unreachable(if islands {
             "Kepulauan Seribu: no truck road from any depot (deliver by boat, or set travel.mainland_only = false)".to_string()
+        } else if let Some(why) = matrix.unreachable_reason(stop.pos) {
+            format!("the stop is {why}")
+        } else if let Some(why) = matrix.unreachable_reason(depot.pos) {
+            format!("depot {} is {why}", depot.id)
         } else {
             format!("no road between {} and the stop", depot.id)
         });
@@ -172,7 +176,12 @@ pub fn plan_valid(
         warnings.push(format!("depot {} has no stock; no stop is served from it", d.id));
     }
     let frozen_depot = frozen_depots(v);
-    let candidates = feasible_depots(v, &out, &back, inside, &frozen_depot, &mut unassigned);
+    for d in v.depots.iter() {
+        if let Some(why) = matrix.unreachable_reason(d.pos) {
+            warnings.push(format!("depot {} is {why}: no stop is served from it", d.id));
+        }
+    }
+    let candidates = feasible_depots(v, matrix, &out, &back, inside, &frozen_depot, &mut unassigned);
     let assignments = assign_depots(v, &candidates, &frozen_depot, &mut unassigned);
     let (mut per_depot, splits) = truck_deliveries(v, &assignments);
     freeze(v, &mut per_depot);
@@ -218,6 +227,7 @@ fn frozen_depots(v: &ValidRequest) -> BTreeMap<&str, usize> {
 /// stops some truck can reach. An R-tree over the depots gives the nearest-first order.
 fn feasible_depots(
     v: &ValidRequest,
+    matrix: &dyn TravelMatrix,
     out: &TravelTable,
     back: &TravelTable,
     inside: &dyn Fn(LonLat) -> bool,
@@ -248,7 +258,7 @@ fn feasible_depots(
                 }
             }
             let load = stop.packages.min(v.depots[d].capacity);
-            match feasibility(v, out, back, d, s, load) {
+            match feasibility(v, matrix, out, back, d, s, load) {
                 Feasibility::Ok => candidates[s].push((d, nn.1.sqrt())),
                 Feasibility::TimeWindow(m) => time_window = time_window.or(Some(m)),
                 Feasibility::Unreachable(m) => unreachable = unreachable.or(Some(m)),
@@ -658,7 +668,9 @@ fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usi
         .iter()
         .map(|r| {
             let order: Vec<usize> = r.jobs.clone();
-            simulate(v, depot, day, r.vehicle as u32 + 1, frozen_vehicles.contains(&r.vehicle), jobs, &order, &problem)
+            let mut route = simulate(v, depot, day, r.vehicle as u32 + 1, frozen_vehicles.contains(&r.vehicle), jobs, &order, &problem);
+            route.geometry = road_line(matrix, &route);
+            route
         })
         .collect();
     let missed = solution
@@ -672,6 +684,24 @@ fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usi
         })
         .collect();
     Ok((routes, missed))
+}
+
+/// The route's line along the roads (depot, stops, depot), when the matrix has road geometry for
+/// every leg.
+fn road_line(matrix: &dyn TravelMatrix, r: &TruckRoute) -> Option<Vec<[f64; 2]>> {
+    let mut points = vec![r.depot_pos];
+    points.extend(r.stops.iter().map(|s| s.pos));
+    points.push(r.depot_pos);
+    let mut line: Vec<[f64; 2]> = Vec::new();
+    for w in points.windows(2) {
+        for p in matrix.path(w[0], w[1])? {
+            let c = [(p.lon * 1e6).round() / 1e6, (p.lat * 1e6).round() / 1e6];
+            if line.last() != Some(&c) {
+                line.push(c);
+            }
+        }
+    }
+    Some(line)
 }
 
 /// Times, loads and distances along a route, recomputed from the matrix.
@@ -735,6 +765,7 @@ fn simulate(
         frozen,
         depot_pos: depot.pos,
         stops,
+        geometry: None,
     }
 }
 
