@@ -130,6 +130,20 @@ fn the_same_request_gives_the_same_plan() {
 }
 
 #[test]
+fn a_time_cap_that_bites_is_reported_in_the_plan() {
+    let plain = run(request(2));
+    assert!(plain.meta.time_capped.is_empty());
+    assert!(!plain.to_json().unwrap().contains("time_capped"), "an uncapped plan keeps its old shape");
+    let mut req = request(2);
+    req.settings.budget = Budget { generations: 100_000, max_seconds: Some(1e-9) };
+    let cut = run(req);
+    assert!(!cut.meta.time_capped.is_empty());
+    assert!(cut.meta.time_capped[0].starts_with("day 1 "), "{:?}", cut.meta.time_capped);
+    assert!(cut.warnings.iter().any(|w| w.contains("time cap") && w.contains("may differ")), "{:?}", cut.warnings);
+    assert!(cut.meta.solver.contains("time cap"), "{}", cut.meta.solver);
+}
+
+#[test]
 fn a_stop_larger_than_a_truck_is_split_into_deliveries() {
     let mut req = request(2);
     req.stops[0].packages = 1_000; // trucks carry 400

@@ -30,6 +30,10 @@ pub struct PlanMeta {
     pub travel: String,
     pub solver: String,
     pub settings: PlanSettings,
+    /// Depot-days ("day 3 BALAIKOTA") whose search the wall-clock cap stopped before the
+    /// generation budget was spent; empty means the plan repeats exactly for the same seed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time_capped: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -186,7 +186,16 @@ pub fn plan_valid(
     let (mut per_depot, splits) = truck_deliveries(v, &assignments);
     freeze(v, &mut per_depot);
     let (mut clusters, frozen) = sweep_depots(v, per_depot);
-    let (day_plans, carry) = route_days(v, matrix, &mut clusters, frozen, progress, &mut warnings)?;
+    let mut time_capped = Vec::new();
+    let (day_plans, carry) = route_days(v, matrix, &mut clusters, frozen, progress, &mut warnings, &mut time_capped)?;
+    if !time_capped.is_empty() {
+        warnings.push(format!(
+            "the time cap (settings.budget.max_seconds = {}) stopped the search before its {} generations on {} depot-day(s): this plan may differ from a re-run with the same seed",
+            v.settings.budget.max_seconds.unwrap_or_default(),
+            v.settings.budget.generations,
+            time_capped.len()
+        ));
+    }
     beyond_horizon(v, carry, clusters, &mut unassigned);
     unassigned.sort_by(|a, b| a.stop.cmp(&b.stop).then(a.reason.cmp(&b.reason)));
 
@@ -197,10 +206,12 @@ pub fn plan_valid(
             seed: v.settings.seed,
             travel: matrix.name(),
             solver: format!(
-                "vrp-core 1.25, reproducible ruin-and-recreate, {} generations per depot-day",
-                v.settings.budget.generations
+                "vrp-core 1.25, reproducible ruin-and-recreate, {} generations per depot-day{}",
+                v.settings.budget.generations,
+                v.settings.budget.max_seconds.map(|s| format!(" (time cap {s} s)")).unwrap_or_default()
             ),
             settings: v.settings.clone(),
+            time_capped,
         },
         days: day_plans,
         unassigned,
@@ -419,6 +430,7 @@ fn route_days(
     mut frozen: Vec<Vec<Delivery>>,
     progress: &(dyn Fn(&Progress) + Sync),
     warnings: &mut Vec<String>,
+    time_capped: &mut Vec<String>,
 ) -> Result<(Vec<DayPlan>, Vec<Vec<Delivery>>), PlannerError> {
     let total = v.days as usize * v.depots.len();
     let done = AtomicUsize::new(0);
@@ -438,7 +450,10 @@ fn route_days(
         }
         let results = solve_day(v, matrix, day, &work, &done, total, progress)?;
         let mut routes = Vec::new();
-        for (d, (day_routes, missed)) in results.into_iter().enumerate() {
+        for (d, (day_routes, missed, capped)) in results.into_iter().enumerate() {
+            if capped {
+                time_capped.push(format!("day {day} {}", v.depots[d].id));
+            }
             routes.extend(day_routes);
             carry[d] = missed;
         }
@@ -555,7 +570,8 @@ fn sweep_days(v: &ValidRequest, d: usize, mut deliveries: Vec<Delivery>, frozen_
     days
 }
 
-type DayResult = (Vec<TruckRoute>, Vec<Delivery>);
+/// Routes, deliveries left for the next day, and whether the time cap cut the search.
+type DayResult = (Vec<TruckRoute>, Vec<Delivery>, bool);
 
 /// Routes every depot for one day, `threads` depots at a time.
 fn solve_day(
@@ -601,7 +617,7 @@ fn solve_day(
 
 fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usize, jobs: &[Delivery]) -> Result<DayResult, PlannerError> {
     if jobs.is_empty() {
-        return Ok((vec![], vec![]));
+        return Ok((vec![], vec![], false));
     }
     let depot = &v.depots[d];
     let mut points = vec![depot.pos];
@@ -683,7 +699,7 @@ fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usi
             x
         })
         .collect();
-    Ok((routes, missed))
+    Ok((routes, missed, solution.time_capped))
 }
 
 /// The route's line along the roads (depot, stops, depot), when the matrix has road geometry for
