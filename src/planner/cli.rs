@@ -81,6 +81,13 @@ pub struct PlanArgs {
     pub previous: Option<PathBuf>,
     #[arg(long, requires = "previous")]
     pub freeze_day: Option<u32>,
+    /// Trips one truck may make a day, reloading at its gudang in between (default: the
+    /// settings' value, 1).
+    #[arg(long)]
+    pub max_trips: Option<u32>,
+    /// Minutes at the gudang between two trips of a truck.
+    #[arg(long)]
+    pub reload_min: Option<f64>,
     /// Drive on this road network (GeoJSON from OSM, e.g. data/roads/jakarta_roads.geojson)
     /// instead of great-circle distance × circuity; speeds and congestion from settings.roads.
     #[arg(long)]
@@ -137,6 +144,12 @@ pub fn request(args: &PlanArgs, atlas: Option<&Atlas>, remaining: Option<&BTreeM
     settings.seed = args.seed;
     settings.budget.generations = args.generations;
     settings.threads = args.threads;
+    if let Some(n) = args.max_trips {
+        settings.reload.max_trips = n;
+    }
+    if let Some(m) = args.reload_min {
+        settings.reload.reload_min = m;
+    }
     if args.start_date.is_some() {
         settings.start_date = args.start_date;
     }
@@ -196,7 +209,14 @@ pub fn summary(plan: &Plan, seconds: f64) -> String {
             id_number(t.packages_planned),
             id_number(t.packages_unassigned)
         ),
-        format!("Hari kerja terpakai: {} dari {}; truk-hari: {}; jarak: {} km", t.days_used, plan.meta.horizon_days, id_number(t.truck_days as u64), id_number(t.distance_m / 1000)),
+        format!(
+            "Hari kerja terpakai: {} dari {}; truk-hari: {}; rit: {}; jarak: {} km",
+            t.days_used,
+            plan.meta.horizon_days,
+            id_number(t.truck_days as u64),
+            id_number(t.trips as u64),
+            id_number(t.distance_m / 1000)
+        ),
     ];
     for d in &t.depots {
         lines.push(format!("  {}: {} paket, {} truk-hari, {} km, sisa stok {}", d.depot, id_number(d.packages_planned), d.truck_days, id_number(d.distance_m / 1000), id_number(d.stock_left)));

@@ -308,6 +308,22 @@ impl RoadSettings {
     }
 }
 
+/// Multi-trip days: a truck may come back to its gudang, reload and leave again within its shift.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReloadSettings {
+    /// Trips one truck may make in a day (1 = one tour a day, the old behaviour).
+    pub max_trips: u32,
+    /// Minutes at the gudang between two trips (unload returns, load, paperwork).
+    pub reload_min: f64,
+}
+
+impl Default for ReloadSettings {
+    fn default() -> Self {
+        Self { max_trips: 1, reload_min: 45.0 }
+    }
+}
+
 /// How hard the solver works on each depot-day.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -337,6 +353,8 @@ pub struct PlanSettings {
     pub budget: Budget,
     /// Road-network travel model settings (used when the plan runs on a road network).
     pub roads: RoadSettings,
+    /// Multi-trip days (reload at the gudang within the shift).
+    pub reload: ReloadSettings,
     /// Split a stop whose packages exceed one truck into truck-sized deliveries. When false such a
     /// stop is left unassigned with reason `capacity`.
     pub split_large: bool,
@@ -357,6 +375,7 @@ impl Default for PlanSettings {
             travel: TravelSettings::default(),
             budget: Budget::default(),
             roads: RoadSettings::default(),
+            reload: ReloadSettings::default(),
             split_large: true,
             day_fill: 1.0,
             threads: 1,
@@ -570,6 +589,8 @@ impl PlanSettings {
         setting("settings.day_fill", self.day_fill.is_finite() && self.day_fill > 0.0 && self.day_fill <= 1.0, "day fill must be in (0, 1]")?;
         setting("settings.threads", self.threads >= 1 && self.threads <= 64, "threads must be between 1 and 64")?;
         self.roads.validate()?;
+        setting("settings.reload.max_trips", (1..=10).contains(&self.reload.max_trips), "trips per truck and day must be between 1 and 10")?;
+        setting("settings.reload.reload_min", self.reload.reload_min.is_finite() && self.reload.reload_min >= 0.0, "reload time must be a non-negative number of minutes")?;
         Ok(self.days as u32)
     }
 
@@ -615,6 +636,16 @@ impl PlanRequest {
             let capacity = positive_u32(f("truck_capacity"), d.truck_capacity)?;
             if d.shift_end <= d.shift_start {
                 return Err(PlanError::Shift { field: f("shift_end"), start: d.shift_start, end: d.shift_end });
+            }
+            let shift_min = (d.shift_end.seconds() - d.shift_start.seconds()) as f64 / 60.0;
+            if self.settings.reload.max_trips > 1 && self.settings.reload.reload_min >= shift_min {
+                return Err(PlanError::Setting {
+                    field: "settings.reload.reload_min".into(),
+                    reason: format!(
+                        "a reload of {} min does not fit the {}–{} shift of depot {} ({} min): no second trip could ever leave",
+                        self.settings.reload.reload_min, d.shift_start, d.shift_end, id, shift_min
+                    ),
+                });
             }
             if let Some(c) = d.cost_per_km {
                 setting(&f("cost_per_km"), c.is_finite() && c >= 0.0, "cost per km must be a non-negative number")?;
@@ -866,6 +897,31 @@ mod tests {
         let mut r = request();
         r.settings.travel.circuity = 0.5;
         assert_eq!(r.validate().unwrap_err().field(), "settings.travel.circuity");
+    }
+
+    #[test]
+    fn reload_settings_are_checked_against_the_shift() {
+        let mut r = request();
+        r.settings.reload = ReloadSettings { max_trips: 3, reload_min: 600.0 };
+        let e = r.validate().unwrap_err();
+        assert_eq!(e.field(), "settings.reload.reload_min");
+        assert!(e.to_string().contains("does not fit the 07:00–17:00 shift"), "{e}");
+        // One trip a day never reloads, so a long reload time is harmless.
+        let mut r = request();
+        r.settings.reload = ReloadSettings { max_trips: 1, reload_min: 600.0 };
+        assert!(r.validate().is_ok());
+        let mut r = request();
+        r.settings.reload.max_trips = 0;
+        assert_eq!(r.validate().unwrap_err().field(), "settings.reload.max_trips");
+        let mut r = request();
+        r.settings.reload.reload_min = -5.0;
+        assert_eq!(r.validate().unwrap_err().field(), "settings.reload.reload_min");
+        let mut r = request();
+        r.settings.roads.congestion[0].factor = 0.0;
+        assert_eq!(r.validate().unwrap_err().field(), "settings.roads.congestion[0].factor");
+        let mut r = request();
+        r.settings.roads.max_snap_m = -1.0;
+        assert_eq!(r.validate().unwrap_err().field(), "settings.roads.max_snap_m");
     }
 
     #[test]

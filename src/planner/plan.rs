@@ -49,6 +49,10 @@ pub struct TruckRoute {
     pub depot: String,
     pub truck: String,
     pub day: u32,
+    /// Trip of this truck on this day (1-based): with `settings.reload.max_trips` above 1 a truck
+    /// comes back, reloads at the gudang and leaves again.
+    #[serde(default = "first_trip")]
+    pub trip: u32,
     pub depart: ClockTime,
     /// Back at the depot.
     pub back: ClockTime,
@@ -65,6 +69,10 @@ pub struct TruckRoute {
     /// network; without it the map draws straight lines between the stops.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geometry: Option<Vec<[f64; 2]>>,
+}
+
+fn first_trip() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -147,7 +155,11 @@ pub struct Totals {
     pub packages_requested: u64,
     pub packages_planned: u64,
     pub packages_unassigned: u64,
+    /// Distinct (truck, day) pairs with at least one trip.
     pub truck_days: usize,
+    /// Trips (loads from a gudang); equals `truck_days` when every truck makes one trip a day.
+    #[serde(default)]
+    pub trips: usize,
     /// Last day with a route.
     pub days_used: u32,
     pub distance_m: u64,
@@ -179,7 +191,7 @@ impl Plan {
         let mut w = csv::Writer::from_writer(out);
         w.write_record([
             "day", "date", "depot", "truck", "seq", "stop", "part", "name", "kelurahan", "kecamatan", "lon", "lat",
-            "arrival", "start", "departure", "packages",
+            "arrival", "start", "departure", "packages", "trip",
         ])?;
         for day in &self.days {
             let date = day.date.map(|d| d.to_string()).unwrap_or_default();
@@ -202,6 +214,7 @@ impl Plan {
                         v.start.to_string(),
                         v.departure.to_string(),
                         v.packages.to_string(),
+                        r.trip.to_string(),
                     ])?;
                 }
             }
@@ -228,6 +241,7 @@ impl Plan {
                 props.insert("day".into(), r.day.into());
                 props.insert("depot".into(), r.depot.clone().into());
                 props.insert("truck".into(), r.truck.clone().into());
+                props.insert("trip".into(), r.trip.into());
                 props.insert("packages".into(), r.packages.into());
                 props.insert("stops".into(), r.stops.len().into());
                 props.insert("distance_km".into(), serde_json::json!(r.distance_m as f64 / 1000.0));

@@ -302,7 +302,7 @@ fn assign_depots(
     let mut horizon_left: Vec<u64> = v
         .depots
         .iter()
-        .map(|d| (d.trucks as f64 * d.capacity as f64 * v.days as f64 * v.settings.day_fill).floor() as u64)
+        .map(|d| (d.trucks as f64 * v.settings.reload.max_trips as f64 * d.capacity as f64 * v.days as f64 * v.settings.day_fill).floor() as u64)
         .collect();
     let mut stock_left: Vec<u64> = v.depots.iter().map(|d| d.stock).collect();
     let mut order: Vec<usize> = (0..v.stops.len()).filter(|&s| !candidates[s].is_empty()).collect();
@@ -542,7 +542,9 @@ fn sweep_days(v: &ValidRequest, d: usize, mut deliveries: Vec<Delivery>, frozen_
 
     let room = ((depot.capacity as f64) * v.settings.day_fill).floor().max(1.0) as u32;
     let mut days: Vec<Vec<Delivery>> = vec![Vec::new()];
-    let mut trucks_today = depot.trucks.saturating_sub(frozen_trucks);
+    // A "truck" of the sweep is one trip: with reloads a truck carries up to max_trips loads a day.
+    let trips = v.settings.reload.max_trips;
+    let mut trucks_today = (depot.trucks * trips).saturating_sub(frozen_trucks);
     let mut truck = 0u32;
     let mut load = 0u32;
     for x in deliveries {
@@ -559,7 +561,7 @@ fn sweep_days(v: &ValidRequest, d: usize, mut deliveries: Vec<Delivery>, frozen_
             }
             // The day is full: next day, first truck.
             days.push(Vec::new());
-            trucks_today = depot.trucks;
+            trucks_today = depot.trucks * trips;
             truck = 0;
             load = 0;
         }
@@ -637,9 +639,11 @@ fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usi
         n,
         distance: distance.iter().map(|x| x.min(1.0e9)).collect(),
         duration: duration.iter().map(|x| x.min(1.0e9)).collect(),
-        vehicles: (1..=depot.trucks)
-            .map(|t| VehicleSpec {
-                id: truck_id(&depot.id, t),
+        // One vehicle per possible trip (trip slot k / trucks of truck k % trucks + 1): the trips
+        // are chained onto the trucks afterwards ([`chain_trips`]).
+        vehicles: (0..depot.trucks * v.settings.reload.max_trips)
+            .map(|k| VehicleSpec {
+                id: format!("{}#{}", truck_id(&depot.id, k % depot.trucks + 1), k / depot.trucks + 1),
                 start: 0,
                 end: 0,
                 earliest: depot.shift_start.seconds() as f64,
@@ -678,13 +682,10 @@ fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usi
         mode: SearchMode::Reproducible,
     };
     let solution = engine::solve(&problem, &options).map_err(|source| PlannerError::Engine { day, depot: depot.id.clone(), source })?;
-    let frozen_vehicles: Vec<usize> = problem.locks.iter().map(|l| l.vehicle).collect();
-    let routes = solution
-        .routes
-        .iter()
-        .map(|r| {
-            let order: Vec<usize> = r.jobs.clone();
-            let mut route = simulate(v, depot, day, r.vehicle as u32 + 1, frozen_vehicles.contains(&r.vehicle), jobs, &order, &problem);
+    let (routes, unfit) = chain_trips(v, depot, day, jobs, &solution.routes, &problem);
+    let routes = routes
+        .into_iter()
+        .map(|mut route| {
             route.geometry = road_line(matrix, &route);
             route
         })
@@ -692,7 +693,9 @@ fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usi
     let missed = solution
         .unassigned
         .iter()
-        .map(|&(i, why)| {
+        .copied()
+        .chain(unfit.into_iter().map(|i| (i, Unserved::Capacity)))
+        .map(|(i, why)| {
             let mut x = jobs[i].clone();
             x.last_miss = Some(why);
             x.frozen_truck = None;
@@ -700,6 +703,64 @@ fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usi
         })
         .collect();
     Ok((routes, missed, solution.time_capped))
+}
+
+/// Puts the solver's trips onto the depot's trucks, one after another within the shift, with
+/// `settings.reload.reload_min` at the gudang between two trips of a truck. A trip goes to its own
+/// truck (the vehicle's truck number) when that truck is still free, else to the truck that is
+/// free earliest on which it still meets every window and the shift end when it leaves after the
+/// reload; frozen trips stay first on their truck. A trip no truck can take goes back to the
+/// next day (its job indices are returned). With one trip a day this is the plain mapping
+/// vehicle → truck.
+fn chain_trips(
+    v: &ValidRequest,
+    depot: &Depot,
+    day: u32,
+    jobs: &[Delivery],
+    routes: &[engine::RouteSolution],
+    p: &RoutingProblem,
+) -> (Vec<TruckRoute>, Vec<usize>) {
+    let trucks = depot.trucks as usize;
+    let shift_start = depot.shift_start.seconds() as f64;
+    let shift_end = depot.shift_end.seconds() as f64;
+    let reload = v.settings.reload.reload_min * 60.0;
+    let frozen_vehicles: Vec<usize> = p.locks.iter().map(|l| l.vehicle).collect();
+    let mut free_at = vec![shift_start; trucks];
+    let mut trips = vec![0u32; trucks];
+    let mut out = Vec::new();
+    let mut unfit = Vec::new();
+    let mut order: Vec<&engine::RouteSolution> = routes.iter().collect();
+    order.sort_by_key(|r| (!frozen_vehicles.contains(&r.vehicle), r.vehicle));
+    for r in order {
+        let own = r.vehicle % trucks;
+        let frozen = frozen_vehicles.contains(&r.vehicle);
+        let mut candidates: Vec<usize> = (0..trucks).filter(|&t| t != own).collect();
+        candidates.sort_by(|&a, &b| free_at[a].total_cmp(&free_at[b]).then(a.cmp(&b)));
+        candidates.insert(0, own);
+        let mut placed = false;
+        for t in candidates {
+            if trips[t] >= v.settings.reload.max_trips || (frozen && t != own) {
+                continue;
+            }
+            let depart = if trips[t] == 0 { shift_start } else { free_at[t] + reload };
+            let route = simulate(v, depot, day, t as u32 + 1, frozen, jobs, &r.jobs, p, depart, trips[t] + 1);
+            let windows_met = route.stops.iter().zip(&r.jobs).all(|(visit, &i)| {
+                v.stops[jobs[i].stop].window.is_none_or(|w| visit.start <= w.end)
+            });
+            if frozen || (route.back.seconds() as f64 <= shift_end && windows_met) {
+                free_at[t] = route.back.seconds() as f64;
+                trips[t] += 1;
+                out.push(route);
+                placed = true;
+                break;
+            }
+        }
+        if !placed {
+            unfit.extend(r.jobs.iter().copied());
+        }
+    }
+    out.sort_by(|a, b| a.truck.cmp(&b.truck).then(a.trip.cmp(&b.trip)));
+    (out, unfit)
 }
 
 /// The route's line along the roads (depot, stops, depot), when the matrix has road geometry for
@@ -720,7 +781,8 @@ fn road_line(matrix: &dyn TravelMatrix, r: &TruckRoute) -> Option<Vec<[f64; 2]>>
     Some(line)
 }
 
-/// Times, loads and distances along a route, recomputed from the matrix.
+/// Times, loads and distances along a route leaving the depot at `depart`, recomputed from the
+/// matrix.
 #[allow(clippy::too_many_arguments)]
 fn simulate(
     v: &ValidRequest,
@@ -731,9 +793,11 @@ fn simulate(
     jobs: &[Delivery],
     order: &[usize],
     p: &RoutingProblem,
+    depart: f64,
+    trip: u32,
 ) -> TruckRoute {
     let load: u32 = order.iter().map(|&i| jobs[i].packages).sum();
-    let mut t = depot.shift_start.seconds() as f64;
+    let mut t = depart;
     let mut at = 0usize;
     let mut left = load;
     let mut total = 0.0;
@@ -773,7 +837,8 @@ fn simulate(
         depot: depot.id.clone(),
         truck: truck_id(&depot.id, truck),
         day,
-        depart: depot.shift_start,
+        trip,
+        depart: clock(depart),
         back: clock(t),
         packages: load,
         distance_m: total.round() as u64,
@@ -810,7 +875,7 @@ fn totals(v: &ValidRequest, days: &[DayPlan], unassigned: &[UnassignedStop]) -> 
                 depot: d.id.clone(),
                 packages_planned: planned,
                 stock_left: d.stock.saturating_sub(planned),
-                truck_days: mine.len(),
+                truck_days: mine.iter().map(|r| (r.day, r.truck.as_str())).collect::<std::collections::BTreeSet<_>>().len(),
                 distance_m: mine.iter().map(|r| r.distance_m).sum(),
             }
         })
@@ -823,7 +888,8 @@ fn totals(v: &ValidRequest, days: &[DayPlan], unassigned: &[UnassignedStop]) -> 
         packages_requested: v.stops.iter().map(|s| s.packages as u64).sum(),
         packages_planned: planned_per_stop.values().sum(),
         packages_unassigned: missing.values().sum(),
-        truck_days: routes.len(),
+        truck_days: routes.iter().map(|r| (r.day, r.truck.as_str())).collect::<std::collections::BTreeSet<_>>().len(),
+        trips: routes.len(),
         days_used: days.iter().filter(|d| !d.routes.is_empty()).map(|d| d.day).max().unwrap_or(0),
         distance_m: routes.iter().map(|r| r.distance_m).sum(),
         cost,
