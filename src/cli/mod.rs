@@ -58,7 +58,7 @@ pub enum Command {
         lat: f64,
     },
     /// Plan truck routes day by day from the warehouses to the RW drop points.
-    Plan(crate::planner::cli::PlanArgs),
+    Plan(Box<crate::planner::cli::PlanArgs>),
 }
 
 #[derive(Args)]
@@ -169,7 +169,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(store.clone(), args).await,
-        Command::Plan(args) => crate::planner::cli::run(store, &cli.data_dir, args).await,
+        Command::Plan(args) => crate::planner::cli::run(store, &cli.data_dir, *args).await,
         Command::Complaints(ComplaintsCommand::Import(args)) => {
             let atlas = load_atlas(store, AtlasConfig::default()).await?;
             crate::complaints::cli::import_cmd(store, &atlas, args).await

@@ -41,22 +41,23 @@ impl Upward {
         // which are therefore already known.
         let mut fwd_m = vec![0.0; g.edges_fwd.len()];
         let mut bwd_m = vec![0.0; g.edges_bwd.len()];
+        // An original edge has its road metres; a shortcut the sum of the in- and out-edge it replaces.
+        let length = |replaced: (u32, u32), fwd_m: &[f64], bwd_m: &[f64], original: (u32, u32)| {
+            if replaced.0 == NONE {
+                metres(original.0, original.1)
+            } else {
+                bwd_m[replaced.0 as usize] + fwd_m[replaced.1 as usize]
+            }
+        };
         for r in 0..n {
             for e in g.first_edge_ids_fwd[r] as usize..g.first_edge_ids_fwd[r + 1] as usize {
                 let x = g.edges_fwd[e];
-                fwd_m[e] = if x.replaced_in_edge == NONE {
-                    metres(x.base_node, x.adj_node)
-                } else {
-                    bwd_m[x.replaced_in_edge as usize] + fwd_m[x.replaced_out_edge as usize]
-                };
+                fwd_m[e] = length((x.replaced_in_edge, x.replaced_out_edge), &fwd_m, &bwd_m, (x.base_node, x.adj_node));
             }
             for e in g.first_edge_ids_bwd[r] as usize..g.first_edge_ids_bwd[r + 1] as usize {
                 let x = g.edges_bwd[e];
-                bwd_m[e] = if x.replaced_in_edge == NONE {
-                    metres(x.adj_node, x.base_node)
-                } else {
-                    bwd_m[x.replaced_in_edge as usize] + fwd_m[x.replaced_out_edge as usize]
-                };
+                // A backward edge at `base_node` stands for the road adj_node → base_node.
+                bwd_m[e] = length((x.replaced_in_edge, x.replaced_out_edge), &fwd_m, &bwd_m, (x.adj_node, x.base_node));
             }
         }
         // Re-index by node so a search needs no rank lookup.
@@ -64,13 +65,14 @@ impl Upward {
         let by_node = |first: &[u32], edge: &dyn Fn(usize) -> (u32, u32), m: &[f64]| {
             let mut out_first = Vec::with_capacity(n + 1);
             let mut out = Vec::with_capacity(m.len());
-            for node in 0..n {
+            for &rank in &g.ranks {
                 out_first.push(out.len() as u32);
-                let r = g.ranks[node] as usize;
-                for e in first[r] as usize..first[r + 1] as usize {
+                let r = rank as usize;
+                let edges = first[r] as usize..first[r + 1] as usize;
+                out.extend(edges.clone().zip(&m[edges]).map(|(e, &m)| {
                     let (adj, ms) = edge(e);
-                    out.push(UpEdge { adj, ms, m: m[e] });
-                }
+                    UpEdge { adj, ms, m }
+                }));
             }
             out_first.push(out.len() as u32);
             (out_first, out)
