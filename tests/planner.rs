@@ -77,12 +77,12 @@ fn check(plan: &Plan, req: &PlanRequest) {
     let stops: BTreeMap<&str, &StopInput> = req.stops.iter().map(|s| (s.id.as_str(), s)).collect();
     let mut delivered: BTreeMap<&str, i64> = BTreeMap::new();
     for day in &plan.days {
-        let mut per_depot: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut trucks = std::collections::BTreeSet::new();
+        let mut per_depot: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+        let mut trips = std::collections::BTreeSet::new();
         for r in &day.routes {
             let d = depots[r.depot.as_str()];
-            assert!(trucks.insert(r.truck.clone()), "truck {} used twice on day {}", r.truck, day.day);
-            *per_depot.entry(&r.depot).or_default() += 1;
+            assert!(trips.insert((r.truck.clone(), r.trip)), "truck {} trip {} used twice on day {}", r.truck, r.trip, day.day);
+            per_depot.entry(&r.depot).or_default().insert(&r.truck);
             assert!(r.packages as i64 <= d.truck_capacity, "{} overloaded", r.truck);
             assert_eq!(r.packages, r.stops.iter().map(|v| v.packages).sum::<u32>());
             assert!(r.back <= d.shift_end, "{} back at {} after shift end", r.truck, r.back);
@@ -97,7 +97,8 @@ fn check(plan: &Plan, req: &PlanRequest) {
                 t = v.departure;
             }
         }
-        for (id, n) in per_depot {
+        for (id, trucks) in per_depot {
+            let n = trucks.len();
             assert!(n as i64 <= depots[id].trucks, "depot {id} uses {n} trucks on day {}", day.day);
         }
     }
@@ -127,6 +128,61 @@ fn the_same_request_gives_the_same_plan() {
     let a = run(request(2)).to_json().unwrap();
     let b = run(request(2)).to_json().unwrap();
     assert_eq!(a, b);
+}
+
+#[test]
+fn trucks_reload_and_make_several_trips_within_the_shift() {
+    // Two small trucks (120 packages) and many stops: one trip a day needs several days.
+    let small = |mut r: PlanRequest| {
+        r.depots = vec![depot("BKT", 106.8286, -6.1818, 2, 120, 50_000)];
+        r
+    };
+    let one = run(small(request(10)));
+    let mut req = small(request(10));
+    req.settings.reload = sigap::planner::model::ReloadSettings { max_trips: 4, reload_min: 30.0 };
+    let multi = run(req.clone());
+    check(&multi, &req);
+    assert_eq!(one.totals.trips, one.totals.truck_days, "one trip per truck-day");
+    assert!(multi.totals.trips > multi.totals.truck_days, "{:?}", multi.totals);
+    assert!(multi.totals.days_used < one.totals.days_used, "{} vs {}", multi.totals.days_used, one.totals.days_used);
+    assert_eq!(multi.totals.packages_planned, one.totals.packages_planned);
+    // A truck's trips follow each other with the reload in between, all within the shift.
+    for day in &multi.days {
+        let mut by_truck: std::collections::BTreeMap<&str, Vec<&sigap::planner::plan::TruckRoute>> = Default::default();
+        for r in &day.routes {
+            by_truck.entry(r.truck.as_str()).or_default().push(r);
+        }
+        for trips in by_truck.values() {
+            for (k, r) in trips.iter().enumerate() {
+                assert_eq!(r.trip as usize, k + 1);
+                assert!(r.back <= ClockTime::hm(17, 0), "{} trip {} back {}", r.truck, r.trip, r.back);
+                if k > 0 {
+                    assert!(r.depart.seconds() >= trips[k - 1].back.seconds() + 30 * 60, "{} trip {}", r.truck, r.trip);
+                }
+            }
+        }
+    }
+    let csv = {
+        let mut buf = Vec::new();
+        multi.write_csv(&mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    };
+    assert!(csv.lines().next().unwrap().ends_with(",packages,trip"));
+    assert!(csv.lines().any(|l| l.ends_with(",2")), "some visit is on a second trip");
+}
+
+#[test]
+fn a_time_cap_that_bites_is_reported_in_the_plan() {
+    let plain = run(request(2));
+    assert!(plain.meta.time_capped.is_empty());
+    assert!(!plain.to_json().unwrap().contains("time_capped"), "an uncapped plan keeps its old shape");
+    let mut req = request(2);
+    req.settings.budget = Budget { generations: 100_000, max_seconds: Some(1e-9) };
+    let cut = run(req);
+    assert!(!cut.meta.time_capped.is_empty());
+    assert!(cut.meta.time_capped[0].starts_with("day 1 "), "{:?}", cut.meta.time_capped);
+    assert!(cut.warnings.iter().any(|w| w.contains("time cap") && w.contains("may differ")), "{:?}", cut.warnings);
+    assert!(cut.meta.solver.contains("time cap"), "{}", cut.meta.solver);
 }
 
 #[test]

@@ -104,3 +104,56 @@ fn plan_from_csv_files_writes_three_formats() {
     assert!(stderr.contains("--stops") || stderr.contains("--from-atlas"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn plan_on_the_shipped_roads_with_reloads_and_a_cached_table() {
+    let dir = std::env::temp_dir().join(format!("sigap_plan_roads_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stops = dir.join("stops.csv");
+    std::fs::write(
+        &stops,
+        "id,lon,lat,packages\n\
+         gambir,106.8166,-6.1766,400\n\
+         menteng,106.8330,-6.1960,450\n\
+         senen,106.8450,-6.1770,300\n\
+         tebet,106.8540,-6.2260,480\n\
+         untung-jawa,106.7066,-5.9760,100\n",
+    )
+    .unwrap();
+    let depots = root().join("data/demo/depots.csv");
+    let roads = root().join("data/roads/jakarta_roads.geojson");
+    let cache = dir.join("cache");
+    let run = |out: &str, extra: &[&str]| {
+        let out = dir.join(out);
+        let mut args = vec!["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "1", "--generations", "20",
+            "--roads", roads.to_str().unwrap(), "--roads-cache", cache.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let (ok, stdout, stderr) = sigap(&dir, &args);
+        (ok, stdout, stderr, out)
+    };
+    let (ok, stdout, stderr, out) = run("a", &["--max-trips", "2", "--reload-min", "30"]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("jaringan jalan") && stderr.contains("dihitung"), "{stderr}");
+    assert!(stdout.contains("rit:"), "{stdout}");
+    let plan: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
+    assert!(plan["meta"]["travel"].as_str().unwrap().starts_with("roads"), "{}", plan["meta"]["travel"]);
+    assert_eq!(plan["unassigned"][0]["stop"], "untung-jawa");
+    assert_eq!(plan["unassigned"][0]["reason"], "unreachable");
+    let routes: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("routes.geojson")).unwrap()).unwrap();
+    let first = &routes["features"][0];
+    assert_eq!(first["properties"]["follows_roads"], true);
+    assert!(first["geometry"]["coordinates"].as_array().unwrap().len() > 10);
+    // The same points again: the table comes from the cache and the plan is the same.
+    let (ok, _, stderr, out2) = run("b", &["--max-trips", "2", "--reload-min", "30"]);
+    assert!(ok && stderr.contains("dari cache"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(out.join("plan.json")).unwrap(), std::fs::read_to_string(out2.join("plan.json")).unwrap());
+
+    // Bad input: a reload longer than the shift, a road file without roads.
+    let (ok, _, stderr, _) = run("c", &["--max-trips", "3", "--reload-min", "700"]);
+    assert!(!ok && stderr.contains("settings.reload.reload_min"), "{stderr}");
+    let empty = dir.join("empty.geojson");
+    std::fs::write(&empty, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"TYPE":"footway"},"geometry":{"type":"LineString","coordinates":[[106.8,-6.2],[106.81,-6.2]]}}]}"#).unwrap();
+    let (ok, _, stderr) = sigap(&dir, &["plan", "--depots", depots.to_str().unwrap(), "--stops", stops.to_str().unwrap(), "--days", "1", "--roads", empty.to_str().unwrap()]);
+    assert!(!ok && stderr.contains("no usable roads"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -59,7 +59,7 @@ pub enum Command {
         lat: f64,
     },
     /// Plan truck routes day by day from the warehouses to the RW drop points.
-    Plan(crate::planner::cli::PlanArgs),
+    Plan(Box<crate::planner::cli::PlanArgs>),
     /// Logistics (Kepgub 659/2020): catalog import, listings.
     #[command(subcommand)]
     Logistik(crate::logistics::cli::LogistikCommand),
@@ -183,7 +183,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
         }
         Command::Serve(args) => serve(store.clone(), args).await,
         Command::Prepare(PrepareCommand::Rw(args)) => prepare::prepare_rw(store, args).await,
-        Command::Plan(args) => crate::planner::cli::run(store, &cli.data_dir, args).await,
+        Command::Plan(args) => crate::planner::cli::run(store, &cli.data_dir, *args).await,
         Command::Complaints(ComplaintsCommand::Import(args)) => {
             let atlas = load_atlas(store, AtlasConfig::default()).await?;
             crate::complaints::cli::import_cmd(store, &atlas, args).await

@@ -11,7 +11,8 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::model::{Budget, PlanRequest, PlanSettings};
+use super::model::{Budget, LonLat, PlanRequest, PlanSettings};
+use super::network::{RoadMatrix, RoadNetwork};
 use super::plan::{id_number, Plan};
 use super::replan::{self, ReplanRequest};
 use super::sources;
@@ -80,6 +81,20 @@ pub struct PlanArgs {
     pub previous: Option<PathBuf>,
     #[arg(long, requires = "previous")]
     pub freeze_day: Option<u32>,
+    /// Trips one truck may make a day, reloading at its gudang in between (default: the
+    /// settings' value, 1).
+    #[arg(long)]
+    pub max_trips: Option<u32>,
+    /// Minutes at the gudang between two trips of a truck.
+    #[arg(long)]
+    pub reload_min: Option<f64>,
+    /// Drive on this road network (GeoJSON from OSM, e.g. data/roads/jakarta_roads.geojson)
+    /// instead of great-circle distance × circuity; speeds and congestion from settings.roads.
+    #[arg(long)]
+    pub roads: Option<PathBuf>,
+    /// Where the road travel table is cached between plans (keyed by network and points).
+    #[arg(long, default_value = "var/cache/roads")]
+    pub roads_cache: PathBuf,
 }
 
 /// Builds the request the flags describe. The atlas is only read with `--from-atlas`;
@@ -129,6 +144,12 @@ pub fn request(args: &PlanArgs, atlas: Option<&Atlas>, remaining: Option<&BTreeM
     settings.seed = args.seed;
     settings.budget.generations = args.generations;
     settings.threads = args.threads;
+    if let Some(n) = args.max_trips {
+        settings.reload.max_trips = n;
+    }
+    if let Some(m) = args.reload_min {
+        settings.reload.reload_min = m;
+    }
     if args.start_date.is_some() {
         settings.start_date = args.start_date;
     }
@@ -188,7 +209,14 @@ pub fn summary(plan: &Plan, seconds: f64) -> String {
             id_number(t.packages_planned),
             id_number(t.packages_unassigned)
         ),
-        format!("Hari kerja terpakai: {} dari {}; truk-hari: {}; jarak: {} km", t.days_used, plan.meta.horizon_days, id_number(t.truck_days as u64), id_number(t.distance_m / 1000)),
+        format!(
+            "Hari kerja terpakai: {} dari {}; truk-hari: {}; rit: {}; jarak: {} km",
+            t.days_used,
+            plan.meta.horizon_days,
+            id_number(t.truck_days as u64),
+            id_number(t.trips as u64),
+            id_number(t.distance_m / 1000)
+        ),
     ];
     for d in &t.depots {
         lines.push(format!("  {}: {} paket, {} truk-hari, {} km, sisa stok {}", d.depot, id_number(d.packages_planned), d.truck_days, id_number(d.distance_m / 1000), id_number(d.stock_left)));
@@ -203,6 +231,44 @@ pub fn summary(plan: &Plan, seconds: f64) -> String {
         lines.push(format!("  tidak terjadwal ({r}): {} titik, {} paket", id_number(n as u64), id_number(p)));
     }
     lines.join("\n")
+}
+
+/// Reads the road network with the request's road settings and says what was kept.
+fn load_network(path: &Path, req: &PlanRequest) -> anyhow::Result<RoadNetwork> {
+    let started = Instant::now();
+    let net = RoadNetwork::load(path, &req.settings.roads)?;
+    let s = &net.stats;
+    eprintln!(
+        "jaringan jalan {}: {} ruas, {} simpul ({} dipakai, komponen terhubung terbesar dari {}), {} km, {:.1} detik",
+        path.display(),
+        id_number(s.drivable_segments as u64),
+        id_number(s.nodes as u64),
+        id_number(s.nodes_kept as u64),
+        id_number(s.components as u64),
+        id_number(s.km.round() as u64),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(net)
+}
+
+/// The road matrix for a request: one congestion factor, the profile's mean over the depots'
+/// shifts, and the table among all depots and stops prepared (or read from `cache`).
+pub fn road_matrix<'a>(net: &'a RoadNetwork, req: &PlanRequest, cache: &Path) -> RoadMatrix<'a> {
+    let start = req.depots.iter().map(|d| d.shift_start).min().unwrap_or_default();
+    let end = req.depots.iter().map(|d| d.shift_end).max().unwrap_or_default();
+    let factor = req.settings.roads.mean_factor(start, end);
+    let mut m = RoadMatrix::new(net, factor, format!("mean of the congestion profile {start}–{end}"), req.settings.threads);
+    let mut points: Vec<LonLat> = req.depots.iter().map(|d| LonLat::new(d.lon, d.lat)).collect();
+    points.extend(req.stops.iter().map(|s| LonLat::new(s.lon, s.lat)));
+    let started = Instant::now();
+    let hit = m.prepare(&points, Some(cache));
+    eprintln!(
+        "tabel waktu tempuh {} titik: {} ({:.1} detik)",
+        id_number(points.len() as u64),
+        if hit { "dari cache" } else { "dihitung" },
+        started.elapsed().as_secs_f64()
+    );
+    m
 }
 
 /// Packages still owed per RW (target KK − good packages delivered, one package per KK), or
@@ -234,15 +300,30 @@ pub async fn run(store: &Store, data_dir: &Path, args: PlanArgs) -> anyhow::Resu
     let days = args.days.max(0) as u64;
     let depots = req.depots.len() as u64;
     let started = Instant::now();
+    let roads = args.roads.clone();
+    let cache = args.roads_cache.clone();
     let plan = tokio::task::spawn_blocking(move || -> anyhow::Result<Plan> {
+        let network = match &roads {
+            // Settings first (a bad speed names its field), then the network they weigh.
+            Some(path) => {
+                req.clone().validate()?;
+                Some(load_network(path, &req)?)
+            }
+            None => None,
+        };
+        let road_matrix = network.as_ref().map(|net| road_matrix(net, &req, &cache));
+        let great_circle = GreatCircle::new(req.settings.travel);
+        let travel: &dyn super::TravelMatrix = match &road_matrix {
+            Some(m) => m,
+            None => &great_circle,
+        };
         let pb = crate::cli::progress_bar(days * depots, "merencanakan rute");
-        let travel = GreatCircle::new(req.settings.travel);
         let inside = sources::atlas_area(&atlas);
         let progress = |p: &super::Progress| {
             pb.set_position(p.done as u64);
             pb.set_message(format!("hari {} {}", p.day, p.depot));
         };
-        let plan = plan_within(req, &travel, &inside, &progress);
+        let plan = plan_within(req, travel, &inside, &progress);
         pb.finish_and_clear();
         Ok(plan?)
     })

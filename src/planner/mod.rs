@@ -5,6 +5,7 @@ pub mod cli;
 pub mod engine;
 pub mod http;
 pub mod model;
+pub mod network;
 pub mod plan;
 pub mod replan;
 pub mod schedule;

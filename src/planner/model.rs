@@ -8,12 +8,13 @@
 //! silently. Free text (ids, names) is checked with [`crate::text`], so a control character is a
 //! 422 naming the field on both stores rather than a 500 on PostgreSQL and a stored row on SQLite.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
+use crate::roads::RoadClass;
 use crate::text::{self, TextError};
 
 /// Bounding box of DKI Jakarta including Kepulauan Seribu (lon 106.3..107.1, lat -6.4..-5.1).
@@ -214,6 +215,115 @@ impl Default for TravelSettings {
     }
 }
 
+/// A period of the day with a congestion factor: travel times on the road network are free-flow
+/// times divided by the factor (0.5 = twice as long).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CongestionPeriod {
+    pub start: ClockTime,
+    pub end: ClockTime,
+    pub factor: f64,
+}
+
+/// Settings of the road-network travel model (`sigap plan --roads FILE`, see
+/// [`crate::planner::network`]). The defaults are stated assumptions, not measurements: free-flow
+/// truck speeds per OSM road class, and a weekday Jakarta congestion profile (morning and evening
+/// peaks at half speed, daytime at 70 %). A plan uses one factor, the time-weighted mean of the
+/// profile over the depots' shifts, because vrp-core's matrices here are not time-dependent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoadSettings {
+    /// Free-flow truck speed per road class in km/h; a class missing here is not driven.
+    pub speeds_kmh: BTreeMap<RoadClass, f64>,
+    /// Speed of a `_link` ramp relative to its road class.
+    pub link_factor: f64,
+    /// Congestion factor per period of the day; hours outside every period drive at free flow.
+    pub congestion: Vec<CongestionPeriod>,
+    /// A point farther than this from the nearest road node is `unreachable` (with the distance),
+    /// instead of getting a silent long walk to the road.
+    pub max_snap_m: f64,
+}
+
+impl Default for RoadSettings {
+    fn default() -> Self {
+        use RoadClass::*;
+        let speeds = [
+            (Motorway, 60.0),
+            (Trunk, 50.0),
+            (Primary, 40.0),
+            (Secondary, 35.0),
+            (Tertiary, 30.0),
+            (Unclassified, 25.0),
+            (Residential, 20.0),
+            (LivingStreet, 10.0),
+            (Service, 15.0),
+            (Other, 20.0),
+        ];
+        let period = |h0, h1, factor| CongestionPeriod { start: ClockTime::hm(h0, 0), end: ClockTime::hm(h1, 0), factor };
+        Self {
+            speeds_kmh: speeds.into_iter().collect(),
+            link_factor: 0.8,
+            congestion: vec![period(6, 10, 0.5), period(10, 16, 0.7), period(16, 20, 0.5), period(20, 24, 0.85)],
+            max_snap_m: 500.0,
+        }
+    }
+}
+
+impl RoadSettings {
+    /// Time-weighted mean congestion factor between `start` and `end` (free flow = 1 where no
+    /// period applies).
+    pub fn mean_factor(&self, start: ClockTime, end: ClockTime) -> f64 {
+        let (a, b) = (start.seconds() as f64, end.seconds() as f64);
+        if b <= a {
+            return self.factor_at(start);
+        }
+        let mut covered = 0.0;
+        let mut weighted = 0.0;
+        for p in &self.congestion {
+            let overlap = (b.min(p.end.seconds() as f64) - a.max(p.start.seconds() as f64)).max(0.0);
+            covered += overlap;
+            weighted += overlap * p.factor;
+        }
+        (weighted + ((b - a) - covered).max(0.0)) / (b - a)
+    }
+
+    /// Congestion factor at one time of day (the first period containing it, else 1).
+    pub fn factor_at(&self, t: ClockTime) -> f64 {
+        self.congestion.iter().find(|p| p.start <= t && t < p.end).map_or(1.0, |p| p.factor)
+    }
+
+    fn validate(&self) -> Result<(), PlanError> {
+        for (class, v) in &self.speeds_kmh {
+            setting(&format!("settings.roads.speeds_kmh.{}", class.as_str()), v.is_finite() && *v > 0.0 && *v <= 130.0, "speed must be between 0 and 130 km/h")?;
+        }
+        setting("settings.roads.speeds_kmh", !self.speeds_kmh.is_empty(), "at least one road class must be driven")?;
+        setting("settings.roads.link_factor", self.link_factor.is_finite() && self.link_factor > 0.0 && self.link_factor <= 1.5, "link factor must be in (0, 1.5]")?;
+        for (i, p) in self.congestion.iter().enumerate() {
+            let f = |name: &str| format!("settings.roads.congestion[{i}].{name}");
+            setting(&f("end"), p.end > p.start, "period end must be after its start")?;
+            setting(&f("factor"), p.factor.is_finite() && p.factor > 0.0 && p.factor <= 2.0, "congestion factor must be in (0, 2]")?;
+        }
+        setting("settings.roads.max_snap_m", self.max_snap_m.is_finite() && self.max_snap_m > 0.0 && self.max_snap_m <= 10_000.0, "snap distance must be in (0, 10000] m")?;
+        Ok(())
+    }
+}
+
+/// Multi-trip days: a truck may come back to its gudang, reload and leave again within its shift.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReloadSettings {
+    /// Trips one truck may make in a day (1 = one tour a day, the old behaviour).
+    pub max_trips: u32,
+    /// Minutes at the gudang between two trips (unload returns, load, paperwork).
+    pub reload_min: f64,
+}
+
+impl Default for ReloadSettings {
+    fn default() -> Self {
+        Self { max_trips: 1, reload_min: 45.0 }
+    }
+}
+
 /// How hard the solver works on each depot-day.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -241,6 +351,10 @@ pub struct PlanSettings {
     pub service: ServiceTime,
     pub travel: TravelSettings,
     pub budget: Budget,
+    /// Road-network travel model settings (used when the plan runs on a road network).
+    pub roads: RoadSettings,
+    /// Multi-trip days (reload at the gudang within the shift).
+    pub reload: ReloadSettings,
     /// Split a stop whose packages exceed one truck into truck-sized deliveries. When false such a
     /// stop is left unassigned with reason `capacity`.
     pub split_large: bool,
@@ -260,6 +374,8 @@ impl Default for PlanSettings {
             service: ServiceTime::default(),
             travel: TravelSettings::default(),
             budget: Budget::default(),
+            roads: RoadSettings::default(),
+            reload: ReloadSettings::default(),
             split_large: true,
             day_fill: 1.0,
             threads: 1,
@@ -472,6 +588,9 @@ impl PlanSettings {
         }
         setting("settings.day_fill", self.day_fill.is_finite() && self.day_fill > 0.0 && self.day_fill <= 1.0, "day fill must be in (0, 1]")?;
         setting("settings.threads", self.threads >= 1 && self.threads <= 64, "threads must be between 1 and 64")?;
+        self.roads.validate()?;
+        setting("settings.reload.max_trips", (1..=10).contains(&self.reload.max_trips), "trips per truck and day must be between 1 and 10")?;
+        setting("settings.reload.reload_min", self.reload.reload_min.is_finite() && self.reload.reload_min >= 0.0, "reload time must be a non-negative number of minutes")?;
         Ok(self.days as u32)
     }
 
@@ -517,6 +636,16 @@ impl PlanRequest {
             let capacity = positive_u32(f("truck_capacity"), d.truck_capacity)?;
             if d.shift_end <= d.shift_start {
                 return Err(PlanError::Shift { field: f("shift_end"), start: d.shift_start, end: d.shift_end });
+            }
+            let shift_min = (d.shift_end.seconds() - d.shift_start.seconds()) as f64 / 60.0;
+            if self.settings.reload.max_trips > 1 && self.settings.reload.reload_min >= shift_min {
+                return Err(PlanError::Setting {
+                    field: "settings.reload.reload_min".into(),
+                    reason: format!(
+                        "a reload of {} min does not fit the {}–{} shift of depot {} ({} min): no second trip could ever leave",
+                        self.settings.reload.reload_min, d.shift_start, d.shift_end, id, shift_min
+                    ),
+                });
             }
             if let Some(c) = d.cost_per_km {
                 setting(&f("cost_per_km"), c.is_finite() && c >= 0.0, "cost per km must be a non-negative number")?;
@@ -768,6 +897,31 @@ mod tests {
         let mut r = request();
         r.settings.travel.circuity = 0.5;
         assert_eq!(r.validate().unwrap_err().field(), "settings.travel.circuity");
+    }
+
+    #[test]
+    fn reload_settings_are_checked_against_the_shift() {
+        let mut r = request();
+        r.settings.reload = ReloadSettings { max_trips: 3, reload_min: 600.0 };
+        let e = r.validate().unwrap_err();
+        assert_eq!(e.field(), "settings.reload.reload_min");
+        assert!(e.to_string().contains("does not fit the 07:00–17:00 shift"), "{e}");
+        // One trip a day never reloads, so a long reload time is harmless.
+        let mut r = request();
+        r.settings.reload = ReloadSettings { max_trips: 1, reload_min: 600.0 };
+        assert!(r.validate().is_ok());
+        let mut r = request();
+        r.settings.reload.max_trips = 0;
+        assert_eq!(r.validate().unwrap_err().field(), "settings.reload.max_trips");
+        let mut r = request();
+        r.settings.reload.reload_min = -5.0;
+        assert_eq!(r.validate().unwrap_err().field(), "settings.reload.reload_min");
+        let mut r = request();
+        r.settings.roads.congestion[0].factor = 0.0;
+        assert_eq!(r.validate().unwrap_err().field(), "settings.roads.congestion[0].factor");
+        let mut r = request();
+        r.settings.roads.max_snap_m = -1.0;
+        assert_eq!(r.validate().unwrap_err().field(), "settings.roads.max_snap_m");
     }
 
     #[test]

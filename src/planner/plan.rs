@@ -30,6 +30,10 @@ pub struct PlanMeta {
     pub travel: String,
     pub solver: String,
     pub settings: PlanSettings,
+    /// Depot-days ("day 3 BALAIKOTA") whose search the wall-clock cap stopped before the
+    /// generation budget was spent; empty means the plan repeats exactly for the same seed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time_capped: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -45,6 +49,10 @@ pub struct TruckRoute {
     pub depot: String,
     pub truck: String,
     pub day: u32,
+    /// Trip of this truck on this day (1-based): with `settings.reload.max_trips` above 1 a truck
+    /// comes back, reloads at the gudang and leaves again.
+    #[serde(default = "first_trip")]
+    pub trip: u32,
     pub depart: ClockTime,
     /// Back at the depot.
     pub back: ClockTime,
@@ -57,6 +65,14 @@ pub struct TruckRoute {
     pub frozen: bool,
     pub depot_pos: LonLat,
     pub stops: Vec<Visit>,
+    /// The driven line (lon, lat), depot to depot along the roads, when the plan ran on a road
+    /// network; without it the map draws straight lines between the stops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geometry: Option<Vec<[f64; 2]>>,
+}
+
+fn first_trip() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -139,7 +155,11 @@ pub struct Totals {
     pub packages_requested: u64,
     pub packages_planned: u64,
     pub packages_unassigned: u64,
+    /// Distinct (truck, day) pairs with at least one trip.
     pub truck_days: usize,
+    /// Trips (loads from a gudang); equals `truck_days` when every truck makes one trip a day.
+    #[serde(default)]
+    pub trips: usize,
     /// Last day with a route.
     pub days_used: u32,
     pub distance_m: u64,
@@ -171,7 +191,7 @@ impl Plan {
         let mut w = csv::Writer::from_writer(out);
         w.write_record([
             "day", "date", "depot", "truck", "seq", "stop", "part", "name", "kelurahan", "kecamatan", "lon", "lat",
-            "arrival", "start", "departure", "packages",
+            "arrival", "start", "departure", "packages", "trip",
         ])?;
         for day in &self.days {
             let date = day.date.map(|d| d.to_string()).unwrap_or_default();
@@ -194,6 +214,7 @@ impl Plan {
                         v.start.to_string(),
                         v.departure.to_string(),
                         v.packages.to_string(),
+                        r.trip.to_string(),
                     ])?;
                 }
             }
@@ -207,19 +228,27 @@ impl Plan {
         let features = self
             .routes()
             .map(|r| {
-                let mut coords = vec![vec![r.depot_pos.lon, r.depot_pos.lat]];
-                coords.extend(r.stops.iter().map(|v| vec![v.pos.lon, v.pos.lat]));
-                coords.push(vec![r.depot_pos.lon, r.depot_pos.lat]);
+                let coords = match &r.geometry {
+                    Some(line) => line.iter().map(|c| c.to_vec()).collect(),
+                    None => {
+                        let mut coords = vec![vec![r.depot_pos.lon, r.depot_pos.lat]];
+                        coords.extend(r.stops.iter().map(|v| vec![v.pos.lon, v.pos.lat]));
+                        coords.push(vec![r.depot_pos.lon, r.depot_pos.lat]);
+                        coords
+                    }
+                };
                 let mut props = serde_json::Map::new();
                 props.insert("day".into(), r.day.into());
                 props.insert("depot".into(), r.depot.clone().into());
                 props.insert("truck".into(), r.truck.clone().into());
+                props.insert("trip".into(), r.trip.into());
                 props.insert("packages".into(), r.packages.into());
                 props.insert("stops".into(), r.stops.len().into());
                 props.insert("distance_km".into(), serde_json::json!(r.distance_m as f64 / 1000.0));
                 props.insert("depart".into(), r.depart.to_string().into());
                 props.insert("back".into(), r.back.to_string().into());
                 props.insert("frozen".into(), r.frozen.into());
+                props.insert("follows_roads".into(), r.geometry.is_some().into());
                 props.insert("stop_ids".into(), r.stops.iter().map(|v| v.stop.clone()).collect::<Vec<_>>().into());
                 geojson::Feature {
                     bbox: None,

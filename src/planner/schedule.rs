@@ -103,13 +103,17 @@ enum Feasibility {
 
 /// Can a truck of `depot` leave at shift start, unload `packages` at `stop` within its window
 /// and be back before shift end?
-fn feasibility(v: &ValidRequest, out: &TravelTable, back: &TravelTable, d: usize, s: usize, packages: u32) -> Feasibility {
+fn feasibility(v: &ValidRequest, matrix: &dyn TravelMatrix, out: &TravelTable, back: &TravelTable, d: usize, s: usize, packages: u32) -> Feasibility {
     let depot = &v.depots[d];
     let stop = &v.stops[s];
     let (Some(go), Some(ret)) = (out.leg(d, s), back.leg(s, d)) else {
         let islands = v.settings.travel.mainland_only && stop.pos.lat >= MAINLAND_NORTH_LIMIT;
         return Feasibility::Unreachable(if islands {
             "Kepulauan Seribu: no truck road from any depot (deliver by boat, or set travel.mainland_only = false)".to_string()
+        } else if let Some(why) = matrix.unreachable_reason(stop.pos) {
+            format!("the stop is {why}")
+        } else if let Some(why) = matrix.unreachable_reason(depot.pos) {
+            format!("depot {} is {why}", depot.id)
         } else {
             format!("no road between {} and the stop", depot.id)
         });
@@ -172,12 +176,26 @@ pub fn plan_valid(
         warnings.push(format!("depot {} has no stock; no stop is served from it", d.id));
     }
     let frozen_depot = frozen_depots(v);
-    let candidates = feasible_depots(v, &out, &back, inside, &frozen_depot, &mut unassigned);
+    for d in v.depots.iter() {
+        if let Some(why) = matrix.unreachable_reason(d.pos) {
+            warnings.push(format!("depot {} is {why}: no stop is served from it", d.id));
+        }
+    }
+    let candidates = feasible_depots(v, matrix, &out, &back, inside, &frozen_depot, &mut unassigned);
     let assignments = assign_depots(v, &candidates, &frozen_depot, &mut unassigned);
     let (mut per_depot, splits) = truck_deliveries(v, &assignments);
     freeze(v, &mut per_depot);
     let (mut clusters, frozen) = sweep_depots(v, per_depot);
-    let (day_plans, carry) = route_days(v, matrix, &mut clusters, frozen, progress, &mut warnings)?;
+    let mut time_capped = Vec::new();
+    let (day_plans, carry) = route_days(v, matrix, &mut clusters, frozen, progress, &mut warnings, &mut time_capped)?;
+    if !time_capped.is_empty() {
+        warnings.push(format!(
+            "the time cap (settings.budget.max_seconds = {}) stopped the search before its {} generations on {} depot-day(s): this plan may differ from a re-run with the same seed",
+            v.settings.budget.max_seconds.unwrap_or_default(),
+            v.settings.budget.generations,
+            time_capped.len()
+        ));
+    }
     beyond_horizon(v, carry, clusters, &mut unassigned);
     unassigned.sort_by(|a, b| a.stop.cmp(&b.stop).then(a.reason.cmp(&b.reason)));
 
@@ -188,10 +206,12 @@ pub fn plan_valid(
             seed: v.settings.seed,
             travel: matrix.name(),
             solver: format!(
-                "vrp-core 1.25, reproducible ruin-and-recreate, {} generations per depot-day",
-                v.settings.budget.generations
+                "vrp-core 1.25, reproducible ruin-and-recreate, {} generations per depot-day{}",
+                v.settings.budget.generations,
+                v.settings.budget.max_seconds.map(|s| format!(" (time cap {s} s)")).unwrap_or_default()
             ),
             settings: v.settings.clone(),
+            time_capped,
         },
         days: day_plans,
         unassigned,
@@ -218,6 +238,7 @@ fn frozen_depots(v: &ValidRequest) -> BTreeMap<&str, usize> {
 /// stops some truck can reach. An R-tree over the depots gives the nearest-first order.
 fn feasible_depots(
     v: &ValidRequest,
+    matrix: &dyn TravelMatrix,
     out: &TravelTable,
     back: &TravelTable,
     inside: &dyn Fn(LonLat) -> bool,
@@ -248,7 +269,7 @@ fn feasible_depots(
                 }
             }
             let load = stop.packages.min(v.depots[d].capacity);
-            match feasibility(v, out, back, d, s, load) {
+            match feasibility(v, matrix, out, back, d, s, load) {
                 Feasibility::Ok => candidates[s].push((d, nn.1.sqrt())),
                 Feasibility::TimeWindow(m) => time_window = time_window.or(Some(m)),
                 Feasibility::Unreachable(m) => unreachable = unreachable.or(Some(m)),
@@ -281,7 +302,7 @@ fn assign_depots(
     let mut horizon_left: Vec<u64> = v
         .depots
         .iter()
-        .map(|d| (d.trucks as f64 * d.capacity as f64 * v.days as f64 * v.settings.day_fill).floor() as u64)
+        .map(|d| (d.trucks as f64 * v.settings.reload.max_trips as f64 * d.capacity as f64 * v.days as f64 * v.settings.day_fill).floor() as u64)
         .collect();
     let mut stock_left: Vec<u64> = v.depots.iter().map(|d| d.stock).collect();
     let mut order: Vec<usize> = (0..v.stops.len()).filter(|&s| !candidates[s].is_empty()).collect();
@@ -409,6 +430,7 @@ fn route_days(
     mut frozen: Vec<Vec<Delivery>>,
     progress: &(dyn Fn(&Progress) + Sync),
     warnings: &mut Vec<String>,
+    time_capped: &mut Vec<String>,
 ) -> Result<(Vec<DayPlan>, Vec<Vec<Delivery>>), PlannerError> {
     let total = v.days as usize * v.depots.len();
     let done = AtomicUsize::new(0);
@@ -428,7 +450,10 @@ fn route_days(
         }
         let results = solve_day(v, matrix, day, &work, &done, total, progress)?;
         let mut routes = Vec::new();
-        for (d, (day_routes, missed)) in results.into_iter().enumerate() {
+        for (d, (day_routes, missed, capped)) in results.into_iter().enumerate() {
+            if capped {
+                time_capped.push(format!("day {day} {}", v.depots[d].id));
+            }
             routes.extend(day_routes);
             carry[d] = missed;
         }
@@ -517,7 +542,9 @@ fn sweep_days(v: &ValidRequest, d: usize, mut deliveries: Vec<Delivery>, frozen_
 
     let room = ((depot.capacity as f64) * v.settings.day_fill).floor().max(1.0) as u32;
     let mut days: Vec<Vec<Delivery>> = vec![Vec::new()];
-    let mut trucks_today = depot.trucks.saturating_sub(frozen_trucks);
+    // A "truck" of the sweep is one trip: with reloads a truck carries up to max_trips loads a day.
+    let trips = v.settings.reload.max_trips;
+    let mut trucks_today = (depot.trucks * trips).saturating_sub(frozen_trucks);
     let mut truck = 0u32;
     let mut load = 0u32;
     for x in deliveries {
@@ -534,7 +561,7 @@ fn sweep_days(v: &ValidRequest, d: usize, mut deliveries: Vec<Delivery>, frozen_
             }
             // The day is full: next day, first truck.
             days.push(Vec::new());
-            trucks_today = depot.trucks;
+            trucks_today = depot.trucks * trips;
             truck = 0;
             load = 0;
         }
@@ -545,7 +572,8 @@ fn sweep_days(v: &ValidRequest, d: usize, mut deliveries: Vec<Delivery>, frozen_
     days
 }
 
-type DayResult = (Vec<TruckRoute>, Vec<Delivery>);
+/// Routes, deliveries left for the next day, and whether the time cap cut the search.
+type DayResult = (Vec<TruckRoute>, Vec<Delivery>, bool);
 
 /// Routes every depot for one day, `threads` depots at a time.
 fn solve_day(
@@ -591,7 +619,7 @@ fn solve_day(
 
 fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usize, jobs: &[Delivery]) -> Result<DayResult, PlannerError> {
     if jobs.is_empty() {
-        return Ok((vec![], vec![]));
+        return Ok((vec![], vec![], false));
     }
     let depot = &v.depots[d];
     let mut points = vec![depot.pos];
@@ -611,9 +639,11 @@ fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usi
         n,
         distance: distance.iter().map(|x| x.min(1.0e9)).collect(),
         duration: duration.iter().map(|x| x.min(1.0e9)).collect(),
-        vehicles: (1..=depot.trucks)
-            .map(|t| VehicleSpec {
-                id: truck_id(&depot.id, t),
+        // One vehicle per possible trip (trip slot k / trucks of truck k % trucks + 1): the trips
+        // are chained onto the trucks afterwards ([`chain_trips`]).
+        vehicles: (0..depot.trucks * v.settings.reload.max_trips)
+            .map(|k| VehicleSpec {
+                id: format!("{}#{}", truck_id(&depot.id, k % depot.trucks + 1), k / depot.trucks + 1),
                 start: 0,
                 end: 0,
                 earliest: depot.shift_start.seconds() as f64,
@@ -652,29 +682,107 @@ fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usi
         mode: SearchMode::Reproducible,
     };
     let solution = engine::solve(&problem, &options).map_err(|source| PlannerError::Engine { day, depot: depot.id.clone(), source })?;
-    let frozen_vehicles: Vec<usize> = problem.locks.iter().map(|l| l.vehicle).collect();
-    let routes = solution
-        .routes
-        .iter()
-        .map(|r| {
-            let order: Vec<usize> = r.jobs.clone();
-            simulate(v, depot, day, r.vehicle as u32 + 1, frozen_vehicles.contains(&r.vehicle), jobs, &order, &problem)
+    let (routes, unfit) = chain_trips(v, depot, day, jobs, &solution.routes, &problem);
+    let routes = routes
+        .into_iter()
+        .map(|mut route| {
+            route.geometry = road_line(matrix, &route);
+            route
         })
         .collect();
     let missed = solution
         .unassigned
         .iter()
-        .map(|&(i, why)| {
+        .copied()
+        .chain(unfit.into_iter().map(|i| (i, Unserved::Capacity)))
+        .map(|(i, why)| {
             let mut x = jobs[i].clone();
             x.last_miss = Some(why);
             x.frozen_truck = None;
             x
         })
         .collect();
-    Ok((routes, missed))
+    Ok((routes, missed, solution.time_capped))
 }
 
-/// Times, loads and distances along a route, recomputed from the matrix.
+/// Puts the solver's trips onto the depot's trucks, one after another within the shift, with
+/// `settings.reload.reload_min` at the gudang between two trips of a truck. A trip goes to its own
+/// truck (the vehicle's truck number) when that truck is still free, else to the truck that is
+/// free earliest on which it still meets every window and the shift end when it leaves after the
+/// reload; frozen trips stay first on their truck. A trip no truck can take goes back to the
+/// next day (its job indices are returned). With one trip a day this is the plain mapping
+/// vehicle → truck.
+fn chain_trips(
+    v: &ValidRequest,
+    depot: &Depot,
+    day: u32,
+    jobs: &[Delivery],
+    routes: &[engine::RouteSolution],
+    p: &RoutingProblem,
+) -> (Vec<TruckRoute>, Vec<usize>) {
+    let trucks = depot.trucks as usize;
+    let shift_start = depot.shift_start.seconds() as f64;
+    let shift_end = depot.shift_end.seconds() as f64;
+    let reload = v.settings.reload.reload_min * 60.0;
+    let frozen_vehicles: Vec<usize> = p.locks.iter().map(|l| l.vehicle).collect();
+    let mut free_at = vec![shift_start; trucks];
+    let mut trips = vec![0u32; trucks];
+    let mut out = Vec::new();
+    let mut unfit = Vec::new();
+    let mut order: Vec<&engine::RouteSolution> = routes.iter().collect();
+    order.sort_by_key(|r| (!frozen_vehicles.contains(&r.vehicle), r.vehicle));
+    for r in order {
+        let own = r.vehicle % trucks;
+        let frozen = frozen_vehicles.contains(&r.vehicle);
+        let mut candidates: Vec<usize> = (0..trucks).filter(|&t| t != own).collect();
+        candidates.sort_by(|&a, &b| free_at[a].total_cmp(&free_at[b]).then(a.cmp(&b)));
+        candidates.insert(0, own);
+        let mut placed = false;
+        for t in candidates {
+            if trips[t] >= v.settings.reload.max_trips || (frozen && t != own) {
+                continue;
+            }
+            let depart = if trips[t] == 0 { shift_start } else { free_at[t] + reload };
+            let route = simulate(v, depot, day, t as u32 + 1, frozen, jobs, &r.jobs, p, depart, trips[t] + 1);
+            let windows_met = route.stops.iter().zip(&r.jobs).all(|(visit, &i)| {
+                v.stops[jobs[i].stop].window.is_none_or(|w| visit.start <= w.end)
+            });
+            if frozen || (route.back.seconds() as f64 <= shift_end && windows_met) {
+                free_at[t] = route.back.seconds() as f64;
+                trips[t] += 1;
+                out.push(route);
+                placed = true;
+                break;
+            }
+        }
+        if !placed {
+            unfit.extend(r.jobs.iter().copied());
+        }
+    }
+    out.sort_by(|a, b| a.truck.cmp(&b.truck).then(a.trip.cmp(&b.trip)));
+    (out, unfit)
+}
+
+/// The route's line along the roads (depot, stops, depot), when the matrix has road geometry for
+/// every leg.
+fn road_line(matrix: &dyn TravelMatrix, r: &TruckRoute) -> Option<Vec<[f64; 2]>> {
+    let mut points = vec![r.depot_pos];
+    points.extend(r.stops.iter().map(|s| s.pos));
+    points.push(r.depot_pos);
+    let mut line: Vec<[f64; 2]> = Vec::new();
+    for w in points.windows(2) {
+        for p in matrix.path(w[0], w[1])? {
+            let c = [(p.lon * 1e6).round() / 1e6, (p.lat * 1e6).round() / 1e6];
+            if line.last() != Some(&c) {
+                line.push(c);
+            }
+        }
+    }
+    Some(line)
+}
+
+/// Times, loads and distances along a route leaving the depot at `depart`, recomputed from the
+/// matrix.
 #[allow(clippy::too_many_arguments)]
 fn simulate(
     v: &ValidRequest,
@@ -685,9 +793,11 @@ fn simulate(
     jobs: &[Delivery],
     order: &[usize],
     p: &RoutingProblem,
+    depart: f64,
+    trip: u32,
 ) -> TruckRoute {
     let load: u32 = order.iter().map(|&i| jobs[i].packages).sum();
-    let mut t = depot.shift_start.seconds() as f64;
+    let mut t = depart;
     let mut at = 0usize;
     let mut left = load;
     let mut total = 0.0;
@@ -727,7 +837,8 @@ fn simulate(
         depot: depot.id.clone(),
         truck: truck_id(&depot.id, truck),
         day,
-        depart: depot.shift_start,
+        trip,
+        depart: clock(depart),
         back: clock(t),
         packages: load,
         distance_m: total.round() as u64,
@@ -735,6 +846,7 @@ fn simulate(
         frozen,
         depot_pos: depot.pos,
         stops,
+        geometry: None,
     }
 }
 
@@ -763,7 +875,7 @@ fn totals(v: &ValidRequest, days: &[DayPlan], unassigned: &[UnassignedStop]) -> 
                 depot: d.id.clone(),
                 packages_planned: planned,
                 stock_left: d.stock.saturating_sub(planned),
-                truck_days: mine.len(),
+                truck_days: mine.iter().map(|r| (r.day, r.truck.as_str())).collect::<std::collections::BTreeSet<_>>().len(),
                 distance_m: mine.iter().map(|r| r.distance_m).sum(),
             }
         })
@@ -776,7 +888,8 @@ fn totals(v: &ValidRequest, days: &[DayPlan], unassigned: &[UnassignedStop]) -> 
         packages_requested: v.stops.iter().map(|s| s.packages as u64).sum(),
         packages_planned: planned_per_stop.values().sum(),
         packages_unassigned: missing.values().sum(),
-        truck_days: routes.len(),
+        truck_days: routes.iter().map(|r| (r.day, r.truck.as_str())).collect::<std::collections::BTreeSet<_>>().len(),
+        trips: routes.len(),
         days_used: days.iter().filter(|d| !d.routes.is_empty()).map(|d| d.day).max().unwrap_or(0),
         distance_m: routes.iter().map(|r| r.distance_m).sum(),
         cost,

@@ -208,12 +208,18 @@ pub fn check(inst: &Instance, sol: &Solution) -> Check {
 
 /// Solves an instance with the planner's engine.
 pub fn solve(inst: &Instance, options: &SolveOptions) -> Result<Solution, SolomonError> {
+    solve_capped(inst, options).map(|s| s.0)
+}
+
+/// Like [`solve`], also saying whether the time cap stopped the search before its work budget
+/// (then a reproducible run may not repeat).
+pub fn solve_capped(inst: &Instance, options: &SolveOptions) -> Result<(Solution, bool), SolomonError> {
     let problem = inst.to_routing();
     let s = engine::solve(&problem, options).map_err(|source| SolomonError::Engine { instance: inst.name.clone(), source })?;
     let mut routes: Vec<Vec<u32>> = s.routes.iter().map(|r| r.jobs.iter().map(|&j| inst.customers[j].id).collect()).collect();
     // Unassigned customers are kept out of the routes; the checker reports them as not served.
     routes.retain(|r| !r.is_empty());
-    Ok(Solution { routes })
+    Ok((Solution { routes }, s.time_capped))
 }
 
 /// Best known solution of an instance.
@@ -270,6 +276,8 @@ pub struct BenchRow {
     pub feasible: bool,
     pub violations: Vec<String>,
     pub seconds: f64,
+    /// The wall-clock cap stopped a reproducible run before its generations were done.
+    pub time_capped: bool,
 }
 
 /// Solves every instance listed in `dir/bks.csv` that has a file `dir/NAME.txt`.
@@ -289,7 +297,7 @@ pub fn run_all(dir: &Path, budget: BenchBudget, mut on_row: impl FnMut(&BenchRow
             mode: budget.mode,
         };
         let started = Instant::now();
-        let sol = solve(&inst, &options)?;
+        let (sol, time_capped) = solve_capped(&inst, &options)?;
         let seconds = started.elapsed().as_secs_f64();
         let c = check(&inst, &sol);
         let row = BenchRow {
@@ -303,6 +311,7 @@ pub fn run_all(dir: &Path, budget: BenchBudget, mut on_row: impl FnMut(&BenchRow
             feasible: c.feasible(),
             violations: c.violations,
             seconds,
+            time_capped: time_capped && budget.generations.is_some(),
         };
         on_row(&row);
         rows.push(row);
@@ -324,14 +333,23 @@ pub fn sample_dir() -> Option<std::path::PathBuf> {
 /// Markdown table of benchmark rows.
 pub fn table(rows: &[BenchRow]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "| instance | vehicles | distance | BKS vehicles | BKS distance | Δ vehicles | gap % | checker | seconds |");
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---|---:|");
+    let _ = writeln!(out, "| instance | vehicles | distance | BKS vehicles | BKS distance | Δ vehicles | gap % | checker | seconds | time cap hit |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---|---:|---|");
     for r in rows {
         let verdict = if r.feasible { "feasible".to_string() } else { format!("INFEASIBLE: {}", r.violations.join("; ")) };
         let _ = writeln!(
             out,
-            "| {} | {} | {:.2} | {} | {:.2} | {:+} | {:+.2} | {} | {:.1} |",
-            r.instance, r.vehicles, r.distance, r.bks_vehicles, r.bks_distance, r.vehicle_gap, r.distance_gap_pct, verdict, r.seconds
+            "| {} | {} | {:.2} | {} | {:.2} | {:+} | {:+.2} | {} | {:.1} | {} |",
+            r.instance,
+            r.vehicles,
+            r.distance,
+            r.bks_vehicles,
+            r.bks_distance,
+            r.vehicle_gap,
+            r.distance_gap_pct,
+            verdict,
+            r.seconds,
+            if r.time_capped { "yes: not repeatable" } else { "no" }
         );
     }
     out

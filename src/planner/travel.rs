@@ -63,6 +63,16 @@ pub trait TravelMatrix: Send + Sync {
     /// Legs from every point of `from` to every point of `to`. A source equal to its
     /// destination must give a zero leg.
     fn table(&self, from: &[LonLat], to: &[LonLat]) -> Result<TravelTable, TravelError>;
+    /// Why no truck can reach `p` at all (too far from any road), when the source knows; the
+    /// planner puts it in the stop's `unreachable` detail.
+    fn unreachable_reason(&self, _p: LonLat) -> Option<String> {
+        None
+    }
+    /// The driven line from `from` to `to` (road geometry), when the source has one; the plan's
+    /// GeoJSON then follows the roads instead of drawing straight lines.
+    fn path(&self, _from: LonLat, _to: LonLat) -> Option<Vec<LonLat>> {
+        None
+    }
 }
 
 /// Great-circle (haversine) distance times a circuity factor, driven at a constant speed.

@@ -199,7 +199,7 @@ pub(super) fn read_solution(p: &RoutingProblem, solution: &Solution) -> Result<R
             p.jobs.len()
         )));
     }
-    Ok(RoutingSolution { routes, unassigned })
+    Ok(RoutingSolution { routes, unassigned, time_capped: false })
 }
 
 /// Start, end, shift (as bits) and capacity: vehicles with equal keys are interchangeable.

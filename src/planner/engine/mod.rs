@@ -102,6 +102,9 @@ pub struct RoutingSolution {
     pub routes: Vec<RouteSolution>,
     /// Sorted by job index.
     pub unassigned: Vec<(usize, Unserved)>,
+    /// The wall-clock cap (`max_seconds`) stopped the search before its work budget was spent:
+    /// a reproducible result is then no longer guaranteed to repeat.
+    pub time_capped: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +155,7 @@ impl RoutingProblem {
 pub fn solve(problem: &RoutingProblem, options: &SolveOptions) -> Result<RoutingSolution, EngineError> {
     problem.check()?;
     if problem.jobs.is_empty() {
-        return Ok(RoutingSolution { routes: vec![], unassigned: vec![] });
+        return Ok(RoutingSolution { routes: vec![], unassigned: vec![], time_capped: false });
     }
     let run = || catch_unwind(AssertUnwindSafe(|| solve_inner(problem, options)));
     let outcome = match options.mode {
@@ -182,12 +185,14 @@ fn solve_inner(p: &RoutingProblem, options: &SolveOptions) -> Result<RoutingSolu
     let reproducible = options.mode == SearchMode::Reproducible;
     let logger: InfoLogger = Arc::new(|_: &str| {});
     let problem = build::problem(p, reproducible, &logger)?;
-    let solution = if reproducible {
+    let (solution, time_capped) = if reproducible {
         reproducible::search(p, problem, options, logger)?
     } else {
-        quality_search(problem, options, logger)?
+        (quality_search(problem, options, logger)?, false)
     };
-    build::read_solution(p, &solution)
+    let mut out = build::read_solution(p, &solution)?;
+    out.time_capped = time_capped;
+    Ok(out)
 }
 
 /// vrp-core's default dynamic heuristic on all cores under a time budget (Solomon benchmark).
@@ -328,6 +333,19 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(solve(&p, &o).unwrap(), a);
         }
+    }
+
+    #[test]
+    fn the_time_cap_is_reported_only_when_it_stops_the_search() {
+        let p = scattered_problem(3);
+        let uncapped = solve(&p, &SolveOptions { seed: 1, generations: 30, max_seconds: None, mode: SearchMode::Reproducible }).unwrap();
+        assert!(!uncapped.time_capped);
+        // A cap far beyond the work budget does not bite: same routes as without it.
+        let generous = solve(&p, &SolveOptions { seed: 1, generations: 30, max_seconds: Some(86_400.0), mode: SearchMode::Reproducible }).unwrap();
+        assert_eq!(generous, uncapped);
+        // A cap that has passed before the first generation stops the search and says so.
+        let cut = solve(&p, &SolveOptions { seed: 1, generations: 100_000, max_seconds: Some(1e-9), mode: SearchMode::Reproducible }).unwrap();
+        assert!(cut.time_capped);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! walk tours in order, and it sorts the list of jobs waiting for insertion before every
 //! recreate ([`CanonicalOrder`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rand::{Rng, SeedableRng};
@@ -18,7 +19,7 @@ use vrp_core::models::{ConstraintViolation, FeatureConstraint, FeatureState, Pro
 use vrp_core::rosomaxa::evolution::TelemetryMode;
 use vrp_core::rosomaxa::hyper::StaticSelective;
 use vrp_core::rosomaxa::population::Elitism;
-use vrp_core::rosomaxa::prelude::{Environment, Float, InfoLogger, Random, RandomGen};
+use vrp_core::rosomaxa::prelude::{Environment, Float, InfoLogger, Quota, Random, RandomGen};
 use vrp_core::rosomaxa::utils::{Parallelism, TimeQuota};
 use vrp_core::solver::search::{
     Recreate, RecreateWithBlinks, RecreateWithCheapest, RecreateWithFarthest, RecreateWithGaps,
@@ -33,11 +34,31 @@ use vrp_core::solver::{
 use super::build::job_index;
 use super::{solver_err, EngineError, RoutingProblem, SolveOptions};
 
+/// The wall-clock cap of a reproducible search, which remembers whether it stopped the search: a
+/// plan cut short by it is no longer repeatable, and says so (`PlanMeta::time_capped`).
+struct CapQuota {
+    time: TimeQuota,
+    reached: AtomicBool,
+}
+
+impl Quota for CapQuota {
+    fn is_reached(&self) -> bool {
+        let reached = self.time.is_reached();
+        if reached {
+            self.reached.store(true, Ordering::Relaxed);
+        }
+        reached
+    }
+}
+
 /// Runs the seeded, generation-bounded search on `problem` (built from `p`). Call it on a fresh
-/// thread: `get_rng` falls back to vrp-core's thread-local generator.
-pub(super) fn search(p: &RoutingProblem, problem: Arc<Problem>, options: &SolveOptions, logger: InfoLogger) -> Result<Solution, EngineError> {
+/// thread: `get_rng` falls back to vrp-core's thread-local generator. The work budget is
+/// `options.generations`; `options.max_seconds` is only a safety cap, and the second value says
+/// whether it cut the search short (then the result may differ between runs).
+pub(super) fn search(p: &RoutingProblem, problem: Arc<Problem>, options: &SolveOptions, logger: InfoLogger) -> Result<(Solution, bool), EngineError> {
     let random: Arc<dyn Random> = Arc::new(SeededRandom::new(options.seed));
-    let quota = options.max_seconds.map(|s| Arc::new(TimeQuota::new(s)) as Arc<_>);
+    let cap = options.max_seconds.map(|s| Arc::new(CapQuota { time: TimeQuota::new(s), reached: AtomicBool::new(false) }));
+    let quota = cap.clone().map(|c| c as Arc<dyn Quota>);
     let environment = Arc::new(Environment::new(random.clone(), quota, Parallelism::new_with_cpus(2), logger, false));
     let neighbours = Arc::new(job_neighbours(p));
     let heuristic = reproducible_heuristic(problem.clone(), environment.clone(), neighbours);
@@ -53,10 +74,10 @@ pub(super) fn search(p: &RoutingProblem, problem: Arc<Problem>, options: &SolveO
         .with_processing(create_default_processing())
         .with_initial(4, 0.05, reproducible_initial(random.clone()))
         .with_max_generations(Some(options.generations))
-        .with_max_time(options.max_seconds.map(|s| s.ceil().max(1.0) as usize))
         .build()
         .map_err(solver_err)?;
-    Solver::new(problem, config).solve().map_err(solver_err)
+    let solution = Solver::new(problem, config).solve().map_err(solver_err)?;
+    Ok((solution, cap.is_some_and(|c| c.reached.load(Ordering::Relaxed))))
 }
 
 /// vrp-core's generator interface over a seeded ChaCha stream. `get_rng` (used for shuffles)
