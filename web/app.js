@@ -139,6 +139,51 @@ function percentExpr() {
   return ['case', ['==', ['typeof', p], 'number'], ['interpolate', ['linear'], p, ...RAMP.flat()], NO_DATA];
 }
 
+/**
+ * The choropleth's opacity: enough to read the class colour, little enough that the streets
+ * and the coast of the basemap show through it.
+ */
+const FILL_OPACITY = 0.74;
+
+/** Road width in px per class at zoom 10 and 16 (interpolated exponentially in between). */
+const ROAD_WIDTH = {
+  motorway: [1.4, 7], trunk: [1.3, 6.5], primary: [1.1, 6], secondary: [0, 5], tertiary: [0, 4],
+  residential: [0, 2.6], unclassified: [0, 2.6], living_street: [0, 2.2], service: [0, 1.6], path: [0, 1], other: [0, 2],
+};
+
+/**
+ * The offline basemap served by sigap itself (/tiles/basemap: sea, land, roads from OSM 2012),
+ * styled quietly: outside DKI a neutral grey, the sea pale blue, land paper-white, roads grey
+ * lines that stay readable through the choropleth above them. Always sigap's own tiles (martin
+ * serves only the boundary layers).
+ */
+function offlineBasemap(sources) {
+  sources.basemap = {
+    type: 'vector',
+    tiles: [tileUrl('/tiles/{layer}/{z}/{x}/{y}.mvt', 'basemap')],
+    minzoom: 8,
+    maxzoom: 16,
+    attribution: 'Jalan © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL, 2012)',
+  };
+  const width = (i, other) => ['match', ['get', 'class'], ...Object.entries(ROAD_WIDTH).flatMap(([c, w]) => [c, w[i]]), other];
+  const major = ['match', ['get', 'class'], ['motorway', 'trunk', 'primary'], true, false];
+  return [
+    { id: 'background', type: 'background', paint: { 'background-color': '#e6e4df' } },
+    { id: 'sea', type: 'fill', source: 'basemap', 'source-layer': 'sea', paint: { 'fill-color': '#c4d9e4' } },
+    { id: 'land', type: 'fill', source: 'basemap', 'source-layer': 'land', paint: { 'fill-color': '#f7f5f0' } },
+    { id: 'coast', type: 'line', source: 'basemap', 'source-layer': 'land', paint: { 'line-color': '#8fb3c7', 'line-width': 0.8 } },
+    {
+      id: 'roads', type: 'line', source: 'basemap', 'source-layer': 'roads',
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: {
+        'line-color': ['case', major, '#6f6a62', '#8f8a82'],
+        'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 10, width(0, 0.5), 16, width(1, 2)],
+        'line-opacity': ['interpolate', ['linear'], ['zoom'], 10, 0.55, 14, 0.7],
+      },
+    },
+  ];
+}
+
 function buildStyle(config) {
   const sources = {};
   const layers = [];
@@ -146,9 +191,11 @@ function buildStyle(config) {
   if (basemap) {
     const b = typeof basemap === 'string' ? { tiles: [basemap] } : basemap;
     sources.basemap = { type: 'raster', tiles: b.tiles, tileSize: b.tileSize || 256, attribution: b.attribution || '' };
+    layers.push({ id: 'background', type: 'background', paint: { 'background-color': '#f2efe9' } });
+    layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
+  } else {
+    layers.push(...offlineBasemap(sources));
   }
-  layers.push({ id: 'background', type: 'background', paint: { 'background-color': basemap ? '#f2efe9' : '#d7e6ec' } });
-  if (basemap) layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
 
   for (const l of LEVELS) {
     sources[l.id] = {
@@ -160,14 +207,10 @@ function buildStyle(config) {
       attribution: l.id === 'rw' ? `Batas RW: ${GENERATED}` : 'Batas wilayah: Kemendagri via cahyadsn/wilayah (MIT)',
     };
   }
-  // Land under everything, so gaps between boundaries and unfinished RW cover read as land, not sea.
-  if (!basemap) {
-    layers.push({ id: 'land', type: 'fill', source: 'kota', 'source-layer': 'kota', paint: { 'fill-color': '#f4f1ea' } });
-  }
   for (const l of LEVELS) {
     layers.push({
       id: `${l.id}-fill`, type: 'fill', source: l.id, 'source-layer': l.id, minzoom: l.min, maxzoom: l.max,
-      paint: { 'fill-color': percentExpr(), 'fill-opacity': basemap ? 0.7 : 0.88 },
+      paint: { 'fill-color': percentExpr(), 'fill-opacity': FILL_OPACITY },
     });
   }
   // Own boundaries thin and white; one level further in they become the darker parent outline.

@@ -43,6 +43,8 @@ pub struct Config {
     pub basemap: Option<String>,
     /// How often (ms) the boundaries revision is polled to pick up other processes' edits.
     pub atlas_poll_ms: u64,
+    /// Road file of the offline basemap (`/tiles/basemap/…`); None draws land and sea only.
+    pub roads: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             tile_url: "/tiles/{layer}/{z}/{x}/{y}.mvt".into(),
             basemap: None,
             atlas_poll_ms: 250,
+            roads: Some(PathBuf::from("data/roads/jakarta_roads.geojson")),
         }
     }
 }
@@ -75,7 +78,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, atlas: AtlasHandle, config: Arc<Config>) -> AppState {
-        let tiles = crate::tiles::TileService::new(atlas.clone(), crate::tiles::cache::DEFAULT_CAPACITY);
+        let tiles = crate::tiles::TileService::with_roads(atlas.clone(), crate::tiles::cache::DEFAULT_CAPACITY, config.roads.clone());
         // The metric definitions are static; registering them in a fresh registry cannot clash.
         let metrics = Arc::new(metrics::Metrics::new().unwrap_or_else(|e| unreachable!("metric definitions: {e}")));
         AppState { store, atlas, config, tiles, reload: Arc::default(), metrics }

@@ -2,6 +2,7 @@
 //! coordinates, in one R-tree per level keyed by its world bounding box. Kota and kecamatan are
 //! drawn as the dissolve of their kelurahan (see `dissolve`), computed here, once per atlas.
 
+use super::basemap::Shores;
 use super::dissolve::dissolve;
 use super::mvt::{encode_tile, LayerBuilder, Prop};
 use super::tile::{to_world, TileId, WorldRect, BUFFER};
@@ -42,6 +43,8 @@ impl RTreeObject for Entry {
 pub struct TileIndex {
     trees: HashMap<Level, RTree<Entry>>,
     bounds: HashMap<Level, WorldRect>,
+    /// The basemap's land and sea, from the same kota outlines the map draws.
+    pub shores: Shores,
 }
 
 impl TileIndex {
@@ -58,7 +61,8 @@ impl TileIndex {
             .filter_map(|(l, v)| Some((*l, v.iter().map(|e| e.bbox).reduce(|a, b| a.union(&b))?)))
             .collect();
         let trees = per.into_iter().map(|(l, v)| (l, RTree::bulk_load(v))).collect();
-        TileIndex { trees, bounds }
+        let kota = atlas.all().iter().filter(|a| a.level == Level::Kota).map(|a| dissolved.get(&a.code).unwrap_or(&a.geometry));
+        TileIndex { trees, bounds, shores: Shores::new(kota) }
     }
 
     /// World bounds of everything in a level (TileJSON `bounds`).
