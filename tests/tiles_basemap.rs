@@ -60,7 +60,9 @@ async fn the_basemap_draws_sea_land_and_roads_by_zoom_on_both_stores() {
         assert_eq!((s, ctype.as_str()), (StatusCode::OK, "application/vnd.mapbox-vector-tile"));
         let z10 = layers(&body);
         let names: Vec<&str> = z10.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["sea", "land", "roads"], "drawing order");
+        assert_eq!(names, ["sea", "land", "roads", "places"], "drawing order");
+        let kota_labels: Vec<&str> = z10[3].1.iter().filter_map(|f| f.prop("label").and_then(Prop::as_str)).collect();
+        assert!(kota_labels.contains(&"Jakarta Pusat"), "{kota_labels:?}");
         let c10 = classes(&z10[2].1);
         assert!(c10.contains("motorway") && c10.contains("primary"), "{c10:?}");
         assert!(c10.iter().all(|c| ["motorway", "trunk", "primary"].contains(&c.as_str())), "only arterials at z10: {c10:?}");
@@ -74,6 +76,11 @@ async fn the_basemap_draws_sea_land_and_roads_by_zoom_on_both_stores() {
         assert!(classes(roads).contains("residential"), "{:?}", classes(roads));
         assert!(roads.iter().any(|f| f.prop("name").and_then(Prop::as_str).is_some_and(|n| n.contains("Merdeka"))), "Medan Merdeka is named");
         assert!(roads.iter().all(|f| f.geom_type == 2 && f.rings.iter().all(|l| l.len() >= 2)), "lines of 2+ points");
+        // Label points of every level shown at z15 (no RW loaded here), named and coded.
+        let places = &z15.iter().find(|(n, _)| n == "places").expect("places").1;
+        let levels: BTreeSet<&str> = places.iter().filter_map(|f| f.prop("level").and_then(Prop::as_str)).collect();
+        assert!(levels.contains("kelurahan"), "{levels:?}");
+        assert!(places.iter().all(|f| f.geom_type == 1 && f.prop("kode").is_some() && f.prop("label").and_then(Prop::as_str).is_some_and(|l| !l.is_empty())));
 
         // Open sea north of the coast (z12, 12 km off Tanjung Priok): sea only.
         let (s, body, _) = get(&app, &url(tile_of(106.90, -5.99, 12))).await;
@@ -87,7 +94,7 @@ async fn the_basemap_draws_sea_land_and_roads_by_zoom_on_both_stores() {
         assert_eq!(s, StatusCode::OK);
         let tj: serde_json::Value = serde_json::from_slice(&tj).unwrap();
         let ids: Vec<&str> = tj["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
-        assert_eq!(ids, ["sea", "land", "roads"]);
+        assert_eq!(ids, ["sea", "land", "roads", "places"]);
         assert!(tj["attribution"].as_str().unwrap().contains("OpenStreetMap"));
 
         // Bad addresses are problems naming the field.
@@ -116,7 +123,8 @@ async fn without_a_road_file_the_basemap_has_land_and_sea_only() {
         let app = api::router(AppState::new(store, AtlasHandle::new(atlas), Arc::new(config)));
         let (s, body, _) = get(&app, &url(tile_of(MONAS.0, MONAS.1, 14))).await;
         assert_eq!(s, StatusCode::OK);
-        assert_eq!(layers(&body).iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["land"]);
+        let names: Vec<String> = layers(&body).into_iter().map(|(n, _)| n).collect();
+        assert!(names.iter().all(|n| n == "land" || n == "places") && names.contains(&"land".to_string()), "{names:?}");
     })
     .await;
 }

@@ -152,19 +152,12 @@ const ROAD_WIDTH = {
 };
 
 /**
- * The offline basemap served by sigap itself (/tiles/basemap: sea, land, roads from OSM 2012),
+ * The offline basemap served by sigap itself (/tiles/basemap: sea, land, roads from OSM 2012,
+ * and the label points; always sigap's own tiles, martin serves only the boundary layers),
  * styled quietly: outside DKI a neutral grey, the sea pale blue, land paper-white, roads grey
- * lines that stay readable through the choropleth above them. Always sigap's own tiles (martin
- * serves only the boundary layers).
+ * lines that stay readable through the choropleth above them.
  */
-function offlineBasemap(sources) {
-  sources.basemap = {
-    type: 'vector',
-    tiles: [tileUrl('/tiles/{layer}/{z}/{x}/{y}.mvt', 'basemap')],
-    minzoom: 8,
-    maxzoom: 16,
-    attribution: 'Jalan © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL, 2012)',
-  };
+function offlineBasemap() {
   const width = (i, other) => ['match', ['get', 'class'], ...Object.entries(ROAD_WIDTH).flatMap(([c, w]) => [c, w[i]]), other];
   const major = ['match', ['get', 'class'], ['motorway', 'trunk', 'primary'], true, false];
   return [
@@ -184,17 +177,61 @@ function offlineBasemap(sources) {
   ];
 }
 
+const HALO = { 'text-halo-color': 'rgba(255,255,255,0.92)', 'text-halo-width': 1.6, 'text-halo-blur': 0.3 };
+/** Label size and font per level: coarse levels bold and larger. */
+const LABEL = {
+  kota: { size: 15, font: 'Noto Sans Bold' },
+  kecamatan: { size: 13.5, font: 'Noto Sans Bold' },
+  kelurahan: { size: 12.5, font: 'Noto Sans Regular' },
+  rw: { size: 11.5, font: 'Noto Sans Regular' },
+};
+
+/**
+ * Names: each level's areas labelled at the zooms where that level is the choropleth (points
+ * from the basemap's `places` layer, one per area), and street names along the roads from z13
+ * (arterials from z12). MapLibre's collision detection drops labels that would overlap; area
+ * labels win over street names (drawn later, so placed first).
+ */
+function labelLayers() {
+  const roads = {
+    id: 'road-label', type: 'symbol', source: 'basemap', 'source-layer': 'roads', minzoom: 12,
+    filter: ['all', ['has', 'name'], ['any', ['>=', ['zoom'], 13], ['match', ['get', 'class'], ['motorway', 'trunk', 'primary'], true, false]]],
+    layout: {
+      'symbol-placement': 'line', 'text-field': ['get', 'name'], 'text-font': ['Noto Sans Regular'],
+      'text-size': ['interpolate', ['linear'], ['zoom'], 12, 10, 16, 12.5], 'text-max-angle': 30, 'symbol-spacing': 320,
+    },
+    paint: { 'text-color': '#4a4640', ...HALO },
+  };
+  const areas = LEVELS.map((l) => ({
+    id: `${l.id}-label`, type: 'symbol', source: 'basemap', 'source-layer': 'places', minzoom: l.min, maxzoom: l.max,
+    filter: ['==', ['get', 'level'], l.id],
+    layout: {
+      'text-field': ['get', 'label'], 'text-font': [LABEL[l.id].font], 'text-size': LABEL[l.id].size,
+      'text-max-width': 8, 'text-padding': 4, 'text-letter-spacing': l.id === 'kota' ? 0.04 : 0,
+    },
+    paint: { 'text-color': '#14181d', ...HALO },
+  }));
+  return [roads, ...areas];
+}
+
 function buildStyle(config) {
   const sources = {};
   const layers = [];
   const basemap = config.basemap;
+  sources.basemap = {
+    type: 'vector',
+    tiles: [tileUrl('/tiles/{layer}/{z}/{x}/{y}.mvt', 'basemap')],
+    minzoom: 8,
+    maxzoom: 16,
+    attribution: 'Jalan © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL, 2012)',
+  };
   if (basemap) {
     const b = typeof basemap === 'string' ? { tiles: [basemap] } : basemap;
-    sources.basemap = { type: 'raster', tiles: b.tiles, tileSize: b.tileSize || 256, attribution: b.attribution || '' };
+    sources.raster = { type: 'raster', tiles: b.tiles, tileSize: b.tileSize || 256, attribution: b.attribution || '' };
     layers.push({ id: 'background', type: 'background', paint: { 'background-color': '#f2efe9' } });
-    layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
+    layers.push({ id: 'raster', type: 'raster', source: 'raster' });
   } else {
-    layers.push(...offlineBasemap(sources));
+    layers.push(...offlineBasemap());
   }
 
   for (const l of LEVELS) {
@@ -241,7 +278,9 @@ function buildStyle(config) {
       },
     });
   }
-  return { version: 8, sources, layers };
+  layers.push(...labelLayers());
+  // Glyphs rendered from Noto Sans at setup (scripts/web-setup.sh → web/glyphs), served by sigap.
+  return { version: 8, sources, layers, glyphs: `${location.origin}/glyphs/{fontstack}/{range}.pbf` };
 }
 
 function currentLevel() {

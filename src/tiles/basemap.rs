@@ -1,7 +1,14 @@
-//! The offline basemap: one tile layer `basemap` with three MVT layers drawn under the
-//! choropleth — `sea` and `land` from the atlas, `roads` from the OSM road network
-//! (`crate::roads`, read once) — so the public map shows where things are without any online
-//! tile server (`SIGAP_BASEMAP` can still put an online raster under it).
+//! The offline basemap: one tile layer `basemap` with the MVT layers `sea` and `land` from the
+//! atlas, `roads` from the OSM road network (`crate::roads`, read once), and `places` (a label
+//! point per area) — so the public map shows where things are, and what they are called,
+//! without any online tile server (`SIGAP_BASEMAP` can still put an online raster under it).
+//!
+//! **Places.** One point per kota, kecamatan, kelurahan and RW, inside its drawn outline (geo's
+//! `InteriorPoint` of its largest part: always inside, unlike a centroid), with `level`, `kode`
+//! and `label` (the name without "Kota/Kabupaten Administrasi"). A level's points are in the
+//! tiles from [`place_min_zoom`] on, each in the one tile that contains it (no buffer copies,
+//! so a label is never placed twice); the page shows each level's labels at the zooms where
+//! that level is the choropleth and lets MapLibre's collision detection thin them.
 //!
 //! **Roads by zoom.** A road appears from the zoom where it stops being clutter
 //! ([`road_min_zoom`]): motorway, trunk and primary from the start, secondary from 11, tertiary
@@ -22,7 +29,9 @@ use super::index::world_geometry;
 use super::mvt::{encode_tile, LayerBuilder, Prop};
 use super::tile::{to_world, TileId, WorldRect, BUFFER};
 use crate::roads::{RoadClass, RoadSegment};
-use geo::{Area as _, BooleanOps, BoundingRect, Coord, LineString, MapCoords, MultiPolygon, Polygon};
+use crate::wilayah::{AreaCode, Atlas, Level};
+use geo::{Area as _, BooleanOps, BoundingRect, Coord, InteriorPoint, LineString, MapCoords, MultiPolygon, Polygon};
+use std::collections::HashMap;
 use rstar::{RTree, RTreeObject, AABB};
 
 /// Name of the basemap in tile URLs (`/tiles/basemap/{z}/{x}/{y}.mvt`); not a site layer name.
@@ -138,6 +147,88 @@ impl RoadIndex {
     }
 }
 
+/// The first zoom whose basemap tiles carry the label points of a level.
+pub fn place_min_zoom(level: Level) -> u8 {
+    match level {
+        Level::Kota => 0,
+        Level::Kecamatan => 10,
+        Level::Kelurahan => 12,
+        Level::Rw => 14,
+    }
+}
+
+struct Place {
+    id: u64,
+    level: Level,
+    kode: String,
+    label: String,
+    world: (f64, f64),
+}
+
+impl RTreeObject for Place {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_point([self.world.0, self.world.1])
+    }
+}
+
+/// The label points of one atlas (see the module doc).
+pub struct Places {
+    tree: RTree<Place>,
+}
+
+/// The name a map label shows: without the "Kota Administrasi " / "Kabupaten Administrasi " prefix.
+pub fn short_label(name: &str) -> &str {
+    name.strip_prefix("Kota Administrasi ").or_else(|| name.strip_prefix("Kabupaten Administrasi ")).unwrap_or(name)
+}
+
+impl Places {
+    /// `display` holds the drawn geometry of the areas that are drawn dissolved (kota, kecamatan).
+    pub fn new(atlas: &Atlas, display: &HashMap<AreaCode, MultiPolygon<f64>>) -> Places {
+        let places = atlas
+            .all()
+            .iter()
+            .filter_map(|a| {
+                let g = display.get(&a.code).unwrap_or(&a.geometry);
+                let largest = g.0.iter().max_by(|x, y| x.unsigned_area().total_cmp(&y.unsigned_area()))?;
+                let p = largest.interior_point()?;
+                Some(Place {
+                    id: super::index::feature_id(a.code.as_str()),
+                    level: a.level,
+                    kode: a.code.to_string(),
+                    label: short_label(&a.name).to_string(),
+                    world: to_world(p.x(), p.y()),
+                })
+            })
+            .collect();
+        Places { tree: RTree::bulk_load(places) }
+    }
+
+    pub fn empty() -> Places {
+        Places { tree: RTree::new() }
+    }
+
+    /// The `places` MVT layer of one tile: the points inside the tile (not its buffer) of the
+    /// levels shown at this zoom, coarse levels first, then by code.
+    fn layer(&self, tile: TileId) -> LayerBuilder {
+        let b = tile.world_bounds(0);
+        let env = AABB::from_corners([b.min_x, b.min_y], [b.max_x, b.max_y]);
+        let mut hits: Vec<&Place> = self
+            .tree
+            .locate_in_envelope(&env)
+            // Half-open, so a point on a tile edge belongs to exactly one tile.
+            .filter(|p| place_min_zoom(p.level) <= tile.z && p.world.0 < b.max_x && p.world.1 < b.max_y)
+            .collect();
+        hits.sort_by(|a, b| (a.level, &a.kode).cmp(&(b.level, &b.kode)));
+        let mut layer = LayerBuilder::new("places");
+        for p in hits {
+            let props = [("level", Prop::Str(p.level.as_str().to_string())), ("kode", Prop::Str(p.kode.clone())), ("label", Prop::Str(p.label.clone()))];
+            layer.add_point(tile, p.world, p.id, &props);
+        }
+        layer
+    }
+}
+
 /// Land and sea in world coordinates, made from one atlas (see the module doc).
 pub struct Shores {
     land: MultiPolygon<f64>,
@@ -189,15 +280,16 @@ pub fn sea_north_of(land: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     strip.union(&open)
 }
 
-/// Encodes one basemap tile: `sea`, `land` and `roads`, in drawing order; None when empty.
-pub fn render(roads: &RoadIndex, shores: &Shores, tile: TileId) -> Option<Vec<u8>> {
-    let mut layers = Vec::with_capacity(3);
+/// Encodes one basemap tile: `sea`, `land`, `roads` and `places`, in drawing order; None when empty.
+pub fn render(roads: &RoadIndex, shores: &Shores, places: &Places, tile: TileId) -> Option<Vec<u8>> {
+    let mut layers = Vec::with_capacity(4);
     for (name, g) in [("sea", &shores.sea), ("land", &shores.land)] {
         let mut l = LayerBuilder::new(name);
         l.add_polygon(tile, g, 1, &[]);
         layers.push(l.finish());
     }
     layers.push(roads.layer(tile).finish());
+    layers.push(places.layer(tile).finish());
     encode_tile(layers)
 }
 
@@ -226,7 +318,7 @@ mod tests {
             seg("motorway_link", None, &[(106.823, -6.175), (106.824, -6.176)]),
         ]);
         let classes = |z: u8| -> Vec<String> {
-            let Some(bytes) = render(&roads, &Shores::empty(), tile_of(106.824, -6.176, z)) else { return vec![] };
+            let Some(bytes) = render(&roads, &Shores::empty(), &Places::empty(), tile_of(106.824, -6.176, z)) else { return vec![] };
             let layers = decode(&bytes).unwrap();
             let roads = layers.iter().find(|l| l.0 == "roads").unwrap();
             roads.2.iter().map(|f| f.prop("class").and_then(Prop::as_str).unwrap().to_string()).collect()
@@ -234,27 +326,69 @@ mod tests {
         assert_eq!(classes(10), ["primary"]);
         assert_eq!(classes(12), ["primary", "motorway"], "the ramp from 12, after its road");
         assert_eq!(classes(14), ["primary", "residential", "motorway"]);
-        let layers = decode(&render(&roads, &Shores::empty(), tile_of(106.824, -6.176, 14)).unwrap()).unwrap();
+        let layers = decode(&render(&roads, &Shores::empty(), &Places::empty(), tile_of(106.824, -6.176, 14)).unwrap()).unwrap();
         let f = &layers[0].2;
         assert_eq!(f[0].prop("name").and_then(Prop::as_str), Some("Jalan Medan Merdeka Barat"));
         assert_eq!(f[0].geom_type, geozero::mvt::tile::GeomType::Linestring as i32);
         assert_eq!(f[2].prop("link"), Some(&Prop::Bool(true)));
         assert!(f[2].prop("name").is_none());
         // Far from every road and shore: nothing.
-        assert!(render(&roads, &Shores::empty(), tile_of(110.0, -7.0, 14)).is_none());
+        assert!(render(&roads, &Shores::empty(), &Places::empty(), tile_of(110.0, -7.0, 14)).is_none());
     }
 
     #[test]
     fn a_long_road_is_clipped_to_each_tile_and_continues_in_the_next() {
         let roads = RoadIndex::new(&[seg("primary", None, &[(106.70, -6.20), (106.95, -6.20)])]);
         let t = tile_of(106.8, -6.2, 14);
-        let layers = decode(&render(&roads, &Shores::empty(), t).unwrap()).unwrap();
+        let layers = decode(&render(&roads, &Shores::empty(), &Places::empty(), t).unwrap()).unwrap();
         let line = &layers[0].2[0].rings[0];
         let (e, b) = (crate::tiles::tile::EXTENT as i32, BUFFER as i32);
         assert_eq!(line.len(), 2);
         assert!(line.iter().all(|&(x, _)| x == -b || x == e + b), "ends on the buffered edges: {line:?}");
         let next = TileId { x: t.x + 1, ..t };
-        assert!(render(&roads, &Shores::empty(), next).is_some());
+        assert!(render(&roads, &Shores::empty(), &Places::empty(), next).is_some());
+    }
+
+    #[test]
+    fn each_label_point_is_in_exactly_one_tile_from_its_level_s_zoom() {
+        use crate::wilayah::{Area, AtlasConfig};
+        let area = |code: &str, name: &str, lon: f64, lat: f64, d: f64| {
+            let code = AreaCode::parse(code).unwrap();
+            let g = MultiPolygon(vec![polygon![(x: lon, y: lat), (x: lon + d, y: lat), (x: lon + d, y: lat + d), (x: lon, y: lat + d), (x: lon, y: lat)]]);
+            Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated: false }
+        };
+        let atlas = Atlas::new(
+            vec![
+                area("31.71", "Kota Administrasi Jakarta Pusat", 106.00, -6.60, 0.30),
+                area("31.71.01.1001", "Gambir", 106.80, -6.20, 0.02),
+                area("31.71.01.1001.001", "RW 001", 106.80, -6.20, 0.004),
+            ],
+            AtlasConfig::default(),
+        );
+        let places = Places::new(&atlas, &HashMap::new());
+        let labels = |t: TileId| -> Vec<(String, String)> {
+            let Some(bytes) = render(&RoadIndex::empty(), &Shores::empty(), &places, t) else { return vec![] };
+            decode(&bytes).unwrap().iter().filter(|l| l.0 == "places").flat_map(|l| l.2.iter()).map(|f| {
+                (f.prop("level").and_then(Prop::as_str).unwrap().to_string(), f.prop("label").and_then(Prop::as_str).unwrap().to_string())
+            }).collect()
+        };
+        // Every label of the level shown at z, summed over a block of tiles around them: once each.
+        let count = |z: u8| -> Vec<(String, String)> {
+            let c = tile_of(106.80, -6.20, z);
+            let mut all: Vec<_> = (c.x - 4..=c.x + 4).flat_map(|x| (c.y - 4..=c.y + 4).map(move |y| TileId { z, x, y })).flat_map(labels).collect();
+            all.sort();
+            all
+        };
+        assert!(count(11).is_empty() || count(11).iter().all(|(l, _)| l == "kota"));
+        let z12 = count(12);
+        assert_eq!(z12, [("kelurahan".to_string(), "Gambir".to_string())], "the kota point lies outside the block; no RW before 14");
+        let z14 = count(14);
+        assert_eq!(z14.iter().filter(|(l, _)| l == "rw").count(), 1, "{z14:?}");
+        assert_eq!(z14.iter().filter(|(_, n)| n == "Gambir").count(), 1, "{z14:?}");
+        // The kota's point, wherever it is, is labelled without "Kota Administrasi".
+        let kota = places.tree.iter().find(|p| p.level == Level::Kota).unwrap();
+        assert_eq!(kota.label, "Jakarta Pusat");
+        assert_eq!(short_label("Kabupaten Administrasi Kepulauan Seribu"), "Kepulauan Seribu");
     }
 
     #[test]

@@ -59,7 +59,7 @@ struct Inner {
     roads_path: Option<PathBuf>,
     /// The roads, read on first use (`warm_basemap` at start) and kept: the file never changes.
     roads: OnceLock<Arc<RoadIndex>>,
-    /// Basemap tiles; all dropped when a kota's outline may have changed (land and sea).
+    /// Basemap tiles; all dropped when any area changed (land, sea, label points).
     basemap_cache: moka::sync::Cache<TileId, Arc<RenderedTile>>,
 }
 
@@ -122,7 +122,10 @@ impl TileService {
         }
         crate::api::metrics::cache_lookup("basemap_tiles", false);
         let generation = self.0.generation.load(Ordering::SeqCst);
-        let rendered = Arc::new(RenderedTile::new(basemap::render(&self.roads(), &self.index().shores, tile)));
+        let rendered = Arc::new(RenderedTile::new({
+            let index = self.index();
+            basemap::render(&self.roads(), &index.shores, &index.places, tile)
+        }));
         let _gate = self.0.gate.read();
         if self.0.generation.load(Ordering::SeqCst) == generation {
             self.0.basemap_cache.insert(tile, rendered.clone());
@@ -167,20 +170,21 @@ impl TileService {
 
     /// Drops the cached tiles of `levels` whose buffered square meets any of `boxes`; returns them.
     pub fn invalidate(&self, levels: &[Level], boxes: &[WorldRect]) -> Vec<CacheKey> {
-        self.drop_where(levels.contains(&Level::Kota) && !boxes.is_empty(), |(l, t)| levels.contains(l) && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b)))
+        self.drop_where(!boxes.is_empty(), |(l, t)| levels.contains(l) && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b)))
     }
 
-    /// Drops the cached tiles matching `doomed` (and every basemap tile when a kota outline
-    /// changed) under the gate, bumping the generation so no
+    /// Drops the cached tiles matching `doomed` (and every basemap tile when an area changed)
+    /// under the gate, bumping the generation so no
     /// render that started earlier caches what it drew from the old atlas.
-    fn drop_where(&self, kota_changed: bool, doomed: impl Fn(&CacheKey) -> bool) -> Vec<CacheKey> {
+    fn drop_where(&self, basemap_changed: bool, doomed: impl Fn(&CacheKey) -> bool) -> Vec<CacheKey> {
         let _gate = self.0.gate.write();
         self.0.generation.fetch_add(1, Ordering::SeqCst);
         let doomed: Vec<CacheKey> = self.0.cache.iter().map(|(k, _)| *k).filter(|k| doomed(k)).collect();
-        // Land and sea are the union of every kota and the coast traced along it: an outline
-        // change can move the coast anywhere along that meridian, so every basemap tile goes
-        // (they are re-rendered in a few ms; boundary edits are rare).
-        if kota_changed {
+        // The basemap draws every area's label point, and land and sea as the union of every kota
+        // with the coast traced along it (an outline change can move the coast anywhere along
+        // that meridian): any area change drops every basemap tile (they are re-rendered in a
+        // few ms; boundary edits are rare).
+        if basemap_changed {
             self.0.basemap_cache.invalidate_all();
         }
         for k in &doomed {
@@ -226,7 +230,7 @@ impl TileService {
         if boxes.is_empty() {
             return Vec::new();
         }
-        self.drop_where(boxes.contains_key(&Level::Kota), |(l, t)| boxes.get(l).is_some_and(|bs| bs.iter().any(|b| t.world_bounds(BUFFER).intersects(b))))
+        self.drop_where(true, |(l, t)| boxes.get(l).is_some_and(|bs| bs.iter().any(|b| t.world_bounds(BUFFER).intersects(b))))
     }
 
     /// Plugs a point layer into /tiles (see `sites`); replaces one of the same name.

@@ -42,7 +42,7 @@ impl From<super::TileError> for Problem {
 /// One vector tile. The last segment is `{y}.mvt`. Empty tiles are 204; responses carry an
 /// ETag (304 on `If-None-Match`) and are gzipped when the client accepts it.
 #[utoipa::path(get, path = "/tiles/{layer}/{z}/{x}/{y}",
-    params(("layer" = String, Path, description = "kota | kecamatan | kelurahan | rw | basemap (MVT layers sea, land, roads) | a registered site layer"),
+    params(("layer" = String, Path, description = "kota | kecamatan | kelurahan | rw | basemap (MVT layers sea, land, roads, places) | a registered site layer"),
         ("z" = u8, Path, description = "zoom 0..=20"), ("x" = u32, Path), ("y" = String, Path, description = "row, with `.mvt`, e.g. `527.mvt`")),
     responses((status = 200, description = "Mapbox Vector Tile", content_type = "application/vnd.mapbox-vector-tile"),
         (status = 204, description = "no feature in this tile"), (status = 304, description = "not modified"),
@@ -133,6 +133,7 @@ async fn tilejson(State(s): State<AppState>, Path(file): Path<String>, headers: 
                     {"id": "land", "fields": {}},
                     {"id": "roads", "fields": {"class": "String: motorway, trunk, primary, secondary, tertiary, unclassified, residential, living_street, service, path, construction, other",
                         "link": "Boolean: a ramp (`*_link`)", "name": "String: street name"}},
+                    {"id": "places", "fields": {"level": "String: kota, kecamatan, kelurahan or rw", "kode": "String: Kemendagri code", "label": "String: name to show"}},
                 ],
             })))
         }

@@ -2,7 +2,7 @@
 //! coordinates, in one R-tree per level keyed by its world bounding box. Kota and kecamatan are
 //! drawn as the dissolve of their kelurahan (see `dissolve`), computed here, once per atlas.
 
-use super::basemap::Shores;
+use super::basemap::{Places, Shores};
 use super::dissolve::dissolve;
 use super::mvt::{encode_tile, LayerBuilder, Prop};
 use super::tile::{to_world, TileId, WorldRect, BUFFER};
@@ -45,6 +45,8 @@ pub struct TileIndex {
     bounds: HashMap<Level, WorldRect>,
     /// The basemap's land and sea, from the same kota outlines the map draws.
     pub shores: Shores,
+    /// The basemap's label points, inside the outlines the map draws.
+    pub places: Places,
 }
 
 impl TileIndex {
@@ -62,7 +64,8 @@ impl TileIndex {
             .collect();
         let trees = per.into_iter().map(|(l, v)| (l, RTree::bulk_load(v))).collect();
         let kota = atlas.all().iter().filter(|a| a.level == Level::Kota).map(|a| dissolved.get(&a.code).unwrap_or(&a.geometry));
-        TileIndex { trees, bounds, shores: Shores::new(kota) }
+        let shores = Shores::new(kota);
+        TileIndex { trees, bounds, shores, places: Places::new(atlas, &dissolved) }
     }
 
     /// World bounds of everything in a level (TileJSON `bounds`).

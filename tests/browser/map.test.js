@@ -71,6 +71,14 @@ async function showLevel(level, center = MONAS) {
   }, level);
 }
 
+/** Text of the symbols MapLibre placed for a label layer (`kota-label` … `rw-label`, `road-label`). */
+async function renderedLabels(prefix) {
+  await page.waitForFunction((id) => window.sigapMap.queryRenderedFeatures({ layers: [id] }).length > 0,
+    `${prefix}-label`, { timeout: 15_000, polling: 200 }).catch(() => {});
+  return page.evaluate((id) => window.sigapMap.queryRenderedFeatures({ layers: [id] })
+    .map((f) => f.properties.label ?? f.properties.name), `${prefix}-label`);
+}
+
 async function panelNumber(testid) {
   return page.locator(`[data-testid="${testid}"]`).innerText();
 }
@@ -121,6 +129,13 @@ test('public map', async (t) => {
         if (feats.some((f) => f.generated)) {
           assert.match(await page.locator('[data-testid="legend-generated"]').innerText(), /data contoh \(dibangkitkan\)/i);
         }
+      }
+      // Labels render: the level's area names (and street names from kelurahan zoom on).
+      const labels = await renderedLabels(level);
+      assert.ok(labels.length > 0, `no ${level} label rendered`);
+      assert.ok(labels.every((l) => typeof l === 'string' && l.length > 0));
+      if (level === 'kelurahan' || level === 'rw') {
+        assert.ok((await renderedLabels('road')).length > 0, `no street name at ${level} zoom`);
       }
       await shot(`level-${level}`);
     });
