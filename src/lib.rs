@@ -12,6 +12,7 @@ pub mod cli;
 pub mod complaints;
 pub mod planner;
 pub mod roads;
+pub mod search;
 pub mod store;
 pub mod text;
 pub mod tiles;

@@ -44,6 +44,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/open311/v2/requests.json"),
     ("post", "/open311/v2/requests.json"),
     ("get", "/open311/v2/requests/{file}"),
+    ("get", "/api/v1/search"),
 ];
 
 async fn doc() -> serde_json::Value {

@@ -393,6 +393,110 @@ function zoomToArea(kode) {
   }
 }
 
+// ---------------------------------------------------------------- search
+
+const SEARCH_DEBOUNCE_MS = 250;
+
+/**
+ * The search box: asks /api/v1/search (an FST index over the atlas names: typo-tolerant,
+ * abbreviations like "kb kacang", or a coordinate) 250 ms after the last keystroke, shows the
+ * hits as a listbox (arrow keys, Enter, Escape), and flies to the chosen area at the zoom where
+ * its level is drawn, with its numbers open in the panel.
+ */
+function setupSearch() {
+  const form = $('search');
+  const input = $('search-input');
+  const list = $('search-results');
+  let timer;
+  let seq = 0;
+  let hits = [];
+  let active = -1;
+
+  const close = () => {
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+  };
+  const mark = (i) => {
+    active = i;
+    list.querySelectorAll('li[role="option"]').forEach((li, k) => li.setAttribute('aria-selected', String(k === i)));
+    if (i >= 0) input.setAttribute('aria-activedescendant', `search-hit-${i}`);
+  };
+  const show = (results) => {
+    hits = results;
+    active = -1;
+    if (!results.length) {
+      const li = document.createElement('li');
+      li.className = 'none';
+      li.textContent = 'Tidak ditemukan';
+      list.replaceChildren(li);
+    } else {
+      list.replaceChildren(...results.map((h, i) => {
+        const li = document.createElement('li');
+        li.id = `search-hit-${i}`;
+        li.setAttribute('role', 'option');
+        li.dataset.kode = h.kode;
+        li.dataset.testid = 'search-hit';
+        const name = document.createElement('strong');
+        name.textContent = h.level === 'kota' ? shortName(h.nama) : h.nama;
+        const lvl = document.createElement('span');
+        lvl.className = 'lvl';
+        lvl.textContent = ` · ${LEVEL_BY_ID[h.level].label}${h.parents.length ? `, ${h.parents.join(', ')}` : ''}`;
+        li.append(name, lvl);
+        li.addEventListener('mousedown', (e) => { e.preventDefault(); choose(i); });
+        return li;
+      }));
+    }
+    list.hidden = false;
+    input.setAttribute('aria-expanded', 'true');
+    setText('search-status', results.length ? `${results.length} hasil` : 'Tidak ditemukan');
+  };
+  const run = async () => {
+    const q = input.value.trim();
+    const mine = ++seq;
+    if (q.length < 2) { close(); return; }
+    try {
+      const res = await fetch(`/api/v1/search?${new URLSearchParams({ q, limit: '8' })}`, { headers: { accept: 'application/json' } });
+      const body = await res.json();
+      if (mine !== seq) return; // an older answer arriving after a newer keystroke
+      show(res.ok ? body.results : []);
+    } catch (err) {
+      console.error(err);
+    }
+  };
+  const choose = (i) => {
+    const h = hits[i];
+    if (!h) return;
+    close();
+    input.value = h.level === 'kota' ? shortName(h.nama) : h.nama;
+    flyToArea(h);
+  };
+
+  input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(run, SEARCH_DEBOUNCE_MS); });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' && hits.length) { e.preventDefault(); mark((active + 1) % hits.length); }
+    else if (e.key === 'ArrowUp' && hits.length) { e.preventDefault(); mark((active - 1 + hits.length) % hits.length); }
+    else if (e.key === 'Escape') close();
+  });
+  input.addEventListener('blur', () => setTimeout(close, 150));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearTimeout(timer);
+    if (list.hidden || !hits.length) await run();
+    choose(active >= 0 ? active : 0);
+  });
+}
+
+/** Flies to a search hit at a zoom inside its level's range, then selects it (numbers open). */
+function flyToArea(h) {
+  const level = LEVEL_BY_ID[h.level];
+  const [w, s, e, n] = h.bbox;
+  const cam = map.cameraForBounds([[w, s], [e, n]], { padding: 40 }) || { center: h.center, zoom: level.go };
+  const zoom = Math.min(level.max - 0.05, Math.max(level.min + 0.05, cam.zoom));
+  map.flyTo({ center: cam.center, zoom, essential: true });
+  map.once('moveend', () => select(h.kode, h.nama));
+}
+
 // ---------------------------------------------------------------- rendering
 
 function render() {
@@ -659,6 +763,7 @@ async function main() {
     select(f ? f.properties.kode : null, f?.properties?.nama, f?.properties?.generated === true);
   });
   $('panel-close').addEventListener('click', () => select(null));
+  setupSearch();
   document.querySelectorAll('.levels button').forEach((b) => {
     b.addEventListener('click', () => {
       const c = map.getCenter();

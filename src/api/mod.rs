@@ -74,6 +74,8 @@ pub struct AppState {
     reload: Arc<tokio::sync::Mutex<()>>,
     /// Prometheus metrics of this app (`/metrics`).
     pub metrics: Arc<metrics::Metrics>,
+    /// The name search index of the current atlas (`/api/v1/search`).
+    pub search: crate::search::SearchCache,
 }
 
 impl AppState {
@@ -81,7 +83,7 @@ impl AppState {
         let tiles = crate::tiles::TileService::with_roads(atlas.clone(), crate::tiles::cache::DEFAULT_CAPACITY, config.roads.clone());
         // The metric definitions are static; registering them in a fresh registry cannot clash.
         let metrics = Arc::new(metrics::Metrics::new().unwrap_or_else(|e| unreachable!("metric definitions: {e}")));
-        AppState { store, atlas, config, tiles, reload: Arc::default(), metrics }
+        AppState { store, atlas, config, tiles, reload: Arc::default(), metrics, search: Default::default() }
     }
 
     /// Reloads every boundary from the store into a fresh atlas, swaps it in, then drops the
@@ -220,6 +222,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::planner::http::router())
         .merge(crate::complaints::http::router())
         .merge(crate::complaints::open311::router())
+        .merge(crate::search::http::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir)
         .call_fallback_on_method_not_allowed(true)

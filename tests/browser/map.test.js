@@ -16,6 +16,7 @@ const ARGS = [
 ];
 // Zoom per level, inside the page's ranges (kota < 11 ≤ kecamatan < 12.5 ≤ kelurahan < 14.5 ≤ rw).
 const LEVEL_ZOOM = { kota: 10.4, kecamatan: 11.8, kelurahan: 13.4, rw: 15.3 };
+const LEVEL_ZOOM_RANGE = { kota: [0, 11], kecamatan: [11, 12.5], kelurahan: [12.5, 14.5], rw: [14.5, 24] };
 
 let userDataDir;
 let context;
@@ -140,6 +141,26 @@ test('public map', async (t) => {
       await shot(`level-${level}`);
     });
   }
+
+  await t.test('the search box finds a kelurahan by a misspelt name and flies there with its numbers open', async () => {
+    const input = page.locator('[data-testid="search-input"]');
+    await input.fill('kebon kacng');
+    const hit = page.locator('[data-testid="search-hit"]').first();
+    await hit.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await hit.innerText(), /Kebon Kacang/);
+    const kode = await hit.getAttribute('data-kode');
+    await input.press('Enter');
+    await page.waitForFunction((name) => document.querySelector('[data-testid="panel-name"]')?.textContent === name,
+      'Kebon Kacang', { timeout: 30_000 });
+    assert.equal(await panelNumber('panel-code'), `Kode ${kode}`);
+    const kel = await getJson('/api/v1/bansos/progress?level=kelurahan');
+    await page.waitForFunction((w) => document.querySelector('[data-testid="panel-target"]').textContent === w,
+      fmtNum(kel.areas[kode].target_kk), { timeout: 15_000 });
+    const zoom = await page.evaluate(() => window.sigapMap.getZoom());
+    assert.ok(zoom >= LEVEL_ZOOM_RANGE.kelurahan[0] && zoom < LEVEL_ZOOM_RANGE.kelurahan[1], `zoom ${zoom} is not kelurahan zoom`);
+    await shot('search-kebon-kacang');
+    await page.locator('#panel-close').click();
+  });
 
   let kelurahan;
   let rwCodes;
