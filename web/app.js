@@ -28,11 +28,16 @@ const LEVEL_BY_ID = Object.fromEntries(LEVELS.map((l) => [l.id, l]));
 const LEVEL_BY_PARTS = { 2: 'kota', 3: 'kecamatan', 4: 'kelurahan', 5: 'rw' };
 
 /**
- * Percent served on a continuous YlGnBu ramp (readable for colour-blind viewers): progress
- * aggregated to a kota moves by tenths of a percent, which fixed classes would hide.
+ * Percent served in 5 classes of ColorBrewer's YlGnBu (sequential, colour-blind safe, readable
+ * in greyscale). The breaks are the quintiles of the level on screen, rounded to whole percent
+ * and written in the legend: the five kota lie between 29 % and 57 %, and a fixed 0–100 % scale
+ * drew them in near-identical teal. "Tanpa target" is a neutral grey with no hue, unlike any class.
  */
-const RAMP = [[0, '#ffffcc'], [25, '#a1dab4'], [50, '#41b6c4'], [75, '#2c7fb8'], [100, '#253494']];
-const NO_DATA = '#cfcfcf';
+const CLASS_COLORS = ['#ffffcc', '#a1dab4', '#41b6c4', '#2c7fb8', '#253494'];
+const DEFAULT_BREAKS = [20, 40, 60, 80];
+const NO_DATA = '#b4b4b4';
+/** Class breaks per level, from the numbers loaded (see `updateBreaks`). */
+const breaks = {};
 const GENERATED = 'data contoh (dibangkitkan)';
 
 const num = new Intl.NumberFormat('id-ID');
@@ -60,16 +65,26 @@ function percentOf(a) {
   return null;
 }
 
-/** The ramp in JS, for the kota bars, so they match the map. */
-function colorFor(p) {
+/** Up to 4 ascending whole-percent breaks: the quintiles of `values`, duplicates dropped. */
+function quintileBreaks(values) {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length < 2) return DEFAULT_BREAKS;
+  const out = [];
+  for (const q of [0.2, 0.4, 0.6, 0.8]) {
+    const b = Math.round(v[Math.min(v.length - 1, Math.floor(q * v.length))]);
+    if (b > Math.round(v[0]) && b <= Math.round(v[v.length - 1]) && !out.includes(b)) out.push(b);
+  }
+  return out.length ? out : DEFAULT_BREAKS;
+}
+
+/** The colour of class i of k + 1 classes, spread over the 5 colours. */
+const classColor = (i, k) => CLASS_COLORS[k ? Math.round((i * 4) / k) : 0];
+
+/** The class colour of a percent under a level's breaks (kota bars, legend), as on the map. */
+function colorFor(p, level = 'kota') {
   if (!Number.isFinite(p)) return NO_DATA;
-  const v = Math.max(0, Math.min(100, p));
-  const i = Math.max(1, RAMP.findIndex(([stop]) => stop >= v));
-  const [[s0, c0], [s1, c1]] = [RAMP[i - 1], RAMP[i]];
-  const t = (v - s0) / (s1 - s0);
-  const rgb = (c) => [1, 3, 5].map((k) => parseInt(c.slice(k, k + 2), 16));
-  const [a, b] = [rgb(c0), rgb(c1)];
-  return `rgb(${a.map((x, k) => Math.round(x + (b[k] - x) * t)).join(',')})`;
+  const br = breaks[level] || DEFAULT_BREAKS;
+  return classColor(br.filter((b) => p >= b).length, br.length);
 }
 
 // ---------------------------------------------------------------- progress data
@@ -134,9 +149,10 @@ async function loadConfig() {
   return {};
 }
 
-function percentExpr() {
+function percentExpr(br = DEFAULT_BREAKS) {
   const p = ['feature-state', 'percent'];
-  return ['case', ['==', ['typeof', p], 'number'], ['interpolate', ['linear'], p, ...RAMP.flat()], NO_DATA];
+  const step = ['step', p, classColor(0, br.length), ...br.flatMap((b, i) => [b, classColor(i + 1, br.length)])];
+  return ['case', ['==', ['typeof', p], 'number'], step, NO_DATA];
 }
 
 /**
@@ -500,6 +516,7 @@ function flyToArea(h) {
 // ---------------------------------------------------------------- rendering
 
 function render() {
+  updateBreaks();
   renderSummary();
   renderKota();
   renderPanel();
@@ -673,6 +690,7 @@ function rwGenerated() {
 function renderLegend() {
   const level = LEVEL_BY_ID[currentLevel()];
   setText('legend-level', level.per);
+  renderLegendClasses(level.id);
   document.querySelectorAll('.levels button').forEach((b) => {
     b.setAttribute('aria-pressed', String(b.dataset.level === level.id));
   });
@@ -685,13 +703,41 @@ function renderLegend() {
   gen.textContent = `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`;
 }
 
-function buildLegend() {
-  $('legend-ramp').style.background = `linear-gradient(to right, ${RAMP.map(([stop, c]) => `${c} ${stop}%`).join(', ')})`;
-  $('legend-ticks').replaceChildren(...RAMP.map(([stop]) => {
-    const s = document.createElement('span');
-    s.textContent = pct0.format(stop / 100);
-    return s;
+/** Recomputes each level's breaks from the numbers loaded; repaints a level whose breaks moved. */
+function updateBreaks() {
+  for (const l of LEVELS) {
+    const values = [...progress.values()].filter((p) => p.level === l.id)
+      .flatMap((p) => Object.values(p.areas).map(percentOf));
+    if (!values.length) continue;
+    const br = quintileBreaks(values);
+    if (JSON.stringify(br) === JSON.stringify(breaks[l.id])) continue;
+    breaks[l.id] = br;
+    if (map.getLayer(`${l.id}-fill`)) map.setPaintProperty(`${l.id}-fill`, 'fill-color', percentExpr(br));
+  }
+}
+
+/** The legend of the level on screen: one swatch per class with its range, then "tanpa target". */
+function renderLegendClasses(level) {
+  const br = breaks[level] || DEFAULT_BREAKS;
+  const host = $('legend-classes');
+  const sig = `${level}|${br.join(',')}`;
+  if (host.dataset.sig === sig) return;
+  host.dataset.sig = sig;
+  const edges = [0, ...br, 100];
+  host.replaceChildren(...edges.slice(0, -1).map((lo, i) => {
+    const li = document.createElement('li');
+    li.dataset.testid = 'legend-class';
+    const sw = document.createElement('span');
+    sw.className = 'swatch';
+    sw.style.background = classColor(i, br.length);
+    const hi = edges[i + 1];
+    const label = i === 0 ? `< ${pct0.format(hi / 100)}` : i === br.length ? `≥ ${pct0.format(lo / 100)}` : `${num.format(lo)}–${pct0.format(hi / 100)}`;
+    li.append(sw, document.createTextNode(label));
+    return li;
   }));
+}
+
+function buildLegend() {
   $('legend-nodata').style.background = NO_DATA;
 }
 

@@ -131,6 +131,15 @@ test('public map', async (t) => {
           assert.match(await page.locator('[data-testid="legend-generated"]').innerText(), /data contoh \(dibangkitkan\)/i);
         }
       }
+      // Classed colours: 5 classes with their breaks in the legend; at kota level the six kota
+      // (29–57 %) fall in at least three different classes.
+      const classes = await page.locator('[data-testid="legend-class"]').allInnerTexts();
+      assert.ok(classes.length >= 3 && classes.length <= 5, `legend classes: ${classes}`);
+      if (level === 'kota') {
+        const colours = await page.evaluate(() => [...document.querySelectorAll('[data-testid="kota-row"] .bar span')]
+          .map((e) => e.style.background));
+        assert.ok(new Set(colours).size >= 3, `kota bars: ${colours}`);
+      }
       // Labels render: the level's area names (and street names from kelurahan zoom on).
       const labels = await renderedLabels(level);
       assert.ok(labels.length > 0, `no ${level} label rendered`);
