@@ -293,7 +293,10 @@ pub fn parse_coordinate(q: &str) -> Option<(f64, f64)> {
 
 /// The search index of the current atlas, rebuilt when the atlas changes.
 #[derive(Clone, Default)]
-pub struct SearchCache(Arc<Mutex<Option<(Arc<Atlas>, Arc<SearchIndex>)>>>);
+pub struct SearchCache(Arc<Mutex<Option<Built>>>);
+
+/// The index and the atlas it was built from.
+type Built = (Arc<Atlas>, Arc<SearchIndex>);
 
 impl SearchCache {
     pub fn get(&self, atlas: Arc<Atlas>) -> Arc<SearchIndex> {

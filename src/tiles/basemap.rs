@@ -77,7 +77,7 @@ struct Road {
 impl RTreeObject for Road {
     type Envelope = AABB<[f64; 2]>;
     fn envelope(&self) -> Self::Envelope {
-        AABB::from_corners([self.bbox.min_x, self.bbox.min_y], [self.bbox.max_x, self.bbox.max_y])
+        self.bbox.envelope()
     }
 }
 
@@ -129,7 +129,7 @@ impl RoadIndex {
     /// ramp, and `name` when the source has one.
     fn layer(&self, tile: TileId) -> LayerBuilder {
         let b = tile.world_bounds(BUFFER);
-        let env = AABB::from_corners([b.min_x, b.min_y], [b.max_x, b.max_y]);
+        let env = b.envelope();
         let mut hits: Vec<&Road> = self.tree.locate_in_envelope_intersecting(&env).filter(|r| r.min_zoom <= tile.z).collect();
         hits.sort_by_key(|r| r.order);
         let mut layer = LayerBuilder::new("roads");
@@ -212,7 +212,7 @@ impl Places {
     /// levels shown at this zoom, coarse levels first, then by code.
     fn layer(&self, tile: TileId) -> LayerBuilder {
         let b = tile.world_bounds(0);
-        let env = AABB::from_corners([b.min_x, b.min_y], [b.max_x, b.max_y]);
+        let env = b.envelope();
         let mut hits: Vec<&Place> = self
             .tree
             .locate_in_envelope(&env)

@@ -36,7 +36,7 @@ struct Entry {
 impl RTreeObject for Entry {
     type Envelope = AABB<[f64; 2]>;
     fn envelope(&self) -> Self::Envelope {
-        AABB::from_corners([self.bbox.min_x, self.bbox.min_y], [self.bbox.max_x, self.bbox.max_y])
+        self.bbox.envelope()
     }
 }
 
@@ -77,7 +77,7 @@ impl TileIndex {
     pub fn render(&self, level: Level, tile: TileId) -> Option<Vec<u8>> {
         let tree = self.trees.get(&level)?;
         let b = tile.world_bounds(BUFFER);
-        let env = AABB::from_corners([b.min_x, b.min_y], [b.max_x, b.max_y]);
+        let env = b.envelope();
         let mut hits: Vec<&Entry> = tree.locate_in_envelope_intersecting(&env).collect();
         // Code order, so the same data always gives the same bytes (and the same ETag).
         hits.sort_by(|a, b| a.kode.cmp(&b.kode));
