@@ -239,6 +239,45 @@ test('public map', async (t) => {
     assert.deepEqual(pageErrors, []);
   });
 
+  await t.test('phone (360 px): the map fills the screen, a tap opens the numbers in the bottom sheet', async () => {
+    const phone = await context.newPage();
+    phone.on('pageerror', (err) => pageErrors.push(err.message));
+    await phone.setViewportSize({ width: 360, height: 740 });
+    await phone.goto(`${BASE}/#13.4/${MONAS[1]}/${MONAS[0]}`, { waitUntil: 'load' });
+    await phone.waitForFunction(() => window.sigapReady && window.sigapMap, null, { timeout: 30_000 });
+    await phone.evaluate(() => window.sigapReady);
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `page is ${width} px wide on a 360 px screen`);
+    const mapBox = await phone.locator('#map').boundingBox();
+    assert.ok(mapBox.width >= 359 && mapBox.height > 500, `map ${JSON.stringify(mapBox)}`);
+    for (const level of ['kota', 'kecamatan', 'kelurahan', 'rw']) {
+      await phone.evaluate(([c, z]) => window.sigapMap.jumpTo({ center: c, zoom: z }), [MONAS, LEVEL_ZOOM[level]]);
+      await phone.waitForFunction(() => window.sigapMap.loaded() && window.sigapMap.areTilesLoaded(), null, { timeout: 30_000 });
+      await phone.screenshot({ path: path.join(OUT_DIR, `phone-level-${level}.png`) });
+    }
+    // Tap a kelurahan in the visible upper part of the map.
+    await phone.evaluate(([c, z]) => window.sigapMap.jumpTo({ center: c, zoom: z }), [MONAS, LEVEL_ZOOM.kelurahan]);
+    await phone.waitForFunction(() => window.sigapMap.loaded() && window.sigapMap.areTilesLoaded(), null, { timeout: 30_000 });
+    const hit = await phone.evaluate(() => {
+      const m = window.sigapMap;
+      const p = { x: 180, y: 200 };
+      const f = m.queryRenderedFeatures([p.x, p.y], { layers: ['kelurahan-fill'] })[0];
+      return { ...p, kode: f?.properties?.kode };
+    });
+    assert.ok(hit.kode, 'no kelurahan under the tap');
+    await phone.mouse.click(mapBox.x + hit.x, mapBox.y + hit.y);
+    const panel = phone.locator('[data-testid="panel"]');
+    await panel.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.equal(await phone.locator('[data-testid="panel-code"]').innerText(), `Kode ${hit.kode}`);
+    const sheet = await phone.locator('#side').boundingBox();
+    assert.ok(sheet.y > 740 / 2 && sheet.y + sheet.height <= 741, `bottom sheet at ${JSON.stringify(sheet)}`);
+    const name = await phone.locator('[data-testid="panel-name"]').boundingBox();
+    assert.ok(name.y >= sheet.y && name.y + name.height <= 740, 'the area name is on screen');
+    await phone.screenshot({ path: path.join(OUT_DIR, 'phone-panel.png') });
+    await phone.close();
+    assert.deepEqual(pageErrors, []);
+  });
+
   await t.test('Swagger UI renders under its own policy', async () => {
     const res = await page.goto(`${BASE}/swagger-ui/`, { waitUntil: 'load' });
     assert.match(res.headers()['content-security-policy'] || '', /style-src 'self' 'unsafe-inline'/);
