@@ -14,6 +14,7 @@ pub mod ogc;
 pub mod logistics;
 pub mod planner;
 pub mod roads;
+pub mod search;
 pub mod store;
 pub mod text;
 pub mod tiles;

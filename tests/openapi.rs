@@ -73,6 +73,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/logistik/komitmen"),
     ("get", "/api/v1/logistik/komitmen/{id}"),
     ("post", "/api/v1/logistik/komitmen/{id}/status"),
+    ("get", "/api/v1/search"),
 ];
 
 async fn doc() -> serde_json::Value {

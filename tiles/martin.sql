@@ -9,19 +9,23 @@
 -- (src/tiles/dissolve.rs): the source's kota/kecamatan polygons are coarse and were simplified
 -- independently, so they gap, overlap and cut across kelurahan. sigap_tile_dissolved holds the
 -- ST_Union of the kelurahan grouped by code prefix (left(kode, 5) = kota, left(kode, 8) =
--- kecamatan) with interior holes under 5 000 m² (the source's gap slivers) dropped. It is filled
+-- kecamatan) with interior holes under 5 000 m² or narrower than 25 m on average
+-- (2 × area / perimeter: the source's gap slivers and slits) dropped. It is filled
 -- here and kept current by statement triggers on kelurahan that redo only the kota and kecamatan
 -- of the changed rows. An area with no kelurahan is drawn with its stored geometry. The API and
 -- the kota/kecamatan tables keep the source geometry.
 
 CREATE TABLE IF NOT EXISTS sigap_tile_dissolved (kode text PRIMARY KEY, geom geometry(MultiPolygon, 4326) NOT NULL);
 
--- g without the interior rings smaller than min_m2 (area on the spheroid).
+-- g without the interior rings smaller than min_m2 or narrower than 25 m on average (area and
+-- perimeter on the spheroid; dissolve::MIN_HOLE_WIDTH_M in sigap).
 CREATE OR REPLACE FUNCTION sigap_drop_small_holes(g geometry, min_m2 float8) RETURNS geometry
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
   SELECT ST_Multi(ST_Collect(ST_MakePolygon(ST_ExteriorRing(p.geom), ARRAY(
     SELECT ST_InteriorRingN(p.geom, n) FROM generate_series(1, ST_NumInteriorRings(p.geom)) n
-    WHERE ST_Area(ST_MakePolygon(ST_InteriorRingN(p.geom, n))::geography) >= min_m2))))
+    WHERE ST_Area(ST_MakePolygon(ST_InteriorRingN(p.geom, n))::geography) >= min_m2
+      AND 2 * ST_Area(ST_MakePolygon(ST_InteriorRingN(p.geom, n))::geography)
+        >= 25 * ST_Length(ST_InteriorRingN(p.geom, n)::geography)))))
   FROM ST_Dump(ST_CollectionExtract(g, 3)) p
 $fn$;
 

@@ -28,11 +28,16 @@ const LEVEL_BY_ID = Object.fromEntries(LEVELS.map((l) => [l.id, l]));
 const LEVEL_BY_PARTS = { 2: 'kota', 3: 'kecamatan', 4: 'kelurahan', 5: 'rw' };
 
 /**
- * Percent served on a continuous YlGnBu ramp (readable for colour-blind viewers): progress
- * aggregated to a kota moves by tenths of a percent, which fixed classes would hide.
+ * Percent served in 5 classes of ColorBrewer's YlGnBu (sequential, colour-blind safe, readable
+ * in greyscale). The breaks are the quintiles of the level on screen, rounded to whole percent
+ * and written in the legend: the five kota lie between 29 % and 57 %, and a fixed 0–100 % scale
+ * drew them in near-identical teal. "Tanpa target" is a neutral grey with no hue, unlike any class.
  */
-const RAMP = [[0, '#ffffcc'], [25, '#a1dab4'], [50, '#41b6c4'], [75, '#2c7fb8'], [100, '#253494']];
-const NO_DATA = '#cfcfcf';
+const CLASS_COLORS = ['#ffffcc', '#a1dab4', '#41b6c4', '#2c7fb8', '#253494'];
+const DEFAULT_BREAKS = [20, 40, 60, 80];
+const NO_DATA = '#b4b4b4';
+/** Class breaks per level, from the numbers loaded (see `updateBreaks`). */
+const breaks = {};
 const GENERATED = 'data contoh (dibangkitkan)';
 /** Where the real RW come from (data/wilayah/rw-2012/SOURCE.md); the tiles mark the others `generated`. */
 const RW_SOURCE = 'RW Jakarta 2012 (© kontributor OpenStreetMap via InaSAFE, ODbL; sumber belum diverifikasi)';
@@ -62,16 +67,26 @@ function percentOf(a) {
   return null;
 }
 
-/** The ramp in JS, for the kota bars, so they match the map. */
-function colorFor(p) {
+/** Up to 4 ascending whole-percent breaks: the quintiles of `values`, duplicates dropped. */
+function quintileBreaks(values) {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length < 2) return DEFAULT_BREAKS;
+  const out = [];
+  for (const q of [0.2, 0.4, 0.6, 0.8]) {
+    const b = Math.round(v[Math.min(v.length - 1, Math.floor(q * v.length))]);
+    if (b > Math.round(v[0]) && b <= Math.round(v[v.length - 1]) && !out.includes(b)) out.push(b);
+  }
+  return out.length ? out : DEFAULT_BREAKS;
+}
+
+/** The colour of class i of k + 1 classes, spread over the 5 colours. */
+const classColor = (i, k) => CLASS_COLORS[k ? Math.round((i * 4) / k) : 0];
+
+/** The class colour of a percent under a level's breaks (kota bars, legend), as on the map. */
+function colorFor(p, level = 'kota') {
   if (!Number.isFinite(p)) return NO_DATA;
-  const v = Math.max(0, Math.min(100, p));
-  const i = Math.max(1, RAMP.findIndex(([stop]) => stop >= v));
-  const [[s0, c0], [s1, c1]] = [RAMP[i - 1], RAMP[i]];
-  const t = (v - s0) / (s1 - s0);
-  const rgb = (c) => [1, 3, 5].map((k) => parseInt(c.slice(k, k + 2), 16));
-  const [a, b] = [rgb(c0), rgb(c1)];
-  return `rgb(${a.map((x, k) => Math.round(x + (b[k] - x) * t)).join(',')})`;
+  const br = breaks[level] || DEFAULT_BREAKS;
+  return classColor(br.filter((b) => p >= b).length, br.length);
 }
 
 // ---------------------------------------------------------------- progress data
@@ -136,21 +151,106 @@ async function loadConfig() {
   return {};
 }
 
-function percentExpr() {
+function percentExpr(br = DEFAULT_BREAKS) {
   const p = ['feature-state', 'percent'];
-  return ['case', ['==', ['typeof', p], 'number'], ['interpolate', ['linear'], p, ...RAMP.flat()], NO_DATA];
+  const step = ['step', p, classColor(0, br.length), ...br.flatMap((b, i) => [b, classColor(i + 1, br.length)])];
+  return ['case', ['==', ['typeof', p], 'number'], step, NO_DATA];
+}
+
+/**
+ * The choropleth's opacity: enough to read the class colour, little enough that the streets
+ * and the coast of the basemap show through it.
+ */
+const FILL_OPACITY = 0.74;
+
+/** Road width in px per class at zoom 10 and 16 (interpolated exponentially in between). */
+const ROAD_WIDTH = {
+  motorway: [1.4, 7], trunk: [1.3, 6.5], primary: [1.1, 6], secondary: [0, 5], tertiary: [0, 4],
+  residential: [0, 2.6], unclassified: [0, 2.6], living_street: [0, 2.2], service: [0, 1.6], path: [0, 1], other: [0, 2],
+};
+
+/**
+ * The offline basemap served by sigap itself (/tiles/basemap: sea, land, roads from OSM 2012,
+ * and the label points; always sigap's own tiles, martin serves only the boundary layers),
+ * styled quietly: outside DKI a neutral grey, the sea pale blue, land paper-white, roads grey
+ * lines that stay readable through the choropleth above them.
+ */
+function offlineBasemap() {
+  const width = (i, other) => ['match', ['get', 'class'], ...Object.entries(ROAD_WIDTH).flatMap(([c, w]) => [c, w[i]]), other];
+  const major = ['match', ['get', 'class'], ['motorway', 'trunk', 'primary'], true, false];
+  return [
+    { id: 'background', type: 'background', paint: { 'background-color': '#e6e4df' } },
+    { id: 'sea', type: 'fill', source: 'basemap', 'source-layer': 'sea', paint: { 'fill-color': '#c4d9e4' } },
+    { id: 'land', type: 'fill', source: 'basemap', 'source-layer': 'land', paint: { 'fill-color': '#f7f5f0' } },
+    { id: 'coast', type: 'line', source: 'basemap', 'source-layer': 'land', paint: { 'line-color': '#8fb3c7', 'line-width': 0.8 } },
+    {
+      id: 'roads', type: 'line', source: 'basemap', 'source-layer': 'roads',
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: {
+        'line-color': ['case', major, '#6f6a62', '#8f8a82'],
+        'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 10, width(0, 0.5), 16, width(1, 2)],
+        'line-opacity': ['interpolate', ['linear'], ['zoom'], 10, 0.55, 14, 0.7],
+      },
+    },
+  ];
+}
+
+const HALO = { 'text-halo-color': 'rgba(255,255,255,0.92)', 'text-halo-width': 1.6, 'text-halo-blur': 0.3 };
+/** Label size and font per level: coarse levels bold and larger. */
+const LABEL = {
+  kota: { size: 15, font: 'Noto Sans Bold' },
+  kecamatan: { size: 13.5, font: 'Noto Sans Bold' },
+  kelurahan: { size: 12.5, font: 'Noto Sans Regular' },
+  rw: { size: 11.5, font: 'Noto Sans Regular' },
+};
+
+/**
+ * Names: each level's areas labelled at the zooms where that level is the choropleth (points
+ * from the basemap's `places` layer, one per area), and street names along the roads from z13
+ * (arterials from z12). MapLibre's collision detection drops labels that would overlap; area
+ * labels win over street names (drawn later, so placed first).
+ */
+function labelLayers() {
+  const roads = {
+    id: 'road-label', type: 'symbol', source: 'basemap', 'source-layer': 'roads', minzoom: 12,
+    filter: ['all', ['has', 'name'], ['any', ['>=', ['zoom'], 13], ['match', ['get', 'class'], ['motorway', 'trunk', 'primary'], true, false]]],
+    layout: {
+      'symbol-placement': 'line', 'text-field': ['get', 'name'], 'text-font': ['Noto Sans Regular'],
+      'text-size': ['interpolate', ['linear'], ['zoom'], 12, 10, 16, 12.5], 'text-max-angle': 30, 'symbol-spacing': 320,
+    },
+    paint: { 'text-color': '#4a4640', ...HALO },
+  };
+  const areas = LEVELS.map((l) => ({
+    id: `${l.id}-label`, type: 'symbol', source: 'basemap', 'source-layer': 'places', minzoom: l.min, maxzoom: l.max,
+    filter: ['==', ['get', 'level'], l.id],
+    layout: {
+      'text-field': ['get', 'label'], 'text-font': [LABEL[l.id].font], 'text-size': LABEL[l.id].size,
+      'text-max-width': 8, 'text-padding': 4, 'text-letter-spacing': l.id === 'kota' ? 0.04 : 0,
+    },
+    paint: { 'text-color': '#14181d', ...HALO },
+  }));
+  return [roads, ...areas];
 }
 
 function buildStyle(config) {
   const sources = {};
   const layers = [];
   const basemap = config.basemap;
+  sources.basemap = {
+    type: 'vector',
+    tiles: [tileUrl('/tiles/{layer}/{z}/{x}/{y}.mvt', 'basemap')],
+    minzoom: 8,
+    maxzoom: 16,
+    attribution: 'Jalan © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL, 2012)',
+  };
   if (basemap) {
     const b = typeof basemap === 'string' ? { tiles: [basemap] } : basemap;
-    sources.basemap = { type: 'raster', tiles: b.tiles, tileSize: b.tileSize || 256, attribution: b.attribution || '' };
+    sources.raster = { type: 'raster', tiles: b.tiles, tileSize: b.tileSize || 256, attribution: b.attribution || '' };
+    layers.push({ id: 'background', type: 'background', paint: { 'background-color': '#f2efe9' } });
+    layers.push({ id: 'raster', type: 'raster', source: 'raster' });
+  } else {
+    layers.push(...offlineBasemap());
   }
-  layers.push({ id: 'background', type: 'background', paint: { 'background-color': basemap ? '#f2efe9' : '#d7e6ec' } });
-  if (basemap) layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
 
   for (const l of LEVELS) {
     sources[l.id] = {
@@ -164,14 +264,10 @@ function buildStyle(config) {
         : 'Batas wilayah: Kemendagri via cahyadsn/wilayah (MIT)',
     };
   }
-  // Land under everything, so gaps between boundaries and unfinished RW cover read as land, not sea.
-  if (!basemap) {
-    layers.push({ id: 'land', type: 'fill', source: 'kota', 'source-layer': 'kota', paint: { 'fill-color': '#f4f1ea' } });
-  }
   for (const l of LEVELS) {
     layers.push({
       id: `${l.id}-fill`, type: 'fill', source: l.id, 'source-layer': l.id, minzoom: l.min, maxzoom: l.max,
-      paint: { 'fill-color': percentExpr(), 'fill-opacity': basemap ? 0.7 : 0.88 },
+      paint: { 'fill-color': percentExpr(), 'fill-opacity': FILL_OPACITY },
     });
   }
   // Own boundaries thin and white; one level further in they become the darker parent outline.
@@ -202,7 +298,9 @@ function buildStyle(config) {
       },
     });
   }
-  return { version: 8, sources, layers };
+  layers.push(...labelLayers());
+  // Glyphs rendered from Noto Sans at setup (scripts/web-setup.sh → web/glyphs), served by sigap.
+  return { version: 8, sources, layers, glyphs: `${location.origin}/glyphs/{fontstack}/{range}.pbf` };
 }
 
 function currentLevel() {
@@ -315,9 +413,114 @@ function zoomToArea(kode) {
   }
 }
 
+// ---------------------------------------------------------------- search
+
+const SEARCH_DEBOUNCE_MS = 250;
+
+/**
+ * The search box: asks /api/v1/search (an FST index over the atlas names: typo-tolerant,
+ * abbreviations like "kb kacang", or a coordinate) 250 ms after the last keystroke, shows the
+ * hits as a listbox (arrow keys, Enter, Escape), and flies to the chosen area at the zoom where
+ * its level is drawn, with its numbers open in the panel.
+ */
+function setupSearch() {
+  const form = $('search');
+  const input = $('search-input');
+  const list = $('search-results');
+  let timer;
+  let seq = 0;
+  let hits = [];
+  let active = -1;
+
+  const close = () => {
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+  };
+  const mark = (i) => {
+    active = i;
+    list.querySelectorAll('li[role="option"]').forEach((li, k) => li.setAttribute('aria-selected', String(k === i)));
+    if (i >= 0) input.setAttribute('aria-activedescendant', `search-hit-${i}`);
+  };
+  const show = (results) => {
+    hits = results;
+    active = -1;
+    if (!results.length) {
+      const li = document.createElement('li');
+      li.className = 'none';
+      li.textContent = 'Tidak ditemukan';
+      list.replaceChildren(li);
+    } else {
+      list.replaceChildren(...results.map((h, i) => {
+        const li = document.createElement('li');
+        li.id = `search-hit-${i}`;
+        li.setAttribute('role', 'option');
+        li.dataset.kode = h.kode;
+        li.dataset.testid = 'search-hit';
+        const name = document.createElement('strong');
+        name.textContent = h.level === 'kota' ? shortName(h.nama) : h.nama;
+        const lvl = document.createElement('span');
+        lvl.className = 'lvl';
+        lvl.textContent = ` · ${LEVEL_BY_ID[h.level].label}${h.parents.length ? `, ${h.parents.join(', ')}` : ''}`;
+        li.append(name, lvl);
+        li.addEventListener('mousedown', (e) => { e.preventDefault(); choose(i); });
+        return li;
+      }));
+    }
+    list.hidden = false;
+    input.setAttribute('aria-expanded', 'true');
+    setText('search-status', results.length ? `${results.length} hasil` : 'Tidak ditemukan');
+  };
+  const run = async () => {
+    const q = input.value.trim();
+    const mine = ++seq;
+    if (q.length < 2) { close(); return; }
+    try {
+      const res = await fetch(`/api/v1/search?${new URLSearchParams({ q, limit: '8' })}`, { headers: { accept: 'application/json' } });
+      const body = await res.json();
+      if (mine !== seq) return; // an older answer arriving after a newer keystroke
+      show(res.ok ? body.results : []);
+    } catch (err) {
+      console.error(err);
+    }
+  };
+  const choose = (i) => {
+    const h = hits[i];
+    if (!h) return;
+    close();
+    input.value = h.level === 'kota' ? shortName(h.nama) : h.nama;
+    flyToArea(h);
+  };
+
+  input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(run, SEARCH_DEBOUNCE_MS); });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' && hits.length) { e.preventDefault(); mark((active + 1) % hits.length); }
+    else if (e.key === 'ArrowUp' && hits.length) { e.preventDefault(); mark((active - 1 + hits.length) % hits.length); }
+    else if (e.key === 'Escape') close();
+  });
+  input.addEventListener('blur', () => setTimeout(close, 150));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearTimeout(timer);
+    if (list.hidden || !hits.length) await run();
+    choose(active >= 0 ? active : 0);
+  });
+}
+
+/** Flies to a search hit at a zoom inside its level's range, then selects it (numbers open). */
+function flyToArea(h) {
+  const level = LEVEL_BY_ID[h.level];
+  const [w, s, e, n] = h.bbox;
+  const cam = map.cameraForBounds([[w, s], [e, n]], { padding: 40 }) || { center: h.center, zoom: level.go };
+  const zoom = Math.min(level.max - 0.05, Math.max(level.min + 0.05, cam.zoom));
+  map.flyTo({ center: cam.center, zoom, essential: true });
+  map.once('moveend', () => select(h.kode, h.nama));
+}
+
 // ---------------------------------------------------------------- rendering
 
 function render() {
+  updateBreaks();
   renderSummary();
   renderKota();
   renderPanel();
@@ -491,6 +694,7 @@ function rwGenerated() {
 function renderLegend() {
   const level = LEVEL_BY_ID[currentLevel()];
   setText('legend-level', level.per);
+  renderLegendClasses(level.id);
   document.querySelectorAll('.levels button').forEach((b) => {
     b.setAttribute('aria-pressed', String(b.dataset.level === level.id));
   });
@@ -506,13 +710,41 @@ function renderLegend() {
   gen.textContent = `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`;
 }
 
-function buildLegend() {
-  $('legend-ramp').style.background = `linear-gradient(to right, ${RAMP.map(([stop, c]) => `${c} ${stop}%`).join(', ')})`;
-  $('legend-ticks').replaceChildren(...RAMP.map(([stop]) => {
-    const s = document.createElement('span');
-    s.textContent = pct0.format(stop / 100);
-    return s;
+/** Recomputes each level's breaks from the numbers loaded; repaints a level whose breaks moved. */
+function updateBreaks() {
+  for (const l of LEVELS) {
+    const values = [...progress.values()].filter((p) => p.level === l.id)
+      .flatMap((p) => Object.values(p.areas).map(percentOf));
+    if (!values.length) continue;
+    const br = quintileBreaks(values);
+    if (JSON.stringify(br) === JSON.stringify(breaks[l.id])) continue;
+    breaks[l.id] = br;
+    if (map.getLayer(`${l.id}-fill`)) map.setPaintProperty(`${l.id}-fill`, 'fill-color', percentExpr(br));
+  }
+}
+
+/** The legend of the level on screen: one swatch per class with its range, then "tanpa target". */
+function renderLegendClasses(level) {
+  const br = breaks[level] || DEFAULT_BREAKS;
+  const host = $('legend-classes');
+  const sig = `${level}|${br.join(',')}`;
+  if (host.dataset.sig === sig) return;
+  host.dataset.sig = sig;
+  const edges = [0, ...br, 100];
+  host.replaceChildren(...edges.slice(0, -1).map((lo, i) => {
+    const li = document.createElement('li');
+    li.dataset.testid = 'legend-class';
+    const sw = document.createElement('span');
+    sw.className = 'swatch';
+    sw.style.background = classColor(i, br.length);
+    const hi = edges[i + 1];
+    const label = i === 0 ? `< ${pct0.format(hi / 100)}` : i === br.length ? `≥ ${pct0.format(lo / 100)}` : `${num.format(lo)}–${pct0.format(hi / 100)}`;
+    li.append(sw, document.createTextNode(label));
+    return li;
   }));
+}
+
+function buildLegend() {
   $('legend-nodata').style.background = NO_DATA;
 }
 
@@ -584,6 +816,7 @@ async function main() {
     select(f ? f.properties.kode : null, f?.properties?.nama, f?.properties?.generated === true);
   });
   $('panel-close').addEventListener('click', () => select(null));
+  setupSearch();
   document.querySelectorAll('.levels button').forEach((b) => {
     b.addEventListener('click', () => {
       const c = map.getCenter();

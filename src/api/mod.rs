@@ -43,6 +43,8 @@ pub struct Config {
     pub basemap: Option<String>,
     /// How often (ms) the boundaries revision is polled to pick up other processes' edits.
     pub atlas_poll_ms: u64,
+    /// Road file of the offline basemap (`/tiles/basemap/…`); None draws land and sea only.
+    pub roads: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             tile_url: "/tiles/{layer}/{z}/{x}/{y}.mvt".into(),
             basemap: None,
             atlas_poll_ms: 250,
+            roads: Some(PathBuf::from("data/roads/jakarta_roads.geojson")),
         }
     }
 }
@@ -73,15 +76,17 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Complaint intakes are written through this queue, several per transaction (group commit).
     pub intake: Arc<crate::complaints::intake::IntakeWriter>,
+    /// The name search index of the current atlas (`/api/v1/search`).
+    pub search: crate::search::SearchCache,
 }
 
 impl AppState {
     pub fn new(store: Store, atlas: AtlasHandle, config: Arc<Config>) -> AppState {
-        let tiles = crate::tiles::TileService::new(atlas.clone(), crate::tiles::cache::DEFAULT_CAPACITY);
+        let tiles = crate::tiles::TileService::with_roads(atlas.clone(), crate::tiles::cache::DEFAULT_CAPACITY, config.roads.clone());
         // The metric definitions are static; registering them in a fresh registry cannot clash.
         let metrics = Arc::new(metrics::Metrics::new().unwrap_or_else(|e| unreachable!("metric definitions: {e}")));
         let intake = Arc::new(crate::complaints::intake::IntakeWriter::new(store.clone()));
-        AppState { store, atlas, config, tiles, reload: Arc::default(), metrics, intake }
+        AppState { store, atlas, config, tiles, reload: Arc::default(), metrics, intake, search: Default::default() }
     }
 
     /// Reloads every boundary from the store into a fresh atlas, swaps it in, then drops the
@@ -222,6 +227,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::complaints::open311::router())
         .merge(crate::ogc::http::router())
         .merge(crate::logistics::http::router())
+        .merge(crate::search::http::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir)
         .call_fallback_on_method_not_allowed(true)

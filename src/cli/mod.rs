@@ -181,7 +181,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&atlas.locate(lon, lat)?)?);
             Ok(())
         }
-        Command::Serve(args) => serve(store.clone(), args).await,
+        Command::Serve(args) => serve(store.clone(), &cli.data_dir, args).await,
         Command::Prepare(PrepareCommand::Rw(args)) => prepare::prepare_rw(store, args).await,
         Command::Plan(args) => crate::planner::cli::run(store, &cli.data_dir, *args).await,
         Command::Complaints(ComplaintsCommand::Import(args)) => {
@@ -196,7 +196,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(store: Store, data_dir: &std::path::Path, args: ServeArgs) -> anyhow::Result<()> {
     let config = Config {
         atlas: args.atlas.config(),
         body_limit: args.body_limit,
@@ -204,6 +204,7 @@ async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<()> {
         tile_url: args.tile_url,
         basemap: args.basemap,
         atlas_poll_ms: args.atlas_poll_ms,
+        roads: Some(data_dir.join("roads/jakarta_roads.geojson")),
         ..Config::default()
     };
     let atlas = load_atlas(&store, config.atlas).await?;
@@ -226,6 +227,9 @@ async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<()> {
     }
     let state = AppState::new(store, AtlasHandle::new(atlas), Arc::new(config));
     let sync = state.spawn_atlas_sync();
+    // Read the roads and index the atlas for tiles in the background, before the first visitor.
+    let warm = state.tiles.clone();
+    tokio::task::spawn_blocking(move || warm.warm_basemap());
     let app = api::router(state);
     let listener = tokio::net::TcpListener::bind(&args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     // The bound address, not the requested one: `--bind 127.0.0.1:0` picks a free port.

@@ -12,9 +12,11 @@ use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use super::basemap::{self, RoadIndex};
 use super::sites::{self, SiteSource};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 /// A rendered tile in both encodings; `body` None is an empty tile (204).
 #[derive(Debug)]
@@ -53,6 +55,12 @@ struct Inner {
     gate: RwLock<()>,
     sites: RwLock<HashMap<String, Arc<dyn SiteSource>>>,
     site_cache: moka::sync::Cache<SiteKey, Arc<RenderedTile>>,
+    /// The road file of the basemap (None: a basemap of land and sea only).
+    roads_path: Option<PathBuf>,
+    /// The roads, read on first use (`warm_basemap` at start) and kept: the file never changes.
+    roads: OnceLock<Arc<RoadIndex>>,
+    /// Basemap tiles; all dropped when any area changed (land, sea, label points).
+    basemap_cache: moka::sync::Cache<TileId, Arc<RenderedTile>>,
 }
 
 #[derive(Clone)]
@@ -63,6 +71,11 @@ pub const DEFAULT_CAPACITY: u64 = 20_000;
 
 impl TileService {
     pub fn new(atlas: AtlasHandle, capacity: u64) -> TileService {
+        TileService::with_roads(atlas, capacity, None)
+    }
+
+    /// A tile service whose basemap draws the roads of `roads` (`crate::roads` format).
+    pub fn with_roads(atlas: AtlasHandle, capacity: u64, roads: Option<PathBuf>) -> TileService {
         TileService(Arc::new(Inner {
             atlas,
             cache: moka::sync::Cache::new(capacity),
@@ -71,7 +84,53 @@ impl TileService {
             gate: RwLock::new(()),
             sites: RwLock::new(HashMap::new()),
             site_cache: moka::sync::Cache::new(capacity),
+            roads_path: roads,
+            roads: OnceLock::new(),
+            basemap_cache: moka::sync::Cache::new(capacity),
         }))
+    }
+
+    /// The road index, read from the road file on first use. A missing or broken file is logged
+    /// once and gives a basemap without roads rather than failing the map.
+    pub fn roads(&self) -> Arc<RoadIndex> {
+        self.0
+            .roads
+            .get_or_init(|| {
+                let Some(path) = &self.0.roads_path else { return Arc::new(RoadIndex::empty()) };
+                match crate::roads::read_roads(path) {
+                    Ok(segments) => Arc::new(RoadIndex::new(&segments)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "basemap without roads");
+                        Arc::new(RoadIndex::empty())
+                    }
+                }
+            })
+            .clone()
+    }
+
+    /// Reads the roads and indexes the atlas now, so the first visitor does not wait for it.
+    pub fn warm_basemap(&self) {
+        self.roads();
+        self.index();
+    }
+
+    /// A basemap tile (land, sea, roads) from the cache, or rendered now and cached.
+    pub fn get_basemap(&self, tile: TileId) -> Arc<RenderedTile> {
+        if let Some(t) = self.0.basemap_cache.get(&tile) {
+            crate::api::metrics::cache_lookup("basemap_tiles", true);
+            return t;
+        }
+        crate::api::metrics::cache_lookup("basemap_tiles", false);
+        let generation = self.0.generation.load(Ordering::SeqCst);
+        let rendered = Arc::new(RenderedTile::new({
+            let index = self.index();
+            basemap::render(&self.roads(), &index.shores, &index.places, tile)
+        }));
+        let _gate = self.0.gate.read();
+        if self.0.generation.load(Ordering::SeqCst) == generation {
+            self.0.basemap_cache.insert(tile, rendered.clone());
+        }
+        rendered
     }
 
     /// The tile index of the current atlas (built on first use after a change).
@@ -111,15 +170,23 @@ impl TileService {
 
     /// Drops the cached tiles of `levels` whose buffered square meets any of `boxes`; returns them.
     pub fn invalidate(&self, levels: &[Level], boxes: &[WorldRect]) -> Vec<CacheKey> {
-        self.drop_where(|(l, t)| levels.contains(l) && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b)))
+        self.drop_where(!boxes.is_empty(), |(l, t)| levels.contains(l) && boxes.iter().any(|b| t.world_bounds(BUFFER).intersects(b)))
     }
 
-    /// Drops the cached tiles matching `doomed` under the gate, bumping the generation so no
+    /// Drops the cached tiles matching `doomed` (and every basemap tile when an area changed)
+    /// under the gate, bumping the generation so no
     /// render that started earlier caches what it drew from the old atlas.
-    fn drop_where(&self, doomed: impl Fn(&CacheKey) -> bool) -> Vec<CacheKey> {
+    fn drop_where(&self, basemap_changed: bool, doomed: impl Fn(&CacheKey) -> bool) -> Vec<CacheKey> {
         let _gate = self.0.gate.write();
         self.0.generation.fetch_add(1, Ordering::SeqCst);
         let doomed: Vec<CacheKey> = self.0.cache.iter().map(|(k, _)| *k).filter(|k| doomed(k)).collect();
+        // The basemap draws every area's label point, and land and sea as the union of every kota
+        // with the coast traced along it (an outline change can move the coast anywhere along
+        // that meridian): any area change drops every basemap tile (they are re-rendered in a
+        // few ms; boundary edits are rare).
+        if basemap_changed {
+            self.0.basemap_cache.invalidate_all();
+        }
         for k in &doomed {
             self.0.cache.invalidate(k);
         }
@@ -163,7 +230,7 @@ impl TileService {
         if boxes.is_empty() {
             return Vec::new();
         }
-        self.drop_where(|(l, t)| boxes.get(l).is_some_and(|bs| bs.iter().any(|b| t.world_bounds(BUFFER).intersects(b))))
+        self.drop_where(true, |(l, t)| boxes.get(l).is_some_and(|bs| bs.iter().any(|b| t.world_bounds(BUFFER).intersects(b))))
     }
 
     /// Plugs a point layer into /tiles (see `sites`); replaces one of the same name.
@@ -225,6 +292,12 @@ impl TileService {
             self.0.site_cache.invalidate(k);
         }
         doomed
+    }
+
+    /// How many basemap tiles are cached now (for tests and diagnostics).
+    pub fn cached_basemap(&self) -> u64 {
+        self.0.basemap_cache.run_pending_tasks();
+        self.0.basemap_cache.entry_count()
     }
 
     /// What is cached now (for tests and diagnostics).
@@ -290,6 +363,9 @@ mod tests {
         assert_eq!(svc.cached(), keys);
         let before = svc.get(Level::Kelurahan, tile_of(106.8005, -6.195, 16)).hash.clone();
         let kota_before = svc.get(Level::Kota, tile_of(106.8005, -6.195, 16)).hash.clone();
+        let land_before = svc.get_basemap(tile_of(106.8005, -6.195, 16)).hash.clone();
+        svc.get_basemap(tile_of(106.95, -6.35, 12));
+        assert_eq!(svc.cached_basemap(), 2);
 
         // Move A 0.002° east; B untouched.
         let moved = sq(106.802, -6.20, 0.01);
@@ -311,6 +387,9 @@ mod tests {
         // The re-rendered tile shows the new boundary.
         assert_ne!(svc.get(Level::Kelurahan, tile_of(106.8005, -6.195, 16)).hash, before);
         assert_ne!(svc.get(Level::Kota, tile_of(106.8005, -6.195, 16)).hash, kota_before, "and so does the dissolved kota");
+        // Land and sea follow the kota outlines: every basemap tile was dropped and redraws.
+        assert_eq!(svc.cached_basemap(), 0);
+        assert_ne!(svc.get_basemap(tile_of(106.8005, -6.195, 16)).hash, land_before);
     }
 
     struct Posko(Mutex<Vec<(f64, f64)>>);

@@ -17,12 +17,31 @@ use std::collections::HashMap;
 /// same threshold.
 pub const MIN_HOLE_M2: f64 = 5_000.0;
 
+/// Interior holes narrower than this on average (m; mean width = 2 × area / perimeter) are
+/// dropped too, whatever their area. The white slits the public map showed inside Jakarta Utara
+/// and Jakarta Selatan were such holes: 5 m wide and up to 2 km long (5 000–11 500 m²), gaps
+/// between neighbouring kelurahan that the area rule alone kept. A real enclave is far wider.
+/// `tiles/martin.sql` uses the same rule.
+pub const MIN_HOLE_WIDTH_M: f64 = 25.0;
+
+/// Mean width in m of a lon/lat ring (2 × area / perimeter, in the local metric projection).
+pub fn ring_mean_width_m(ring: &LineString<f64>) -> f64 {
+    use geo::{Euclidean, Length};
+    let perimeter = Euclidean.length(&ring.map_coords(|c| to_metric(c.x, c.y)));
+    if perimeter > 0.0 {
+        2.0 * ring_area_m2(ring) / perimeter
+    } else {
+        0.0
+    }
+}
+
 /// Area in m² of a lon/lat ring, in the atlas's local metric projection.
 pub fn ring_area_m2(ring: &LineString<f64>) -> f64 {
     Polygon::new(ring.map_coords(|c| to_metric(c.x, c.y)), vec![]).unsigned_area()
 }
 
-/// The union of `parts` (lon/lat) without interior holes smaller than `min_hole_m2`.
+/// The union of `parts` (lon/lat) without interior holes smaller than `min_hole_m2` or
+/// narrower than [`MIN_HOLE_WIDTH_M`].
 pub fn union_without_small_holes<'a>(parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>, min_hole_m2: f64) -> MultiPolygon<f64> {
     let union = unary_union(parts);
     MultiPolygon(
@@ -31,7 +50,7 @@ pub fn union_without_small_holes<'a>(parts: impl IntoIterator<Item = &'a MultiPo
             .into_iter()
             .map(|p| {
                 let (exterior, holes) = p.into_inner();
-                Polygon::new(exterior, holes.into_iter().filter(|h| ring_area_m2(h) >= min_hole_m2).collect())
+                Polygon::new(exterior, holes.into_iter().filter(|h| ring_area_m2(h) >= min_hole_m2 && ring_mean_width_m(h) >= MIN_HOLE_WIDTH_M).collect())
             })
             .collect(),
     )
@@ -107,6 +126,30 @@ mod tests {
         let filled = with_hole(0.0005);
         assert_eq!(filled.0.len(), 1);
         assert!(filled.0[0].interiors().is_empty(), "a ≈3 000 m² hole is a sliver");
+    }
+
+    #[test]
+    fn a_long_thin_hole_is_a_slit_and_is_dropped_whatever_its_area() {
+        // A 0.00005° (≈ 5.5 m) × 0.02° (≈ 2.2 km) hole: ≈ 12 000 m², above MIN_HOLE_M2, but a slit.
+        let outer = sq(106.80, -6.20, 0.03);
+        let slit = MultiPolygon(vec![polygon![(x: 106.805, y: -6.19), (x: 106.825, y: -6.19), (x: 106.825, y: -6.18995), (x: 106.805, y: -6.18995), (x: 106.805, y: -6.19)]]);
+        let donut = outer.difference(&slit);
+        assert!(ring_area_m2(donut.0[0].interiors().first().unwrap()) > MIN_HOLE_M2);
+        assert!(ring_mean_width_m(donut.0[0].interiors().first().unwrap()) < MIN_HOLE_WIDTH_M);
+        let left = donut.intersection(&sq(106.70, -6.30, 0.115));
+        let right = donut.difference(&sq(106.70, -6.30, 0.115));
+        let u = union_without_small_holes([&left, &right], MIN_HOLE_M2);
+        assert_eq!(u.0.len(), 1);
+        assert!(u.0[0].interiors().is_empty(), "the slit is filled");
+    }
+
+    #[test]
+    fn shipped_dissolve_has_no_slit_left() {
+        let holes: Vec<String> = dissolve(&shipped())
+            .iter()
+            .flat_map(|(code, g)| g.0.iter().flat_map(|p| p.interiors()).map(move |h| format!("{code}: {:.0} m², {:.1} m wide", ring_area_m2(h), ring_mean_width_m(h))))
+            .collect();
+        assert!(holes.is_empty(), "holes left: {holes:?}");
     }
 
     #[test]

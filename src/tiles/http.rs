@@ -19,14 +19,17 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// A layer by URL name (the MVT layer inside each tile has the same name).
 enum Layer {
     Area(Level),
+    /// The offline basemap (`basemap`: sea, land, roads).
+    Basemap,
     Site(String),
 }
 
 fn layer(s: &AppState, name: &str) -> Result<Layer, Problem> {
     match name.parse::<Level>() {
         Ok(level) => Ok(Layer::Area(level)),
+        Err(_) if name == super::basemap::LAYER => Ok(Layer::Basemap),
         Err(_) if s.tiles.has_site_layer(name) => Ok(Layer::Site(name.to_string())),
-        Err(_) => Err(Problem::not_found(format!("no tile layer `{name}`; layers: kota, kecamatan, kelurahan, rw")).field("layer")),
+        Err(_) => Err(Problem::not_found(format!("no tile layer `{name}`; layers: kota, kecamatan, kelurahan, rw, basemap")).field("layer")),
     }
 }
 
@@ -39,7 +42,7 @@ impl From<super::TileError> for Problem {
 /// One vector tile. The last segment is `{y}.mvt`. Empty tiles are 204; responses carry an
 /// ETag (304 on `If-None-Match`) and are gzipped when the client accepts it.
 #[utoipa::path(get, path = "/tiles/{layer}/{z}/{x}/{y}",
-    params(("layer" = String, Path, description = "kota | kecamatan | kelurahan | rw"),
+    params(("layer" = String, Path, description = "kota | kecamatan | kelurahan | rw | basemap (MVT layers sea, land, roads, places) | a registered site layer"),
         ("z" = u8, Path, description = "zoom 0..=20"), ("x" = u32, Path), ("y" = String, Path, description = "row, with `.mvt`, e.g. `527.mvt`")),
     responses((status = 200, description = "Mapbox Vector Tile", content_type = "application/vnd.mapbox-vector-tile"),
         (status = 204, description = "no feature in this tile"), (status = 304, description = "not modified"),
@@ -56,6 +59,7 @@ async fn tile(
     let svc = s.tiles.clone();
     let t = tokio::task::spawn_blocking(move || match layer {
         Layer::Area(level) => Some(svc.get(level, id)),
+        Layer::Basemap => Some(svc.get_basemap(id)),
         Layer::Site(name) => svc.get_site(&name, id),
     })
     .await
@@ -117,6 +121,22 @@ async fn tilejson(State(s): State<AppState>, Path(file): Path<String>, headers: 
         .unwrap_or_default();
     let level = match layer {
         Layer::Area(level) => level,
+        Layer::Basemap => {
+            return Ok(Json(serde_json::json!({
+                "tilejson": "3.0.0", "name": super::basemap::LAYER, "scheme": "xyz",
+                "description": "Peta dasar luring: jalan OpenStreetMap 2012 (ODbL), darat dan laut dari batas wilayah",
+                "attribution": "© OpenStreetMap contributors (ODbL)",
+                "tiles": [format!("{base}/tiles/basemap/{{z}}/{{x}}/{{y}}.mvt")],
+                "minzoom": 0, "maxzoom": MAX_ZOOM,
+                "vector_layers": [
+                    {"id": "sea", "fields": {}},
+                    {"id": "land", "fields": {}},
+                    {"id": "roads", "fields": {"class": "String: motorway, trunk, primary, secondary, tertiary, unclassified, residential, living_street, service, path, construction, other",
+                        "link": "Boolean: a ramp (`*_link`)", "name": "String: street name"}},
+                    {"id": "places", "fields": {"level": "String: kota, kecamatan, kelurahan or rw", "kode": "String: Kemendagri code", "label": "String: name to show"}},
+                ],
+            })))
+        }
         Layer::Site(name) => {
             return Ok(Json(serde_json::json!({
                 "tilejson": "3.0.0", "name": name, "scheme": "xyz",

@@ -2,6 +2,7 @@
 //! coordinates, in one R-tree per level keyed by its world bounding box. Kota and kecamatan are
 //! drawn as the dissolve of their kelurahan (see `dissolve`), computed here, once per atlas.
 
+use super::basemap::{Places, Shores};
 use super::dissolve::dissolve;
 use super::mvt::{encode_tile, LayerBuilder, Prop};
 use super::tile::{to_world, TileId, WorldRect, BUFFER};
@@ -35,13 +36,17 @@ struct Entry {
 impl RTreeObject for Entry {
     type Envelope = AABB<[f64; 2]>;
     fn envelope(&self) -> Self::Envelope {
-        AABB::from_corners([self.bbox.min_x, self.bbox.min_y], [self.bbox.max_x, self.bbox.max_y])
+        self.bbox.envelope()
     }
 }
 
 pub struct TileIndex {
     trees: HashMap<Level, RTree<Entry>>,
     bounds: HashMap<Level, WorldRect>,
+    /// The basemap's land and sea, from the same kota outlines the map draws.
+    pub shores: Shores,
+    /// The basemap's label points, inside the outlines the map draws.
+    pub places: Places,
 }
 
 impl TileIndex {
@@ -58,7 +63,9 @@ impl TileIndex {
             .filter_map(|(l, v)| Some((*l, v.iter().map(|e| e.bbox).reduce(|a, b| a.union(&b))?)))
             .collect();
         let trees = per.into_iter().map(|(l, v)| (l, RTree::bulk_load(v))).collect();
-        TileIndex { trees, bounds }
+        let kota = atlas.all().iter().filter(|a| a.level == Level::Kota).map(|a| dissolved.get(&a.code).unwrap_or(&a.geometry));
+        let shores = Shores::new(kota);
+        TileIndex { trees, bounds, shores, places: Places::new(atlas, &dissolved) }
     }
 
     /// World bounds of everything in a level (TileJSON `bounds`).
@@ -70,7 +77,7 @@ impl TileIndex {
     pub fn render(&self, level: Level, tile: TileId) -> Option<Vec<u8>> {
         let tree = self.trees.get(&level)?;
         let b = tile.world_bounds(BUFFER);
-        let env = AABB::from_corners([b.min_x, b.min_y], [b.max_x, b.max_y]);
+        let env = b.envelope();
         let mut hits: Vec<&Entry> = tree.locate_in_envelope_intersecting(&env).collect();
         // Code order, so the same data always gives the same bytes (and the same ETag).
         hits.sort_by(|a, b| a.kode.cmp(&b.kode));

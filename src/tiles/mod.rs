@@ -2,6 +2,7 @@
 //! so a GeoPackage deployment serves the same map as a PostGIS one. For PostGIS deployments
 //! martin can serve the same layers instead (`tiles/martin.yaml`); see `src/tiles/README.md`.
 
+pub mod basemap;
 pub mod cache;
 pub mod dissolve;
 pub mod http;

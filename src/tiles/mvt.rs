@@ -10,7 +10,7 @@
 //! The protobuf types are geozero's (prost), so no second MVT crate is needed.
 
 use super::tile::{TileId, WorldRect, BUFFER, EXTENT};
-use geo::{BooleanOps, BoundingRect, Coord, LineString, MapCoords, MultiPolygon, Polygon, Rect, Simplify};
+use geo::{BooleanOps, BoundingRect, Coord, LineString, MapCoords, MultiLineString, MultiPolygon, Polygon, Rect, Simplify};
 use geozero::mvt::tile::{Feature as MvtFeature, GeomType, Layer, Value};
 use geozero::mvt::{Message, Tile};
 
@@ -108,6 +108,18 @@ impl LayerBuilder {
         true
     }
 
+    /// Adds a line feature given in world coordinates (the basemap's roads); false (nothing
+    /// added) when nothing of it is left in the buffered tile.
+    pub fn add_line(&mut self, tile: TileId, world: &LineString<f64>, id: u64, props: &[(&str, Prop)]) -> bool {
+        let lines = tile_lines(tile, world);
+        if lines.is_empty() {
+            return false;
+        }
+        let tags = self.tags(props);
+        self.layer.features.push(MvtFeature { id: Some(id), tags, r#type: Some(GeomType::Linestring as i32), geometry: encode_lines(&lines) });
+        true
+    }
+
     /// Adds a point feature given in world coordinates; false (nothing added) when it lies
     /// outside the buffered tile.
     pub fn add_point(&mut self, tile: TileId, world: (f64, f64), id: u64, props: &[(&str, Prop)]) -> bool {
@@ -181,6 +193,41 @@ pub fn tile_rings(tile: TileId, world: &MultiPolygon<f64>) -> Option<Vec<Vec<(i3
     (!out.is_empty()).then_some(out)
 }
 
+/// The line's parts in integer tile coordinates: simplified with the same tolerance as polygons,
+/// clipped to the buffered tile (geo's `clip`, skipped when the line lies inside), rounded to the
+/// grid, repeated points dropped; parts that collapse to one point are dropped.
+pub fn tile_lines(tile: TileId, world: &LineString<f64>) -> Vec<Vec<(i32, i32)>> {
+    let (n, e) = (tile.n(), EXTENT as f64);
+    let (ox, oy) = (tile.x as f64, tile.y as f64);
+    let local = world.map_coords(|c| Coord { x: (c.x * n - ox) * e, y: (c.y * n - oy) * e }).simplify(SIMPLIFY_UNITS);
+    let b = BUFFER as f64;
+    let square = WorldRect { min_x: -b, min_y: -b, max_x: e + b, max_y: e + b };
+    let Some(r) = local.bounding_rect() else { return Vec::new() };
+    let bbox = WorldRect { min_x: r.min().x, min_y: r.min().y, max_x: r.max().x, max_y: r.max().y };
+    if !square.intersects(&bbox) {
+        return Vec::new();
+    }
+    let parts = if square.contains(&bbox) {
+        MultiLineString(vec![local])
+    } else {
+        Rect::new(Coord { x: -b, y: -b }, Coord { x: e + b, y: e + b }).to_polygon().clip(&MultiLineString(vec![local]), false)
+    };
+    parts
+        .0
+        .iter()
+        .filter_map(|ls| {
+            let mut pts: Vec<(i32, i32)> = Vec::with_capacity(ls.0.len());
+            for c in &ls.0 {
+                let p = (c.x.round() as i32, c.y.round() as i32);
+                if pts.last() != Some(&p) {
+                    pts.push(p);
+                }
+            }
+            (pts.len() >= 2).then_some(pts)
+        })
+        .collect()
+}
+
 /// Rounds a ring to the grid, drops repeated points, and orients it; None if it collapsed.
 fn grid_ring(ring: &LineString<f64>, exterior: bool) -> Option<Vec<(i32, i32)>> {
     let mut pts: Vec<(i32, i32)> = Vec::with_capacity(ring.0.len());
@@ -248,6 +295,24 @@ fn encode_rings(rings: &[Vec<(i32, i32)>]) -> Vec<u32> {
             (cx, cy) = (x, y);
         }
         out.push(command(CLOSE_PATH, 1));
+    }
+    out
+}
+
+fn encode_lines(lines: &[Vec<(i32, i32)>]) -> Vec<u32> {
+    let mut out = Vec::new();
+    let (mut cx, mut cy) = (0i32, 0i32);
+    for line in lines {
+        for (i, &(x, y)) in line.iter().enumerate() {
+            match i {
+                0 => out.push(command(MOVE_TO, 1)),
+                1 => out.push(command(LINE_TO, line.len() as u32 - 1)),
+                _ => {}
+            }
+            out.push(zigzag(x - cx));
+            out.push(zigzag(y - cy));
+            (cx, cy) = (x, y);
+        }
     }
     out
 }

@@ -33,10 +33,11 @@ pub fn render(name: &str, source: &dyn SiteSource, tile: TileId) -> Option<Vec<u
     encode_tile(vec![layer.finish()])
 }
 
-/// A site layer name: lowercase letters, digits and `_`, not one of the boundary layers.
+/// A site layer name: lowercase letters, digits and `_`, not one of the boundary layers nor the basemap.
 pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 40
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && name.parse::<crate::wilayah::Level>().is_err()
+        && name != super::basemap::LAYER
 }

@@ -141,6 +141,11 @@ impl WorldRect {
         Some(WorldRect { min_x: a.0, min_y: a.1, max_x: b.0, max_y: b.1 })
     }
 
+    /// The rectangle as an R-tree envelope (the tile index and the basemap's road index).
+    pub fn envelope(&self) -> rstar::AABB<[f64; 2]> {
+        rstar::AABB::from_corners([self.min_x, self.min_y], [self.max_x, self.max_y])
+    }
+
     /// West, south, east, north in degrees (TileJSON `bounds`).
     pub fn to_lonlat(&self) -> [f64; 4] {
         let (w, n) = from_world(self.min_x, self.min_y);

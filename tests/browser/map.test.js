@@ -3,7 +3,7 @@
 // chart, and a delivery recorded through the API reaches the open panel without a reload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -16,6 +16,9 @@ const ARGS = [
 ];
 // Zoom per level, inside the page's ranges (kota < 11 ≤ kecamatan < 12.5 ≤ kelurahan < 14.5 ≤ rw).
 const LEVEL_ZOOM = { kota: 10.4, kecamatan: 11.8, kelurahan: 13.4, rw: 15.3 };
+/** Bytes of JS and CSS the page may load (MapLibre's ESM build and worker are most of it). */
+const JS_CSS_BUDGET = 2_000_000;
+const LEVEL_ZOOM_RANGE = { kota: [0, 11], kecamatan: [11, 12.5], kelurahan: [12.5, 14.5], rw: [14.5, 24] };
 
 let userDataDir;
 let context;
@@ -71,18 +74,38 @@ async function showLevel(level, center = MONAS) {
   }, level);
 }
 
+/** Text of the symbols MapLibre placed for a label layer (`kota-label` … `rw-label`, `road-label`). */
+async function renderedLabels(prefix) {
+  await page.waitForFunction((id) => window.sigapMap.queryRenderedFeatures({ layers: [id] }).length > 0,
+    `${prefix}-label`, { timeout: 15_000, polling: 200 }).catch(() => {});
+  return page.evaluate((id) => window.sigapMap.queryRenderedFeatures({ layers: [id] })
+    .map((f) => f.properties.label ?? f.properties.name), `${prefix}-label`);
+}
+
 async function panelNumber(testid) {
   return page.locator(`[data-testid="${testid}"]`).innerText();
 }
 
 test('public map', async (t) => {
   await t.test('page loads and the map becomes ready without errors', async () => {
+    const t0 = Date.now();
     const res = await page.goto(`${BASE}/`, { waitUntil: 'load' });
     const headers = res.headers();
     assert.equal(headers['x-content-type-options'], 'nosniff');
     assert.match(headers['content-security-policy'] || '', /script-src 'self';/);
     await page.waitForFunction(() => window.sigapReady && window.sigapMap, null, { timeout: 30_000 });
     await page.evaluate(() => window.sigapReady);
+    // First meaningful paint, cold cache (fresh browser profile): navigation until the map is
+    // idle with the choropleth joined to its numbers (sigapReady). Reported, not a pass/fail
+    // limit (the machine is shared); the JS and style bytes are held to a budget.
+    const ready = Date.now() - t0;
+    const bytes = await page.evaluate(() => performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'))
+      .filter((e) => /\.(m?js|css)(\?|$)/.test(e.name))
+      .reduce((acc, e) => { acc[e.name.replace(location.origin, '')] = e.encodedBodySize || e.transferSize; return acc; }, {}));
+    const total = Object.values(bytes).reduce((a, b) => a + b, 0);
+    await writeFile(path.join(OUT_DIR, 'timings.json'), JSON.stringify({ first_meaningful_paint_ms: ready, js_css_bytes: total, files: bytes }, null, 2));
+    console.log(`first meaningful paint (cold): ${ready} ms; JS + CSS ${total} bytes`);
+    assert.ok(total < JS_CSS_BUDGET, `JS + CSS ${total} bytes exceed the ${JS_CSS_BUDGET} byte budget: ${JSON.stringify(bytes)}`);
     assert.equal(await page.title(), 'Penyaluran Bansos DKI Jakarta · sigap');
     assert.deepEqual(pageErrors, []);
   });
@@ -122,9 +145,45 @@ test('public map', async (t) => {
           assert.match(await page.locator('[data-testid="legend-generated"]').innerText(), /data contoh \(dibangkitkan\)/i);
         }
       }
+      // Classed colours: 5 classes with their breaks in the legend; at kota level the six kota
+      // (29–57 %) fall in at least three different classes.
+      const classes = await page.locator('[data-testid="legend-class"]').allInnerTexts();
+      assert.ok(classes.length >= 3 && classes.length <= 5, `legend classes: ${classes}`);
+      if (level === 'kota') {
+        const colours = await page.evaluate(() => [...document.querySelectorAll('[data-testid="kota-row"] .bar span')]
+          .map((e) => e.style.background));
+        assert.ok(new Set(colours).size >= 3, `kota bars: ${colours}`);
+      }
+      // Labels render: the level's area names (and street names from kelurahan zoom on).
+      const labels = await renderedLabels(level);
+      assert.ok(labels.length > 0, `no ${level} label rendered`);
+      assert.ok(labels.every((l) => typeof l === 'string' && l.length > 0));
+      if (level === 'kelurahan' || level === 'rw') {
+        assert.ok((await renderedLabels('road')).length > 0, `no street name at ${level} zoom`);
+      }
       await shot(`level-${level}`);
     });
   }
+
+  await t.test('the search box finds a kelurahan by a misspelt name and flies there with its numbers open', async () => {
+    const input = page.locator('[data-testid="search-input"]');
+    await input.fill('kebon kacng');
+    const hit = page.locator('[data-testid="search-hit"]').first();
+    await hit.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await hit.innerText(), /Kebon Kacang/);
+    const kode = await hit.getAttribute('data-kode');
+    await input.press('Enter');
+    await page.waitForFunction((name) => document.querySelector('[data-testid="panel-name"]')?.textContent === name,
+      'Kebon Kacang', { timeout: 30_000 });
+    assert.equal(await panelNumber('panel-code'), `Kode ${kode}`);
+    const kel = await getJson('/api/v1/bansos/progress?level=kelurahan');
+    await page.waitForFunction((w) => document.querySelector('[data-testid="panel-target"]').textContent === w,
+      fmtNum(kel.areas[kode].target_kk), { timeout: 15_000 });
+    const zoom = await page.evaluate(() => window.sigapMap.getZoom());
+    assert.ok(zoom >= LEVEL_ZOOM_RANGE.kelurahan[0] && zoom < LEVEL_ZOOM_RANGE.kelurahan[1], `zoom ${zoom} is not kelurahan zoom`);
+    await shot('search-kebon-kacang');
+    await page.locator('#panel-close').click();
+  });
 
   let kelurahan;
   let rwCodes;
@@ -191,6 +250,45 @@ test('public map', async (t) => {
     await page.waitForFunction(([k, s]) => document.querySelector(`[data-testid="rw-bar"][data-kode="${k}"]`)
       ?.getAttribute('data-served') === String(s), [rwKode, rwBefore.served_kk + kk], { timeout: 15_000 });
     await shot('after-delivery');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  await t.test('phone (360 px): the map fills the screen, a tap opens the numbers in the bottom sheet', async () => {
+    const phone = await context.newPage();
+    phone.on('pageerror', (err) => pageErrors.push(err.message));
+    await phone.setViewportSize({ width: 360, height: 740 });
+    await phone.goto(`${BASE}/#13.4/${MONAS[1]}/${MONAS[0]}`, { waitUntil: 'load' });
+    await phone.waitForFunction(() => window.sigapReady && window.sigapMap, null, { timeout: 30_000 });
+    await phone.evaluate(() => window.sigapReady);
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `page is ${width} px wide on a 360 px screen`);
+    const mapBox = await phone.locator('#map').boundingBox();
+    assert.ok(mapBox.width >= 359 && mapBox.height > 500, `map ${JSON.stringify(mapBox)}`);
+    for (const level of ['kota', 'kecamatan', 'kelurahan', 'rw']) {
+      await phone.evaluate(([c, z]) => window.sigapMap.jumpTo({ center: c, zoom: z }), [MONAS, LEVEL_ZOOM[level]]);
+      await phone.waitForFunction(() => window.sigapMap.loaded() && window.sigapMap.areTilesLoaded(), null, { timeout: 30_000 });
+      await phone.screenshot({ path: path.join(OUT_DIR, `phone-level-${level}.png`) });
+    }
+    // Tap a kelurahan in the visible upper part of the map.
+    await phone.evaluate(([c, z]) => window.sigapMap.jumpTo({ center: c, zoom: z }), [MONAS, LEVEL_ZOOM.kelurahan]);
+    await phone.waitForFunction(() => window.sigapMap.loaded() && window.sigapMap.areTilesLoaded(), null, { timeout: 30_000 });
+    const hit = await phone.evaluate(() => {
+      const m = window.sigapMap;
+      const p = { x: 180, y: 200 };
+      const f = m.queryRenderedFeatures([p.x, p.y], { layers: ['kelurahan-fill'] })[0];
+      return { ...p, kode: f?.properties?.kode };
+    });
+    assert.ok(hit.kode, 'no kelurahan under the tap');
+    await phone.mouse.click(mapBox.x + hit.x, mapBox.y + hit.y);
+    const panel = phone.locator('[data-testid="panel"]');
+    await panel.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.equal(await phone.locator('[data-testid="panel-code"]').innerText(), `Kode ${hit.kode}`);
+    const sheet = await phone.locator('#side').boundingBox();
+    assert.ok(sheet.y > 740 / 2 && sheet.y + sheet.height <= 741, `bottom sheet at ${JSON.stringify(sheet)}`);
+    const name = await phone.locator('[data-testid="panel-name"]').boundingBox();
+    assert.ok(name.y >= sheet.y && name.y + name.height <= 740, 'the area name is on screen');
+    await phone.screenshot({ path: path.join(OUT_DIR, 'phone-panel.png') });
+    await phone.close();
     assert.deepEqual(pageErrors, []);
   });
 
