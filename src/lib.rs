@@ -10,6 +10,7 @@ pub mod api;
 pub mod bansos;
 pub mod cli;
 pub mod complaints;
+pub mod ksbb;
 pub mod planner;
 pub mod roads;
 pub mod store;

@@ -44,6 +44,15 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/open311/v2/requests.json"),
     ("post", "/open311/v2/requests.json"),
     ("get", "/open311/v2/requests/{file}"),
+    ("get", "/api/v1/ksbb/sites"),
+    ("post", "/api/v1/ksbb/sites"),
+    ("get", "/api/v1/ksbb/sites/{kode}"),
+    ("put", "/api/v1/ksbb/sites/{kode}"),
+    ("post", "/api/v1/ksbb/sites/{kode}/retire"),
+    ("get", "/api/v1/ksbb/sites/{kode}/history"),
+    ("post", "/api/v1/ksbb/umkm/import"),
+    ("get", "/api/v1/ksbb/umkm"),
+    ("get", "/api/v1/ksbb/umkm/{kode}"),
 ];
 
 async fn doc() -> serde_json::Value {

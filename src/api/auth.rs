@@ -17,6 +17,14 @@ pub enum Role {
     Auditor,
     /// Distribution planner (Dinsos, Setgas, Bidang Logistik): bansos records and plans.
     Planner,
+    /// Dinas Cipta Karya, Tata Ruang dan Pertanahan: manages the KSBB site layers (lokbin,
+    /// loksem, lokasi promosi). See `src/ksbb/README.md` for the KSBB role matrix.
+    Citata,
+    /// Bidang Kolaborasi (KSBB): imports UMKM target data, reviews collaborators, reads the
+    /// personal data of UMKM (audited).
+    #[serde(rename = "bidang_kolaborasi")]
+    #[value(name = "bidang_kolaborasi")]
+    BidangKolaborasi,
 }
 
 impl Role {
@@ -26,6 +34,8 @@ impl Role {
             Role::Operator => "operator",
             Role::Auditor => "auditor",
             Role::Planner => "planner",
+            Role::Citata => "citata",
+            Role::BidangKolaborasi => "bidang_kolaborasi",
         }
     }
 
@@ -35,6 +45,8 @@ impl Role {
             "operator" => Some(Role::Operator),
             "auditor" => Some(Role::Auditor),
             "planner" => Some(Role::Planner),
+            "citata" => Some(Role::Citata),
+            "bidang_kolaborasi" => Some(Role::BidangKolaborasi),
             _ => None,
         }
     }
