@@ -53,6 +53,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/ksbb/umkm/import"),
     ("get", "/api/v1/ksbb/umkm"),
     ("get", "/api/v1/ksbb/umkm/{kode}"),
+    ("post", "/api/v1/ksbb/kolaborator"),
+    ("get", "/api/v1/ksbb/kolaborator"),
+    ("post", "/api/v1/ksbb/kolaborator/{id}/review"),
+    ("get", "/api/v1/ksbb/kolaborator/publik"),
 ];
 
 async fn doc() -> serde_json::Value {

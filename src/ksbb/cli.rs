@@ -3,7 +3,7 @@
 // Display stays in the CLI.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use super::model::{csv_table, parse_kode, xlsx_table, SiteInput, Table};
+use super::model::{csv_table, parse_kode, xlsx_table, Keputusan, PksInput, ReviewInput, SiteInput, Table};
 use super::ops::{self, ImportMode};
 use super::store::{self as kstore, SiteFilter};
 use crate::cli::{load_atlas, progress_bar};
@@ -35,6 +35,27 @@ pub enum KsbbCommand {
     },
     /// List the active sites as CSV (kode,jenis,kelurahan,kapasitas,umkm,version,nama).
     Sites,
+    /// List collaborators as CSV (id,jenis,status,pks,nama), optionally of one status.
+    Kolaborator {
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Bidang Kolaborasi's review: `--setujui --pks-nomor N --mulai D --selesai D`, or `--tolak --alasan TEXT`.
+    KolaboratorReview {
+        id: i64,
+        #[arg(long, conflicts_with = "tolak")]
+        setujui: bool,
+        #[arg(long)]
+        tolak: bool,
+        #[arg(long)]
+        pks_nomor: Option<String>,
+        #[arg(long)]
+        mulai: Option<String>,
+        #[arg(long)]
+        selesai: Option<String>,
+        #[arg(long)]
+        alasan: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -101,6 +122,24 @@ pub async fn run(store: &Store, cmd: KsbbCommand) -> anyhow::Result<()> {
             let rec = ops::retire_site(&mut tx, &kode, version, &alasan, &actor()).await.map_err(refused)?;
             tx.commit().await?;
             println!("site {} retired (version {})", rec.kode, rec.version);
+            Ok(())
+        }
+        KsbbCommand::Kolaborator { status } => {
+            println!("id,jenis,status,pks,nama");
+            for k in kstore::kolaborators(store, status.as_deref()).await? {
+                println!("{},{},{},{},{:?}", k.id, k.jenis, k.status, k.pks_nomor.unwrap_or_default(), k.nama);
+            }
+            Ok(())
+        }
+        KsbbCommand::KolaboratorReview { id, setujui, tolak, pks_nomor, mulai, selesai, alasan } => {
+            anyhow::ensure!(setujui ^ tolak, "give --setujui or --tolak");
+            let pks = setujui.then(|| PksInput { nomor: pks_nomor.unwrap_or_default(), tanggal_mulai: mulai.unwrap_or_default(), tanggal_selesai: selesai.unwrap_or_default() });
+            let input = ReviewInput { keputusan: if setujui { Keputusan::Setujui } else { Keputusan::Tolak }, pks, alasan };
+            let review = input.check().map_err(|e| anyhow::anyhow!("refused ({}): {e}", e.field()))?;
+            let mut tx = store.begin().await?;
+            let rec = ops::review_kolaborator(&mut tx, id, &review, &actor()).await.map_err(refused)?;
+            tx.commit().await?;
+            println!("collaborator {} ({}) is {}{}", rec.id, rec.nama, rec.status, rec.pks_nomor.map(|n| format!(", PKS {n}")).unwrap_or_default());
             Ok(())
         }
         KsbbCommand::Sites => {

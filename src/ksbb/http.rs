@@ -1,9 +1,9 @@
 //! HTTP handlers of KSBB: thin adapters from requests to `model` and `ops`. Who may do what is in
 //! `src/ksbb/README.md` (role matrix); the role is checked before the body is read.
 
-use super::model::{csv_table, parse_if_match, parse_kelurahan, parse_kode, Dinas, Jenis, KsbbError, SiteInput, StatusVerifikasi, Table};
+use super::model::{csv_table, parse_if_match, parse_kelurahan, parse_kode, Dinas, Jenis, KolaboratorInput, KsbbError, ReviewInput, SiteInput, StatusVerifikasi, Table};
 use super::ops::{self, ImportMode, ImportReport, OpError};
-use super::store::{self as kstore, SiteFilter, SitePublic, SiteRecord, UmkmFilter, UmkmRow};
+use super::store::{self as kstore, KolaboratorRecord, SiteFilter, SitePublic, SiteRecord, UmkmFilter, UmkmRow};
 use super::model::{mask_name, mask_phone};
 use crate::api::problem::json_body;
 use crate::api::write::{keyed_write, scope};
@@ -29,6 +29,10 @@ const SITE_READERS: &[Role] = &[Role::Citata, Role::BidangKolaborasi, Role::Admi
 const UMKM_IMPORTERS: &[Role] = &[Role::BidangKolaborasi, Role::Admin];
 /// Who lists UMKM (masked).
 const UMKM_READERS: &[Role] = &[Role::BidangKolaborasi, Role::Citata, Role::Admin, Role::Auditor];
+/// Who reviews collaborators.
+const REVIEWERS: &[Role] = &[Role::BidangKolaborasi, Role::Admin];
+/// Who lists collaborators (contacts masked).
+const KOLAB_READERS: &[Role] = &[Role::BidangKolaborasi, Role::Admin, Role::Auditor];
 /// Who may read an UMKM's personal data in full (each read is audited).
 const UMKM_PERSONAL: &[Role] = &[Role::BidangKolaborasi, Role::Admin];
 
@@ -44,6 +48,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(import_umkm))
         .routes(routes!(list_umkm))
         .routes(routes!(get_umkm))
+        .routes(routes!(register_kolaborator, list_kolaborator))
+        .routes(routes!(review_kolaborator))
+        .routes(routes!(public_kolaborator))
 }
 
 impl From<KsbbError> for Problem {
@@ -424,4 +431,82 @@ async fn get_umkm(State(s): State<AppState>, actor: Actor, Path(kode): Path<Stri
         tx.commit().await?;
     }
     Ok(Json(UmkmView::of(row, q.pribadi)))
+}
+
+/// Applies to Bidang Kolaborasi as donatur, agregator (pengelola dana) or fintech (public form,
+/// `Idempotency-Key`). The seed's requirements are checked: agregator — badan hukum and izin;
+/// fintech — badan hukum and the OJK number; a legal-entity number registers once (409). The
+/// answer (and its stored replay) shows the contact masked.
+#[utoipa::path(post, path = "/api/v1/ksbb/kolaborator", request_body = KolaboratorInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = KolaboratorRecord), (status = 400, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn register_kolaborator(State(s): State<AppState>, key: IdempotencyKey, input: Result<ApiJson<KolaboratorInput>, Problem>) -> Result<Response, Problem> {
+    let input = json_body(input)?;
+    let k = input.check()?;
+    keyed_write(&s.store, &scope("ksbb.kolaborator.register", None), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::register_kolaborator(tx, &k, "publik").await.map(|r| r.masked())
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct KolabQuery {
+    /// diajukan | disetujui | ditolak
+    status: Option<String>,
+}
+
+/// Collaborators with their status and PKS, contacts masked (Bidang Kolaborasi, admin, auditor).
+#[utoipa::path(get, path = "/api/v1/ksbb/kolaborator", params(KolabQuery),
+    responses((status = 200, body = Vec<KolaboratorRecord>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_kolaborator(State(s): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<KolabQuery>) -> Result<Json<Vec<KolaboratorRecord>>, Problem> {
+    actor.require(KOLAB_READERS)?;
+    if let Some(st) = q.status.as_deref() {
+        if !matches!(st, "diajukan" | "disetujui" | "ditolak") {
+            return Err(Problem::bad_request("status", format!("status {st:?} is not one of diajukan, disetujui, ditolak")));
+        }
+    }
+    Ok(Json(kstore::kolaborators(&s.store, q.status.as_deref()).await?.iter().map(KolaboratorRecord::masked).collect()))
+}
+
+/// Bidang Kolaborasi's review: `setujui` with the PKS (number, dates) or `tolak` with `alasan`.
+/// Only a pending application is decided (409 otherwise); audited.
+#[utoipa::path(post, path = "/api/v1/ksbb/kolaborator/{id}/review", request_body = ReviewInput,
+    params(("id" = i64, Path, description = "Collaborator id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = KolaboratorRecord), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn review_kolaborator(
+    State(s): State<AppState>,
+    actor: Actor,
+    key: IdempotencyKey,
+    Path(id): Path<i64>,
+    input: Result<ApiJson<ReviewInput>, Problem>,
+) -> Result<Response, Problem> {
+    actor.require(REVIEWERS)?;
+    let input = json_body(input)?;
+    let review = input.check()?;
+    let who = actor.audit_name();
+    #[derive(Serialize)]
+    struct Req<'a> {
+        id: i64,
+        body: &'a ReviewInput,
+    }
+    keyed_write(&s.store, &scope("ksbb.kolaborator.review", Some(actor.token_id)), &key, &Req { id, body: &input }, StatusCode::OK, async |tx: &mut Tx| {
+        ops::review_kolaborator(tx, id, &review, &who).await.map(|r| r.masked())
+    })
+    .await
+}
+
+/// A collaborator as the public page shows it: approved, and agreed to be shown.
+#[derive(Debug, Serialize, ToSchema)]
+struct PublicKolaborator {
+    nama: String,
+    jenis: String,
+}
+
+/// The approved collaborators who agreed to be shown (name and kind only). Public.
+#[utoipa::path(get, path = "/api/v1/ksbb/kolaborator/publik", responses((status = 200, body = Vec<PublicKolaborator>)))]
+async fn public_kolaborator(State(s): State<AppState>) -> Result<Json<Vec<PublicKolaborator>>, Problem> {
+    let all = kstore::kolaborators(&s.store, Some("disetujui")).await?;
+    Ok(Json(all.into_iter().filter(|k| k.tampil_publik).map(|k| PublicKolaborator { nama: k.nama, jenis: k.jenis }).collect()))
 }

@@ -540,6 +540,217 @@ pub fn parse_if_match(v: Option<&str>) -> Result<i64, KsbbError> {
     t.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| KsbbError::invalid("If-Match", format!("If-Match {v:?} is not a site ETag (\"<version>\")")))
 }
 
+// ---------------------------------------------------------------- collaborators
+
+/// Kind of collaborator (Lampiran I step 5; Lampiran II).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JenisKolaborator {
+    /// Gives goods, training or funds; may distribute itself or through an agregator.
+    Donatur,
+    /// Pengelola dana / agregator: a licensed legal entity that manages donated funds.
+    Agregator,
+    /// A fintech lender licensed or registered with OJK (capital loans).
+    Fintech,
+}
+
+impl JenisKolaborator {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JenisKolaborator::Donatur => "donatur",
+            JenisKolaborator::Agregator => "agregator",
+            JenisKolaborator::Fintech => "fintech",
+        }
+    }
+}
+
+/// Request body of `POST /api/v1/ksbb/kolaborator` (the application to Bidang Kolaborasi).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KolaboratorInput {
+    pub jenis: JenisKolaborator,
+    /// Name of the organisation (or the person, for an individual donatur).
+    pub nama: String,
+    /// Legal form: PT, Yayasan, Perkumpulan, CV, Koperasi … (required for agregator and fintech).
+    #[serde(default)]
+    pub badan_hukum: Option<String>,
+    /// Legal-entity number (NIB or the AHU decree number); unique across collaborators.
+    #[serde(default)]
+    pub nomor_badan_hukum: Option<String>,
+    /// Licence number (izin) of a fund manager; required for agregator ("berbadan hukum, berizin").
+    #[serde(default)]
+    pub nomor_izin: Option<String>,
+    /// OJK licence or registration number; required for fintech ("sesuai ketentuan OJK").
+    #[serde(default)]
+    pub nomor_ojk: Option<String>,
+    /// Contact person (personal data: masked in answers).
+    pub kontak_nama: String,
+    #[serde(default)]
+    pub kontak_telepon: Option<String>,
+    #[serde(default)]
+    pub kontak_email: Option<String>,
+    /// Agrees to be shown by name on the public KSBB page.
+    #[serde(default)]
+    pub tampil_publik: bool,
+}
+
+/// A checked application.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewKolaborator {
+    pub jenis: JenisKolaborator,
+    pub nama: String,
+    pub badan_hukum: Option<String>,
+    pub nomor_badan_hukum: Option<String>,
+    pub nomor_izin: Option<String>,
+    pub nomor_ojk: Option<String>,
+    pub kontak_nama: String,
+    pub kontak_telepon: Option<String>,
+    pub kontak_email: Option<String>,
+    pub tampil_publik: bool,
+}
+
+/// A registration number (legal entity, izin, OJK, PKS): letters, digits and `-./ `, 3–64
+/// characters, compared without case and surrounding space.
+pub fn parse_nomor(field: &str, s: &str) -> Result<String, KsbbError> {
+    let t = text::required(field, s, 64)?;
+    if t.chars().count() < 3 || t.chars().any(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '/' | ' '))) {
+        return Err(KsbbError::invalid(field, format!("{field} {t:?} is not a registration number (3–64 letters, digits, '-', '.', '/')")));
+    }
+    Ok(t.to_ascii_uppercase())
+}
+
+impl KolaboratorInput {
+    /// The seed's requirements: agregator — badan hukum and izin; fintech — badan hukum and the
+    /// OJK number; donatur — none (an individual may give), but a given number is checked.
+    pub fn check(&self) -> Result<NewKolaborator, KsbbError> {
+        let nomor = |f: &str, v: &Option<String>| -> Result<Option<String>, KsbbError> {
+            opt_text(f, v.as_deref())?.map(|t| parse_nomor(f, &t)).transpose()
+        };
+        let k = NewKolaborator {
+            jenis: self.jenis,
+            nama: req_text("nama", &self.nama)?,
+            badan_hukum: opt_text("badan_hukum", self.badan_hukum.as_deref())?,
+            nomor_badan_hukum: nomor("nomor_badan_hukum", &self.nomor_badan_hukum)?,
+            nomor_izin: nomor("nomor_izin", &self.nomor_izin)?,
+            nomor_ojk: nomor("nomor_ojk", &self.nomor_ojk)?,
+            kontak_nama: req_text("kontak_nama", &self.kontak_nama)?,
+            kontak_telepon: opt_text("kontak_telepon", self.kontak_telepon.as_deref())?.map(|t| parse_phone("kontak_telepon", &t)).transpose()?,
+            kontak_email: opt_text("kontak_email", self.kontak_email.as_deref())?.map(|e| parse_email("kontak_email", &e)).transpose()?,
+            tampil_publik: self.tampil_publik,
+        };
+        let need = |field: &str, v: &Option<String>, why: &str| match v {
+            Some(_) => Ok(()),
+            None => Err(KsbbError::invalid(field, format!("{field} is required for a {}: {why}", self.jenis.as_str()))),
+        };
+        match self.jenis {
+            JenisKolaborator::Agregator => {
+                need("badan_hukum", &k.badan_hukum, "a pengelola dana must be a legal entity (berbadan hukum)")?;
+                need("nomor_badan_hukum", &k.nomor_badan_hukum, "a pengelola dana must be a legal entity (berbadan hukum)")?;
+                need("nomor_izin", &k.nomor_izin, "a pengelola dana must be licensed (berizin)")?;
+            }
+            JenisKolaborator::Fintech => {
+                need("badan_hukum", &k.badan_hukum, "a fintech lender is a legal entity")?;
+                need("nomor_badan_hukum", &k.nomor_badan_hukum, "a fintech lender is a legal entity")?;
+                need("nomor_ojk", &k.nomor_ojk, "a fintech lender must be licensed or registered with OJK")?;
+            }
+            JenisKolaborator::Donatur => {}
+        }
+        if k.kontak_telepon.is_none() && k.kontak_email.is_none() {
+            return Err(KsbbError::invalid("kontak_telepon", "give kontak_telepon or kontak_email: Bidang Kolaborasi must be able to reach the contact"));
+        }
+        Ok(k)
+    }
+}
+
+/// An e-mail address, checked loosely (one `@`, a dot in the domain, no spaces).
+pub fn parse_email(field: &str, s: &str) -> Result<String, KsbbError> {
+    let t = s.trim();
+    let ok = t.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !d.contains('@'))
+        && !t.contains(char::is_whitespace);
+    if !ok {
+        return Err(KsbbError::invalid(field, format!("{field} {t:?} is not an e-mail address")));
+    }
+    Ok(t.to_string())
+}
+
+/// An e-mail as shown outside the reviewer's read ("budi@example.org" → "b***@example.org").
+pub fn mask_email(s: &str) -> String {
+    match s.split_once('@') {
+        Some((a, d)) => format!("{}***@{d}", a.chars().next().unwrap_or('*')),
+        None => "***".into(),
+    }
+}
+
+/// Decision of Bidang Kolaborasi on an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Keputusan {
+    Setujui,
+    Tolak,
+}
+
+/// The PKS (Perjanjian Kerja Sama) an approval records.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PksInput {
+    /// PKS number as signed, e.g. `PKS/001/KSBB/2026`.
+    pub nomor: String,
+    /// First day in force, YYYY-MM-DD.
+    pub tanggal_mulai: String,
+    /// Last day in force, YYYY-MM-DD.
+    pub tanggal_selesai: String,
+}
+
+/// Request body of `POST /api/v1/ksbb/kolaborator/{id}/review`.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    pub keputusan: Keputusan,
+    /// Required with `setujui`.
+    #[serde(default)]
+    pub pks: Option<PksInput>,
+    /// Required with `tolak`: why the application does not meet the requirements.
+    #[serde(default)]
+    pub alasan: Option<String>,
+}
+
+/// A checked decision.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Review {
+    Setujui { nomor: String, mulai: chrono::NaiveDate, selesai: chrono::NaiveDate },
+    Tolak { alasan: String },
+}
+
+fn parse_day(field: &str, s: &str) -> Result<chrono::NaiveDate, KsbbError> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| KsbbError::invalid(field, format!("{field} {s:?} is not a date (YYYY-MM-DD)")))
+}
+
+impl ReviewInput {
+    pub fn check(&self) -> Result<Review, KsbbError> {
+        match self.keputusan {
+            Keputusan::Setujui => {
+                if self.alasan.is_some() {
+                    return Err(KsbbError::invalid("alasan", "alasan is for a rejection; an approval records its PKS"));
+                }
+                let p = self.pks.as_ref().ok_or_else(|| KsbbError::invalid("pks", "an approval needs the PKS: {nomor, tanggal_mulai, tanggal_selesai}"))?;
+                let mulai = parse_day("pks.tanggal_mulai", &p.tanggal_mulai)?;
+                let selesai = parse_day("pks.tanggal_selesai", &p.tanggal_selesai)?;
+                if selesai < mulai {
+                    return Err(KsbbError::invalid("pks.tanggal_selesai", format!("pks.tanggal_selesai {selesai} is before pks.tanggal_mulai {mulai}")));
+                }
+                Ok(Review::Setujui { nomor: parse_nomor("pks.nomor", &p.nomor)?, mulai, selesai })
+            }
+            Keputusan::Tolak => {
+                if self.pks.is_some() {
+                    return Err(KsbbError::invalid("pks", "a rejection has no PKS"));
+                }
+                let alasan = text::required("alasan", self.alasan.as_deref().unwrap_or(""), 2000)?;
+                Ok(Review::Tolak { alasan: alasan.to_string() })
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,8 @@
 //! The KSBB writes, each inside the caller's transaction: check against the atlas and the stored
 //! state, write, audit. Shared by the HTTP handlers, the CLI and the demo loader.
 
-use super::model::{footprint_json, mask_name, mask_phone, place, parse_umkm_table, KsbbError, NewSite, NewUmkm, RowReport, Table};
-use super::store::{self as kstore, SiteRecord};
+use super::model::{footprint_json, mask_name, mask_phone, place, parse_umkm_table, KsbbError, NewKolaborator, NewSite, NewUmkm, Review, RowReport, Table};
+use super::store::{self as kstore, KolaboratorRecord, SiteRecord};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{StoreError, Tx};
 use crate::wilayah::{Atlas, Level};
@@ -202,4 +202,75 @@ fn resolve(atlas: &Atlas, sites: &HashMap<String, kstore::SiteRef>, u: &NewUmkm)
         }
     }
     Ok((Some(site.kelurahan.clone()), Some(site.id)))
+}
+
+// ---------------------------------------------------------------- collaborators
+
+fn is_unique_violation(e: &StoreError) -> bool {
+    matches!(e, StoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation())
+}
+
+fn masked_kolaborator(k: &KolaboratorRecord) -> serde_json::Value {
+    serde_json::to_value(k.masked()).unwrap_or_default()
+}
+
+/// Registers an application (status `diajukan`). A legal-entity number registers once: the check
+/// reads it inside the transaction, and the UNIQUE index turns a simultaneous twin into the
+/// same 409 instead of a 500.
+pub async fn register_kolaborator(tx: &mut Tx, k: &NewKolaborator, actor: &str) -> Result<KolaboratorRecord, OpError> {
+    let dup = |nomor: &str| KsbbError::Duplicate { field: "nomor_badan_hukum".into(), detail: format!("legal-entity number {nomor} is already registered") };
+    if let Some(n) = &k.nomor_badan_hukum {
+        if kstore::kolaborator_by_nomor(tx, n).await?.is_some() {
+            return Err(dup(n).into());
+        }
+    }
+    let id = match kstore::insert_kolaborator(tx, k, actor).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => return Err(dup(k.nomor_badan_hukum.as_deref().unwrap_or("")).into()),
+        Err(e) => return Err(e.into()),
+    };
+    let rec = kstore::kolaborator_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("collaborator {id} vanished inside its own write")))?;
+    let entity_id = id.to_string();
+    audit::record(tx, AuditEntry { actor, action: "ksbb.kolaborator.register", entity: "ksbb_kolaborator", entity_id: &entity_id, before: None, after: Some(masked_kolaborator(&rec)) }).await?;
+    Ok(rec)
+}
+
+/// Bidang Kolaborasi's decision: approve with the PKS (number unique, dates in order) or reject
+/// with the reason. Only an application still `diajukan` is decided; a second decision is a 409.
+pub async fn review_kolaborator(tx: &mut Tx, id: i64, review: &Review, actor: &str) -> Result<KolaboratorRecord, OpError> {
+    let before = kstore::kolaborator_tx(tx, id).await?.ok_or_else(|| KsbbError::not_found("id", format!("no collaborator {id}")))?;
+    let decided = || KsbbError::Duplicate { field: "keputusan".into(), detail: format!("collaborator {id} was already reviewed ({})", before.status) };
+    if before.status != "diajukan" {
+        return Err(decided().into());
+    }
+    let (status, alasan) = match review {
+        Review::Setujui { .. } => ("disetujui", None),
+        Review::Tolak { alasan } => ("ditolak", Some(alasan.as_str())),
+    };
+    if let Review::Setujui { nomor, .. } = review {
+        if kstore::pks_exists(tx, nomor).await? {
+            return Err(KsbbError::Duplicate { field: "pks.nomor".into(), detail: format!("PKS {nomor} is already recorded for another collaborator") }.into());
+        }
+    }
+    if !kstore::decide(tx, id, status, alasan, actor).await? {
+        return Err(decided().into());
+    }
+    if let Review::Setujui { nomor, mulai, selesai } = review {
+        match kstore::insert_pks(tx, id, nomor, *mulai, *selesai, actor).await {
+            Ok(()) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(KsbbError::Duplicate { field: "pks.nomor".into(), detail: format!("PKS {nomor} is already recorded for another collaborator") }.into())
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let after = kstore::kolaborator_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("collaborator {id} vanished inside its own write")))?;
+    let entity_id = id.to_string();
+    let action = if status == "disetujui" { "ksbb.kolaborator.approve" } else { "ksbb.kolaborator.reject" };
+    audit::record(
+        tx,
+        AuditEntry { actor, action, entity: "ksbb_kolaborator", entity_id: &entity_id, before: Some(masked_kolaborator(&before)), after: Some(masked_kolaborator(&after)) },
+    )
+    .await?;
+    Ok(after)
 }

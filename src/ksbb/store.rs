@@ -1,6 +1,6 @@
 //! KSBB tables on either store; the SQL is portable (both dialects accept it as written).
 
-use super::model::{Dinas, Jenis, KsbbError, NewSite, NewUmkm, StatusVerifikasi};
+use super::model::{Dinas, Jenis, NewSite, NewUmkm, StatusVerifikasi};
 use crate::store::{Json, Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -251,7 +251,105 @@ pub async fn counts(store: &Store) -> Result<(i64, i64), StoreError> {
     Ok(r)
 }
 
-/// Parses a stored word back into its enum, refusing unknown ones.
-pub fn stored_jenis(s: &str) -> Result<Jenis, KsbbError> {
-    Jenis::parse(s).ok_or_else(|| KsbbError::invalid("jenis", format!("stored jenis {s:?} is unknown")))
+// ---------------------------------------------------------------- collaborators
+
+/// A stored collaborator with its PKS, contacts in full (reviewers, audit). Answers mask them
+/// (`http::KolaboratorView`).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct KolaboratorRecord {
+    pub id: i64,
+    /// donatur | agregator | fintech
+    pub jenis: String,
+    pub nama: String,
+    pub badan_hukum: Option<String>,
+    pub nomor_badan_hukum: Option<String>,
+    pub nomor_izin: Option<String>,
+    pub nomor_ojk: Option<String>,
+    pub kontak_nama: String,
+    pub kontak_telepon: Option<String>,
+    pub kontak_email: Option<String>,
+    pub tampil_publik: bool,
+    /// diajukan | disetujui | ditolak
+    pub status: String,
+    pub alasan_penolakan: Option<String>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub pks_nomor: Option<String>,
+    pub pks_tanggal_mulai: Option<chrono::NaiveDate>,
+    pub pks_tanggal_selesai: Option<chrono::NaiveDate>,
+}
+
+impl KolaboratorRecord {
+    /// The record with its contact person's name, phone and e-mail masked: what every answer and
+    /// audit entry holds.
+    pub fn masked(&self) -> KolaboratorRecord {
+        use super::model::{mask_email, mask_name, mask_phone};
+        KolaboratorRecord {
+            kontak_nama: mask_name(&self.kontak_nama),
+            kontak_telepon: self.kontak_telepon.as_deref().map(mask_phone),
+            kontak_email: self.kontak_email.as_deref().map(mask_email),
+            ..self.clone()
+        }
+    }
+}
+
+const KOLAB_SELECT: &str = "SELECT k.id, k.jenis, k.nama, k.badan_hukum, k.nomor_badan_hukum, k.nomor_izin, k.nomor_ojk, k.kontak_nama, k.kontak_telepon, \
+     k.kontak_email, k.tampil_publik, k.status, k.alasan_penolakan, k.reviewed_by, k.reviewed_at, k.created_at, \
+     p.nomor AS pks_nomor, p.tanggal_mulai AS pks_tanggal_mulai, p.tanggal_selesai AS pks_tanggal_selesai \
+     FROM ksbb_kolaborator k LEFT JOIN ksbb_pks p ON p.kolaborator_id = k.id";
+
+pub async fn kolaborator_tx(tx: &mut Tx, id: i64) -> Result<Option<KolaboratorRecord>, StoreError> {
+    let sql = format!("{KOLAB_SELECT} WHERE k.id = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, KolaboratorRecord>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// Collaborators, optionally of one status, oldest first.
+pub async fn kolaborators(store: &Store, status: Option<&str>) -> Result<Vec<KolaboratorRecord>, StoreError> {
+    let sql = format!("{KOLAB_SELECT} WHERE ($1 IS NULL OR k.status = $1) ORDER BY k.id");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, KolaboratorRecord>(&sql).bind(status).fetch_all(p).await)?)
+}
+
+/// The id of the collaborator holding a legal-entity number, if any.
+pub async fn kolaborator_by_nomor(tx: &mut Tx, nomor: &str) -> Result<Option<i64>, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query("SELECT id FROM ksbb_kolaborator WHERE nomor_badan_hukum = $1").bind(nomor).fetch_optional(c).await?
+        .map(|r| r.try_get::<i64, _>("id")).transpose())?)
+}
+
+pub async fn insert_kolaborator(tx: &mut Tx, k: &super::model::NewKolaborator, actor: &str) -> Result<i64, StoreError> {
+    let id: i64 = crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO ksbb_kolaborator (jenis, nama, badan_hukum, nomor_badan_hukum, nomor_izin, nomor_ojk, kontak_nama, kontak_telepon, kontak_email, \
+         tampil_publik, status, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'diajukan',$11,$12) RETURNING id")
+        .bind(k.jenis.as_str()).bind(&k.nama).bind(&k.badan_hukum).bind(&k.nomor_badan_hukum).bind(&k.nomor_izin).bind(&k.nomor_ojk)
+        .bind(&k.kontak_nama).bind(&k.kontak_telepon).bind(&k.kontak_email).bind(k.tampil_publik).bind(actor).bind(Utc::now())
+        .fetch_one(c).await?.try_get("id"))?;
+    Ok(id)
+}
+
+/// Records the decision on an application still `diajukan`; false when it was decided meanwhile.
+pub async fn decide(tx: &mut Tx, id: i64, status: &str, alasan: Option<&str>, actor: &str) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "UPDATE ksbb_kolaborator SET status = $1, alasan_penolakan = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $5 AND status = 'diajukan'")
+        .bind(status).bind(alasan).bind(actor).bind(Utc::now()).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Whether a PKS number is taken.
+pub async fn pks_exists(tx: &mut Tx, nomor: &str) -> Result<bool, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query("SELECT 1 AS x FROM ksbb_pks WHERE nomor = $1").bind(nomor).fetch_optional(c).await.map(|r| r.is_some()))?)
+}
+
+pub async fn insert_pks(tx: &mut Tx, kolaborator: i64, nomor: &str, mulai: chrono::NaiveDate, selesai: chrono::NaiveDate, actor: &str) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("INSERT INTO ksbb_pks (kolaborator_id, nomor, tanggal_mulai, tanggal_selesai, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6)")
+        .bind(kolaborator).bind(nomor).bind(mulai).bind(selesai).bind(actor).bind(Utc::now()).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Row counts of the collaborator tables.
+pub async fn kolaborator_counts(store: &Store) -> Result<(i64, i64), StoreError> {
+    let r = crate::on_pool!(store, p => {
+        let r = sqlx::query("SELECT (SELECT COUNT(*) FROM ksbb_kolaborator) AS k, (SELECT COUNT(*) FROM ksbb_pks) AS p").fetch_one(p).await?;
+        Ok::<_, sqlx::Error>((r.try_get::<i64, _>("k")?, r.try_get::<i64, _>("p")?))
+    })?;
+    Ok(r)
 }
