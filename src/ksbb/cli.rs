@@ -83,7 +83,7 @@ pub fn read_file(path: &std::path::Path) -> anyhow::Result<Table> {
 
 fn site_input(path: &std::path::Path) -> anyhow::Result<SiteInput> {
     let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    Ok(serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?)
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 fn refused(e: ops::OpError) -> anyhow::Error {

@@ -238,10 +238,13 @@ pub fn xlsx_table(bytes: &[u8]) -> Result<Table, KsbbError> {
         .collect())
 }
 
+/// One parsed import row: its line, and the record or (the row's kode if readable, the error).
+pub type ParsedRow = (usize, Result<NewUmkm, (Option<String>, KsbbError)>);
+
 /// Checks every row of an UMKM table on its own (the atlas and the stored sites are `ops`'s
 /// business): returns each row's checked record or its error, in file order, with line numbers.
 /// A table without the required columns is refused whole, naming the first one missing.
-pub fn parse_umkm_table(table: &Table) -> Result<Vec<(usize, Result<NewUmkm, (Option<String>, KsbbError)>)>, KsbbError> {
+pub fn parse_umkm_table(table: &Table) -> Result<Vec<ParsedRow>, KsbbError> {
     let header: Vec<String> = table.first().ok_or_else(|| KsbbError::invalid("file", "the file is empty; expected a header row"))?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     if let Some(h) = header.iter().find(|h| !h.is_empty() && !UMKM_COLUMNS.contains(&h.as_str())) {
         return Err(KsbbError::invalid(h, format!("unknown column {h:?}; the columns are {}", UMKM_COLUMNS.join(","))));

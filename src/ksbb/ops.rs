@@ -187,7 +187,7 @@ pub async fn import_umkm(tx: &mut Tx, atlas: &Atlas, table: &Table, mode: Import
 /// The kelurahan (checked in the atlas, or the site's) and site id of an UMKM row.
 fn resolve(atlas: &Atlas, sites: &HashMap<String, kstore::SiteRef>, u: &NewUmkm) -> Result<(Option<String>, Option<i64>), KsbbError> {
     if let Some(k) = &u.kelurahan {
-        if !atlas.get(k).is_some_and(|a| a.level == Level::Kelurahan) {
+        if atlas.get(k).is_none_or(|a| a.level != Level::Kelurahan) {
             return Err(KsbbError::not_found("kelurahan", format!("unknown kelurahan {k}: not in the loaded boundaries")));
         }
     }
