@@ -57,6 +57,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/ksbb/kolaborator"),
     ("post", "/api/v1/ksbb/kolaborator/{id}/review"),
     ("get", "/api/v1/ksbb/kolaborator/publik"),
+    ("post", "/api/v1/ksbb/konfirmasi"),
+    ("get", "/api/v1/ksbb/konfirmasi"),
 ];
 
 async fn doc() -> serde_json::Value {

@@ -25,6 +25,9 @@ pub enum Role {
     #[serde(rename = "bidang_kolaborasi")]
     #[value(name = "bidang_kolaborasi")]
     BidangKolaborasi,
+    /// A KSBB collaborator (donatur, agregator, fintech) acting for itself: the token's unit is
+    /// its collaborator id (`--unit <id>`); it submits and reads only its own Konfirmasi.
+    Kolaborator,
 }
 
 impl Role {
@@ -36,6 +39,7 @@ impl Role {
             Role::Planner => "planner",
             Role::Citata => "citata",
             Role::BidangKolaborasi => "bidang_kolaborasi",
+            Role::Kolaborator => "kolaborator",
         }
     }
 
@@ -47,6 +51,7 @@ impl Role {
             "planner" => Some(Role::Planner),
             "citata" => Some(Role::Citata),
             "bidang_kolaborasi" => Some(Role::BidangKolaborasi),
+            "kolaborator" => Some(Role::Kolaborator),
             _ => None,
         }
     }

@@ -3,7 +3,7 @@
 // Display stays in the CLI.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use super::model::{csv_table, parse_kode, xlsx_table, Keputusan, PksInput, ReviewInput, SiteInput, Table};
+use super::model::{csv_table, jakarta_year, parse_kode, xlsx_table, Keputusan, KonfirmasiInput, PksInput, ReviewInput, SiteInput, Table};
 use super::ops::{self, ImportMode};
 use super::store::{self as kstore, SiteFilter};
 use crate::cli::{load_atlas, progress_bar};
@@ -35,6 +35,13 @@ pub enum KsbbCommand {
     },
     /// List the active sites as CSV (kode,jenis,kelurahan,kapasitas,umkm,version,nama).
     Sites,
+    /// Submit a Formulir Konfirmasi (JSON shaped like the API body) for collaborator `--kolaborator`
+    /// (e.g. typed in from a paper form by Bidang Kolaborasi); prints the ID kolaborasi and contacts.
+    Konfirmasi {
+        #[arg(long)]
+        kolaborator: i64,
+        file: PathBuf,
+    },
     /// List collaborators as CSV (id,jenis,status,pks,nama), optionally of one status.
     Kolaborator {
         #[arg(long)]
@@ -140,6 +147,19 @@ pub async fn run(store: &Store, cmd: KsbbCommand) -> anyhow::Result<()> {
             let rec = ops::review_kolaborator(&mut tx, id, &review, &actor()).await.map_err(refused)?;
             tx.commit().await?;
             println!("collaborator {} ({}) is {}{}", rec.id, rec.nama, rec.status, rec.pks_nomor.map(|n| format!(", PKS {n}")).unwrap_or_default());
+            Ok(())
+        }
+        KsbbCommand::Konfirmasi { kolaborator, file } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let input: KonfirmasiInput = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let k = input.check().map_err(|e| anyhow::anyhow!("refused ({}): {e}", e.field()))?;
+            let mut tx = store.begin().await?;
+            let out = ops::submit_konfirmasi(&mut tx, kolaborator, &k, jakarta_year(), &actor()).await.map_err(refused)?;
+            tx.commit().await?;
+            println!("ID kolaborasi {}", out.id_kolaborasi);
+            for p in out.penanggung_jawab {
+                println!("  {} (kelurahan {}): {} {}", p.lokasi, p.kelurahan, p.nama.unwrap_or_else(|| "hubungi kelurahan".into()), p.telepon.unwrap_or_default());
+            }
             Ok(())
         }
         KsbbCommand::Sites => {

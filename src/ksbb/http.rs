@@ -1,9 +1,9 @@
 //! HTTP handlers of KSBB: thin adapters from requests to `model` and `ops`. Who may do what is in
 //! `src/ksbb/README.md` (role matrix); the role is checked before the body is read.
 
-use super::model::{csv_table, parse_if_match, parse_kelurahan, parse_kode, Dinas, Jenis, KolaboratorInput, KsbbError, ReviewInput, SiteInput, StatusVerifikasi, Table};
-use super::ops::{self, ImportMode, ImportReport, OpError};
-use super::store::{self as kstore, KolaboratorRecord, SiteFilter, SitePublic, SiteRecord, UmkmFilter, UmkmRow};
+use super::model::{csv_table, jakarta_year, parse_if_match, parse_kelurahan, parse_kode, Dinas, Jenis, KolaboratorInput, KonfirmasiInput, KsbbError, ReviewInput, SiteInput, StatusVerifikasi, Table};
+use super::ops::{self, ImportMode, ImportReport, Konfirmasi, OpError};
+use super::store::{self as kstore, KolaboratorRecord, KonfirmasiRow, SiteFilter, SitePublic, SiteRecord, UmkmFilter, UmkmRow};
 use super::model::{mask_name, mask_phone};
 use crate::api::problem::json_body;
 use crate::api::write::{keyed_write, scope};
@@ -51,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(register_kolaborator, list_kolaborator))
         .routes(routes!(review_kolaborator))
         .routes(routes!(public_kolaborator))
+        .routes(routes!(submit_konfirmasi, list_konfirmasi))
 }
 
 impl From<KsbbError> for Problem {
@@ -509,4 +510,46 @@ struct PublicKolaborator {
 async fn public_kolaborator(State(s): State<AppState>) -> Result<Json<Vec<PublicKolaborator>>, Problem> {
     let all = kstore::kolaborators(&s.store, Some("disetujui")).await?;
     Ok(Json(all.into_iter().filter(|k| k.tampil_publik).map(|k| PublicKolaborator { nama: k.nama, jenis: k.jenis }).collect()))
+}
+
+/// The collaborator a `kolaborator` token acts for (its unit).
+fn own_kolaborator(actor: &Actor) -> Result<i64, Problem> {
+    actor
+        .unit
+        .as_deref()
+        .and_then(|u| u.parse::<i64>().ok())
+        .ok_or_else(|| Problem::forbidden("this kolaborator token names no collaborator (its unit must be the collaborator id)"))
+}
+
+/// Formulir Konfirmasi (collaborator token): goods/training with value per package, schedule and
+/// distributor, or a capital loan with amount, fees, akad date and draft e-contract; at one or
+/// more active sites. Answers the **ID kolaborasi** (`KSBB-YYYY-NNNNNN`) and the penanggung jawab
+/// of each site. `Idempotency-Key` makes a retry return the same ID instead of a second one.
+#[utoipa::path(post, path = "/api/v1/ksbb/konfirmasi", request_body = KonfirmasiInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = Konfirmasi), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn submit_konfirmasi(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<KonfirmasiInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Kolaborator])?;
+    let kolaborator = own_kolaborator(&actor)?;
+    let input = json_body(input)?;
+    let k = input.check()?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("ksbb.konfirmasi", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::submit_konfirmasi(tx, kolaborator, &k, jakarta_year(), &who).await
+    })
+    .await
+}
+
+/// Konfirmasi on record: a collaborator token sees its own; Bidang Kolaborasi, admin and auditor all.
+#[utoipa::path(get, path = "/api/v1/ksbb/konfirmasi",
+    responses((status = 200, body = Vec<KonfirmasiRow>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_konfirmasi(State(s): State<AppState>, actor: Actor) -> Result<Json<Vec<KonfirmasiRow>>, Problem> {
+    let only = if actor.role == Role::Kolaborator {
+        Some(own_kolaborator(&actor)?)
+    } else {
+        actor.require(KOLAB_READERS)?;
+        None
+    };
+    Ok(Json(kstore::konfirmasi(&s.store, only).await?))
 }

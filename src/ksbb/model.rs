@@ -754,6 +754,166 @@ impl ReviewInput {
     }
 }
 
+// ---------------------------------------------------------------- Konfirmasi
+
+/// Bentuk bantuan of a Konfirmasi (Lampiran II): goods (sarana prasarana), training, or a capital loan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Bentuk {
+    Sarana,
+    Pelatihan,
+    Pinjaman,
+}
+
+impl Bentuk {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bentuk::Sarana => "sarana",
+            Bentuk::Pelatihan => "pelatihan",
+            Bentuk::Pinjaman => "pinjaman",
+        }
+    }
+}
+
+/// This year in Jakarta (UTC+7): the year of a new ID kolaborasi.
+pub fn jakarta_year() -> i32 {
+    use chrono::Datelike;
+    (chrono::Utc::now() + chrono::Duration::hours(7)).year()
+}
+
+/// Most sites one Konfirmasi names.
+pub const MAX_LOKASI: usize = 50;
+/// Largest rupiah amount accepted (Rp 1 trillion).
+pub const MAX_RUPIAH: i64 = 1_000_000_000_000;
+
+/// Request body of `POST /api/v1/ksbb/konfirmasi`: the Formulir Konfirmasi's minimum contents.
+/// Goods and training: `uraian` (the bentuk bantuan), `nilai_per_paket`, `jumlah_paket`, the
+/// schedule, the distributor (`penyalur_kolaborator_id`: an approved agregator; absent = the
+/// collaborator distributes itself, "penyaluran secara mandiri"). Capital loans (fintech):
+/// `jumlah_pinjaman`, the fees (administrasi, originasi, asuransi), `jadwal_akad` and the draft
+/// e-contract reference.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KonfirmasiInput {
+    pub bentuk: Bentuk,
+    pub uraian: String,
+    /// Site codes (lokbin, loksem, promosi), at least one.
+    pub lokasi: Vec<String>,
+    pub jadwal_mulai: String,
+    pub jadwal_selesai: String,
+    #[serde(default)]
+    pub nilai_per_paket: Option<i64>,
+    #[serde(default)]
+    pub jumlah_paket: Option<i64>,
+    #[serde(default)]
+    pub penyalur_kolaborator_id: Option<i64>,
+    #[serde(default)]
+    pub jumlah_pinjaman: Option<i64>,
+    #[serde(default)]
+    pub biaya_admin: Option<i64>,
+    #[serde(default)]
+    pub biaya_originasi: Option<i64>,
+    #[serde(default)]
+    pub biaya_asuransi: Option<i64>,
+    #[serde(default)]
+    pub jadwal_akad: Option<String>,
+    /// Reference of the draft e-contract (document number or URL in the fintech's platform).
+    #[serde(default)]
+    pub draf_econtract: Option<String>,
+}
+
+/// A checked Konfirmasi (sites and collaborators are checked by `ops`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewKonfirmasi {
+    pub bentuk: Bentuk,
+    pub uraian: String,
+    pub lokasi: Vec<String>,
+    pub jadwal_mulai: chrono::NaiveDate,
+    pub jadwal_selesai: chrono::NaiveDate,
+    pub nilai_per_paket: Option<i64>,
+    pub jumlah_paket: Option<i64>,
+    pub penyalur_kolaborator_id: Option<i64>,
+    pub jumlah_pinjaman: Option<i64>,
+    pub biaya_admin: Option<i64>,
+    pub biaya_originasi: Option<i64>,
+    pub biaya_asuransi: Option<i64>,
+    pub jadwal_akad: Option<chrono::NaiveDate>,
+    pub draf_econtract: Option<String>,
+}
+
+fn rupiah(field: &str, v: Option<i64>, min: i64) -> Result<Option<i64>, KsbbError> {
+    match v {
+        Some(n) if n < min || n > MAX_RUPIAH => Err(KsbbError::invalid(field, format!("{field} is {n}; it must be {min}..{MAX_RUPIAH}"))),
+        other => Ok(other),
+    }
+}
+
+impl KonfirmasiInput {
+    pub fn check(&self) -> Result<NewKonfirmasi, KsbbError> {
+        if self.lokasi.is_empty() || self.lokasi.len() > MAX_LOKASI {
+            return Err(KsbbError::invalid("lokasi", format!("lokasi names 1..{MAX_LOKASI} sites, not {}", self.lokasi.len())));
+        }
+        let mut lokasi: Vec<String> = Vec::new();
+        for (i, l) in self.lokasi.iter().enumerate() {
+            let k = parse_kode(&format!("lokasi[{i}]"), l)?;
+            if lokasi.contains(&k) {
+                return Err(KsbbError::invalid(&format!("lokasi[{i}]"), format!("site {k} is named twice")));
+            }
+            lokasi.push(k);
+        }
+        let jadwal_mulai = parse_day("jadwal_mulai", &self.jadwal_mulai)?;
+        let jadwal_selesai = parse_day("jadwal_selesai", &self.jadwal_selesai)?;
+        if jadwal_selesai < jadwal_mulai {
+            return Err(KsbbError::invalid("jadwal_selesai", format!("jadwal_selesai {jadwal_selesai} is before jadwal_mulai {jadwal_mulai}")));
+        }
+        let k = NewKonfirmasi {
+            bentuk: self.bentuk,
+            uraian: req_text("uraian", &self.uraian)?,
+            lokasi,
+            jadwal_mulai,
+            jadwal_selesai,
+            nilai_per_paket: rupiah("nilai_per_paket", self.nilai_per_paket, 1)?,
+            jumlah_paket: match self.jumlah_paket {
+                Some(n) if !(1..=10_000_000).contains(&n) => return Err(KsbbError::invalid("jumlah_paket", format!("jumlah_paket is {n}; it must be 1..10000000"))),
+                other => other,
+            },
+            penyalur_kolaborator_id: self.penyalur_kolaborator_id,
+            jumlah_pinjaman: rupiah("jumlah_pinjaman", self.jumlah_pinjaman, 1)?,
+            biaya_admin: rupiah("biaya_admin", self.biaya_admin, 0)?,
+            biaya_originasi: rupiah("biaya_originasi", self.biaya_originasi, 0)?,
+            biaya_asuransi: rupiah("biaya_asuransi", self.biaya_asuransi, 0)?,
+            jadwal_akad: self.jadwal_akad.as_deref().map(|d| parse_day("jadwal_akad", d)).transpose()?,
+            draf_econtract: opt_text("draf_econtract", self.draf_econtract.as_deref())?,
+        };
+        let absent = |field: &str, present: bool| if present { Err(KsbbError::invalid(field, format!("{field} belongs to a {} Konfirmasi, not {}", if field.starts_with("nilai") || field == "jumlah_paket" || field == "penyalur_kolaborator_id" { "sarana or pelatihan" } else { "pinjaman" }, self.bentuk.as_str()))) } else { Ok(()) };
+        let need = |field: &str, present: bool| if present { Ok(()) } else { Err(KsbbError::invalid(field, format!("{field} is required in a {} Konfirmasi", self.bentuk.as_str()))) };
+        match self.bentuk {
+            Bentuk::Sarana | Bentuk::Pelatihan => {
+                need("nilai_per_paket", k.nilai_per_paket.is_some())?;
+                need("jumlah_paket", k.jumlah_paket.is_some())?;
+                for (f, p) in [("jumlah_pinjaman", k.jumlah_pinjaman.is_some()), ("biaya_admin", k.biaya_admin.is_some()), ("biaya_originasi", k.biaya_originasi.is_some()),
+                    ("biaya_asuransi", k.biaya_asuransi.is_some()), ("jadwal_akad", k.jadwal_akad.is_some()), ("draf_econtract", k.draf_econtract.is_some())] {
+                    absent(f, p)?;
+                }
+            }
+            Bentuk::Pinjaman => {
+                need("jumlah_pinjaman", k.jumlah_pinjaman.is_some())?;
+                need("jadwal_akad", k.jadwal_akad.is_some())?;
+                need("draf_econtract", k.draf_econtract.is_some())?;
+                for (f, p) in [("nilai_per_paket", k.nilai_per_paket.is_some()), ("jumlah_paket", k.jumlah_paket.is_some()), ("penyalur_kolaborator_id", k.penyalur_kolaborator_id.is_some())] {
+                    absent(f, p)?;
+                }
+                let amount = k.jumlah_pinjaman.unwrap_or(0);
+                let fees = k.biaya_admin.unwrap_or(0) + k.biaya_originasi.unwrap_or(0) + k.biaya_asuransi.unwrap_or(0);
+                if fees >= amount {
+                    return Err(KsbbError::invalid("biaya_admin", format!("the fees (administrasi + originasi + asuransi = {fees}) are not below jumlah_pinjaman {amount}")));
+                }
+            }
+        }
+        Ok(k)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! The KSBB writes, each inside the caller's transaction: check against the atlas and the stored
 //! state, write, audit. Shared by the HTTP handlers, the CLI and the demo loader.
 
-use super::model::{footprint_json, mask_name, mask_phone, place, parse_umkm_table, KsbbError, NewKolaborator, NewSite, NewUmkm, Review, RowReport, Table};
+use super::model::{footprint_json, mask_name, mask_phone, place, parse_umkm_table, Bentuk, KsbbError, NewKolaborator, NewKonfirmasi, NewSite, NewUmkm, Review, RowReport, Table};
 use super::store::{self as kstore, KolaboratorRecord, SiteRecord};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{StoreError, Tx};
@@ -273,4 +273,66 @@ pub async fn review_kolaborator(tx: &mut Tx, id: i64, review: &Review, actor: &s
     )
     .await?;
     Ok(after)
+}
+
+// ---------------------------------------------------------------- Konfirmasi
+
+/// The contact at one site of a Konfirmasi: the site's penanggung jawab, or (when the site
+/// record has none) its kelurahan, whose Lurah provides the contact (diktum KESATU m).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PenanggungJawab {
+    pub lokasi: String,
+    pub kelurahan: String,
+    pub nama: Option<String>,
+    pub telepon: Option<String>,
+}
+
+/// What submitting a Konfirmasi answers: the ID kolaborasi and the contacts at the sites.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Konfirmasi {
+    /// `KSBB-<year>-<6 digits>`, unique and never reused.
+    pub id_kolaborasi: String,
+    pub kolaborator_id: i64,
+    pub bentuk: String,
+    pub penanggung_jawab: Vec<PenanggungJawab>,
+}
+
+/// Submits a Konfirmasi for collaborator `kolaborator` (approved, with a PKS): goods and training
+/// by a donatur or agregator, loans by a fintech; every site known and active; a distributor, when
+/// named, an approved agregator. Issues the ID kolaborasi of `tahun`.
+pub async fn submit_konfirmasi(tx: &mut Tx, kolaborator: i64, k: &NewKonfirmasi, tahun: i32, actor: &str) -> Result<Konfirmasi, OpError> {
+    let who = kstore::kolaborator_tx(tx, kolaborator).await?.ok_or_else(|| KsbbError::not_found("kolaborator", format!("no collaborator {kolaborator}")))?;
+    if who.status != "disetujui" {
+        return Err(KsbbError::invalid("kolaborator", format!("collaborator {kolaborator} is {}, not approved (disetujui): Bidang Kolaborasi reviews it first", who.status)).into());
+    }
+    match (k.bentuk, who.jenis.as_str()) {
+        (Bentuk::Pinjaman, "fintech") | (Bentuk::Sarana | Bentuk::Pelatihan, "donatur" | "agregator") => {}
+        (b, j) => return Err(KsbbError::invalid("bentuk", format!("a {j} cannot confirm {}: loans are given by fintech, goods and training by donatur or agregator", b.as_str())).into()),
+    }
+    if let Some(p) = k.penyalur_kolaborator_id {
+        let ok = kstore::kolaborator_tx(tx, p).await?.is_some_and(|x| x.jenis == "agregator" && x.status == "disetujui");
+        if !ok {
+            return Err(KsbbError::invalid("penyalur_kolaborator_id", format!("collaborator {p} is not an approved agregator (pengelola dana)")).into());
+        }
+    }
+    let mut site_ids = Vec::new();
+    let mut pj = Vec::new();
+    for (i, l) in k.lokasi.iter().enumerate() {
+        let field = format!("lokasi[{i}]");
+        let s = kstore::site_tx(tx, l).await?.ok_or_else(|| KsbbError::not_found(&field, format!("unknown site {l}")))?;
+        if s.status != "aktif" {
+            return Err(KsbbError::invalid(&field, format!("site {l} is retired (nonaktif)")).into());
+        }
+        site_ids.push(s.id);
+        pj.push(PenanggungJawab { lokasi: s.kode, kelurahan: s.kelurahan, nama: s.pj_nama, telepon: s.pj_telepon });
+    }
+    let n = kstore::next_id_number(tx, tahun).await?;
+    let id_kolaborasi = format!("KSBB-{tahun}-{n:06}");
+    kstore::insert_konfirmasi(tx, &id_kolaborasi, kolaborator, k, &site_ids, actor).await?;
+    audit::record(
+        tx,
+        AuditEntry { actor, action: "ksbb.konfirmasi.submit", entity: "ksbb_konfirmasi", entity_id: &id_kolaborasi, before: None, after: serde_json::to_value(k).ok() },
+    )
+    .await?;
+    Ok(Konfirmasi { id_kolaborasi, kolaborator_id: kolaborator, bentuk: k.bentuk.as_str().into(), penanggung_jawab: pj })
 }

@@ -353,3 +353,70 @@ pub async fn kolaborator_counts(store: &Store) -> Result<(i64, i64), StoreError>
     })?;
     Ok(r)
 }
+
+// ---------------------------------------------------------------- Konfirmasi
+
+/// Takes the next number of `tahun` for an ID kolaborasi, inside the write (the counter row is
+/// locked until commit, so two submissions never draw the same number).
+pub async fn next_id_number(tx: &mut Tx, tahun: i32) -> Result<i64, StoreError> {
+    let n: i64 = crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO ksbb_id_counter (tahun, last) VALUES ($1, 1) ON CONFLICT (tahun) DO UPDATE SET last = ksbb_id_counter.last + 1 RETURNING last")
+        .bind(i64::from(tahun)).fetch_one(c).await?.try_get("last"))?;
+    Ok(n)
+}
+
+pub async fn insert_konfirmasi(tx: &mut Tx, id_kolaborasi: &str, kolaborator: i64, k: &super::model::NewKonfirmasi, site_ids: &[i64], actor: &str) -> Result<i64, StoreError> {
+    let id: i64 = crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO ksbb_konfirmasi (id_kolaborasi, kolaborator_id, bentuk, uraian, nilai_per_paket, jumlah_paket, jadwal_mulai, jadwal_selesai, penyalur_mandiri, \
+         penyalur_kolaborator_id, jumlah_pinjaman, biaya_admin, biaya_originasi, biaya_asuransi, jadwal_akad, draf_econtract, created_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) RETURNING id")
+        .bind(id_kolaborasi).bind(kolaborator).bind(k.bentuk.as_str()).bind(&k.uraian).bind(k.nilai_per_paket).bind(k.jumlah_paket)
+        .bind(k.jadwal_mulai).bind(k.jadwal_selesai).bind(k.penyalur_kolaborator_id.is_none()).bind(k.penyalur_kolaborator_id)
+        .bind(k.jumlah_pinjaman).bind(k.biaya_admin).bind(k.biaya_originasi).bind(k.biaya_asuransi).bind(k.jadwal_akad).bind(&k.draf_econtract)
+        .bind(actor).bind(Utc::now())
+        .fetch_one(&mut *c).await?.try_get("id"))?;
+    for s in site_ids {
+        crate::on_tx!(tx, c => sqlx::query("INSERT INTO ksbb_konfirmasi_site (konfirmasi_id, site_id) VALUES ($1, $2)").bind(id).bind(*s).execute(c).await.map(|_| ()))?;
+    }
+    Ok(id)
+}
+
+/// A stored Konfirmasi as listed.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct KonfirmasiRow {
+    pub id_kolaborasi: String,
+    pub kolaborator_id: i64,
+    pub bentuk: String,
+    pub uraian: String,
+    pub nilai_per_paket: Option<i64>,
+    pub jumlah_paket: Option<i64>,
+    pub jadwal_mulai: chrono::NaiveDate,
+    pub jadwal_selesai: chrono::NaiveDate,
+    pub penyalur_mandiri: bool,
+    pub penyalur_kolaborator_id: Option<i64>,
+    pub jumlah_pinjaman: Option<i64>,
+    pub biaya_admin: Option<i64>,
+    pub biaya_originasi: Option<i64>,
+    pub biaya_asuransi: Option<i64>,
+    pub jadwal_akad: Option<chrono::NaiveDate>,
+    pub draf_econtract: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Konfirmasi of one collaborator (or all), oldest first.
+pub async fn konfirmasi(store: &Store, kolaborator: Option<i64>) -> Result<Vec<KonfirmasiRow>, StoreError> {
+    let sql = "SELECT id_kolaborasi, kolaborator_id, bentuk, uraian, nilai_per_paket, jumlah_paket, jadwal_mulai, jadwal_selesai, penyalur_mandiri, \
+               penyalur_kolaborator_id, jumlah_pinjaman, biaya_admin, biaya_originasi, biaya_asuransi, jadwal_akad, draf_econtract, created_at \
+               FROM ksbb_konfirmasi WHERE ($1 IS NULL OR kolaborator_id = $1) ORDER BY id";
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, KonfirmasiRow>(sql).bind(kolaborator).fetch_all(p).await)?)
+}
+
+pub async fn konfirmasi_count(store: &Store) -> Result<i64, StoreError> {
+    Ok(crate::on_pool!(store, p => sqlx::query("SELECT COUNT(*) AS n FROM ksbb_konfirmasi").fetch_one(p).await.and_then(|r| r.try_get::<i64, _>("n")))?)
+}
+
+/// Whether `unit` (a `kolaborator` token's unit) names an approved collaborator.
+pub async fn kolaborator_approved(store: &Store, unit: &str) -> Result<bool, StoreError> {
+    let Ok(id) = unit.parse::<i64>() else { return Ok(false) };
+    Ok(kolaborators(store, Some("disetujui")).await?.iter().any(|k| k.id == id))
+}
