@@ -48,7 +48,7 @@ pub enum Command {
     /// Reports.
     #[command(subcommand)]
     Report(ReportCommand),
-    /// KSBB UMKM: UMKM target data import and the site layer (lokbin, loksem, promosi).
+    /// KSBB UMKM: UMKM target data, the site layer (lokbin, loksem, promosi), collaborators, Konfirmasi.
     #[command(subcommand)]
     Ksbb(crate::ksbb::cli::KsbbCommand),
     /// Locate one point from the command line: `sigap locate 106.8272 -6.1754` (longitude first).
