@@ -12,6 +12,7 @@ pub mod cli;
 pub mod complaints;
 pub mod ogc;
 pub mod logistics;
+pub mod ksbb;
 pub mod planner;
 pub mod roads;
 pub mod search;

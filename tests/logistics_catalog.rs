@@ -281,7 +281,7 @@ async fn needs_and_availability_on_both_stores() {
         const KEL2: &str = "31.71.01.1002";
         let unit = sigap::store::tokens::create(&store, "penerima", Some(KEL), None).await.unwrap();
         let other = sigap::store::tokens::create(&store, "penerima", Some(KEL2), None).await.unwrap();
-        let kolaborasi = sigap::store::tokens::create(&store, "kolaborasi", None, None).await.unwrap();
+        let kolaborasi = sigap::store::tokens::create(&store, "bidang_kolaborasi", None, None).await.unwrap();
         let admin = sigap::store::tokens::create(&store, "admin", None, None).await.unwrap();
         let u = Some(unit.as_str());
         let path = |unit: &str, c: &str, b: &str| format!("/api/v1/logistik/unit/{unit}/{c}/{b}");
@@ -366,7 +366,7 @@ async fn pledges_on_both_stores() {
     testing::for_each_store(|store| async move {
         let app = app(&store).await;
         sigap::logistics::load_demo(&store, &atlas(&store).await).await.unwrap();
-        let kol = sigap::store::tokens::create(&store, "kolaborasi", None, None).await.unwrap();
+        let kol = sigap::store::tokens::create(&store, "bidang_kolaborasi", None, None).await.unwrap();
         let auditor = sigap::store::tokens::create(&store, "auditor", None, None).await.unwrap();
         let penerima = sigap::store::tokens::create(&store, "penerima", Some("31.71.01.1001"), None).await.unwrap();
         let k = Some(kol.as_str());

@@ -74,6 +74,21 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/logistik/komitmen/{id}"),
     ("post", "/api/v1/logistik/komitmen/{id}/status"),
     ("get", "/api/v1/search"),
+    ("get", "/api/v1/ksbb/sites"),
+    ("post", "/api/v1/ksbb/sites"),
+    ("get", "/api/v1/ksbb/sites/{kode}"),
+    ("put", "/api/v1/ksbb/sites/{kode}"),
+    ("post", "/api/v1/ksbb/sites/{kode}/retire"),
+    ("get", "/api/v1/ksbb/sites/{kode}/history"),
+    ("post", "/api/v1/ksbb/umkm/import"),
+    ("get", "/api/v1/ksbb/umkm"),
+    ("get", "/api/v1/ksbb/umkm/{kode}"),
+    ("post", "/api/v1/ksbb/kolaborator"),
+    ("get", "/api/v1/ksbb/kolaborator"),
+    ("post", "/api/v1/ksbb/kolaborator/{id}/review"),
+    ("get", "/api/v1/ksbb/kolaborator/publik"),
+    ("post", "/api/v1/ksbb/konfirmasi"),
+    ("get", "/api/v1/ksbb/konfirmasi"),
 ];
 
 async fn doc() -> serde_json::Value {

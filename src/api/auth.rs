@@ -22,11 +22,20 @@ pub enum Role {
     Logistik,
     /// Sekretariat Gugus Tugas: dispatches approved requests.
     Sekretariat,
-    /// Bidang Kolaborasi dan Kemitraan: pledges agreed with kolaborator.
-    Kolaborasi,
     /// Penerima logistik (PD/UKPD down to a kelurahan), scoped to its unit: needs, availability,
     /// requests, receipt confirmation.
     Penerima,
+    /// Dinas Cipta Karya, Tata Ruang dan Pertanahan: manages the KSBB site layers (lokbin,
+    /// loksem, lokasi promosi). See `src/ksbb/README.md` for the KSBB role matrix.
+    Citata,
+    /// Bidang Kolaborasi dan Kemitraan: logistics pledges agreed with kolaborator (seed 000);
+    /// KSBB UMKM target data, collaborator review, the personal data of UMKM, audited (seed 003).
+    #[serde(rename = "bidang_kolaborasi")]
+    #[value(name = "bidang_kolaborasi")]
+    BidangKolaborasi,
+    /// A KSBB collaborator (donatur, agregator, fintech) acting for itself: the token's unit is
+    /// its collaborator id (`--unit <id>`); it submits and reads only its own Konfirmasi.
+    Kolaborator,
 }
 
 impl Role {
@@ -38,8 +47,10 @@ impl Role {
             Role::Planner => "planner",
             Role::Logistik => "logistik",
             Role::Sekretariat => "sekretariat",
-            Role::Kolaborasi => "kolaborasi",
             Role::Penerima => "penerima",
+            Role::Citata => "citata",
+            Role::BidangKolaborasi => "bidang_kolaborasi",
+            Role::Kolaborator => "kolaborator",
         }
     }
 
@@ -51,8 +62,10 @@ impl Role {
             "planner" => Some(Role::Planner),
             "logistik" => Some(Role::Logistik),
             "sekretariat" => Some(Role::Sekretariat),
-            "kolaborasi" => Some(Role::Kolaborasi),
             "penerima" => Some(Role::Penerima),
+            "citata" => Some(Role::Citata),
+            "bidang_kolaborasi" => Some(Role::BidangKolaborasi),
+            "kolaborator" => Some(Role::Kolaborator),
             _ => None,
         }
     }

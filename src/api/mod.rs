@@ -228,6 +228,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ogc::http::router())
         .merge(crate::logistics::http::router())
         .merge(crate::search::http::router())
+        .merge(crate::ksbb::http::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir)
         .call_fallback_on_method_not_allowed(true)

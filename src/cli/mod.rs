@@ -49,6 +49,9 @@ pub enum Command {
     /// Reports.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// KSBB UMKM: UMKM target data, the site layer (lokbin, loksem, promosi), collaborators, Konfirmasi.
+    #[command(subcommand)]
+    Ksbb(crate::ksbb::cli::KsbbCommand),
     /// Locate one point from the command line: `sigap locate 106.8272 -6.1754` (longitude first).
     // Every Jakarta latitude is negative: read `-6.1754` as a number, not as a flag.
     #[command(allow_negative_numbers = true)]
@@ -189,6 +192,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
             crate::complaints::cli::import_cmd(store, &atlas, args).await
         }
         Command::Logistik(cmd) => crate::logistics::cli::run(store, cmd).await,
+        Command::Ksbb(cmd) => crate::ksbb::cli::run(store, cmd).await,
         Command::Report(ReportCommand::Complaints(args)) => {
             let atlas = load_atlas(store, AtlasConfig::default()).await?;
             crate::complaints::cli::report_cmd(store, &atlas, args).await

@@ -68,12 +68,15 @@ pub async fn run(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
             }
             let unit = crate::text::optional("--unit", unit.as_deref(), 64)?;
             let label = crate::text::optional("--label", label.as_deref(), 200)?;
+            if role == Role::Kolaborator && !crate::ksbb::store::kolaborator_approved(store, unit.unwrap_or("")).await? {
+                anyhow::bail!("a kolaborator token needs --unit <id> of an approved KSBB collaborator (GET /api/v1/ksbb/kolaborator)");
+            }
             if let (Some(u), Role::Logistik) = (unit, role) {
                 // A Bidang Logistik token with a unit is scoped to that gudang.
                 if crate::logistics::store::get_gudang(store, u).await?.is_none() {
                     anyhow::bail!("--unit {u:?} is not a gudang: a logistik token's unit is a gudang code from GET /api/v1/logistik/gudang");
                 }
-            } else if let Some(u) = unit {
+            } else if let Some(u) = unit.filter(|_| role != Role::Kolaborator) {
                 if !known_unit(store, u).await? {
                     anyhow::bail!(
                         "--unit {u:?} is not a loaded unit: give a kelurahan code present in the store (run `sigap init` first) \

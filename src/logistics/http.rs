@@ -186,7 +186,7 @@ async fn put_gudang(State(s): State<AppState>, actor: Actor, key: IdempotencyKey
 }
 
 /// Roles that read every unit's figures and the needs-vs-stock view.
-const READERS: [Role; 6] = [Role::Admin, Role::Logistik, Role::Sekretariat, Role::Kolaborasi, Role::Auditor, Role::Penerima];
+const READERS: [Role; 6] = [Role::Admin, Role::Logistik, Role::Sekretariat, Role::BidangKolaborasi, Role::Auditor, Role::Penerima];
 
 /// A penerima token acts for its own unit only (403 naming `unit`); admins for any unit.
 fn require_own_unit(actor: &Actor, unit: &str, roles: &[Role]) -> Result<(), Problem> {
@@ -284,7 +284,7 @@ async fn kebutuhan_vs_stok(State(s): State<AppState>, actor: Actor, q: Result<cr
 }
 
 /// Roles that read pledges (not penerima: pledges are the Setgas's dealings with kolaborator).
-const KOMITMEN_READERS: [Role; 5] = [Role::Admin, Role::Logistik, Role::Sekretariat, Role::Kolaborasi, Role::Auditor];
+const KOMITMEN_READERS: [Role; 5] = [Role::Admin, Role::Logistik, Role::Sekretariat, Role::BidangKolaborasi, Role::Auditor];
 
 /// Records a pledge agreed in principle with a kolaborator, in `draf` (Bidang Kolaborasi or admin).
 #[utoipa::path(post, path = "/api/v1/logistik/komitmen", request_body = KomitmenInput,
@@ -292,7 +292,7 @@ const KOMITMEN_READERS: [Role; 5] = [Role::Admin, Role::Logistik, Role::Sekretar
     responses((status = 201, body = Komitmen), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 async fn post_komitmen(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<KomitmenInput>, Problem>) -> Result<Response, Problem> {
-    actor.require(&[Role::Admin, Role::Kolaborasi])?;
+    actor.require(&[Role::Admin, Role::BidangKolaborasi])?;
     let input = json_body(input)?;
     input.check()?;
     let who = actor.audit_name();
@@ -335,7 +335,7 @@ async fn get_komitmen(State(s): State<AppState>, actor: Actor, Path(id): Path<St
     responses((status = 200, body = Komitmen), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn post_komitmen_status(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<String>, input: Result<ApiJson<StatusInput>, Problem>) -> Result<Response, Problem> {
-    actor.require(&[Role::Admin, Role::Kolaborasi])?;
+    actor.require(&[Role::Admin, Role::BidangKolaborasi])?;
     let id: i64 = id.parse().map_err(|_| Problem::bad_request("id", format!("{id:?} is not a pledge id")))?;
     let input = json_body(input)?;
     input.check()?;
