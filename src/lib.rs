@@ -11,6 +11,7 @@ pub mod bansos;
 pub mod cli;
 pub mod complaints;
 pub mod planner;
+pub mod recipients;
 pub mod roads;
 pub mod store;
 pub mod text;

@@ -44,6 +44,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/open311/v2/requests.json"),
     ("post", "/open311/v2/requests.json"),
     ("get", "/open311/v2/requests/{file}"),
+    ("post", "/api/v1/recipients/batches"),
+    ("get", "/api/v1/recipients/batches/{id}"),
+    ("get", "/api/v1/recipients/households"),
+    ("get", "/api/v1/recipients/households/{id}"),
+    ("post", "/api/v1/recipients/households/{id}/nomor"),
+    ("get", "/api/v1/recipients/near-duplicates"),
+    ("post", "/api/v1/recipients/near-duplicates/{id}/decision"),
 ];
 
 async fn doc() -> serde_json::Value {

@@ -17,6 +17,12 @@ pub enum Role {
     Auditor,
     /// Distribution planner (Dinsos, Setgas, Bidang Logistik): bansos records and plans.
     Planner,
+    /// RW (rukun warga) officer scoped to one RW (`unit` = RW code): sees and verifies only that
+    /// RW's recipients (src/recipients/README.md).
+    Rw,
+    /// Lurah scoped to one kelurahan (`unit` = kelurahan code): sees and verifies only that
+    /// kelurahan's recipients.
+    Lurah,
 }
 
 impl Role {
@@ -26,6 +32,8 @@ impl Role {
             Role::Operator => "operator",
             Role::Auditor => "auditor",
             Role::Planner => "planner",
+            Role::Rw => "rw",
+            Role::Lurah => "lurah",
         }
     }
 
@@ -35,6 +43,8 @@ impl Role {
             "operator" => Some(Role::Operator),
             "auditor" => Some(Role::Auditor),
             "planner" => Some(Role::Planner),
+            "rw" => Some(Role::Rw),
+            "lurah" => Some(Role::Lurah),
             _ => None,
         }
     }

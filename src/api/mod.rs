@@ -217,6 +217,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::planner::http::router())
         .merge(crate::complaints::http::router())
         .merge(crate::complaints::open311::router())
+        .merge(crate::recipients::http::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir)
         .call_fallback_on_method_not_allowed(true)

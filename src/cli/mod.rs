@@ -59,6 +59,9 @@ pub enum Command {
     },
     /// Plan truck routes day by day from the warehouses to the RW drop points.
     Plan(crate::planner::cli::PlanArgs),
+    /// Recipients (penerima bansos) by name: import candidate data, keys.
+    #[command(subcommand)]
+    Recipients(crate::recipients::cli::RecipientsCommand),
 }
 
 #[derive(Args)]
@@ -170,6 +173,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
         }
         Command::Serve(args) => serve(store.clone(), args).await,
         Command::Plan(args) => crate::planner::cli::run(store, &cli.data_dir, args).await,
+        Command::Recipients(cmd) => crate::recipients::cli::run(store, cmd).await,
         Command::Complaints(ComplaintsCommand::Import(args)) => {
             let atlas = load_atlas(store, AtlasConfig::default()).await?;
             crate::complaints::cli::import_cmd(store, &atlas, args).await

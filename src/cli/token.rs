@@ -64,7 +64,9 @@ pub async fn run(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
             }
             let unit = crate::text::optional("--unit", unit.as_deref(), 64)?;
             let label = crate::text::optional("--label", label.as_deref(), 200)?;
-            if let Some(u) = unit {
+            if matches!(role, Role::Rw | Role::Lurah) {
+                crate::recipients::cli::check_token_unit(store, role, unit).await?;
+            } else if let Some(u) = unit {
                 if !known_unit(store, u).await? {
                     anyhow::bail!(
                         "--unit {u:?} is not a loaded unit: give a kelurahan code present in the store (run `sigap init` first) \

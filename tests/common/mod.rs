@@ -1,4 +1,5 @@
 #![allow(dead_code)]
+pub mod recipients;
 use sigap::cli::boundaries::{import_path, shipped_layers};
 use sigap::store::Store;
 use sigap::wilayah::import::ImportOptions;
