@@ -51,6 +51,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/recipients/households/{id}/nomor"),
     ("get", "/api/v1/recipients/near-duplicates"),
     ("post", "/api/v1/recipients/near-duplicates/{id}/decision"),
+    ("post", "/api/v1/recipients/matching"),
 ];
 
 async fn doc() -> serde_json::Value {

@@ -254,3 +254,59 @@ async fn retries_roles_and_the_audited_full_read() {
     .await;
 }
 
+
+#[tokio::test]
+async fn matching_with_the_population_register() {
+    testing::for_each_store(|store| async move {
+        let app = app(&store).await;
+        let admin = tokens::create(&store, "admin", None, None).await.unwrap();
+        let lurah = tokens::create(&store, "lurah", Some(KEL), None).await.unwrap();
+        assert_eq!(import(&app, &admin, "dinsos", "dinsos.csv", dinsos_csv().into_bytes(), None).await.status, StatusCode::CREATED);
+        assert_eq!(import(&app, &admin, "disnaker", "disnaker.csv", disnaker_csv().into_bytes(), None).await.status, StatusCode::CREATED);
+        let post = |t: String, body: &'static str, key: Option<&'static str>| {
+            let app = app.clone();
+            async move { call(&app, "POST", "/api/v1/recipients/matching", Some(&t), key, Some("application/json"), body.into()).await }
+        };
+        let before = rows(&store).await;
+        problem(&post(admin.clone(), r#"{"ulang":"ya"}"#, None).await, 422, "ulang");
+        problem(&post(admin.clone(), r#"{"semua":true}"#, None).await, 422, "semua");
+        assert_eq!(post(lurah.clone(), "{}", None).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(rows(&store).await, before, "refused requests write nothing");
+
+        let r = post(admin.clone(), "{}", Some("m1")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let j = r.json();
+        assert_eq!((j["diperiksa"].as_i64(), j["padan"].as_i64(), j["meninggal"].as_i64(), j["tidak_padan"].as_i64()), (Some(3), Some(1), Some(1), Some(1)), "{j}");
+        assert!(j["register"].as_str().unwrap().starts_with("file:dukcapil_extract.csv"));
+        let hh = call(&app, "GET", "/api/v1/recipients/households", Some(&admin), None, None, vec![]).await.json()["households"].as_array().unwrap().clone();
+        assert_eq!(hh[0]["padan"], "padan");
+        assert_eq!(hh[1]["padan"], "meninggal");
+        assert!(hh[1]["padan_alasan"].as_str().unwrap().contains("2021-07-02"));
+        assert_eq!(hh[2]["padan"], "tidak_padan");
+        assert!(hh[2]["padan_alasan"].as_str().unwrap().contains("tidak ditemukan"));
+        assert!(post(admin.clone(), "{}", Some("m1")).await.replayed);
+        assert_eq!(post(admin.clone(), "{}", None).await.json()["diperiksa"], 0, "only unmatched households by default");
+        assert_eq!(post(admin.clone(), r#"{"ulang":true}"#, None).await.json()["diperiksa"], 3);
+
+        // No register configured: 503, nothing written. The CLI refuses a bad extract the same way.
+        let pii = crypt::Pii::new(KEY, &[], HASH_KEY).unwrap();
+        let bare = sigap::recipients::http::router_with(Ok(pii.clone()), Err("no register".into())).split_for_parts().0.with_state(sigap::api::AppState::new(
+            store.clone(),
+            sigap::wilayah::AtlasHandle::new(common::atlas(&store).await),
+            std::sync::Arc::new(sigap::api::Config::default()),
+        ));
+        let before = rows(&store).await;
+        let r = call(&bare, "POST", "/api/v1/recipients/matching", Some(&admin), None, Some("application/json"), b"{}".to_vec()).await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text());
+        let dir = std::path::PathBuf::from(std::env::var("SIGAP_TEST_TMP").unwrap_or_else(|_| std::env::temp_dir().display().to_string()));
+        let bad = dir.join(format!("extract_bad_{}_{}.csv", std::process::id(), store.kind()));
+        std::fs::write(&bad, "nik,no_kk,nama,status\n3171014101900001,1,a,hilang\n").unwrap();
+        let args = |register, ulang| sigap::recipients::cli::MatchArgs { register, ulang };
+        let err = sigap::recipients::cli::match_cmd(&store, &pii, args(bad, true)).await.unwrap_err();
+        assert!(err.to_string().contains("hilang"), "{err}");
+        assert_eq!(rows(&store).await, before);
+        let r = sigap::recipients::cli::match_cmd(&store, &pii, args(register_path(), true)).await.unwrap();
+        assert_eq!((r.diperiksa, r.padan, r.pindah), (3, 1, 0));
+    })
+    .await;
+}

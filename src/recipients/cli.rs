@@ -17,11 +17,36 @@ pub enum RecipientsCommand {
     /// Import one batch of candidate data (CSV or XLSX) from one source, with cleaning and
     /// dedup; a refused file changes nothing.
     Import(ImportArgs),
+    /// Match households with the population register extract (Dukcapil): padan, tidak_padan,
+    /// meninggal or pindah, with the reason.
+    Match(MatchArgs),
     /// Print a new random key (64 hex digits) for SIGAP_PII_KEY or SIGAP_PII_HASH_KEY.
     Keygen,
     /// Re-seal every NIK, No. KK and telephone under the current SIGAP_PII_KEY (key rotation:
     /// the previous key in SIGAP_PII_OLD_KEYS while this runs).
     Rekey,
+}
+
+#[derive(Args)]
+pub struct MatchArgs {
+    /// Register extract CSV: nik,no_kk,nama,status (hidup|meninggal|pindah)[,keterangan].
+    #[arg(long, env = "SIGAP_DUKCAPIL_EXTRACT")]
+    pub register: PathBuf,
+    /// Match every household again, not only those not matched yet.
+    #[arg(long)]
+    pub ulang: bool,
+}
+
+/// Matches households with a register extract; prints the counts per outcome.
+pub async fn match_cmd(store: &Store, pii: &Pii, args: MatchArgs) -> anyhow::Result<ops::MatchReport> {
+    let reg = super::registry::FileRegistry::open(&args.register)?;
+    let (ids, queries) = ops::matching_queries(store, pii, args.ulang).await?;
+    let hasil = super::registry::PopulationRegistry::match_batch(&reg, &queries).await?;
+    let mut tx = store.begin().await?;
+    let r = ops::record_matching(&mut tx, &super::registry::PopulationRegistry::name(&reg), &ids, &hasil, &actor()).await?;
+    tx.commit().await?;
+    println!("{} households matched with {}: {} padan, {} tidak padan, {} meninggal, {} pindah", r.diperiksa, r.register, r.padan, r.tidak_padan, r.meninggal, r.pindah);
+    Ok(r)
 }
 
 #[derive(Args)]
@@ -43,6 +68,7 @@ fn actor() -> String {
 pub async fn run(store: &Store, cmd: RecipientsCommand) -> anyhow::Result<()> {
     match cmd {
         RecipientsCommand::Import(args) => import(store, &Pii::from_env()?, args).await,
+        RecipientsCommand::Match(args) => match_cmd(store, &Pii::from_env()?, args).await.map(|_| ()),
         RecipientsCommand::Keygen => {
             println!("{}", Pii::generate_key());
             Ok(())

@@ -4,7 +4,8 @@
 
 use super::crypt::Pii;
 use super::model::{DecisionInput, Format, Sumber};
-use super::ops::{self, BatchReport, FullNumbers, OpError};
+use super::ops::{self, BatchReport, FullNumbers, MatchReport, OpError};
+use super::registry::{FileRegistry, PopulationRegistry};
 use super::store::{self as rstore, BatchRecord, Household, HouseholdFilter, NearDup, RowReport};
 use crate::api::problem::json_body;
 use crate::api::write::{keyed_write, scope};
@@ -31,13 +32,28 @@ impl Keys {
     }
 }
 
-/// Routes of recipients, with the keys from the environment (`crypt` module).
+/// The population register matching asks, or why there is none (matching then answers 503).
+#[derive(Clone)]
+pub struct Register(Arc<Result<Arc<dyn PopulationRegistry>, String>>);
+
+/// The environment variable naming the register extract file (`registry::FileRegistry`).
+pub const REGISTER_ENV: &str = "SIGAP_DUKCAPIL_EXTRACT";
+
+/// Routes of recipients, with the keys (`crypt` module) and the register extract
+/// (`SIGAP_DUKCAPIL_EXTRACT`) from the environment.
 pub fn router() -> OpenApiRouter<AppState> {
-    router_with(Pii::from_env().map_err(|e| e.to_string()))
+    let register: Result<Arc<dyn PopulationRegistry>, String> = match std::env::var(REGISTER_ENV) {
+        Err(_) => Err(format!("{REGISTER_ENV} is not set: no population register extract to match with")),
+        Ok(path) => FileRegistry::open(std::path::Path::new(&path)).map(|r| Arc::new(r) as Arc<dyn PopulationRegistry>).map_err(|e| e.to_string()),
+    };
+    if let Err(why) = &register {
+        tracing::info!(reason = %why, "recipients: matching with the population register is off");
+    }
+    router_with(Pii::from_env().map_err(|e| e.to_string()), register)
 }
 
-/// Routes of recipients with the given keys (tests pass theirs).
-pub fn router_with(keys: Result<Pii, String>) -> OpenApiRouter<AppState> {
+/// Routes of recipients with the given keys and register (tests and other registers pass theirs).
+pub fn router_with(keys: Result<Pii, String>, register: Result<Arc<dyn PopulationRegistry>, String>) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(post_batch))
         .routes(routes!(get_batch))
@@ -46,7 +62,9 @@ pub fn router_with(keys: Result<Pii, String>) -> OpenApiRouter<AppState> {
         .routes(routes!(read_numbers))
         .routes(routes!(list_near_dups))
         .routes(routes!(decide))
+        .routes(routes!(run_matching))
         .layer(Extension(Keys(Arc::new(keys))))
+        .layer(Extension(Register(Arc::new(register))))
 }
 
 impl From<OpError> for Problem {
@@ -62,6 +80,7 @@ impl From<OpError> for Problem {
             OpError::Forbidden { detail } => Problem::forbidden(detail),
             // Says which key is missing or wrong, never a value.
             OpError::Crypt(c) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "pii-key", c.to_string()),
+            OpError::Registry(r) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "register-unavailable", r.to_string()),
             OpError::Store(s) => s.into(),
         }
     }
@@ -279,6 +298,45 @@ async fn decide(
     let request = serde_json::json!({"id": id, "input": input});
     keyed_write(&s.store, &scope("recipients.near_dup.decide", Some(actor.token_id)), &key, &request, StatusCode::OK, async |tx: &mut Tx| {
         ops::decide(tx, id, input.keputusan, &alasan, &who, area.as_deref()).await
+    })
+    .await
+}
+
+/// Request body of `POST /api/v1/recipients/matching`.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchInput {
+    /// Match every household again (default: only those not matched yet).
+    #[serde(default)]
+    pub ulang: bool,
+}
+
+/// Matches households with the population register (Dukcapil; the configured extract): each
+/// gets `padan`, `tidak_padan`, `meninggal` or `pindah` with the reason. The register is asked
+/// before the transaction; the results and one audit entry commit together. Roles admin,
+/// planner.
+#[utoipa::path(post, path = "/api/v1/recipients/matching", tag = "recipients", request_body = MatchInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = MatchReport), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem), (status = 503, body = Problem)))]
+async fn run_matching(
+    State(s): State<AppState>,
+    Extension(keys): Extension<Keys>,
+    Extension(register): Extension<Register>,
+    actor: Actor,
+    key: IdempotencyKey,
+    input: Result<ApiJson<MatchInput>, Problem>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner])?;
+    let input = json_body(input)?;
+    let pii = keys.get()?;
+    let reg = register.0.as_ref().as_ref().map_err(|why| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "register-unavailable", why.clone()))?;
+    let (ids, queries) = ops::matching_queries(&s.store, pii, input.ulang).await?;
+    let hasil = reg.match_batch(&queries).await.map_err(OpError::from)?;
+    let who = actor.audit_name();
+    let name = reg.name();
+    keyed_write(&s.store, &scope("recipients.matching", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
+        ops::record_matching(tx, &name, &ids, &hasil, &who).await
     })
     .await
 }

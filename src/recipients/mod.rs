@@ -13,4 +13,5 @@ pub mod crypt;
 pub mod http;
 pub mod model;
 pub mod ops;
+pub mod registry;
 pub mod store;

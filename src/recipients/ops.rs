@@ -4,6 +4,7 @@
 
 use super::crypt::{mask, CryptError, Pii};
 use super::model::{self, Candidate, Columns, FileProblem, Format, Keputusan, Sumber};
+use super::registry::{Hasil, Padan, Query};
 use super::store::{self as rstore, NewBatch, NewHousehold, NewRow, Sealed};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{StoreError, Tx};
@@ -26,6 +27,8 @@ pub enum OpError {
     Forbidden { detail: String },
     #[error(transparent)]
     Crypt(#[from] CryptError),
+    #[error(transparent)]
+    Registry(#[from] super::registry::RegistryError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -346,4 +349,50 @@ pub async fn rekey(tx: &mut Tx, pii: &Pii, actor: &str) -> Result<usize, OpError
     )
     .await?;
     Ok(stale.len())
+}
+
+/// Households read and opened for matching (before any transaction: the register may be a slow
+/// web service, and no connection may be held while it answers).
+pub async fn matching_queries(store: &crate::store::Store, pii: &Pii, ulang: bool) -> Result<(Vec<i64>, Vec<Query>), OpError> {
+    let rows = rstore::to_match(store, ulang).await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut queries = Vec::with_capacity(rows.len());
+    for (id, nik, kk, nama) in rows {
+        ids.push(id);
+        queries.push(Query { nik: pii.open("nik", &nik)?, no_kk: pii.open("no_kk", &kk)?, nama });
+    }
+    Ok((ids, queries))
+}
+
+/// Counts of a matching run per outcome.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct MatchReport {
+    /// The register asked (`file:…` for an extract).
+    pub register: String,
+    pub diperiksa: i64,
+    pub padan: i64,
+    pub tidak_padan: i64,
+    pub meninggal: i64,
+    pub pindah: i64,
+}
+
+/// Stores the register's answers (one per id, in order) and one audit entry with the counts; the
+/// reasons are kept per household (`padan_alasan`).
+pub async fn record_matching(tx: &mut Tx, register: &str, ids: &[i64], hasil: &[Hasil], actor: &str) -> Result<MatchReport, OpError> {
+    if ids.len() != hasil.len() {
+        return Err(OpError::Store(StoreError::Invalid(format!("the register answered {} of {} households", hasil.len(), ids.len()))));
+    }
+    let mut r = MatchReport { register: register.into(), diperiksa: ids.len() as i64, ..MatchReport::default() };
+    for (id, h) in ids.iter().zip(hasil) {
+        rstore::set_padan(tx, *id, h.padan.as_str(), &h.alasan, register).await?;
+        *match h.padan {
+            Padan::Padan => &mut r.padan,
+            Padan::TidakPadan => &mut r.tidak_padan,
+            Padan::Meninggal => &mut r.meninggal,
+            Padan::Pindah => &mut r.pindah,
+        } += 1;
+    }
+    let after = serde_json::to_value(&r).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    audit::record(tx, AuditEntry { actor, action: "recipients.match", entity: "recipient_household", entity_id: "*", before: None, after: Some(after) }).await?;
+    Ok(r)
 }

@@ -228,6 +228,10 @@ pub struct Household {
     pub sumber: Vec<String>,
     /// Set when a person decided this is the same household as another one.
     pub duplikat_dari: Option<i64>,
+    /// Result of matching with the population register (`padan`, `tidak_padan`, `meninggal`,
+    /// `pindah`); absent until matched.
+    pub padan: Option<String>,
+    pub padan_alasan: Option<String>,
     pub generated: bool,
 }
 
@@ -246,6 +250,8 @@ struct HouseholdRow {
     #[sqlx(skip)]
     sumber: Option<String>,
     duplikat_dari: Option<i64>,
+    padan: Option<String>,
+    padan_alasan: Option<String>,
     generated: bool,
 }
 
@@ -268,6 +274,8 @@ impl From<HouseholdRow> for Household {
             luar_dki: r.luar_dki,
             sumber,
             duplikat_dari: r.duplikat_dari,
+            padan: r.padan,
+            padan_alasan: r.padan_alasan,
             generated: r.generated,
         }
     }
@@ -284,7 +292,7 @@ pub struct HouseholdFilter {
 
 /// The sources of a household as one comma-separated text (portable: a correlated subquery
 /// over the distinct sources, joined in Rust).
-const HOUSEHOLD_COLS: &str = "h.id, h.rw, h.rt, h.nik_mask, h.kk_mask, h.nama, h.alamat, h.jumlah_anggota, h.program, h.luar_dki, h.duplikat_dari, h.generated";
+const HOUSEHOLD_COLS: &str = "h.id, h.rw, h.rt, h.nik_mask, h.kk_mask, h.nama, h.alamat, h.jumlah_anggota, h.program, h.luar_dki, h.duplikat_dari, h.padan, h.padan_alasan, h.generated";
 
 async fn with_sources(store: &Store, rows: Vec<HouseholdRow>) -> Result<Vec<Household>, StoreError> {
     if rows.is_empty() {
@@ -430,4 +438,20 @@ pub async fn area_exists(store: &Store, table: &str, code: &str) -> Result<bool,
     let sql = format!("SELECT COUNT(*) FROM {table} WHERE kode = $1");
     let n: i64 = crate::on_pool!(store, p => sqlx::query_scalar(&sql).bind(code).fetch_one(p).await)?;
     Ok(n > 0)
+}
+
+/// Households to match with the register (on the list, not a duplicate): id, sealed NIK, sealed
+/// No. KK, nama. All of them with `ulang`, else only those not matched yet.
+pub async fn to_match(store: &Store, ulang: bool) -> Result<Vec<(i64, Vec<u8>, Vec<u8>, String)>, StoreError> {
+    let sql = "SELECT id, nik_enc, kk_enc, nama FROM recipient_household WHERE duplikat_dari IS NULL AND ($1 OR padan IS NULL) ORDER BY id";
+    let rows = crate::on_pool!(store, p => sqlx::query(sql).bind(ulang).fetch_all(p).await?
+        .iter().map(|r| Ok((r.try_get("id")?, r.try_get("nik_enc")?, r.try_get("kk_enc")?, r.try_get("nama")?))).collect::<Result<Vec<_>, sqlx::Error>>())?;
+    Ok(rows)
+}
+
+/// Stores one household's matching result.
+pub async fn set_padan(tx: &mut Tx, id: i64, padan: &str, alasan: &str, sumber: &str) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE recipient_household SET padan = $2, padan_alasan = $3, padan_sumber = $4, padan_at = $5 WHERE id = $1")
+        .bind(id).bind(padan).bind(alasan).bind(sumber).bind(Utc::now()).execute(c).await.map(|_| ()))?;
+    Ok(())
 }

@@ -17,10 +17,16 @@ pub const KEL: &str = "31.71.01.1002";
 pub const RW1: &str = "31.71.01.1002.001";
 pub const RW2: &str = "31.71.01.1002.002";
 
+/// The generated register extract of the tests.
+pub fn register_path() -> std::path::PathBuf {
+    sigap::store::testing::testdata("recipients/dukcapil_extract.csv")
+}
+
 /// Every test sets the same keys (the router reads them from the environment).
 pub fn keys() {
     std::env::set_var(crypt::KEY_ENV, KEY);
     std::env::set_var(crypt::HASH_KEY_ENV, HASH_KEY);
+    std::env::set_var(sigap::recipients::http::REGISTER_ENV, register_path());
 }
 
 pub struct Res {
