@@ -52,6 +52,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/recipients/near-duplicates"),
     ("post", "/api/v1/recipients/near-duplicates/{id}/decision"),
     ("post", "/api/v1/recipients/matching"),
+    ("put", "/api/v1/recipients/quotas/{code}"),
+    ("post", "/api/v1/recipients/eligibility"),
 ];
 
 async fn doc() -> serde_json::Value {

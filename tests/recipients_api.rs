@@ -209,10 +209,10 @@ async fn retries_roles_and_the_audited_full_read() {
         problem(&list(admin.clone(), "?limit=0").await, 400, "limit");
         problem(&list(admin.clone(), "?rw=abc").await, 400, "rw");
         let hid = mine["households"][0]["id"].as_i64().unwrap();
-        let budi = list(admin.clone(), &"?rw=31.71.01.1002.002").await.json()["households"][0]["id"].as_i64().unwrap();
+        let budi = list(admin.clone(), "?rw=31.71.01.1002.002").await.json()["households"][0]["id"].as_i64().unwrap();
         assert_eq!(call(&app, "GET", &format!("/api/v1/recipients/households/{budi}"), Some(&rw), None, None, vec![]).await.status, StatusCode::FORBIDDEN);
         assert_eq!(call(&app, "GET", &format!("/api/v1/recipients/households/{hid}"), Some(&rw), None, None, vec![]).await.status, StatusCode::OK);
-        assert_eq!(call(&app, "GET", &format!("/api/v1/recipients/batches/1"), Some(&rw), None, None, vec![]).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(call(&app, "GET", "/api/v1/recipients/batches/1", Some(&rw), None, None, vec![]).await.status, StatusCode::FORBIDDEN);
         let r = import(&app, &lurah, "dinsos", "x.csv", b"garbage".to_vec(), None).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "the role is checked before the body");
 
@@ -307,6 +307,59 @@ async fn matching_with_the_population_register() {
         assert_eq!(rows(&store).await, before);
         let r = sigap::recipients::cli::match_cmd(&store, &pii, args(register_path(), true)).await.unwrap();
         assert_eq!((r.diperiksa, r.padan, r.pindah), (3, 1, 0));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn eligibility_with_programmes_matching_and_quotas() {
+    testing::for_each_store(|store| async move {
+        let app = app(&store).await;
+        let planner = tokens::create(&store, "planner", None, None).await.unwrap();
+        let rw = tokens::create(&store, "rw", Some(RW1), None).await.unwrap();
+        assert_eq!(import(&app, &planner, "dinsos", "dinsos.csv", dinsos_csv().into_bytes(), None).await.status, StatusCode::CREATED);
+        let extra = format!("{HEADER}\n3171011505800004,3171010303200006,Ahmad Fauzi,Jl. Kenanga 1,2,{RW1},,3,-,\n3171012006750005,3171010404200007,Dewi Lestari,Jl. Mawar 9,4,{RW2},,5,,\n");
+        assert_eq!(import(&app, &planner, "usulan", "usulan.csv", extra.into_bytes(), None).await.status, StatusCode::CREATED);
+        let post = |t: String, uri: &'static str, method: &'static str, body: &'static str| {
+            let app = app.clone();
+            async move { call(&app, method, uri, Some(&t), None, Some("application/json"), body.into()).await }
+        };
+        // Before matching: Siti is on PKH, the others wait for the register.
+        let r = post(planner.clone(), "/api/v1/recipients/eligibility", "POST", "{}").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!((r.json()["tidak_layak"].as_i64(), r.json()["belum_dipadankan"].as_i64()), (Some(1), Some(3)), "{}", r.text());
+
+        // Quotas: bad input first, nothing written.
+        let before = rows(&store).await;
+        problem(&post(planner.clone(), "/api/v1/recipients/quotas/31.71.01.1002.001", "PUT", r#"{"kuota":1}"#).await, 422, "code");
+        problem(&post(planner.clone(), "/api/v1/recipients/quotas/31.79.01", "PUT", r#"{"kuota":1}"#).await, 404, "code");
+        problem(&post(planner.clone(), "/api/v1/recipients/quotas/31.71.01", "PUT", r#"{"kuota":-1}"#).await, 422, "kuota");
+        problem(&post(planner.clone(), "/api/v1/recipients/quotas/31.71.01", "PUT", r#"{"kuota":"satu"}"#).await, 422, "kuota");
+        assert_eq!(post(rw.clone(), "/api/v1/recipients/quotas/31.71.01", "PUT", r#"{"kuota":1}"#).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(post(rw.clone(), "/api/v1/recipients/eligibility", "POST", "{}").await.status, StatusCode::FORBIDDEN);
+        problem(&post(planner.clone(), "/api/v1/recipients/eligibility", "POST", r#"{"kuota":1}"#).await, 422, "kuota");
+        assert_eq!(rows(&store).await, before);
+        let q = post(planner.clone(), "/api/v1/recipients/quotas/31.71.01", "PUT", r#"{"kuota":1}"#).await;
+        assert_eq!(q.status, StatusCode::OK, "{}", q.text());
+        assert_eq!(q.json()["sebelumnya"], serde_json::Value::Null);
+
+        assert_eq!(post(planner.clone(), "/api/v1/recipients/matching", "POST", "{}").await.status, StatusCode::OK);
+        let r = post(planner.clone(), "/api/v1/recipients/eligibility", "POST", "{}").await.json();
+        assert_eq!((r["layak"].as_i64(), r["tidak_layak"].as_i64(), r["melebihi_kuota"].as_i64(), r["belum_dipadankan"].as_i64()), (Some(1), Some(2), Some(1), Some(0)), "{r}");
+        assert_eq!(r["kuota"][0], serde_json::json!({"wilayah": "31.71.01", "kuota": 1, "layak": 1, "melebihi_kuota": 1}));
+        let hh = call(&app, "GET", "/api/v1/recipients/households", Some(&planner), None, None, vec![]).await.json()["households"].as_array().unwrap().clone();
+        let by_name = |n: &str| hh.iter().find(|h| h["nama"] == n).unwrap().clone();
+        assert_eq!(by_name("Siti Aminah")["kelayakan_alasan"], "sudah menerima PKH");
+        assert_eq!(by_name("Budi Santoso")["kelayakan_alasan"], "hasil pemadanan: meninggal");
+        assert_eq!(by_name("Ahmad Fauzi")["kelayakan"], "layak");
+        assert_eq!(by_name("Dewi Lestari")["kelayakan"], "melebihi_kuota");
+        // A kelurahan quota of 0 takes Ahmad's place too; the CLI runs the same rule.
+        let q = post(planner.clone(), "/api/v1/recipients/quotas/31.71.01.1002", "PUT", r#"{"kuota":0}"#).await;
+        assert_eq!(q.status, StatusCode::OK);
+        let mut tx = store.begin().await.unwrap();
+        let r = sigap::recipients::ops::assess_eligibility(&mut tx, "test").await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!((r.layak, r.melebihi_kuota), (0, 2));
     })
     .await;
 }

@@ -20,6 +20,15 @@ pub enum RecipientsCommand {
     /// Match households with the population register extract (Dukcapil): padan, tidak_padan,
     /// meninggal or pindah, with the reason.
     Match(MatchArgs),
+    /// Set the quota (kuota) of a kecamatan or kelurahan.
+    Quota {
+        /// Kecamatan (31.71.01) or kelurahan (31.71.01.1002) code.
+        code: String,
+        /// KK the area may receive.
+        kuota: i64,
+    },
+    /// Assess every household: programmes already received, matching result, quota.
+    Eligibility,
     /// Print a new random key (64 hex digits) for SIGAP_PII_KEY or SIGAP_PII_HASH_KEY.
     Keygen,
     /// Re-seal every NIK, No. KK and telephone under the current SIGAP_PII_KEY (key rotation:
@@ -69,6 +78,24 @@ pub async fn run(store: &Store, cmd: RecipientsCommand) -> anyhow::Result<()> {
     match cmd {
         RecipientsCommand::Import(args) => import(store, &Pii::from_env()?, args).await,
         RecipientsCommand::Match(args) => match_cmd(store, &Pii::from_env()?, args).await.map(|_| ()),
+        RecipientsCommand::Quota { code, kuota } => {
+            let atlas = load_atlas(store, AtlasConfig::default()).await?;
+            let mut tx = store.begin().await?;
+            let q = ops::set_quota(&mut tx, &atlas, &code, kuota, &actor()).await?;
+            tx.commit().await?;
+            println!("kuota {}: {} KK (before: {})", q.wilayah, q.kuota, q.sebelumnya.map(|k| k.to_string()).unwrap_or_else(|| "none".into()));
+            Ok(())
+        }
+        RecipientsCommand::Eligibility => {
+            let mut tx = store.begin().await?;
+            let r = ops::assess_eligibility(&mut tx, &actor()).await?;
+            tx.commit().await?;
+            println!("{} layak, {} tidak layak, {} melebihi kuota, {} belum dipadankan", r.layak, r.tidak_layak, r.melebihi_kuota, r.belum_dipadankan);
+            for q in &r.kuota {
+                println!("  kuota {}: {} KK, {} layak, {} melebihi", q.wilayah, q.kuota, q.layak, q.melebihi_kuota);
+            }
+            Ok(())
+        }
         RecipientsCommand::Keygen => {
             println!("{}", Pii::generate_key());
             Ok(())
@@ -114,7 +141,9 @@ pub async fn import(store: &Store, pii: &Pii, args: ImportArgs) -> anyhow::Resul
     }
     let pb = progress_bar(prepared.candidates.len() as u64, "menyimpan calon penerima");
     let mut tx = store.begin().await?;
-    let report = ops::import(&mut tx, pii, args.sumber, &name, &prepared, &actor(), false, &|n| pb.set_position(n as u64))
+    let who = actor();
+    let meta = ops::BatchMeta { sumber: args.sumber, nama_file: &name, actor: &who, generated: false };
+    let report = ops::import(&mut tx, pii, &meta, &prepared, &|n| pb.set_position(n as u64))
         .await
         .map_err(|e| anyhow::anyhow!("import refused: {e}; nothing was changed"))?;
     tx.commit().await?;

@@ -4,7 +4,7 @@
 
 use super::crypt::Pii;
 use super::model::{DecisionInput, Format, Sumber};
-use super::ops::{self, BatchReport, FullNumbers, MatchReport, OpError};
+use super::ops::{self, BatchReport, EligibilityReport, FullNumbers, MatchReport, OpError, QuotaSet};
 use super::registry::{FileRegistry, PopulationRegistry};
 use super::store::{self as rstore, BatchRecord, Household, HouseholdFilter, NearDup, RowReport};
 use crate::api::problem::json_body;
@@ -63,6 +63,8 @@ pub fn router_with(keys: Result<Pii, String>, register: Result<Arc<dyn Populatio
         .routes(routes!(list_near_dups))
         .routes(routes!(decide))
         .routes(routes!(run_matching))
+        .routes(routes!(put_quota))
+        .routes(routes!(run_eligibility))
         .layer(Extension(Keys(Arc::new(keys))))
         .layer(Extension(Register(Arc::new(register))))
 }
@@ -75,6 +77,7 @@ impl From<OpError> for Problem {
                 let detail = problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ");
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "file-refused", format!("nothing was imported: {detail}")).field(field)
             }
+            OpError::Invalid { field, detail } => Problem::unprocessable(&field, detail),
             OpError::NotFound { field, detail } => Problem::not_found(detail).field(field),
             OpError::Conflict { field, detail } => Problem::conflict(detail).field(field),
             OpError::Forbidden { detail } => Problem::forbidden(detail),
@@ -144,7 +147,7 @@ async fn post_batch(
     let request = serde_json::json!({"sumber": sumber.as_str(), "nama_file": nama_file, "sha256": prepared.sha256});
     let who = actor.audit_name();
     keyed_write(&s.store, &scope("recipients.batches", Some(actor.token_id)), &key, &request, StatusCode::CREATED, async |tx: &mut Tx| {
-        ops::import(tx, &pii, sumber, &nama_file, &prepared, &who, false, &|_| {}).await
+        ops::import(tx, &pii, &ops::BatchMeta { sumber, nama_file: &nama_file, actor: &who, generated: false }, &prepared, &|_| {}).await
     })
     .await
 }
@@ -337,6 +340,62 @@ async fn run_matching(
     let name = reg.name();
     keyed_write(&s.store, &scope("recipients.matching", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
         ops::record_matching(tx, &name, &ids, &hasil, &who).await
+    })
+    .await
+}
+
+/// Request body of `PUT /api/v1/recipients/quotas/{code}`.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaInput {
+    /// KK the area may receive (0..=5,000,000).
+    pub kuota: i64,
+}
+
+/// Sets the quota (kuota) of a kecamatan or kelurahan (seed 002: quota per kecamatan). Roles
+/// admin, planner. Takes effect at the next eligibility run.
+#[utoipa::path(put, path = "/api/v1/recipients/quotas/{code}", tag = "recipients", request_body = QuotaInput,
+    params(("code" = String, Path, description = "Kecamatan (31.71.01) or kelurahan (31.71.01.1002) code"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = QuotaSet), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn put_quota(
+    State(s): State<AppState>,
+    actor: Actor,
+    key: IdempotencyKey,
+    Path(code): Path<String>,
+    input: Result<ApiJson<QuotaInput>, Problem>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner])?;
+    let input = json_body(input)?;
+    let atlas = s.atlas.current();
+    let who = actor.audit_name();
+    let request = serde_json::json!({"code": code, "kuota": input.kuota});
+    keyed_write(&s.store, &scope("recipients.quota", Some(actor.token_id)), &key, &request, StatusCode::OK, async |tx: &mut Tx| {
+        ops::set_quota(tx, &atlas, &code, input.kuota, &who).await
+    })
+    .await
+}
+
+/// Request body of `POST /api/v1/recipients/eligibility` (no options yet: `{}`).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EligibilityInput {}
+
+/// Assesses every household on the list (seed 002 step 3): already on PKH, BPNT, BST, KJS,
+/// bantuan permakanan or paket isoman → `tidak_layak` naming them; not matched yet →
+/// `belum_dipadankan`; not `padan` → `tidak_layak`; else `layak` up to the quota of its
+/// kecamatan (and kelurahan), in household order, then `melebihi_kuota`. Roles admin, planner.
+#[utoipa::path(post, path = "/api/v1/recipients/eligibility", tag = "recipients", request_body = EligibilityInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = EligibilityReport), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+async fn run_eligibility(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<EligibilityInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner])?;
+    let input = json_body(input)?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("recipients.eligibility", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
+        ops::assess_eligibility(tx, &who).await
     })
     .await
 }

@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod crypt;
+pub mod eligibility;
 pub mod http;
 pub mod model;
 pub mod ops;

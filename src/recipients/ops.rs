@@ -4,6 +4,7 @@
 
 use super::crypt::{mask, CryptError, Pii};
 use super::model::{self, Candidate, Columns, FileProblem, Format, Keputusan, Sumber};
+use super::eligibility::Kelayakan;
 use super::registry::{Hasil, Padan, Query};
 use super::store::{self as rstore, NewBatch, NewHousehold, NewRow, Sealed};
 use crate::store::audit::{self, AuditEntry};
@@ -19,6 +20,8 @@ pub enum OpError {
     /// The file as a whole is refused (encoding, header, merged cells, formulas, no rows).
     #[error("the file is refused: {}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))]
     File(Vec<FileProblem>),
+    #[error("{detail}")]
+    Invalid { field: String, detail: String },
     #[error("{detail}")]
     NotFound { field: String, detail: String },
     #[error("{detail}")]
@@ -93,6 +96,16 @@ pub fn prepare(bytes: &[u8], format: Format, atlas: &Atlas) -> Result<Prepared, 
     Ok(Prepared { format, sha256: hex::encode(Sha256::digest(bytes)), candidates })
 }
 
+/// Who sends a batch and from which file.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchMeta<'a> {
+    pub sumber: Sumber,
+    pub nama_file: &'a str,
+    pub actor: &'a str,
+    /// Demo data, labelled as generated everywhere.
+    pub generated: bool,
+}
+
 /// What an import did, row by row (NIK masked).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BatchReport {
@@ -122,16 +135,8 @@ fn programs(c: &Candidate) -> String {
 /// valid rows form or join (same NIK or same No. KK = one household, across sources and
 /// batches), and the near-duplicate pairs (same RW, similar name and address) for a person to
 /// decide. One audit entry, without personal data. `progress(done)` counts rows.
-pub async fn import(
-    tx: &mut Tx,
-    pii: &Pii,
-    sumber: Sumber,
-    nama_file: &str,
-    prepared: &Prepared,
-    actor: &str,
-    generated: bool,
-    progress: &(dyn Fn(usize) + Sync),
-) -> Result<BatchReport, OpError> {
+pub async fn import(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Prepared, progress: &(dyn Fn(usize) + Sync)) -> Result<BatchReport, OpError> {
+    let BatchMeta { sumber, nama_file, actor, generated } = *batch;
     let valid = prepared.candidates.iter().filter(|c| c.valid()).count() as i64;
     let total = prepared.candidates.len() as i64;
     let batch_id = rstore::insert_batch(
@@ -394,5 +399,88 @@ pub async fn record_matching(tx: &mut Tx, register: &str, ids: &[i64], hasil: &[
     }
     let after = serde_json::to_value(&r).map_err(|e| StoreError::Invalid(e.to_string()))?;
     audit::record(tx, AuditEntry { actor, action: "recipients.match", entity: "recipient_household", entity_id: "*", before: None, after: Some(after) }).await?;
+    Ok(r)
+}
+
+/// Largest quota accepted for one area: every household of DKI.
+pub const MAX_KUOTA: i64 = 5_000_000;
+
+/// Sets the quota (kuota) of a kecamatan or kelurahan (seed 002 step 1). Audited.
+pub async fn set_quota(tx: &mut Tx, atlas: &Atlas, code: &str, kuota: i64, actor: &str) -> Result<QuotaSet, OpError> {
+    let area = AreaCode::parse(code).map_err(|e| OpError::Invalid { field: "code".into(), detail: e.to_string() })?;
+    if !matches!(area.level(), Level::Kecamatan | Level::Kelurahan) {
+        return Err(OpError::Invalid { field: "code".into(), detail: format!("{area} is a {}; a quota is set per kecamatan or kelurahan", area.level()) });
+    }
+    if atlas.get(&area).is_none() {
+        return Err(OpError::NotFound { field: "code".into(), detail: format!("no {} {area} in the loaded boundaries", area.level()) });
+    }
+    if !(0..=MAX_KUOTA).contains(&kuota) {
+        return Err(OpError::Invalid { field: "kuota".into(), detail: format!("kuota {kuota} must be 0..={MAX_KUOTA}") });
+    }
+    let before = rstore::upsert_quota(tx, area.as_str(), kuota, actor).await?;
+    audit::record(
+        tx,
+        AuditEntry {
+            actor,
+            action: "recipients.quota.set",
+            entity: "recipient_quota",
+            entity_id: area.as_str(),
+            before: before.map(|k| serde_json::json!({"kuota": k})),
+            after: Some(serde_json::json!({"kuota": kuota})),
+        },
+    )
+    .await?;
+    Ok(QuotaSet { wilayah: area.to_string(), kuota, sebelumnya: before })
+}
+
+/// A quota as set.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuotaSet {
+    pub wilayah: String,
+    pub kuota: i64,
+    /// The quota before (absent: none).
+    pub sebelumnya: Option<i64>,
+}
+
+/// One quota area's use after an assessment.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuotaUse {
+    pub wilayah: String,
+    pub kuota: i64,
+    pub layak: i64,
+    pub melebihi_kuota: i64,
+}
+
+/// Counts of an eligibility run.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct EligibilityReport {
+    pub layak: i64,
+    pub tidak_layak: i64,
+    pub melebihi_kuota: i64,
+    pub belum_dipadankan: i64,
+    /// Every area with a quota, with the counts against it.
+    pub kuota: Vec<QuotaUse>,
+}
+
+/// Assesses every household on the list (reading through the transaction) and stores each
+/// outcome with its reason; one audit entry with the counts.
+pub async fn assess_eligibility(tx: &mut Tx, actor: &str) -> Result<EligibilityReport, OpError> {
+    let facts = rstore::eligibility_facts(tx).await?;
+    let quotas = rstore::quotas(tx).await?;
+    let (out, used) = super::eligibility::assess(&facts, &quotas);
+    let mut r = EligibilityReport::default();
+    for (id, k, alasan) in &out {
+        rstore::set_kelayakan(tx, *id, k.as_str(), alasan).await?;
+        *match k {
+            Kelayakan::Layak => &mut r.layak,
+            Kelayakan::TidakLayak => &mut r.tidak_layak,
+            Kelayakan::MelebihiKuota => &mut r.melebihi_kuota,
+            Kelayakan::BelumDipadankan => &mut r.belum_dipadankan,
+        } += 1;
+    }
+    r.kuota = used.into_iter().map(|(wilayah, (kuota, layak, melebihi_kuota))| QuotaUse { wilayah, kuota, layak, melebihi_kuota }).collect();
+    r.kuota.sort_by(|a, b| a.wilayah.cmp(&b.wilayah));
+    let after = serde_json::to_value(&r).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    audit::record(tx, AuditEntry { actor, action: "recipients.eligibility", entity: "recipient_household", entity_id: "*", before: None, after: Some(after) }).await?;
     Ok(r)
 }

@@ -232,6 +232,10 @@ pub struct Household {
     /// `pindah`); absent until matched.
     pub padan: Option<String>,
     pub padan_alasan: Option<String>,
+    /// Eligibility (`layak`, `tidak_layak`, `melebihi_kuota`, `belum_dipadankan`) with its
+    /// reason; absent until assessed.
+    pub kelayakan: Option<String>,
+    pub kelayakan_alasan: Option<String>,
     pub generated: bool,
 }
 
@@ -252,6 +256,8 @@ struct HouseholdRow {
     duplikat_dari: Option<i64>,
     padan: Option<String>,
     padan_alasan: Option<String>,
+    kelayakan: Option<String>,
+    kelayakan_alasan: Option<String>,
     generated: bool,
 }
 
@@ -276,6 +282,8 @@ impl From<HouseholdRow> for Household {
             duplikat_dari: r.duplikat_dari,
             padan: r.padan,
             padan_alasan: r.padan_alasan,
+            kelayakan: r.kelayakan,
+            kelayakan_alasan: r.kelayakan_alasan,
             generated: r.generated,
         }
     }
@@ -292,7 +300,7 @@ pub struct HouseholdFilter {
 
 /// The sources of a household as one comma-separated text (portable: a correlated subquery
 /// over the distinct sources, joined in Rust).
-const HOUSEHOLD_COLS: &str = "h.id, h.rw, h.rt, h.nik_mask, h.kk_mask, h.nama, h.alamat, h.jumlah_anggota, h.program, h.luar_dki, h.duplikat_dari, h.padan, h.padan_alasan, h.generated";
+const HOUSEHOLD_COLS: &str = "h.id, h.rw, h.rt, h.nik_mask, h.kk_mask, h.nama, h.alamat, h.jumlah_anggota, h.program, h.luar_dki, h.duplikat_dari, h.padan, h.padan_alasan, h.kelayakan, h.kelayakan_alasan, h.generated";
 
 async fn with_sources(store: &Store, rows: Vec<HouseholdRow>) -> Result<Vec<Household>, StoreError> {
     if rows.is_empty() {
@@ -453,5 +461,39 @@ pub async fn to_match(store: &Store, ulang: bool) -> Result<Vec<(i64, Vec<u8>, V
 pub async fn set_padan(tx: &mut Tx, id: i64, padan: &str, alasan: &str, sumber: &str) -> Result<(), StoreError> {
     crate::on_tx!(tx, c => sqlx::query("UPDATE recipient_household SET padan = $2, padan_alasan = $3, padan_sumber = $4, padan_at = $5 WHERE id = $1")
         .bind(id).bind(padan).bind(alasan).bind(sumber).bind(Utc::now()).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// The quota of a kecamatan or kelurahan before this write (None: had none), then the new one.
+pub async fn upsert_quota(tx: &mut Tx, wilayah: &str, kuota: i64, actor: &str) -> Result<Option<i64>, StoreError> {
+    let before = crate::on_tx!(tx, c => {
+        let old: Option<i64> = sqlx::query_scalar("SELECT kuota FROM recipient_quota WHERE wilayah = $1").bind(wilayah).fetch_optional(&mut *c).await?;
+        sqlx::query("INSERT INTO recipient_quota (wilayah, kuota, actor, updated_at) VALUES ($1,$2,$3,$4) \
+                     ON CONFLICT (wilayah) DO UPDATE SET kuota = excluded.kuota, actor = excluded.actor, updated_at = excluded.updated_at")
+            .bind(wilayah).bind(kuota).bind(actor).bind(Utc::now()).execute(&mut *c).await?;
+        Ok::<_, sqlx::Error>(old)
+    })?;
+    Ok(before)
+}
+
+/// Every quota: wilayah code → kuota.
+pub async fn quotas(tx: &mut Tx) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+    let rows: Vec<(String, i64)> = crate::on_tx!(tx, c => sqlx::query("SELECT wilayah, kuota FROM recipient_quota").fetch_all(c).await?
+        .iter().map(|r| Ok((r.try_get("wilayah")?, r.try_get("kuota")?))).collect::<Result<Vec<_>, sqlx::Error>>())?;
+    Ok(rows.into_iter().collect())
+}
+
+/// What eligibility needs of every household on the list, by id.
+pub async fn eligibility_facts(tx: &mut Tx) -> Result<Vec<super::eligibility::Facts>, StoreError> {
+    let rows = crate::on_tx!(tx, c => sqlx::query("SELECT id, rw, program, padan FROM recipient_household WHERE duplikat_dari IS NULL ORDER BY id")
+        .fetch_all(c).await?
+        .iter().map(|r| Ok(super::eligibility::Facts { id: r.try_get("id")?, rw: r.try_get("rw")?, program: r.try_get("program")?, padan: r.try_get("padan")? }))
+        .collect::<Result<Vec<_>, sqlx::Error>>())?;
+    Ok(rows)
+}
+
+pub async fn set_kelayakan(tx: &mut Tx, id: i64, kelayakan: &str, alasan: &str) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE recipient_household SET kelayakan = $2, kelayakan_alasan = $3 WHERE id = $1")
+        .bind(id).bind(kelayakan).bind(alasan).execute(c).await.map(|_| ()))?;
     Ok(())
 }
