@@ -54,6 +54,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/recipients/matching"),
     ("put", "/api/v1/recipients/quotas/{code}"),
     ("post", "/api/v1/recipients/eligibility"),
+    ("post", "/api/v1/recipients/verification"),
+    ("get", "/api/v1/recipients/households/{id}/verification"),
 ];
 
 async fn doc() -> serde_json::Value {

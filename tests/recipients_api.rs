@@ -363,3 +363,61 @@ async fn eligibility_with_programmes_matching_and_quotas() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn verification_by_rw_and_lurah() {
+    testing::for_each_store(|store| async move {
+        let app = app(&store).await;
+        let planner = tokens::create(&store, "planner", None, None).await.unwrap();
+        let rw1 = tokens::create(&store, "rw", Some(RW1), None).await.unwrap();
+        let rw2 = tokens::create(&store, "rw", Some(RW2), None).await.unwrap();
+        let lurah = tokens::create(&store, "lurah", Some(KEL), None).await.unwrap();
+        let other_lurah = tokens::create(&store, "lurah", Some("31.71.01.1003"), None).await.unwrap();
+        let csv = format!(
+            "{HEADER}\n3171011505800004,3171010303200006,Ahmad Fauzi,Jl. Kenanga 1,2,{RW1},,3,,\n3171012006750005,3171010404200007,Dewi Lestari,Jl. Mawar 9,4,{RW2},,5,,\n\
+             3171014101900001,3171010101200003,Siti Aminah,Jl. Melati No. 5,1,{RW1},,4,PKH,\n"
+        );
+        assert_eq!(import(&app, &planner, "usulan", "usulan.csv", csv.into_bytes(), None).await.status, StatusCode::CREATED);
+        let post = |t: String, uri: &'static str, body: String| {
+            let app = app.clone();
+            async move { call(&app, "POST", uri, Some(&t), None, Some("application/json"), body.into_bytes()).await }
+        };
+        assert_eq!(post(planner.clone(), "/api/v1/recipients/matching", "{}".into()).await.status, StatusCode::OK);
+        assert_eq!(post(planner.clone(), "/api/v1/recipients/eligibility", "{}".into()).await.status, StatusCode::OK);
+        let hh = call(&app, "GET", "/api/v1/recipients/households", Some(&planner), None, None, vec![]).await.json()["households"].as_array().unwrap().clone();
+        let (ahmad, dewi, siti) = (hh[0]["id"].as_i64().unwrap(), hh[1]["id"].as_i64().unwrap(), hh[2]["id"].as_i64().unwrap());
+        let verify = |t: String, items: serde_json::Value| post(t, "/api/v1/recipients/verification", serde_json::json!({ "items": items }).to_string());
+        let d = |id: i64, k: &str, a: Option<&str>| serde_json::json!({"household_id": id, "keputusan": k, "alasan": a});
+
+        // Bad pages change nothing: every item checked, the bad one named.
+        let before = rows(&store).await;
+        problem(&verify(rw1.clone(), serde_json::json!([])).await, 422, "items");
+        problem(&verify(rw1.clone(), serde_json::json!([d(ahmad, "ditolak", None)])).await, 422, "items[0].alasan");
+        problem(&verify(rw1.clone(), serde_json::json!([d(ahmad, "diterima", None), d(ahmad, "ditolak", Some("x"))])).await, 422, "items[1].household_id");
+        problem(&verify(rw1.clone(), serde_json::json!([d(ahmad, "diterima", None), d(siti, "diterima", None)])).await, 422, "items[1].keputusan");
+        problem(&verify(rw1.clone(), serde_json::json!([d(ahmad, "dikembalikan", Some("x"))])).await, 422, "items[0].keputusan");
+        problem(&verify(rw1.clone(), serde_json::json!([d(ahmad, "mungkin", None)])).await, 422, "items[0].keputusan");
+        problem(&verify(rw1.clone(), serde_json::json!([d(99999, "diterima", None)])).await, 404, "items[0].household_id");
+        assert_eq!(verify(rw1.clone(), serde_json::json!([d(ahmad, "diterima", None), d(dewi, "diterima", None)])).await.status, StatusCode::FORBIDDEN, "Dewi is in RW 002");
+        assert_eq!(verify(other_lurah.clone(), serde_json::json!([d(ahmad, "ditolak", Some("x"))])).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(verify(planner.clone(), serde_json::json!([d(ahmad, "diterima", None)])).await.status, StatusCode::FORBIDDEN);
+        problem(&verify(lurah.clone(), serde_json::json!([d(ahmad, "diterima", None)])).await, 422, "items[0].keputusan");
+        assert_eq!(rows(&store).await, before, "refused pages write nothing");
+
+        // RW accepts Ahmad, RW 002 refuses Dewi; the Lurah confirms Ahmad and returns Dewi.
+        let r = verify(rw1.clone(), serde_json::json!([d(ahmad, "diterima", Some("warga terdampak"))])).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()[0]["verifikasi"], "diterima_rw");
+        assert_eq!(verify(rw2.clone(), serde_json::json!([d(dewi, "ditolak", Some("warga mampu"))])).await.json()[0]["verifikasi"], "ditolak_rw");
+        let r = verify(lurah.clone(), serde_json::json!([d(ahmad, "diterima", None), d(dewi, "dikembalikan", Some("tidak sesuai kriteria"))])).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()[1]["verifikasi"], "dikembalikan_kecamatan");
+        problem(&verify(rw1.clone(), serde_json::json!([d(ahmad, "ditolak", Some("x"))])).await, 422, "items[0].keputusan");
+        let h = call(&app, "GET", &format!("/api/v1/recipients/households/{ahmad}/verification"), Some(&rw1), None, None, vec![]).await.json();
+        let steps: Vec<(&str, &str)> = h.as_array().unwrap().iter().map(|x| (x["tahap"].as_str().unwrap(), x["keputusan"].as_str().unwrap())).collect();
+        assert_eq!(steps, [("rw", "diterima"), ("lurah", "diterima")]);
+        assert!(h[0]["actor"].as_str().unwrap().contains("rw@31.71.01.1002.001"));
+        assert_eq!(call(&app, "GET", &format!("/api/v1/recipients/households/{dewi}/verification"), Some(&rw1), None, None, vec![]).await.status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}

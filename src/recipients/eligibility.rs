@@ -46,11 +46,16 @@ fn prefix(code: &str, n: usize) -> String {
     code.split('.').take(n).collect::<Vec<_>>().join(".")
 }
 
+/// Per household: (id, outcome, reason).
+pub type Outcomes = Vec<(i64, Kelayakan, String)>;
+/// Per quota area: (kuota, layak, melebihi).
+pub type QuotaUse = HashMap<String, (i64, i64, i64)>;
+
 /// Assesses every household, in the order given (by id: first proposed, first served), against the
 /// quotas (`wilayah code → kuota`). Returns (id, outcome, reason) per household and, per quota
 /// area, (kuota, layak, melebihi).
-pub fn assess(households: &[Facts], quotas: &HashMap<String, i64>) -> (Vec<(i64, Kelayakan, String)>, HashMap<String, (i64, i64, i64)>) {
-    let mut used: HashMap<String, (i64, i64, i64)> = quotas.iter().map(|(k, v)| (k.clone(), (*v, 0, 0))).collect();
+pub fn assess(households: &[Facts], quotas: &HashMap<String, i64>) -> (Outcomes, QuotaUse) {
+    let mut used: QuotaUse = quotas.iter().map(|(k, v)| (k.clone(), (*v, 0, 0))).collect();
     let mut out = Vec::with_capacity(households.len());
     for h in households {
         let programs: Vec<String> = h.program.split(',').filter(|p| !p.is_empty()).map(|p| p.to_uppercase()).collect();

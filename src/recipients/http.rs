@@ -3,7 +3,7 @@
 //! the audited `…/nomor` read, admin only).
 
 use super::crypt::Pii;
-use super::model::{DecisionInput, Format, Sumber};
+use super::model::{DecisionInput, Format, Sumber, VerifikasiInput};
 use super::ops::{self, BatchReport, EligibilityReport, FullNumbers, MatchReport, OpError, QuotaSet};
 use super::registry::{FileRegistry, PopulationRegistry};
 use super::store::{self as rstore, BatchRecord, Household, HouseholdFilter, NearDup, RowReport};
@@ -65,6 +65,8 @@ pub fn router_with(keys: Result<Pii, String>, register: Result<Arc<dyn Populatio
         .routes(routes!(run_matching))
         .routes(routes!(put_quota))
         .routes(routes!(run_eligibility))
+        .routes(routes!(post_verification))
+        .routes(routes!(verification_history))
         .layer(Extension(Keys(Arc::new(keys))))
         .layer(Extension(Register(Arc::new(register))))
 }
@@ -398,4 +400,39 @@ async fn run_eligibility(State(s): State<AppState>, actor: Actor, key: Idempoten
         ops::assess_eligibility(tx, &who).await
     })
     .await
+}
+
+/// A page of verification decisions (seed 001: the RW verifies, the Lurah receives the result;
+/// seed 002: a refused household is returned to the kecamatan): `diterima`, `ditolak` (with
+/// `alasan`) or `dikembalikan` (Lurah, refused households only). An RW token decides at the RW
+/// step for its RW, a Lurah (or admin) token at the Lurah step for its kelurahan. All or none:
+/// a bad item is named (`items[3].keputusan`) and nothing is written.
+#[utoipa::path(post, path = "/api/v1/recipients/verification", tag = "recipients", request_body = VerifikasiInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = [ops::Verified]), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_verification(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<VerifikasiInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Rw, Role::Lurah, Role::Admin])?;
+    let area = area_of(&actor)?;
+    let tahap = if actor.role == Role::Rw { super::verification::Tahap::Rw } else { super::verification::Tahap::Lurah };
+    let input = json_body(input)?;
+    let items = input.check().map_err(|(field, detail)| Problem::unprocessable(&field, detail))?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("recipients.verification", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
+        ops::verify(tx, tahap, &items, area.as_deref(), &who).await
+    })
+    .await
+}
+
+/// The verification history of one household (who decided what, when, why). Scoped like the
+/// household list.
+#[utoipa::path(get, path = "/api/v1/recipients/households/{id}/verification", tag = "recipients", params(("id" = i64, Path, description = "Household id")),
+    responses((status = 200, body = [rstore::VerifikasiRecord]), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn verification_history(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<Vec<rstore::VerifikasiRecord>>, Problem> {
+    let area = area_of(&actor)?;
+    let h = rstore::household(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no household {id}")).field("id"))?;
+    if !inside(&area, &h.rw) {
+        return Err(Problem::forbidden(format!("household {id} is outside this token's area")));
+    }
+    Ok(Json(rstore::verification_history(&s.store, id).await?))
 }

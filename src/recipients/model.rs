@@ -607,6 +607,56 @@ impl DecisionInput {
     }
 }
 
+/// One decision of a verification request.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifikasiItem {
+    pub household_id: i64,
+    pub keputusan: super::verification::Putusan,
+    /// Required when refusing or returning; optional when accepting.
+    #[serde(default)]
+    pub alasan: Option<String>,
+}
+
+/// Request body of `POST /api/v1/recipients/verification`: a page of decisions (1 to 500), all
+/// or none.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifikasiInput {
+    pub items: Vec<VerifikasiItem>,
+}
+
+/// A checked decision: household, decision, reason.
+pub type Decided = (i64, super::verification::Putusan, String);
+
+/// Most decisions in one request (a page of the operator's list).
+pub const MAX_ITEMS: usize = 500;
+
+impl VerifikasiInput {
+    /// The decisions with their reasons checked; errors name `items[i].field`.
+    pub fn check(&self) -> Result<Vec<Decided>, (String, String)> {
+        if self.items.is_empty() || self.items.len() > MAX_ITEMS {
+            return Err(("items".into(), format!("items must hold 1 to {MAX_ITEMS} decisions (got {})", self.items.len())));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for (i, it) in self.items.iter().enumerate() {
+            let f = |n: &str| format!("items[{i}].{n}");
+            if !seen.insert(it.household_id) {
+                return Err((f("household_id"), format!("household {} appears twice in one request", it.household_id)));
+            }
+            let alasan = match (it.keputusan, crate::text::optional(&f("alasan"), it.alasan.as_deref(), 500)) {
+                (_, Err(e)) => return Err((e.field().to_string(), e.to_string())),
+                (super::verification::Putusan::Diterima, Ok(a)) => a.unwrap_or("-").to_string(),
+                (_, Ok(Some(a))) => a.to_string(),
+                (_, Ok(None)) => return Err((f("alasan"), format!("{} needs a reason (alasan)", it.keputusan.as_str()))),
+            };
+            out.push((it.household_id, it.keputusan, alasan));
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use super::crypt::{mask, CryptError, Pii};
 use super::model::{self, Candidate, Columns, FileProblem, Format, Keputusan, Sumber};
 use super::eligibility::Kelayakan;
 use super::registry::{Hasil, Padan, Query};
+use super::verification::{Putusan, Tahap};
 use super::store::{self as rstore, NewBatch, NewHousehold, NewRow, Sealed};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{StoreError, Tx};
@@ -483,4 +484,49 @@ pub async fn assess_eligibility(tx: &mut Tx, actor: &str) -> Result<EligibilityR
     let after = serde_json::to_value(&r).map_err(|e| StoreError::Invalid(e.to_string()))?;
     audit::record(tx, AuditEntry { actor, action: "recipients.eligibility", entity: "recipient_household", entity_id: "*", before: None, after: Some(after) }).await?;
     Ok(r)
+}
+
+/// A household's state after a verification decision.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Verified {
+    pub household_id: i64,
+    pub verifikasi: String,
+}
+
+/// Applies a page of decisions at `tahap`, all or none: each household must be on the list, in
+/// the token's area (`scope`: an RW or kelurahan code), `layak`, and the decision allowed from
+/// its state (`verification::next`); a household whose state moved meanwhile is a conflict.
+/// Each decision is kept in the history and the audit log. Errors name `items[i].…`.
+pub async fn verify(tx: &mut Tx, tahap: Tahap, items: &[(i64, Putusan, String)], scope: Option<&str>, actor: &str) -> Result<Vec<Verified>, OpError> {
+    let mut out = Vec::with_capacity(items.len());
+    for (i, (id, p, alasan)) in items.iter().enumerate() {
+        let field = format!("items[{i}].household_id");
+        let (rw, kelayakan, state, versi) =
+            rstore::verification_state(tx, *id).await?.ok_or_else(|| OpError::NotFound { field: field.clone(), detail: format!("no household {id} on the list") })?;
+        if let Some(s) = scope {
+            if !(rw == s || rw.starts_with(&format!("{s}."))) {
+                return Err(OpError::Forbidden { detail: format!("household {id} (RW {rw}) is outside this token's area {s}") });
+            }
+        }
+        let next = super::verification::next(tahap, state.as_deref(), kelayakan.as_deref(), *p)
+            .map_err(|why| OpError::Invalid { field: format!("items[{i}].keputusan"), detail: format!("household {id}: {why}") })?;
+        let decision = rstore::Decision { tahap: tahap.as_str(), keputusan: p.as_str(), alasan, actor };
+        if !rstore::verify(tx, *id, versi, next, &decision).await? {
+            return Err(OpError::Conflict { field, detail: format!("household {id} was verified meanwhile; reload and decide again") });
+        }
+        audit::record(
+            tx,
+            AuditEntry {
+                actor,
+                action: "recipients.verify",
+                entity: "recipient_household",
+                entity_id: &id.to_string(),
+                before: Some(serde_json::json!({"verifikasi": state})),
+                after: Some(serde_json::json!({"verifikasi": next, "tahap": tahap.as_str(), "keputusan": p.as_str(), "alasan": alasan})),
+            },
+        )
+        .await?;
+        out.push(Verified { household_id: *id, verifikasi: next.into() });
+    }
+    Ok(out)
 }

@@ -236,6 +236,9 @@ pub struct Household {
     /// reason; absent until assessed.
     pub kelayakan: Option<String>,
     pub kelayakan_alasan: Option<String>,
+    /// Verification state: `diterima_rw`, `ditolak_rw`, `diterima_lurah`, `ditolak_lurah`,
+    /// `dikembalikan_kecamatan`; absent until the RW decides.
+    pub verifikasi: Option<String>,
     pub generated: bool,
 }
 
@@ -258,6 +261,7 @@ struct HouseholdRow {
     padan_alasan: Option<String>,
     kelayakan: Option<String>,
     kelayakan_alasan: Option<String>,
+    verifikasi: Option<String>,
     generated: bool,
 }
 
@@ -284,6 +288,7 @@ impl From<HouseholdRow> for Household {
             padan_alasan: r.padan_alasan,
             kelayakan: r.kelayakan,
             kelayakan_alasan: r.kelayakan_alasan,
+            verifikasi: r.verifikasi,
             generated: r.generated,
         }
     }
@@ -300,7 +305,7 @@ pub struct HouseholdFilter {
 
 /// The sources of a household as one comma-separated text (portable: a correlated subquery
 /// over the distinct sources, joined in Rust).
-const HOUSEHOLD_COLS: &str = "h.id, h.rw, h.rt, h.nik_mask, h.kk_mask, h.nama, h.alamat, h.jumlah_anggota, h.program, h.luar_dki, h.duplikat_dari, h.padan, h.padan_alasan, h.kelayakan, h.kelayakan_alasan, h.generated";
+const HOUSEHOLD_COLS: &str = "h.id, h.rw, h.rt, h.nik_mask, h.kk_mask, h.nama, h.alamat, h.jumlah_anggota, h.program, h.luar_dki, h.duplikat_dari, h.padan, h.padan_alasan, h.kelayakan, h.kelayakan_alasan, h.verifikasi, h.generated";
 
 async fn with_sources(store: &Store, rows: Vec<HouseholdRow>) -> Result<Vec<Household>, StoreError> {
     if rows.is_empty() {
@@ -496,4 +501,56 @@ pub async fn set_kelayakan(tx: &mut Tx, id: i64, kelayakan: &str, alasan: &str) 
     crate::on_tx!(tx, c => sqlx::query("UPDATE recipient_household SET kelayakan = $2, kelayakan_alasan = $3 WHERE id = $1")
         .bind(id).bind(kelayakan).bind(alasan).execute(c).await.map(|_| ()))?;
     Ok(())
+}
+
+/// What a verification needs of a household, read through the transaction: rw, kelayakan,
+/// verifikasi, verifikasi_versi.
+pub async fn verification_state(tx: &mut Tx, id: i64) -> Result<Option<(String, Option<String>, Option<String>, i64)>, StoreError> {
+    let row = crate::on_tx!(tx, c => match sqlx::query("SELECT rw, kelayakan, verifikasi, verifikasi_versi FROM recipient_household WHERE id = $1 AND duplikat_dari IS NULL")
+        .bind(id).fetch_optional(c).await? {
+        Some(r) => Some((r.try_get("rw")?, r.try_get("kelayakan")?, r.try_get("verifikasi")?, r.try_get("verifikasi_versi")?)),
+        None => None,
+    });
+    Ok(row)
+}
+
+/// One verification decision as stored.
+pub struct Decision<'a> {
+    pub tahap: &'a str,
+    pub keputusan: &'a str,
+    pub alasan: &'a str,
+    pub actor: &'a str,
+}
+
+/// Moves a household to `state` if its version is still `versi` (else nothing: returns false),
+/// and appends the decision to its history.
+pub async fn verify(tx: &mut Tx, id: i64, versi: i64, state: &str, d: &Decision<'_>) -> Result<bool, StoreError> {
+    let now = Utc::now();
+    let Decision { tahap, keputusan, alasan, actor } = *d;
+    let moved = crate::on_tx!(tx, c => {
+        let n = sqlx::query("UPDATE recipient_household SET verifikasi = $2, verifikasi_versi = verifikasi_versi + 1 WHERE id = $1 AND verifikasi_versi = $3")
+            .bind(id).bind(state).bind(versi).execute(&mut *c).await?.rows_affected();
+        if n == 1 {
+            sqlx::query("INSERT INTO recipient_verifikasi (household_id, tahap, keputusan, alasan, actor, at) VALUES ($1,$2,$3,$4,$5,$6)")
+                .bind(id).bind(tahap).bind(keputusan).bind(alasan).bind(actor).bind(now).execute(&mut *c).await?;
+        }
+        Ok::<_, sqlx::Error>(n == 1)
+    })?;
+    Ok(moved)
+}
+
+/// One decision in a household's verification history.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct VerifikasiRecord {
+    pub id: i64,
+    pub tahap: String,
+    pub keputusan: String,
+    pub alasan: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn verification_history(store: &Store, id: i64) -> Result<Vec<VerifikasiRecord>, StoreError> {
+    let sql = "SELECT id, tahap, keputusan, alasan, actor, at FROM recipient_verifikasi WHERE household_id = $1 ORDER BY id";
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, VerifikasiRecord>(sql).bind(id).fetch_all(p).await)?)
 }
