@@ -59,7 +59,7 @@ pub enum Command {
     },
     /// Plan truck routes day by day from the warehouses to the RW drop points.
     Plan(crate::planner::cli::PlanArgs),
-    /// Recipients (penerima bansos) by name: import candidate data, keys.
+    /// Recipients (penerima bansos) by name: import, matching, quotas, eligibility, keys.
     #[command(subcommand)]
     Recipients(crate::recipients::cli::RecipientsCommand),
 }

@@ -236,16 +236,21 @@ fn scoped_filter(area: &Option<String>, rw: Option<String>, kelurahan: Option<St
     })
 }
 
-/// One household, NIK and No. KK masked, with the sources that listed it. Scoped like the list.
-#[utoipa::path(get, path = "/api/v1/recipients/households/{id}", tag = "recipients", params(("id" = i64, Path, description = "Household id")),
-    responses((status = 200, body = Household), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn get_household(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<Household>, Problem> {
-    let area = area_of(&actor)?;
+/// Household `id`, if the caller may see it (404 if none, 403 outside the token's area).
+async fn household_in_area(s: &AppState, actor: &Actor, id: i64) -> Result<Household, Problem> {
+    let area = area_of(actor)?;
     let h = rstore::household(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no household {id}")).field("id"))?;
     if !inside(&area, &h.rw) {
         return Err(Problem::forbidden(format!("household {id} is outside this token's area")));
     }
-    Ok(Json(h))
+    Ok(h)
+}
+
+/// One household, NIK and No. KK masked, with the sources that listed it. Scoped like the list.
+#[utoipa::path(get, path = "/api/v1/recipients/households/{id}", tag = "recipients", params(("id" = i64, Path, description = "Household id")),
+    responses((status = 200, body = Household), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_household(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<Household>, Problem> {
+    Ok(Json(household_in_area(&s, &actor, id).await?))
 }
 
 /// The full NIK and No. KK of one household. Role admin only; every read is written to the
@@ -429,10 +434,6 @@ async fn post_verification(State(s): State<AppState>, actor: Actor, key: Idempot
 #[utoipa::path(get, path = "/api/v1/recipients/households/{id}/verification", tag = "recipients", params(("id" = i64, Path, description = "Household id")),
     responses((status = 200, body = [rstore::VerifikasiRecord]), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn verification_history(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<Vec<rstore::VerifikasiRecord>>, Problem> {
-    let area = area_of(&actor)?;
-    let h = rstore::household(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no household {id}")).field("id"))?;
-    if !inside(&area, &h.rw) {
-        return Err(Problem::forbidden(format!("household {id} is outside this token's area")));
-    }
+    household_in_area(&s, &actor, id).await?;
     Ok(Json(rstore::verification_history(&s.store, id).await?))
 }
