@@ -14,6 +14,7 @@ pub mod ogc;
 pub mod logistics;
 pub mod ksbb;
 pub mod planner;
+pub mod recipients;
 pub mod roads;
 pub mod search;
 pub mod store;

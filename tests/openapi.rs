@@ -89,6 +89,18 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/ksbb/kolaborator/publik"),
     ("post", "/api/v1/ksbb/konfirmasi"),
     ("get", "/api/v1/ksbb/konfirmasi"),
+    ("post", "/api/v1/recipients/batches"),
+    ("get", "/api/v1/recipients/batches/{id}"),
+    ("get", "/api/v1/recipients/households"),
+    ("get", "/api/v1/recipients/households/{id}"),
+    ("post", "/api/v1/recipients/households/{id}/nomor"),
+    ("get", "/api/v1/recipients/near-duplicates"),
+    ("post", "/api/v1/recipients/near-duplicates/{id}/decision"),
+    ("post", "/api/v1/recipients/matching"),
+    ("put", "/api/v1/recipients/quotas/{code}"),
+    ("post", "/api/v1/recipients/eligibility"),
+    ("post", "/api/v1/recipients/verification"),
+    ("get", "/api/v1/recipients/households/{id}/verification"),
 ];
 
 async fn doc() -> serde_json::Value {

@@ -36,6 +36,12 @@ pub enum Role {
     /// A KSBB collaborator (donatur, agregator, fintech) acting for itself: the token's unit is
     /// its collaborator id (`--unit <id>`); it submits and reads only its own Konfirmasi.
     Kolaborator,
+    /// RW (rukun warga) officer scoped to one RW (`unit` = RW code): sees and verifies only that
+    /// RW's recipients (src/recipients/README.md).
+    Rw,
+    /// Lurah scoped to one kelurahan (`unit` = kelurahan code): sees and verifies only that
+    /// kelurahan's recipients.
+    Lurah,
 }
 
 impl Role {
@@ -51,6 +57,8 @@ impl Role {
             Role::Citata => "citata",
             Role::BidangKolaborasi => "bidang_kolaborasi",
             Role::Kolaborator => "kolaborator",
+            Role::Rw => "rw",
+            Role::Lurah => "lurah",
         }
     }
 
@@ -66,6 +74,8 @@ impl Role {
             "citata" => Some(Role::Citata),
             "bidang_kolaborasi" => Some(Role::BidangKolaborasi),
             "kolaborator" => Some(Role::Kolaborator),
+            "rw" => Some(Role::Rw),
+            "lurah" => Some(Role::Lurah),
             _ => None,
         }
     }

@@ -229,6 +229,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::logistics::http::router())
         .merge(crate::search::http::router())
         .merge(crate::ksbb::http::router())
+        .merge(crate::recipients::http::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir)
         .call_fallback_on_method_not_allowed(true)

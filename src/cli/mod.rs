@@ -66,6 +66,9 @@ pub enum Command {
     /// Logistics (Kepgub 659/2020): catalog import, listings.
     #[command(subcommand)]
     Logistik(crate::logistics::cli::LogistikCommand),
+    /// Recipients (penerima bansos) by name: import, matching, quotas, eligibility, keys.
+    #[command(subcommand)]
+    Recipients(crate::recipients::cli::RecipientsCommand),
     /// Prepare a shipped layer from its raw source (data-preparation time, not `sigap init`).
     #[command(subcommand)]
     Prepare(PrepareCommand),
@@ -187,6 +190,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
         Command::Serve(args) => serve(store.clone(), &cli.data_dir, args).await,
         Command::Prepare(PrepareCommand::Rw(args)) => prepare::prepare_rw(store, args).await,
         Command::Plan(args) => crate::planner::cli::run(store, &cli.data_dir, *args).await,
+        Command::Recipients(cmd) => crate::recipients::cli::run(store, cmd).await,
         Command::Complaints(ComplaintsCommand::Import(args)) => {
             let atlas = load_atlas(store, AtlasConfig::default()).await?;
             crate::complaints::cli::import_cmd(store, &atlas, args).await

@@ -71,7 +71,9 @@ pub async fn run(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
             if role == Role::Kolaborator && !crate::ksbb::store::kolaborator_approved(store, unit.unwrap_or("")).await? {
                 anyhow::bail!("a kolaborator token needs --unit <id> of an approved KSBB collaborator (GET /api/v1/ksbb/kolaborator)");
             }
-            if let (Some(u), Role::Logistik) = (unit, role) {
+            if matches!(role, Role::Rw | Role::Lurah) {
+                crate::recipients::cli::check_token_unit(store, role, unit).await?;
+            } else if let (Some(u), Role::Logistik) = (unit, role) {
                 // A Bidang Logistik token with a unit is scoped to that gudang.
                 if crate::logistics::store::get_gudang(store, u).await?.is_none() {
                     anyhow::bail!("--unit {u:?} is not a gudang: a logistik token's unit is a gudang code from GET /api/v1/logistik/gudang");

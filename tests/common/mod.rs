@@ -1,4 +1,5 @@
 #![allow(dead_code)]
+pub mod recipients;
 use sigap::cli::boundaries::{import_path, shipped_layers, shipped_options};
 use sigap::store::Store;
 use sigap::wilayah::{Atlas, AtlasConfig, Level};

@@ -1,0 +1,439 @@
+//! HTTP handlers of recipients: thin adapters to `model` and `ops`. No route here is public:
+//! every one needs a token, and answers show NIK and No. KK masked (the full numbers only through
+//! the audited `…/nomor` read, admin only).
+
+use super::crypt::Pii;
+use super::model::{DecisionInput, Format, Sumber, VerifikasiInput};
+use super::ops::{self, BatchReport, EligibilityReport, FullNumbers, MatchReport, OpError, QuotaSet};
+use super::registry::{FileRegistry, PopulationRegistry};
+use super::store::{self as rstore, BatchRecord, Household, HouseholdFilter, NearDup, RowReport};
+use crate::api::problem::json_body;
+use crate::api::write::{keyed_write, scope};
+use crate::api::{Actor, ApiJson, ApiQuery, AppState, IdempotencyKey, Problem, Role};
+use crate::store::Tx;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The keys of this process, or why there are none (routes that seal or open then answer 503;
+/// the masked reads still work).
+#[derive(Clone)]
+pub struct Keys(Arc<Result<Pii, String>>);
+
+impl Keys {
+    fn get(&self) -> Result<&Pii, Problem> {
+        self.0.as_ref().as_ref().map_err(|why| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "pii-key-missing", why.clone()))
+    }
+}
+
+/// The population register matching asks, or why there is none (matching then answers 503).
+#[derive(Clone)]
+pub struct Register(Arc<Result<Arc<dyn PopulationRegistry>, String>>);
+
+/// The environment variable naming the register extract file (`registry::FileRegistry`).
+pub const REGISTER_ENV: &str = "SIGAP_DUKCAPIL_EXTRACT";
+
+/// Routes of recipients, with the keys (`crypt` module) and the register extract
+/// (`SIGAP_DUKCAPIL_EXTRACT`) from the environment.
+pub fn router() -> OpenApiRouter<AppState> {
+    let register: Result<Arc<dyn PopulationRegistry>, String> = match std::env::var(REGISTER_ENV) {
+        Err(_) => Err(format!("{REGISTER_ENV} is not set: no population register extract to match with")),
+        Ok(path) => FileRegistry::open(std::path::Path::new(&path)).map(|r| Arc::new(r) as Arc<dyn PopulationRegistry>).map_err(|e| e.to_string()),
+    };
+    if let Err(why) = &register {
+        tracing::info!(reason = %why, "recipients: matching with the population register is off");
+    }
+    router_with(Pii::from_env().map_err(|e| e.to_string()), register)
+}
+
+/// Routes of recipients with the given keys and register (tests and other registers pass theirs).
+pub fn router_with(keys: Result<Pii, String>, register: Result<Arc<dyn PopulationRegistry>, String>) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(post_batch))
+        .routes(routes!(get_batch))
+        .routes(routes!(list_households))
+        .routes(routes!(get_household))
+        .routes(routes!(read_numbers))
+        .routes(routes!(list_near_dups))
+        .routes(routes!(decide))
+        .routes(routes!(run_matching))
+        .routes(routes!(put_quota))
+        .routes(routes!(run_eligibility))
+        .routes(routes!(post_verification))
+        .routes(routes!(verification_history))
+        .layer(Extension(Keys(Arc::new(keys))))
+        .layer(Extension(Register(Arc::new(register))))
+}
+
+impl From<OpError> for Problem {
+    fn from(e: OpError) -> Problem {
+        match e {
+            OpError::File(problems) => {
+                let field = problems.first().map(|p| p.field.clone()).unwrap_or_else(|| "file".into());
+                let detail = problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ");
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "file-refused", format!("nothing was imported: {detail}")).field(field)
+            }
+            OpError::Invalid { field, detail } => Problem::unprocessable(&field, detail),
+            OpError::NotFound { field, detail } => Problem::not_found(detail).field(field),
+            OpError::Conflict { field, detail } => Problem::conflict(detail).field(field),
+            OpError::Forbidden { detail } => Problem::forbidden(detail),
+            // Says which key is missing or wrong, never a value.
+            OpError::Crypt(c) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "pii-key", c.to_string()),
+            OpError::Registry(r) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "register-unavailable", r.to_string()),
+            OpError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// The area a token may see: `None` for every area (admin, planner, auditor), an RW code for an
+/// RW token, a kelurahan code for a Lurah token. Other roles may not read recipients.
+pub fn area_of(actor: &Actor) -> Result<Option<String>, Problem> {
+    match actor.role {
+        Role::Admin | Role::Planner | Role::Auditor => Ok(None),
+        Role::Rw | Role::Lurah => actor.unit.clone().map(Some).ok_or_else(|| Problem::forbidden(format!("a {} token needs a unit", actor.role.as_str()))),
+        _ => Err(Problem::forbidden(format!("role {} may not read recipients (needs admin, planner, auditor, rw or lurah)", actor.role.as_str()))),
+    }
+}
+
+fn inside(area: &Option<String>, rw: &str) -> bool {
+    match area {
+        None => true,
+        Some(a) => rw == a || rw.starts_with(&format!("{a}.")),
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct BatchQuery {
+    /// disnaker | dinsos | pd_lain | usulan
+    sumber: String,
+    /// The file's name; its extension (.csv or .xlsx) says how to read the body.
+    nama_file: String,
+}
+
+/// Imports one batch of candidate data (data calon penerima) from one source: the body is the
+/// CSV (UTF-8, `,` or `;`) or XLSX file itself. Every row is kept with its line and, if refused,
+/// its reasons; valid rows form or join households (same NIK or No. KK); near-duplicates are
+/// flagged. A problem with the file as a whole (encoding, header, merged cells, formulas) is a 422
+/// and nothing is stored. Roles admin, planner.
+#[utoipa::path(post, path = "/api/v1/recipients/batches", tag = "recipients", params(BatchQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; same key and file replays the answer")),
+    request_body(content = String, content_type = "text/csv", description = "The CSV or XLSX file (XLSX as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)"),
+    responses((status = 201, body = BatchReport), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem)))]
+async fn post_batch(
+    State(s): State<AppState>,
+    Extension(keys): Extension<Keys>,
+    actor: Actor,
+    key: IdempotencyKey,
+    query: Result<ApiQuery<BatchQuery>, Problem>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner])?;
+    let ApiQuery(q) = query?;
+    let body = body?;
+    let pii = keys.get()?.clone();
+    let sumber = Sumber::parse(&q.sumber).ok_or_else(|| Problem::bad_request("sumber", format!("sumber {:?} is not one of disnaker, dinsos, pd_lain, usulan", q.sumber)))?;
+    let nama_file = crate::text::required("nama_file", &q.nama_file, 200)?.to_string();
+    let format = Format::from_name(&nama_file).ok_or_else(|| Problem::bad_request("nama_file", "nama_file must end in .csv or .xlsx"))?;
+    let atlas = s.atlas.current();
+    let bytes = body.clone();
+    // Reading and cleaning is CPU work: off the async workers, before the transaction.
+    let prepared = tokio::task::spawn_blocking(move || ops::prepare(&bytes, format, &atlas)).await.map_err(Problem::internal)??;
+    let request = serde_json::json!({"sumber": sumber.as_str(), "nama_file": nama_file, "sha256": prepared.sha256});
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("recipients.batches", Some(actor.token_id)), &key, &request, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::import(tx, &pii, &ops::BatchMeta { sumber, nama_file: &nama_file, actor: &who, generated: false }, &prepared, &|_| {}).await
+    })
+    .await
+}
+
+#[derive(Serialize, ToSchema)]
+struct BatchAnswer {
+    batch: BatchRecord,
+    rows: Vec<RowReport>,
+}
+
+/// A stored batch with every row's status and reasons (NIK masked). Roles admin, planner,
+/// auditor.
+#[utoipa::path(get, path = "/api/v1/recipients/batches/{id}", tag = "recipients", params(("id" = i64, Path, description = "Batch id")),
+    responses((status = 200, body = BatchAnswer), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_batch(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<BatchAnswer>, Problem> {
+    actor.require(&[Role::Admin, Role::Planner, Role::Auditor])?;
+    let batch = rstore::batch(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no batch {id}")).field("id"))?;
+    let rows = rstore::batch_rows(&s.store, id).await?;
+    Ok(Json(BatchAnswer { batch, rows }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    /// Only this RW (31.71.01.1001.008).
+    rw: Option<String>,
+    /// Only this kelurahan (31.71.01.1001).
+    kelurahan: Option<String>,
+    /// Page after this household id.
+    after: Option<i64>,
+    /// Page size, 1..=500 (default 100).
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct HouseholdPage {
+    households: Vec<Household>,
+    /// Pass as `after` for the next page; absent on the last.
+    next_after: Option<i64>,
+}
+
+/// Households (rumah tangga) of the candidate list, NIK and No. KK masked, paged by id. An RW
+/// token sees its RW only, a Lurah token its kelurahan; asking for another area is a 403.
+/// Roles admin, planner, auditor, rw, lurah.
+#[utoipa::path(get, path = "/api/v1/recipients/households", tag = "recipients", params(ListQuery),
+    responses((status = 200, body = HouseholdPage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_households(State(s): State<AppState>, actor: Actor, query: Result<ApiQuery<ListQuery>, Problem>) -> Result<Json<HouseholdPage>, Problem> {
+    let area = area_of(&actor)?;
+    let ApiQuery(q) = query?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(Problem::bad_request("limit", format!("limit {limit} must be 1..=500")));
+    }
+    let (rw, kelurahan) = scoped_filter(&area, q.rw, q.kelurahan)?;
+    let f = HouseholdFilter { rw, kelurahan, after: q.after.unwrap_or(0), limit };
+    let households = rstore::households(&s.store, &f).await?;
+    let next_after = (households.len() as i64 == limit).then(|| households.last().map(|h| h.id)).flatten();
+    Ok(Json(HouseholdPage { households, next_after }))
+}
+
+/// The RW and kelurahan filters a token may use: its own area narrows every request, and a
+/// filter outside it is refused.
+fn scoped_filter(area: &Option<String>, rw: Option<String>, kelurahan: Option<String>) -> Result<(Option<String>, Option<String>), Problem> {
+    let rw = rw.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    let kelurahan = kelurahan.map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+    for (field, v) in [("rw", &rw), ("kelurahan", &kelurahan)] {
+        if let Some(v) = v {
+            crate::wilayah::AreaCode::parse(v).map_err(|e| Problem::bad_request(field, e.to_string()))?;
+            // Inside the area, or an area above it (then narrowed to the token's area below).
+            let ok = match area {
+                None => true,
+                Some(a) => inside(area, v) || a.starts_with(&format!("{v}.")),
+            };
+            if !ok {
+                return Err(Problem::forbidden(format!("{field} {v} is outside this token's area {}", area.as_deref().unwrap_or(""))).field(field));
+            }
+        }
+    }
+    Ok(match area {
+        None => (rw, kelurahan),
+        // An RW token: its RW, whatever else was asked (the filters were checked inside it).
+        Some(a) if a.matches('.').count() == 4 => (Some(a.clone()), None),
+        Some(a) => (rw, Some(kelurahan.unwrap_or_else(|| a.clone()))),
+    })
+}
+
+/// Household `id`, if the caller may see it (404 if none, 403 outside the token's area).
+async fn household_in_area(s: &AppState, actor: &Actor, id: i64) -> Result<Household, Problem> {
+    let area = area_of(actor)?;
+    let h = rstore::household(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no household {id}")).field("id"))?;
+    if !inside(&area, &h.rw) {
+        return Err(Problem::forbidden(format!("household {id} is outside this token's area")));
+    }
+    Ok(h)
+}
+
+/// One household, NIK and No. KK masked, with the sources that listed it. Scoped like the list.
+#[utoipa::path(get, path = "/api/v1/recipients/households/{id}", tag = "recipients", params(("id" = i64, Path, description = "Household id")),
+    responses((status = 200, body = Household), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_household(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<Household>, Problem> {
+    Ok(Json(household_in_area(&s, &actor, id).await?))
+}
+
+/// The full NIK and No. KK of one household. Role admin only; every read is written to the
+/// audit log (`recipients.nik.read`: who, when, which household).
+#[utoipa::path(post, path = "/api/v1/recipients/households/{id}/nomor", tag = "recipients", params(("id" = i64, Path, description = "Household id")),
+    responses((status = 200, body = FullNumbers), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 503, body = Problem)))]
+async fn read_numbers(State(s): State<AppState>, Extension(keys): Extension<Keys>, actor: Actor, Path(id): Path<i64>) -> Result<Json<FullNumbers>, Problem> {
+    actor.require(&[Role::Admin])?;
+    let pii = keys.get()?;
+    let mut tx = s.store.begin().await?;
+    let out = ops::read_numbers(&mut tx, pii, id, &actor.audit_name()).await?;
+    tx.commit().await?;
+    Ok(Json(out))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct NearQuery {
+    rw: Option<String>,
+    kelurahan: Option<String>,
+    /// Decided pairs too (default: open ones only).
+    semua: Option<bool>,
+}
+
+/// Near-duplicate pairs (same RW, similar name and address; or NIK and No. KK on two households)
+/// waiting for a person's decision. Scoped like the household list.
+#[utoipa::path(get, path = "/api/v1/recipients/near-duplicates", tag = "recipients", params(NearQuery),
+    responses((status = 200, body = [NearDup]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_near_dups(State(s): State<AppState>, actor: Actor, query: Result<ApiQuery<NearQuery>, Problem>) -> Result<Json<Vec<NearDup>>, Problem> {
+    let area = area_of(&actor)?;
+    let ApiQuery(q) = query?;
+    let (rw, kelurahan) = scoped_filter(&area, q.rw, q.kelurahan)?;
+    Ok(Json(rstore::near_dups(&s.store, rw.as_deref(), kelurahan.as_deref(), q.semua.unwrap_or(false)).await?))
+}
+
+/// Decides a near-duplicate pair: `sama` (the newer household leaves the list, marked
+/// `duplikat_dari`) or `beda`, with the reason. Once per pair (a second decision is a 409).
+/// Roles admin, planner, lurah (own kelurahan).
+#[utoipa::path(post, path = "/api/v1/recipients/near-duplicates/{id}/decision", tag = "recipients", request_body = DecisionInput,
+    params(("id" = i64, Path, description = "Pair id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = NearDup), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn decide(
+    State(s): State<AppState>,
+    actor: Actor,
+    key: IdempotencyKey,
+    Path(id): Path<i64>,
+    input: Result<ApiJson<DecisionInput>, Problem>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner, Role::Lurah])?;
+    let area = area_of(&actor)?;
+    let input = json_body(input)?;
+    let alasan = input.check()?;
+    let who = actor.audit_name();
+    let request = serde_json::json!({"id": id, "input": input});
+    keyed_write(&s.store, &scope("recipients.near_dup.decide", Some(actor.token_id)), &key, &request, StatusCode::OK, async |tx: &mut Tx| {
+        ops::decide(tx, id, input.keputusan, &alasan, &who, area.as_deref()).await
+    })
+    .await
+}
+
+/// Request body of `POST /api/v1/recipients/matching`.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchInput {
+    /// Match every household again (default: only those not matched yet).
+    #[serde(default)]
+    pub ulang: bool,
+}
+
+/// Matches households with the population register (Dukcapil; the configured extract): each
+/// gets `padan`, `tidak_padan`, `meninggal` or `pindah` with the reason. The register is asked
+/// before the transaction; the results and one audit entry commit together. Roles admin,
+/// planner.
+#[utoipa::path(post, path = "/api/v1/recipients/matching", tag = "recipients", request_body = MatchInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = MatchReport), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem), (status = 503, body = Problem)))]
+async fn run_matching(
+    State(s): State<AppState>,
+    Extension(keys): Extension<Keys>,
+    Extension(register): Extension<Register>,
+    actor: Actor,
+    key: IdempotencyKey,
+    input: Result<ApiJson<MatchInput>, Problem>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner])?;
+    let input = json_body(input)?;
+    let pii = keys.get()?;
+    let reg = register.0.as_ref().as_ref().map_err(|why| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "register-unavailable", why.clone()))?;
+    let (ids, queries) = ops::matching_queries(&s.store, pii, input.ulang).await?;
+    let hasil = reg.match_batch(&queries).await.map_err(OpError::from)?;
+    let who = actor.audit_name();
+    let name = reg.name();
+    keyed_write(&s.store, &scope("recipients.matching", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
+        ops::record_matching(tx, &name, &ids, &hasil, &who).await
+    })
+    .await
+}
+
+/// Request body of `PUT /api/v1/recipients/quotas/{code}`.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaInput {
+    /// KK the area may receive (0..=5,000,000).
+    pub kuota: i64,
+}
+
+/// Sets the quota (kuota) of a kecamatan or kelurahan (seed 002: quota per kecamatan). Roles
+/// admin, planner. Takes effect at the next eligibility run.
+#[utoipa::path(put, path = "/api/v1/recipients/quotas/{code}", tag = "recipients", request_body = QuotaInput,
+    params(("code" = String, Path, description = "Kecamatan (31.71.01) or kelurahan (31.71.01.1002) code"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = QuotaSet), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn put_quota(
+    State(s): State<AppState>,
+    actor: Actor,
+    key: IdempotencyKey,
+    Path(code): Path<String>,
+    input: Result<ApiJson<QuotaInput>, Problem>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner])?;
+    let input = json_body(input)?;
+    let atlas = s.atlas.current();
+    let who = actor.audit_name();
+    let request = serde_json::json!({"code": code, "kuota": input.kuota});
+    keyed_write(&s.store, &scope("recipients.quota", Some(actor.token_id)), &key, &request, StatusCode::OK, async |tx: &mut Tx| {
+        ops::set_quota(tx, &atlas, &code, input.kuota, &who).await
+    })
+    .await
+}
+
+/// Request body of `POST /api/v1/recipients/eligibility` (no options yet: `{}`).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EligibilityInput {}
+
+/// Assesses every household on the list (seed 002 step 3): already on PKH, BPNT, BST, KJS,
+/// bantuan permakanan or paket isoman → `tidak_layak` naming them; not matched yet →
+/// `belum_dipadankan`; not `padan` → `tidak_layak`; else `layak` up to the quota of its
+/// kecamatan (and kelurahan), in household order, then `melebihi_kuota`. Roles admin, planner.
+#[utoipa::path(post, path = "/api/v1/recipients/eligibility", tag = "recipients", request_body = EligibilityInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = EligibilityReport), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+async fn run_eligibility(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<EligibilityInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner])?;
+    let input = json_body(input)?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("recipients.eligibility", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
+        ops::assess_eligibility(tx, &who).await
+    })
+    .await
+}
+
+/// A page of verification decisions (seed 001: the RW verifies, the Lurah receives the result;
+/// seed 002: a refused household is returned to the kecamatan): `diterima`, `ditolak` (with
+/// `alasan`) or `dikembalikan` (Lurah, refused households only). An RW token decides at the RW
+/// step for its RW, a Lurah (or admin) token at the Lurah step for its kelurahan. All or none:
+/// a bad item is named (`items[3].keputusan`) and nothing is written.
+#[utoipa::path(post, path = "/api/v1/recipients/verification", tag = "recipients", request_body = VerifikasiInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = [ops::Verified]), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_verification(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<VerifikasiInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Rw, Role::Lurah, Role::Admin])?;
+    let area = area_of(&actor)?;
+    let tahap = if actor.role == Role::Rw { super::verification::Tahap::Rw } else { super::verification::Tahap::Lurah };
+    let input = json_body(input)?;
+    let items = input.check().map_err(|(field, detail)| Problem::unprocessable(&field, detail))?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("recipients.verification", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
+        ops::verify(tx, tahap, &items, area.as_deref(), &who).await
+    })
+    .await
+}
+
+/// The verification history of one household (who decided what, when, why). Scoped like the
+/// household list.
+#[utoipa::path(get, path = "/api/v1/recipients/households/{id}/verification", tag = "recipients", params(("id" = i64, Path, description = "Household id")),
+    responses((status = 200, body = [rstore::VerifikasiRecord]), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn verification_history(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<Vec<rstore::VerifikasiRecord>>, Problem> {
+    household_in_area(&s, &actor, id).await?;
+    Ok(Json(rstore::verification_history(&s.store, id).await?))
+}

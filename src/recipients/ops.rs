@@ -1,0 +1,532 @@
+//! The writes of recipients, each inside the caller's transaction, shared by HTTP and the CLI:
+//! importing a batch of candidate data with its cleaning and dedup, deciding a near-duplicate,
+//! reading a full NIK (audited), re-sealing under a new key.
+
+use super::crypt::{mask, CryptError, Pii};
+use super::model::{self, Candidate, Columns, FileProblem, Format, Keputusan, Sumber};
+use super::eligibility::Kelayakan;
+use super::registry::{Hasil, Padan, Query};
+use super::verification::{Putusan, Tahap};
+use super::store::{self as rstore, NewBatch, NewHousehold, NewRow, Sealed};
+use crate::store::audit::{self, AuditEntry};
+use crate::store::{StoreError, Tx};
+use crate::wilayah::{AreaCode, Atlas, Level};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpError {
+    /// The file as a whole is refused (encoding, header, merged cells, formulas, no rows).
+    #[error("the file is refused: {}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))]
+    File(Vec<FileProblem>),
+    #[error("{detail}")]
+    Invalid { field: String, detail: String },
+    #[error("{detail}")]
+    NotFound { field: String, detail: String },
+    #[error("{detail}")]
+    Conflict { field: String, detail: String },
+    #[error("{detail}")]
+    Forbidden { detail: String },
+    #[error(transparent)]
+    Crypt(#[from] CryptError),
+    #[error(transparent)]
+    Registry(#[from] super::registry::RegistryError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Finds the RW of a row in the atlas: `rw` is a full RW code (31.71.01.1001.008), or an RW
+/// number with `kelurahan` a kelurahan code or its unique name.
+pub fn resolve_rw(atlas: &Atlas, rw: &str, kelurahan: &str) -> Result<AreaCode, String> {
+    let known = |c: &AreaCode| atlas.get(c).is_some_and(|a| a.level == Level::Rw);
+    if rw.contains('.') {
+        let code = AreaCode::parse(rw).map_err(|e| format!("RW {rw:?}: {e}"))?;
+        if code.level() != Level::Rw {
+            return Err(format!("{code} is a {}, not an RW", code.level()));
+        }
+        return if known(&code) { Ok(code) } else { Err(format!("RW {code} does not exist in the loaded boundaries")) };
+    }
+    let n: u32 = rw.parse().map_err(|_| format!("RW {rw:?} is neither an RW code (31.71.01.1001.008) nor an RW number"))?;
+    if kelurahan.is_empty() {
+        return Err(format!("RW {n:03} needs its kelurahan (column kelurahan: code or name)"));
+    }
+    let kel = match AreaCode::parse(kelurahan) {
+        Ok(c) if c.level() == Level::Kelurahan => c,
+        _ => {
+            let wanted = model::normalise(kelurahan);
+            let found: Vec<AreaCode> = atlas.list(Level::Kelurahan, None).into_iter().filter(|a| model::normalise(&a.name) == wanted).map(|a| a.code.clone()).collect();
+            match found.as_slice() {
+                [one] => one.clone(),
+                [] => return Err(format!("kelurahan {kelurahan:?} is not a kelurahan code or name in the loaded boundaries")),
+                many => return Err(format!("kelurahan name {kelurahan:?} is ambiguous ({} kelurahan); give its code", many.len())),
+            }
+        }
+    };
+    let code = AreaCode::parse(&format!("{kel}.{n:03}")).map_err(|e| e.to_string())?;
+    if known(&code) {
+        Ok(code)
+    } else {
+        Err(format!("RW {n:03} does not exist in kelurahan {kel}"))
+    }
+}
+
+/// A source file read and cleaned, ready to store (CPU work done before the transaction).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub format: Format,
+    pub sha256: String,
+    pub candidates: Vec<Candidate>,
+}
+
+/// Reads and cleans a file. A problem with the file as a whole refuses it (nothing is stored);
+/// a problem with a row is that row's reason (`ditolak`), kept with the row.
+pub fn prepare(bytes: &[u8], format: Format, atlas: &Atlas) -> Result<Prepared, OpError> {
+    let table = match format {
+        Format::Csv => model::read_csv(bytes),
+        Format::Xlsx => model::read_xlsx(bytes),
+    }
+    .map_err(OpError::File)?;
+    let cols = Columns::find(&table.header).map_err(OpError::File)?;
+    if table.rows.is_empty() {
+        return Err(OpError::File(vec![FileProblem { line: None, field: "file".into(), detail: "the file has a header but no rows".into() }]));
+    }
+    let resolve = |rw: &str, kel: &str| resolve_rw(atlas, rw, kel);
+    let candidates = table.rows.iter().map(|(line, cells)| model::clean(*line, cells, &cols, &resolve)).collect();
+    Ok(Prepared { format, sha256: hex::encode(Sha256::digest(bytes)), candidates })
+}
+
+/// Who sends a batch and from which file.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchMeta<'a> {
+    pub sumber: Sumber,
+    pub nama_file: &'a str,
+    pub actor: &'a str,
+    /// Demo data, labelled as generated everywhere.
+    pub generated: bool,
+}
+
+/// What an import did, row by row (NIK masked).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BatchReport {
+    pub batch: rstore::BatchRecord,
+    /// Rows flagged `luar_dki` (NIK issued outside DKI).
+    pub luar_dki: i64,
+    /// Households created by this batch.
+    pub rumah_tangga_baru: i64,
+    /// Valid rows that joined a household already known (same NIK or No. KK, from this or an
+    /// earlier batch).
+    pub rumah_tangga_gabung: i64,
+    /// Near-duplicate pairs flagged by this batch for a person to decide.
+    pub mirip_baru: i64,
+    pub rows: Vec<rstore::RowReport>,
+}
+
+fn seal(pii: &Pii, field: &str, value: &str) -> Sealed {
+    Sealed { enc: pii.seal(field, value), hash: pii.hash(field, value), mask: mask(value) }
+}
+
+/// The programmes as stored: `pkh,bpnt`.
+fn programs(c: &Candidate) -> String {
+    c.program.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",")
+}
+
+/// Stores a prepared batch: the batch, every row with its line and reasons, the households its
+/// valid rows form or join (same NIK or same No. KK = one household, across sources and
+/// batches), and the near-duplicate pairs (same RW, similar name and address) for a person to
+/// decide. One audit entry, without personal data. `progress(done)` counts rows.
+pub async fn import(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Prepared, progress: &(dyn Fn(usize) + Sync)) -> Result<BatchReport, OpError> {
+    let BatchMeta { sumber, nama_file, actor, generated } = *batch;
+    let valid = prepared.candidates.iter().filter(|c| c.valid()).count() as i64;
+    let total = prepared.candidates.len() as i64;
+    let batch_id = rstore::insert_batch(
+        tx,
+        &NewBatch {
+            sumber,
+            nama_file,
+            format: prepared.format.as_str(),
+            file_sha256: &prepared.sha256,
+            rows_total: total,
+            rows_valid: valid,
+            rows_ditolak: total - valid,
+            generated,
+            actor,
+        },
+    )
+    .await?;
+    let (mut baru, mut gabung, mut luar) = (0i64, 0i64, 0i64);
+    // Households created by this batch, per RW, for the near-duplicate pass.
+    let mut new_by_rw: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    // NIK and No. KK on different households: flagged for a person (`nik_kk_silang`).
+    let mut crossed: Vec<(String, i64, i64)> = Vec::new();
+    for (i, c) in prepared.candidates.iter().enumerate() {
+        let nik = c.nik.as_deref().map(|v| seal(pii, "nik", v));
+        let kk = c.no_kk.as_deref().map(|v| seal(pii, "no_kk", v));
+        let tel = c.telepon.as_deref().map(|v| pii.seal("telepon", v));
+        luar += i64::from(c.luar_dki);
+        let mut household_id = None;
+        if let (true, Some(n), Some(k), Some(rw), Some(rt), Some(nama), Some(alamat), Some(jml)) =
+            (c.valid(), &nik, &kk, &c.rw, &c.rt, &c.nama, &c.alamat, c.jumlah_anggota)
+        {
+            // Households made earlier in this batch are in the transaction too.
+            let (by_nik, by_kk) = rstore::find_household(tx, &n.hash, &k.hash).await?;
+            let id = match (by_nik, by_kk) {
+                (Some(a), Some(b)) if a != b => {
+                    crossed.push((rw.to_string(), a, b));
+                    b
+                }
+                (_, Some(b)) => b,
+                (Some(a), None) => a,
+                (None, None) => {
+                    let id = rstore::insert_household(
+                        tx,
+                        &NewHousehold {
+                            rw: rw.as_str(),
+                            rt,
+                            nik: n,
+                            kk: k,
+                            nama,
+                            alamat,
+                            jumlah_anggota: jml,
+                            telepon_enc: tel.as_deref(),
+                            program: &programs(c),
+                            luar_dki: c.luar_dki,
+                            generated,
+                        },
+                    )
+                    .await?;
+                    new_by_rw.entry(rw.to_string()).or_default().push(id);
+                    baru += 1;
+                    id
+                }
+            };
+            if by_nik.is_some() || by_kk.is_some() {
+                gabung += 1;
+            }
+            household_id = Some(id);
+        }
+        rstore::insert_row(
+            tx,
+            &NewRow {
+                batch_id,
+                line: c.line as i64,
+                rw: c.rw.as_ref().map(|r| r.as_str()),
+                rt: c.rt.as_deref(),
+                nik: nik.as_ref(),
+                kk: kk.as_ref(),
+                nama: c.nama.as_deref(),
+                alamat: c.alamat.as_deref(),
+                jumlah_anggota: c.jumlah_anggota,
+                telepon_enc: tel.as_deref(),
+                program: &programs(c),
+                valid: c.valid(),
+                alasan: &c.alasan,
+                luar_dki: c.luar_dki,
+                household_id,
+            },
+        )
+        .await?;
+        progress(i + 1);
+    }
+    let mut mirip = 0i64;
+    for (rw, a, b) in crossed {
+        mirip += i64::from(rstore::insert_near_dup(tx, &rw, a, b, "nik_kk_silang", (1.0, 1.0)).await?);
+    }
+    for (rw, new_ids) in &new_by_rw {
+        let all: Vec<(i64, String, String)> = rstore::rw_names(tx, rw).await?.into_iter().map(|(id, n, a)| (id, model::normalise(&n), model::normalise(&a))).collect();
+        for (id, nama, alamat) in all.iter().filter(|(id, _, _)| new_ids.contains(id)) {
+            // Each new household against every other one of its RW, each pair once.
+            for (other, onama, oalamat) in all.iter().filter(|(o, _, _)| o != id && (!new_ids.contains(o) || o < id)) {
+                let scores = model::similarity(nama, alamat, onama, oalamat);
+                if model::near_duplicate(scores) {
+                    mirip += i64::from(rstore::insert_near_dup(tx, rw, *id, *other, "nama_alamat_mirip", scores).await?);
+                }
+            }
+        }
+    }
+    let batch = rstore::BatchRecord {
+        id: batch_id,
+        sumber: sumber.as_str().into(),
+        nama_file: nama_file.into(),
+        format: prepared.format.as_str().into(),
+        file_sha256: prepared.sha256.clone(),
+        rows_total: total,
+        rows_valid: valid,
+        rows_ditolak: total - valid,
+        generated,
+        actor: actor.into(),
+        created_at: chrono::Utc::now(),
+    };
+    let summary = serde_json::json!({
+        "sumber": sumber.as_str(), "nama_file": nama_file, "format": prepared.format.as_str(), "file_sha256": prepared.sha256,
+        "rows_total": total, "rows_valid": valid, "rows_ditolak": total - valid, "luar_dki": luar,
+        "rumah_tangga_baru": baru, "rumah_tangga_gabung": gabung, "mirip_baru": mirip, "generated": generated,
+    });
+    audit::record(
+        tx,
+        AuditEntry { actor, action: "recipients.batch.import", entity: "recipient_batch", entity_id: &batch_id.to_string(), before: None, after: Some(summary) },
+    )
+    .await?;
+    let rows = prepared
+        .candidates
+        .iter()
+        .map(|c| rstore::RowReport {
+            line: c.line as i64,
+            status: if c.valid() { "valid" } else { "ditolak" }.into(),
+            alasan: c.alasan.clone(),
+            nik: c.nik.as_deref().map(mask),
+            rw: c.rw.as_ref().map(|r| r.to_string()),
+            luar_dki: c.luar_dki,
+            household_id: None,
+        })
+        .collect();
+    Ok(BatchReport { batch, luar_dki: luar, rumah_tangga_baru: baru, rumah_tangga_gabung: gabung, mirip_baru: mirip, rows })
+}
+
+/// Records a person's decision on a near-duplicate pair; `sama` marks the newer household a
+/// duplicate of the older one. A pair already decided is a conflict (decide once; the audit log
+/// keeps who and why). `scope` limits it to an RW or kelurahan prefix for unit-scoped tokens.
+pub async fn decide(tx: &mut Tx, id: i64, keputusan: Keputusan, alasan: &str, actor: &str, scope: Option<&str>) -> Result<rstore::NearDup, OpError> {
+    let pair = rstore::near_dup(tx, id).await?.ok_or_else(|| OpError::NotFound { field: "id".into(), detail: format!("no near-duplicate pair {id}") })?;
+    if let Some(s) = scope {
+        if !(pair.rw == s || pair.rw.starts_with(&format!("{s}."))) {
+            return Err(OpError::Forbidden { detail: format!("pair {id} is in RW {}, outside this token's area {s}", pair.rw) });
+        }
+    }
+    if let Some(k) = &pair.keputusan {
+        return Err(OpError::Conflict { field: "id".into(), detail: format!("pair {id} was already decided ({k}) by {}", pair.decided_by.clone().unwrap_or_default()) });
+    }
+    if !rstore::decide(tx, id, keputusan.as_str(), alasan, actor).await? {
+        return Err(OpError::Conflict { field: "id".into(), detail: format!("pair {id} was decided meanwhile") });
+    }
+    if keputusan == Keputusan::Sama {
+        rstore::mark_duplicate(tx, pair.household_b, pair.household_a).await?;
+    }
+    audit::record(
+        tx,
+        AuditEntry {
+            actor,
+            action: "recipients.near_dup.decide",
+            entity: "recipient_near_dup",
+            entity_id: &id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"keputusan": keputusan.as_str(), "alasan": alasan, "household_a": pair.household_a, "household_b": pair.household_b})),
+        },
+    )
+    .await?;
+    let after = rstore::near_dup(tx, id).await?.ok_or_else(|| OpError::NotFound { field: "id".into(), detail: format!("no near-duplicate pair {id}") })?;
+    Ok(after)
+}
+
+/// The full NIK and No. KK of a household, for a role that must see them; the read itself is
+/// written to the audit log (who, when, which household) in the same transaction.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FullNumbers {
+    pub household_id: i64,
+    pub nik: String,
+    pub no_kk: String,
+}
+
+pub async fn read_numbers(tx: &mut Tx, pii: &Pii, id: i64, actor: &str) -> Result<FullNumbers, OpError> {
+    let (_, nik, kk) = rstore::sealed_numbers(tx, id).await?.ok_or_else(|| OpError::NotFound { field: "id".into(), detail: format!("no household {id}") })?;
+    let out = FullNumbers { household_id: id, nik: pii.open("nik", &nik)?, no_kk: pii.open("no_kk", &kk)? };
+    audit::record(tx, AuditEntry { actor, action: "recipients.nik.read", entity: "recipient_household", entity_id: &id.to_string(), before: None, after: None }).await?;
+    Ok(out)
+}
+
+/// Re-seals every value not under the current key (key rotation: set the new key as
+/// `SIGAP_PII_KEY`, the old one in `SIGAP_PII_OLD_KEYS`, run this, then drop the old key).
+/// Returns how many values were re-sealed.
+pub async fn rekey(tx: &mut Tx, pii: &Pii, actor: &str) -> Result<usize, OpError> {
+    let stale = rstore::stale_seals(tx, &|v| pii.is_current(v)).await?;
+    for (table, id, col, v) in &stale {
+        let field = match *col {
+            "nik_enc" => "nik",
+            "kk_enc" => "no_kk",
+            _ => "telepon",
+        };
+        let fresh = pii.seal(field, &pii.open(field, v)?);
+        rstore::reseal(tx, table, *id, col, &fresh).await?;
+    }
+    audit::record(
+        tx,
+        AuditEntry { actor, action: "recipients.rekey", entity: "recipient_household", entity_id: "*", before: None, after: Some(serde_json::json!({"resealed": stale.len()})) },
+    )
+    .await?;
+    Ok(stale.len())
+}
+
+/// Households read and opened for matching (before any transaction: the register may be a slow
+/// web service, and no connection may be held while it answers).
+pub async fn matching_queries(store: &crate::store::Store, pii: &Pii, ulang: bool) -> Result<(Vec<i64>, Vec<Query>), OpError> {
+    let rows = rstore::to_match(store, ulang).await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut queries = Vec::with_capacity(rows.len());
+    for (id, nik, kk, nama) in rows {
+        ids.push(id);
+        queries.push(Query { nik: pii.open("nik", &nik)?, no_kk: pii.open("no_kk", &kk)?, nama });
+    }
+    Ok((ids, queries))
+}
+
+/// Counts of a matching run per outcome.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct MatchReport {
+    /// The register asked (`file:…` for an extract).
+    pub register: String,
+    pub diperiksa: i64,
+    pub padan: i64,
+    pub tidak_padan: i64,
+    pub meninggal: i64,
+    pub pindah: i64,
+}
+
+/// Stores the register's answers (one per id, in order) and one audit entry with the counts; the
+/// reasons are kept per household (`padan_alasan`).
+pub async fn record_matching(tx: &mut Tx, register: &str, ids: &[i64], hasil: &[Hasil], actor: &str) -> Result<MatchReport, OpError> {
+    if ids.len() != hasil.len() {
+        return Err(OpError::Store(StoreError::Invalid(format!("the register answered {} of {} households", hasil.len(), ids.len()))));
+    }
+    let mut r = MatchReport { register: register.into(), diperiksa: ids.len() as i64, ..MatchReport::default() };
+    for (id, h) in ids.iter().zip(hasil) {
+        rstore::set_padan(tx, *id, h.padan.as_str(), &h.alasan, register).await?;
+        *match h.padan {
+            Padan::Padan => &mut r.padan,
+            Padan::TidakPadan => &mut r.tidak_padan,
+            Padan::Meninggal => &mut r.meninggal,
+            Padan::Pindah => &mut r.pindah,
+        } += 1;
+    }
+    let after = serde_json::to_value(&r).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    audit::record(tx, AuditEntry { actor, action: "recipients.match", entity: "recipient_household", entity_id: "*", before: None, after: Some(after) }).await?;
+    Ok(r)
+}
+
+/// Largest quota accepted for one area: every household of DKI.
+pub const MAX_KUOTA: i64 = 5_000_000;
+
+/// Sets the quota (kuota) of a kecamatan or kelurahan (seed 002 step 1). Audited.
+pub async fn set_quota(tx: &mut Tx, atlas: &Atlas, code: &str, kuota: i64, actor: &str) -> Result<QuotaSet, OpError> {
+    let area = AreaCode::parse(code).map_err(|e| OpError::Invalid { field: "code".into(), detail: e.to_string() })?;
+    if !matches!(area.level(), Level::Kecamatan | Level::Kelurahan) {
+        return Err(OpError::Invalid { field: "code".into(), detail: format!("{area} is a {}; a quota is set per kecamatan or kelurahan", area.level()) });
+    }
+    if atlas.get(&area).is_none() {
+        return Err(OpError::NotFound { field: "code".into(), detail: format!("no {} {area} in the loaded boundaries", area.level()) });
+    }
+    if !(0..=MAX_KUOTA).contains(&kuota) {
+        return Err(OpError::Invalid { field: "kuota".into(), detail: format!("kuota {kuota} must be 0..={MAX_KUOTA}") });
+    }
+    let before = rstore::upsert_quota(tx, area.as_str(), kuota, actor).await?;
+    audit::record(
+        tx,
+        AuditEntry {
+            actor,
+            action: "recipients.quota.set",
+            entity: "recipient_quota",
+            entity_id: area.as_str(),
+            before: before.map(|k| serde_json::json!({"kuota": k})),
+            after: Some(serde_json::json!({"kuota": kuota})),
+        },
+    )
+    .await?;
+    Ok(QuotaSet { wilayah: area.to_string(), kuota, sebelumnya: before })
+}
+
+/// A quota as set.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuotaSet {
+    pub wilayah: String,
+    pub kuota: i64,
+    /// The quota before (absent: none).
+    pub sebelumnya: Option<i64>,
+}
+
+/// One quota area's use after an assessment.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuotaUse {
+    pub wilayah: String,
+    pub kuota: i64,
+    pub layak: i64,
+    pub melebihi_kuota: i64,
+}
+
+/// Counts of an eligibility run.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct EligibilityReport {
+    pub layak: i64,
+    pub tidak_layak: i64,
+    pub melebihi_kuota: i64,
+    pub belum_dipadankan: i64,
+    /// Every area with a quota, with the counts against it.
+    pub kuota: Vec<QuotaUse>,
+}
+
+/// Assesses every household on the list (reading through the transaction) and stores each
+/// outcome with its reason; one audit entry with the counts.
+pub async fn assess_eligibility(tx: &mut Tx, actor: &str) -> Result<EligibilityReport, OpError> {
+    let facts = rstore::eligibility_facts(tx).await?;
+    let quotas = rstore::quotas(tx).await?;
+    let (out, used) = super::eligibility::assess(&facts, &quotas);
+    let mut r = EligibilityReport::default();
+    for (id, k, alasan) in &out {
+        rstore::set_kelayakan(tx, *id, k.as_str(), alasan).await?;
+        *match k {
+            Kelayakan::Layak => &mut r.layak,
+            Kelayakan::TidakLayak => &mut r.tidak_layak,
+            Kelayakan::MelebihiKuota => &mut r.melebihi_kuota,
+            Kelayakan::BelumDipadankan => &mut r.belum_dipadankan,
+        } += 1;
+    }
+    r.kuota = used.into_iter().map(|(wilayah, (kuota, layak, melebihi_kuota))| QuotaUse { wilayah, kuota, layak, melebihi_kuota }).collect();
+    r.kuota.sort_by(|a, b| a.wilayah.cmp(&b.wilayah));
+    let after = serde_json::to_value(&r).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    audit::record(tx, AuditEntry { actor, action: "recipients.eligibility", entity: "recipient_household", entity_id: "*", before: None, after: Some(after) }).await?;
+    Ok(r)
+}
+
+/// A household's state after a verification decision.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Verified {
+    pub household_id: i64,
+    pub verifikasi: String,
+}
+
+/// Applies a page of decisions at `tahap`, all or none: each household must be on the list, in
+/// the token's area (`scope`: an RW or kelurahan code), `layak`, and the decision allowed from
+/// its state (`verification::next`); a household whose state moved meanwhile is a conflict.
+/// Each decision is kept in the history and the audit log. Errors name `items[i].…`.
+pub async fn verify(tx: &mut Tx, tahap: Tahap, items: &[(i64, Putusan, String)], scope: Option<&str>, actor: &str) -> Result<Vec<Verified>, OpError> {
+    let mut out = Vec::with_capacity(items.len());
+    for (i, (id, p, alasan)) in items.iter().enumerate() {
+        let field = format!("items[{i}].household_id");
+        let (rw, kelayakan, state, versi) =
+            rstore::verification_state(tx, *id).await?.ok_or_else(|| OpError::NotFound { field: field.clone(), detail: format!("no household {id} on the list") })?;
+        if let Some(s) = scope {
+            if !(rw == s || rw.starts_with(&format!("{s}."))) {
+                return Err(OpError::Forbidden { detail: format!("household {id} (RW {rw}) is outside this token's area {s}") });
+            }
+        }
+        let next = super::verification::next(tahap, state.as_deref(), kelayakan.as_deref(), *p)
+            .map_err(|why| OpError::Invalid { field: format!("items[{i}].keputusan"), detail: format!("household {id}: {why}") })?;
+        let decision = rstore::Decision { tahap: tahap.as_str(), keputusan: p.as_str(), alasan, actor };
+        if !rstore::verify(tx, *id, versi, next, &decision).await? {
+            return Err(OpError::Conflict { field, detail: format!("household {id} was verified meanwhile; reload and decide again") });
+        }
+        audit::record(
+            tx,
+            AuditEntry {
+                actor,
+                action: "recipients.verify",
+                entity: "recipient_household",
+                entity_id: &id.to_string(),
+                before: Some(serde_json::json!({"verifikasi": state})),
+                after: Some(serde_json::json!({"verifikasi": next, "tahap": tahap.as_str(), "keputusan": p.as_str(), "alasan": alasan})),
+            },
+        )
+        .await?;
+        out.push(Verified { household_id: *id, verifikasi: next.into() });
+    }
+    Ok(out)
+}

@@ -1,0 +1,556 @@
+//! Recipient tables on either store, portable SQL. Personal numbers are read and written only in
+//! their sealed (`*_enc`), hashed (`*_hash`) and masked (`*_mask`) forms; opening a seal is the
+//! caller's business (and audited).
+
+use super::model::{Alasan, Sumber};
+use crate::store::{Store, StoreError, Tx};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+use utoipa::ToSchema;
+
+/// A batch row as inserted.
+pub struct NewBatch<'a> {
+    pub sumber: Sumber,
+    pub nama_file: &'a str,
+    pub format: &'a str,
+    pub file_sha256: &'a str,
+    pub rows_total: i64,
+    pub rows_valid: i64,
+    pub rows_ditolak: i64,
+    pub generated: bool,
+    pub actor: &'a str,
+}
+
+pub async fn insert_batch(tx: &mut Tx, b: &NewBatch<'_>) -> Result<i64, StoreError> {
+    let id: i64 = crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO recipient_batch (sumber, nama_file, format, file_sha256, rows_total, rows_valid, rows_ditolak, generated, actor, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id")
+        .bind(b.sumber.as_str()).bind(b.nama_file).bind(b.format).bind(b.file_sha256).bind(b.rows_total).bind(b.rows_valid)
+        .bind(b.rows_ditolak).bind(b.generated).bind(b.actor).bind(Utc::now())
+        .fetch_one(c).await?.try_get("id"))?;
+    Ok(id)
+}
+
+/// Sealed, hashed and masked forms of one personal number.
+#[derive(Debug, Clone)]
+pub struct Sealed {
+    pub enc: Vec<u8>,
+    pub hash: String,
+    pub mask: String,
+}
+
+/// A household as inserted.
+pub struct NewHousehold<'a> {
+    pub rw: &'a str,
+    pub rt: &'a str,
+    pub nik: &'a Sealed,
+    pub kk: &'a Sealed,
+    pub nama: &'a str,
+    pub alamat: &'a str,
+    pub jumlah_anggota: i64,
+    pub telepon_enc: Option<&'a [u8]>,
+    pub program: &'a str,
+    pub luar_dki: bool,
+    pub generated: bool,
+}
+
+pub async fn insert_household(tx: &mut Tx, h: &NewHousehold<'_>) -> Result<i64, StoreError> {
+    let id: i64 = crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO recipient_household (rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
+         telepon_enc, program, luar_dki, generated, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) RETURNING id")
+        .bind(h.rw).bind(h.rt).bind(&h.nik.enc).bind(&h.nik.hash).bind(&h.nik.mask).bind(&h.kk.enc).bind(&h.kk.hash).bind(&h.kk.mask)
+        .bind(h.nama).bind(h.alamat).bind(h.jumlah_anggota).bind(h.telepon_enc).bind(h.program).bind(h.luar_dki).bind(h.generated).bind(Utc::now())
+        .fetch_one(c).await?.try_get("id"))?;
+    Ok(id)
+}
+
+/// The households holding this NIK hash and this No. KK hash (either may be absent).
+pub async fn find_household(tx: &mut Tx, nik_hash: &str, kk_hash: &str) -> Result<(Option<i64>, Option<i64>), StoreError> {
+    let rows: Vec<(i64, String, String)> = crate::on_tx!(tx, c => sqlx::query(
+        "SELECT id, nik_hash, kk_hash FROM recipient_household WHERE nik_hash = $1 OR kk_hash = $2")
+        .bind(nik_hash).bind(kk_hash).fetch_all(c).await?
+        .iter().map(|r| Ok((r.try_get("id")?, r.try_get("nik_hash")?, r.try_get("kk_hash")?))).collect::<Result<Vec<_>, sqlx::Error>>())?;
+    let by_nik = rows.iter().find(|r| r.1 == nik_hash).map(|r| r.0);
+    let by_kk = rows.iter().find(|r| r.2 == kk_hash).map(|r| r.0);
+    Ok((by_nik, by_kk))
+}
+
+/// A row as inserted (personal numbers sealed; absent when the cell could not be read as one).
+pub struct NewRow<'a> {
+    pub batch_id: i64,
+    pub line: i64,
+    pub rw: Option<&'a str>,
+    pub rt: Option<&'a str>,
+    pub nik: Option<&'a Sealed>,
+    pub kk: Option<&'a Sealed>,
+    pub nama: Option<&'a str>,
+    pub alamat: Option<&'a str>,
+    pub jumlah_anggota: Option<i64>,
+    pub telepon_enc: Option<&'a [u8]>,
+    pub program: &'a str,
+    pub valid: bool,
+    pub alasan: &'a [Alasan],
+    pub luar_dki: bool,
+    pub household_id: Option<i64>,
+}
+
+pub async fn insert_row(tx: &mut Tx, r: &NewRow<'_>) -> Result<(), StoreError> {
+    let alasan = serde_json::to_string(r.alasan).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let status = if r.valid { "valid" } else { "ditolak" };
+    crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO recipient_row (batch_id, line, rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
+         telepon_enc, program, status, alasan, luar_dki, household_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)")
+        .bind(r.batch_id).bind(r.line).bind(r.rw).bind(r.rt)
+        .bind(r.nik.map(|s| &s.enc)).bind(r.nik.map(|s| &s.hash)).bind(r.nik.map(|s| &s.mask))
+        .bind(r.kk.map(|s| &s.enc)).bind(r.kk.map(|s| &s.hash)).bind(r.kk.map(|s| &s.mask))
+        .bind(r.nama).bind(r.alamat).bind(r.jumlah_anggota).bind(r.telepon_enc).bind(r.program).bind(status).bind(&alasan)
+        .bind(r.luar_dki).bind(r.household_id)
+        .execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Households of one RW still on the list (not marked a duplicate): id, nama, alamat.
+pub async fn rw_names(tx: &mut Tx, rw: &str) -> Result<Vec<(i64, String, String)>, StoreError> {
+    let rows = crate::on_tx!(tx, c => sqlx::query(
+        "SELECT id, nama, alamat FROM recipient_household WHERE rw = $1 AND duplikat_dari IS NULL ORDER BY id")
+        .bind(rw).fetch_all(c).await?
+        .iter().map(|r| Ok((r.try_get("id")?, r.try_get("nama")?, r.try_get("alamat")?))).collect::<Result<Vec<_>, sqlx::Error>>())?;
+    Ok(rows)
+}
+
+/// Flags a pair for a person to decide (once per pair; `a < b`). Returns whether it is new.
+pub async fn insert_near_dup(tx: &mut Tx, rw: &str, a: i64, b: i64, jenis: &str, scores: (f64, f64)) -> Result<bool, StoreError> {
+    let (a, b) = (a.min(b), a.max(b));
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO recipient_near_dup (rw, household_a, household_b, jenis, skor_nama, skor_alamat, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) \
+         ON CONFLICT (household_a, household_b) DO NOTHING")
+        .bind(rw).bind(a).bind(b).bind(jenis).bind(scores.0).bind(scores.1).bind(Utc::now())
+        .execute(c).await?.rows_affected());
+    Ok(n > 0)
+}
+
+/// A batch as listed (no personal data).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct BatchRecord {
+    pub id: i64,
+    pub sumber: String,
+    pub nama_file: String,
+    pub format: String,
+    pub file_sha256: String,
+    pub rows_total: i64,
+    pub rows_valid: i64,
+    pub rows_ditolak: i64,
+    pub generated: bool,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn batch(store: &Store, id: i64) -> Result<Option<BatchRecord>, StoreError> {
+    let sql = "SELECT id, sumber, nama_file, format, file_sha256, rows_total, rows_valid, rows_ditolak, generated, actor, created_at FROM recipient_batch WHERE id = $1";
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, BatchRecord>(sql).bind(id).fetch_optional(p).await)?)
+}
+
+/// One stored row of a batch, as its report shows it (NIK masked).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RowReport {
+    /// Line of the CSV file or row of the sheet (the header is line 1).
+    pub line: i64,
+    /// `valid` or `ditolak`.
+    pub status: String,
+    pub alasan: Vec<Alasan>,
+    /// Masked NIK (`3171**********01`), when the cell held a 16-digit NIK.
+    pub nik: Option<String>,
+    pub rw: Option<String>,
+    /// NIK issued outside DKI Jakarta (flagged, not refused).
+    pub luar_dki: bool,
+    pub household_id: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RowRow {
+    line: i64,
+    status: String,
+    alasan: String,
+    nik_mask: Option<String>,
+    rw: Option<String>,
+    luar_dki: bool,
+    household_id: Option<i64>,
+}
+
+impl TryFrom<RowRow> for RowReport {
+    type Error = StoreError;
+    fn try_from(r: RowRow) -> Result<RowReport, StoreError> {
+        let alasan = serde_json::from_str::<Vec<StoredAlasan>>(&r.alasan).map_err(|e| StoreError::Invalid(format!("recipient_row.alasan: {e}")))?;
+        Ok(RowReport {
+            line: r.line,
+            status: r.status,
+            alasan: alasan.into_iter().map(|a| Alasan { kode: a.kode, kolom: a.kolom, keterangan: a.keterangan }).collect(),
+            nik: r.nik_mask,
+            rw: r.rw,
+            luar_dki: r.luar_dki,
+            household_id: r.household_id,
+        })
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct StoredAlasan {
+    kode: String,
+    kolom: String,
+    keterangan: String,
+}
+
+/// Every row of a batch, in line order.
+pub async fn batch_rows(store: &Store, batch_id: i64) -> Result<Vec<RowReport>, StoreError> {
+    let sql = "SELECT line, status, alasan, nik_mask, rw, luar_dki, household_id FROM recipient_row WHERE batch_id = $1 ORDER BY line";
+    let rows = crate::on_pool!(store, p => sqlx::query_as::<_, RowRow>(sql).bind(batch_id).fetch_all(p).await)?;
+    rows.into_iter().map(RowReport::try_from).collect()
+}
+
+/// A household as answered: NIK and No. KK masked, the sources that listed it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Household {
+    pub id: i64,
+    pub rw: String,
+    pub rt: String,
+    /// Masked NIK of the head of household.
+    pub nik: String,
+    /// Masked No. KK.
+    pub no_kk: String,
+    pub nama: String,
+    pub alamat: String,
+    pub jumlah_anggota: i64,
+    /// Programmes already received (PKH, BPNT, …), as listed by the sources.
+    pub program: Vec<String>,
+    pub luar_dki: bool,
+    /// Sources (sumber) whose rows became this household, each once.
+    pub sumber: Vec<String>,
+    /// Set when a person decided this is the same household as another one.
+    pub duplikat_dari: Option<i64>,
+    /// Result of matching with the population register (`padan`, `tidak_padan`, `meninggal`,
+    /// `pindah`); absent until matched.
+    pub padan: Option<String>,
+    pub padan_alasan: Option<String>,
+    /// Eligibility (`layak`, `tidak_layak`, `melebihi_kuota`, `belum_dipadankan`) with its
+    /// reason; absent until assessed.
+    pub kelayakan: Option<String>,
+    pub kelayakan_alasan: Option<String>,
+    /// Verification state: `diterima_rw`, `ditolak_rw`, `diterima_lurah`, `ditolak_lurah`,
+    /// `dikembalikan_kecamatan`; absent until the RW decides.
+    pub verifikasi: Option<String>,
+    pub generated: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct HouseholdRow {
+    id: i64,
+    rw: String,
+    rt: String,
+    nik_mask: String,
+    kk_mask: String,
+    nama: String,
+    alamat: String,
+    jumlah_anggota: i64,
+    program: String,
+    luar_dki: bool,
+    #[sqlx(skip)]
+    sumber: Option<String>,
+    duplikat_dari: Option<i64>,
+    padan: Option<String>,
+    padan_alasan: Option<String>,
+    kelayakan: Option<String>,
+    kelayakan_alasan: Option<String>,
+    verifikasi: Option<String>,
+    generated: bool,
+}
+
+impl From<HouseholdRow> for Household {
+    fn from(r: HouseholdRow) -> Household {
+        let split = |s: &str| s.split(',').filter(|x| !x.is_empty()).map(String::from).collect::<Vec<_>>();
+        let mut sumber = split(r.sumber.as_deref().unwrap_or(""));
+        sumber.sort();
+        sumber.dedup();
+        Household {
+            id: r.id,
+            rw: r.rw,
+            rt: r.rt,
+            nik: r.nik_mask,
+            no_kk: r.kk_mask,
+            nama: r.nama,
+            alamat: r.alamat,
+            jumlah_anggota: r.jumlah_anggota,
+            program: split(&r.program),
+            luar_dki: r.luar_dki,
+            sumber,
+            duplikat_dari: r.duplikat_dari,
+            padan: r.padan,
+            padan_alasan: r.padan_alasan,
+            kelayakan: r.kelayakan,
+            kelayakan_alasan: r.kelayakan_alasan,
+            verifikasi: r.verifikasi,
+            generated: r.generated,
+        }
+    }
+}
+
+/// Which households a list shows: an RW, or every RW of a kelurahan, or all; `after` pages by id.
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdFilter {
+    pub rw: Option<String>,
+    pub kelurahan: Option<String>,
+    pub after: i64,
+    pub limit: i64,
+}
+
+/// The sources of a household as one comma-separated text (portable: a correlated subquery
+/// over the distinct sources, joined in Rust).
+const HOUSEHOLD_COLS: &str = "h.id, h.rw, h.rt, h.nik_mask, h.kk_mask, h.nama, h.alamat, h.jumlah_anggota, h.program, h.luar_dki, h.duplikat_dari, h.padan, h.padan_alasan, h.kelayakan, h.kelayakan_alasan, h.verifikasi, h.generated";
+
+async fn with_sources(store: &Store, rows: Vec<HouseholdRow>) -> Result<Vec<Household>, StoreError> {
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+    // Ids are integers read from the store: safe to inline, and one query for the page.
+    let sql = format!(
+        "SELECT DISTINCT r.household_id AS id, b.sumber AS sumber FROM recipient_row r JOIN recipient_batch b ON b.id = r.batch_id \
+         WHERE r.household_id IN ({})",
+        ids.join(",")
+    );
+    let pairs: Vec<(i64, String)> = crate::on_pool!(store, p => sqlx::query(&sql).fetch_all(p).await?
+        .iter().map(|r| Ok((r.try_get("id")?, r.try_get("sumber")?))).collect::<Result<Vec<_>, sqlx::Error>>())?;
+    Ok(rows
+        .into_iter()
+        .map(|mut r| {
+            let s: Vec<&str> = pairs.iter().filter(|(id, _)| *id == r.id).map(|(_, s)| s.as_str()).collect();
+            r.sumber = Some(s.join(","));
+            Household::from(r)
+        })
+        .collect())
+}
+
+pub async fn households(store: &Store, f: &HouseholdFilter) -> Result<Vec<Household>, StoreError> {
+    let sql = format!(
+        "SELECT {HOUSEHOLD_COLS} FROM recipient_household h WHERE h.id > $1 \
+         AND ($2 = '' OR h.rw = $2) AND ($3 = '' OR h.rw LIKE $3 || '.%') ORDER BY h.id LIMIT $4"
+    );
+    let rows = crate::on_pool!(store, p => sqlx::query_as::<_, HouseholdRow>(&sql)
+        .bind(f.after).bind(f.rw.as_deref().unwrap_or("")).bind(f.kelurahan.as_deref().unwrap_or("")).bind(f.limit)
+        .fetch_all(p).await)?;
+    with_sources(store, rows).await
+}
+
+pub async fn household(store: &Store, id: i64) -> Result<Option<Household>, StoreError> {
+    let sql = format!("SELECT {HOUSEHOLD_COLS} FROM recipient_household h WHERE h.id = $1");
+    let row = crate::on_pool!(store, p => sqlx::query_as::<_, HouseholdRow>(&sql).bind(id).fetch_optional(p).await)?;
+    Ok(with_sources(store, row.into_iter().collect()).await?.pop())
+}
+
+/// The sealed NIK and No. KK of a household, with its RW, read inside a transaction (for the
+/// audited full read).
+pub async fn sealed_numbers(tx: &mut Tx, id: i64) -> Result<Option<(String, Vec<u8>, Vec<u8>)>, StoreError> {
+    let row = crate::on_tx!(tx, c => match sqlx::query("SELECT rw, nik_enc, kk_enc FROM recipient_household WHERE id = $1").bind(id).fetch_optional(c).await? {
+        Some(r) => Some((r.try_get("rw")?, r.try_get("nik_enc")?, r.try_get("kk_enc")?)),
+        None => None,
+    });
+    Ok(row)
+}
+
+/// A near-duplicate pair as answered (names, no numbers).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct NearDup {
+    pub id: i64,
+    pub rw: String,
+    pub household_a: i64,
+    pub household_b: i64,
+    /// `nama_alamat_mirip` (similar name and address) or `nik_kk_silang` (the NIK is on one
+    /// household, the No. KK on another).
+    pub jenis: String,
+    pub skor_nama: f64,
+    pub skor_alamat: f64,
+    pub keputusan: Option<String>,
+    pub alasan: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+const NEAR_COLS: &str = "id, rw, household_a, household_b, jenis, skor_nama, skor_alamat, keputusan, alasan, decided_by, decided_at";
+
+/// Pairs in an RW or a kelurahan (or all), open ones only unless `all`.
+pub async fn near_dups(store: &Store, rw: Option<&str>, kelurahan: Option<&str>, all: bool) -> Result<Vec<NearDup>, StoreError> {
+    let sql = format!(
+        "SELECT {NEAR_COLS} FROM recipient_near_dup WHERE ($1 = '' OR rw = $1) AND ($2 = '' OR rw LIKE $2 || '.%') \
+         AND ($3 OR keputusan IS NULL) ORDER BY id LIMIT 1000"
+    );
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, NearDup>(&sql).bind(rw.unwrap_or("")).bind(kelurahan.unwrap_or("")).bind(all).fetch_all(p).await)?)
+}
+
+pub async fn near_dup(tx: &mut Tx, id: i64) -> Result<Option<NearDup>, StoreError> {
+    let sql = format!("SELECT {NEAR_COLS} FROM recipient_near_dup WHERE id = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, NearDup>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// Records a decision if none was made yet; returns whether it was recorded.
+pub async fn decide(tx: &mut Tx, id: i64, keputusan: &str, alasan: &str, actor: &str) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "UPDATE recipient_near_dup SET keputusan = $2, alasan = $3, decided_by = $4, decided_at = $5 WHERE id = $1 AND keputusan IS NULL")
+        .bind(id).bind(keputusan).bind(alasan).bind(actor).bind(Utc::now()).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Marks `dup` a duplicate of `of` (a `sama` decision).
+pub async fn mark_duplicate(tx: &mut Tx, dup: i64, of: i64) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE recipient_household SET duplikat_dari = $2 WHERE id = $1 AND duplikat_dari IS NULL")
+        .bind(dup).bind(of).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Row counts of the recipient tables (batches, rows, households, near-duplicates), for tests
+/// and the CLI summary.
+pub async fn counts(store: &Store) -> Result<[i64; 4], StoreError> {
+    let sql = "SELECT (SELECT COUNT(*) FROM recipient_batch) AS b, (SELECT COUNT(*) FROM recipient_row) AS r, \
+               (SELECT COUNT(*) FROM recipient_household) AS h, (SELECT COUNT(*) FROM recipient_near_dup) AS n";
+    let r = crate::on_pool!(store, p => {
+        let r = sqlx::query(sql).fetch_one(p).await?;
+        Ok::<_, sqlx::Error>([r.try_get::<i64, _>("b")?, r.try_get("r")?, r.try_get("h")?, r.try_get("n")?])
+    })?;
+    Ok(r)
+}
+
+/// Every sealed value (table, id, column, bytes) not under the key `is_current` accepts, for
+/// key rotation.
+pub async fn stale_seals(tx: &mut Tx, is_current: &dyn Fn(&[u8]) -> bool) -> Result<Vec<(&'static str, i64, &'static str, Vec<u8>)>, StoreError> {
+    let mut out = Vec::new();
+    for (table, cols) in [("recipient_household", ["nik_enc", "kk_enc", "telepon_enc"]), ("recipient_row", ["nik_enc", "kk_enc", "telepon_enc"])] {
+        let sql = format!("SELECT id, {} FROM {table}", cols.join(", "));
+        let rows: Vec<(i64, [Option<Vec<u8>>; 3])> = crate::on_tx!(tx, c => sqlx::query(&sql).fetch_all(c).await?
+            .iter().map(|r| Ok((r.try_get("id")?, [r.try_get(cols[0])?, r.try_get(cols[1])?, r.try_get(cols[2])?])))
+            .collect::<Result<Vec<_>, sqlx::Error>>())?;
+        for (id, vals) in rows {
+            for (col, v) in cols.iter().zip(vals) {
+                if let Some(v) = v.filter(|v| !is_current(v)) {
+                    out.push((table, id, *col, v));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces one sealed value (key rotation).
+pub async fn reseal(tx: &mut Tx, table: &str, id: i64, col: &str, v: &[u8]) -> Result<(), StoreError> {
+    // Table and column come from `stale_seals`' fixed lists, never from input.
+    let sql = format!("UPDATE {table} SET {col} = $2 WHERE id = $1");
+    crate::on_tx!(tx, c => sqlx::query(&sql).bind(id).bind(v).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Whether `code` is in the boundary table `table` (`rw` or `kelurahan`; a fixed name, never input).
+pub async fn area_exists(store: &Store, table: &str, code: &str) -> Result<bool, StoreError> {
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE kode = $1");
+    let n: i64 = crate::on_pool!(store, p => sqlx::query_scalar(&sql).bind(code).fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
+/// Households to match with the register (on the list, not a duplicate): id, sealed NIK, sealed
+/// No. KK, nama. All of them with `ulang`, else only those not matched yet.
+pub async fn to_match(store: &Store, ulang: bool) -> Result<Vec<(i64, Vec<u8>, Vec<u8>, String)>, StoreError> {
+    let sql = "SELECT id, nik_enc, kk_enc, nama FROM recipient_household WHERE duplikat_dari IS NULL AND ($1 OR padan IS NULL) ORDER BY id";
+    let rows = crate::on_pool!(store, p => sqlx::query(sql).bind(ulang).fetch_all(p).await?
+        .iter().map(|r| Ok((r.try_get("id")?, r.try_get("nik_enc")?, r.try_get("kk_enc")?, r.try_get("nama")?))).collect::<Result<Vec<_>, sqlx::Error>>())?;
+    Ok(rows)
+}
+
+/// Stores one household's matching result.
+pub async fn set_padan(tx: &mut Tx, id: i64, padan: &str, alasan: &str, sumber: &str) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE recipient_household SET padan = $2, padan_alasan = $3, padan_sumber = $4, padan_at = $5 WHERE id = $1")
+        .bind(id).bind(padan).bind(alasan).bind(sumber).bind(Utc::now()).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// The quota of a kecamatan or kelurahan before this write (None: had none), then the new one.
+pub async fn upsert_quota(tx: &mut Tx, wilayah: &str, kuota: i64, actor: &str) -> Result<Option<i64>, StoreError> {
+    let before = crate::on_tx!(tx, c => {
+        let old: Option<i64> = sqlx::query_scalar("SELECT kuota FROM recipient_quota WHERE wilayah = $1").bind(wilayah).fetch_optional(&mut *c).await?;
+        sqlx::query("INSERT INTO recipient_quota (wilayah, kuota, actor, updated_at) VALUES ($1,$2,$3,$4) \
+                     ON CONFLICT (wilayah) DO UPDATE SET kuota = excluded.kuota, actor = excluded.actor, updated_at = excluded.updated_at")
+            .bind(wilayah).bind(kuota).bind(actor).bind(Utc::now()).execute(&mut *c).await?;
+        Ok::<_, sqlx::Error>(old)
+    })?;
+    Ok(before)
+}
+
+/// Every quota: wilayah code → kuota.
+pub async fn quotas(tx: &mut Tx) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+    let rows: Vec<(String, i64)> = crate::on_tx!(tx, c => sqlx::query("SELECT wilayah, kuota FROM recipient_quota").fetch_all(c).await?
+        .iter().map(|r| Ok((r.try_get("wilayah")?, r.try_get("kuota")?))).collect::<Result<Vec<_>, sqlx::Error>>())?;
+    Ok(rows.into_iter().collect())
+}
+
+/// What eligibility needs of every household on the list, by id.
+pub async fn eligibility_facts(tx: &mut Tx) -> Result<Vec<super::eligibility::Facts>, StoreError> {
+    let rows = crate::on_tx!(tx, c => sqlx::query("SELECT id, rw, program, padan FROM recipient_household WHERE duplikat_dari IS NULL ORDER BY id")
+        .fetch_all(c).await?
+        .iter().map(|r| Ok(super::eligibility::Facts { id: r.try_get("id")?, rw: r.try_get("rw")?, program: r.try_get("program")?, padan: r.try_get("padan")? }))
+        .collect::<Result<Vec<_>, sqlx::Error>>())?;
+    Ok(rows)
+}
+
+pub async fn set_kelayakan(tx: &mut Tx, id: i64, kelayakan: &str, alasan: &str) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE recipient_household SET kelayakan = $2, kelayakan_alasan = $3 WHERE id = $1")
+        .bind(id).bind(kelayakan).bind(alasan).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// What a verification needs of a household, read through the transaction: rw, kelayakan,
+/// verifikasi, verifikasi_versi.
+pub async fn verification_state(tx: &mut Tx, id: i64) -> Result<Option<(String, Option<String>, Option<String>, i64)>, StoreError> {
+    let row = crate::on_tx!(tx, c => match sqlx::query("SELECT rw, kelayakan, verifikasi, verifikasi_versi FROM recipient_household WHERE id = $1 AND duplikat_dari IS NULL")
+        .bind(id).fetch_optional(c).await? {
+        Some(r) => Some((r.try_get("rw")?, r.try_get("kelayakan")?, r.try_get("verifikasi")?, r.try_get("verifikasi_versi")?)),
+        None => None,
+    });
+    Ok(row)
+}
+
+/// One verification decision as stored.
+pub struct Decision<'a> {
+    pub tahap: &'a str,
+    pub keputusan: &'a str,
+    pub alasan: &'a str,
+    pub actor: &'a str,
+}
+
+/// Moves a household to `state` if its version is still `versi` (else nothing: returns false),
+/// and appends the decision to its history.
+pub async fn verify(tx: &mut Tx, id: i64, versi: i64, state: &str, d: &Decision<'_>) -> Result<bool, StoreError> {
+    let now = Utc::now();
+    let Decision { tahap, keputusan, alasan, actor } = *d;
+    let moved = crate::on_tx!(tx, c => {
+        let n = sqlx::query("UPDATE recipient_household SET verifikasi = $2, verifikasi_versi = verifikasi_versi + 1 WHERE id = $1 AND verifikasi_versi = $3")
+            .bind(id).bind(state).bind(versi).execute(&mut *c).await?.rows_affected();
+        if n == 1 {
+            sqlx::query("INSERT INTO recipient_verifikasi (household_id, tahap, keputusan, alasan, actor, at) VALUES ($1,$2,$3,$4,$5,$6)")
+                .bind(id).bind(tahap).bind(keputusan).bind(alasan).bind(actor).bind(now).execute(&mut *c).await?;
+        }
+        Ok::<_, sqlx::Error>(n == 1)
+    })?;
+    Ok(moved)
+}
+
+/// One decision in a household's verification history.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct VerifikasiRecord {
+    pub id: i64,
+    pub tahap: String,
+    pub keputusan: String,
+    pub alasan: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn verification_history(store: &Store, id: i64) -> Result<Vec<VerifikasiRecord>, StoreError> {
+    let sql = "SELECT id, tahap, keputusan, alasan, actor, at FROM recipient_verifikasi WHERE household_id = $1 ORDER BY id";
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, VerifikasiRecord>(sql).bind(id).fetch_all(p).await)?)
+}
