@@ -111,7 +111,7 @@ async fn core_geojson_html_on_both_stores() {
         // Collections: the four levels and the complaints; RW marked generated.
         let cols = get(&app, "/ogc/collections").await.json();
         let ids: Vec<&str> = cols["collections"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-        assert_eq!(ids, ["kota", "kecamatan", "kelurahan", "rw", "pengaduan"]);
+        assert_eq!(ids, ["kota", "kecamatan", "kelurahan", "rw", "pengaduan", "gudang"]);
         let rw = get(&app, "/ogc/collections/rw").await.json();
         assert_eq!(rw["generated"], true);
         assert_eq!(get(&app, "/ogc/collections/kota").await.json()["generated"], false);
@@ -229,6 +229,38 @@ async fn complaints_are_the_public_view_on_both_stores() {
         assert_eq!(get(&app, "/ogc/collections/pengaduan/items?datetime=../2000-01-01T00:00:00Z").await.json()["numberMatched"], 0);
         assert_eq!(get(&app, "/ogc/collections/pengaduan/items?category=banjir").await.json()["numberMatched"], 0);
         assert_eq!(get(&app, "/ogc/collections/pengaduan/items?open=true").await.json()["numberMatched"], 1);
+    })
+    .await;
+}
+
+/// The gudang layer that logistics registers: each stored gudang is a point feature with its
+/// public fields, filterable on its queryables; an unknown gudang is a 404.
+#[tokio::test]
+async fn gudang_are_a_collection_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Kelurahan).await;
+        let atlas = atlas(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        for (kode, nama, lon, lat, aktif) in [("GBK", "Gudang Balaikota", 106.8278, -6.1806, true), ("GDS", "Gudang Dinsos", 106.8451, -6.2297, false)] {
+            let g = sigap::logistics::model::NewGudang { kode: kode.into(), nama: nama.into(), alamat: None, lon, lat, aktif };
+            sigap::logistics::ops::create_gudang(&mut tx, &atlas, &g, "test", false).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
+
+        let all = get(&app, "/ogc/collections/gudang/items").await;
+        assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+        let all = all.json();
+        assert_eq!(all["numberMatched"], 2);
+        let one = get(&app, "/ogc/collections/gudang/items/GBK").await.json();
+        assert_eq!(one["properties"]["nama"], "Gudang Balaikota");
+        assert_eq!(one["properties"]["kota"], "31.71");
+        assert_eq!(one["geometry"]["coordinates"], serde_json::json!([106.8278, -6.1806]));
+        let open = get(&app, "/ogc/collections/gudang/items?aktif=true").await.json();
+        assert_eq!(open["numberMatched"], 1, "{open}");
+        assert_eq!(open["features"][0]["id"], "GBK");
+        assert_eq!(get(&app, "/ogc/collections/gudang/items/NOPE").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(get(&app, "/ogc/collections/gudang/items?gudang=x").await.status, StatusCode::BAD_REQUEST);
     })
     .await;
 }

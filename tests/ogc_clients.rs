@@ -61,7 +61,7 @@ async fn gdal_and_owslib_read_every_collection_on_both_stores() {
 
             // ogrinfo lists every collection.
             let listing = run(Command::new("ogrinfo").args(["-ro", "-q", &oapif]));
-            for c in ["kota", "kecamatan", "kelurahan", "rw", "pengaduan"] {
+            for c in ["kota", "kecamatan", "kelurahan", "rw", "pengaduan", "gudang"] {
                 assert!(listing.lines().any(|l| l.split(':').nth(1).is_some_and(|n| n.trim().starts_with(c))), "{kind}: {c} missing in\n{listing}");
             }
 
@@ -96,7 +96,7 @@ async fn gdal_and_owslib_read_every_collection_on_both_stores() {
             // OWSLib.
             let owslib = run(Command::new(&python).arg(root().join("tests/ogc/owslib_check.py")).arg(&base).arg(&admin));
             let o: Value = serde_json::from_str(&owslib).unwrap_or_else(|e| panic!("{e}: {owslib}"));
-            assert_eq!(o["collections"], serde_json::json!(["kota", "kecamatan", "kelurahan", "rw", "pengaduan"]), "{kind}");
+            assert_eq!(o["collections"], serde_json::json!(["kota", "kecamatan", "kelurahan", "rw", "pengaduan", "gudang"]), "{kind}");
             assert!(o["conformance"].as_array().unwrap().iter().any(|c| c.as_str().unwrap().ends_with("/conf/core")));
             assert_eq!(o["kelurahan_matched"].as_u64().unwrap() as usize, atlas.list(Level::Kelurahan, Some(&AreaCode::parse("31.71.01").unwrap())).len());
             assert!(o["queryables"].as_array().unwrap().iter().any(|q| q == "served_kk"));

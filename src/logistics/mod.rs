@@ -10,6 +10,7 @@ pub mod cli;
 pub mod http;
 pub mod komitmen;
 pub mod model;
+pub mod ogc;
 pub mod ops;
 pub mod store;
 

@@ -68,6 +68,7 @@ impl Registry {
                 Box::new(super::sources::Areas::new(Level::Kelurahan)),
                 Box::new(super::sources::Areas::new(Level::Rw)),
                 Box::new(super::sources::Complaints::new()),
+                Box::new(crate::logistics::ogc::GudangLayer::new()),
             ],
         }
     }
