@@ -105,6 +105,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/recipients/proposals"),
     ("get", "/api/v1/recipients/proposals/{id}"),
     ("post", "/api/v1/recipients/proposals/{id}/steps"),
+    ("post", "/api/v1/recipients/decrees"),
+    ("get", "/api/v1/recipients/decrees"),
+    ("get", "/api/v1/recipients/decrees/{id}"),
+    ("get", "/api/v1/recipients/decrees/{id}/diff"),
 ];
 
 async fn doc() -> serde_json::Value {

@@ -6,6 +6,7 @@ use super::crypt::Pii;
 use super::model::{DecisionInput, Format, LangkahInput, Sumber, VerifikasiInput};
 use super::ops::{self, BatchReport, EligibilityReport, FullNumbers, MatchReport, OpError, QuotaSet};
 use super::registry::{FileRegistry, PopulationRegistry};
+use super::sk::SkInput;
 use super::store::{self as rstore, BatchRecord, Household, HouseholdFilter, NearDup, RowReport};
 use crate::api::problem::json_body;
 use crate::api::write::{keyed_write, scope};
@@ -70,6 +71,9 @@ pub fn router_with(keys: Result<Pii, String>, register: Result<Arc<dyn Populatio
         .routes(routes!(post_proposal, list_proposals))
         .routes(routes!(get_proposal))
         .routes(routes!(post_proposal_step))
+        .routes(routes!(post_decree, list_decrees))
+        .routes(routes!(get_decree))
+        .routes(routes!(decree_diff))
         .layer(Extension(Keys(Arc::new(keys))))
         .layer(Extension(Register(Arc::new(register))))
 }
@@ -589,4 +593,82 @@ async fn post_proposal_step(
         ops::move_usulan(tx, id, input.aksi, input.versi, &alasan, &who, &name).await
     })
     .await
+}
+
+/// Today in Jakarta (WIB, UTC+7): a decree signed this morning in Jakarta is not "in the future".
+fn today_wib() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+/// Makes a decree version (SK penetapan, seed 002 step 5): the accepted list (layak, accepted
+/// by the Lurah, proposals from the Biro Kesos desk on) frozen as version n+1 with its content
+/// hash; the bansos target of every RW it names becomes its KK count; proposals it fixes become
+/// `ditetapkan`. An empty list is a 422, a used number or an unchanged list a 409. Roles admin,
+/// planner.
+#[utoipa::path(post, path = "/api/v1/recipients/decrees", tag = "recipients", request_body = SkInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = ops::Decreed), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+async fn post_decree(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<SkInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner])?;
+    let input = json_body(input)?;
+    let nomor = input.check(today_wib()).map_err(|(field, detail)| Problem::unprocessable(&field, detail))?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("recipients.decrees", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::decree(tx, &nomor, input.tanggal, &who).await
+    })
+    .await
+}
+
+/// Every decree version, newest first (number, date, hash, counts). Roles admin, planner,
+/// auditor.
+#[utoipa::path(get, path = "/api/v1/recipients/decrees", tag = "recipients",
+    responses((status = 200, body = [rstore::SkRecord]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_decrees(State(s): State<AppState>, actor: Actor) -> Result<Json<Vec<rstore::SkRecord>>, Problem> {
+    actor.require(&[Role::Admin, Role::Planner, Role::Auditor])?;
+    Ok(Json(rstore::sk_list(&s.store).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+struct DecreeAnswer {
+    sk: rstore::SkRecord,
+    /// Households (KK) per RW in this version.
+    per_rw: std::collections::BTreeMap<String, i64>,
+}
+
+async fn decree_or_404(s: &AppState, id: i64, field: &str) -> Result<rstore::SkRecord, Problem> {
+    rstore::sk(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no decree {id}")).field(field))
+}
+
+/// One decree version with its households per RW. Roles admin, planner, auditor.
+#[utoipa::path(get, path = "/api/v1/recipients/decrees/{id}", tag = "recipients", params(("id" = i64, Path, description = "Decree id")),
+    responses((status = 200, body = DecreeAnswer), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_decree(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<DecreeAnswer>, Problem> {
+    actor.require(&[Role::Admin, Role::Planner, Role::Auditor])?;
+    let sk = decree_or_404(&s, id, "id").await?;
+    let mut per_rw = std::collections::BTreeMap::new();
+    for i in rstore::sk_items(&s.store, id, "").await? {
+        *per_rw.entry(i.rw).or_insert(0) += 1;
+    }
+    Ok(Json(DecreeAnswer { sk, per_rw }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct DiffQuery {
+    /// The earlier decree's id.
+    dari: i64,
+}
+
+/// What changed from decree `dari` to decree `id`: households added, removed, and changed
+/// (naming the fields; numbers masked). Roles admin, planner, auditor.
+#[utoipa::path(get, path = "/api/v1/recipients/decrees/{id}/diff", tag = "recipients", params(("id" = i64, Path, description = "The later decree's id"), DiffQuery),
+    responses((status = 200, body = super::sk::Diff), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn decree_diff(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>, query: Result<ApiQuery<DiffQuery>, Problem>) -> Result<Json<super::sk::Diff>, Problem> {
+    actor.require(&[Role::Admin, Role::Planner, Role::Auditor])?;
+    let ApiQuery(q) = query?;
+    decree_or_404(&s, id, "id").await?;
+    decree_or_404(&s, q.dari, "dari").await?;
+    let (a, b) = (rstore::sk_items(&s.store, q.dari, "").await?, rstore::sk_items(&s.store, id, "").await?);
+    Ok(Json(super::sk::diff(&a, &b)))
 }

@@ -604,3 +604,82 @@ pub async fn move_usulan(tx: &mut Tx, id: i64, aksi: Aksi, versi: i64, alasan: &
     .await?;
     rstore::usulan_tx(tx, id).await?.ok_or_else(not_found)
 }
+
+/// A decree as made: the version, its households per RW (the bansos targets it set) and the
+/// proposals it fixed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Decreed {
+    pub sk: rstore::SkRecord,
+    /// KK per RW as set as the bansos target (`bansos_target`, generated = false); an RW the
+    /// previous SK named and this one does not is set to 0.
+    pub target_per_rw: BTreeMap<String, u32>,
+    /// Proposals moved from the Biro Kesos desk to `ditetapkan`.
+    pub usulan_ditetapkan: Vec<i64>,
+}
+
+/// Makes a decree version (SK penetapan): freezes the accepted list (`store::sk_candidates`) as
+/// version n+1 with its content hash, sets the bansos target of every RW it names to its KK
+/// count (the switch from generated targets: bansos' own rule refuses a target below the KK
+/// already served, and then nothing of the decree is written), moves the proposals it fixes to
+/// `ditetapkan`, and audits it. Refused: an empty list, a number already used, a list equal to
+/// the current version's.
+pub async fn decree(tx: &mut Tx, nomor: &str, tanggal: chrono::NaiveDate, actor: &str) -> Result<Decreed, OpError> {
+    let items = rstore::sk_candidates(tx).await?;
+    if items.is_empty() {
+        return Err(OpError::Invalid {
+            field: "households".into(),
+            detail: "the accepted list is empty: no household is layak and accepted by its Lurah (diterima_lurah); a decree of nobody is refused".into(),
+        });
+    }
+    if let Some(same) = rstore::sk_by_nomor_tx(tx, nomor).await? {
+        return Err(OpError::Conflict { field: "nomor".into(), detail: format!("SK {nomor} is already version {}", same.versi) });
+    }
+    let hash = super::sk::content_hash(&items);
+    let current = rstore::current_sk_tx(tx).await?;
+    let previous_rws: Vec<String> = match &current {
+        Some(c) if c.hash == hash => {
+            return Err(OpError::Conflict { field: "households".into(), detail: format!("the accepted list is unchanged since SK {} (version {}): nothing to decree", c.nomor, c.versi) });
+        }
+        Some(c) => {
+            let mut rws: Vec<String> = rstore::sk_items_tx(tx, c.id).await?.into_iter().map(|i| i.rw).collect();
+            rws.dedup();
+            rws
+        }
+        None => vec![],
+    };
+    let versi = current.as_ref().map_or(1, |c| c.versi + 1);
+    let id = rstore::insert_sk(tx, versi, nomor, tanggal, &hash, &items, actor).await?;
+    let per_rw = super::sk::targets(&items, &previous_rws);
+    let targets = per_rw
+        .iter()
+        .map(|(rw, n)| AreaCode::parse(rw).map(|rw| crate::bansos::model::Target { rw, target_kk: *n }))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::Invalid(format!("recipient_household.rw: {e}")))?;
+    crate::bansos::ops::import_targets(tx, &targets, false, actor, &|_| {}).await.map_err(|e| match e {
+        crate::bansos::ops::OpError::Record(r) => OpError::Invalid { field: "households".into(), detail: format!("the decree's targets are refused by bansos: {r}") },
+        crate::bansos::ops::OpError::Store(s) => OpError::Store(s),
+    })?;
+    let mut fixed = Vec::new();
+    for (uid, v) in rstore::proposals_decreed(tx, id).await? {
+        let alasan = format!("SK {nomor}");
+        let step = rstore::Langkah { dari: UsulanTahap::BiroKesos.as_str(), ke: UsulanTahap::Ditetapkan.as_str(), aksi: Aksi::Teruskan.as_str(), alasan: &alasan, actor };
+        if !rstore::move_usulan(tx, uid, v, &step).await? {
+            return Err(OpError::Conflict { field: "households".into(), detail: format!("proposal {uid} moved meanwhile: decree again") });
+        }
+        fixed.push(uid);
+    }
+    let sk = rstore::current_sk_tx(tx).await?.ok_or_else(|| StoreError::Invalid("the decree just written is not readable".into()))?;
+    audit::record(
+        tx,
+        AuditEntry {
+            actor,
+            action: "recipients.sk.create",
+            entity: "recipient_sk",
+            entity_id: &id.to_string(),
+            before: current.as_ref().map(|c| serde_json::json!({"versi": c.versi, "nomor": c.nomor, "hash": c.hash})),
+            after: Some(serde_json::json!({"versi": versi, "nomor": nomor, "tanggal": tanggal, "hash": hash, "rumah_tangga": sk.rumah_tangga, "usulan_ditetapkan": fixed})),
+        },
+    )
+    .await?;
+    Ok(Decreed { sk, target_per_rw: per_rw, usulan_ditetapkan: fixed })
+}
