@@ -248,8 +248,12 @@ async fn ksbb_sites_create_update_delete_with_etags_on_both_stores() {
         assert!(r.body["properties"]["kelurahan"].as_str().unwrap().starts_with("31.71."), "{kind}: {}", r.body);
         let one = call(&app, "GET", &format!("{SITES}/LOKBIN-OGC-1"), None, None, None).await;
         assert_eq!(one.etag.as_deref(), Some("\"1\""));
-        let public = one.body.to_string();
-        assert!(!public.contains("Penanggung") && !public.contains("0811"), "{kind}: the contact is not public: {public}");
+        for uri in [format!("{SITES}/LOKBIN-OGC-1"), SITES.to_string(), format!("{SITES}?f=html"), format!("{SITES}/LOKBIN-OGC-1?f=html"), "/ogc/collections/lokasi_umkm".into()] {
+            let r = app.clone().oneshot(Request::builder().uri(&uri).header("host", "ogc.test").body(Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{kind} {uri}");
+            let text = String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+            assert!(!text.contains("Penanggung") && !text.contains("0811") && !text.contains("2222"), "{kind}: {uri} shows the contact: {text}");
+        }
         assert_eq!(call(&app, "GET", &format!("{SITES}?jenis=lokbin"), None, None, None).await.body["numberMatched"], 1);
         assert_eq!(call(&app, "GET", &format!("{SITES}?jenis=loksem"), None, None, None).await.body["numberMatched"], 0);
         assert_eq!(call(&app, "GET", "/api/v1/ksbb/sites/LOKBIN-OGC-1", None, None, None).await.etag.as_deref(), Some("\"1\""));
