@@ -283,6 +283,18 @@ async fn ksbb_sites_create_update_delete_with_etags_on_both_stores() {
             }
         }
         assert_eq!(call(&app, "PUT", &format!("{SITES}/NOPE"), Some(&citata), Some("\"1\""), Some(moved.clone())).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(call(&app, "PATCH", &item, None, Some("\"1\""), Some(json!({"properties": {"kapasitas": 1}}))).await.status, StatusCode::UNAUTHORIZED);
+        // A body that is not JSON, and coordinates in a CRS sigap does not offer: 400 naming them.
+        for (crs, body, field) in [(None, "{".to_string(), "body"), (Some("EPSG:9999"), good.to_string(), "Content-Crs")] {
+            let mut req = Request::builder().method("POST").uri(SITES).header("host", "ogc.test").header("authorization", format!("Bearer {citata}")).header("content-type", "application/geo+json");
+            if let Some(c) = crs {
+                req = req.header("content-crs", c);
+            }
+            let r = app.clone().oneshot(req.body(Body::from(body.clone())).unwrap()).await.unwrap();
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{kind} {body}");
+            let v: Value = serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+            assert_eq!(v["field"], field, "{kind}: {v}");
+        }
         assert_eq!(site_rows(&store).await, after_create, "{kind}: a refused replace wrote something");
 
         // Replace (a move, the contact omitted: kept), then a merge patch of the capacity.
