@@ -27,6 +27,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/bansos/deliveries"),
     ("post", "/api/v1/bansos/handouts"),
     ("get", "/api/v1/bansos/rw/{code}/records"),
+    ("get", "/api/v1/bansos/trend"),
     ("post", "/api/v1/plans"),
     ("get", "/api/v1/plans/{id}"),
     ("post", "/api/v1/plans/{id}/replan"),
