@@ -5,6 +5,7 @@
 // Kemendagri code through feature-state, so a new delivery only changes a few bytes of JSON
 // and never a tile. The page polls that JSON so a delivery shows without a reload.
 import * as maplibregl from '/node_modules/maplibre-gl/dist/maplibre-gl.mjs';
+import { renderTrend } from '/trend.js';
 
 const POLL_MS = Number(new URLSearchParams(location.search).get('poll')) || 5000;
 const DEFAULT_TILE_URL = '/tiles/{layer}/{z}/{x}/{y}.mvt';
@@ -46,6 +47,9 @@ const num = new Intl.NumberFormat('id-ID');
 const pct = new Intl.NumberFormat('id-ID', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const pct0 = new Intl.NumberFormat('id-ID', { style: 'percent' });
 const clock = new Intl.DateTimeFormat('id-ID', { timeStyle: 'medium' });
+const when = new Intl.DateTimeFormat('id-ID', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Jakarta' });
+/** A record's write time (`updated_at`) in Jakarta time, or "belum ada" for an area never written. */
+const fmtWhen = (iso) => (iso ? `${when.format(new Date(iso))} WIB` : 'belum ada');
 
 const $ = (id) => document.getElementById(id);
 /** Writes only changed text, so the polite live region announces real changes, not every poll. */
@@ -526,7 +530,10 @@ function render() {
   renderPanel();
   renderLegend();
   const status = $('updated');
-  status.textContent = lastError ? `Gagal memuat sebagian data: ${lastError}` : `Diperbarui ${clock.format(new Date())}`;
+  const provAt = progress.get('provinsi|')?.areas?.['31']?.updated_at;
+  status.dataset.updated = provAt || '';
+  status.textContent = lastError ? `Gagal memuat sebagian data: ${lastError}`
+    : `Data terakhir diperbarui ${fmtWhen(provAt)} · dimuat ${clock.format(new Date())}`;
   status.classList.toggle('error', !!lastError);
 }
 
@@ -545,6 +552,7 @@ function renderSummary() {
   const note = $('prov-generated');
   note.hidden = !prov?.generated;
   note.textContent = `Target dan penyaluran: ${GENERATED}.`;
+  if (a) renderTrend($('prov-trend'), '31', a.updated_at);
 }
 
 function renderKota() {
@@ -566,10 +574,14 @@ function renderKota() {
     btn.setAttribute('aria-pressed', String(selected?.kode === kode));
     btn.setAttribute('aria-label', `${a.nama}: ${fmtPct(p)} KK terlayani, ${fmtNum(a.served_kk)} dari ${fmtNum(a.target_kk)} KK`);
     btn.innerHTML = `<span class="kota-name"></span><span class="kota-pct"></span>
-      <span class="bar"><span></span></span><span class="kota-kk muted"></span>`;
+      <span class="bar"><span></span></span><span class="kota-kk muted"></span>
+      <span class="kota-updated muted" data-testid="kota-updated"></span>`;
     btn.querySelector('.kota-name').textContent = shortName(a.nama);
     btn.querySelector('.kota-pct').textContent = fmtPct(p);
     btn.querySelector('.kota-kk').textContent = `${fmtNum(a.served_kk)} / ${fmtNum(a.target_kk)} KK`;
+    const upd = btn.querySelector('.kota-updated');
+    upd.textContent = `Diperbarui ${fmtWhen(a.updated_at)}`;
+    upd.dataset.updated = a.updated_at || '';
     const fill = btn.querySelector('.bar span');
     setBar(fill, p);
     fill.style.background = colorFor(p);
@@ -614,6 +626,8 @@ function renderPanel() {
   if (a?.generated) what.push('target dan penyaluran');
   gen.hidden = !what.length;
   setText(gen, `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`);
+  setText('panel-updated', `Data wilayah ini diperbarui ${fmtWhen(a?.updated_at)}`);
+  if (a) renderTrend($('panel-trend'), selected.kode, a.updated_at);
 
   const wrap = $('rw-chart-wrap');
   wrap.hidden = selected.level !== 'kelurahan';

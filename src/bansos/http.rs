@@ -3,6 +3,7 @@
 use super::model::{jakarta_today, DeliveryInput, HandoutInput, NewDelivery, NewHandout, RecordError};
 use super::ops::{self, OpError, Written};
 use super::rollup::{self, Progress, ProgressLevel, PROVINSI_CODE, PROVINSI_NAME};
+use super::trend;
 use super::store::{self as bstore, DeliveryRecord, HandoutRecord};
 use crate::api::problem::json_body;
 use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
@@ -53,6 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(post_delivery))
         .routes(routes!(post_handout))
         .routes(routes!(rw_records))
+        .routes(routes!(trend))
         .layer(Extension(ProgressCache::new()))
 }
 
@@ -111,7 +113,7 @@ async fn progress(
     // The serial, not the address: a later atlas may be allocated where a dropped one was.
     let atlas_id = atlas.serial();
     let etag = format!("W/\"bansos-{rev}-{atlas_id:x}\"");
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
+    if not_modified(&headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
     }
     let key = (rev, atlas_id, level, parent.as_ref().map(|p| p.to_string()));
@@ -130,6 +132,55 @@ async fn progress(
         .await
         .map_err(Problem::internal)?;
     Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "no-cache".to_string())], Json(body.as_ref().clone())).into_response())
+}
+
+/// True when the client already holds the answer tagged `etag` (If-None-Match).
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+}
+
+/// `GET /api/v1/bansos/trend` body: one area's numbers now and day by day.
+#[derive(Serialize, ToSchema)]
+struct Trend {
+    area: String,
+    nama: String,
+    level: ProgressLevel,
+    /// True when the numbers include generated demo data.
+    generated: bool,
+    /// The area as in `/api/v1/bansos/progress` (same roll-up).
+    now: rollup::AreaProgress,
+    /// Days with records, oldest first, with running totals.
+    days: Vec<trend::Day>,
+}
+
+/// Progress over time of one area (`31` for the province, a kota, kecamatan, kelurahan or RW):
+/// packages received and KK served per day from the delivery and hand-out records (corrected
+/// records replaced by their correction), with running totals. Public: aggregates only.
+#[utoipa::path(get, path = "/api/v1/bansos/trend",
+    params(("area" = Option<String>, Query, description = "Area code, e.g. 31.71 (default 31, the province)")),
+    responses((status = 200, body = Trend), (status = 304, description = "Not modified (ETag)"), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn trend(State(s): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Result<Response, Problem> {
+    let atlas = s.atlas.current();
+    let raw = q.get("area").map(|a| a.trim()).filter(|a| !a.is_empty()).unwrap_or(PROVINSI_CODE);
+    let (code, nama, level) = if raw == PROVINSI_CODE {
+        (PROVINSI_CODE.to_string(), PROVINSI_NAME.to_string(), ProgressLevel::Provinsi)
+    } else {
+        let code = AreaCode::parse(raw).map_err(|e| Problem::bad_request("area", e.to_string()))?;
+        let area = atlas.get(&code).ok_or_else(|| Problem::not_found(format!("no area with code {code}")).field("area"))?;
+        let level = ProgressLevel::parse(code.level().as_str()).ok_or_else(|| Problem::bad_request("area", format!("{code} is not an area with progress")))?;
+        (code.to_string(), area.name.clone(), level)
+    };
+    let rev = bstore::revision(&s.store).await?;
+    let etag = format!("W/\"bansos-trend-{rev}-{:x}\"", atlas.serial());
+    if not_modified(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    let (deliveries, handouts) = bstore::daily(&s.store, &code).await?;
+    let figures = bstore::rw_figures(&s.store).await?;
+    let mut p = rollup::progress(level, None, &[(code.clone(), nama.clone())], &figures);
+    let now = p.areas.remove(&code).ok_or_else(|| Problem::internal(format!("roll-up lost {code}")))?;
+    let body = Trend { area: code, nama, level, generated: p.generated, now, days: trend::series(&deliveries, &handouts) };
+    Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "no-cache".to_string())], Json(body)).into_response())
 }
 
 /// Runs one write (revision bump, record, audit) through the shared keyed write path.

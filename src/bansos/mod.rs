@@ -6,6 +6,7 @@
 
 pub mod model;
 pub mod rollup;
+pub mod trend;
 pub mod http;
 pub mod ops;
 pub mod store;

@@ -12,6 +12,7 @@ pub mod komitmen;
 pub mod model;
 pub mod ogc;
 pub mod ops;
+pub mod penerimaan;
 pub mod store;
 
 use crate::store::Store;

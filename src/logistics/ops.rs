@@ -4,7 +4,9 @@
 use super::model::{self, jakarta_today, to_f64, Barang, CatatanInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError, Milli, NewGudang, UnitFigure};
 use std::collections::BTreeMap;
 use super::komitmen::{KomitmenInput, Status, StatusInput};
-use super::store::{self as lstore, BarangRecord, BarisRow, CatatanRow, GudangRecord, KomitmenRow, NewCatatan, RiwayatRow};
+use super::penerimaan::{PenerimaanInput, MAX_FOTO};
+use super::store::{self as lstore, BarangRecord, BarisRow, CatatanRow, FotoRow, GudangRecord, KomitmenRow, NewCatatan, NewMutasi, PenerimaanBarisRow, PenerimaanRow, RiwayatRow};
+use crate::complaints::attachments::{sniff, AttachmentStore};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{StoreError, Tx};
 use crate::wilayah::Atlas;
@@ -16,6 +18,9 @@ pub enum OpError {
     Logistik(#[from] LogistikError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The photo store failed (disk, network): a 500, nothing recorded.
+    #[error("attachment store: {0}")]
+    Attachment(#[from] std::io::Error),
 }
 
 async fn audit_change(tx: &mut Tx, actor: &str, action: &str, entity: &str, id: &str, before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> Result<(), StoreError> {
@@ -302,3 +307,181 @@ pub async fn komitmen_status(tx: &mut Tx, id: i64, input: &StatusInput, actor: &
     audit_change(tx, actor, "logistik.komitmen.status", "logistik_komitmen", &id.to_string(), Some(before), Some(after)).await?;
     Ok(out)
 }
+
+/// A receipt line as answered, quantities in the item's base satuan; `kurang` is what was
+/// announced but neither accepted nor refused (missing at the count).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BarisPenerimaan {
+    pub barang: String,
+    pub lot: String,
+    pub kedaluwarsa: Option<chrono::NaiveDate>,
+    pub jumlah_diumumkan: f64,
+    pub jumlah_diterima: f64,
+    pub jumlah_ditolak: f64,
+    pub kurang: f64,
+    pub alasan_tolak: Option<String>,
+    pub kondisi: Option<String>,
+}
+
+/// A receipt with its lines and its photos.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Penerimaan {
+    #[serde(flatten)]
+    pub head: PenerimaanRow,
+    pub baris: Vec<BarisPenerimaan>,
+    pub foto: Vec<FotoRow>,
+}
+
+impl Penerimaan {
+    pub fn from_rows((head, baris, foto): (PenerimaanRow, Vec<PenerimaanBarisRow>, Vec<FotoRow>)) -> Penerimaan {
+        let baris = baris
+            .into_iter()
+            .map(|b| BarisPenerimaan {
+                barang: b.barang,
+                lot: b.lot,
+                kedaluwarsa: b.kedaluwarsa,
+                jumlah_diumumkan: to_f64(b.diumumkan),
+                jumlah_diterima: to_f64(b.diterima),
+                jumlah_ditolak: to_f64(b.ditolak),
+                kurang: to_f64(b.diumumkan - b.diterima - b.ditolak),
+                alasan_tolak: b.alasan_tolak,
+                kondisi: b.kondisi,
+            })
+            .collect();
+        Penerimaan { head, baris, foto }
+    }
+}
+
+/// Books a receipt at a gudang (Lampiran B rows 3–5): the gudang must be active, the BAST number
+/// unused (409 naming `bast_nomor`), every line an item of the catalog checked by
+/// `BarisPenerimaanInput::check`; against a pledge, the pledge must be agreed and for this gudang
+/// and every line one of its items. Only accepted quantities enter stock, each as a `penerimaan`
+/// movement of the ledger; a lot already in the gudang must keep its expiry. The pledge's
+/// received quantities and status follow (history entry when the status moves). One audit entry.
+pub async fn create_penerimaan(tx: &mut Tx, input: &PenerimaanInput, today: chrono::NaiveDate, actor: &str) -> Result<Penerimaan, OpError> {
+    let p = input.check(today)?;
+    match lstore::get_gudang_tx(tx, &p.gudang).await? {
+        None => return Err(LogistikError::invalid("gudang", format!("unknown gudang {}", p.gudang)).into()),
+        Some(g) if !g.aktif => return Err(LogistikError::invalid("gudang", format!("gudang {} is not active", p.gudang)).into()),
+        Some(_) => {}
+    }
+    let pledge = match p.komitmen_id {
+        None => None,
+        Some(kid) => {
+            let (head, baris, _) = lstore::get_komitmen_tx(tx, kid).await?.ok_or_else(|| LogistikError::invalid("komitmen_id", format!("unknown komitmen {kid}")))?;
+            let status = Status::parse(&head.status).ok_or_else(|| StoreError::Invalid(format!("komitmen {kid}: status {}", head.status)))?;
+            if !matches!(status, Status::Disepakati | Status::DiterimaSebagian) {
+                return Err(LogistikError::conflict("komitmen_id", format!("komitmen {kid} is {}: only an agreed pledge (disepakati, diterima_sebagian) takes receipts", head.status)).into());
+            }
+            if head.gudang != p.gudang {
+                return Err(LogistikError::invalid("gudang", format!("komitmen {kid} is to arrive at gudang {}, not {}", head.gudang, p.gudang)).into());
+            }
+            Some((head, baris))
+        }
+    };
+    let mut lines = Vec::with_capacity(input.baris.len());
+    for (i, b) in input.baris.iter().enumerate() {
+        let kode = b.barang.trim();
+        let item = lstore::get_barang_tx(tx, kode).await?.ok_or_else(|| LogistikError::invalid(&format!("baris[{i}].barang"), format!("unknown barang {kode}")))?;
+        if let Some((head, baris)) = &pledge {
+            if !baris.iter().any(|l| l.barang == item.barang.kode) {
+                return Err(LogistikError::invalid(&format!("baris[{i}].barang"), format!("{kode} is not pledged in komitmen {}; book it as a receipt without komitmen_id", head.id)).into());
+            }
+        }
+        let lot = match &b.lot {
+            Some(l) => l.trim().to_string(),
+            None => p.bast_nomor.clone(),
+        };
+        let line = b.check(i, &item.barang, lot, today)?;
+        if let Some(s) = lstore::saldo_lot_tx(tx, &p.gudang, &line.barang, &line.lot).await? {
+            if s.kedaluwarsa != line.kedaluwarsa {
+                let was = s.kedaluwarsa.map_or("no expiry".to_string(), |d| d.to_string());
+                return Err(LogistikError::conflict(&format!("baris[{i}].lot"), format!("lot {} of {} is already in gudang {} with {was}; one lot has one expiry: give this lot its own code", line.lot, line.barang, p.gudang)).into());
+            }
+        }
+        lines.push(line);
+    }
+    if let Some(other) = lstore::penerimaan_by_bast_tx(tx, &p.bast_nomor).await? {
+        return Err(bast_taken(&p.bast_nomor, other).into());
+    }
+    let id = match lstore::insert_penerimaan(tx, &p, actor).await? {
+        Some(id) => id,
+        None => return Err(LogistikError::conflict("bast_nomor", format!("BAST {} was booked by another receipt at the same moment", p.bast_nomor)).into()),
+    };
+    let referensi = format!("penerimaan/{id}");
+    for (no, line) in lines.iter().enumerate() {
+        lstore::insert_penerimaan_baris(tx, id, no as i64 + 1, line).await?;
+        if line.diterima > 0 {
+            let m = NewMutasi { jenis: "penerimaan", gudang: &p.gudang, barang: &line.barang, lot: &line.lot, kedaluwarsa: line.kedaluwarsa, jumlah: line.diterima, referensi: Some(&referensi), alasan: None };
+            lstore::apply_mutasi(tx, &m, actor).await?;
+        }
+    }
+    if let Some((head, _)) = &pledge {
+        for line in lines.iter().filter(|l| l.diterima > 0) {
+            lstore::add_komitmen_diterima(tx, head.id, &line.barang, line.diterima).await?;
+        }
+        let (_, baris, _) = lstore::get_komitmen_tx(tx, head.id).await?.ok_or_else(|| StoreError::Invalid(format!("komitmen {} vanished inside a receipt", head.id)))?;
+        let to = super::komitmen::after_receipt(&baris.iter().map(|b| (b.jumlah, b.diterima)).collect::<Vec<_>>());
+        if to.as_str() != head.status {
+            if !lstore::set_komitmen_status(tx, head.id, &head.status, to.as_str(), head.versi).await? {
+                return Err(LogistikError::conflict("komitmen_id", format!("komitmen {} changed while this receipt was booked; retry", head.id)).into());
+            }
+            let why = format!("penerimaan {id} (BAST {})", p.bast_nomor);
+            lstore::insert_riwayat(tx, head.id, actor, Some(&head.status), to.as_str(), Some(&why)).await?;
+        }
+    }
+    let rows = lstore::get_penerimaan_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("penerimaan {id} vanished inside its own write")))?;
+    let out = Penerimaan::from_rows(rows);
+    audit_change(tx, actor, "logistik.penerimaan.create", "logistik_penerimaan", &id.to_string(), None, json(&out)).await?;
+    Ok(out)
+}
+
+fn bast_taken(nomor: &str, other: i64) -> LogistikError {
+    LogistikError::conflict("bast_nomor", format!("BAST {nomor} is already the paper of receipt {other}; each receipt has its own BAST number"))
+}
+
+/// A photo as stored and answered.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FotoStored {
+    pub id: i64,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+}
+
+/// A photo checked and put in the AttachmentStore before its record is written: the caller
+/// writes the record with `record_foto` (in a keyed write) and removes the file when that did not
+/// commit, so only this upload's own file is ever removed.
+pub use super::store::StagedFoto;
+
+/// Sniffs the type (JPEG, PNG, WebP by content, like complaint photos) and stores the bytes under
+/// a content-hash key with a nonce (`logistik/<dokumen>/<id>/<sha>-<nonce>.<ext>`, issue 9's
+/// scheme); a wrong type is a 415 naming `body`.
+pub async fn stage_foto(att: &dyn AttachmentStore, dokumen: &str, id: i64, bytes: &[u8]) -> Result<StagedFoto, OpError> {
+    let (ctype, ext) = sniff(bytes).ok_or_else(|| LogistikError::unsupported("body", "a photo must be a JPEG, PNG or WebP image (recognised by its content)"))?;
+    let sha = crate::store::idempotency::request_hash(bytes);
+    let (nonce, _) = crate::complaints::ops::new_upload_secret();
+    let key = format!("logistik/{dokumen}/{id}/{}-{}.{ext}", &sha[..16], &nonce[..16]);
+    att.put(&key, bytes).await?;
+    Ok(StagedFoto { key, content_type: ctype, sha256: sha, bytes: bytes.len() as i64 })
+}
+
+/// Records a staged photo of a paper: the paper is locked, each image once per paper (409 naming
+/// `body`), at most `MAX_FOTO` (409 naming `foto`); audited.
+pub async fn record_foto(tx: &mut Tx, dokumen: &str, id: i64, f: &StagedFoto, actor: &str) -> Result<FotoStored, OpError> {
+    if !lstore::lock_dokumen(tx, dokumen, id).await? {
+        return Err(LogistikError::not_found("id", format!("no {dokumen} {id}")).into());
+    }
+    let existing = lstore::fotos_tx(tx, dokumen, id).await?;
+    if let Some(same) = existing.iter().find(|x| x.sha256 == f.sha256) {
+        return Err(LogistikError::conflict("body", format!("this photo is already attached to {dokumen} {id} as photo {}", same.id)).into());
+    }
+    if existing.len() as i64 >= MAX_FOTO {
+        return Err(LogistikError::conflict("foto", format!("{dokumen} {id} already has {MAX_FOTO} photos")).into());
+    }
+    let fid = lstore::insert_foto(tx, dokumen, id, f, actor).await?;
+    let out = FotoStored { id: fid, content_type: f.content_type.to_string(), bytes: f.bytes, sha256: f.sha256.clone() };
+    audit_change(tx, actor, &format!("logistik.{dokumen}.foto"), &format!("logistik_{dokumen}"), &id.to_string(), None, json(&out)).await?;
+    Ok(out)
+}
+

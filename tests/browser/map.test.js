@@ -221,6 +221,40 @@ test('public map', async (t) => {
     await shot('kelurahan-panel');
   });
 
+  await t.test('trend charts and the date of the last update match the API', async () => {
+    // Province: the chart's last running total is the province's KK served.
+    const prov = await getJson('/api/v1/bansos/trend?area=31');
+    assert.ok(prov.days.length > 1, 'the demo data has several days of records');
+    const provLast = prov.days.at(-1).kk_served_total;
+    assert.equal(provLast, prov.now.served_kk);
+    await page.waitForFunction((n) => {
+      const el = document.querySelector('[data-testid="prov-trend"]');
+      return el?.dataset.servedTotal === String(n) && el.querySelector('canvas');
+    }, provLast, { timeout: 15_000 });
+    assert.equal(await page.locator('[data-testid="prov-trend"]').getAttribute('data-days'), String(prov.days.length));
+    // Kota bars: each carries its last update, the API's, written as a date.
+    const kota = await getJson('/api/v1/bansos/progress?level=kota');
+    for (const [kode, a] of Object.entries(kota.areas)) {
+      const el = page.locator(`[data-testid="kota-row"][data-kode="${kode}"] [data-testid="kota-updated"]`);
+      assert.equal(await el.getAttribute('data-updated'), a.updated_at || '', `${kode} last update`);
+      if (a.updated_at) assert.match(await el.innerText(), new RegExp(`Diperbarui .*${new Date(a.updated_at).getFullYear()}`));
+    }
+    assert.equal(await page.locator('[data-testid="updated"]').getAttribute('data-updated'), prov.now.updated_at);
+    // The open kelurahan: its own trend, ending at its KK served.
+    const kel = await getJson(`/api/v1/bansos/trend?area=${kelurahan}`);
+    await page.waitForFunction(([k, n]) => {
+      const el = document.querySelector('[data-testid="trend"]');
+      return el?.dataset.area === k && el.dataset.servedTotal === String(n) && el.querySelector('canvas');
+    }, [kelurahan, kel.days.at(-1)?.kk_served_total ?? 0], { timeout: 15_000 });
+    assert.equal(fmtNum(kel.now.served_kk), await panelNumber('panel-served'));
+    // Bad area: the endpoint names the field (the page never sends one, but the API is public).
+    const bad = await fetch(`${BASE}/api/v1/bansos/trend?area=31.99.99`);
+    assert.equal(bad.status, 404);
+    assert.equal((await bad.json()).field, 'area');
+    await page.locator('[data-testid="trend"]').scrollIntoViewIfNeeded();
+    await shot('trend');
+  });
+
   await t.test('a delivery and hand-out recorded through the API show up without a reload', async () => {
     const before = await getJson(`/api/v1/bansos/progress?level=rw&parent=${kelurahan}`);
     // The RW with the most KK still to serve, so the hand-out stays within its target.
@@ -249,6 +283,9 @@ test('public map', async (t) => {
     assert.notEqual(await panelNumber('panel-received'), receivedBefore, 'packages received did not change');
     await page.waitForFunction(([k, s]) => document.querySelector(`[data-testid="rw-bar"][data-kode="${k}"]`)
       ?.getAttribute('data-served') === String(s), [rwKode, rwBefore.served_kk + kk], { timeout: 15_000 });
+    // The trend of the open kelurahan gains today's hand-out.
+    await page.waitForFunction((n) => document.querySelector('[data-testid="trend"]')?.dataset.servedTotal === String(n),
+      kel.areas[kelurahan].served_kk, { timeout: 30_000, polling: 250 });
     await shot('after-delivery');
     assert.deepEqual(pageErrors, []);
   });
