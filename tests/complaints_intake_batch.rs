@@ -234,6 +234,41 @@ async fn overlapping_batches_at_once_store_each_key_once_on_both_stores() {
     .await;
 }
 
+/// The GeoPackage's WAL is copied back by a background checkpoint, not by the commits
+/// (`wal_autocheckpoint` is off on the store's connections): one checkpoint step copies all of
+/// it and restarts it, the next commit starts the WAL over, and everything reads back after a
+/// reopen. On PostGIS (no WAL of ours to manage) the same writes read back after a reopen.
+/// The checkpoint mode is `background` or `auto`; anything else is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_is_checkpointed_off_the_commit_path_on_both_stores() {
+    use sigap::store::{checkpoint_mode, checkpoint_step};
+    assert!(checkpoint_mode(None).unwrap());
+    assert!(checkpoint_mode(Some("Background")).unwrap());
+    assert!(!checkpoint_mode(Some("auto")).unwrap());
+    let bad = checkpoint_mode(Some("sometimes")).unwrap_err().to_string();
+    assert!(bad.contains("SIGAP_GPKG_CHECKPOINT") && bad.contains("sometimes"), "{bad}");
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Kelurahan).await;
+        let atlas = Arc::new(atlas(&store).await);
+        let jobs: Vec<Job> = (0..MAX_BATCH).map(|i| job(&atlas, &format!("keluhan {i}"), 106.8272, None)).collect();
+        assert!(write_batch(&store, &jobs).await.iter().all(|o| matches!(o, Ok(Outcome::Created { .. }))));
+        if let Store::Gpkg(pool) = &store {
+            let autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(pool).await.unwrap();
+            assert_eq!(autocheckpoint, 0, "commits do not checkpoint");
+            let step = checkpoint_step(pool, 0).await.unwrap();
+            assert!(step.wal_frames > 0 && step.copied == step.wal_frames && step.restarted, "all of the WAL copied, then restarted: {step:?}");
+            write_batch(&store, &[job(&atlas, "sesudah", 106.8272, None)]).await;
+            let after = checkpoint_step(pool, i64::MAX).await.unwrap();
+            assert!(after.wal_frames > 0 && after.wal_frames < step.wal_frames && !after.restarted, "the WAL started over: {after:?} after {step:?}");
+        } else {
+            write_batch(&store, &[job(&atlas, "sesudah", 106.8272, None)]).await;
+        }
+        let store = testing::reopen(&store).await;
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM complaints").await, MAX_BATCH as i64 + 1, "{}", store.kind());
+    })
+    .await;
+}
+
 async fn post(app: &axum::Router, body: String, key: Option<String>) -> (StatusCode, bool, Value) {
     let mut req = Request::builder().method("POST").uri("/api/v1/complaints").header("content-type", "application/json");
     if let Some(k) = key {
