@@ -107,6 +107,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/recipients/eligibility"),
     ("post", "/api/v1/recipients/verification"),
     ("get", "/api/v1/recipients/households/{id}/verification"),
+    ("post", "/api/v1/recipients/proposals"),
+    ("get", "/api/v1/recipients/proposals"),
+    ("get", "/api/v1/recipients/proposals/{id}"),
+    ("post", "/api/v1/recipients/proposals/{id}/steps"),
 ];
 
 async fn doc() -> serde_json::Value {

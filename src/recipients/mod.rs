@@ -16,4 +16,5 @@ pub mod model;
 pub mod ops;
 pub mod registry;
 pub mod store;
+pub mod usulan;
 pub mod verification;

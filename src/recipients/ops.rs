@@ -6,6 +6,7 @@ use super::crypt::{mask, CryptError, Pii};
 use super::model::{self, Candidate, Columns, FileProblem, Format, Keputusan, Sumber};
 use super::eligibility::Kelayakan;
 use super::registry::{Hasil, Padan, Query};
+use super::usulan::{Aksi, Pelaku, Tahap as UsulanTahap};
 use super::verification::{Putusan, Tahap};
 use super::store::{self as rstore, NewBatch, NewHousehold, NewRow, Sealed};
 use crate::store::audit::{self, AuditEntry};
@@ -529,4 +530,77 @@ pub async fn verify(tx: &mut Tx, tahap: Tahap, items: &[(i64, Putusan, String)],
         out.push(Verified { household_id: *id, verifikasi: next.into() });
     }
     Ok(out)
+}
+
+/// A proposal as created: the proposal at the RT desk and its batch's row report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Proposed {
+    pub usulan: rstore::UsulanRecord,
+    pub laporan: BatchReport,
+}
+
+/// Creates a bottom-up proposal (usulan, seed 001 C) of RW `rw`: the rows are imported as a batch
+/// of source `usulan` (cleaning and dedup as any batch; a row of another RW is refused with
+/// `rw_di_luar_usulan`) and the proposal starts at the RT desk. A file without one valid row
+/// is refused as a whole (a proposal of nobody would travel the whole chain for nothing).
+pub async fn propose(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Prepared, rw: &AreaCode, catatan: &str) -> Result<Proposed, OpError> {
+    if !prepared.candidates.iter().any(|c| c.valid()) {
+        let problems = prepared
+            .candidates
+            .iter()
+            .map(|c| FileProblem {
+                line: Some(c.line),
+                field: "file".into(),
+                detail: format!("no valid row: {}", c.alasan.iter().map(|a| a.kode.as_str()).collect::<Vec<_>>().join(", ")),
+            })
+            .collect();
+        return Err(OpError::File(problems));
+    }
+    let laporan = import(tx, pii, &BatchMeta { sumber: Sumber::Usulan, ..*batch }, prepared, &|_| {}).await?;
+    let id = rstore::insert_usulan(tx, rw.as_str(), laporan.batch.id, catatan, batch.actor).await?;
+    audit::record(
+        tx,
+        AuditEntry {
+            actor: batch.actor,
+            action: "recipients.usulan.create",
+            entity: "recipient_usulan",
+            entity_id: &id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"rw": rw.as_str(), "batch_id": laporan.batch.id, "tahap": "rt", "catatan": catatan})),
+        },
+    )
+    .await?;
+    let usulan = rstore::usulan_tx(tx, id).await?.ok_or_else(|| OpError::NotFound { field: "id".into(), detail: format!("no proposal {id}") })?;
+    Ok(Proposed { usulan, laporan })
+}
+
+/// Moves a proposal one desk forward or back (`usulan::next`), if `who` holds its desk
+/// (`usulan::may_act`) and it is still at version `versi` (else a conflict naming `versi`).
+/// The move is a history row and an audit entry.
+pub async fn move_usulan(tx: &mut Tx, id: i64, aksi: Aksi, versi: i64, alasan: &str, who: &Pelaku, actor: &str) -> Result<rstore::UsulanRecord, OpError> {
+    let not_found = || OpError::NotFound { field: "id".into(), detail: format!("no proposal {id}") };
+    let u = rstore::usulan_tx(tx, id).await?.ok_or_else(not_found)?;
+    let tahap = UsulanTahap::parse(&u.tahap).ok_or_else(|| StoreError::Invalid(format!("recipient_usulan.tahap {:?}", u.tahap)))?;
+    super::usulan::may_act(tahap, who, &u.rw).map_err(|detail| OpError::Forbidden { detail: format!("proposal {id}: {detail}") })?;
+    if u.versi != versi {
+        return Err(OpError::Conflict { field: "versi".into(), detail: format!("proposal {id} is at version {} ({}), not {versi}: reload it", u.versi, u.tahap) });
+    }
+    let ke = super::usulan::next(tahap, aksi, u.belum_dipadankan == 0).map_err(|why| OpError::Invalid { field: "aksi".into(), detail: format!("proposal {id}: {why}") })?;
+    let step = rstore::Langkah { dari: tahap.as_str(), ke: ke.as_str(), aksi: aksi.as_str(), alasan, actor };
+    if !rstore::move_usulan(tx, id, versi, &step).await? {
+        return Err(OpError::Conflict { field: "versi".into(), detail: format!("proposal {id} moved meanwhile: reload it") });
+    }
+    audit::record(
+        tx,
+        AuditEntry {
+            actor,
+            action: "recipients.usulan.step",
+            entity: "recipient_usulan",
+            entity_id: &id.to_string(),
+            before: Some(serde_json::json!({"tahap": tahap.as_str(), "versi": versi})),
+            after: Some(serde_json::json!({"tahap": ke.as_str(), "aksi": aksi.as_str(), "alasan": alasan})),
+        },
+    )
+    .await?;
+    rstore::usulan_tx(tx, id).await?.ok_or_else(not_found)
 }

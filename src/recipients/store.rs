@@ -406,14 +406,16 @@ pub async fn mark_duplicate(tx: &mut Tx, dup: i64, of: i64) -> Result<(), StoreE
     Ok(())
 }
 
-/// Row counts of the recipient tables (batches, rows, households, near-duplicates), for tests
+/// Row counts of the recipient tables (batches, rows, households, near-duplicates, proposals and
+/// their steps), for tests
 /// and the CLI summary.
-pub async fn counts(store: &Store) -> Result<[i64; 4], StoreError> {
+pub async fn counts(store: &Store) -> Result<[i64; 6], StoreError> {
     let sql = "SELECT (SELECT COUNT(*) FROM recipient_batch) AS b, (SELECT COUNT(*) FROM recipient_row) AS r, \
-               (SELECT COUNT(*) FROM recipient_household) AS h, (SELECT COUNT(*) FROM recipient_near_dup) AS n";
+               (SELECT COUNT(*) FROM recipient_household) AS h, (SELECT COUNT(*) FROM recipient_near_dup) AS n, \
+               (SELECT COUNT(*) FROM recipient_usulan) AS u, (SELECT COUNT(*) FROM recipient_usulan_langkah) AS l";
     let r = crate::on_pool!(store, p => {
         let r = sqlx::query(sql).fetch_one(p).await?;
-        Ok::<_, sqlx::Error>([r.try_get::<i64, _>("b")?, r.try_get("r")?, r.try_get("h")?, r.try_get("n")?])
+        Ok::<_, sqlx::Error>([r.try_get::<i64, _>("b")?, r.try_get("r")?, r.try_get("h")?, r.try_get("n")?, r.try_get("u")?, r.try_get("l")?])
     })?;
     Ok(r)
 }
@@ -553,4 +555,107 @@ pub struct VerifikasiRecord {
 pub async fn verification_history(store: &Store, id: i64) -> Result<Vec<VerifikasiRecord>, StoreError> {
     let sql = "SELECT id, tahap, keputusan, alasan, actor, at FROM recipient_verifikasi WHERE household_id = $1 ORDER BY id";
     Ok(crate::on_pool!(store, p => sqlx::query_as::<_, VerifikasiRecord>(sql).bind(id).fetch_all(p).await)?)
+}
+
+/// Creates a proposal (usulan) at the RT desk for its batch, with its first history row.
+pub async fn insert_usulan(tx: &mut Tx, rw: &str, batch_id: i64, catatan: &str, actor: &str) -> Result<i64, StoreError> {
+    let now = Utc::now();
+    let id = crate::on_tx!(tx, c => {
+        let id: i64 = sqlx::query("INSERT INTO recipient_usulan (rw, batch_id, tahap, versi, actor, created_at, updated_at) VALUES ($1,$2,'rt',0,$3,$4,$4) RETURNING id")
+            .bind(rw).bind(batch_id).bind(actor).bind(now).fetch_one(&mut *c).await?.try_get("id")?;
+        sqlx::query("INSERT INTO recipient_usulan_langkah (usulan_id, dari, ke, aksi, alasan, actor, at) VALUES ($1,NULL,'rt','buat',$2,$3,$4)")
+            .bind(id).bind(catatan).bind(actor).bind(now).execute(&mut *c).await?;
+        Ok::<_, sqlx::Error>(id)
+    })?;
+    Ok(id)
+}
+
+/// A proposal as answered (no personal data: counts only).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct UsulanRecord {
+    pub id: i64,
+    pub rw: String,
+    /// The batch (source `usulan`) holding the proposal's rows.
+    pub batch_id: i64,
+    /// The desk holding it: rt, rw, kelurahan, kecamatan, biro_pemerintahan, diskominfotik,
+    /// dukcapil, biro_kesos, ditetapkan.
+    pub tahap: String,
+    /// Name it when moving the proposal (a proposal moved meanwhile is a 409).
+    pub versi: i64,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Households the proposal's valid rows formed or joined.
+    pub rumah_tangga: i64,
+    /// Of those, not matched with the population register yet.
+    pub belum_dipadankan: i64,
+}
+
+const USULAN_SELECT: &str = "SELECT u.id, u.rw, u.batch_id, u.tahap, u.versi, u.actor, u.created_at, u.updated_at, \
+    (SELECT COUNT(DISTINCT r.household_id) FROM recipient_row r WHERE r.batch_id = u.batch_id AND r.household_id IS NOT NULL) AS rumah_tangga, \
+    (SELECT COUNT(*) FROM recipient_household h WHERE h.padan IS NULL AND h.duplikat_dari IS NULL \
+       AND h.id IN (SELECT r.household_id FROM recipient_row r WHERE r.batch_id = u.batch_id)) AS belum_dipadankan \
+    FROM recipient_usulan u";
+
+/// One proposal, read through a transaction (what a move needs).
+pub async fn usulan_tx(tx: &mut Tx, id: i64) -> Result<Option<UsulanRecord>, StoreError> {
+    let sql = format!("{USULAN_SELECT} WHERE u.id = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, UsulanRecord>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+pub async fn usulan(store: &Store, id: i64) -> Result<Option<UsulanRecord>, StoreError> {
+    let sql = format!("{USULAN_SELECT} WHERE u.id = $1");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, UsulanRecord>(&sql).bind(id).fetch_optional(p).await)?)
+}
+
+/// Proposals of an RW or a kelurahan (or all), at one desk or all, newest first (at most 1,000).
+pub async fn usulan_list(store: &Store, rw: Option<&str>, kelurahan: Option<&str>, tahap: Option<&str>) -> Result<Vec<UsulanRecord>, StoreError> {
+    let sql = format!("{USULAN_SELECT} WHERE ($1 = '' OR u.rw = $1) AND ($2 = '' OR u.rw LIKE $2 || '.%') AND ($3 = '' OR u.tahap = $3) ORDER BY u.id DESC LIMIT 1000");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, UsulanRecord>(&sql)
+        .bind(rw.unwrap_or("")).bind(kelurahan.unwrap_or("")).bind(tahap.unwrap_or("")).fetch_all(p).await)?)
+}
+
+/// One move of a proposal as stored.
+pub struct Langkah<'a> {
+    pub dari: &'a str,
+    pub ke: &'a str,
+    pub aksi: &'a str,
+    pub alasan: &'a str,
+    pub actor: &'a str,
+}
+
+/// Moves a proposal if its version is still `versi` (else nothing: returns false), and appends
+/// the move to its history.
+pub async fn move_usulan(tx: &mut Tx, id: i64, versi: i64, l: &Langkah<'_>) -> Result<bool, StoreError> {
+    let now = Utc::now();
+    let Langkah { dari, ke, aksi, alasan, actor } = *l;
+    let moved = crate::on_tx!(tx, c => {
+        let n = sqlx::query("UPDATE recipient_usulan SET tahap = $2, versi = versi + 1, updated_at = $4 WHERE id = $1 AND versi = $3")
+            .bind(id).bind(ke).bind(versi).bind(now).execute(&mut *c).await?.rows_affected();
+        if n == 1 {
+            sqlx::query("INSERT INTO recipient_usulan_langkah (usulan_id, dari, ke, aksi, alasan, actor, at) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+                .bind(id).bind(dari).bind(ke).bind(aksi).bind(alasan).bind(actor).bind(now).execute(&mut *c).await?;
+        }
+        Ok::<_, sqlx::Error>(n == 1)
+    })?;
+    Ok(moved)
+}
+
+/// One step in a proposal's history: from which desk to which, who, when, why.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct LangkahRecord {
+    pub id: i64,
+    /// Absent on the first row (the proposal's creation).
+    pub dari: Option<String>,
+    pub ke: String,
+    /// buat, teruskan, kembalikan.
+    pub aksi: String,
+    pub alasan: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn usulan_steps(store: &Store, id: i64) -> Result<Vec<LangkahRecord>, StoreError> {
+    let sql = "SELECT id, dari, ke, aksi, alasan, actor, at FROM recipient_usulan_langkah WHERE usulan_id = $1 ORDER BY id";
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, LangkahRecord>(sql).bind(id).fetch_all(p).await)?)
 }
