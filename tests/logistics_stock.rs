@@ -239,3 +239,179 @@ async fn receipt_photos_on_both_stores() {
     })
     .await;
 }
+
+/// The ledger explains every balance: per gudang × item × lot, the balance is the sum of its
+/// movements, and never negative.
+async fn ledger_explains_balances(store: &Store) {
+    let off: i64 = sigap::on_pool!(store, p => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM logistik_saldo s WHERE s.jumlah < 0 OR s.jumlah <> \
+         (SELECT COALESCE(SUM(m.jumlah), 0) FROM logistik_mutasi m WHERE m.gudang = s.gudang AND m.barang = s.barang AND m.lot = s.lot)")
+        .fetch_one(p).await.unwrap());
+    assert_eq!(off, 0, "a balance differs from its ledger");
+}
+
+/// Puts an expired lot into a gudang as time would have (a receipt long ago): a movement and its
+/// balance, consistent with each other. Test set-up only.
+async fn expired_lot(store: &Store, gudang: &str, barang: &str, lot: &str, jumlah_milli: i64) {
+    let exp = sigap::logistics::model::jakarta_today() - chrono::Duration::days(2);
+    sigap::on_pool!(store, p => sqlx::query("INSERT INTO logistik_mutasi (at, jenis, gudang, barang, lot, kedaluwarsa, jumlah, ref, actor) VALUES ($1,'penerimaan',$2,$3,$4,$5,$6,'uji','uji')")
+        .bind(chrono::Utc::now()).bind(gudang).bind(barang).bind(lot).bind(exp).bind(jumlah_milli).execute(p).await.map(|_| ()).unwrap());
+    sigap::on_pool!(store, p => sqlx::query("INSERT INTO logistik_saldo (gudang, barang, lot, kedaluwarsa, jumlah) VALUES ($1,$2,$3,$4,$5)")
+        .bind(gudang).bind(barang).bind(lot).bind(exp).bind(jumlah_milli).execute(p).await.map(|_| ()).unwrap());
+}
+
+#[tokio::test]
+async fn ledger_movements_fefo_and_expiry_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        let app = app(&store).await;
+        sigap::logistics::load_demo(&store, &common::atlas(&store).await).await.unwrap();
+        let logistik = tokens::create(&store, "logistik", None, None).await.unwrap();
+        let dinsos_only = tokens::create(&store, "logistik", Some("DINSOS"), None).await.unwrap();
+        let penerima = tokens::create(&store, "penerima", Some("31.71.01.1001"), None).await.unwrap();
+        let l = Some(logistik.as_str());
+        let hs = "APD-HAND-SANITIZER";
+        let r = call(&app, "POST", "/api/v1/logistik/penerimaan", l, None,
+            Some(json!({"gudang": "BALAIKOTA", "pengirim": "Donatur", "bast_nomor": "BAST/STOK/1", "bast_tanggal": day(0),
+                "baris": [{"barang": hs, "lot": "B", "kedaluwarsa": day(100), "jumlah_diumumkan": 48, "jumlah_diterima": 48},
+                          {"barang": hs, "lot": "A", "kedaluwarsa": day(10), "jumlah_diumumkan": 1, "satuan": "karton", "jumlah_diterima": 1}]}))).await;
+        assert_eq!(r.0, StatusCode::CREATED, "{}", r.1);
+        expired_lot(&store, "BALAIKOTA", hs, "LAMA", 100_000).await;
+
+        // Stock per lot, flagged against expiry; the near-expiry report.
+        let stok = call(&app, "GET", &format!("/api/v1/logistik/stok?gudang=BALAIKOTA&barang={hs}"), Some(&penerima), None, None).await;
+        let lots: Vec<(String, String, f64)> = stok.1.as_array().unwrap().iter().map(|x| (x["lot"].as_str().unwrap().into(), x["status"].as_str().unwrap().into(), x["jumlah"].as_f64().unwrap())).collect();
+        assert_eq!(lots, [("LAMA".into(), "kedaluwarsa".into(), 100.0), ("A".into(), "segera".into(), 24.0), ("B".into(), "baik".into(), 48.0)]);
+        let soon = call(&app, "GET", "/api/v1/logistik/stok/kedaluwarsa", l, None, None).await;
+        assert_eq!(soon.1.as_array().unwrap().iter().map(|x| x["lot"].as_str().unwrap()).collect::<Vec<_>>(), ["LAMA", "A"], "{}", soon.1);
+        assert_eq!(call(&app, "GET", "/api/v1/logistik/stok/kedaluwarsa?hari=200", l, None, None).await.1.as_array().map(Vec::len), Some(3));
+        problem(&call(&app, "GET", "/api/v1/logistik/stok?hari=-1", l, None, None).await, 400, "hari");
+        problem(&call(&app, "GET", "/api/v1/logistik/stok?warna=merah", l, None, None).await, 400, "warna");
+
+        // A transfer without a lot goes FEFO: lot A (24) first, then 6 of B; the expired lot never.
+        let transfer = json!({"jenis": "transfer", "gudang": "BALAIKOTA", "ke_gudang": "DINSOS", "barang": hs, "jumlah": 30});
+        let t = call(&app, "POST", "/api/v1/logistik/mutasi", l, Some("t-1"), Some(transfer.clone())).await;
+        assert_eq!(t.0, StatusCode::CREATED, "{}", t.1);
+        let moves: Vec<(String, String, String, f64)> = t.1.as_array().unwrap().iter()
+            .map(|m| (m["jenis"].as_str().unwrap().into(), m["gudang"].as_str().unwrap().into(), m["lot"].as_str().unwrap().into(), m["jumlah"].as_f64().unwrap())).collect();
+        assert_eq!(moves, [
+            ("transfer_keluar".into(), "BALAIKOTA".into(), "A".into(), -24.0), ("transfer_keluar".into(), "BALAIKOTA".into(), "B".into(), -6.0),
+            ("transfer_masuk".into(), "DINSOS".into(), "A".into(), 24.0), ("transfer_masuk".into(), "DINSOS".into(), "B".into(), 6.0)]);
+        assert_eq!(call(&app, "POST", "/api/v1/logistik/mutasi", l, Some("t-1"), Some(transfer)).await.1, t.1, "replayed, not moved twice");
+        assert_eq!(saldo(&store, "DINSOS", hs).await, 30_000);
+
+        // Bad movements: each names its field and writes nothing.
+        let snapshot = counts(&store, &TABLES).await;
+        let post = |b: Value| {
+            let app = app.clone();
+            let l = logistik.clone();
+            async move { call(&app, "POST", "/api/v1/logistik/mutasi", Some(&l), None, Some(b)).await }
+        };
+        let tr = |f: &dyn Fn(&mut Value)| {
+            let mut b = json!({"jenis": "transfer", "gudang": "BALAIKOTA", "ke_gudang": "DINSOS", "barang": hs, "jumlah": 5});
+            f(&mut b);
+            b
+        };
+        let over = post(tr(&|b| b["jumlah"] = 43.into())).await;
+        problem(&over, 409, "jumlah");
+        assert!(over.1["detail"].as_str().unwrap().contains("42 botol"), "the 409 says what is available: {}", over.1);
+        problem(&post(tr(&|b| b["ke_gudang"] = "BALAIKOTA".into())).await, 422, "ke_gudang");
+        problem(&post(tr(&|b| b["ke_gudang"] = "GUDANG-HANTU".into())).await, 422, "ke_gudang");
+        problem(&post(tr(&|b| b["gudang"] = "GUDANG-HANTU".into())).await, 422, "gudang");
+        problem(&post(tr(&|b| b["barang"] = "TIDAK-ADA".into())).await, 422, "barang");
+        problem(&post(tr(&|b| b["jumlah"] = 0.into())).await, 422, "jumlah");
+        problem(&post(tr(&|b| b["jumlah"] = (-5).into())).await, 422, "jumlah");
+        problem(&post(tr(&|b| b["jumlah"] = 1.5.into())).await, 422, "jumlah");
+        problem(&post(tr(&|b| b["satuan"] = "kg".into())).await, 422, "satuan");
+        problem(&post(tr(&|b| b["lot"] = "TIDAK-ADA".into())).await, 422, "lot");
+        problem(&post(tr(&|b| b["lot"] = "LAMA".into())).await, 422, "lot");
+        problem(&post(tr(&|b| { b["lot"] = "B".into(); b["jumlah"] = 43.into(); })).await, 409, "jumlah");
+        problem(&post(tr(&|b| b["jenis"] = "pengeluaran".into())).await, 422, "jenis");
+        problem(&post(tr(&|b| b["warna"] = "merah".into())).await, 422, "warna");
+        let hapus = |f: &dyn Fn(&mut Value)| {
+            let mut b = json!({"jenis": "penghapusan", "gudang": "BALAIKOTA", "barang": hs, "lot": "LAMA", "jumlah": 100, "alasan_hapus": "kedaluwarsa"});
+            f(&mut b);
+            b
+        };
+        problem(&post(hapus(&|b| b["jumlah"] = 101.into())).await, 409, "jumlah");
+        problem(&post(hapus(&|b| b["alasan_hapus"] = "bosan".into())).await, 422, "alasan_hapus");
+        let count_b = |f: &dyn Fn(&mut Value)| {
+            let mut b = json!({"jenis": "penyesuaian", "gudang": "BALAIKOTA", "barang": hs, "lot": "B", "jumlah_hitung": 40, "alasan": "Stock opname 28/11: 2 botol pecah"});
+            f(&mut b);
+            b
+        };
+        problem(&post(count_b(&|b| b["jumlah_hitung"] = 42.into())).await, 422, "jumlah_hitung");
+        problem(&post(count_b(&|b| b["jumlah_hitung"] = (-1).into())).await, 422, "jumlah_hitung");
+        problem(&post(count_b(&|b| b["alasan"] = "".into())).await, 422, "alasan");
+        let retur = |f: &dyn Fn(&mut Value)| {
+            let mut b = json!({"jenis": "retur", "gudang": "DINSOS", "barang": hs, "lot": "A", "jumlah": 4, "alasan": "Tidak jadi dikirim"});
+            f(&mut b);
+            b
+        };
+        problem(&post(retur(&|b| b["kedaluwarsa"] = day(11).into())).await, 409, "lot");
+        problem(&post(retur(&|b| b["lot"] = "BARU".into())).await, 422, "kedaluwarsa");
+        problem(&post(retur(&|b| { b["lot"] = "BARU".into(); b["kedaluwarsa"] = day(-1).into(); })).await, 422, "kedaluwarsa");
+        // Scope and roles.
+        problem(&call(&app, "POST", "/api/v1/logistik/mutasi", Some(&dinsos_only), None, Some(tr(&|_| {}))).await, 403, "gudang");
+        problem(&call(&app, "POST", "/api/v1/logistik/mutasi", Some(&penerima), None, Some(tr(&|_| {}))).await, 403, "");
+        assert_eq!(counts(&store, &TABLES).await, snapshot, "a refused movement changed a table");
+
+        // Write-off, count, return: each a movement; the ledger explains every balance.
+        for (key, body) in [("h-1", hapus(&|_| {})), ("c-1", count_b(&|_| {})), ("u-1", retur(&|_| {}))] {
+            let done = call(&app, "POST", "/api/v1/logistik/mutasi", l, Some(key), Some(body)).await;
+            assert_eq!(done.0, StatusCode::CREATED, "{key}: {}", done.1);
+        }
+        let ledger = call(&app, "GET", &format!("/api/v1/logistik/mutasi?barang={hs}&limit=3"), l, None, None).await;
+        let kinds: Vec<(&str, f64)> = ledger.1.as_array().unwrap().iter().map(|m| (m["jenis"].as_str().unwrap(), m["jumlah"].as_f64().unwrap())).collect();
+        assert_eq!(kinds, [("retur", 4.0), ("penyesuaian", -2.0), ("penghapusan", -100.0)]);
+        assert!(ledger.1[1]["alasan"].as_str().unwrap().contains("opname"));
+        problem(&call(&app, "GET", "/api/v1/logistik/mutasi?limit=0", l, None, None).await, 400, "limit");
+        problem(&call(&app, "GET", "/api/v1/logistik/mutasi", Some(&penerima), None, None).await, 403, "");
+        assert_eq!(saldo(&store, "BALAIKOTA", hs).await, 40_000);
+        assert_eq!(saldo(&store, "DINSOS", hs).await, 34_000);
+        ledger_explains_balances(&store).await;
+        let audit = sigap::store::audit::history(&store, "logistik_saldo", &format!("BALAIKOTA/{hs}")).await.unwrap();
+        assert_eq!(audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(), ["logistik.mutasi.transfer", "logistik.mutasi.penghapusan", "logistik.mutasi.penyesuaian"]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_clients_never_take_more_than_the_stock_on_both_stores() {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    testing::for_each_store(|store| async move {
+        let app = app(&store).await;
+        sigap::logistics::load_demo(&store, &common::atlas(&store).await).await.unwrap();
+        let logistik = tokens::create(&store, "logistik", None, None).await.unwrap();
+        let m = "APD-MASKER-N95";
+        // The last 100 pcs, in three lots (FEFO must span them under contention).
+        let r = call(&app, "POST", "/api/v1/logistik/penerimaan", Some(&logistik), None,
+            Some(json!({"gudang": "BALAIKOTA", "pengirim": "Donatur", "bast_nomor": "BAST/N95", "bast_tanggal": day(0),
+                "baris": [{"barang": m, "lot": "N1", "kedaluwarsa": day(30), "jumlah_diumumkan": 30, "jumlah_diterima": 30},
+                          {"barang": m, "lot": "N2", "kedaluwarsa": day(60), "jumlah_diumumkan": 30, "jumlah_diterima": 30},
+                          {"barang": m, "lot": "N3", "jumlah_diumumkan": 40, "jumlah_diterima": 40}]}))).await;
+        assert_eq!(r.0, StatusCode::CREATED, "{}", r.1);
+        let clients: Vec<_> = (0..20)
+            .map(|i| {
+                let (app, t) = (app.clone(), logistik.clone());
+                tokio::spawn(async move {
+                    let body = json!({"jenis": "transfer", "gudang": "BALAIKOTA", "ke_gudang": "DINSOS", "barang": m, "jumlah": 10});
+                    call(&app, "POST", "/api/v1/logistik/mutasi", Some(&t), Some(&format!("c-{i}")), Some(body)).await
+                })
+            })
+            .collect();
+        let mut ok = 0;
+        for c in clients {
+            let res = c.await.unwrap();
+            match res.0 {
+                StatusCode::CREATED => ok += 1,
+                StatusCode::CONFLICT => assert_eq!(res.1["field"], "jumlah", "{}", res.1),
+                other => panic!("unexpected {other}: {}", res.1),
+            }
+        }
+        assert_eq!(ok, 10, "exactly 100 pcs leave, 10 each");
+        assert_eq!(saldo(&store, "BALAIKOTA", m).await, 0);
+        assert_eq!(saldo(&store, "DINSOS", m).await, 100_000);
+        ledger_explains_balances(&store).await;
+    })
+    .await;
+}

@@ -3,7 +3,8 @@
 
 use super::model::{BarangInput, CatatanInput, GudangInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError};
 use super::komitmen::{KomitmenInput, Status, StatusInput};
-use super::ops::{self, Catatan, FotoStored, Komitmen, OpError, Penerimaan};
+use super::ops::{self, Catatan, FotoStored, Gerak, Komitmen, Mutasi, OpError, Penerimaan, Saldo};
+use super::stok::MutasiInput;
 use super::penerimaan::PenerimaanInput;
 use super::store::{self as lstore, BarangRecord, GudangRecord, KomitmenRow, PenerimaanRow};
 use crate::api::problem::json_body;
@@ -35,6 +36,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_penerimaan))
         .routes(routes!(post_penerimaan_foto))
         .routes(routes!(get_penerimaan_foto))
+        .routes(routes!(list_mutasi, post_mutasi))
+        .routes(routes!(get_stok))
+        .routes(routes!(get_stok_kedaluwarsa))
 }
 
 impl From<LogistikError> for Problem {
@@ -474,4 +478,90 @@ async fn keep_or_discard(att: &dyn crate::complaints::attachments::AttachmentSto
             tracing::warn!(key = f.key, error = %e, "could not remove the file of a photo that was not recorded");
         }
     }
+}
+
+/// Books a movement by hand (Bidang Logistik of the gudang, or admin; `jenis` selects it):
+/// `penyesuaian` after a stock count (`lot`, `jumlah_hitung`, `alasan`), `penghapusan` for expiry
+/// or damage (`lot`, `jumlah`, `alasan_hapus`), `transfer` to `ke_gudang` (FEFO unless `lot` is
+/// named), `retur` back into stock (`lot`, `jumlah`, `alasan`, `kedaluwarsa` for a new lot). A movement out of more than a lot holds or than is available is a 409 saying how
+/// much there is. Dispatches leave with a request (not here).
+#[utoipa::path(post, path = "/api/v1/logistik/mutasi", request_body = MutasiInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 201, body = [Gerak]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "More than the lot holds or than is available; a lot with another expiry"), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn post_mutasi(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<MutasiInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Logistik])?;
+    let input = json_body(input)?;
+    let c = input.check()?;
+    require_gudang(&actor, &c.gudang)?;
+    let today = super::model::jakarta_today();
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.mutasi", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::book_mutasi(tx, &input, today, &who).await
+    })
+    .await
+}
+
+/// Most ledger rows one page answers.
+const MAX_MUTASI: i64 = 1000;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct MutasiQuery {
+    gudang: Option<String>,
+    barang: Option<String>,
+    lot: Option<String>,
+    /// Only movements with a smaller id (the last id of the previous page).
+    sebelum: Option<i64>,
+    /// Rows per page, 1–1000 (default 200).
+    limit: Option<i64>,
+}
+
+/// The stock ledger, newest first: every movement with who, when, why and its reference.
+#[utoipa::path(get, path = "/api/v1/logistik/mutasi", params(MutasiQuery),
+    responses((status = 200, body = [Mutasi]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_mutasi(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<MutasiQuery>, Problem>) -> Result<Json<Vec<Mutasi>>, Problem> {
+    actor.require(&KOMITMEN_READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    let limit = q.limit.unwrap_or(200);
+    if !(1..=MAX_MUTASI).contains(&limit) {
+        return Err(Problem::bad_request("limit", format!("limit is {limit}; give 1 to {MAX_MUTASI}")));
+    }
+    let f = lstore::MutasiFilter { gudang: q.gudang.as_deref(), barang: q.barang.as_deref(), lot: q.lot.as_deref(), sebelum: q.sebelum };
+    Ok(Json(lstore::list_mutasi(&s.store, &f, limit).await?.into_iter().map(Mutasi::from).collect()))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct StokQuery {
+    gudang: Option<String>,
+    barang: Option<String>,
+    /// Look-ahead in days for `segera` (default 30).
+    hari: Option<i64>,
+}
+
+fn hari(h: Option<i64>) -> Result<i64, Problem> {
+    super::stok::parse_hari(h).map_err(|e| Problem::bad_request("hari", e.to_string()))
+}
+
+/// Stock per gudang × item × lot, each lot flagged `kedaluwarsa` (not dispatched), `segera`
+/// (expiring within `hari` days) or `baik`. Any token of the Setgas or a unit.
+#[utoipa::path(get, path = "/api/v1/logistik/stok", params(StokQuery),
+    responses((status = 200, body = [Saldo]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn get_stok(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<StokQuery>, Problem>) -> Result<Json<Vec<Saldo>>, Problem> {
+    actor.require(&READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    let h = hari(q.hari)?;
+    Ok(Json(ops::saldo(&s.store, q.gudang.as_deref(), q.barang.as_deref(), h, false, super::model::jakarta_today()).await?))
+}
+
+/// The near-expiry report: lots expired or expiring within `hari` days (default 30), soonest
+/// first per gudang and item — what to dispatch first or write off.
+#[utoipa::path(get, path = "/api/v1/logistik/stok/kedaluwarsa", params(StokQuery),
+    responses((status = 200, body = [Saldo]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn get_stok_kedaluwarsa(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<StokQuery>, Problem>) -> Result<Json<Vec<Saldo>>, Problem> {
+    actor.require(&READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    let h = hari(q.hari)?;
+    Ok(Json(ops::saldo(&s.store, q.gudang.as_deref(), q.barang.as_deref(), h, true, super::model::jakarta_today()).await?))
 }

@@ -5,7 +5,8 @@ use super::model::{self, jakarta_today, to_f64, Barang, CatatanInput, Jenis, Jen
 use std::collections::BTreeMap;
 use super::komitmen::{KomitmenInput, Status, StatusInput};
 use super::penerimaan::{PenerimaanInput, MAX_FOTO};
-use super::store::{self as lstore, BarangRecord, BarisRow, CatatanRow, FotoRow, GudangRecord, KomitmenRow, NewCatatan, NewMutasi, PenerimaanBarisRow, PenerimaanRow, RiwayatRow};
+use super::stok::MutasiInput;
+use super::store::{self as lstore, BarangRecord, BarisRow, CatatanRow, FotoRow, GudangRecord, KomitmenRow, MutasiRow, NewCatatan, NewMutasi, PenerimaanBarisRow, PenerimaanRow, RiwayatRow, SaldoRow};
 use crate::complaints::attachments::{sniff, AttachmentStore};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{StoreError, Tx};
@@ -379,6 +380,7 @@ pub async fn create_penerimaan(tx: &mut Tx, input: &PenerimaanInput, today: chro
             Some((head, baris))
         }
     };
+    lock_gudang(tx, &[p.gudang.as_str()]).await?;
     let mut lines = Vec::with_capacity(input.baris.len());
     for (i, b) in input.baris.iter().enumerate() {
         let kode = b.barang.trim();
@@ -485,3 +487,215 @@ pub async fn record_foto(tx: &mut Tx, dokumen: &str, id: i64, f: &StagedFoto, ac
     Ok(out)
 }
 
+
+/// One movement as answered, in the item's base satuan (signed: out is negative).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Gerak {
+    pub jenis: String,
+    pub gudang: String,
+    pub barang: String,
+    pub lot: String,
+    pub kedaluwarsa: Option<chrono::NaiveDate>,
+    pub jumlah: f64,
+    /// The same in thousandths, for the writes that follow.
+    #[serde(skip)]
+    pub milli: Milli,
+}
+
+/// A ledger row as answered: the stored row with the signed quantity in base units.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Mutasi {
+    #[serde(flatten)]
+    pub row: MutasiRow,
+    pub jumlah: f64,
+}
+
+impl From<MutasiRow> for Mutasi {
+    fn from(row: MutasiRow) -> Mutasi {
+        Mutasi { jumlah: to_f64(row.jumlah), row }
+    }
+}
+
+/// Appends one movement (and its balance); a movement out that the lot does not hold is a 409
+/// naming `field` with what the lot has.
+async fn gerak(tx: &mut Tx, m: &NewMutasi<'_>, actor: &str, field: &str, satuan: &str, out: &mut Vec<Gerak>) -> Result<(), OpError> {
+    if !lstore::apply_mutasi(tx, m, actor).await? {
+        let has = lstore::saldo_lot_tx(tx, m.gudang, m.barang, m.lot).await?.map_or(0, |s| s.jumlah);
+        return Err(LogistikError::conflict(field, format!("lot {} of {} in gudang {} holds {} {satuan}, not {}", m.lot, m.barang, m.gudang, to_f64(has), to_f64(-m.jumlah))).into());
+    }
+    out.push(Gerak { jenis: m.jenis.to_string(), gudang: m.gudang.to_string(), barang: m.barang.to_string(), lot: m.lot.to_string(), kedaluwarsa: m.kedaluwarsa, jumlah: to_f64(m.jumlah), milli: m.jumlah });
+    Ok(())
+}
+
+async fn active_gudang(tx: &mut Tx, field: &str, kode: &str) -> Result<(), OpError> {
+    match lstore::get_gudang_tx(tx, kode).await? {
+        None => Err(LogistikError::invalid(field, format!("unknown gudang {kode}")).into()),
+        Some(g) if !g.aktif => Err(LogistikError::invalid(field, format!("gudang {kode} is not active")).into()),
+        Some(_) => Ok(()),
+    }
+}
+
+/// A movement out: its ledger `jenis`, the gudang, the paper it refers to, and the day expiry is
+/// judged by.
+#[derive(Debug, Clone, Copy)]
+pub struct Keluar<'a> {
+    pub jenis: &'a str,
+    pub gudang: &'a str,
+    pub referensi: Option<&'a str>,
+    pub today: chrono::NaiveDate,
+}
+
+/// Takes `want` of an item out of a gudang, first expiry first out (expired lots never), as
+/// movements of `jenis`. The caller has locked the gudang (`lock_gudang`), so concurrent movers
+/// take one after another and never more than is there. 409 naming `field` with what is available.
+pub async fn take_fefo(tx: &mut Tx, k: &Keluar<'_>, item: &Barang, want: Milli, actor: &str) -> Result<Vec<Gerak>, OpError> {
+    let Keluar { jenis, gudang, referensi, today } = *k;
+    let lots = lstore::lots_tx(tx, gudang, &item.kode).await?;
+    let picks = super::stok::fefo(&lots, today, want).map_err(|avail| {
+        LogistikError::conflict("jumlah", format!("gudang {gudang} has {} {} of {} available (expired lots excluded), not {}", to_f64(avail), item.satuan, item.kode, to_f64(want)))
+    })?;
+    let mut out = Vec::with_capacity(picks.len());
+    for p in &picks {
+        let m = NewMutasi { jenis, gudang, barang: &item.kode, lot: &p.lot, kedaluwarsa: p.kedaluwarsa, jumlah: -p.jumlah, referensi, alasan: None };
+        gerak(tx, &m, actor, "jumlah", &item.satuan, &mut out).await?;
+    }
+    Ok(out)
+}
+
+/// Locks the gudang a movement touches, in code order (so two transfers in opposite directions
+/// cannot deadlock): on PostgreSQL every stock change at a gudang waits for the one before it and
+/// then reads the committed balances (READ COMMITTED reads afresh per statement); on SQLite the
+/// transaction is already the only writer. One row per gudang, because locking the balance rows
+/// themselves would take them in heap order, which updates change, and deadlock.
+pub async fn lock_gudang(tx: &mut Tx, gudang: &[&str]) -> Result<(), OpError> {
+    let mut g = gudang.to_vec();
+    g.sort_unstable();
+    g.dedup();
+    for kode in g {
+        lstore::lock_gudang(tx, kode).await?;
+    }
+    Ok(())
+}
+
+/// Books a movement by hand (Bidang Logistik): an adjustment after a stock count (the difference
+/// to the counted quantity, with a reason), a write-off (expiry or damage), a transfer to another
+/// gudang (FEFO unless a lot is named; each lot keeps its code and expiry), or a return into a
+/// gudang. Every movement is a row of the append-only ledger with its balance; one audit entry.
+pub async fn book_mutasi(tx: &mut Tx, input: &MutasiInput, today: chrono::NaiveDate, actor: &str) -> Result<Vec<Gerak>, OpError> {
+    use super::stok::JenisManual;
+    let c = input.check()?;
+    match lstore::get_gudang_tx(tx, &c.gudang).await? {
+        None => return Err(LogistikError::invalid("gudang", format!("unknown gudang {}", c.gudang)).into()),
+        Some(g) if !g.aktif && c.jenis == JenisManual::Retur => return Err(LogistikError::invalid("gudang", format!("gudang {} is not active", c.gudang)).into()),
+        Some(_) => {}
+    }
+    if let Some(to) = &c.ke_gudang {
+        active_gudang(tx, "ke_gudang", to).await?;
+    }
+    let item = lstore::get_barang_tx(tx, &c.barang).await?.ok_or_else(|| LogistikError::invalid("barang", format!("unknown barang {}", c.barang)))?.barang;
+    let (v, field, zero_ok) = c.jumlah;
+    let satuan = input.satuan.as_deref();
+    let jumlah = if zero_ok { super::penerimaan::jumlah0(&item, v, satuan, field, "satuan")? } else { item.to_base(v, satuan, field, "satuan")? };
+    lock_gudang(tx, &[c.gudang.as_str(), c.ke_gudang.as_deref().unwrap_or(c.gudang.as_str())]).await?;
+    let lot_row = match &c.lot {
+        Some(l) => lstore::saldo_lot_tx(tx, &c.gudang, &item.kode, l).await?,
+        None => None,
+    };
+    let existing = |what: &str| {
+        lot_row.clone().ok_or_else(|| LogistikError::invalid("lot", format!("gudang {} has no lot {} of {} to {what}", c.gudang, c.lot.as_deref().unwrap_or("-"), item.kode)))
+    };
+    let alasan = c.alasan.as_deref();
+    let mut out = Vec::new();
+    match c.jenis {
+        JenisManual::Penyesuaian => {
+            let s = existing("count")?;
+            let delta = jumlah - s.jumlah;
+            if delta == 0 {
+                return Err(LogistikError::invalid("jumlah_hitung", format!("the count equals the balance of lot {} ({} {}): nothing to adjust", s.lot, to_f64(s.jumlah), item.satuan)).into());
+            }
+            let m = NewMutasi { jenis: "penyesuaian", gudang: &c.gudang, barang: &item.kode, lot: &s.lot, kedaluwarsa: s.kedaluwarsa, jumlah: delta, referensi: None, alasan };
+            gerak(tx, &m, actor, "jumlah_hitung", &item.satuan, &mut out).await?;
+        }
+        JenisManual::Penghapusan => {
+            let s = existing("write off")?;
+            let m = NewMutasi { jenis: "penghapusan", gudang: &c.gudang, barang: &item.kode, lot: &s.lot, kedaluwarsa: s.kedaluwarsa, jumlah: -jumlah, referensi: None, alasan };
+            gerak(tx, &m, actor, "jumlah", &item.satuan, &mut out).await?;
+        }
+        JenisManual::Transfer => {
+            let to = c.ke_gudang.as_deref().unwrap_or_default();
+            let referensi = format!("transfer:{}>{to}", c.gudang);
+            let picks = match &c.lot {
+                None => take_fefo(tx, &Keluar { jenis: "transfer_keluar", gudang: &c.gudang, referensi: Some(&referensi), today }, &item, jumlah, actor).await?,
+                Some(_) => {
+                    let s = existing("move")?;
+                    if let Some(k) = s.kedaluwarsa.filter(|k| *k < today) {
+                        return Err(LogistikError::invalid("lot", format!("lot {} expired on {k}: write it off, do not move it", s.lot)).into());
+                    }
+                    let m = NewMutasi { jenis: "transfer_keluar", gudang: &c.gudang, barang: &item.kode, lot: &s.lot, kedaluwarsa: s.kedaluwarsa, jumlah: -jumlah, referensi: Some(&referensi), alasan };
+                    let mut v = Vec::new();
+                    gerak(tx, &m, actor, "jumlah", &item.satuan, &mut v).await?;
+                    v
+                }
+            };
+            for p in &picks {
+                if let Some(t) = lstore::saldo_lot_tx(tx, to, &item.kode, &p.lot).await? {
+                    if t.kedaluwarsa != p.kedaluwarsa {
+                        return Err(LogistikError::conflict("lot", format!("gudang {to} holds lot {} of {} with another expiry; one lot has one expiry", p.lot, item.kode)).into());
+                    }
+                }
+                let m = NewMutasi { jenis: "transfer_masuk", gudang: to, barang: &item.kode, lot: &p.lot, kedaluwarsa: p.kedaluwarsa, jumlah: -p.milli, referensi: Some(&referensi), alasan };
+                gerak(tx, &m, actor, "jumlah", &item.satuan, &mut out).await?;
+            }
+            out.splice(0..0, picks);
+        }
+        JenisManual::Retur => {
+            let kedaluwarsa = match (&lot_row, c.kedaluwarsa) {
+                (Some(s), Some(k)) if s.kedaluwarsa != Some(k) => {
+                    return Err(LogistikError::conflict("lot", format!("lot {} of {} is in gudang {} with another expiry; one lot has one expiry", s.lot, item.kode, c.gudang)).into());
+                }
+                (Some(s), _) => s.kedaluwarsa,
+                (None, k) => k,
+            };
+            match kedaluwarsa {
+                None if item.perlu_kedaluwarsa => return Err(LogistikError::invalid("kedaluwarsa", format!("{} needs an expiry date on every lot", item.kode)).into()),
+                Some(k) if k < today => return Err(LogistikError::invalid("kedaluwarsa", format!("lot expired on {k}: expired goods are not taken back into stock")).into()),
+                _ => {}
+            }
+            let lot = c.lot.as_deref().unwrap_or_default();
+            let m = NewMutasi { jenis: "retur", gudang: &c.gudang, barang: &item.kode, lot, kedaluwarsa, jumlah, referensi: None, alasan };
+            gerak(tx, &m, actor, "jumlah", &item.satuan, &mut out).await?;
+        }
+    }
+    audit_change(tx, actor, &format!("logistik.mutasi.{}", c.jenis.as_str()), "logistik_saldo", &format!("{}/{}", c.gudang, item.kode), None, json(&out)).await?;
+    Ok(out)
+}
+
+/// A balance as answered: the lot, its quantity in base units and how it stands against its expiry.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Saldo {
+    #[serde(flatten)]
+    pub row: SaldoRow,
+    pub jumlah: f64,
+    pub satuan: String,
+    pub status: super::stok::StatusLot,
+    /// Days to expiry (negative: expired that many days ago).
+    pub sisa_hari: Option<i64>,
+}
+
+/// Balances per gudang × item × lot flagged against their expiry with `hari` days of look-ahead;
+/// `only_segera` keeps the lots expired or expiring within it (the near-expiry report).
+pub async fn saldo(store: &crate::store::Store, gudang: Option<&str>, barang: Option<&str>, hari: i64, only_segera: bool, today: chrono::NaiveDate) -> Result<Vec<Saldo>, OpError> {
+    let sampai = only_segera.then(|| today + chrono::Duration::days(hari));
+    let rows = lstore::list_saldo(store, gudang, barang, sampai).await?;
+    let satuan: BTreeMap<String, String> = lstore::list_barang(store, None).await?.into_iter().map(|b| (b.barang.kode, b.barang.satuan)).collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| Saldo {
+            jumlah: to_f64(r.jumlah),
+            satuan: satuan.get(&r.barang).cloned().unwrap_or_default(),
+            status: super::stok::status_lot(r.kedaluwarsa, today, hari),
+            sisa_hari: r.kedaluwarsa.map(|k| (k - today).num_days()),
+            row: r,
+        })
+        .collect())
+}

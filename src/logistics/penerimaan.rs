@@ -163,7 +163,7 @@ impl PenerimaanInput {
 }
 
 /// A quantity that may be 0 (accepted or refused), else the catalog's rules.
-fn jumlah0(item: &Barang, v: f64, satuan: Option<&str>, field: &str, satuan_field: &str) -> Result<Milli, LogistikError> {
+pub(crate) fn jumlah0(item: &Barang, v: f64, satuan: Option<&str>, field: &str, satuan_field: &str) -> Result<Milli, LogistikError> {
     if v == 0.0 {
         // The satuan must still be one the item knows.
         item.to_base(1.0, satuan, field, satuan_field).map(|_| 0)

@@ -545,3 +545,64 @@ pub async fn apply_mutasi(tx: &mut Tx, m: &NewMutasi<'_>, actor: &str) -> Result
         .bind(m.referensi).bind(m.alasan).bind(actor).execute(c).await.map(|_| ()))?;
     Ok(true)
 }
+
+/// Locks one gudang's row (a no-op update of a non-key column, so foreign-key checks of other
+/// writers are not blocked): the lock every stock change at that gudang takes first.
+pub async fn lock_gudang(tx: &mut Tx, kode: &str) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE logistik_gudang SET versi = versi WHERE kode = $1").bind(kode).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// The lots of one item in one gudang with a balance, read inside a write.
+pub async fn lots_tx(tx: &mut Tx, gudang: &str, barang: &str) -> Result<Vec<super::stok::Lot>, StoreError> {
+    let rows: Vec<(String, Option<NaiveDate>, i64)> = crate::on_tx!(tx, c => sqlx::query_as(
+        "SELECT lot, kedaluwarsa, jumlah FROM logistik_saldo WHERE gudang = $1 AND barang = $2 AND jumlah > 0 ORDER BY lot")
+        .bind(gudang).bind(barang).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|(lot, kedaluwarsa, jumlah)| super::stok::Lot { lot, kedaluwarsa, jumlah }).collect())
+}
+
+/// Balances with something in them, optionally of one gudang and/or item, optionally only lots
+/// expiring by `sampai` (those with an expiry), ordered by gudang, item, expiry, lot.
+pub async fn list_saldo(store: &Store, gudang: Option<&str>, barang: Option<&str>, sampai: Option<NaiveDate>) -> Result<Vec<SaldoRow>, StoreError> {
+    let sql = "SELECT gudang, barang, lot, kedaluwarsa, jumlah FROM logistik_saldo \
+               WHERE jumlah > 0 AND ($1 IS NULL OR gudang = $1) AND ($2 IS NULL OR barang = $2) AND ($3 IS NULL OR kedaluwarsa <= $3) \
+               ORDER BY gudang, barang, kedaluwarsa IS NULL, kedaluwarsa, lot";
+    Ok(crate::on_pool!(store, p => sqlx::query_as(sql).bind(gudang).bind(barang).bind(sampai).fetch_all(p).await)?)
+}
+
+/// One movement of the ledger as stored.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct MutasiRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub jenis: String,
+    pub gudang: String,
+    pub barang: String,
+    pub lot: String,
+    pub kedaluwarsa: Option<NaiveDate>,
+    /// Thousandths of the base unit, signed (see `jumlah` in answers).
+    #[serde(skip)]
+    pub jumlah: i64,
+    #[serde(rename = "ref")]
+    pub referensi: Option<String>,
+    pub alasan: Option<String>,
+    pub actor: String,
+}
+
+/// Which movements to list.
+#[derive(Debug, Clone, Default)]
+pub struct MutasiFilter<'a> {
+    pub gudang: Option<&'a str>,
+    pub barang: Option<&'a str>,
+    pub lot: Option<&'a str>,
+    /// Only movements with a smaller id (paging back).
+    pub sebelum: Option<i64>,
+}
+
+/// Movements, newest first, as filtered; at most `limit`.
+pub async fn list_mutasi(store: &Store, f: &MutasiFilter<'_>, limit: i64) -> Result<Vec<MutasiRow>, StoreError> {
+    let sql = "SELECT id, at, jenis, gudang, barang, lot, kedaluwarsa, jumlah, ref AS referensi, alasan, actor FROM logistik_mutasi \
+               WHERE ($1 IS NULL OR gudang = $1) AND ($2 IS NULL OR barang = $2) AND ($3 IS NULL OR lot = $3) AND ($4 IS NULL OR id < $4) \
+               ORDER BY id DESC LIMIT $5";
+    Ok(crate::on_pool!(store, p => sqlx::query_as(sql).bind(f.gudang).bind(f.barang).bind(f.lot).bind(f.sebelum).bind(limit).fetch_all(p).await)?)
+}
