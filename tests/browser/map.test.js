@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE, CODE_RE, MONAS, OUT_DIR, TOKEN, fmtNum, getJson, postJson, requireServer } from './lib.js';
+import { readFile } from 'node:fs/promises';
+import { BASE, CODE_RE, MONAS, OUT_DIR, TOKEN, fmtNum, getJson, parseCsv, postJson, requireServer } from './lib.js';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARGS = [
@@ -183,6 +184,57 @@ test('public map', async (t) => {
     assert.ok(zoom >= LEVEL_ZOOM_RANGE.kelurahan[0] && zoom < LEVEL_ZOOM_RANGE.kelurahan[1], `zoom ${zoom} is not kelurahan zoom`);
     await shot('search-kebon-kacang');
     await page.locator('#panel-close').click();
+  });
+
+  await t.test('the table shows the level on the map, sorts, and its downloads total what the API says', async () => {
+    await showLevel('kecamatan');
+    const api = await getJson('/api/v1/bansos/progress?level=kecamatan');
+    const codes = Object.keys(api.areas);
+    await page.locator('[data-testid="table-toggle"]').click();
+    assert.equal(await page.locator('[data-testid="table-toggle"]').getAttribute('aria-expanded'), 'true');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="table-row"]').length === n, codes.length, { timeout: 15_000 });
+    // Same numbers as the API, area by area.
+    const shown = await page.locator('[data-testid="table-row"]').evaluateAll((trs) => trs.map((tr) => ({
+      kode: tr.dataset.kode, served: tr.querySelector('[data-col="served_kk"]').textContent, target: tr.querySelector('[data-col="target_kk"]').textContent,
+    })));
+    for (const r of shown) {
+      assert.equal(r.served, fmtNum(api.areas[r.kode].served_kk), `${r.kode} served`);
+      assert.equal(r.target, fmtNum(api.areas[r.kode].target_kk), `${r.kode} target`);
+    }
+    // Sorting by percent: highest first, then flipped; the header says so.
+    const pctOf = (k) => api.areas[k].percent ?? -1;
+    await page.locator('[data-testid="sort-percent"]').click();
+    let order = await page.locator('[data-testid="table-row"]').evaluateAll((trs) => trs.map((tr) => tr.dataset.kode));
+    assert.deepEqual(order.map(pctOf), [...order.map(pctOf)].sort((a, b) => b - a), 'descending by percent');
+    assert.equal(await page.locator('th:has([data-testid="sort-percent"])').getAttribute('aria-sort'), 'descending');
+    await page.locator('[data-testid="sort-percent"]').click();
+    order = await page.locator('[data-testid="table-row"]').evaluateAll((trs) => trs.map((tr) => tr.dataset.kode));
+    assert.equal(pctOf(order[0]), Math.min(...codes.map(pctOf)), 'ascending after a second click');
+    await page.locator('[data-testid="area-table"]').scrollIntoViewIfNeeded();
+    await shot('table-kecamatan');
+
+    // The CSV, downloaded by the browser from the table's link: totals equal the API's.
+    const wantServed = Object.values(api.areas).reduce((s, a) => s + a.served_kk, 0);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="download-csv"]').click()]);
+    assert.equal(download.suggestedFilename(), 'bansos-progres-kecamatan.csv');
+    const rows = parseCsv(await readFile(await download.path(), 'utf8'));
+    assert.equal(rows.length, codes.length);
+    assert.equal(rows.reduce((s, r) => s + Number(r.served_kk), 0), wantServed, 'CSV total = API total');
+    assert.ok(rows.every((r) => /CC BY 4\.0/.test(r.lisensi) && (!api.generated || r.catatan === 'data contoh (dibangkitkan)')));
+    // The GeoJSON link: same total, boundaries, licence.
+    const href = await page.locator('[data-testid="download-geojson"]').getAttribute('href');
+    const fc = await getJson(href);
+    assert.equal(fc.features.length, codes.length);
+    assert.equal(fc.features.reduce((s, f) => s + f.properties.served_kk, 0), wantServed, 'GeoJSON total = API total');
+    assert.ok(fc.features.every((f) => f.geometry?.type === 'MultiPolygon'));
+    assert.match(fc.license, /MIT/);
+    // A bad format is refused, naming the field.
+    const bad = await fetch(`${BASE}/api/v1/bansos/progress/export?level=kecamatan&format=xlsx`);
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).field, 'format');
+    // At kota level the links follow the map.
+    await showLevel('kota');
+    await page.waitForFunction(() => document.querySelector('[data-testid="download-csv"]').getAttribute('href').includes('level=kota'), null, { timeout: 15_000 });
   });
 
   let kelurahan;
