@@ -82,9 +82,12 @@ fn geometry(g: &MultiPolygon<f64>) -> Value {
     json!({ "type": "MultiPolygon", "coordinates": polys })
 }
 
+/// The boundary of an area by code, and whether it is generated (`None`: no boundary).
+pub type Boundary<'a> = dyn Fn(&str) -> Option<(&'a MultiPolygon<f64>, bool)> + 'a;
+
 /// A FeatureCollection: one feature per area with its boundary (null for the province, which the
 /// atlas does not hold) and the CSV's columns as properties; licence and labels as foreign members.
-pub fn geojson<'a>(p: &Progress, boundary: &dyn Fn(&str) -> Option<(&'a MultiPolygon<f64>, bool)>) -> Value {
+pub fn geojson<'a>(p: &Progress, boundary: &Boundary<'a>) -> Value {
     let features: Vec<Value> = p
         .areas
         .iter()
