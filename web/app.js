@@ -7,6 +7,7 @@
 import * as maplibregl from '/node_modules/maplibre-gl/dist/maplibre-gl.mjs';
 import { renderTrend } from '/trend.js';
 import { renderTable, setupTable } from '/table.js';
+import { pointLayerIds, setupLayers } from '/layers.js';
 
 const POLL_MS = Number(new URLSearchParams(location.search).get('poll')) || 5000;
 const DEFAULT_TILE_URL = '/tiles/{layer}/{z}/{x}/{y}.mvt';
@@ -856,6 +857,9 @@ async function main() {
   map.getCanvas().addEventListener('mouseleave', () => { setHover(null, null); popup.remove(); });
 
   map.on('click', (e) => {
+    // A click on a site or a cluster is theirs (popup, zoom in), not a selection of the area under it.
+    const points = pointLayerIds().filter((id) => map.getLayer(id));
+    if (points.length && map.queryRenderedFeatures(e.point, { layers: points }).length) return;
     const f = map.queryRenderedFeatures(e.point, { layers: fillLayers })[0];
     select(f ? f.properties.kode : null, f?.properties?.nama, f?.properties?.generated === true);
   });
@@ -881,6 +885,7 @@ async function main() {
   setInterval(refreshVisible, POLL_MS);
 
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
+  setupLayers(map, maplibregl);
   loaded = true;
   await refresh();
   await new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 
 export const BASE = (process.env.BASE_URL || '').replace(/\/$/, '');
 export const TOKEN = process.env.SIGAP_TOKEN || '';
+export const ADMIN_TOKEN = process.env.SIGAP_ADMIN_TOKEN || '';
 export const OUT_DIR = process.env.OUT_DIR || new URL('../../out/browser/', import.meta.url).pathname;
 
 /** Monas, in kelurahan Gambir (31.71.01.1001), central Jakarta. */
@@ -28,12 +29,12 @@ export async function getJson(path) {
   return JSON.parse(text);
 }
 
-export async function postJson(path, body) {
+export async function postJson(path, body, token = TOKEN) {
   const res = await fetch(`${BASE}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: `Bearer ${TOKEN}`,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
       'idempotency-key': crypto.randomUUID(),
     },
     body: JSON.stringify(body),
