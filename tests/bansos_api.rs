@@ -307,3 +307,71 @@ async fn trend_and_last_update_follow_the_records_on_both_stores() {
     })
     .await;
 }
+
+/// GET `uri`: status, content type, content disposition and body text.
+async fn download(app: &axum::Router, uri: &str) -> (StatusCode, String, String, String) {
+    let res = app.clone().oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let h = |n: &str| res.headers().get(n).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let (ct, cd) = (h("content-type"), h("content-disposition"));
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, ct, cd, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn progress_downloads_equal_the_api_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Rw).await;
+        let atlas = atlas(&store).await;
+        sigap::bansos::load_demo(&store, &atlas, &|_, _| {}).await.unwrap();
+        let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
+        for (level, parent) in [("kota", ""), ("kecamatan", ""), ("kelurahan", "31.71.01"), ("rw", KEL), ("provinsi", "")] {
+            let q = if parent.is_empty() { format!("level={level}") } else { format!("level={level}&parent={parent}") };
+            let api = call(&app, "GET", &format!("/api/v1/bansos/progress?{q}"), None, None, None).await.1;
+            let areas = api["areas"].as_object().unwrap();
+            let want: u64 = areas.values().map(|a| a["served_kk"].as_u64().unwrap()).sum();
+            assert!(want > 0, "{level}: demo data serves someone");
+
+            let (status, ct, cd, text) = download(&app, &format!("/api/v1/bansos/progress/export?{q}&format=csv")).await;
+            assert_eq!(status, StatusCode::OK, "{text}");
+            assert_eq!(ct, "text/csv; charset=utf-8");
+            assert!(cd.starts_with("attachment; filename=\"bansos-progres-") && cd.ends_with(".csv\""), "{cd}");
+            let mut r = csv::Reader::from_reader(text.as_bytes());
+            let head = r.headers().unwrap().clone();
+            let col = |n: &str| head.iter().position(|h| h == n).unwrap();
+            let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+            assert_eq!(rows.len(), areas.len(), "{level}: one row per area");
+            let got: u64 = rows.iter().map(|x| x[col("served_kk")].parse::<u64>().unwrap()).sum();
+            assert_eq!(got, want, "{level}: CSV total = API total");
+            for x in &rows {
+                assert_eq!(x[col("target_kk")].parse::<u64>().unwrap(), areas[&x[col("kode")]]["target_kk"].as_u64().unwrap());
+                assert_eq!(&x[col("catatan")], "data contoh (dibangkitkan)", "demo numbers are labelled");
+                assert!(x[col("lisensi")].contains("CC BY 4.0"));
+            }
+
+            let (status, ct, _, text) = download(&app, &format!("/api/v1/bansos/progress/export?{q}&format=geojson")).await;
+            assert_eq!(status, StatusCode::OK, "{text}");
+            assert_eq!(ct, "application/geo+json");
+            let fc: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let feats = fc["features"].as_array().unwrap();
+            assert_eq!(feats.len(), areas.len());
+            let got: u64 = feats.iter().map(|f| f["properties"]["served_kk"].as_u64().unwrap()).sum();
+            assert_eq!(got, want, "{level}: GeoJSON total = API total");
+            assert_eq!(fc["generated"], true);
+            assert!(fc["license"].as_str().unwrap().contains(if level == "rw" { "ODbL" } else { "MIT" }), "{}", fc["license"]);
+            let with_geometry = feats.iter().filter(|f| f["geometry"]["type"] == "MultiPolygon").count();
+            assert_eq!(with_geometry, if level == "provinsi" { 0 } else { feats.len() }, "{level}: boundaries");
+            // Aggregates only: the properties are the progress columns, nothing about records or people.
+            let keys: Vec<&String> = feats[0]["properties"].as_object().unwrap().keys().collect();
+            assert!(keys.iter().all(|k| !["actor", "provider", "bast_ref", "nik", "phone"].contains(&k.as_str())), "{keys:?}");
+        }
+        // Bad input beside the good: each names its field.
+        problem(&call(&app, "GET", "/api/v1/bansos/progress/export?level=kota", None, None, None).await, 400, "format");
+        problem(&call(&app, "GET", "/api/v1/bansos/progress/export?level=kota&format=xlsx", None, None, None).await, 400, "format");
+        problem(&call(&app, "GET", "/api/v1/bansos/progress/export?format=csv", None, None, None).await, 400, "level");
+        problem(&call(&app, "GET", "/api/v1/bansos/progress/export?level=desa&format=csv", None, None, None).await, 400, "level");
+        problem(&call(&app, "GET", "/api/v1/bansos/progress/export?level=kota&parent=31.71.01&format=csv", None, None, None).await, 400, "parent");
+        problem(&call(&app, "GET", "/api/v1/bansos/progress/export?level=rw&parent=31.71.99.9999&format=geojson", None, None, None).await, 404, "parent");
+    })
+    .await;
+}

@@ -28,6 +28,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/bansos/handouts"),
     ("get", "/api/v1/bansos/rw/{code}/records"),
     ("get", "/api/v1/bansos/trend"),
+    ("get", "/api/v1/bansos/progress/export"),
     ("post", "/api/v1/plans"),
     ("get", "/api/v1/plans/{id}"),
     ("post", "/api/v1/plans/{id}/replan"),

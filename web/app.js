@@ -6,6 +6,8 @@
 // and never a tile. The page polls that JSON so a delivery shows without a reload.
 import * as maplibregl from '/node_modules/maplibre-gl/dist/maplibre-gl.mjs';
 import { renderTrend } from '/trend.js';
+import { renderTable, setupTable } from '/table.js';
+import { pointLayerIds, setupLayers } from '/layers.js';
 
 const POLL_MS = Number(new URLSearchParams(location.search).get('poll')) || 5000;
 const DEFAULT_TILE_URL = '/tiles/{layer}/{z}/{x}/{y}.mvt';
@@ -529,12 +531,41 @@ function render() {
   renderKota();
   renderPanel();
   renderLegend();
+  renderTableView();
   const status = $('updated');
   const provAt = progress.get('provinsi|')?.areas?.['31']?.updated_at;
   status.dataset.updated = provAt || '';
   status.textContent = lastError ? `Gagal memuat sebagian data: ${lastError}`
     : `Data terakhir diperbarui ${fmtWhen(provAt)} · dimuat ${clock.format(new Date())}`;
   status.classList.toggle('error', !!lastError);
+}
+
+/**
+ * The table of the level on screen, from the same progress answers as the map: at RW level the
+ * RWs of the selected kelurahan, or else of the kelurahan in view; the downloads follow.
+ */
+function renderTableView() {
+  const level = LEVEL_BY_ID[currentLevel()];
+  let parent = null;
+  let keys = [`${level.id}|`];
+  if (level.id === 'rw') {
+    const kel = selected && (selected.level === 'kelurahan' || selected.level === 'rw') ? ancestorOf(selected.kode, 'kelurahan') : null;
+    parent = kel;
+    keys = kel ? [`rw|${kel}`] : wantedKeys().filter((k) => k.startsWith('rw|'));
+  }
+  const rows = [];
+  const seen = new Set();
+  for (const k of keys) {
+    for (const [kode, a] of Object.entries(progress.get(k)?.areas || {})) {
+      if (seen.has(kode)) continue;
+      seen.add(kode);
+      rows.push({ kode, nama: level.id === 'kota' ? shortName(a.nama) : a.nama, target_kk: a.target_kk, served_kk: a.served_kk, percent: percentOf(a) });
+    }
+  }
+  renderTable({
+    level: level.id, per: level.per, parent, parentName: parent && areaData(parent)?.nama, rows,
+    onSelect: (kode, nama) => { select(kode, nama); zoomToArea(kode); },
+  });
 }
 
 function setBar(el, p) {
@@ -826,11 +857,15 @@ async function main() {
   map.getCanvas().addEventListener('mouseleave', () => { setHover(null, null); popup.remove(); });
 
   map.on('click', (e) => {
+    // A click on a site or a cluster is theirs (popup, zoom in), not a selection of the area under it.
+    const points = pointLayerIds().filter((id) => map.getLayer(id));
+    if (points.length && map.queryRenderedFeatures(e.point, { layers: points }).length) return;
     const f = map.queryRenderedFeatures(e.point, { layers: fillLayers })[0];
     select(f ? f.properties.kode : null, f?.properties?.nama, f?.properties?.generated === true);
   });
   $('panel-close').addEventListener('click', () => select(null));
   setupSearch();
+  setupTable();
   document.querySelectorAll('.levels button').forEach((b) => {
     b.addEventListener('click', () => {
       const c = map.getCenter();
@@ -850,6 +885,7 @@ async function main() {
   setInterval(refreshVisible, POLL_MS);
 
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
+  setupLayers(map, maplibregl);
   loaded = true;
   await refresh();
   await new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
