@@ -62,6 +62,7 @@ async fn no_personal_data_on_public_routes_or_in_logs() {
                     .replace("{file}", "1.json");
                 let extra = match path.as_str() {
                     "/api/v1/bansos/progress" => "?level=rw",
+                    "/api/v1/bansos/progress/export" => "?level=rw&format=csv",
                     "/api/v1/locate" => "?lon=106.81&lat=-6.17",
                     "/open311/v2/requests.json" => "?status=open",
                     _ => "",
@@ -80,6 +81,16 @@ async fn no_personal_data_on_public_routes_or_in_logs() {
             }
         }
         assert!(public.len() >= 8, "the public routes answered: {public:?}");
+        assert!(public.iter().any(|p| p == "GET /api/v1/bansos/progress/export"), "the download answered: {public:?}");
+        // The open-data downloads in both formats and the trend of the recipients' kelurahan.
+        for uri in [format!("/api/v1/bansos/progress/export?level=rw&parent={KEL}&format=geojson"), "/api/v1/bansos/progress/export?level=kelurahan&format=csv".into(), format!("/api/v1/bansos/trend?area={KEL}")] {
+            let r = call(&app, "GET", &uri, None, None, None, vec![]).await;
+            assert_eq!(r.status, StatusCode::OK, "{uri}");
+            let text = r.text();
+            for s in SECRETS {
+                assert!(!text.contains(s), "{uri} shows {s}");
+            }
+        }
         // Tiles of the RW with recipients, the web config and the map page.
         for uri in ["/tiles/rw/16/52275/33885.mvt", "/tiles/kelurahan/14/13068/8471.mvt", "/web-config.json", "/metrics"] {
             let r = call(&app, "GET", uri, None, None, None, vec![]).await;

@@ -420,3 +420,202 @@ pub async fn kolaborator_approved(store: &Store, unit: &str) -> Result<bool, Sto
     let Ok(id) = unit.parse::<i64>() else { return Ok(false) };
     Ok(kolaborators(store, Some("disetujui")).await?.iter().any(|k| k.id == id))
 }
+
+/// One UMKM by code, inside a write.
+pub async fn umkm_tx(tx: &mut Tx, kode: &str) -> Result<Option<UmkmRow>, StoreError> {
+    let sql = format!("{UMKM_SELECT} WHERE u.kode = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, UmkmRow>(&sql).bind(kode).fetch_optional(c).await)?)
+}
+
+/// Records the confirmed loan recipients of a Konfirmasi.
+pub async fn insert_penerima(tx: &mut Tx, konfirmasi_id: i64, penerima: &[(String, i64)]) -> Result<(), StoreError> {
+    for (kode, plafon) in penerima {
+        crate::on_tx!(tx, c => sqlx::query("INSERT INTO ksbb_konfirmasi_umkm (konfirmasi_id, umkm_kode, plafon) VALUES ($1, $2, $3)")
+            .bind(konfirmasi_id).bind(kode).bind(*plafon).execute(c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- Realisasi
+
+/// What a Realisasi needs to know of its Konfirmasi.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KonfirmasiRef {
+    pub id: i64,
+    pub id_kolaborasi: String,
+    pub kolaborator_id: i64,
+    pub bentuk: String,
+    pub penyalur_kolaborator_id: Option<i64>,
+    pub jumlah_paket: Option<i64>,
+    pub jumlah_pinjaman: Option<i64>,
+    pub jadwal_mulai: chrono::NaiveDate,
+    pub jadwal_selesai: chrono::NaiveDate,
+}
+
+/// Locks the Konfirmasi (a no-op update, so concurrent reports on one ID are checked one after
+/// another on both stores) and reads it; None when there is no such ID.
+pub async fn lock_konfirmasi(tx: &mut Tx, id_kolaborasi: &str) -> Result<Option<KonfirmasiRef>, StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE ksbb_konfirmasi SET created_at = created_at WHERE id_kolaborasi = $1").bind(id_kolaborasi).execute(c).await.map(|_| ()))?;
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, KonfirmasiRef>(
+        "SELECT id, id_kolaborasi, kolaborator_id, bentuk, penyalur_kolaborator_id, jumlah_paket, jumlah_pinjaman, jadwal_mulai, jadwal_selesai \
+         FROM ksbb_konfirmasi WHERE id_kolaborasi = $1").bind(id_kolaborasi).fetch_optional(c).await)?)
+}
+
+/// The site codes of a Konfirmasi.
+pub async fn konfirmasi_site_kodes(tx: &mut Tx, konfirmasi_id: i64) -> Result<Vec<String>, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query("SELECT s.kode FROM ksbb_konfirmasi_site ks JOIN ksbb_site s ON s.id = ks.site_id WHERE ks.konfirmasi_id = $1")
+        .bind(konfirmasi_id).fetch_all(c).await?
+        .iter().map(|r| r.try_get::<String, _>("kode")).collect::<Result<Vec<_>, _>>())?)
+}
+
+/// The confirmed loan recipients of a Konfirmasi: UMKM code → plafon.
+pub async fn penerima_tx(tx: &mut Tx, konfirmasi_id: i64) -> Result<HashMap<String, i64>, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query("SELECT umkm_kode, plafon FROM ksbb_konfirmasi_umkm WHERE konfirmasi_id = $1").bind(konfirmasi_id).fetch_all(c).await?
+        .iter().map(|r| Ok::<_, sqlx::Error>((r.try_get::<String, _>("umkm_kode")?, r.try_get::<i64, _>("plafon")?))).collect::<Result<HashMap<_, _>, _>>())?)
+}
+
+/// One UMKM line of a stored report, with its report's kind and reporter.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, sqlx::FromRow)]
+pub struct RealisasiLine {
+    pub realisasi_id: i64,
+    pub pelapor_id: i64,
+    pub jenis: String,
+    pub tanggal: chrono::NaiveDate,
+    pub umkm_kode: String,
+    pub jumlah: i64,
+    pub status: Option<String>,
+    pub alasan: Option<String>,
+    pub periode: Option<String>,
+}
+
+const LINE_SELECT: &str = "SELECT l.realisasi_id, r.pelapor_id, r.jenis, r.tanggal, l.umkm_kode, l.jumlah, l.status, l.alasan, l.periode \
+     FROM ksbb_realisasi_umkm l JOIN ksbb_realisasi r ON r.id = l.realisasi_id";
+
+/// Every UMKM line reported under a Konfirmasi, in the order they were reported.
+pub async fn lines_tx(tx: &mut Tx, konfirmasi_id: i64) -> Result<Vec<RealisasiLine>, StoreError> {
+    let sql = format!("{LINE_SELECT} WHERE l.konfirmasi_id = $1 ORDER BY l.realisasi_id, l.umkm_kode");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, RealisasiLine>(&sql).bind(konfirmasi_id).fetch_all(c).await)?)
+}
+
+/// A stored Realisasi report (its lines and documents are listed beside it).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct RealisasiHead {
+    pub id: i64,
+    pub id_kolaborasi: String,
+    pub pelapor_id: i64,
+    /// bast | disbursement | angsuran | serah_dana
+    pub jenis: String,
+    pub nomor_dokumen: String,
+    pub tanggal: chrono::NaiveDate,
+    pub keterangan: Option<String>,
+    pub econtract: Option<String>,
+    pub periode: Option<String>,
+    pub agregator_id: Option<i64>,
+    pub jumlah: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+const HEAD_SELECT: &str = "SELECT r.id, k.id_kolaborasi, r.pelapor_id, r.jenis, r.nomor_dokumen, r.tanggal, r.keterangan, r.econtract, r.periode, \
+     r.agregator_id, r.jumlah, r.created_at FROM ksbb_realisasi r JOIN ksbb_konfirmasi k ON k.id = r.konfirmasi_id";
+
+/// The reports under a Konfirmasi, inside a write.
+pub async fn heads_tx(tx: &mut Tx, konfirmasi_id: i64) -> Result<Vec<RealisasiHead>, StoreError> {
+    let sql = format!("{HEAD_SELECT} WHERE r.konfirmasi_id = $1 ORDER BY r.id");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, RealisasiHead>(&sql).bind(konfirmasi_id).fetch_all(c).await)?)
+}
+
+/// One report, inside a write.
+pub async fn head_tx(tx: &mut Tx, id: i64) -> Result<Option<RealisasiHead>, StoreError> {
+    let sql = format!("{HEAD_SELECT} WHERE r.id = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, RealisasiHead>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// Stores a report and its UMKM lines; answers its id.
+pub async fn insert_realisasi(tx: &mut Tx, konfirmasi_id: i64, pelapor: i64, r: &super::model::NewRealisasi, actor: &str) -> Result<i64, StoreError> {
+    let id: i64 = crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO ksbb_realisasi (konfirmasi_id, pelapor_id, jenis, nomor_dokumen, tanggal, keterangan, econtract, periode, agregator_id, jumlah, created_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id")
+        .bind(konfirmasi_id).bind(pelapor).bind(r.jenis.as_str()).bind(&r.nomor_dokumen).bind(r.tanggal).bind(&r.keterangan).bind(&r.econtract)
+        .bind(&r.periode).bind(r.agregator_id).bind(r.jumlah).bind(actor).bind(Utc::now())
+        .fetch_one(c).await?.try_get("id"))?;
+    for u in &r.umkm {
+        crate::on_tx!(tx, c => sqlx::query(
+            "INSERT INTO ksbb_realisasi_umkm (realisasi_id, konfirmasi_id, umkm_kode, jumlah, status, alasan, periode) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+            .bind(id).bind(konfirmasi_id).bind(&u.kode).bind(u.jumlah).bind(u.status.map(|s| s.as_str())).bind(&u.alasan).bind(&r.periode)
+            .execute(c).await.map(|_| ()))?;
+    }
+    Ok(id)
+}
+
+/// Reports visible to collaborator `kolaborator` (those it filed and those under its own IDs), or
+/// all, optionally of one ID kolaborasi; oldest first.
+pub async fn realisasi(store: &Store, kolaborator: Option<i64>, id_kolaborasi: Option<&str>) -> Result<Vec<RealisasiHead>, StoreError> {
+    let sql = format!("{HEAD_SELECT} WHERE ($1 IS NULL OR r.pelapor_id = $1 OR k.kolaborator_id = $1) AND ($2 IS NULL OR k.id_kolaborasi = $2) ORDER BY r.id");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, RealisasiHead>(&sql).bind(kolaborator).bind(id_kolaborasi).fetch_all(p).await)?)
+}
+
+/// The UMKM lines of the given reports.
+pub async fn lines_of(store: &Store, ids: &[i64]) -> Result<Vec<RealisasiLine>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!("{LINE_SELECT} WHERE l.realisasi_id IN ({list}) ORDER BY l.realisasi_id, l.umkm_kode");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, RealisasiLine>(&sql).fetch_all(p).await)?)
+}
+
+/// A stored document of a Realisasi (the bytes are in the AttachmentStore under `storage_key`).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Lampiran {
+    pub id: i64,
+    pub realisasi_id: i64,
+    pub jenis: String,
+    #[serde(skip)]
+    pub storage_key: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const LAMPIRAN_SELECT: &str = "SELECT id, realisasi_id, jenis, storage_key, content_type, bytes, sha256, created_at FROM ksbb_lampiran";
+
+pub async fn lampiran_tx(tx: &mut Tx, realisasi_id: i64) -> Result<Vec<Lampiran>, StoreError> {
+    let sql = format!("{LAMPIRAN_SELECT} WHERE realisasi_id = $1 ORDER BY id");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, Lampiran>(&sql).bind(realisasi_id).fetch_all(c).await)?)
+}
+
+/// Documents of the given reports.
+pub async fn lampiran_of(store: &Store, ids: &[i64]) -> Result<Vec<Lampiran>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!("{LAMPIRAN_SELECT} WHERE realisasi_id IN ({list}) ORDER BY id");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, Lampiran>(&sql).fetch_all(p).await)?)
+}
+
+/// A file put into the AttachmentStore, as its record names it.
+pub struct StoredFile<'a> {
+    pub key: &'a str,
+    pub content_type: &'a str,
+    pub bytes: i64,
+    pub sha256: &'a str,
+}
+
+pub async fn insert_lampiran(tx: &mut Tx, realisasi_id: i64, jenis: &str, f: &StoredFile<'_>, actor: &str) -> Result<i64, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO ksbb_lampiran (realisasi_id, jenis, storage_key, content_type, bytes, sha256, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id")
+        .bind(realisasi_id).bind(jenis).bind(f.key).bind(f.content_type).bind(f.bytes).bind(f.sha256).bind(actor).bind(Utc::now())
+        .fetch_one(c).await?.try_get("id"))?)
+}
+
+/// Row counts of the Realisasi tables (reports, lines, documents, loan recipients).
+pub async fn realisasi_counts(store: &Store) -> Result<[i64; 4], StoreError> {
+    let r = crate::on_pool!(store, p => {
+        let r = sqlx::query("SELECT (SELECT COUNT(*) FROM ksbb_realisasi) AS a, (SELECT COUNT(*) FROM ksbb_realisasi_umkm) AS b, \
+            (SELECT COUNT(*) FROM ksbb_lampiran) AS c, (SELECT COUNT(*) FROM ksbb_konfirmasi_umkm) AS d").fetch_one(p).await?;
+        Ok::<_, sqlx::Error>([r.try_get::<i64, _>("a")?, r.try_get::<i64, _>("b")?, r.try_get::<i64, _>("c")?, r.try_get::<i64, _>("d")?])
+    })?;
+    Ok(r)
+}
