@@ -93,6 +93,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/ksbb/realisasi"),
     ("post", "/api/v1/ksbb/realisasi/{id}/lampiran"),
     ("get", "/api/v1/ksbb/realisasi/{id}/lampiran/{lampiran}"),
+    ("post", "/api/v1/ksbb/verifikasi"),
+    ("get", "/api/v1/ksbb/verifikasi"),
     ("post", "/api/v1/recipients/batches"),
     ("get", "/api/v1/recipients/batches/{id}"),
     ("get", "/api/v1/recipients/households"),

@@ -1,6 +1,7 @@
 //! The KSBB writes, each inside the caller's transaction: check against the atlas and the stored
 //! state, write, audit. Shared by the HTTP handlers, the CLI and the demo loader.
 
+use super::model::{Hasil, NewVerifikasi, Pendamping};
 use super::model::{required_lampiran, sniff_lampiran, JenisLampiran, JenisRealisasi, NewRealisasi, StatusAngsuran, MAX_LAMPIRAN};
 use super::model::{footprint_json, mask_name, mask_phone, place, parse_umkm_table, Bentuk, KsbbError, NewKolaborator, NewKonfirmasi, NewSite, NewUmkm, Review, RowReport, Table};
 use super::store::{self as kstore, KolaboratorRecord, KonfirmasiRef, Lampiran, RealisasiHead, RealisasiLine, SiteRecord};
@@ -561,4 +562,55 @@ pub async fn add_lampiran(
         }
     }
     written
+}
+
+// ---------------------------------------------------------------- pendamping checks
+
+/// What a collaborator reported for each UMKM under a Konfirmasi — the claim a pendamping checks
+/// and the flags compare: for a loan the rupiah disbursed; for goods or training the packages in
+/// the ID's own collaborator's BASTs, or, when it filed none, its distributor's.
+pub fn reported(k: &KonfirmasiRef, lines: &[RealisasiLine]) -> HashMap<String, i64> {
+    if k.bentuk == "pinjaman" {
+        return per_umkm(lines, JenisRealisasi::Disbursement, None);
+    }
+    let own = per_umkm(lines, JenisRealisasi::Bast, Some(k.kolaborator_id));
+    match k.penyalur_kolaborator_id {
+        Some(p) if own.is_empty() => per_umkm(lines, JenisRealisasi::Bast, Some(p)),
+        _ => own,
+    }
+}
+
+/// Records a pendamping's check of one UMKM under an ID kolaborasi: the UMKM must be in the
+/// pendamping's scope (its dinas, or its kecamatan: else 403 naming `kode`) and have something
+/// reported for it under that ID; once per UMKM and ID (409); a partial receipt below what was
+/// reported. Keeps the reported amount beside the received one.
+pub async fn verify(tx: &mut Tx, scope: &Pendamping, unit: &str, v: &NewVerifikasi, actor: &str) -> Result<kstore::VerifikasiRow, OpError> {
+    let k = kstore::lock_konfirmasi(tx, &v.id_kolaborasi).await?.ok_or_else(|| KsbbError::not_found("id_kolaborasi", format!("no ID kolaborasi {}", v.id_kolaborasi)))?;
+    let u = kstore::umkm_tx(tx, &v.kode).await?.ok_or_else(|| KsbbError::not_found("kode", format!("no UMKM {} in the target data", v.kode)))?;
+    if !scope.covers(&u.dinas, u.kelurahan.as_deref()) {
+        return Err(KsbbError::Forbidden { field: "kode".into(), detail: format!("UMKM {} ({}, {}) is not in the scope of pendamping {unit}", v.kode, u.dinas, u.kelurahan.as_deref().unwrap_or("no kelurahan")) }.into());
+    }
+    let lines = kstore::lines_tx(tx, k.id).await?;
+    let dilaporkan = reported(&k, &lines).get(&v.kode).copied().unwrap_or(0);
+    if dilaporkan == 0 {
+        return Err(KsbbError::invalid("kode", format!("nothing was reported for UMKM {} under {} yet: there is nothing to check", v.kode, k.id_kolaborasi)).into());
+    }
+    if kstore::verifikasi_tx(tx, k.id).await?.iter().any(|x| x.umkm_kode == v.kode) {
+        return Err(KsbbError::Duplicate { field: "kode".into(), detail: format!("UMKM {} was already checked under {}", v.kode, k.id_kolaborasi) }.into());
+    }
+    let diterima = match v.hasil {
+        Hasil::Diterima => dilaporkan,
+        Hasil::TidakDiterima => 0,
+        Hasil::Sebagian => {
+            let n = v.jumlah_diterima.unwrap_or(0);
+            if n >= dilaporkan {
+                return Err(KsbbError::invalid("jumlah_diterima", format!("{n} is not part of the {dilaporkan} reported; say diterima")).into());
+            }
+            n
+        }
+    };
+    let id = kstore::insert_verifikasi(tx, k.id, v, dilaporkan, diterima, unit, actor).await?;
+    let entity_id = id.to_string();
+    audit::record(tx, AuditEntry { actor, action: "ksbb.verifikasi", entity: "ksbb_verifikasi", entity_id: &entity_id, before: None, after: serde_json::to_value(v).ok() }).await?;
+    kstore::verifikasi_tx(tx, k.id).await?.into_iter().find(|x| x.id == id).ok_or_else(|| StoreError::Invalid(format!("check {id} vanished inside its own write")).into())
 }

@@ -619,3 +619,50 @@ pub async fn realisasi_counts(store: &Store) -> Result<[i64; 4], StoreError> {
     })?;
     Ok(r)
 }
+
+// ---------------------------------------------------------------- pendamping checks
+
+/// A stored pendamping check.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct VerifikasiRow {
+    pub id: i64,
+    pub id_kolaborasi: String,
+    pub kolaborator_id: i64,
+    pub umkm_kode: String,
+    /// diterima | tidak_diterima | sebagian
+    pub hasil: String,
+    /// What the collaborator had reported for this UMKM when it was checked.
+    pub jumlah_dilaporkan: i64,
+    pub jumlah_diterima: i64,
+    pub tanggal: chrono::NaiveDate,
+    pub catatan: Option<String>,
+    /// The pendamping's unit (dinas or kecamatan).
+    pub pendamping: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const VERIFIKASI_SELECT: &str = "SELECT v.id, k.id_kolaborasi, k.kolaborator_id, v.umkm_kode, v.hasil, v.jumlah_dilaporkan, v.jumlah_diterima, v.tanggal, \
+     v.catatan, v.pendamping, v.created_at FROM ksbb_verifikasi v JOIN ksbb_konfirmasi k ON k.id = v.konfirmasi_id";
+
+pub async fn verifikasi_tx(tx: &mut Tx, konfirmasi_id: i64) -> Result<Vec<VerifikasiRow>, StoreError> {
+    let sql = format!("{VERIFIKASI_SELECT} WHERE v.konfirmasi_id = $1 ORDER BY v.id");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, VerifikasiRow>(&sql).bind(konfirmasi_id).fetch_all(c).await)?)
+}
+
+/// Checks, optionally of one pendamping unit, one collaborator's IDs, or one ID; oldest first.
+pub async fn verifikasi(store: &Store, pendamping: Option<&str>, kolaborator: Option<i64>, id_kolaborasi: Option<&str>) -> Result<Vec<VerifikasiRow>, StoreError> {
+    let sql = format!("{VERIFIKASI_SELECT} WHERE ($1 IS NULL OR v.pendamping = $1) AND ($2 IS NULL OR k.kolaborator_id = $2) AND ($3 IS NULL OR k.id_kolaborasi = $3) ORDER BY v.id");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, VerifikasiRow>(&sql).bind(pendamping).bind(kolaborator).bind(id_kolaborasi).fetch_all(p).await)?)
+}
+
+pub async fn insert_verifikasi(tx: &mut Tx, konfirmasi_id: i64, v: &super::model::NewVerifikasi, dilaporkan: i64, diterima: i64, pendamping: &str, actor: &str) -> Result<i64, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO ksbb_verifikasi (konfirmasi_id, umkm_kode, hasil, jumlah_dilaporkan, jumlah_diterima, tanggal, catatan, pendamping, created_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id")
+        .bind(konfirmasi_id).bind(&v.kode).bind(v.hasil.as_str()).bind(dilaporkan).bind(diterima).bind(v.tanggal).bind(&v.catatan).bind(pendamping)
+        .bind(actor).bind(Utc::now()).fetch_one(c).await?.try_get("id"))?)
+}
+
+pub async fn verifikasi_count(store: &Store) -> Result<i64, StoreError> {
+    Ok(crate::on_pool!(store, p => sqlx::query("SELECT COUNT(*) AS n FROM ksbb_verifikasi").fetch_one(p).await.and_then(|r| r.try_get::<i64, _>("n")))?)
+}
