@@ -298,6 +298,44 @@ async fn realisasi_goods_and_loans_on_both_stores() {
         assert!(token_cli(&store, create(Some("dinkes"))).await.is_err());
         token_cli(&store, create(Some("ppkukm"))).await.unwrap();
         token_cli(&store, create(Some(&kecamatan))).await.unwrap();
+
+        // Part 7: flags where reports disagree, both figures; resolved with a note, never deleted.
+        let furl = "/api/v1/ksbb/flags";
+        let flags = |auth: String, q: String| {
+            let app = app.clone();
+            async move { send(&app, "GET", &format!("{furl}{q}"), &auth, None, "application/json", Vec::new()).await }
+        };
+        let f = flags(bk.clone(), String::new()).await.1;
+        let kinds: Vec<(&str, &str, &str)> = f.as_array().unwrap().iter().map(|x| (x["jenis"].as_str().unwrap(), x["nilai_a"].as_str().unwrap(), x["nilai_b"].as_str().unwrap())).collect();
+        assert_eq!(kinds, [("verifikasi_berbeda", "3", "2"), ("verifikasi_berbeda", "400000", "0")], "{f}");
+        let mut late = bast(&id1, "BAST/A/2", &[("U-1", 1)]);
+        late["tanggal"] = "2026-12-20".into();
+        assert_eq!(post(&app, url, &ta, None, &late).await.0, StatusCode::CREATED);
+        let mine = flags(td.clone(), String::new()).await.1;
+        let kinds: Vec<&str> = mine.as_array().unwrap().iter().map(|x| x["jenis"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["verifikasi_berbeda", "laporan_berbeda", "tanggal_di_luar_jadwal"], "{mine}");
+        assert_eq!((mine[1]["umkm_kode"].as_str(), mine[1]["nilai_a"].as_str(), mine[1]["nilai_b"].as_str()), (Some("U-1"), Some("4"), Some("5")), "{mine}");
+        assert_eq!(flags(tf.clone(), String::new()).await.1.as_array().map(Vec::len), Some(1));
+        assert_eq!(flags(bk.clone(), format!("?kolaborator={donatur}&status=terbuka")).await.1.as_array().map(Vec::len), Some(3));
+        problem(&flags(bk.clone(), "?status=tutup".into()).await, 400, "status");
+        assert_eq!(flags(citata.clone(), String::new()).await.0, StatusCode::FORBIDDEN);
+        let fid = mine[1]["id"].as_i64().unwrap();
+        let resolve = |id: i64| format!("{furl}/{id}/resolve");
+        let before = rows(&store).await;
+        problem(&post(&app, &resolve(fid), &bk, None, &json!({"catatan": " "})).await, 422, "catatan");
+        problem(&post(&app, &resolve(999_999), &bk, None, &json!({"catatan": "x"})).await, 404, "id");
+        assert_eq!(post(&app, &resolve(fid), &td, None, &json!({"catatan": "x"})).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(rows(&store).await, before);
+        let done = post(&app, &resolve(fid), &bk, None, &json!({"catatan": "penyalur menyerahkan satu paket tambahan, dikonfirmasi"})).await;
+        assert_eq!((done.0, done.1["status"].as_str()), (StatusCode::OK, Some("selesai")), "{}", done.2);
+        problem(&post(&app, &resolve(fid), &bk, None, &json!({"catatan": "lagi"})).await, 409, "id");
+        // The donatur reports the extra package too: that difference is gone, the resolved flag
+        // stays, and the pendamping's earlier check now disagrees (new figures, a new flag).
+        assert_eq!(post(&app, url, &td, None, &bast(&id1, "BAST/2", &[("U-1", 1)])).await.0, StatusCode::CREATED);
+        let all = flags(bk.clone(), String::new()).await.1;
+        assert_eq!(all.as_array().map(Vec::len), Some(5), "{all}");
+        assert!(all.as_array().unwrap().iter().any(|x| x["id"] == fid && x["status"] == "selesai"));
+        assert!(all.as_array().unwrap().iter().any(|x| x["jenis"] == "verifikasi_berbeda" && x["umkm_kode"] == "U-1" && x["nilai_a"] == "5" && x["nilai_b"] == "4"), "{all}");
     })
     .await;
 }

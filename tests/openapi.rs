@@ -95,6 +95,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/ksbb/realisasi/{id}/lampiran/{lampiran}"),
     ("post", "/api/v1/ksbb/verifikasi"),
     ("get", "/api/v1/ksbb/verifikasi"),
+    ("get", "/api/v1/ksbb/flags"),
+    ("post", "/api/v1/ksbb/flags/{id}/resolve"),
     ("post", "/api/v1/recipients/batches"),
     ("get", "/api/v1/recipients/batches/{id}"),
     ("get", "/api/v1/recipients/households"),

@@ -56,6 +56,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_lampiran))
         .routes(routes!(get_lampiran))
         .routes(routes!(submit_verifikasi, list_verifikasi))
+        .routes(routes!(list_flags))
+        .routes(routes!(resolve_flag))
 }
 
 impl From<KsbbError> for Problem {
@@ -720,4 +722,63 @@ async fn list_verifikasi(State(s): State<AppState>, actor: Actor, ApiQuery(q): A
         }
     };
     Ok(Json(kstore::verifikasi(&s.store, unit.as_deref(), kolaborator, q.id_kolaborasi.as_deref()).await?))
+}
+
+// ---------------------------------------------------------------- discrepancy flags
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct FlagQuery {
+    /// terbuka | selesai
+    status: Option<String>,
+    /// Only this collaborator's flags (Bidang Kolaborasi's list per collaborator).
+    kolaborator: Option<i64>,
+}
+
+/// Discrepancy flags (Lampiran I step 27), grouped by collaborator: every difference between the
+/// reports under an ID with both figures. Bidang Kolaborasi, admin and auditor see all (or one
+/// collaborator's); a collaborator its own (its dashboard).
+#[utoipa::path(get, path = "/api/v1/ksbb/flags", params(FlagQuery),
+    responses((status = 200, body = Vec<kstore::FlagRow>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_flags(State(s): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<FlagQuery>) -> Result<Json<Vec<kstore::FlagRow>>, Problem> {
+    let only = if actor.role == Role::Kolaborator {
+        Some(own_kolaborator(&actor)?)
+    } else {
+        actor.require(KOLAB_READERS)?;
+        q.kolaborator
+    };
+    if let Some(st) = q.status.as_deref().filter(|st| !matches!(*st, "terbuka" | "selesai")) {
+        return Err(Problem::bad_request("status", format!("status {st:?} is not one of terbuka, selesai")));
+    }
+    Ok(Json(kstore::flags(&s.store, only, q.status.as_deref()).await?))
+}
+
+/// How a flag was settled.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveInput {
+    /// What was found and decided (required).
+    pub catatan: String,
+}
+
+/// Resolves an open flag with a note (Bidang Kolaborasi, admin); it is never deleted. A resolved
+/// flag is 409.
+#[utoipa::path(post, path = "/api/v1/ksbb/flags/{id}/resolve", request_body = ResolveInput,
+    params(("id" = i64, Path, description = "Flag id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = kstore::FlagRow), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn resolve_flag(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<i64>, input: Result<ApiJson<ResolveInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(REVIEWERS)?;
+    let input = json_body(input)?;
+    let catatan = crate::text::required("catatan", &input.catatan, 2000).map_err(KsbbError::from)?.to_string();
+    let who = actor.audit_name();
+    #[derive(Serialize)]
+    struct Req<'a> {
+        id: i64,
+        body: &'a ResolveInput,
+    }
+    keyed_write(&s.store, &scope("ksbb.flag.resolve", Some(actor.token_id)), &key, &Req { id, body: &input }, StatusCode::OK, async |tx: &mut Tx| {
+        ops::resolve_flag(tx, id, &catatan, &who).await
+    })
+    .await
 }

@@ -3,7 +3,7 @@
 //! (lokbin, loksem, lokasi promosi) Citata manages as spatial data, the collaborators Bidang
 //! Kolaborasi reviews (PKS), the Konfirmasi that issues an ID kolaborasi, and the Realisasi
 //! reports (BAST, loan disbursements, repayments, the transfer of the funds) and the pendamping's
-//! checks with the owners. Discrepancy flags come next (see README.md for what is built).
+//! checks with the owners, and the flags where those reports disagree (see README.md).
 //!
 //! `model` holds the plain rules (no HTTP, no SQL); `ops` the writes shared by `http` and `cli`.
 
