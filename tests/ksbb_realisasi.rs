@@ -238,6 +238,104 @@ async fn realisasi_goods_and_loans_on_both_stores() {
         assert_eq!(get(td.clone()).await, (StatusCode::OK, axum::body::Bytes::from_static(PDF)));
         assert_eq!(get(bk.clone()).await.0, StatusCode::OK);
         assert_eq!(get(tf.clone()).await.0, StatusCode::NOT_FOUND);
+
+        // Part 6: the pendamping (Sudin of the UMKM's dinas, Kasatpel of its kecamatan) checks with the owners.
+        let kel = send(&app, "GET", "/api/v1/ksbb/sites/LOKBIN-R1", &bk, None, "application/json", Vec::new()).await.1["kelurahan"].as_str().unwrap().to_string();
+        let kecamatan = kel.rsplit_once('.').unwrap().0.to_string();
+        let (sudin, kasatpel, other) =
+            (token("pendamping", Some("ppkukm".into())).await, token("pendamping", Some(kecamatan.clone())).await, token("pendamping", Some("kpkp".into())).await);
+        let check = |id: &str, kode: &str, hasil: &str| json!({"id_kolaborasi": id, "kode": kode, "hasil": hasil, "tanggal": "2026-12-20"});
+        let vurl = "/api/v1/ksbb/verifikasi";
+        let v1 = post(&app, vurl, &sudin, Some("v-1"), &check(&id1, "U-1", "diterima")).await;
+        assert_eq!((v1.0, v1.1["jumlah_diterima"].as_i64(), v1.1["jumlah_dilaporkan"].as_i64()), (StatusCode::CREATED, Some(4), Some(4)), "{}", v1.2);
+        assert_eq!(post(&app, vurl, &sudin, Some("v-1"), &check(&id1, "U-1", "diterima")).await.1["id"], v1.1["id"], "a retry records one check");
+        let mut part = check(&id1, "U-2", "sebagian");
+        part["jumlah_diterima"] = 2.into();
+        part["catatan"] = "satu gerobak belum datang".into();
+        let v2 = post(&app, vurl, &kasatpel, None, &part).await;
+        assert_eq!((v2.0, v2.1["jumlah_diterima"].as_i64(), v2.1["pendamping"].as_str()), (StatusCode::CREATED, Some(2), Some(kecamatan.as_str())), "{}", v2.2);
+        let mut none = check(&id2, "U-2", "tidak_diterima");
+        none["catatan"] = "pemilik belum menerima dana".into();
+        assert_eq!(post(&app, vurl, &sudin, None, &none).await.0, StatusCode::CREATED);
+        let before = (kstore::verifikasi_count(&store).await.unwrap(), rows(&store).await);
+        let mut no_amount = check(&id2, "U-1", "sebagian");
+        no_amount["catatan"] = "x".into();
+        let mut too_much = no_amount.clone();
+        too_much["jumlah_diterima"] = 1_000_000.into();
+        let mut amount_on_full = check(&id2, "U-1", "diterima");
+        amount_on_full["jumlah_diterima"] = 5.into();
+        let vcases: Vec<(&str, Value, u16, &str)> = vec![
+            (&other, check(&id2, "U-1", "diterima"), 403, "kode"),
+            (&sudin, check(&id1, "U-1", "diterima"), 409, "kode"),
+            (&sudin, check(&id1, "U-3", "diterima"), 422, "kode"),
+            (&sudin, check("KSBB-2000-999999", "U-1", "diterima"), 404, "id_kolaborasi"),
+            (&sudin, check(&id1, "U-99", "diterima"), 404, "kode"),
+            (&sudin, no_amount, 422, "jumlah_diterima"),
+            (&sudin, too_much, 422, "jumlah_diterima"),
+            (&sudin, amount_on_full, 422, "jumlah_diterima"),
+            (&sudin, check(&id2, "U-1", "tidak_diterima"), 422, "catatan"),
+            (&sudin, check(&id2, "U-1", "hilang"), 422, "hasil"),
+            (&bk, check(&id2, "U-1", "diterima"), 403, ""),
+            (&td, check(&id2, "U-1", "diterima"), 403, ""),
+        ];
+        for (auth, body, status, field) in vcases {
+            let r = post(&app, vurl, auth, None, &body).await;
+            if field.is_empty() {
+                assert_eq!(r.0.as_u16(), status, "{}", r.2);
+            } else {
+                problem(&r, status, field);
+            }
+        }
+        assert_eq!((kstore::verifikasi_count(&store).await.unwrap(), rows(&store).await), before, "a refused check wrote something");
+        let vlist = |auth: String| {
+            let app = app.clone();
+            async move { send(&app, "GET", vurl, &auth, None, "application/json", Vec::new()).await.1.as_array().map(Vec::len) }
+        };
+        assert_eq!((vlist(sudin.clone()).await, vlist(td.clone()).await, vlist(tf.clone()).await, vlist(bk.clone()).await), (Some(2), Some(2), Some(1), Some(3)));
+        use sigap::cli::token::{run as token_cli, TokenCommand};
+        let create = |unit: Option<&str>| TokenCommand::Create { role: sigap::api::Role::Pendamping, unit: unit.map(String::from), label: None, expires_in_days: 30 };
+        assert!(token_cli(&store, create(None)).await.is_err());
+        assert!(token_cli(&store, create(Some("dinkes"))).await.is_err());
+        token_cli(&store, create(Some("ppkukm"))).await.unwrap();
+        token_cli(&store, create(Some(&kecamatan))).await.unwrap();
+
+        // Part 7: flags where reports disagree, both figures; resolved with a note, never deleted.
+        let furl = "/api/v1/ksbb/flags";
+        let flags = |auth: String, q: String| {
+            let app = app.clone();
+            async move { send(&app, "GET", &format!("{furl}{q}"), &auth, None, "application/json", Vec::new()).await }
+        };
+        let f = flags(bk.clone(), String::new()).await.1;
+        let kinds: Vec<(&str, &str, &str)> = f.as_array().unwrap().iter().map(|x| (x["jenis"].as_str().unwrap(), x["nilai_a"].as_str().unwrap(), x["nilai_b"].as_str().unwrap())).collect();
+        assert_eq!(kinds, [("verifikasi_berbeda", "3", "2"), ("verifikasi_berbeda", "400000", "0")], "{f}");
+        let mut late = bast(&id1, "BAST/A/2", &[("U-1", 1)]);
+        late["tanggal"] = "2026-12-20".into();
+        assert_eq!(post(&app, url, &ta, None, &late).await.0, StatusCode::CREATED);
+        let mine = flags(td.clone(), String::new()).await.1;
+        let kinds: Vec<&str> = mine.as_array().unwrap().iter().map(|x| x["jenis"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["verifikasi_berbeda", "laporan_berbeda", "tanggal_di_luar_jadwal"], "{mine}");
+        assert_eq!((mine[1]["umkm_kode"].as_str(), mine[1]["nilai_a"].as_str(), mine[1]["nilai_b"].as_str()), (Some("U-1"), Some("4"), Some("5")), "{mine}");
+        assert_eq!(flags(tf.clone(), String::new()).await.1.as_array().map(Vec::len), Some(1));
+        assert_eq!(flags(bk.clone(), format!("?kolaborator={donatur}&status=terbuka")).await.1.as_array().map(Vec::len), Some(3));
+        problem(&flags(bk.clone(), "?status=tutup".into()).await, 400, "status");
+        assert_eq!(flags(citata.clone(), String::new()).await.0, StatusCode::FORBIDDEN);
+        let fid = mine[1]["id"].as_i64().unwrap();
+        let resolve = |id: i64| format!("{furl}/{id}/resolve");
+        let before = rows(&store).await;
+        problem(&post(&app, &resolve(fid), &bk, None, &json!({"catatan": " "})).await, 422, "catatan");
+        problem(&post(&app, &resolve(999_999), &bk, None, &json!({"catatan": "x"})).await, 404, "id");
+        assert_eq!(post(&app, &resolve(fid), &td, None, &json!({"catatan": "x"})).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(rows(&store).await, before);
+        let done = post(&app, &resolve(fid), &bk, None, &json!({"catatan": "penyalur menyerahkan satu paket tambahan, dikonfirmasi"})).await;
+        assert_eq!((done.0, done.1["status"].as_str()), (StatusCode::OK, Some("selesai")), "{}", done.2);
+        problem(&post(&app, &resolve(fid), &bk, None, &json!({"catatan": "lagi"})).await, 409, "id");
+        // The donatur reports the extra package too: that difference is gone, the resolved flag
+        // stays, and the pendamping's earlier check now disagrees (new figures, a new flag).
+        assert_eq!(post(&app, url, &td, None, &bast(&id1, "BAST/2", &[("U-1", 1)])).await.0, StatusCode::CREATED);
+        let all = flags(bk.clone(), String::new()).await.1;
+        assert_eq!(all.as_array().map(Vec::len), Some(5), "{all}");
+        assert!(all.as_array().unwrap().iter().any(|x| x["id"] == fid && x["status"] == "selesai"));
+        assert!(all.as_array().unwrap().iter().any(|x| x["jenis"] == "verifikasi_berbeda" && x["umkm_kode"] == "U-1" && x["nilai_a"] == "5" && x["nilai_b"] == "4"), "{all}");
     })
     .await;
 }

@@ -55,6 +55,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(submit_realisasi, list_realisasi))
         .routes(routes!(add_lampiran))
         .routes(routes!(get_lampiran))
+        .routes(routes!(submit_verifikasi, list_verifikasi))
+        .routes(routes!(list_flags))
+        .routes(routes!(resolve_flag))
 }
 
 impl From<KsbbError> for Problem {
@@ -674,4 +677,108 @@ async fn get_lampiran(State(s): State<AppState>, actor: Actor, Path((id, lampira
         .ok_or_else(|| Problem::not_found(format!("realisasi {id} has no document {lampiran}")).field("lampiran"))?;
     let bytes = crate::complaints::attachments::configured().get(&doc.storage_key).await.map_err(Problem::internal)?;
     Ok(([(header::CONTENT_TYPE, doc.content_type), (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string())], bytes).into_response())
+}
+
+// ---------------------------------------------------------------- pendamping checks
+
+/// The scope of a pendamping token (its unit: a dinas or a kecamatan code).
+fn pendamping_scope(actor: &Actor) -> Result<(super::model::Pendamping, String), Problem> {
+    let unit = actor.unit.clone().unwrap_or_default();
+    super::model::Pendamping::parse(&unit)
+        .map(|p| (p, unit))
+        .ok_or_else(|| Problem::forbidden("this pendamping token names no dinas or kecamatan (its unit)"))
+}
+
+/// A pendamping's check with the owner (Sudin of the UMKM's dinas, or Kasatpel of its kecamatan):
+/// `diterima`, `tidak_diterima` or `sebagian` with `jumlah_diterima`, for one UMKM under one ID
+/// kolaborasi for which something was reported. Once per UMKM and ID; audited.
+#[utoipa::path(post, path = "/api/v1/ksbb/verifikasi", request_body = super::model::VerifikasiInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = kstore::VerifikasiRow), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn submit_verifikasi(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<super::model::VerifikasiInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Pendamping])?;
+    let (scope, unit) = pendamping_scope(&actor)?;
+    let input = json_body(input)?;
+    let v = input.check()?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &crate::api::write::scope("ksbb.verifikasi", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::verify(tx, &scope, &unit, &v, &who).await
+    })
+    .await
+}
+
+/// Pendamping checks: a pendamping sees its own unit's, a collaborator those under its IDs,
+/// Bidang Kolaborasi, admin and auditor all.
+#[utoipa::path(get, path = "/api/v1/ksbb/verifikasi", params(RealisasiQuery),
+    responses((status = 200, body = Vec<kstore::VerifikasiRow>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_verifikasi(State(s): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<RealisasiQuery>) -> Result<Json<Vec<kstore::VerifikasiRow>>, Problem> {
+    let (unit, kolaborator) = match actor.role {
+        Role::Pendamping => (Some(pendamping_scope(&actor)?.1), None),
+        Role::Kolaborator => (None, Some(own_kolaborator(&actor)?)),
+        _ => {
+            actor.require(KOLAB_READERS)?;
+            (None, None)
+        }
+    };
+    Ok(Json(kstore::verifikasi(&s.store, unit.as_deref(), kolaborator, q.id_kolaborasi.as_deref()).await?))
+}
+
+// ---------------------------------------------------------------- discrepancy flags
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct FlagQuery {
+    /// terbuka | selesai
+    status: Option<String>,
+    /// Only this collaborator's flags (Bidang Kolaborasi's list per collaborator).
+    kolaborator: Option<i64>,
+}
+
+/// Discrepancy flags (Lampiran I step 27), grouped by collaborator: every difference between the
+/// reports under an ID with both figures. Bidang Kolaborasi, admin and auditor see all (or one
+/// collaborator's); a collaborator its own (its dashboard).
+#[utoipa::path(get, path = "/api/v1/ksbb/flags", params(FlagQuery),
+    responses((status = 200, body = Vec<kstore::FlagRow>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_flags(State(s): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<FlagQuery>) -> Result<Json<Vec<kstore::FlagRow>>, Problem> {
+    let only = if actor.role == Role::Kolaborator {
+        Some(own_kolaborator(&actor)?)
+    } else {
+        actor.require(KOLAB_READERS)?;
+        q.kolaborator
+    };
+    if let Some(st) = q.status.as_deref().filter(|st| !matches!(*st, "terbuka" | "selesai")) {
+        return Err(Problem::bad_request("status", format!("status {st:?} is not one of terbuka, selesai")));
+    }
+    Ok(Json(kstore::flags(&s.store, only, q.status.as_deref()).await?))
+}
+
+/// How a flag was settled.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveInput {
+    /// What was found and decided (required).
+    pub catatan: String,
+}
+
+/// Resolves an open flag with a note (Bidang Kolaborasi, admin); it is never deleted. A resolved
+/// flag is 409.
+#[utoipa::path(post, path = "/api/v1/ksbb/flags/{id}/resolve", request_body = ResolveInput,
+    params(("id" = i64, Path, description = "Flag id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = kstore::FlagRow), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn resolve_flag(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<i64>, input: Result<ApiJson<ResolveInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(REVIEWERS)?;
+    let input = json_body(input)?;
+    let catatan = crate::text::required("catatan", &input.catatan, 2000).map_err(KsbbError::from)?.to_string();
+    let who = actor.audit_name();
+    #[derive(Serialize)]
+    struct Req<'a> {
+        id: i64,
+        body: &'a ResolveInput,
+    }
+    keyed_write(&s.store, &scope("ksbb.flag.resolve", Some(actor.token_id)), &key, &Req { id, body: &input }, StatusCode::OK, async |tx: &mut Tx| {
+        ops::resolve_flag(tx, id, &catatan, &who).await
+    })
+    .await
 }

@@ -1233,6 +1233,109 @@ pub fn sniff_lampiran(jenis: JenisLampiran, bytes: &[u8]) -> Result<(&'static st
 /// Most documents one Realisasi carries.
 pub const MAX_LAMPIRAN: i64 = 20;
 
+// ---------------------------------------------------------------- pendamping
+
+/// Whom a pendamping token answers for (its unit): the Sudin of one dinas (the UMKM that dinas
+/// verified) or the Kasatpel of one kecamatan (the UMKM trading there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pendamping {
+    Dinas(Dinas),
+    Kecamatan(AreaCode),
+}
+
+impl Pendamping {
+    pub fn parse(unit: &str) -> Option<Pendamping> {
+        if let Some(d) = Dinas::parse(unit) {
+            return Some(Pendamping::Dinas(d));
+        }
+        AreaCode::parse_level(unit.trim(), Level::Kecamatan).ok().map(Pendamping::Kecamatan)
+    }
+
+    /// Whether an UMKM of `dinas` in `kelurahan` is in this pendamping's scope.
+    pub fn covers(&self, dinas: &str, kelurahan: Option<&str>) -> bool {
+        match self {
+            Pendamping::Dinas(d) => d.as_str() == dinas,
+            Pendamping::Kecamatan(k) => kelurahan.is_some_and(|kel| kel.strip_prefix(k.as_str()).is_some_and(|rest| rest.starts_with('.'))),
+        }
+    }
+}
+
+/// Result of a pendamping's check with the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Hasil {
+    /// Received what was reported.
+    Diterima,
+    /// Received nothing.
+    TidakDiterima,
+    /// Received part of it (`jumlah_diterima` says how much).
+    Sebagian,
+}
+
+impl Hasil {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hasil::Diterima => "diterima",
+            Hasil::TidakDiterima => "tidak_diterima",
+            Hasil::Sebagian => "sebagian",
+        }
+    }
+}
+
+/// Request body of `POST /api/v1/ksbb/verifikasi`: one UMKM checked under one ID kolaborasi.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifikasiInput {
+    pub id_kolaborasi: String,
+    /// UMKM code.
+    pub kode: String,
+    pub hasil: Hasil,
+    /// With `sebagian`: what the owner says arrived (packages, participants or rupiah), at least 1
+    /// and below what was reported.
+    #[serde(default)]
+    pub jumlah_diterima: Option<i64>,
+    /// Day of the check (YYYY-MM-DD).
+    pub tanggal: String,
+    /// Required unless `diterima`: what the owner said.
+    #[serde(default)]
+    pub catatan: Option<String>,
+}
+
+/// A checked verification (the reported amount is compared by `ops`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewVerifikasi {
+    pub id_kolaborasi: String,
+    pub kode: String,
+    pub hasil: Hasil,
+    pub jumlah_diterima: Option<i64>,
+    pub tanggal: chrono::NaiveDate,
+    pub catatan: Option<String>,
+}
+
+impl VerifikasiInput {
+    pub fn check(&self) -> Result<NewVerifikasi, KsbbError> {
+        let v = NewVerifikasi {
+            id_kolaborasi: text::required("id_kolaborasi", &self.id_kolaborasi, 32)?.to_string(),
+            kode: parse_kode("kode", &self.kode)?,
+            hasil: self.hasil,
+            jumlah_diterima: rupiah("jumlah_diterima", self.jumlah_diterima, 1)?,
+            tanggal: parse_day("tanggal", &self.tanggal)?,
+            catatan: text::optional("catatan", self.catatan.as_deref(), 2000)?.map(String::from),
+        };
+        match (v.hasil, v.jumlah_diterima) {
+            (Hasil::Sebagian, None) => return Err(KsbbError::invalid("jumlah_diterima", "a partial receipt (sebagian) says how much arrived: jumlah_diterima")),
+            (Hasil::Diterima | Hasil::TidakDiterima, Some(_)) => {
+                return Err(KsbbError::invalid("jumlah_diterima", format!("jumlah_diterima is for sebagian; {} says it already", v.hasil.as_str())))
+            }
+            _ => {}
+        }
+        if v.hasil != Hasil::Diterima && v.catatan.is_none() {
+            return Err(KsbbError::invalid("catatan", format!("{} needs catatan: what the owner said", v.hasil.as_str())));
+        }
+        Ok(v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1276,6 +1379,16 @@ mod tests {
         }
         assert_eq!(sniff_lampiran(JenisLampiran::Foto, b"%PDF-1.4").unwrap_err().field(), "body");
         assert_eq!(sniff_lampiran(JenisLampiran::Bast, b"%PDF-1.4").unwrap().0, "application/pdf");
+    }
+
+    #[test]
+    fn pendamping_scopes() {
+        let sudin = Pendamping::parse("PPKUKM").unwrap();
+        assert!(sudin.covers("ppkukm", None) && !sudin.covers("kpkp", Some("31.71.01.1001")));
+        let kasatpel = Pendamping::parse("31.71.01").unwrap();
+        assert!(kasatpel.covers("kpkp", Some("31.71.01.1001")) && !kasatpel.covers("kpkp", Some("31.71.010.1001")) && !kasatpel.covers("kpkp", None));
+        assert_eq!(Pendamping::parse("31.71"), None);
+        assert_eq!(Pendamping::parse("dinkes"), None);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The KSBB writes, each inside the caller's transaction: check against the atlas and the stored
 //! state, write, audit. Shared by the HTTP handlers, the CLI and the demo loader.
 
+use super::model::{Hasil, NewVerifikasi, Pendamping};
 use super::model::{required_lampiran, sniff_lampiran, JenisLampiran, JenisRealisasi, NewRealisasi, StatusAngsuran, MAX_LAMPIRAN};
 use super::model::{footprint_json, mask_name, mask_phone, place, parse_umkm_table, Bentuk, KsbbError, NewKolaborator, NewKonfirmasi, NewSite, NewUmkm, Review, RowReport, Table};
-use super::store::{self as kstore, KolaboratorRecord, KonfirmasiRef, Lampiran, RealisasiHead, RealisasiLine, SiteRecord};
+use super::store::{self as kstore, FlagRow, NewFlag, VerifikasiRow, KolaboratorRecord, KonfirmasiRef, Lampiran, RealisasiHead, RealisasiLine, SiteRecord};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{StoreError, Tx};
 use crate::wilayah::{Atlas, Level};
@@ -426,6 +427,7 @@ pub async fn submit_realisasi(tx: &mut Tx, pelapor: i64, r: &NewRealisasi, actor
     )
     .await?;
     let head = kstore::head_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("realisasi {id} vanished inside its own write")))?;
+    refresh_flags(tx, &k).await?;
     let umkm = kstore::lines_tx(tx, k.id).await?.into_iter().filter(|l| l.realisasi_id == id).collect();
     Ok(Realisasi::of(head, umkm, Vec::new()))
 }
@@ -561,4 +563,135 @@ pub async fn add_lampiran(
         }
     }
     written
+}
+
+// ---------------------------------------------------------------- pendamping checks
+
+/// What a collaborator reported for each UMKM under a Konfirmasi — the claim a pendamping checks
+/// and the flags compare: for a loan the rupiah disbursed; for goods or training the packages in
+/// the ID's own collaborator's BASTs, or, when it filed none, its distributor's.
+pub fn reported(k: &KonfirmasiRef, lines: &[RealisasiLine]) -> HashMap<String, i64> {
+    if k.bentuk == "pinjaman" {
+        return per_umkm(lines, JenisRealisasi::Disbursement, None);
+    }
+    let own = per_umkm(lines, JenisRealisasi::Bast, Some(k.kolaborator_id));
+    match k.penyalur_kolaborator_id {
+        Some(p) if own.is_empty() => per_umkm(lines, JenisRealisasi::Bast, Some(p)),
+        _ => own,
+    }
+}
+
+/// Records a pendamping's check of one UMKM under an ID kolaborasi: the UMKM must be in the
+/// pendamping's scope (its dinas, or its kecamatan: else 403 naming `kode`) and have something
+/// reported for it under that ID; once per UMKM and ID (409); a partial receipt below what was
+/// reported. Keeps the reported amount beside the received one.
+pub async fn verify(tx: &mut Tx, scope: &Pendamping, unit: &str, v: &NewVerifikasi, actor: &str) -> Result<kstore::VerifikasiRow, OpError> {
+    let k = kstore::lock_konfirmasi(tx, &v.id_kolaborasi).await?.ok_or_else(|| KsbbError::not_found("id_kolaborasi", format!("no ID kolaborasi {}", v.id_kolaborasi)))?;
+    let u = kstore::umkm_tx(tx, &v.kode).await?.ok_or_else(|| KsbbError::not_found("kode", format!("no UMKM {} in the target data", v.kode)))?;
+    if !scope.covers(&u.dinas, u.kelurahan.as_deref()) {
+        return Err(KsbbError::Forbidden { field: "kode".into(), detail: format!("UMKM {} ({}, {}) is not in the scope of pendamping {unit}", v.kode, u.dinas, u.kelurahan.as_deref().unwrap_or("no kelurahan")) }.into());
+    }
+    let lines = kstore::lines_tx(tx, k.id).await?;
+    let dilaporkan = reported(&k, &lines).get(&v.kode).copied().unwrap_or(0);
+    if dilaporkan == 0 {
+        return Err(KsbbError::invalid("kode", format!("nothing was reported for UMKM {} under {} yet: there is nothing to check", v.kode, k.id_kolaborasi)).into());
+    }
+    if kstore::verifikasi_tx(tx, k.id).await?.iter().any(|x| x.umkm_kode == v.kode) {
+        return Err(KsbbError::Duplicate { field: "kode".into(), detail: format!("UMKM {} was already checked under {}", v.kode, k.id_kolaborasi) }.into());
+    }
+    let diterima = match v.hasil {
+        Hasil::Diterima => dilaporkan,
+        Hasil::TidakDiterima => 0,
+        Hasil::Sebagian => {
+            let n = v.jumlah_diterima.unwrap_or(0);
+            if n >= dilaporkan {
+                return Err(KsbbError::invalid("jumlah_diterima", format!("{n} is not part of the {dilaporkan} reported; say diterima")).into());
+            }
+            n
+        }
+    };
+    let id = kstore::insert_verifikasi(tx, k.id, v, dilaporkan, diterima, unit, actor).await?;
+    let entity_id = id.to_string();
+    audit::record(tx, AuditEntry { actor, action: "ksbb.verifikasi", entity: "ksbb_verifikasi", entity_id: &entity_id, before: None, after: serde_json::to_value(v).ok() }).await?;
+    refresh_flags(tx, &k).await?;
+    kstore::verifikasi_tx(tx, k.id).await?.into_iter().find(|x| x.id == id).ok_or_else(|| StoreError::Invalid(format!("check {id} vanished inside its own write")).into())
+}
+
+// ---------------------------------------------------------------- discrepancy flags
+
+/// Every difference between the reports under one Konfirmasi (Lampiran I step 27), each with both
+/// figures: the collaborator's and its distributor's BASTs per UMKM and in the number of UMKM
+/// (when both reported); what was reported and what the pendamping found received; a handover or
+/// disbursement dated outside the Konfirmasi's schedule. Pure: the same inputs give the same flags.
+pub fn discrepancies(k: &KonfirmasiRef, heads: &[RealisasiHead], lines: &[RealisasiLine], checks: &[VerifikasiRow]) -> Vec<NewFlag> {
+    let mut out = Vec::new();
+    let flag = |jenis: &'static str, umkm: Option<&str>, a: (String, String), b: (String, String)| NewFlag {
+        jenis,
+        umkm_kode: umkm.map(String::from),
+        sumber_a: a.0,
+        nilai_a: a.1,
+        sumber_b: b.0,
+        nilai_b: b.1,
+    };
+    if let Some(p) = k.penyalur_kolaborator_id.filter(|p| *p != k.kolaborator_id) {
+        let filed = |who: i64| heads.iter().any(|h| h.jenis == "bast" && h.pelapor_id == who);
+        if filed(k.kolaborator_id) && filed(p) {
+            let own = per_umkm(lines, JenisRealisasi::Bast, Some(k.kolaborator_id));
+            let dist = per_umkm(lines, JenisRealisasi::Bast, Some(p));
+            let (sa, sb) = (format!("kolaborator:{}", k.kolaborator_id), format!("penyalur:{p}"));
+            let mut kodes: Vec<&String> = own.keys().chain(dist.keys()).collect();
+            kodes.sort();
+            kodes.dedup();
+            for kode in kodes {
+                let (a, b) = (own.get(kode).copied().unwrap_or(0), dist.get(kode).copied().unwrap_or(0));
+                if a != b {
+                    out.push(flag("laporan_berbeda", Some(kode), (sa.clone(), a.to_string()), (sb.clone(), b.to_string())));
+                }
+            }
+            if own.len() != dist.len() {
+                out.push(flag("jumlah_umkm_berbeda", None, (sa, own.len().to_string()), (sb, dist.len().to_string())));
+            }
+        }
+    }
+    let claimed = reported(k, lines);
+    for c in checks {
+        let r = claimed.get(&c.umkm_kode).copied().unwrap_or(0);
+        if r != c.jumlah_diterima {
+            out.push(flag("verifikasi_berbeda", Some(&c.umkm_kode), ("laporan".into(), r.to_string()), (format!("pendamping:{}", c.pendamping), c.jumlah_diterima.to_string())));
+        }
+    }
+    for h in heads.iter().filter(|h| matches!(h.jenis.as_str(), "bast" | "disbursement")) {
+        if h.tanggal < k.jadwal_mulai || h.tanggal > k.jadwal_selesai {
+            out.push(flag(
+                "tanggal_di_luar_jadwal",
+                None,
+                (format!("realisasi:{}", h.id), h.tanggal.to_string()),
+                ("konfirmasi".into(), format!("{}..{}", k.jadwal_mulai, k.jadwal_selesai)),
+            ));
+        }
+    }
+    out
+}
+
+/// Recomputes the flags of a Konfirmasi inside the write that changed one of its sources and
+/// stores the new ones (old ones stay, open or resolved).
+async fn refresh_flags(tx: &mut Tx, k: &KonfirmasiRef) -> Result<(), StoreError> {
+    let heads = kstore::heads_tx(tx, k.id).await?;
+    let lines = kstore::lines_tx(tx, k.id).await?;
+    let checks = kstore::verifikasi_tx(tx, k.id).await?;
+    kstore::raise_flags(tx, k.id, k.kolaborator_id, &discrepancies(k, &heads, &lines, &checks)).await?;
+    Ok(())
+}
+
+/// Bidang Kolaborasi resolves an open flag with a note (the flag stays, with who and when).
+pub async fn resolve_flag(tx: &mut Tx, id: i64, catatan: &str, actor: &str) -> Result<FlagRow, OpError> {
+    let before = kstore::flag_tx(tx, id).await?.ok_or_else(|| KsbbError::not_found("id", format!("no flag {id}")))?;
+    if !kstore::resolve_flag(tx, id, catatan, actor).await? {
+        return Err(KsbbError::Duplicate { field: "id".into(), detail: format!("flag {id} is already resolved") }.into());
+    }
+    let after = kstore::flag_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("flag {id} vanished inside its own write")))?;
+    let entity_id = id.to_string();
+    audit::record(tx, AuditEntry { actor, action: "ksbb.flag.resolve", entity: "ksbb_flag", entity_id: &entity_id,
+        before: serde_json::to_value(&before).ok(), after: serde_json::to_value(&after).ok() }).await?;
+    Ok(after)
 }

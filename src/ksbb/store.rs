@@ -619,3 +619,125 @@ pub async fn realisasi_counts(store: &Store) -> Result<[i64; 4], StoreError> {
     })?;
     Ok(r)
 }
+
+// ---------------------------------------------------------------- pendamping checks
+
+/// A stored pendamping check.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct VerifikasiRow {
+    pub id: i64,
+    pub id_kolaborasi: String,
+    pub kolaborator_id: i64,
+    pub umkm_kode: String,
+    /// diterima | tidak_diterima | sebagian
+    pub hasil: String,
+    /// What the collaborator had reported for this UMKM when it was checked.
+    pub jumlah_dilaporkan: i64,
+    pub jumlah_diterima: i64,
+    pub tanggal: chrono::NaiveDate,
+    pub catatan: Option<String>,
+    /// The pendamping's unit (dinas or kecamatan).
+    pub pendamping: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const VERIFIKASI_SELECT: &str = "SELECT v.id, k.id_kolaborasi, k.kolaborator_id, v.umkm_kode, v.hasil, v.jumlah_dilaporkan, v.jumlah_diterima, v.tanggal, \
+     v.catatan, v.pendamping, v.created_at FROM ksbb_verifikasi v JOIN ksbb_konfirmasi k ON k.id = v.konfirmasi_id";
+
+pub async fn verifikasi_tx(tx: &mut Tx, konfirmasi_id: i64) -> Result<Vec<VerifikasiRow>, StoreError> {
+    let sql = format!("{VERIFIKASI_SELECT} WHERE v.konfirmasi_id = $1 ORDER BY v.id");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, VerifikasiRow>(&sql).bind(konfirmasi_id).fetch_all(c).await)?)
+}
+
+/// Checks, optionally of one pendamping unit, one collaborator's IDs, or one ID; oldest first.
+pub async fn verifikasi(store: &Store, pendamping: Option<&str>, kolaborator: Option<i64>, id_kolaborasi: Option<&str>) -> Result<Vec<VerifikasiRow>, StoreError> {
+    let sql = format!("{VERIFIKASI_SELECT} WHERE ($1 IS NULL OR v.pendamping = $1) AND ($2 IS NULL OR k.kolaborator_id = $2) AND ($3 IS NULL OR k.id_kolaborasi = $3) ORDER BY v.id");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, VerifikasiRow>(&sql).bind(pendamping).bind(kolaborator).bind(id_kolaborasi).fetch_all(p).await)?)
+}
+
+pub async fn insert_verifikasi(tx: &mut Tx, konfirmasi_id: i64, v: &super::model::NewVerifikasi, dilaporkan: i64, diterima: i64, pendamping: &str, actor: &str) -> Result<i64, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO ksbb_verifikasi (konfirmasi_id, umkm_kode, hasil, jumlah_dilaporkan, jumlah_diterima, tanggal, catatan, pendamping, created_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id")
+        .bind(konfirmasi_id).bind(&v.kode).bind(v.hasil.as_str()).bind(dilaporkan).bind(diterima).bind(v.tanggal).bind(&v.catatan).bind(pendamping)
+        .bind(actor).bind(Utc::now()).fetch_one(c).await?.try_get("id"))?)
+}
+
+pub async fn verifikasi_count(store: &Store) -> Result<i64, StoreError> {
+    Ok(crate::on_pool!(store, p => sqlx::query("SELECT COUNT(*) AS n FROM ksbb_verifikasi").fetch_one(p).await.and_then(|r| r.try_get::<i64, _>("n")))?)
+}
+
+// ---------------------------------------------------------------- discrepancy flags
+
+/// A difference between two reports under one ID kolaborasi, with both figures.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, sqlx::FromRow)]
+pub struct FlagRow {
+    pub id: i64,
+    pub id_kolaborasi: String,
+    pub kolaborator_id: i64,
+    /// laporan_berbeda | jumlah_umkm_berbeda | verifikasi_berbeda | tanggal_di_luar_jadwal
+    pub jenis: String,
+    pub umkm_kode: Option<String>,
+    pub sumber_a: String,
+    pub nilai_a: String,
+    pub sumber_b: String,
+    pub nilai_b: String,
+    /// terbuka | selesai
+    pub status: String,
+    pub catatan: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A flag as computed, before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFlag {
+    pub jenis: &'static str,
+    pub umkm_kode: Option<String>,
+    pub sumber_a: String,
+    pub nilai_a: String,
+    pub sumber_b: String,
+    pub nilai_b: String,
+}
+
+impl NewFlag {
+    /// What makes the flag the same flag: what differs and both figures.
+    pub fn kunci(&self) -> String {
+        format!("{}|{}|{}={}|{}={}", self.jenis, self.umkm_kode.as_deref().unwrap_or(""), self.sumber_a, self.nilai_a, self.sumber_b, self.nilai_b)
+    }
+}
+
+/// Stores the flags not stored yet (same ID and key); answers how many were new.
+pub async fn raise_flags(tx: &mut Tx, konfirmasi_id: i64, kolaborator_id: i64, flags: &[NewFlag]) -> Result<u64, StoreError> {
+    let mut n = 0;
+    for f in flags {
+        n += crate::on_tx!(tx, c => sqlx::query(
+            "INSERT INTO ksbb_flag (konfirmasi_id, kolaborator_id, kunci, jenis, umkm_kode, sumber_a, nilai_a, sumber_b, nilai_b, status, created_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'terbuka',$10) ON CONFLICT (konfirmasi_id, kunci) DO NOTHING")
+            .bind(konfirmasi_id).bind(kolaborator_id).bind(f.kunci()).bind(f.jenis).bind(&f.umkm_kode).bind(&f.sumber_a).bind(&f.nilai_a)
+            .bind(&f.sumber_b).bind(&f.nilai_b).bind(Utc::now()).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(n)
+}
+
+const FLAG_SELECT: &str = "SELECT f.id, k.id_kolaborasi, f.kolaborator_id, f.jenis, f.umkm_kode, f.sumber_a, f.nilai_a, f.sumber_b, f.nilai_b, f.status, \
+     f.catatan, f.resolved_by, f.resolved_at, f.created_at FROM ksbb_flag f JOIN ksbb_konfirmasi k ON k.id = f.konfirmasi_id";
+
+/// Flags, optionally of one collaborator and one status, oldest first.
+pub async fn flags(store: &Store, kolaborator: Option<i64>, status: Option<&str>) -> Result<Vec<FlagRow>, StoreError> {
+    let sql = format!("{FLAG_SELECT} WHERE ($1 IS NULL OR f.kolaborator_id = $1) AND ($2 IS NULL OR f.status = $2) ORDER BY f.kolaborator_id, f.id");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, FlagRow>(&sql).bind(kolaborator).bind(status).fetch_all(p).await)?)
+}
+
+pub async fn flag_tx(tx: &mut Tx, id: i64) -> Result<Option<FlagRow>, StoreError> {
+    let sql = format!("{FLAG_SELECT} WHERE f.id = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, FlagRow>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// Resolves an open flag with a note; false when it is not open (resolved meanwhile).
+pub async fn resolve_flag(tx: &mut Tx, id: i64, catatan: &str, actor: &str) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query("UPDATE ksbb_flag SET status = 'selesai', catatan = $1, resolved_by = $2, resolved_at = $3 WHERE id = $4 AND status = 'terbuka'")
+        .bind(catatan).bind(actor).bind(Utc::now()).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
