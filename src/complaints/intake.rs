@@ -17,18 +17,20 @@
 //!   first's answer as a replay; the same key with another request is a conflict (409);
 //! - **isolation of failures**: everything a request can be refused for (its input, its key,
 //!   its routing) is answered without failing the batch: input is checked before it is queued,
-//!   a routing refusal gives back the key claimed for it ([`idempotency::release`]). A store
+//!   a routing refusal gives back the key claimed for it ([`idempotency::release_all`]). A store
 //!   error of one statement aborts the transaction (PostgreSQL cannot continue one after an
 //!   error), so the batch is rolled back and its intakes are written again one transaction
 //!   each: the failing one fails alone, its batch-mates are stored. A failed `COMMIT` is not
 //!   retried (PostgreSQL may have committed a commit whose answer was lost): every intake of
 //!   that batch gets the error, as a lone request did before.
 //!
-//! Per intake the writer makes two round trips: the key claim, then one query that stores the
-//! complaint, its history line, its audit entry, its upload secret and the key's answer
-//! (`store::insert_intake`; both prepared and cached per connection); per batch one `BEGIN`,
-//! one read of the unit list and one `COMMIT`. What one intake costs and where the
-//! 1,000/s limit lies is measured in the README ("Load and crash").
+//! A batch costs a constant number of statements, not a number per intake: `BEGIN`, the unit
+//! list, one multi-row claim of all its keys ([`idempotency::claim_all`]), one statement storing
+//! every new complaint with its history line, audit entry, upload secret and key answer
+//! (`store::insert_intakes`), and `COMMIT` — 5; a key answered before adds a read, replays a
+//! multi-row insert of their upload secrets, keys given back a delete. Each phase's time and the
+//! round trips are on `/metrics` ([`PHASE_SECONDS`], [`ROUND_TRIPS`]); what limits the 1,000/s
+//! figure is measured in the README ("Group commit").
 
 use super::model::{Intake, Status};
 use super::ops::{self, ComplaintError};

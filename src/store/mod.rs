@@ -144,10 +144,11 @@ pub const WAL_RESTART_PAGES: i64 = 4096;
 /// The background checkpoint of a GeoPackage store: every 200 ms a PASSIVE checkpoint copies
 /// what the WAL holds into the database file without waiting for or blocking the writer. The WAL
 /// starts over from its beginning only when a writer finds it fully copied; under a steady
-/// stream of commits that moment may not come, so once the WAL passes [`WAL_RESTART_PAGES`] a
-/// RESTART checkpoint makes it: it waits (busy timeout) for the writer in flight, holds the next
-/// one back while it copies the few frames the last PASSIVE left and syncs, and resets the WAL
-/// (which keeps its size and is overwritten in place). Stops when the pool is closed.
+/// stream of commits that moment may not come, so once the WAL passes [`WAL_RESTART_PAGES`] and
+/// a PASSIVE copied all of it, a RESTART checkpoint makes it: it waits (busy timeout) for the
+/// writer in flight, holds the next one back while it copies the few frames committed since and
+/// syncs, and resets the WAL (which keeps its size and is overwritten in place). Stops when the
+/// pool is closed.
 async fn checkpointer(pool: SqlitePool) {
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -180,7 +181,9 @@ pub struct Checkpointed {
 pub async fn checkpoint_step(pool: &SqlitePool, restart_above: i64) -> Result<Checkpointed, StoreError> {
     // (busy, frames in the WAL, frames copied)
     let (_, wal_frames, copied) = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await?;
-    let restarted = wal_frames > restart_above;
+    // Only once the PASSIVE caught up: the RESTART then has (almost) nothing left to copy, so the
+    // writer it holds back waits for a sync, not for a long copy (e.g. behind a bulk load).
+    let restarted = wal_frames > restart_above && copied == wal_frames;
     if restarted {
         let (busy, _, _) = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)").fetch_one(pool).await?;
         if busy != 0 {
