@@ -6,7 +6,8 @@
 # Measure on a QUIET machine: the protocol is two uncontended cores per instance. Runs
 # one instance at a time. Environment:
 #   SOLOMON_DIR          instances + bks.csv (default ../shared/data/vrp-solomon56, else data/testdata/vrp-sample)
-#   SOLOMON_GENERATIONS  reproducible mode work budget (default 2000; half of it minimises routes)
+#   SOLOMON_GENERATIONS  reproducible mode work budget per run (default 6000 ≈ 10 s of one quiet core; half minimises routes)
+#   SOLOMON_RUNS         reproducible mode seeds run side by side, best kept (default 2: the two cores)
 #   SOLOMON_CAP          reproducible mode safety cap in seconds (default 60; a run it stops is marked)
 #   SOLOMON_SECONDS      quality mode seconds per instance (default 10)
 #   SOLOMON_MODES        "reproducible quality" (default both)
@@ -29,7 +30,7 @@ bin="${CARGO_TARGET_DIR:-target}/release/sigap"
 
 for mode in ${SOLOMON_MODES:-reproducible quality}; do
   case "$mode" in
-    reproducible) args=(--generations "${SOLOMON_GENERATIONS:-2000}" --seconds "${SOLOMON_CAP:-60}") ;;
+    reproducible) args=(--generations "${SOLOMON_GENERATIONS:-6000}" --runs "${SOLOMON_RUNS:-2}" --seconds "${SOLOMON_CAP:-60}") ;;
     quality) args=(--seconds "${SOLOMON_SECONDS:-10}") ;;
     *) echo "unknown mode $mode (reproducible or quality)" >&2; exit 2 ;;
   esac

@@ -214,8 +214,14 @@ pub fn solve(inst: &Instance, options: &SolveOptions) -> Result<Solution, Solomo
 /// Like [`solve`], also saying whether the time cap stopped the search before its work budget
 /// (then a reproducible run may not repeat).
 pub fn solve_capped(inst: &Instance, options: &SolveOptions) -> Result<(Solution, bool), SolomonError> {
+    solve_runs(inst, options, 1)
+}
+
+/// Like [`solve_capped`], with a portfolio of `runs` seeds on as many threads
+/// ([`engine::solve_portfolio`]); still reproducible.
+pub fn solve_runs(inst: &Instance, options: &SolveOptions, runs: usize) -> Result<(Solution, bool), SolomonError> {
     let problem = inst.to_routing();
-    let s = engine::solve(&problem, options).map_err(|source| SolomonError::Engine { instance: inst.name.clone(), source })?;
+    let s = engine::solve_portfolio(&problem, options, runs).map_err(|source| SolomonError::Engine { instance: inst.name.clone(), source })?;
     let mut routes: Vec<Vec<u32>> = s.routes.iter().map(|r| r.jobs.iter().map(|&j| inst.customers[j].id).collect()).collect();
     // Unassigned customers are kept out of the routes; the checker reports them as not served.
     routes.retain(|r| !r.is_empty());
@@ -260,6 +266,8 @@ pub struct BenchBudget {
     pub generations: Option<usize>,
     pub mode: SearchMode,
     pub seed: u64,
+    /// Reproducible mode: seeds run side by side on as many threads, the best kept.
+    pub runs: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -290,7 +298,8 @@ pub fn bench_one(inst: &Instance, bks: &Bks, budget: BenchBudget) -> Result<(Ben
         mode: budget.mode,
     };
     let started = Instant::now();
-    let (sol, time_capped) = solve_capped(inst, &options)?;
+    let runs = if budget.mode == SearchMode::Reproducible { budget.runs } else { 1 };
+    let (sol, time_capped) = solve_runs(inst, &options, runs)?;
     let seconds = started.elapsed().as_secs_f64();
     let c = check(inst, &sol);
     let row = BenchRow {
