@@ -59,17 +59,8 @@ impl Status {
     }
 }
 
-/// One requested line.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BarisInput {
-    pub barang: String,
-    /// Quantity, > 0, in `satuan`.
-    pub jumlah: f64,
-    /// The item's base unit (default) or a packing unit.
-    #[serde(default)]
-    pub satuan: Option<String>,
-}
+/// One requested line: an item, a quantity and its satuan, as a pledge's line.
+pub use super::komitmen::BarisInput;
 
 fn check_baris(baris: &[BarisInput], allow_empty: bool) -> Result<(), LogistikError> {
     if baris.is_empty() && !allow_empty {
@@ -119,14 +110,8 @@ impl PermintaanInput {
     /// Lines (each item once), texts, and the point as both-or-neither.
     pub fn check(&self) -> Result<CheckedPermintaan, LogistikError> {
         check_baris(&self.baris, false)?;
-        let titik = match (self.lon, self.lat) {
-            (Some(lon), Some(lat)) => Some((lon, lat)),
-            (None, None) => None,
-            (Some(_), None) => return Err(LogistikError::invalid("lat", "lat is required with lon")),
-            (None, Some(_)) => return Err(LogistikError::invalid("lon", "lon is required with lat")),
-        };
         Ok(CheckedPermintaan {
-            titik,
+            titik: super::model::titik(self.lon, self.lat)?,
             tempat: text::optional("tempat", self.tempat.as_deref(), MAX_TEXT)?.map(str::to_string),
             catatan: text::optional("catatan", self.catatan.as_deref(), MAX_NOTE)?.map(str::to_string),
         })
