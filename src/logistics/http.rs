@@ -3,7 +3,8 @@
 
 use super::model::{BarangInput, CatatanInput, GudangInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError};
 use super::komitmen::{KomitmenInput, Status, StatusInput};
-use super::ops::{self, Catatan, FotoStored, Gerak, Komitmen, Mutasi, OpError, Penerimaan, Saldo};
+use super::ops::{self, Catatan, FotoStored, Gerak, Komitmen, Mutasi, OpError, Penerimaan, Permintaan, Saldo};
+use super::permintaan::{KirimInput, PermintaanInput, Status as PStatus, TerimaInput, VerifikasiInput};
 use super::stok::MutasiInput;
 use super::penerimaan::PenerimaanInput;
 use super::store::{self as lstore, BarangRecord, GudangRecord, KomitmenRow, PenerimaanRow};
@@ -39,6 +40,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_mutasi, post_mutasi))
         .routes(routes!(get_stok))
         .routes(routes!(get_stok_kedaluwarsa))
+        .routes(routes!(list_permintaan, post_permintaan))
+        .routes(routes!(get_permintaan))
+        .routes(routes!(post_verifikasi))
+        .routes(routes!(post_kirim))
+        .routes(routes!(post_terima))
 }
 
 impl From<LogistikError> for Problem {
@@ -564,4 +570,125 @@ async fn get_stok_kedaluwarsa(State(s): State<AppState>, actor: Actor, q: Result
     let crate::api::ApiQuery(q) = q?;
     let h = hari(q.hari)?;
     Ok(Json(ops::saldo(&s.store, q.gudang.as_deref(), q.barang.as_deref(), h, true, super::model::jakarta_today()).await?))
+}
+
+/// A unit requests goods for a delivery point (its penerima token, or admin): lines of catalog
+/// items; the point located by the atlas (a kelurahan unit without one stands in its kelurahan).
+#[utoipa::path(post, path = "/api/v1/logistik/permintaan", request_body = PermintaanInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 201, body = Permintaan), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn post_permintaan(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<PermintaanInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Penerima])?;
+    let input = json_body(input)?;
+    let unit = input.unit.trim().to_string();
+    require_own_unit(&actor, &unit, &[Role::Admin, Role::Penerima])?;
+    input.check()?;
+    known_unit(&s, &unit).await?;
+    let atlas = s.atlas.current();
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.permintaan.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::create_permintaan(tx, &atlas, &input, &who).await
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct PermintaanQuery {
+    status: Option<PStatus>,
+    /// Only this unit's (a penerima token sees its own unit's only).
+    unit: Option<String>,
+}
+
+/// Requests, newest first: the Setgas's readers see all, a penerima token its own unit's.
+#[utoipa::path(get, path = "/api/v1/logistik/permintaan", params(PermintaanQuery),
+    responses((status = 200, body = [super::store::PermintaanRow]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_permintaan(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<PermintaanQuery>, Problem>) -> Result<Json<Vec<super::store::PermintaanRow>>, Problem> {
+    actor.require(&READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    let unit = match (actor.role, q.unit) {
+        (Role::Penerima, Some(u)) => {
+            require_own_unit(&actor, &u, &READERS)?;
+            Some(u)
+        }
+        (Role::Penerima, None) => actor.unit.clone(),
+        (_, u) => u,
+    };
+    Ok(Json(lstore::list_permintaan(&s.store, q.status.map(PStatus::as_str), unit.as_deref()).await?))
+}
+
+async fn load_permintaan(s: &AppState, id: &str) -> Result<lstore::PermintaanRows, Problem> {
+    let id = parse_id("id", id)?;
+    lstore::get_permintaan(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no permintaan {id}")).field("id"))
+}
+
+/// One request with its lines through their stages, its history and its dispatched lots.
+#[utoipa::path(get, path = "/api/v1/logistik/permintaan/{id}", params(("id" = i64, Path, description = "Request id")),
+    responses((status = 200, body = Permintaan), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_permintaan(State(s): State<AppState>, actor: Actor, Path(id): Path<String>) -> Result<Json<Permintaan>, Problem> {
+    let rows = load_permintaan(&s, &id).await?;
+    require_own_unit(&actor, &rows.0.unit, &READERS)?;
+    Ok(Json(Permintaan::from_rows(rows)))
+}
+
+/// The Bidang Logistik approves (all, or part with an `alasan`; from the named gudang or the
+/// nearest one holding every approved quantity) or returns a request with an `alasan`, at the
+/// `versi` read. A gudang-scoped token approves from its own gudang only.
+#[utoipa::path(post, path = "/api/v1/logistik/permintaan/{id}/verifikasi", request_body = VerifikasiInput,
+    params(("id" = i64, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = Permintaan), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_verifikasi(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<String>, input: Result<ApiJson<VerifikasiInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Logistik])?;
+    let id = parse_id("id", &id)?;
+    let input = json_body(input)?;
+    input.check()?;
+    let scope_gudang = if actor.role == Role::Logistik { actor.unit.clone() } else { None };
+    let today = super::model::jakarta_today();
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.permintaan.verifikasi", Some(actor.token_id)), &key, &(id, &input), StatusCode::OK, async |tx: &mut Tx| {
+        ops::verifikasi(tx, id, &input, scope_gudang.as_deref(), today, &who).await
+    })
+    .await
+}
+
+/// The Sekretariat dispatches an approved request: stock leaves FEFO (the answer's `kiriman` are
+/// the surat jalan's lots). Not enough left: 409 naming `jumlah` with what is available.
+#[utoipa::path(post, path = "/api/v1/logistik/permintaan/{id}/kirim", request_body = KirimInput,
+    params(("id" = i64, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = Permintaan), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_kirim(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<String>, input: Result<ApiJson<KirimInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Sekretariat])?;
+    let id = parse_id("id", &id)?;
+    let input = json_body(input)?;
+    input.check()?;
+    let today = super::model::jakarta_today();
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.permintaan.kirim", Some(actor.token_id)), &key, &(id, &input), StatusCode::OK, async |tx: &mut Tx| {
+        ops::kirim(tx, id, &input, today, &who).await
+    })
+    .await
+}
+
+/// The receiving unit confirms a dispatched request with its BAST and, per line, what arrived,
+/// damaged or short (its penerima token, or admin). Confirming twice is a 409 naming `status`.
+#[utoipa::path(post, path = "/api/v1/logistik/permintaan/{id}/terima", request_body = TerimaInput,
+    params(("id" = i64, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = Permintaan), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_terima(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<String>, input: Result<ApiJson<TerimaInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Penerima])?;
+    let rows = load_permintaan(&s, &id).await?;
+    require_own_unit(&actor, &rows.0.unit, &[Role::Admin, Role::Penerima])?;
+    let id = rows.0.id;
+    let input = json_body(input)?;
+    let today = super::model::jakarta_today();
+    input.check(today)?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.permintaan.terima", Some(actor.token_id)), &key, &(id, &input), StatusCode::OK, async |tx: &mut Tx| {
+        ops::terima(tx, id, &input, today, &who).await
+    })
+    .await
 }

@@ -13,6 +13,7 @@ pub mod model;
 pub mod ogc;
 pub mod ops;
 pub mod penerimaan;
+pub mod permintaan;
 pub mod stok;
 pub mod store;
 

@@ -466,6 +466,16 @@ pub struct CatatanInput {
     pub versi: Option<i64>,
 }
 
+/// An optional point given as `lon` and `lat`: both or neither (the missing one is named).
+pub fn titik(lon: Option<f64>, lat: Option<f64>) -> Result<Option<(f64, f64)>, LogistikError> {
+    match (lon, lat) {
+        (Some(lon), Some(lat)) => Ok(Some((lon, lat))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(LogistikError::invalid("lat", "lat is required with lon")),
+        (None, Some(_)) => Err(LogistikError::invalid("lon", "lon is required with lat")),
+    }
+}
+
 /// A checked need/availability figure (quantity still in the request's satuan).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckedCatatan {
@@ -477,13 +487,7 @@ pub struct CheckedCatatan {
 impl CatatanInput {
     /// Checks what needs no catalog: the point is both or neither, texts are clean.
     pub fn check(&self) -> Result<CheckedCatatan, LogistikError> {
-        let titik = match (self.lon, self.lat) {
-            (Some(lon), Some(lat)) => Some((lon, lat)),
-            (None, None) => None,
-            (Some(_), None) => return Err(LogistikError::invalid("lat", "lat is required with lon")),
-            (None, Some(_)) => return Err(LogistikError::invalid("lon", "lon is required with lat")),
-        };
-        Ok(CheckedCatatan { titik, tempat: opt("tempat", self.tempat.as_deref(), MAX_TEXT)?, catatan: opt("catatan", self.catatan.as_deref(), MAX_NOTE)? })
+        Ok(CheckedCatatan { titik: titik(self.lon, self.lat)?, tempat: opt("tempat", self.tempat.as_deref(), MAX_TEXT)?, catatan: opt("catatan", self.catatan.as_deref(), MAX_NOTE)? })
     }
 }
 

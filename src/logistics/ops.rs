@@ -5,8 +5,9 @@ use super::model::{self, jakarta_today, to_f64, Barang, CatatanInput, Jenis, Jen
 use std::collections::BTreeMap;
 use super::komitmen::{KomitmenInput, Status, StatusInput};
 use super::penerimaan::{PenerimaanInput, MAX_FOTO};
+use super::permintaan::{KirimInput, PermintaanInput, Status as PStatus, TerimaInput, VerifikasiInput};
 use super::stok::MutasiInput;
-use super::store::{self as lstore, BarangRecord, BarisRow, CatatanRow, FotoRow, GudangRecord, KomitmenRow, MutasiRow, NewCatatan, NewMutasi, PenerimaanBarisRow, PenerimaanRow, RiwayatRow, SaldoRow};
+use super::store::{self as lstore, BarangRecord, BarisRow, CatatanRow, FotoRow, GudangRecord, KomitmenRow, MutasiRow, NewCatatan, NewMutasi, PenerimaanBarisRow, PenerimaanRow, PermintaanRow, RiwayatRow, SaldoRow};
 use crate::complaints::attachments::{sniff, AttachmentStore};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{StoreError, Tx};
@@ -698,4 +699,250 @@ pub async fn saldo(store: &crate::store::Store, gudang: Option<&str>, barang: Op
             row: r,
         })
         .collect())
+}
+
+/// A requested line through its stages, in the item's base satuan.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BarisPermintaan {
+    pub barang: String,
+    pub diminta: f64,
+    pub disetujui: Option<f64>,
+    pub dikirim: Option<f64>,
+    pub diterima: Option<f64>,
+    pub rusak: Option<f64>,
+    pub kurang: Option<f64>,
+}
+
+/// A request with its lines, status history, and the lots its dispatch took (the surat jalan).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Permintaan {
+    #[serde(flatten)]
+    pub head: PermintaanRow,
+    pub baris: Vec<BarisPermintaan>,
+    pub riwayat: Vec<RiwayatRow>,
+    pub kiriman: Vec<Gerak>,
+}
+
+impl Permintaan {
+    pub fn from_rows((head, baris, riwayat, kiriman): lstore::PermintaanRows) -> Permintaan {
+        let f = |m: Option<i64>| m.map(to_f64);
+        Permintaan {
+            head,
+            baris: baris
+                .into_iter()
+                .map(|b| BarisPermintaan { barang: b.barang, diminta: to_f64(b.diminta), disetujui: f(b.disetujui), dikirim: f(b.dikirim), diterima: f(b.diterima), rusak: f(b.rusak), kurang: f(b.kurang) })
+                .collect(),
+            riwayat,
+            kiriman: kiriman
+                .iter()
+                .map(|m| Gerak { jenis: m.jenis.clone(), gudang: m.gudang.clone(), barang: m.barang.clone(), lot: m.lot.clone(), kedaluwarsa: m.kedaluwarsa, jumlah: -to_f64(m.jumlah), milli: -m.jumlah })
+                .collect(),
+        }
+    }
+}
+
+async fn stored_permintaan(tx: &mut Tx, id: i64) -> Result<Permintaan, OpError> {
+    let rows = lstore::get_permintaan_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("permintaan {id} vanished inside its own write")))?;
+    Ok(Permintaan::from_rows(rows))
+}
+
+/// Converts request lines against the catalog (errors naming `baris[i].…`).
+async fn lines_to_base(tx: &mut Tx, baris: &[super::permintaan::BarisInput], zero_ok: bool) -> Result<Vec<(Barang, Milli)>, OpError> {
+    let mut out = Vec::with_capacity(baris.len());
+    for (i, b) in baris.iter().enumerate() {
+        let kode = b.barang.trim();
+        let item = lstore::get_barang_tx(tx, kode).await?.ok_or_else(|| LogistikError::invalid(&format!("baris[{i}].barang"), format!("unknown barang {kode}")))?.barang;
+        let (jf, sf) = (format!("baris[{i}].jumlah"), format!("baris[{i}].satuan"));
+        let j = if zero_ok { super::penerimaan::jumlah0(&item, b.jumlah, b.satuan.as_deref(), &jf, &sf)? } else { item.to_base(b.jumlah, b.satuan.as_deref(), &jf, &sf)? };
+        out.push((item, j));
+    }
+    Ok(out)
+}
+
+/// A unit requests goods for a delivery point (Lampiran B row 6): the point is located by the
+/// atlas (outside Jakarta: 422 naming `lon`, with the swapped hint); without one a kelurahan unit
+/// stands at an interior point of its kelurahan, another unit must give one.
+pub async fn create_permintaan(tx: &mut Tx, atlas: &Atlas, input: &PermintaanInput, actor: &str) -> Result<Permintaan, OpError> {
+    let super::permintaan::CheckedPermintaan { titik, tempat, catatan } = input.check()?;
+    let unit = input.unit.trim();
+    let titik = match titik {
+        Some(t) => t,
+        None => crate::wilayah::AreaCode::parse(unit)
+            .ok()
+            .filter(|_| crate::complaints::model::is_kelurahan_code(unit))
+            .and_then(|c| atlas.interior_point(&c))
+            .map(|p| (p.x(), p.y()))
+            .ok_or_else(|| LogistikError::invalid("lon", format!("unit {unit} is not a kelurahan: give the delivery point (lon, lat)")))?,
+    };
+    let (kel, kota) = locate_gudang(atlas, titik.0, titik.1)?;
+    let lines = lines_to_base(tx, &input.baris, false).await?;
+    let new = lstore::NewPermintaan { unit, titik, kelurahan: &kel, kota: &kota, tempat: tempat.as_deref(), catatan: catatan.as_deref() };
+    let id = lstore::insert_permintaan(tx, &new, actor).await?;
+    for (item, j) in &lines {
+        lstore::insert_permintaan_baris(tx, id, &item.kode, *j).await?;
+    }
+    lstore::insert_permintaan_riwayat(tx, id, actor, None, PStatus::Diajukan.as_str(), None).await?;
+    let out = stored_permintaan(tx, id).await?;
+    audit_change(tx, actor, "logistik.permintaan.create", "logistik_permintaan", &id.to_string(), None, json(&out)).await?;
+    Ok(out)
+}
+
+/// Reads a request for a step: it must exist (404 naming `id`), be at `versi` (409 naming
+/// `versi`) and allow the step to `to` (409 naming `status`).
+async fn for_step(tx: &mut Tx, id: i64, versi: i64, to: PStatus) -> Result<(lstore::PermintaanRows, PStatus), OpError> {
+    let rows = lstore::get_permintaan_tx(tx, id).await?.ok_or_else(|| LogistikError::not_found("id", format!("no permintaan {id}")))?;
+    let from = PStatus::parse(&rows.0.status).ok_or_else(|| StoreError::Invalid(format!("permintaan {id}: status {}", rows.0.status)))?;
+    from.step(to)?;
+    if rows.0.versi != versi {
+        return Err(LogistikError::conflict("versi", format!("permintaan {id} is at versi {} ({}), not {versi}; reload it", rows.0.versi, rows.0.status)).into());
+    }
+    Ok((rows, from))
+}
+
+/// `step` is (from, to, the versi read).
+async fn move_permintaan(tx: &mut Tx, id: i64, step: (PStatus, PStatus, i64), l: &lstore::Langkah<'_>, alasan: Option<&str>, actor: &str) -> Result<Permintaan, OpError> {
+    let (from, to, versi) = step;
+    if !lstore::set_permintaan_status(tx, id, from.as_str(), to.as_str(), versi, l).await? {
+        return Err(LogistikError::conflict("versi", format!("permintaan {id} changed while this request ran; reload it")).into());
+    }
+    lstore::insert_permintaan_riwayat(tx, id, actor, Some(from.as_str()), to.as_str(), alasan).await?;
+    let out = stored_permintaan(tx, id).await?;
+    let before = serde_json::json!({"status": from.as_str(), "versi": versi});
+    let after = serde_json::json!({"status": to.as_str(), "versi": out.head.versi, "alasan": alasan, "gudang": out.head.gudang});
+    audit_change(tx, actor, &format!("logistik.permintaan.{}", to.as_str()), "logistik_permintaan", &id.to_string(), Some(before), Some(after)).await?;
+    Ok(out)
+}
+
+/// Dispatchable (not expired) stock of an item at a gudang, read inside a write.
+async fn available(tx: &mut Tx, gudang: &str, barang: &str, today: chrono::NaiveDate) -> Result<Milli, OpError> {
+    Ok(lstore::lots_tx(tx, gudang, barang).await?.iter().filter(|l| l.kedaluwarsa.is_none_or(|k| k >= today)).map(|l| l.jumlah).sum())
+}
+
+/// The Bidang Logistik verifies a request: returns it with a reason, or approves it — whole, or
+/// part (`baris`: at most what was requested, with an `alasan`) — from a gudang that holds every
+/// approved quantity now: the one named (short: 409 naming `gudang` with what it has), else the
+/// nearest active gudang to the delivery point that does (an R-tree over the gudang points;
+/// none: 409 naming `gudang`). `scope`: a gudang-scoped token approves only from its gudang.
+pub async fn verifikasi(tx: &mut Tx, id: i64, input: &VerifikasiInput, scope: Option<&str>, today: chrono::NaiveDate, actor: &str) -> Result<Permintaan, OpError> {
+    use super::permintaan::Keputusan;
+    let (gudang, alasan) = input.check()?;
+    let to = match input.keputusan {
+        Keputusan::Setuju => PStatus::Disetujui,
+        Keputusan::Kembalikan => PStatus::Dikembalikan,
+    };
+    let ((head, baris, _, _), from) = for_step(tx, id, input.versi, to).await?;
+    if to == PStatus::Dikembalikan {
+        return move_permintaan(tx, id, (from, to, input.versi), &lstore::Langkah::default(), alasan.as_deref(), actor).await;
+    }
+    let part = lines_to_base(tx, &input.baris, true).await?;
+    let mut approved: Vec<(String, Milli)> = baris.iter().map(|b| (b.barang.clone(), b.diminta)).collect();
+    for (i, (item, j)) in part.iter().enumerate() {
+        let line = approved.iter_mut().find(|(b, _)| *b == item.kode).ok_or_else(|| LogistikError::invalid(&format!("baris[{i}].barang"), format!("{} is not requested in permintaan {id}", item.kode)))?;
+        if *j > line.1 {
+            return Err(LogistikError::invalid(&format!("baris[{i}].jumlah"), format!("{} {} is more than the {} requested", to_f64(*j), item.satuan, to_f64(line.1))).into());
+        }
+        line.1 = *j;
+    }
+    let reduced = approved.iter().zip(&baris).any(|((_, a), b)| *a < b.diminta);
+    if reduced && alasan.is_none() {
+        return Err(LogistikError::invalid("alasan", "approving less than requested needs an alasan for the unit").into());
+    }
+    if approved.iter().all(|(_, a)| *a == 0) {
+        return Err(LogistikError::invalid("baris", "nothing approved: return the request with an alasan instead").into());
+    }
+    let wanted: Vec<&(String, Milli)> = approved.iter().filter(|(_, a)| *a > 0).collect();
+    let chosen = match gudang.as_deref().or(scope) {
+        Some(g) => {
+            if scope.is_some_and(|s| s != g) {
+                return Err(LogistikError::forbidden("gudang", format!("this token approves from gudang {}, not {g}", scope.unwrap_or_default())).into());
+            }
+            active_gudang(tx, "gudang", g).await?;
+            for (b, a) in &wanted {
+                let has = available(tx, g, b, today).await?;
+                if has < *a {
+                    return Err(LogistikError::conflict("gudang", format!("gudang {g} has {} of {b} available, not {}", to_f64(has), to_f64(*a))).into());
+                }
+            }
+            g.to_string()
+        }
+        None => {
+            let all = lstore::gudang_aktif_tx(tx).await?;
+            let tree = rstar::RTree::bulk_load(all.iter().enumerate().map(|(i, g)| rstar::primitives::GeomWithData::new([g.lon, g.lat], i)).collect());
+            let mut found = None;
+            for near in tree.nearest_neighbor_iter(&[head.lon, head.lat]) {
+                let g = &all[near.data].kode;
+                let mut enough = true;
+                for (b, a) in &wanted {
+                    if available(tx, g, b, today).await? < *a {
+                        enough = false;
+                        break;
+                    }
+                }
+                if enough {
+                    found = Some(g.clone());
+                    break;
+                }
+            }
+            found.ok_or_else(|| LogistikError::conflict("gudang", "no active gudang holds every approved quantity now; approve part, or name a gudang after a transfer"))?
+        }
+    };
+    for (b, a) in &approved {
+        lstore::set_permintaan_baris(tx, id, b, "disetujui", *a).await?;
+    }
+    move_permintaan(tx, id, (from, to, input.versi), &lstore::Langkah { gudang: Some(&chosen), ..Default::default() }, alasan.as_deref(), actor).await
+}
+
+/// The Sekretariat dispatches an approved request: every approved line leaves the gudang FEFO as
+/// `pengeluaran` movements referring to `permintaan/<id>` (the surat jalan's lots); a gudang that
+/// no longer holds a quantity is a 409 naming `jumlah` with what is available, and nothing leaves.
+pub async fn kirim(tx: &mut Tx, id: i64, input: &KirimInput, today: chrono::NaiveDate, actor: &str) -> Result<Permintaan, OpError> {
+    let surat_jalan = input.check()?;
+    let ((head, baris, _, _), from) = for_step(tx, id, input.versi, PStatus::Dikirim).await?;
+    let gudang = head.gudang.clone().ok_or_else(|| StoreError::Invalid(format!("permintaan {id} approved without a gudang")))?;
+    lock_gudang(tx, &[gudang.as_str()]).await?;
+    let referensi = format!("permintaan/{id}");
+    for b in &baris {
+        let want = b.disetujui.unwrap_or(0);
+        if want > 0 {
+            let item = lstore::get_barang_tx(tx, &b.barang).await?.ok_or_else(|| StoreError::Invalid(format!("barang {} vanished", b.barang)))?.barang;
+            take_fefo(tx, &Keluar { jenis: "pengeluaran", gudang: &gudang, referensi: Some(&referensi), today }, &item, want, actor).await?;
+        }
+        lstore::set_permintaan_baris(tx, id, &b.barang, "dikirim", want).await?;
+    }
+    move_permintaan(tx, id, (from, PStatus::Dikirim, input.versi), &lstore::Langkah { surat_jalan: Some(&surat_jalan), ..Default::default() }, None, actor).await
+}
+
+/// The receiving unit confirms a dispatched request with its BAST (unique: 409 naming
+/// `bast_nomor`): every dispatched line once, received + damaged + short = dispatched (422
+/// naming the line). A second confirmation is a 409 naming `status`.
+pub async fn terima(tx: &mut Tx, id: i64, input: &TerimaInput, today: chrono::NaiveDate, actor: &str) -> Result<Permintaan, OpError> {
+    let (nomor, tanggal, catatan) = input.check(today)?;
+    let ((_, baris, _, _), from) = for_step(tx, id, input.versi, PStatus::Diterima).await?;
+    let sent: Vec<&lstore::PermintaanBarisRow> = baris.iter().filter(|b| b.dikirim.unwrap_or(0) > 0).collect();
+    let mut lines = Vec::with_capacity(sent.len());
+    for (i, t) in input.baris.iter().enumerate() {
+        let f = |n: &str| format!("baris[{i}].{n}");
+        let b = sent.iter().find(|b| b.barang == t.barang.trim()).ok_or_else(|| LogistikError::invalid(&f("barang"), format!("{} was not dispatched in permintaan {id}", t.barang.trim())))?;
+        if input.baris[..i].iter().any(|o| o.barang.trim() == b.barang) {
+            return Err(LogistikError::invalid(&f("barang"), format!("{} is on two lines", b.barang)).into());
+        }
+        let item = lstore::get_barang_tx(tx, &b.barang).await?.ok_or_else(|| StoreError::Invalid(format!("barang {} vanished", b.barang)))?.barang;
+        let q = |v: f64, n: &str| super::penerimaan::jumlah0(&item, v, None, &f(n), &f("satuan"));
+        let (d, r, k) = (q(t.diterima, "diterima")?, q(t.rusak, "rusak")?, q(t.kurang, "kurang")?);
+        let dikirim = b.dikirim.unwrap_or(0);
+        if d + r + k != dikirim {
+            return Err(LogistikError::invalid(&f("diterima"), format!("received {} + damaged {} + short {} must be the {} dispatched", t.diterima, t.rusak, t.kurang, to_f64(dikirim))).into());
+        }
+        lines.push((b.barang.clone(), d, r, k));
+    }
+    if let Some(missing) = sent.iter().find(|b| !lines.iter().any(|l| l.0 == b.barang)) {
+        return Err(LogistikError::invalid("baris", format!("{} was dispatched: confirm every dispatched line", missing.barang)).into());
+    }
+    if let Some(other) = lstore::permintaan_by_bast_tx(tx, &nomor).await? {
+        return Err(LogistikError::conflict("bast_nomor", format!("BAST {nomor} is already the paper of permintaan {other}")).into());
+    }
+    for (b, d, r, k) in &lines {
+        lstore::set_permintaan_terima(tx, id, b, *d, *r, *k).await?;
+    }
+    move_permintaan(tx, id, (from, PStatus::Diterima, input.versi), &lstore::Langkah { bast: Some((&nomor, tanggal)), ..Default::default() }, catatan.as_deref(), actor).await
 }

@@ -606,3 +606,156 @@ pub async fn list_mutasi(store: &Store, f: &MutasiFilter<'_>, limit: i64) -> Res
                ORDER BY id DESC LIMIT $5";
     Ok(crate::on_pool!(store, p => sqlx::query_as(sql).bind(f.gudang).bind(f.barang).bind(f.lot).bind(f.sebelum).bind(limit).fetch_all(p).await)?)
 }
+
+/// A request as stored (lines and history are read beside it).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct PermintaanRow {
+    pub id: i64,
+    pub unit: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub kelurahan: String,
+    pub kota: String,
+    pub tempat: Option<String>,
+    pub status: String,
+    pub gudang: Option<String>,
+    pub surat_jalan: Option<String>,
+    pub bast_nomor: Option<String>,
+    pub bast_tanggal: Option<NaiveDate>,
+    pub catatan: Option<String>,
+    pub versi: i64,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One requested line through its stages, thousandths of the base unit.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PermintaanBarisRow {
+    pub barang: String,
+    pub diminta: i64,
+    pub disetujui: Option<i64>,
+    pub dikirim: Option<i64>,
+    pub diterima: Option<i64>,
+    pub rusak: Option<i64>,
+    pub kurang: Option<i64>,
+}
+
+const PERMINTAAN_COLS: &str = "id, unit, lon, lat, kelurahan, kota, tempat, status, gudang, surat_jalan, bast_nomor, bast_tanggal, catatan, versi, actor, created_at, updated_at";
+
+/// What a new request stores (checked and located).
+pub struct NewPermintaan<'a> {
+    pub unit: &'a str,
+    pub titik: (f64, f64),
+    pub kelurahan: &'a str,
+    pub kota: &'a str,
+    pub tempat: Option<&'a str>,
+    pub catatan: Option<&'a str>,
+}
+
+pub async fn insert_permintaan(tx: &mut Tx, p: &NewPermintaan<'_>, actor: &str) -> Result<i64, StoreError> {
+    let now = Utc::now();
+    Ok(crate::on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO logistik_permintaan (unit, lon, lat, kelurahan, kota, tempat, status, catatan, versi, actor, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,'diajukan',$7,1,$8,$9,$9) RETURNING id")
+        .bind(p.unit).bind(p.titik.0).bind(p.titik.1).bind(p.kelurahan).bind(p.kota).bind(p.tempat).bind(p.catatan).bind(actor).bind(now)
+        .fetch_one(c).await)?)
+}
+
+pub async fn insert_permintaan_baris(tx: &mut Tx, id: i64, barang: &str, diminta: i64) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("INSERT INTO logistik_permintaan_baris (permintaan_id, barang, diminta) VALUES ($1,$2,$3)")
+        .bind(id).bind(barang).bind(diminta).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn insert_permintaan_riwayat(tx: &mut Tx, id: i64, actor: &str, dari: Option<&str>, ke: &str, alasan: Option<&str>) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("INSERT INTO logistik_permintaan_riwayat (permintaan_id, at, actor, dari, ke, alasan) VALUES ($1,$2,$3,$4,$5,$6)")
+        .bind(id).bind(Utc::now()).bind(actor).bind(dari).bind(ke).bind(alasan).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// The fields a step sets beside the status (`None` leaves a field as it is).
+#[derive(Debug, Default)]
+pub struct Langkah<'a> {
+    pub gudang: Option<&'a str>,
+    pub surat_jalan: Option<&'a str>,
+    pub bast: Option<(&'a str, NaiveDate)>,
+}
+
+/// Moves a request from the status and versi it was read at; false when it moved since.
+pub async fn set_permintaan_status(tx: &mut Tx, id: i64, from: &str, to: &str, versi: i64, l: &Langkah<'_>) -> Result<bool, StoreError> {
+    let (bast, tanggal) = l.bast.unzip();
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "UPDATE logistik_permintaan SET status = $3, versi = versi + 1, updated_at = $4, gudang = COALESCE($6, gudang), \
+         surat_jalan = COALESCE($7, surat_jalan), bast_nomor = COALESCE($8, bast_nomor), bast_tanggal = COALESCE($9, bast_tanggal) \
+         WHERE id = $1 AND status = $2 AND versi = $5")
+        .bind(id).bind(from).bind(to).bind(Utc::now()).bind(versi).bind(l.gudang).bind(l.surat_jalan).bind(bast).bind(tanggal)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Sets one stage's quantity of a line (`kolom` is one of the stage columns).
+pub async fn set_permintaan_baris(tx: &mut Tx, id: i64, barang: &str, kolom: &str, jumlah: i64) -> Result<(), StoreError> {
+    let sql = match kolom {
+        "disetujui" => "UPDATE logistik_permintaan_baris SET disetujui = $3 WHERE permintaan_id = $1 AND barang = $2",
+        "dikirim" => "UPDATE logistik_permintaan_baris SET dikirim = $3 WHERE permintaan_id = $1 AND barang = $2",
+        other => return Err(StoreError::Invalid(format!("no request stage {other}"))),
+    };
+    crate::on_tx!(tx, c => sqlx::query(sql).bind(id).bind(barang).bind(jumlah).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Records what the unit confirmed for a line.
+pub async fn set_permintaan_terima(tx: &mut Tx, id: i64, barang: &str, diterima: i64, rusak: i64, kurang: i64) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE logistik_permintaan_baris SET diterima = $3, rusak = $4, kurang = $5 WHERE permintaan_id = $1 AND barang = $2")
+        .bind(id).bind(barang).bind(diterima).bind(rusak).bind(kurang).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// The request holding a BAST number, if any.
+pub async fn permintaan_by_bast_tx(tx: &mut Tx, nomor: &str) -> Result<Option<i64>, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query_scalar("SELECT id FROM logistik_permintaan WHERE bast_nomor = $1").bind(nomor).fetch_optional(c).await)?)
+}
+
+macro_rules! read_permintaan {
+    ($e:expr, $id:expr) => {{
+        let sql = format!("SELECT {PERMINTAAN_COLS} FROM logistik_permintaan WHERE id = $1");
+        match sqlx::query_as::<_, PermintaanRow>(&sql).bind($id).fetch_optional($e).await? {
+            None => Ok(None),
+            Some(head) => {
+                let baris: Vec<PermintaanBarisRow> = sqlx::query_as(
+                    "SELECT barang, diminta, disetujui, dikirim, diterima, rusak, kurang FROM logistik_permintaan_baris WHERE permintaan_id = $1 ORDER BY barang")
+                    .bind($id).fetch_all($e).await?;
+                let riwayat: Vec<RiwayatRow> = sqlx::query_as("SELECT at, actor, dari, ke, alasan FROM logistik_permintaan_riwayat WHERE permintaan_id = $1 ORDER BY id")
+                    .bind($id).fetch_all($e).await?;
+                let kiriman: Vec<MutasiRow> = sqlx::query_as(
+                    "SELECT id, at, jenis, gudang, barang, lot, kedaluwarsa, jumlah, ref AS referensi, alasan, actor FROM logistik_mutasi WHERE ref = $1 ORDER BY id")
+                    .bind(format!("permintaan/{}", $id)).fetch_all($e).await?;
+                Ok::<_, sqlx::Error>(Some((head, baris, riwayat, kiriman)))
+            }
+        }
+    }};
+}
+
+/// A request with its lines, history and the ledger rows of its dispatch.
+pub type PermintaanRows = (PermintaanRow, Vec<PermintaanBarisRow>, Vec<RiwayatRow>, Vec<MutasiRow>);
+
+pub async fn get_permintaan_tx(tx: &mut Tx, id: i64) -> Result<Option<PermintaanRows>, StoreError> {
+    Ok(crate::on_tx!(tx, c => read_permintaan!(&mut *c, id))?)
+}
+
+pub async fn get_permintaan(store: &Store, id: i64) -> Result<Option<PermintaanRows>, StoreError> {
+    Ok(crate::on_pool!(store, p => read_permintaan!(p, id))?)
+}
+
+/// Requests, optionally of one status and/or unit, newest first.
+pub async fn list_permintaan(store: &Store, status: Option<&str>, unit: Option<&str>) -> Result<Vec<PermintaanRow>, StoreError> {
+    let sql = format!("SELECT {PERMINTAAN_COLS} FROM logistik_permintaan WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR unit = $2) ORDER BY id DESC");
+    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(status).bind(unit).fetch_all(p).await)?)
+}
+
+/// Active gudang with their points, read inside a write (for the nearest one with stock).
+pub async fn gudang_aktif_tx(tx: &mut Tx) -> Result<Vec<GudangRecord>, StoreError> {
+    let sql = format!("SELECT {GUDANG_COLS} FROM logistik_gudang WHERE aktif ORDER BY kode");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await)?)
+}
