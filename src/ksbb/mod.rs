@@ -10,5 +10,6 @@
 pub mod cli;
 pub mod http;
 pub mod model;
+pub mod ogc;
 pub mod ops;
 pub mod store;
