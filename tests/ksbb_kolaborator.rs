@@ -162,3 +162,29 @@ async fn cli_review_on_both_stores() {
     })
     .await;
 }
+
+/// The public registration is rate-limited per address (a clock the test moves, no sleeping):
+/// over the allowance is 429 with `Retry-After`, writing nothing; the allowance comes back with time.
+#[tokio::test]
+async fn registration_rate_limit_on_both_stores() {
+    use sigap::complaints::photo_limits::PhotoClock;
+    use sigap::ksbb::http::{router_with, RegisterLimits};
+    testing::for_each_store(|store| async move {
+        let clock = governor::clock::FakeRelativeClock::default();
+        let limits = RegisterLimits::new(std::num::NonZeroU32::new(2).unwrap(), PhotoClock::Fake(clock.clone()));
+        let state = AppState::new(store.clone(), AtlasHandle::new(Atlas::new(vec![], Default::default())), Arc::new(Config::default()));
+        let app = router_with(limits).split_for_parts().0.with_state(state);
+        let post = "/api/v1/ksbb/kolaborator";
+        assert_eq!(call(&app, "POST", post, None, None, Some(fintech("AHU-RL-1"))).await.0, StatusCode::CREATED);
+        assert_eq!(call(&app, "POST", post, None, None, Some(serde_json::json!({"jenis": "fintech"}))).await.0, StatusCode::UNPROCESSABLE_ENTITY, "refused attempts count too");
+        let before = rows(&store).await;
+        let req = Request::post(post).header("content-type", "application/json").body(Body::from(fintech("AHU-RL-2").to_string())).unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(res.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("30"));
+        assert_eq!(rows(&store).await, before, "a limited attempt wrote something");
+        clock.advance(std::time::Duration::from_secs(30));
+        assert_eq!(call(&app, "POST", post, None, None, Some(fintech("AHU-RL-2"))).await.0, StatusCode::CREATED);
+    })
+    .await;
+}

@@ -39,7 +39,32 @@ const UMKM_PERSONAL: &[Role] = &[Role::BidangKolaborasi, Role::Admin];
 /// The XLSX media type.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// Rate limit of the public collaborator registration: the form needs no token, so attempts are
+/// counted per client IP (IPv6 per /64) with the complaints' `governor` limiter — 30 a minute (as photo uploads), the
+/// minute's allowance usable at once (an office registering several organisations).
+#[derive(Clone)]
+pub struct RegisterLimits(pub crate::complaints::photo_limits::PhotoLimits);
+
+impl RegisterLimits {
+    pub fn new(per_minute: std::num::NonZeroU32, clock: crate::complaints::photo_limits::PhotoClock) -> RegisterLimits {
+        use crate::complaints::photo_limits::{PhotoLimits, PhotoRate};
+        RegisterLimits(PhotoLimits::new(PhotoRate { per_ip: per_minute, per_complaint: std::num::NonZeroU32::MIN }, clock))
+    }
+}
+
+impl Default for RegisterLimits {
+    fn default() -> Self {
+        RegisterLimits::new(std::num::NonZeroU32::new(30).unwrap_or(std::num::NonZeroU32::MIN), crate::complaints::photo_limits::PhotoClock::Real(std::time::Instant::now()))
+    }
+}
+
+/// The KSBB routes with the default registration limit.
 pub fn router() -> OpenApiRouter<AppState> {
+    router_with(RegisterLimits::default())
+}
+
+/// The KSBB routes with the given registration limit (a test passes a clock it moves).
+pub fn router_with(limits: RegisterLimits) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_sites, create_site))
         .routes(routes!(get_site, put_site))
@@ -58,6 +83,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(submit_verifikasi, list_verifikasi))
         .routes(routes!(list_flags))
         .routes(routes!(resolve_flag))
+        .layer(axum::Extension(limits))
 }
 
 impl From<KsbbError> for Problem {
@@ -447,8 +473,22 @@ async fn get_umkm(State(s): State<AppState>, actor: Actor, Path(kode): Path<Stri
 /// answer (and its stored replay) shows the contact masked.
 #[utoipa::path(post, path = "/api/v1/ksbb/kolaborator", request_body = KolaboratorInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
-    responses((status = 201, body = KolaboratorRecord), (status = 400, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn register_kolaborator(State(s): State<AppState>, key: IdempotencyKey, input: Result<ApiJson<KolaboratorInput>, Problem>) -> Result<Response, Problem> {
+    responses((status = 201, body = KolaboratorRecord), (status = 400, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "Over 30 attempts a minute from this address (IPv6 per /64); `Retry-After` gives the seconds to wait. Nothing is stored.",
+            headers(("Retry-After" = u64, description = "Seconds until an attempt is allowed again")))))]
+async fn register_kolaborator(
+    State(s): State<AppState>,
+    axum::Extension(limits): axum::Extension<RegisterLimits>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    key: IdempotencyKey,
+    input: Result<ApiJson<KolaboratorInput>, Problem>,
+) -> Result<Response, Problem> {
+    // Every attempt counts, refused ones too: a public form must cost the one who floods it.
+    if let Err(wait) = limits.0.check_ip(peer.map(|axum::Extension(axum::extract::ConnectInfo(a))| a.ip())) {
+        let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        let p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", format!("too many registrations from this address; retry in {secs} s"));
+        return Ok(([(header::RETRY_AFTER, secs.to_string())], p).into_response());
+    }
     let input = json_body(input)?;
     let k = input.check()?;
     keyed_write(&s.store, &scope("ksbb.kolaborator.register", None), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
