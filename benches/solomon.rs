@@ -41,7 +41,7 @@ fn main() {
             }
         };
         println!("\n## Solomon VRPTW: {label}\n");
-        let budget = BenchBudget { seconds: if gens.is_some() { cap } else { seconds }, generations: gens, mode: search, seed: 1 };
+        let budget = BenchBudget { seconds: if gens.is_some() { cap } else { seconds }, generations: gens, mode: search, seed: 1, runs: 1 };
         let rows = run_all(&dir, budget, |r| {
             eprintln!("{}: {} vehicles, {:.2} ({:.1} s)", r.instance, r.vehicles, r.distance, r.seconds)
         });

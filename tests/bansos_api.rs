@@ -208,3 +208,170 @@ async fn demo_loads_once_and_sums_to_the_published_total() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn trend_and_last_update_follow_the_records_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Rw).await;
+        let atlas = atlas(&store).await;
+        let known = |c: &AreaCode| atlas.get(c).is_some();
+        let (targets, _) = model::parse_targets(&format!("rw,target_kk\n{RW},50\n31.71.01.1002.001,20\n"), &known).unwrap();
+        let mut tx = bstore::begin_write(&store).await.unwrap();
+        ops::import_targets(&mut tx, &targets, false, "test", &|_| {}).await.unwrap();
+        tx.commit().await.unwrap();
+        let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
+        let planner = sigap::store::tokens::create(&store, "planner", None, None).await.unwrap();
+        let p = Some(planner.as_str());
+
+        // Before any record: no days, the target already counts, updated_at is the target's.
+        let empty = call(&app, "GET", &format!("/api/v1/bansos/trend?area={KEL}"), None, None, None).await;
+        assert_eq!(empty.0, StatusCode::OK, "{}", empty.1);
+        assert_eq!(empty.1["days"], serde_json::json!([]));
+        assert_eq!(empty.1["now"]["target_kk"], 50);
+        assert_eq!(empty.1["level"], "kelurahan");
+        assert!(empty.1["now"]["updated_at"].is_string(), "{}", empty.1);
+
+        let post = |path: &'static str, body: String| {
+            let app = app.clone();
+            async move {
+                let r = call(&app, "POST", path, p, None, Some(body)).await;
+                assert_eq!(r.0, StatusCode::CREATED, "{}", r.1);
+                r.1
+            }
+        };
+        let d1 = post("/api/v1/bansos/deliveries", delivery(40, 40, 0, 0, 0).to_string()).await;
+        let mut d2 = delivery(15, 15, 0, 0, 0);
+        d2["date"] = "2026-11-22".into();
+        d2["rw"] = "31.71.01.1002.001".into();
+        post("/api/v1/bansos/deliveries", d2.to_string()).await;
+        post("/api/v1/bansos/handouts", format!(r#"{{"rw":"{RW}","date":"2026-11-21","kk_served":10}}"#)).await;
+        post("/api/v1/bansos/handouts", format!(r#"{{"rw":"{RW}","date":"2026-11-22","kk_served":5}}"#)).await;
+        // A correction moves the first delivery's 40 packages to 38: only the correction counts.
+        let mut fix = delivery(38, 38, 0, 0, 0);
+        fix["corrects"] = d1["id"].clone();
+        post("/api/v1/bansos/deliveries", fix.to_string()).await;
+
+        let t = call(&app, "GET", "/api/v1/bansos/trend?area=31.71.01", None, None, None).await;
+        assert_eq!(t.0, StatusCode::OK, "{}", t.1);
+        let days: Vec<(String, u64, u64, u64, u64)> = t.1["days"].as_array().unwrap().iter().map(|d| (
+            d["date"].as_str().unwrap().to_string(), d["kk_served"].as_u64().unwrap(), d["packages_received"].as_u64().unwrap(),
+            d["kk_served_total"].as_u64().unwrap(), d["packages_received_total"].as_u64().unwrap())).collect();
+        assert_eq!(days, vec![
+            ("2026-11-20".into(), 0, 38, 0, 38),
+            ("2026-11-21".into(), 10, 0, 10, 38),
+            ("2026-11-22".into(), 5, 15, 15, 53),
+        ]);
+        // The last running totals are the progress numbers of the same area.
+        let kec = call(&app, "GET", "/api/v1/bansos/progress?level=kecamatan", None, None, None).await;
+        let now = &kec.1["areas"]["31.71.01"];
+        assert_eq!((now["served_kk"].as_u64(), now["packages_received"].as_u64()), (Some(15), Some(53)));
+        assert_eq!(&t.1["now"], now, "trend's `now` is the progress answer");
+        assert_eq!(t.1["nama"], now["nama"]);
+        // The province by default; an RW alone has only its own records.
+        let prov = call(&app, "GET", "/api/v1/bansos/trend", None, None, None).await;
+        assert_eq!(prov.1["area"], "31");
+        assert_eq!(prov.1["days"], t.1["days"]);
+        let rw2 = call(&app, "GET", "/api/v1/bansos/trend?area=31.71.01.1002.001", None, None, None).await;
+        assert_eq!(rw2.1["days"].as_array().unwrap().len(), 1);
+        assert_eq!(rw2.1["level"], "rw");
+
+        // Last update: the kota with records has the newest write; a kota without any has none.
+        let kota = call(&app, "GET", "/api/v1/bansos/progress?level=kota", None, None, None).await;
+        let at = |k: &str| kota.1["areas"][k]["updated_at"].clone();
+        assert!(at("31.71").as_str().unwrap() >= empty.1["now"]["updated_at"].as_str().unwrap(), "{}", kota.1);
+        assert_eq!(at("31.72"), serde_json::Value::Null);
+
+        // ETag: a second read with the tag is a 304; a write changes the tag.
+        let etag = {
+            let req = Request::builder().uri("/api/v1/bansos/trend?area=31.71").body(Body::empty()).unwrap();
+            let res = app.clone().oneshot(req).await.unwrap();
+            res.headers()["etag"].to_str().unwrap().to_string()
+        };
+        let cond = |tag: String| {
+            let app = app.clone();
+            async move {
+                let req = Request::builder().uri("/api/v1/bansos/trend?area=31.71").header("if-none-match", tag).body(Body::empty()).unwrap();
+                app.oneshot(req).await.unwrap().status()
+            }
+        };
+        assert_eq!(cond(etag.clone()).await, StatusCode::NOT_MODIFIED);
+        post("/api/v1/bansos/handouts", format!(r#"{{"rw":"{RW}","date":"2026-11-22","kk_served":1}}"#)).await;
+        assert_eq!(cond(etag).await, StatusCode::OK);
+
+        // Bad areas name the field; a good one right beside them answers.
+        problem(&call(&app, "GET", "/api/v1/bansos/trend?area=jakarta", None, None, None).await, 400, "area");
+        problem(&call(&app, "GET", "/api/v1/bansos/trend?area=32", None, None, None).await, 400, "area");
+        problem(&call(&app, "GET", "/api/v1/bansos/trend?area=31.71.99", None, None, None).await, 404, "area");
+        problem(&call(&app, "GET", "/api/v1/bansos/trend?area=31.71.01.1001.999", None, None, None).await, 404, "area");
+        assert_eq!(call(&app, "GET", "/api/v1/bansos/trend?area=%2031.71%20", None, None, None).await.0, StatusCode::OK);
+    })
+    .await;
+}
+
+/// GET `uri`: status, content type, content disposition and body text.
+async fn download(app: &axum::Router, uri: &str) -> (StatusCode, String, String, String) {
+    let res = app.clone().oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let h = |n: &str| res.headers().get(n).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let (ct, cd) = (h("content-type"), h("content-disposition"));
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, ct, cd, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn progress_downloads_equal_the_api_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Rw).await;
+        let atlas = atlas(&store).await;
+        sigap::bansos::load_demo(&store, &atlas, &|_, _| {}).await.unwrap();
+        let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
+        for (level, parent) in [("kota", ""), ("kecamatan", ""), ("kelurahan", "31.71.01"), ("rw", KEL), ("provinsi", "")] {
+            let q = if parent.is_empty() { format!("level={level}") } else { format!("level={level}&parent={parent}") };
+            let api = call(&app, "GET", &format!("/api/v1/bansos/progress?{q}"), None, None, None).await.1;
+            let areas = api["areas"].as_object().unwrap();
+            let want: u64 = areas.values().map(|a| a["served_kk"].as_u64().unwrap()).sum();
+            assert!(want > 0, "{level}: demo data serves someone");
+
+            let (status, ct, cd, text) = download(&app, &format!("/api/v1/bansos/progress/export?{q}&format=csv")).await;
+            assert_eq!(status, StatusCode::OK, "{text}");
+            assert_eq!(ct, "text/csv; charset=utf-8");
+            assert!(cd.starts_with("attachment; filename=\"bansos-progres-") && cd.ends_with(".csv\""), "{cd}");
+            let mut r = csv::Reader::from_reader(text.as_bytes());
+            let head = r.headers().unwrap().clone();
+            let col = |n: &str| head.iter().position(|h| h == n).unwrap();
+            let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+            assert_eq!(rows.len(), areas.len(), "{level}: one row per area");
+            let got: u64 = rows.iter().map(|x| x[col("served_kk")].parse::<u64>().unwrap()).sum();
+            assert_eq!(got, want, "{level}: CSV total = API total");
+            for x in &rows {
+                assert_eq!(x[col("target_kk")].parse::<u64>().unwrap(), areas[&x[col("kode")]]["target_kk"].as_u64().unwrap());
+                assert_eq!(&x[col("catatan")], "data contoh (dibangkitkan)", "demo numbers are labelled");
+                assert!(x[col("lisensi")].contains("CC BY 4.0"));
+            }
+
+            let (status, ct, _, text) = download(&app, &format!("/api/v1/bansos/progress/export?{q}&format=geojson")).await;
+            assert_eq!(status, StatusCode::OK, "{text}");
+            assert_eq!(ct, "application/geo+json");
+            let fc: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let feats = fc["features"].as_array().unwrap();
+            assert_eq!(feats.len(), areas.len());
+            let got: u64 = feats.iter().map(|f| f["properties"]["served_kk"].as_u64().unwrap()).sum();
+            assert_eq!(got, want, "{level}: GeoJSON total = API total");
+            assert_eq!(fc["generated"], true);
+            assert!(fc["license"].as_str().unwrap().contains(if level == "rw" { "ODbL" } else { "MIT" }), "{}", fc["license"]);
+            let with_geometry = feats.iter().filter(|f| f["geometry"]["type"] == "MultiPolygon").count();
+            assert_eq!(with_geometry, if level == "provinsi" { 0 } else { feats.len() }, "{level}: boundaries");
+            // Aggregates only: the properties are the progress columns, nothing about records or people.
+            let keys: Vec<&String> = feats[0]["properties"].as_object().unwrap().keys().collect();
+            assert!(keys.iter().all(|k| !["actor", "provider", "bast_ref", "nik", "phone"].contains(&k.as_str())), "{keys:?}");
+        }
+        // Bad input beside the good: each names its field.
+        problem(&call(&app, "GET", "/api/v1/bansos/progress/export?level=kota", None, None, None).await, 400, "format");
+        problem(&call(&app, "GET", "/api/v1/bansos/progress/export?level=kota&format=xlsx", None, None, None).await, 400, "format");
+        problem(&call(&app, "GET", "/api/v1/bansos/progress/export?format=csv", None, None, None).await, 400, "level");
+        problem(&call(&app, "GET", "/api/v1/bansos/progress/export?level=desa&format=csv", None, None, None).await, 400, "level");
+        problem(&call(&app, "GET", "/api/v1/bansos/progress/export?level=kota&parent=31.71.01&format=csv", None, None, None).await, 400, "parent");
+        problem(&call(&app, "GET", "/api/v1/bansos/progress/export?level=rw&parent=31.71.99.9999&format=geojson", None, None, None).await, 404, "parent");
+    })
+    .await;
+}

@@ -111,7 +111,7 @@ async fn core_geojson_html_on_both_stores() {
         // Collections: the four levels and the complaints; RW marked generated.
         let cols = get(&app, "/ogc/collections").await.json();
         let ids: Vec<&str> = cols["collections"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-        assert_eq!(ids, ["kota", "kecamatan", "kelurahan", "rw", "pengaduan", "gudang"]);
+        assert_eq!(ids, ["kota", "kecamatan", "kelurahan", "rw", "pengaduan", "gudang", "lokasi_umkm"]);
         let rw = get(&app, "/ogc/collections/rw").await.json();
         assert_eq!(rw["generated"], true);
         assert_eq!(get(&app, "/ogc/collections/kota").await.json()["generated"], false);

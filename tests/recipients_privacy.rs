@@ -37,6 +37,17 @@ async fn no_personal_data_on_public_routes_or_in_logs() {
         let refused = import(&app, &admin, "dinsos", "h.csv", "nik,nama\n3171014101900001,Siti Aminah\n".into(), None).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(!refused.text().contains("3171014101900001") && !refused.text().contains("Siti"), "a refusal does not echo the data");
+        // A bottom-up proposal of RW 001 (its answers, with a token, are masked too).
+        let rw1 = tokens::create(&store, "rw", Some(RW1), None).await.unwrap();
+        let p = call(&app, "POST", "/api/v1/recipients/proposals?nama_file=usulan.csv", Some(&rw1), None, Some("text/csv"), dinsos_csv().into_bytes()).await;
+        assert_eq!(p.status, StatusCode::CREATED, "{}", p.text());
+        for uri in ["/api/v1/recipients/proposals", "/api/v1/recipients/proposals/1"] {
+            let r = call(&app, "GET", uri, Some(&rw1), None, None, vec![]).await;
+            assert_eq!(r.status, StatusCode::OK);
+            for s in SECRETS {
+                assert!(!r.text().contains(s) && !p.text().contains(s), "{uri} shows {s}");
+            }
+        }
 
         // Every route of the OpenAPI document, called without a token, with its path filled in.
         let doc = call(&app, "GET", "/api-docs/openapi.json", None, None, None, vec![]).await.json();
@@ -51,6 +62,7 @@ async fn no_personal_data_on_public_routes_or_in_logs() {
                     .replace("{file}", "1.json");
                 let extra = match path.as_str() {
                     "/api/v1/bansos/progress" => "?level=rw",
+                    "/api/v1/bansos/progress/export" => "?level=rw&format=csv",
                     "/api/v1/locate" => "?lon=106.81&lat=-6.17",
                     "/open311/v2/requests.json" => "?status=open",
                     _ => "",
@@ -69,6 +81,16 @@ async fn no_personal_data_on_public_routes_or_in_logs() {
             }
         }
         assert!(public.len() >= 8, "the public routes answered: {public:?}");
+        assert!(public.iter().any(|p| p == "GET /api/v1/bansos/progress/export"), "the download answered: {public:?}");
+        // The open-data downloads in both formats and the trend of the recipients' kelurahan.
+        for uri in [format!("/api/v1/bansos/progress/export?level=rw&parent={KEL}&format=geojson"), "/api/v1/bansos/progress/export?level=kelurahan&format=csv".into(), format!("/api/v1/bansos/trend?area={KEL}")] {
+            let r = call(&app, "GET", &uri, None, None, None, vec![]).await;
+            assert_eq!(r.status, StatusCode::OK, "{uri}");
+            let text = r.text();
+            for s in SECRETS {
+                assert!(!text.contains(s), "{uri} shows {s}");
+            }
+        }
         // Tiles of the RW with recipients, the web config and the map page.
         for uri in ["/tiles/rw/16/52275/33885.mvt", "/tiles/kelurahan/14/13068/8471.mvt", "/web-config.json", "/metrics"] {
             let r = call(&app, "GET", uri, None, None, None, vec![]).await;

@@ -5,6 +5,9 @@
 // Kemendagri code through feature-state, so a new delivery only changes a few bytes of JSON
 // and never a tile. The page polls that JSON so a delivery shows without a reload.
 import * as maplibregl from '/node_modules/maplibre-gl/dist/maplibre-gl.mjs';
+import { renderTrend } from '/trend.js';
+import { renderTable, setupTable } from '/table.js';
+import { pointLayerIds, setupLayers } from '/layers.js';
 
 const POLL_MS = Number(new URLSearchParams(location.search).get('poll')) || 5000;
 const DEFAULT_TILE_URL = '/tiles/{layer}/{z}/{x}/{y}.mvt';
@@ -46,6 +49,9 @@ const num = new Intl.NumberFormat('id-ID');
 const pct = new Intl.NumberFormat('id-ID', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const pct0 = new Intl.NumberFormat('id-ID', { style: 'percent' });
 const clock = new Intl.DateTimeFormat('id-ID', { timeStyle: 'medium' });
+const when = new Intl.DateTimeFormat('id-ID', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Jakarta' });
+/** A record's write time (`updated_at`) in Jakarta time, or "belum ada" for an area never written. */
+const fmtWhen = (iso) => (iso ? `${when.format(new Date(iso))} WIB` : 'belum ada');
 
 const $ = (id) => document.getElementById(id);
 /** Writes only changed text, so the polite live region announces real changes, not every poll. */
@@ -530,9 +536,41 @@ function render() {
   renderKota();
   renderPanel();
   renderLegend();
+  renderTableView();
   const status = $('updated');
-  status.textContent = lastError ? `Gagal memuat sebagian data: ${lastError}` : `Diperbarui ${clock.format(new Date())}`;
+  const provAt = progress.get('provinsi|')?.areas?.['31']?.updated_at;
+  status.dataset.updated = provAt || '';
+  status.textContent = lastError ? `Gagal memuat sebagian data: ${lastError}`
+    : `Data terakhir diperbarui ${fmtWhen(provAt)} · dimuat ${clock.format(new Date())}`;
   status.classList.toggle('error', !!lastError);
+}
+
+/**
+ * The table of the level on screen, from the same progress answers as the map: at RW level the
+ * RWs of the selected kelurahan, or else of the kelurahan in view; the downloads follow.
+ */
+function renderTableView() {
+  const level = LEVEL_BY_ID[currentLevel()];
+  let parent = null;
+  let keys = [`${level.id}|`];
+  if (level.id === 'rw') {
+    const kel = selected && (selected.level === 'kelurahan' || selected.level === 'rw') ? ancestorOf(selected.kode, 'kelurahan') : null;
+    parent = kel;
+    keys = kel ? [`rw|${kel}`] : wantedKeys().filter((k) => k.startsWith('rw|'));
+  }
+  const rows = [];
+  const seen = new Set();
+  for (const k of keys) {
+    for (const [kode, a] of Object.entries(progress.get(k)?.areas || {})) {
+      if (seen.has(kode)) continue;
+      seen.add(kode);
+      rows.push({ kode, nama: level.id === 'kota' ? shortName(a.nama) : a.nama, target_kk: a.target_kk, served_kk: a.served_kk, percent: percentOf(a) });
+    }
+  }
+  renderTable({
+    level: level.id, per: level.per, parent, parentName: parent && areaData(parent)?.nama, rows,
+    onSelect: (kode, nama) => { select(kode, nama); zoomToArea(kode); },
+  });
 }
 
 function setBar(el, p) {
@@ -550,6 +588,7 @@ function renderSummary() {
   const note = $('prov-generated');
   note.hidden = !prov?.generated;
   note.textContent = `Target dan penyaluran: ${GENERATED}.`;
+  if (a) renderTrend($('prov-trend'), '31', a.updated_at);
 }
 
 function renderKota() {
@@ -571,10 +610,14 @@ function renderKota() {
     btn.setAttribute('aria-pressed', String(selected?.kode === kode));
     btn.setAttribute('aria-label', `${a.nama}: ${fmtPct(p)} KK terlayani, ${fmtNum(a.served_kk)} dari ${fmtNum(a.target_kk)} KK`);
     btn.innerHTML = `<span class="kota-name"></span><span class="kota-pct"></span>
-      <span class="bar"><span></span></span><span class="kota-kk muted"></span>`;
+      <span class="bar"><span></span></span><span class="kota-kk muted"></span>
+      <span class="kota-updated muted" data-testid="kota-updated"></span>`;
     btn.querySelector('.kota-name').textContent = shortName(a.nama);
     btn.querySelector('.kota-pct').textContent = fmtPct(p);
     btn.querySelector('.kota-kk').textContent = `${fmtNum(a.served_kk)} / ${fmtNum(a.target_kk)} KK`;
+    const upd = btn.querySelector('.kota-updated');
+    upd.textContent = `Diperbarui ${fmtWhen(a.updated_at)}`;
+    upd.dataset.updated = a.updated_at || '';
     const fill = btn.querySelector('.bar span');
     setBar(fill, p);
     fill.style.background = colorFor(p);
@@ -619,6 +662,8 @@ function renderPanel() {
   if (a?.generated) what.push('target dan penyaluran');
   gen.hidden = !what.length;
   setText(gen, `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`);
+  setText('panel-updated', `Data wilayah ini diperbarui ${fmtWhen(a?.updated_at)}`);
+  if (a) renderTrend($('panel-trend'), selected.kode, a.updated_at);
 
   const wrap = $('rw-chart-wrap');
   wrap.hidden = selected.level !== 'kelurahan';
@@ -817,11 +862,15 @@ async function main() {
   map.getCanvas().addEventListener('mouseleave', () => { setHover(null, null); popup.remove(); });
 
   map.on('click', (e) => {
+    // A click on a site or a cluster is theirs (popup, zoom in), not a selection of the area under it.
+    const points = pointLayerIds().filter((id) => map.getLayer(id));
+    if (points.length && map.queryRenderedFeatures(e.point, { layers: points }).length) return;
     const f = map.queryRenderedFeatures(e.point, { layers: fillLayers })[0];
     select(f ? f.properties.kode : null, f?.properties?.nama, f?.properties?.generated === true);
   });
   $('panel-close').addEventListener('click', () => select(null));
   setupSearch();
+  setupTable();
   document.querySelectorAll('.levels button').forEach((b) => {
     b.addEventListener('click', () => {
       const c = map.getCenter();
@@ -841,6 +890,7 @@ async function main() {
   setInterval(refreshVisible, POLL_MS);
 
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
+  setupLayers(map, maplibregl);
   loaded = true;
   await refresh();
   await new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });

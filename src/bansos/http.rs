@@ -3,6 +3,7 @@
 use super::model::{jakarta_today, DeliveryInput, HandoutInput, NewDelivery, NewHandout, RecordError};
 use super::ops::{self, OpError, Written};
 use super::rollup::{self, Progress, ProgressLevel, PROVINSI_CODE, PROVINSI_NAME};
+use super::{export, trend};
 use super::store::{self as bstore, DeliveryRecord, HandoutRecord};
 use crate::api::problem::json_body;
 use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
@@ -53,6 +54,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(post_delivery))
         .routes(routes!(post_handout))
         .routes(routes!(rw_records))
+        .routes(routes!(trend))
+        .routes(routes!(progress_export))
         .layer(Extension(ProgressCache::new()))
 }
 
@@ -90,6 +93,23 @@ async fn progress(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
+    let (body, etag) = match progress_of(&s, &cache, &q, Some(&headers)).await? {
+        Answer::NotModified(etag) => return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response()),
+        Answer::Body(body, etag) => (body, etag),
+    };
+    Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "no-cache".to_string())], Json(body.as_ref().clone())).into_response())
+}
+
+/// A progress answer, or "the client's copy is current".
+enum Answer {
+    NotModified(String),
+    Body(Arc<Progress>, String),
+}
+
+/// The progress roll-up asked for by `level` and `parent` (checked, named in the problem), from
+/// the cache keyed by data revision and atlas serial; with `headers`, a matching If-None-Match
+/// is answered without computing anything.
+async fn progress_of(s: &AppState, cache: &ProgressCache, q: &HashMap<String, String>, headers: Option<&HeaderMap>) -> Result<Answer, Problem> {
     let raw = q.get("level").map(|l| l.trim()).ok_or_else(|| Problem::bad_request("level", "level is required: provinsi, kota, kecamatan, kelurahan or rw"))?;
     let level = ProgressLevel::parse(raw).ok_or_else(|| Problem::bad_request("level", format!("level {raw:?} is not one of provinsi, kota, kecamatan, kelurahan, rw")))?;
     let atlas = s.atlas.current();
@@ -111,8 +131,8 @@ async fn progress(
     // The serial, not the address: a later atlas may be allocated where a dropped one was.
     let atlas_id = atlas.serial();
     let etag = format!("W/\"bansos-{rev}-{atlas_id:x}\"");
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    if headers.is_some_and(|h| not_modified(h, &etag)) {
+        return Ok(Answer::NotModified(etag));
     }
     let key = (rev, atlas_id, level, parent.as_ref().map(|p| p.to_string()));
     let store = s.store.clone();
@@ -129,7 +149,91 @@ async fn progress(
         })
         .await
         .map_err(Problem::internal)?;
-    Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "no-cache".to_string())], Json(body.as_ref().clone())).into_response())
+    Ok(Answer::Body(body, etag))
+}
+
+/// Open-data download of the progress of one level (optionally inside `parent`) as CSV or
+/// GeoJSON (with the boundaries): the numbers of `/api/v1/bansos/progress`, the licences and
+/// the "data contoh" label in the file. Public: aggregates per area only.
+#[utoipa::path(get, path = "/api/v1/bansos/progress/export",
+    params(("level" = String, Query, description = "provinsi | kota | kecamatan | kelurahan | rw"),
+           ("parent" = Option<String>, Query, description = "Only areas inside this code, e.g. 31.71.01"),
+           ("format" = String, Query, description = "csv | geojson")),
+    responses((status = 200, description = "text/csv or application/geo+json, as an attachment"), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn progress_export(
+    State(s): State<AppState>,
+    Extension(cache): Extension<ProgressCache>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, Problem> {
+    let format = match q.get("format").map(|f| f.trim()) {
+        Some("csv") => "csv",
+        Some("geojson") => "geojson",
+        Some(other) => return Err(Problem::bad_request("format", format!("format {other:?} is not csv or geojson"))),
+        None => return Err(Problem::bad_request("format", "format is required: csv or geojson")),
+    };
+    let Answer::Body(p, etag) = progress_of(&s, &cache, &q, None).await? else {
+        return Err(Problem::internal("progress answered 304 without a conditional request"));
+    };
+    let atlas = s.atlas.current();
+    let area = |code: &str| AreaCode::parse(code).ok().and_then(|c| atlas.get(&c));
+    let (body, mime) = if format == "csv" {
+        let bytes = export::csv(&p, &|c| area(c).is_some_and(|a| a.generated)).map_err(Problem::internal)?;
+        (bytes, "text/csv; charset=utf-8")
+    } else {
+        let fc = export::geojson(&p, &|c| area(c).map(|a| (&a.geometry, a.generated)));
+        (serde_json::to_vec(&fc).map_err(Problem::internal)?, "application/geo+json")
+    };
+    let disposition = format!("attachment; filename=\"{}\"", export::file_name(&p, format));
+    Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition), (header::ETAG, etag), (header::CACHE_CONTROL, "no-cache".to_string())], body).into_response())
+}
+
+/// True when the client already holds the answer tagged `etag` (If-None-Match).
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+}
+
+/// `GET /api/v1/bansos/trend` body: one area's numbers now and day by day.
+#[derive(Serialize, ToSchema)]
+struct Trend {
+    area: String,
+    nama: String,
+    level: ProgressLevel,
+    /// True when the numbers include generated demo data.
+    generated: bool,
+    /// The area as in `/api/v1/bansos/progress` (same roll-up).
+    now: rollup::AreaProgress,
+    /// Days with records, oldest first, with running totals.
+    days: Vec<trend::Day>,
+}
+
+/// Progress over time of one area (`31` for the province, a kota, kecamatan, kelurahan or RW):
+/// packages received and KK served per day from the delivery and hand-out records (corrected
+/// records replaced by their correction), with running totals. Public: aggregates only.
+#[utoipa::path(get, path = "/api/v1/bansos/trend",
+    params(("area" = Option<String>, Query, description = "Area code, e.g. 31.71 (default 31, the province)")),
+    responses((status = 200, body = Trend), (status = 304, description = "Not modified (ETag)"), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn trend(State(s): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Result<Response, Problem> {
+    let atlas = s.atlas.current();
+    let raw = q.get("area").map(|a| a.trim()).filter(|a| !a.is_empty()).unwrap_or(PROVINSI_CODE);
+    let (code, nama, level) = if raw == PROVINSI_CODE {
+        (PROVINSI_CODE.to_string(), PROVINSI_NAME.to_string(), ProgressLevel::Provinsi)
+    } else {
+        let code = AreaCode::parse(raw).map_err(|e| Problem::bad_request("area", e.to_string()))?;
+        let area = atlas.get(&code).ok_or_else(|| Problem::not_found(format!("no area with code {code}")).field("area"))?;
+        let level = ProgressLevel::parse(code.level().as_str()).ok_or_else(|| Problem::bad_request("area", format!("{code} is not an area with progress")))?;
+        (code.to_string(), area.name.clone(), level)
+    };
+    let rev = bstore::revision(&s.store).await?;
+    let etag = format!("W/\"bansos-trend-{rev}-{:x}\"", atlas.serial());
+    if not_modified(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    let (deliveries, handouts) = bstore::daily(&s.store, &code).await?;
+    let figures = bstore::rw_figures(&s.store).await?;
+    let mut p = rollup::progress(level, None, &[(code.clone(), nama.clone())], &figures);
+    let now = p.areas.remove(&code).ok_or_else(|| Problem::internal(format!("roll-up lost {code}")))?;
+    let body = Trend { area: code, nama, level, generated: p.generated, now, days: trend::series(&deliveries, &handouts) };
+    Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "no-cache".to_string())], Json(body)).into_response())
 }
 
 /// Runs one write (revision bump, record, audit) through the shared keyed write path.

@@ -6,6 +6,8 @@
 
 pub mod model;
 pub mod rollup;
+pub mod trend;
+pub mod export;
 pub mod http;
 pub mod ops;
 pub mod store;

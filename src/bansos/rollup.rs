@@ -2,6 +2,7 @@
 //! the RW figures, so every level agrees with the one below it by construction.
 
 use crate::wilayah::{AreaCode, Level};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -74,6 +75,8 @@ pub struct Figures {
     pub packages_usable: u64,
     /// True when any of it is generated demo data.
     pub generated: bool,
+    /// When a record or target of the area was last written (the map's "diperbarui" date).
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 impl std::ops::AddAssign for Figures {
@@ -85,6 +88,7 @@ impl std::ops::AddAssign for Figures {
         self.packages_returned += o.packages_returned;
         self.packages_usable += o.packages_usable;
         self.generated |= o.generated;
+        self.updated_at = self.updated_at.max(o.updated_at);
     }
 }
 
@@ -99,6 +103,8 @@ pub struct AreaProgress {
     pub packages_returned: u64,
     /// served_kk / target_kk × 100, one decimal; null when the area has no target.
     pub percent: Option<f64>,
+    /// Last write of a record or target in the area; null when it has none.
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 /// `GET /api/v1/bansos/progress` body.
@@ -142,6 +148,7 @@ pub fn progress(level: ProgressLevel, parent: Option<&AreaCode>, areas: &[(Strin
                 packages_damaged: f.packages_damaged,
                 packages_returned: f.packages_returned,
                 percent: percent(f.served_kk, f.target_kk),
+                updated_at: f.updated_at,
             };
             (code.clone(), p)
         })
@@ -157,16 +164,20 @@ mod tests {
         AreaCode::parse(s).unwrap()
     }
 
+    fn at(day: u32) -> DateTime<Utc> {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap().and_hms_opt(8, 0, 0).unwrap().and_utc()
+    }
+
     fn fig(target: u64, served: u64, received: u64) -> Figures {
-        Figures { target_kk: target, served_kk: served, packages_received: received, packages_damaged: 1, packages_returned: 1, packages_usable: received, generated: false }
+        Figures { target_kk: target, served_kk: served, packages_received: received, packages_damaged: 1, packages_returned: 1, packages_usable: received, generated: false, updated_at: None }
     }
 
     fn sample() -> BTreeMap<AreaCode, Figures> {
         [
-            (code("31.71.01.1001.001"), fig(100, 50, 60)),
+            (code("31.71.01.1001.001"), Figures { updated_at: Some(at(3)), ..fig(100, 50, 60) }),
             (code("31.71.01.1001.002"), fig(200, 0, 0)),
-            (code("31.71.01.1002.001"), fig(300, 300, 300)),
-            (code("31.72.01.1001.001"), Figures { generated: true, ..fig(400, 100, 150) }),
+            (code("31.71.01.1002.001"), Figures { updated_at: Some(at(1)), ..fig(300, 300, 300) }),
+            (code("31.72.01.1001.001"), Figures { generated: true, updated_at: Some(at(5)), ..fig(400, 100, 150) }),
         ]
         .into_iter()
         .collect()
@@ -198,6 +209,8 @@ mod tests {
         let p = &prov.areas["31"];
         assert_eq!((p.target_kk, p.served_kk, p.packages_received), (1000, 450, 510));
         assert_eq!(p.percent, Some(45.0));
+        assert_eq!(p.updated_at, Some(at(5)), "the latest write of any RW below");
+        assert_eq!(kota.areas["31.71"].updated_at, Some(at(3)));
     }
 
     #[test]
@@ -211,6 +224,7 @@ mod tests {
         assert_eq!(p.areas["31.71.01.1001.002"].percent, Some(0.0));
         assert_eq!(p.areas["31.71.01.1001.003"].target_kk, 0);
         assert_eq!(p.areas["31.71.01.1001.003"].percent, None, "no target, no percent");
+        assert_eq!(p.areas["31.71.01.1001.003"].updated_at, None, "never written");
         assert!(!p.generated, "the generated RW is outside the parent");
     }
 

@@ -5,7 +5,7 @@ use super::model::{NewDelivery, NewHandout, RwLedger, Target};
 use super::rollup::Figures;
 use crate::store::{Store, StoreError, Tx};
 use crate::wilayah::AreaCode;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
@@ -38,18 +38,20 @@ fn rw_code(s: &str) -> Result<AreaCode, StoreError> {
     AreaCode::parse(s).map_err(|e| StoreError::Invalid(format!("bansos rw {s}: {e}")))
 }
 
-/// Current figures per RW: targets, and the sums of records not replaced by a correction.
+/// Current figures per RW: targets, and the sums of records not replaced by a correction, with
+/// the time of the RW's last write (target set, record or correction posted).
 pub async fn rw_figures(store: &Store) -> Result<BTreeMap<AreaCode, Figures>, StoreError> {
-    let targets = "SELECT rw, target_kk AS v, CAST(CASE WHEN generated THEN 1 ELSE 0 END AS BIGINT) AS g FROM bansos_target";
+    let targets = "SELECT rw, target_kk AS v, CAST(CASE WHEN generated THEN 1 ELSE 0 END AS BIGINT) AS g, updated_at AS at FROM bansos_target";
     let deliveries = format!(
         "SELECT rw, CAST(SUM(packages_received) AS BIGINT) AS r, CAST(SUM(packages_damaged) AS BIGINT) AS d, \
-         CAST(SUM(packages_returned) AS BIGINT) AS t, CAST(SUM({USABLE}) AS BIGINT) AS u, {GEN} AS g FROM bansos_delivery x \
+         CAST(SUM(packages_returned) AS BIGINT) AS t, CAST(SUM({USABLE}) AS BIGINT) AS u, {GEN} AS g, MAX(created_at) AS at FROM bansos_delivery x \
          WHERE NOT EXISTS (SELECT 1 FROM bansos_delivery y WHERE y.corrects = x.id) GROUP BY rw"
     );
     let handouts = format!(
-        "SELECT rw, CAST(SUM(kk_served) AS BIGINT) AS v, {GEN} AS g FROM bansos_handout x \
+        "SELECT rw, CAST(SUM(kk_served) AS BIGINT) AS v, {GEN} AS g, MAX(created_at) AS at FROM bansos_handout x \
          WHERE NOT EXISTS (SELECT 1 FROM bansos_handout y WHERE y.corrects = x.id) GROUP BY rw"
     );
+    type At = Option<DateTime<Utc>>;
     let mut out: BTreeMap<AreaCode, Figures> = BTreeMap::new();
     let (t, d, h) = crate::on_pool!(store, p => {
         let t = sqlx::query(targets).fetch_all(p).await?;
@@ -57,31 +59,53 @@ pub async fn rw_figures(store: &Store) -> Result<BTreeMap<AreaCode, Figures>, St
         let h = sqlx::query(&handouts).fetch_all(p).await?;
         let dd = d
             .iter()
-            .map(|r| Ok((r.try_get::<String, _>("rw")?, [r.try_get::<i64, _>("r")?, r.try_get("d")?, r.try_get("t")?, r.try_get("u")?], r.try_get::<i64, _>("g")? != 0)))
+            .map(|r| Ok((r.try_get::<String, _>("rw")?, [r.try_get::<i64, _>("r")?, r.try_get("d")?, r.try_get("t")?, r.try_get("u")?], r.try_get::<i64, _>("g")? != 0, r.try_get::<At, _>("at")?)))
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let tt = t.iter().map(|r| Ok((r.try_get::<String, _>("rw")?, r.try_get::<i64, _>("v")?, r.try_get::<i64, _>("g")? != 0))).collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let hh = h.iter().map(|r| Ok((r.try_get::<String, _>("rw")?, r.try_get::<i64, _>("v")?, r.try_get::<i64, _>("g")? != 0))).collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let tt = t.iter().map(|r| Ok((r.try_get::<String, _>("rw")?, r.try_get::<i64, _>("v")?, r.try_get::<i64, _>("g")? != 0, r.try_get::<At, _>("at")?))).collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let hh = h.iter().map(|r| Ok((r.try_get::<String, _>("rw")?, r.try_get::<i64, _>("v")?, r.try_get::<i64, _>("g")? != 0, r.try_get::<At, _>("at")?))).collect::<Result<Vec<_>, sqlx::Error>>()?;
         Ok::<_, sqlx::Error>((tt, dd, hh))
     })?;
-    for (rw, v, g) in t {
+    for (rw, v, g, at) in t {
         let f = out.entry(rw_code(&rw)?).or_default();
         f.target_kk = v.max(0) as u64;
         f.generated |= g;
+        f.updated_at = f.updated_at.max(at);
     }
-    for (rw, [r, dmg, ret, usable], g) in d {
+    for (rw, [r, dmg, ret, usable], g, at) in d {
         let f = out.entry(rw_code(&rw)?).or_default();
         f.packages_received = r.max(0) as u64;
         f.packages_damaged = dmg.max(0) as u64;
         f.packages_returned = ret.max(0) as u64;
         f.packages_usable = usable.max(0) as u64;
         f.generated |= g;
+        f.updated_at = f.updated_at.max(at);
     }
-    for (rw, v, g) in h {
+    for (rw, v, g, at) in h {
         let f = out.entry(rw_code(&rw)?).or_default();
         f.served_kk = v.max(0) as u64;
         f.generated |= g;
+        f.updated_at = f.updated_at.max(at);
     }
     Ok(out)
+}
+
+/// Packages received and KK served per day inside `area` (the RW itself or every RW whose code
+/// starts with it; `31` is the province), counting only records not replaced by a correction, oldest day first.
+pub async fn daily(store: &Store, area: &str) -> Result<(Vec<(NaiveDate, i64)>, Vec<(NaiveDate, i64)>), StoreError> {
+    let d = "SELECT date AS day, CAST(SUM(packages_received) AS BIGINT) AS v FROM bansos_delivery x WHERE (rw = $1 OR rw LIKE $2) \
+             AND NOT EXISTS (SELECT 1 FROM bansos_delivery y WHERE y.corrects = x.id) GROUP BY date ORDER BY date";
+    let h = "SELECT date AS day, CAST(SUM(kk_served) AS BIGINT) AS v FROM bansos_handout x WHERE (rw = $1 OR rw LIKE $2) \
+             AND NOT EXISTS (SELECT 1 FROM bansos_handout y WHERE y.corrects = x.id) GROUP BY date ORDER BY date";
+    // Codes are digits and dots only: the prefix holds no LIKE wildcard.
+    let prefix = format!("{area}.%");
+    let r = crate::on_pool!(store, p => {
+        let dd = sqlx::query(d).bind(area).bind(&prefix).fetch_all(p).await?.iter()
+            .map(|r| Ok((r.try_get::<NaiveDate, _>("day")?, r.try_get::<i64, _>("v")?))).collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let hh = sqlx::query(h).bind(area).bind(&prefix).fetch_all(p).await?.iter()
+            .map(|r| Ok((r.try_get::<NaiveDate, _>("day")?, r.try_get::<i64, _>("v")?))).collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok::<_, sqlx::Error>((dd, hh))
+    })?;
+    Ok(r)
 }
 
 /// The ledger of one RW inside a write, leaving out the records `skip_delivery` / `skip_handout`

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 
 export const BASE = (process.env.BASE_URL || '').replace(/\/$/, '');
 export const TOKEN = process.env.SIGAP_TOKEN || '';
+export const ADMIN_TOKEN = process.env.SIGAP_ADMIN_TOKEN || '';
 export const OUT_DIR = process.env.OUT_DIR || new URL('../../out/browser/', import.meta.url).pathname;
 
 /** Monas, in kelurahan Gambir (31.71.01.1001), central Jakarta. */
@@ -28,12 +29,12 @@ export async function getJson(path) {
   return JSON.parse(text);
 }
 
-export async function postJson(path, body) {
+export async function postJson(path, body, token = TOKEN) {
   const res = await fetch(`${BASE}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: `Bearer ${TOKEN}`,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
       'idempotency-key': crypto.randomUUID(),
     },
     body: JSON.stringify(body),
@@ -66,4 +67,28 @@ function inRing([x, y], ring) {
 export function geometryContains(geometry, pt) {
   const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.type === 'MultiPolygon' ? geometry.coordinates : [];
   return polys.some((rings) => rings.reduce((acc, ring) => (inRing(pt, ring) ? !acc : acc), false));
+}
+
+/** Rows of a CSV text (RFC 4180: quoted fields, doubled quotes, commas and newlines inside quotes). */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field); rows.push(row); row = []; field = '';
+    } else field += c;
+  }
+  if (field || row.length) { row.push(field); rows.push(row); }
+  const [head, ...body] = rows;
+  return body.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
 }

@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE, CODE_RE, MONAS, OUT_DIR, TOKEN, fmtNum, getJson, postJson, requireServer } from './lib.js';
+import { readFile } from 'node:fs/promises';
+import { ADMIN_TOKEN, BASE, CODE_RE, MONAS, OUT_DIR, TOKEN, fmtNum, getJson, parseCsv, postJson, requireServer } from './lib.js';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARGS = [
@@ -199,6 +200,120 @@ test('public map', async (t) => {
     await page.locator('#panel-close').click();
   });
 
+  await t.test('the table shows the level on the map, sorts, and its downloads total what the API says', async () => {
+    await showLevel('kecamatan');
+    const api = await getJson('/api/v1/bansos/progress?level=kecamatan');
+    const codes = Object.keys(api.areas);
+    await page.locator('[data-testid="table-toggle"]').click();
+    assert.equal(await page.locator('[data-testid="table-toggle"]').getAttribute('aria-expanded'), 'true');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="table-row"]').length === n, codes.length, { timeout: 15_000 });
+    // Same numbers as the API, area by area.
+    const shown = await page.locator('[data-testid="table-row"]').evaluateAll((trs) => trs.map((tr) => ({
+      kode: tr.dataset.kode, served: tr.querySelector('[data-col="served_kk"]').textContent, target: tr.querySelector('[data-col="target_kk"]').textContent,
+    })));
+    for (const r of shown) {
+      assert.equal(r.served, fmtNum(api.areas[r.kode].served_kk), `${r.kode} served`);
+      assert.equal(r.target, fmtNum(api.areas[r.kode].target_kk), `${r.kode} target`);
+    }
+    // Sorting by percent: highest first, then flipped; the header says so.
+    const pctOf = (k) => api.areas[k].percent ?? -1;
+    await page.locator('[data-testid="sort-percent"]').click();
+    let order = await page.locator('[data-testid="table-row"]').evaluateAll((trs) => trs.map((tr) => tr.dataset.kode));
+    assert.deepEqual(order.map(pctOf), [...order.map(pctOf)].sort((a, b) => b - a), 'descending by percent');
+    assert.equal(await page.locator('th:has([data-testid="sort-percent"])').getAttribute('aria-sort'), 'descending');
+    await page.locator('[data-testid="sort-percent"]').click();
+    order = await page.locator('[data-testid="table-row"]').evaluateAll((trs) => trs.map((tr) => tr.dataset.kode));
+    assert.equal(pctOf(order[0]), Math.min(...codes.map(pctOf)), 'ascending after a second click');
+    await page.locator('[data-testid="area-table"]').scrollIntoViewIfNeeded();
+    await shot('table-kecamatan');
+
+    // The CSV, downloaded by the browser from the table's link: totals equal the API's.
+    const wantServed = Object.values(api.areas).reduce((s, a) => s + a.served_kk, 0);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="download-csv"]').click()]);
+    assert.equal(download.suggestedFilename(), 'bansos-progres-kecamatan.csv');
+    const rows = parseCsv(await readFile(await download.path(), 'utf8'));
+    assert.equal(rows.length, codes.length);
+    assert.equal(rows.reduce((s, r) => s + Number(r.served_kk), 0), wantServed, 'CSV total = API total');
+    assert.ok(rows.every((r) => /CC BY 4\.0/.test(r.lisensi) && (!api.generated || r.catatan === 'data contoh (dibangkitkan)')));
+    // The GeoJSON link: same total, boundaries, licence.
+    const href = await page.locator('[data-testid="download-geojson"]').getAttribute('href');
+    const fc = await getJson(href);
+    assert.equal(fc.features.length, codes.length);
+    assert.equal(fc.features.reduce((s, f) => s + f.properties.served_kk, 0), wantServed, 'GeoJSON total = API total');
+    assert.ok(fc.features.every((f) => f.geometry?.type === 'MultiPolygon'));
+    assert.match(fc.license, /MIT/);
+    // A bad format is refused, naming the field.
+    const bad = await fetch(`${BASE}/api/v1/bansos/progress/export?level=kecamatan&format=xlsx`);
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).field, 'format');
+    // At kota level the links follow the map.
+    await showLevel('kota');
+    await page.waitForFunction(() => document.querySelector('[data-testid="download-csv"]').getAttribute('href').includes('level=kota'), null, { timeout: 15_000 });
+  });
+
+  await t.test('layer switcher: gudang, public complaints (rounded) and KSBB sites, clustered when zoomed out', async () => {
+    // Three complaints a few hundred metres apart around Monas (public intake), one KSBB site.
+    const spots = [[106.8215, -6.1720], [106.8320, -6.1725], [106.8260, -6.1795]];
+    for (const [lon, lat] of spots) {
+      await postJson('/api/v1/complaints', { channel: 'jaki', category: 'banjir', description: 'Uji peta: genangan', reporter_contact: '0812-9999-0000',
+        location: { lon, lat, accuracy_m: 5 } }, '');
+    }
+    assert.ok(ADMIN_TOKEN, 'SIGAP_ADMIN_TOKEN is not set');
+    await postJson('/api/v1/ksbb/sites', { kode: `LOKBIN-UJI-${Date.now()}`, nama: 'Lokbin Uji Peta', jenis: 'lokbin', lon: 106.8300, lat: -6.1740, kapasitas: 40 }, ADMIN_TOKEN);
+    const api = {
+      gudang: (await getJson('/ogc/collections/gudang/items?limit=10000')).features.length,
+      pengaduan: (await getJson('/ogc/collections/pengaduan/items?limit=10000')).features.length,
+      umkm: (await getJson('/api/v1/ksbb/sites')).features.length,
+    };
+    assert.ok(api.gudang > 0 && api.pengaduan >= 3 && api.umkm >= 1, JSON.stringify(api));
+
+    await showLevel('kota');
+    await page.locator('[data-testid="layers"] summary').click();
+    for (const id of ['gudang', 'pengaduan', 'umkm']) {
+      await page.locator(`[data-testid="layer-${id}"]`).check();
+      await page.waitForFunction(([i, n]) => document.querySelector(`[data-testid="layer-count-${i}"]`)?.dataset.count === String(n),
+        [id, api[id]], { timeout: 15_000 });
+    }
+    // Zoomed out, the complaints near Monas are one cluster, not three dots.
+    const rendered = (ids) => page.evaluate((ls) => window.sigapMap.queryRenderedFeatures({ layers: ls })
+      .map((f) => ({ layer: f.layer.id, count: f.properties.point_count ?? 1 })), ids);
+    await page.waitForFunction(() => window.sigapMap.queryRenderedFeatures({ layers: ['pt-pengaduan-cluster'] }).length > 0, null, { timeout: 15_000 });
+    const clusters = await rendered(['pt-pengaduan-cluster']);
+    assert.ok(clusters.some((c) => c.count >= 3), `clusters at kota zoom: ${JSON.stringify(clusters)}`);
+    await shot('layers-kota');
+    // Zoomed in, every complaint is its own point, at a position rounded to 3 decimals (~110 m).
+    await page.evaluate((c) => window.sigapMap.jumpTo({ center: c, zoom: 15.3 }), MONAS);
+    await page.waitForFunction(() => window.sigapMap.loaded()
+      && window.sigapMap.queryRenderedFeatures({ layers: ['pt-pengaduan-point'] }).length >= 3, null, { timeout: 15_000 });
+    const data = await page.evaluate(() => window.sigapMap.getSource('pt-pengaduan').serialize().data);
+    for (const f of data.features) {
+      for (const v of f.geometry.coordinates) assert.equal(Math.round(v * 1000) / 1000, v, `complaint at ${f.geometry.coordinates} is not rounded`);
+      assert.equal(JSON.stringify(f).includes('0812-9999-0000'), false, 'a reporter contact reached the page');
+    }
+    const sites = await rendered(['pt-gudang-point', 'pt-umkm-point']);
+    const dbg = await page.evaluate(() => ({ z: window.sigapMap.getZoom(), c: window.sigapMap.getCenter(), b: window.sigapMap.getBounds().toArray(),
+      g: window.sigapMap.getSource('pt-gudang')?.serialize().data.features.map((f) => f.geometry.coordinates),
+      u: window.sigapMap.getSource('pt-umkm')?.serialize().data.features.map((f) => f.geometry.coordinates) }));
+    assert.ok(sites.some((f) => f.layer === 'pt-gudang-point') && sites.some((f) => f.layer === 'pt-umkm-point'), `gudang and lokbin near Monas: ${JSON.stringify([sites, dbg])}`);
+    // A tap on a site opens its popup (and does not select the area under it).
+    const pt = await page.evaluate(() => {
+      const m = window.sigapMap;
+      const f = m.queryRenderedFeatures({ layers: ['pt-umkm-point'] })[0];
+      return m.project(f.geometry.coordinates);
+    });
+    const box = await page.locator('#map canvas').boundingBox();
+    await page.mouse.click(box.x + pt.x, box.y + pt.y);
+    await page.locator('[data-testid="site-popup"]').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await page.locator('[data-testid="site-popup"]').innerText(), /Lokbin Uji Peta/);
+    await shot('layers-rw');
+    // Switched off, nothing of it is drawn.
+    await page.locator('[data-testid="layer-pengaduan"]').uncheck();
+    await page.waitForFunction(() => window.sigapMap.queryRenderedFeatures({ layers: ['pt-pengaduan-point', 'pt-pengaduan-cluster'] }).length === 0,
+      null, { timeout: 10_000 });
+    await page.locator('.site-pop .maplibregl-popup-close-button').click();
+    await page.locator('[data-testid="layers"] summary').click();
+  });
+
   let kelurahan;
   let rwCodes;
   await t.test('clicking a kelurahan opens its numbers and a bar per RW', async () => {
@@ -235,6 +350,40 @@ test('public map', async (t) => {
     await shot('kelurahan-panel');
   });
 
+  await t.test('trend charts and the date of the last update match the API', async () => {
+    // Province: the chart's last running total is the province's KK served.
+    const prov = await getJson('/api/v1/bansos/trend?area=31');
+    assert.ok(prov.days.length > 1, 'the demo data has several days of records');
+    const provLast = prov.days.at(-1).kk_served_total;
+    assert.equal(provLast, prov.now.served_kk);
+    await page.waitForFunction((n) => {
+      const el = document.querySelector('[data-testid="prov-trend"]');
+      return el?.dataset.servedTotal === String(n) && el.querySelector('canvas');
+    }, provLast, { timeout: 15_000 });
+    assert.equal(await page.locator('[data-testid="prov-trend"]').getAttribute('data-days'), String(prov.days.length));
+    // Kota bars: each carries its last update, the API's, written as a date.
+    const kota = await getJson('/api/v1/bansos/progress?level=kota');
+    for (const [kode, a] of Object.entries(kota.areas)) {
+      const el = page.locator(`[data-testid="kota-row"][data-kode="${kode}"] [data-testid="kota-updated"]`);
+      assert.equal(await el.getAttribute('data-updated'), a.updated_at || '', `${kode} last update`);
+      if (a.updated_at) assert.match(await el.innerText(), new RegExp(`Diperbarui .*${new Date(a.updated_at).getFullYear()}`));
+    }
+    assert.equal(await page.locator('[data-testid="updated"]').getAttribute('data-updated'), prov.now.updated_at);
+    // The open kelurahan: its own trend, ending at its KK served.
+    const kel = await getJson(`/api/v1/bansos/trend?area=${kelurahan}`);
+    await page.waitForFunction(([k, n]) => {
+      const el = document.querySelector('[data-testid="trend"]');
+      return el?.dataset.area === k && el.dataset.servedTotal === String(n) && el.querySelector('canvas');
+    }, [kelurahan, kel.days.at(-1)?.kk_served_total ?? 0], { timeout: 15_000 });
+    assert.equal(fmtNum(kel.now.served_kk), await panelNumber('panel-served'));
+    // Bad area: the endpoint names the field (the page never sends one, but the API is public).
+    const bad = await fetch(`${BASE}/api/v1/bansos/trend?area=31.99.99`);
+    assert.equal(bad.status, 404);
+    assert.equal((await bad.json()).field, 'area');
+    await page.locator('[data-testid="trend"]').scrollIntoViewIfNeeded();
+    await shot('trend');
+  });
+
   await t.test('a delivery and hand-out recorded through the API show up without a reload', async () => {
     const before = await getJson(`/api/v1/bansos/progress?level=rw&parent=${kelurahan}`);
     // The RW with the most KK still to serve, so the hand-out stays within its target.
@@ -263,6 +412,9 @@ test('public map', async (t) => {
     assert.notEqual(await panelNumber('panel-received'), receivedBefore, 'packages received did not change');
     await page.waitForFunction(([k, s]) => document.querySelector(`[data-testid="rw-bar"][data-kode="${k}"]`)
       ?.getAttribute('data-served') === String(s), [rwKode, rwBefore.served_kk + kk], { timeout: 15_000 });
+    // The trend of the open kelurahan gains today's hand-out.
+    await page.waitForFunction((n) => document.querySelector('[data-testid="trend"]')?.dataset.servedTotal === String(n),
+      kel.areas[kelurahan].served_kk, { timeout: 30_000, polling: 250 });
     await shot('after-delivery');
     assert.deepEqual(pageErrors, []);
   });

@@ -41,6 +41,8 @@ fi
 # `token create` prints the token on stdout; take the last word in case it adds a label.
 TOKEN="$("$SIGAP" --database-url "$DB" token create --role planner | awk 'NF { t = $NF } END { print t }')"
 [[ -n "$TOKEN" ]] || { echo "browser: token create printed no token" >&2; exit 1; }
+# An admin token for the site layers the map shows (KSBB sites are created by citata/admin).
+ADMIN_TOKEN="$("$SIGAP" --database-url "$DB" token create --role admin | awk 'NF { t = $NF } END { print t }')"
 
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 BASE="http://127.0.0.1:$PORT"
@@ -62,7 +64,7 @@ echo "browser: sigap serving on $BASE"
 
 mkdir -p "$OUT"
 status=0
-(cd "$ROOT/tests/browser" && BASE_URL="$BASE" SIGAP_TOKEN="$TOKEN" OUT_DIR="$OUT" \
+(cd "$ROOT/tests/browser" && BASE_URL="$BASE" SIGAP_TOKEN="$TOKEN" SIGAP_ADMIN_TOKEN="$ADMIN_TOKEN" OUT_DIR="$OUT" \
   node --test --test-concurrency=1 tiles.test.js map.test.js) || status=$?
 if [[ $status -ne 0 ]]; then
   echo "browser: tests failed; last server log lines:" >&2

@@ -177,6 +177,55 @@ pub fn solve(problem: &RoutingProblem, options: &SolveOptions) -> Result<Routing
     }
 }
 
+/// A portfolio of `runs` searches with seeds `seed`, `seed + 1`, … on as many threads, the best
+/// kept: fewest unassigned jobs, then fewest routes, then shortest distance, ties to the lower
+/// seed. Each run is reproducible, so the portfolio is too (same problem, seed and `runs` ⇒ same
+/// routes); the time cap is reported when it stopped any run.
+pub fn solve_portfolio(problem: &RoutingProblem, options: &SolveOptions, runs: usize) -> Result<RoutingSolution, EngineError> {
+    let runs = runs.max(1);
+    let results: Vec<Result<RoutingSolution, EngineError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..runs as u64)
+            .map(|i| {
+                let o = SolveOptions { seed: options.seed.wrapping_add(i), ..*options };
+                scope.spawn(move || solve(problem, &o))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(EngineError::Solver("portfolio run panicked".into())))).collect()
+    });
+    let distance = |s: &RoutingSolution| -> f64 {
+        s.routes
+            .iter()
+            .map(|r| {
+                let locs: Vec<usize> = r.jobs.iter().map(|&j| problem.jobs[j].location).collect();
+                let v = &problem.vehicles[r.vehicle];
+                let mut at = v.start;
+                let mut d = 0.0;
+                for &l in locs.iter().chain(std::iter::once(&v.end)) {
+                    d += problem.distance[at * problem.n + l];
+                    at = l;
+                }
+                d
+            })
+            .sum()
+    };
+    let mut best: Option<RoutingSolution> = None;
+    let mut capped = false;
+    for r in results {
+        let s = r?;
+        capped |= s.time_capped;
+        let better = match &best {
+            None => true,
+            Some(b) => (s.unassigned.len(), s.routes.len()).cmp(&(b.unassigned.len(), b.routes.len())).then(distance(&s).total_cmp(&distance(b))).is_lt(),
+        };
+        if better {
+            best = Some(s);
+        }
+    }
+    let mut best = best.ok_or_else(|| EngineError::Solver("empty portfolio".into()))?;
+    best.time_capped = capped;
+    Ok(best)
+}
+
 fn solver_err(e: impl std::fmt::Display) -> EngineError {
     EngineError::Solver(e.to_string())
 }
@@ -184,11 +233,11 @@ fn solver_err(e: impl std::fmt::Display) -> EngineError {
 fn solve_inner(p: &RoutingProblem, options: &SolveOptions) -> Result<RoutingSolution, EngineError> {
     let reproducible = options.mode == SearchMode::Reproducible;
     let logger: InfoLogger = Arc::new(|_: &str| {});
-    let problem = build::problem(p, reproducible, &logger)?;
+    let problems = build::problem(p, reproducible, &logger)?;
     let (solution, time_capped) = if reproducible {
-        reproducible::search(p, problem, options, logger)?
+        reproducible::search(p, problems, options, logger)?
     } else {
-        (quality_search(problem, options, logger)?, false)
+        (quality_search(problems.distance, options, logger)?, false)
     };
     let mut out = build::read_solution(p, &solution)?;
     out.time_capped = time_capped;
@@ -346,6 +395,21 @@ mod tests {
         // A cap that has passed before the first generation stops the search and says so.
         let cut = solve(&p, &SolveOptions { seed: 1, generations: 100_000, max_seconds: Some(1e-9), mode: SearchMode::Reproducible }).unwrap();
         assert!(cut.time_capped);
+    }
+
+    #[test]
+    fn a_portfolio_repeats_and_is_no_worse_than_its_first_seed() {
+        let p = scattered_problem(7);
+        let o = SolveOptions { seed: 11, generations: 60, max_seconds: None, mode: SearchMode::Reproducible };
+        let a = solve_portfolio(&p, &o, 2).unwrap();
+        assert_eq!(solve_portfolio(&p, &o, 2).unwrap(), a);
+        let single = solve(&p, &o).unwrap();
+        assert!((a.unassigned.len(), a.routes.len()) <= (single.unassigned.len(), single.routes.len()), "{a:?} vs {single:?}");
+        // One run is the plain search; a malformed problem is an error from the portfolio too.
+        assert_eq!(solve_portfolio(&p, &o, 1).unwrap(), single);
+        let mut bad = p.clone();
+        bad.distance.pop();
+        assert!(matches!(solve_portfolio(&bad, &o, 2), Err(EngineError::Malformed(_))));
     }
 
     #[test]
