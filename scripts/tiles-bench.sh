@@ -77,11 +77,13 @@ PY
 warm() { # url → "req/s p99"
   "$LOAD/node_modules/.bin/autocannon" -c 50 -d 10 -j "$1" 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(round(d["requests"]["average"]), d["latency"]["p99"], d["non2xx"])'
 }
-WARM_TILE="kelurahan/14/13068/8471"
+# Over Monas (Gambir and its neighbours): a full tile, not an empty 204.
+WARM_TILE="kelurahan/14/13053/8473"
 
 echo "== tiles cold: $N distinct tiles z10–z16 from a fresh process of each"
 start_sigap; read -r S_COLD S_BYTES < <(cold "http://127.0.0.1:$SP/tiles" .mvt); echo "sigap  ${S_COLD} ms (${S_BYTES} B)"
 echo "== tiles warm: $WARM_TILE at 50 connections, 10 s"
+[[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SP/tiles/$WARM_TILE.mvt")" == 200 ]] || { echo "warm tile $WARM_TILE is empty" >&2; exit 1; }
 read -r S_RPS S_P99 S_ERR < <(warm "http://127.0.0.1:$SP/tiles/$WARM_TILE.mvt"); echo "sigap  ${S_RPS} req/s, p99 ${S_P99} ms, non-2xx ${S_ERR}"
 stop "$SPID"
 start_martin; read -r M_COLD M_BYTES < <(cold "http://127.0.0.1:$MP" ""); echo "martin ${M_COLD} ms (${M_BYTES} B)"
