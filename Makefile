@@ -1,5 +1,5 @@
 # The two commands of the README. Everything else is in scripts/.
-.PHONY: run test bench
+.PHONY: run test bench solomon
 
 # Where cargo puts its builds: CARGO_TARGET_DIR when set (a shared cache), else ./target.
 CARGO_TARGET_DIR ?= target
@@ -18,3 +18,7 @@ test:
 
 bench:
 	scripts/bench.sh
+
+# The full Solomon VRPTW table (56 instances, both modes): run on a quiet machine (scripts/solomon.sh).
+solomon:
+	scripts/solomon.sh

@@ -55,8 +55,13 @@ async fn wilayah_and_locate_on_both_stores() {
         let rw = call(&app, "GET", "/api/v1/wilayah?level=rw&parent=31.71.01.1001", None).await;
         assert_eq!(rw.2["generated"], false);
         assert!(rw.2["count"].as_u64().unwrap() >= 1);
+        // Each item says its source and year.
+        assert!(rw.2["items"].as_array().unwrap().iter().all(|i| i["sumber"] == "inasafe-osm-2012" && i["tahun"] == 2012), "{}", rw.2);
         let rw = call(&app, "GET", "/api/v1/wilayah?level=rw&parent=31.01.01.1001", None).await;
         assert_eq!(rw.2["generated"], true);
+        assert!(rw.2["items"].as_array().unwrap().iter().all(|i| i["sumber"] == "generated" && i["tahun"].is_null()), "{}", rw.2);
+        let one = call(&app, "GET", "/api/v1/wilayah/31.71.01.1001.002", None).await;
+        assert_eq!((&one.2["properties"]["sumber"], &one.2["properties"]["tahun"]), (&serde_json::json!("inasafe-osm-2012"), &serde_json::json!(2012)));
 
         let f = call(&app, "GET", "/api/v1/wilayah/31.71.01.1001", None).await;
         assert_eq!(f.0, StatusCode::OK);

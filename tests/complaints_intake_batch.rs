@@ -12,7 +12,7 @@ use common::*;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use sigap::api::{self, AppState, Config};
-use sigap::complaints::intake::{write_batch, Job, Keyed, Outcome};
+use sigap::complaints::intake::{write_batch, write_batch_traced, Job, Keyed, Outcome, MAX_BATCH};
 use sigap::complaints::model::{Category, Channel, Intake};
 use sigap::complaints::ops::ComplaintError;
 use sigap::complaints::routing::Geotag;
@@ -148,6 +148,132 @@ async fn an_intake_the_store_refuses_fails_alone_on_both_stores() {
         // The key of the failed intake works once the store accepts it.
         let again = write_batch(&store, &[job(&atlas, "diperbaiki", 106.8272, Some(("k-bad", "request bad")))]).await;
         created(&again[0]);
+    })
+    .await;
+}
+
+/// A full batch (MAX_BATCH intakes, keyed, each with its own description, point and secret) is
+/// written with a constant number of statements — not one or more per intake — and every row
+/// beside a complaint (history, audit, upload secret, the key's answer) belongs to that complaint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_batch_takes_a_constant_number_of_statements_and_rows_match_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Kelurahan).await;
+        let atlas = Arc::new(atlas(&store).await);
+        let batch = || -> Vec<Job> {
+            (0..MAX_BATCH).map(|i| job(&atlas, &format!("keluhan ke-{i}"), 106.80 + 0.0004 * i as f64, Some((&format!("full-{i}"), &format!("request {i}"))))).collect()
+        };
+        let jobs = batch();
+        let (out, trace) = write_batch_traced(&store, &jobs).await;
+        let trace = trace.expect("the batch commits as one transaction");
+        // BEGIN, units, key claims, the rows, COMMIT.
+        assert_eq!(trace.round_trips, 5, "{}: {trace:?}", store.kind());
+        let mut seen = std::collections::HashSet::new();
+        for (i, (o, j)) in out.iter().zip(&jobs).enumerate() {
+            let id = created(o);
+            assert!(seen.insert(id), "{}: id {id} answered twice", store.kind());
+            let c = sigap::complaints::store::get(&store, id).await.unwrap().unwrap();
+            assert_eq!(c.description, format!("keluhan ke-{i}"), "{}: answer {i} names its own complaint", store.kind());
+            assert_eq!(c.reported, Some([106.80 + 0.0004 * i as f64, -6.1754]), "coordinates stored exactly");
+            let stored: String = sigap::on_pool!(&store, p => sqlx::query_scalar("SELECT response FROM idempotency WHERE key = $1").bind(format!("full-{i}")).fetch_one(p).await).unwrap();
+            let Ok(Outcome::Created { answer, .. }) = o else { unreachable!() };
+            assert_eq!(&stored, answer);
+            let secret_of: i64 = sigap::on_pool!(&store, p => sqlx::query_scalar("SELECT complaint_id FROM complaint_upload_secrets WHERE secret_hash = $1").bind(&j.secret_hash).fetch_one(p).await).unwrap();
+            assert_eq!(secret_of, id, "{}: the upload secret of intake {i} opens its complaint", store.kind());
+            let audit_unit: String = sigap::on_pool!(&store, p => sqlx::query_scalar("SELECT actor || ':' || entity_id FROM audit_log WHERE entity = 'complaint' AND entity_id = $1").bind(id.to_string()).fetch_one(p).await).unwrap();
+            assert_eq!(audit_unit, format!("kanal:jaki:{id}"));
+            let history: i64 = sigap::on_pool!(&store, p => sqlx::query_scalar("SELECT COUNT(*) FROM complaint_history WHERE complaint_id = $1 AND to_unit = $2").bind(id).bind(&c.unit).fetch_one(p).await).unwrap();
+            assert_eq!(history, 1);
+        }
+        // The same batch again: every intake a replay, with the same constant cost (the claims
+        // find the keys, one read gets their answers; each replay's secret in one statement).
+        // (Each request has its own upload secret, as over HTTP.)
+        let (again, trace) = write_batch_traced(&store, &batch()).await;
+        assert_eq!(trace.unwrap_or_else(|| panic!("{}: the replays commit as one batch: {:?}", store.kind(), again[0])).round_trips, 6, "{}", store.kind());
+        for (a, o) in again.iter().zip(&out) {
+            let Ok(Outcome::Replayed { status: 201, body }) = a else { panic!("{}: expected a replay, got {a:?}", store.kind()) };
+            assert_eq!(serde_json::from_str::<Value>(body).unwrap()["id"], created(o));
+        }
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM complaints").await, MAX_BATCH as i64);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM complaint_upload_secrets").await, 2 * MAX_BATCH as i64);
+    })
+    .await;
+}
+
+/// Two batches at once sharing keys in opposite orders (two writers on PostGIS; serialised on
+/// GeoPackage): no deadlock and no error; each key is stored once, the other batch replays it,
+/// and a key sent with another request is a conflict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_batches_at_once_store_each_key_once_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Kelurahan).await;
+        let atlas = Arc::new(atlas(&store).await);
+        let keys: Vec<String> = (0..40).map(|i| format!("both-{i}")).collect();
+        let one: Vec<Job> = keys.iter().map(|k| job(&atlas, k, 106.8272, Some((k, k)))).collect();
+        let mut two: Vec<Job> = keys.iter().rev().map(|k| job(&atlas, k, 106.8272, Some((k, k)))).collect();
+        two.push(job(&atlas, "lain", 106.8272, Some(("both-7", "another request"))));
+        let (s1, s2) = (store.clone(), store.clone());
+        let a = tokio::spawn(async move { write_batch(&s1, &one).await });
+        let b = tokio::spawn(async move { write_batch(&s2, &two).await });
+        let (a, b) = (a.await.unwrap(), b.await.unwrap());
+        let id_of = |o: &Result<Outcome, ComplaintError>| match o {
+            Ok(Outcome::Created { id, .. }) => (*id, false),
+            Ok(Outcome::Replayed { status: 201, body }) => (serde_json::from_str::<Value>(body).unwrap()["id"].as_i64().unwrap(), true),
+            other => panic!("{}: {other:?}", store.kind()),
+        };
+        for (i, o) in a.iter().enumerate() {
+            let (x, replayed_a) = id_of(o);
+            let (y, replayed_b) = id_of(&b[keys.len() - 1 - i]);
+            assert_eq!(x, y, "{}: key {i} has one complaint", store.kind());
+            assert!(replayed_a != replayed_b, "{}: key {i}: stored by one batch, replayed by the other", store.kind());
+        }
+        assert!(matches!(b.last(), Some(Ok(Outcome::KeyConflict))), "{}: {:?}", store.kind(), b.last());
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM complaints").await, 40, "{}", store.kind());
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM idempotency WHERE status = 201").await, 40);
+    })
+    .await;
+}
+
+/// The GeoPackage's WAL is copied back by a background checkpoint, not by the commits
+/// (`wal_autocheckpoint` is off on the store's connections): one checkpoint step copies all of
+/// it and restarts it, the next commit starts the WAL over, and everything reads back after a
+/// reopen. On PostGIS (no WAL of ours to manage) the same writes read back after a reopen.
+/// The checkpoint mode is `background` or `auto`; anything else is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_is_checkpointed_off_the_commit_path_on_both_stores() {
+    use sigap::store::{checkpoint_mode, checkpoint_step};
+    assert!(checkpoint_mode(None).unwrap());
+    assert!(checkpoint_mode(Some("Background")).unwrap());
+    assert!(!checkpoint_mode(Some("auto")).unwrap());
+    let bad = checkpoint_mode(Some("sometimes")).unwrap_err().to_string();
+    assert!(bad.contains("SIGAP_GPKG_CHECKPOINT") && bad.contains("sometimes"), "{bad}");
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Kelurahan).await;
+        let atlas = Arc::new(atlas(&store).await);
+        let jobs: Vec<Job> = (0..MAX_BATCH).map(|i| job(&atlas, &format!("keluhan {i}"), 106.8272, None)).collect();
+        assert!(write_batch(&store, &jobs).await.iter().all(|o| matches!(o, Ok(Outcome::Created { .. }))));
+        if let Store::Gpkg(pool) = &store {
+            let autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(pool).await.unwrap();
+            assert_eq!(autocheckpoint, 0, "commits do not checkpoint");
+            // The store's own checkpoint task may be running at that moment (the step then
+            // finds it busy and leaves the restart to the next): try a few times.
+            let mut step = checkpoint_step(pool, 0).await.unwrap();
+            for _ in 0..20 {
+                if step.restarted {
+                    break;
+                }
+                tokio::task::yield_now().await;
+                step = checkpoint_step(pool, 0).await.unwrap();
+            }
+            assert!(step.wal_frames > 0 && step.copied == step.wal_frames && step.restarted, "all of the WAL copied, then restarted: {step:?}");
+            write_batch(&store, &[job(&atlas, "sesudah", 106.8272, None)]).await;
+            let after = checkpoint_step(pool, i64::MAX).await.unwrap();
+            assert!(after.wal_frames > 0 && after.wal_frames < step.wal_frames && !after.restarted, "the WAL started over: {after:?} after {step:?}");
+        } else {
+            write_batch(&store, &[job(&atlas, "sesudah", 106.8272, None)]).await;
+        }
+        let store = testing::reopen(&store).await;
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM complaints").await, MAX_BATCH as i64 + 1, "{}", store.kind());
     })
     .await;
 }

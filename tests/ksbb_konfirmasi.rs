@@ -32,9 +32,9 @@ fn problem(r: &Res, status: u16, field: &str) {
     assert_eq!(r.1["field"], field, "{}", r.2);
 }
 
-async fn rows(store: &Store) -> (i64, i64) {
+async fn rows(store: &Store) -> (i64, i64, [i64; 4]) {
     let a = sigap::on_pool!(store, p => { use sqlx::Row; sqlx::query("SELECT COUNT(*) AS n FROM audit_log").fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() });
-    (kstore::konfirmasi_count(store).await.unwrap(), a)
+    (kstore::konfirmasi_count(store).await.unwrap(), a, kstore::realisasi_counts(store).await.unwrap())
 }
 
 /// Registers and (when `approve`) approves a collaborator; answers its id.
@@ -55,9 +55,11 @@ fn sarana(lokasi: &[&str]) -> serde_json::Value {
         "nilai_per_paket": 1_500_000, "jumlah_paket": 40})
 }
 
+/// A loan to UMKM U-K1 (plafon half the amount).
 fn pinjaman(amount: i64, admin: i64) -> serde_json::Value {
     serde_json::json!({"bentuk": "pinjaman", "uraian": "Pinjaman modal kerja", "lokasi": ["LOKBIN-K1"], "jadwal_mulai": "2026-12-01", "jadwal_selesai": "2027-06-01",
-        "jumlah_pinjaman": amount, "biaya_admin": admin, "biaya_originasi": 0, "biaya_asuransi": 10_000, "jadwal_akad": "2026-12-05", "draf_econtract": "EC/DRAFT/77"})
+        "jumlah_pinjaman": amount, "biaya_admin": admin, "biaya_originasi": 0, "biaya_asuransi": 10_000, "jadwal_akad": "2026-12-05", "draf_econtract": "EC/DRAFT/77",
+        "penerima": [{"kode": "U-K1", "plafon": (amount / 2).max(1)}]})
 }
 
 #[tokio::test]
@@ -82,6 +84,13 @@ async fn konfirmasi_good_and_bad_on_both_stores() {
         let retire = Request::post("/api/v1/ksbb/sites/LOKBIN-TUTUP/retire").header("authorization", &citata).header("content-type", "application/json")
             .header("if-match", "\"1\"").body(Body::from(r#"{"alasan":"ditutup"}"#)).unwrap();
         assert_eq!(app.clone().oneshot(retire).await.unwrap().status(), StatusCode::OK);
+
+        let table = model::csv_table("kode,nama_usaha,nama_pemilik,sektor,dinas,status_verifikasi,lokasi\nU-K1,Warung K1,Budi,kuliner,ppkukm,terverifikasi,LOKBIN-K1\n\
+            U-TOLAK,Warung T,Tono,kuliner,ppkukm,ditolak,LOKBIN-K1\n").unwrap();
+        let at = atlas(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        ops::import_umkm(&mut tx, &at, &table, ops::ImportMode { dry_run: false, skip_invalid: false }, "test", false, &|_, _| {}).await.unwrap();
+        tx.commit().await.unwrap();
 
         let donatur = kolaborator(&store, serde_json::json!({"jenis": "donatur", "nama": "Donatur Uji", "kontak_nama": "D", "kontak_email": "d@x.id"}), Some("PKS/D/1")).await;
         let agregator = kolaborator(&store, serde_json::json!({"jenis": "agregator", "nama": "Yayasan Uji", "badan_hukum": "Yayasan", "nomor_badan_hukum": "AHU-A",
@@ -115,6 +124,7 @@ async fn konfirmasi_good_and_bad_on_both_stores() {
         assert_eq!((loan.0, loan.1["id_kolaborasi"].as_str()), (StatusCode::CREATED, Some(format!("KSBB-{year}-000003").as_str())), "{}", loan.2);
         let before = rows(&store).await;
         assert_eq!(before.0, 3);
+        assert_eq!(before.2[3], 1, "the loan's confirmed recipient is stored");
 
         // Bad, each naming its field, nothing written.
         let mut no_value = sarana(&["LOKBIN-K1"]);
@@ -125,7 +135,28 @@ async fn konfirmasi_good_and_bad_on_both_stores() {
         not_agregator["penyalur_kolaborator_id"] = fintech.into();
         let mut loan_fields = sarana(&["LOKBIN-K1"]);
         loan_fields["jumlah_pinjaman"] = 10.into();
+        let mut no_penerima = pinjaman(5_000_000, 0);
+        no_penerima.as_object_mut().unwrap().remove("penerima");
+        let mut unknown_umkm = pinjaman(5_000_000, 0);
+        unknown_umkm["penerima"][0]["kode"] = "U-NOPE".into();
+        let mut rejected_umkm = pinjaman(5_000_000, 0);
+        rejected_umkm["penerima"][0]["kode"] = "U-TOLAK".into();
+        let mut over_plafon = pinjaman(5_000_000, 0);
+        over_plafon["penerima"] = serde_json::json!([{"kode": "U-K1", "plafon": 4_000_000}, {"kode": "U-TOLAK", "plafon": 2_000_000}]);
+        let mut twice = pinjaman(5_000_000, 0);
+        twice["penerima"] = serde_json::json!([{"kode": "U-K1", "plafon": 1}, {"kode": "U-K1", "plafon": 1}]);
+        let mut zero_plafon = pinjaman(5_000_000, 0);
+        zero_plafon["penerima"][0]["plafon"] = 0.into();
+        let mut goods_penerima = sarana(&["LOKBIN-K1"]);
+        goods_penerima["penerima"] = serde_json::json!([{"kode": "U-K1", "plafon": 1}]);
         let cases: Vec<(&str, serde_json::Value, u16, &str)> = vec![
+            (&tf, no_penerima, 422, "penerima"),
+            (&tf, unknown_umkm, 404, "penerima[0].kode"),
+            (&tf, rejected_umkm, 422, "penerima[0].kode"),
+            (&tf, over_plafon, 422, "penerima"),
+            (&tf, twice, 422, "penerima[1].kode"),
+            (&tf, zero_plafon, 422, "penerima[0].plafon"),
+            (&td, goods_penerima, 422, "penerima"),
             (&td, sarana(&["NOPE"]), 404, "lokasi[0]"),
             (&td, sarana(&["LOKBIN-K1", "LOKBIN-TUTUP"]), 422, "lokasi[1]"),
             (&td, sarana(&[]), 422, "lokasi"),

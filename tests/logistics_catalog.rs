@@ -3,48 +3,12 @@
 //! XLSX catalog import; the demo load.
 
 mod common;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+mod logistics_support;
+use axum::http::StatusCode;
 use common::*;
-use http_body_util::BodyExt;
-use sigap::api::{self, AppState, Config};
+use logistics_support::*;
 use sigap::store::{testing, Store};
-use sigap::wilayah::{AtlasHandle, Level};
-use std::sync::Arc;
-use tower::ServiceExt;
-
-type Res = (StatusCode, serde_json::Value);
-
-async fn call(app: &axum::Router, method: &str, uri: &str, token: Option<&str>, key: Option<&str>, body: Option<serde_json::Value>) -> Res {
-    let mut req = Request::builder().method(method).uri(uri);
-    if body.is_some() {
-        req = req.header("content-type", "application/json");
-    }
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    if let Some(k) = key {
-        req = req.header("idempotency-key", k);
-    }
-    let res = app.clone().oneshot(req.body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty)).unwrap()).await.unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
-}
-
-fn problem(r: &Res, status: u16, field: &str) {
-    assert_eq!(r.0.as_u16(), status, "{}", r.1);
-    if field.is_empty() {
-        assert!(r.1["field"].is_null(), "{}", r.1);
-    } else {
-        assert_eq!(r.1["field"], field, "{}", r.1);
-    }
-}
-
-async fn count(store: &Store, table: &str) -> i64 {
-    let sql = format!("SELECT COUNT(*) AS n FROM {table}");
-    sigap::on_pool!(store, p => { use sqlx::Row; sqlx::query(&sql).fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() })
-}
+use sigap::wilayah::Level;
 
 /// Row counts of every table a catalog or gudang write touches.
 async fn rows(store: &Store) -> [i64; 4] {
@@ -60,11 +24,6 @@ fn gudang() -> serde_json::Value {
     serde_json::json!({"kode": "BALAIKOTA", "nama": "Gedung Balaikota", "lon": 106.8286, "lat": -6.1818})
 }
 
-async fn app(store: &Store) -> axum::Router {
-    load_shipped(store, Level::Kelurahan).await;
-    let atlas = atlas(store).await;
-    api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())))
-}
 
 #[tokio::test]
 async fn catalog_on_both_stores() {

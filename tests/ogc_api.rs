@@ -111,7 +111,7 @@ async fn core_geojson_html_on_both_stores() {
         // Collections: the four levels and the complaints; RW marked generated.
         let cols = get(&app, "/ogc/collections").await.json();
         let ids: Vec<&str> = cols["collections"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-        assert_eq!(ids, ["kota", "kecamatan", "kelurahan", "rw", "pengaduan", "gudang"]);
+        assert_eq!(ids, ["kota", "kecamatan", "kelurahan", "rw", "pengaduan", "gudang", "lokasi_umkm"]);
         let rw = get(&app, "/ogc/collections/rw").await.json();
         assert_eq!(rw["generated"], true);
         assert_eq!(get(&app, "/ogc/collections/kota").await.json()["generated"], false);
@@ -150,7 +150,15 @@ async fn core_geojson_html_on_both_stores() {
         assert_eq!(v["numberMatched"], if pusat["properties"]["nama"] == "Kota Administrasi Jakarta Pusat" { 1 } else { 0 });
         let q = get(&app, "/ogc/collections/rw/queryables").await;
         assert_eq!(q.content_type, "application/schema+json");
-        assert_eq!(q.json()["properties"]["served_kk"]["type"], "integer");
+        let q = q.json();
+        assert_eq!(q["properties"]["served_kk"]["type"], "integer");
+        assert_eq!((q["properties"]["sumber"]["type"].as_str(), q["properties"]["tahun"]["type"].as_str()), (Some("string"), Some("integer")));
+        // Each RW says its source and year; the 16 generated ones are found by source.
+        let monas = get(&app, "/ogc/collections/rw/items/31.71.01.1001.002").await.json();
+        assert_eq!((&monas["properties"]["sumber"], &monas["properties"]["tahun"]), (&serde_json::json!("inasafe-osm-2012"), &serde_json::json!(2012)));
+        let generated = get(&app, "/ogc/collections/rw/items?limit=100&sumber=generated").await.json();
+        assert_eq!(generated["numberMatched"], 16, "{generated}");
+        assert!(generated["features"].as_array().unwrap().iter().all(|f| f["properties"]["generated"] == true && f["properties"]["tahun"].is_null()));
 
         // One feature, with its links.
         let one = get(&app, "/ogc/collections/kota/items/31.71").await;

@@ -2,7 +2,7 @@
 //! driver (`ogrinfo` lists the collections, `ogr2ogr` pages through every RW into a GeoPackage,
 //! `-spat` returns what PostGIS `ST_Intersects` returns) and OWSLib (installed into a venv by
 //! `scripts/py-setup.sh` from pinned requirements), CQL2 text and JSON filters and
-//! a Part 4 create → update → stale update (412) → delete included.
+//! a Part 4 create → update → stale update (412) → delete included (an RW and a KSBB site).
 
 mod common;
 use common::*;
@@ -61,7 +61,7 @@ async fn gdal_and_owslib_read_every_collection_on_both_stores() {
 
             // ogrinfo lists every collection.
             let listing = run(Command::new("ogrinfo").args(["-ro", "-q", &oapif]));
-            for c in ["kota", "kecamatan", "kelurahan", "rw", "pengaduan", "gudang"] {
+            for c in ["kota", "kecamatan", "kelurahan", "rw", "pengaduan", "gudang", "lokasi_umkm"] {
                 assert!(listing.lines().any(|l| l.split(':').nth(1).is_some_and(|n| n.trim().starts_with(c))), "{kind}: {c} missing in\n{listing}");
             }
 
@@ -96,7 +96,7 @@ async fn gdal_and_owslib_read_every_collection_on_both_stores() {
             // OWSLib.
             let owslib = run(Command::new(&python).arg(root().join("tests/ogc/owslib_check.py")).arg(&base).arg(&admin));
             let o: Value = serde_json::from_str(&owslib).unwrap_or_else(|e| panic!("{e}: {owslib}"));
-            assert_eq!(o["collections"], serde_json::json!(["kota", "kecamatan", "kelurahan", "rw", "pengaduan", "gudang"]), "{kind}");
+            assert_eq!(o["collections"], serde_json::json!(["kota", "kecamatan", "kelurahan", "rw", "pengaduan", "gudang", "lokasi_umkm"]), "{kind}");
             assert!(o["conformance"].as_array().unwrap().iter().any(|c| c.as_str().unwrap().ends_with("/conf/core")));
             assert_eq!(o["kelurahan_matched"].as_u64().unwrap() as usize, atlas.list(Level::Kelurahan, Some(&AreaCode::parse("31.71.01").unwrap())).len());
             assert!(o["queryables"].as_array().unwrap().iter().any(|q| q == "served_kk"));
@@ -112,6 +112,13 @@ async fn gdal_and_owslib_read_every_collection_on_both_stores() {
             assert_eq!(o["deleted"], true, "{kind}: {o}");
             let trail: Vec<String> = sigap::store::audit::history(&store, "rw", "31.71.01.1001.099").await.unwrap().into_iter().map(|r| r.action).collect();
             assert_eq!(trail, ["create", "update", "delete"], "{kind}");
+            // Part 4 on a KSBB site: refusals named, then create → update → 412 → delete (retired).
+            assert_eq!(o["site_refused"], serde_json::json!({"sea": [422, "geometry", "site-at-sea"], "swapped": [422, "geometry", "coordinates-swapped"]}), "{kind}: {o}");
+            assert_eq!(o["site_kapasitas"], 45, "{kind}: {o}");
+            assert_eq!(o["site_stale_update"], 412, "{kind}: {o}");
+            assert_eq!(o["site_deleted"], true, "{kind}: {o}");
+            let trail: Vec<String> = sigap::store::audit::history(&store, "ksbb_site", "LOKBIN-OWSLIB-1").await.unwrap().into_iter().map(|r| r.action).collect();
+            assert_eq!(trail, ["ksbb.site.create", "ksbb.site.edit", "ksbb.site.retire"], "{kind}");
             assert_eq!(o["kota_one"], atlas.get(&AreaCode::parse("31.71").unwrap()).unwrap().name.as_str());
 
             drop(server);

@@ -145,6 +145,11 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         assert_eq!(unassigned.len(), 1, "{unassigned:?}");
         assert_eq!(unassigned[0]["stop"], "tangerang");
         assert_eq!(unassigned[0]["reason"], "outside_area");
+        // Planned on the server's road file like `sigap plan --roads`, each route's road line
+        // an encoded polyline (precision 6) in the JSON and decoded in the GeoJSON.
+        assert!(plan["meta"]["travel"].as_str().is_some_and(|t| t.starts_with("roads")), "{}", plan["meta"]["travel"]);
+        let lines: Vec<&str> = plan["days"].as_array().unwrap().iter().flat_map(|d| d["routes"].as_array().unwrap()).map(|r| r["polyline6"].as_str().unwrap_or("")).collect();
+        assert!(!lines.is_empty() && lines.iter().all(|l| l.len() > 10), "{lines:?}");
 
         // The same plan as CSV (one row per stop visit) and GeoJSON (one line per truck-day).
         let visits: usize = plan["days"].as_array().unwrap().iter().flat_map(|d| d["routes"].as_array().unwrap()).map(|r| r["stops"].as_array().unwrap().len()).sum();
@@ -155,6 +160,9 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         let gj = call(&app, "GET", &format!("{href}?format=geojson"), Some(&planner), None).await;
         assert_eq!(gj.json["type"], "FeatureCollection");
         assert_eq!(gj.json["features"][0]["geometry"]["type"], "LineString");
+        assert_eq!(gj.json["features"][0]["properties"]["follows_roads"], true);
+        let first_stops = gj.json["features"][0]["properties"]["stops"].as_u64().unwrap() as usize;
+        assert!(gj.json["features"][0]["geometry"]["coordinates"].as_array().unwrap().len() > first_stops + 2, "the line turns at street corners");
 
         // Stored with its audit trail.
         let history = sigap::store::audit::history(&store, "plan", &id).await.unwrap();
@@ -189,6 +197,43 @@ async fn plans_run_as_jobs_and_are_stored_on_both_stores() {
         assert_problem(&call(&app, "POST", "/api/v1/plans/plan-0000000000000000/replan", Some(&planner), Some("{}".into())).await, 404, None);
         assert_problem(&call(&app, "POST", &format!("{href}/replan"), Some(&auditor), Some("{}".into())).await, 403, None);
         assert_eq!(plan_rows(&store).await, 3, "rejected re-plans store nothing");
+    })
+    .await;
+}
+
+/// Without a road file the server plans on great-circle distance (the fallback, said in
+/// `meta.travel`); with a road file that has no usable roads the job fails naming the file.
+#[tokio::test]
+async fn plans_fall_back_without_roads_and_fail_on_a_bad_road_file_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Rw).await;
+        let mut req = good_request(&atlas(&store).await);
+        req.stops.truncate(3);
+        req.settings.budget.generations = 10;
+        let planner = sigap::store::tokens::create(&store, "planner", None, None).await.unwrap();
+        let tmp = std::env::temp_dir().join(format!("sigap_plan_roads_{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let bad_roads = tmp.join("no_roads.geojson");
+        std::fs::write(&bad_roads, r#"{"type":"FeatureCollection","features":[]}"#).unwrap();
+        let run = |roads: Option<std::path::PathBuf>| {
+            let (store, planner, req) = (store.clone(), planner.clone(), req.clone());
+            async move {
+                let atlas = atlas(&store).await;
+                let app = api::router(AppState::new(store, AtlasHandle::new(atlas), Arc::new(Config { roads, ..Config::default() })));
+                let r = call(&app, "POST", "/api/v1/plans", Some(&planner), Some(serde_json::to_string(&req).unwrap())).await;
+                assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+                wait_done(&app, &planner, r.json["href"].as_str().unwrap()).await
+            }
+        };
+        let job = run(None).await;
+        assert_eq!(job["status"], "done", "{job}");
+        assert!(job["result"]["meta"]["travel"].as_str().is_some_and(|t| t.starts_with("great-circle")), "{}", job["result"]["meta"]);
+        assert!(job["result"]["days"][0]["routes"][0].get("polyline6").is_none(), "straight lines carry no road line");
+        let job = run(Some(bad_roads.clone())).await;
+        assert_eq!(job["status"], "failed", "{job}");
+        let error = job["error"].as_str().unwrap_or_default();
+        assert!(error.contains("no_roads.geojson") && error.contains("no usable roads"), "{error}");
+        assert!(job["result"].is_null());
     })
     .await;
 }

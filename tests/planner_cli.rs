@@ -157,3 +157,56 @@ fn plan_on_the_shipped_roads_with_reloads_and_a_cached_table() {
     assert!(!ok && stderr.contains("no usable roads"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `sigap solomon`: solves an instance, checks it with the independent checker, writes the
+/// routes, and checks a routes file by hand; bad instance files, routes and flags are errors
+/// naming what is wrong. Needs no store.
+#[test]
+fn solomon_solves_checks_writes_and_rereads_routes() {
+    let dir = std::env::temp_dir().join(format!("sigap_solomon_cli_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let c101 = root().join("data/testdata/vrp-sample/C101.txt");
+    let c101 = c101.to_str().unwrap();
+    let out = dir.join("routes");
+    let (ok, stdout, stderr) = sigap(&dir, &["solomon", c101, "--generations", "40", "--out", out.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("C101:") && stderr.contains("(BKS 10)") && stderr.contains("feasible"), "{stderr}");
+    assert!(stdout.contains("| C101 |") && stdout.contains("| C1 | 1 |") && stdout.contains("| all | 1 |"), "{stdout}");
+    assert!(!dir.join("cli.gpkg").exists(), "no store is created");
+    let routes = out.join("C101.routes");
+    let text = std::fs::read_to_string(&routes).unwrap();
+    assert!(text.starts_with("# C101:") && text.contains("checker: feasible") && text.contains("\nRoute 1: "), "{text}");
+
+    let (ok, stdout, stderr) = sigap(&dir, &["solomon", c101, "--check", routes.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("checker: feasible"), "{stdout}");
+
+    // Routes missing a customer fail the check and say which.
+    let short = dir.join("short.routes");
+    let mut lines: Vec<&str> = text.lines().filter(|l| l.starts_with("Route")).collect();
+    let last = lines.pop().unwrap();
+    let kept: Vec<&str> = last.split_whitespace().collect();
+    let dropped = kept.last().unwrap().to_string();
+    let mut body = lines.join("\n");
+    body.push('\n');
+    body.push_str(&kept[..kept.len() - 1].join(" "));
+    std::fs::write(&short, body).unwrap();
+    let (ok, stdout, _) = sigap(&dir, &["solomon", c101, "--check", short.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stdout.contains(&format!("customer {dropped} not served")), "{stdout}");
+
+    // A malformed instance names its line; a bad routes file names its line; a bad mode names the flag.
+    let bad = dir.join("BAD.txt");
+    std::fs::write(&bad, std::fs::read_to_string(c101).unwrap().replacen("    1      45         68", "    1      45         xx", 1)).unwrap();
+    let (ok, _, stderr) = sigap(&dir, &["solomon", bad.to_str().unwrap(), "--generations", "5"]);
+    assert!(!ok);
+    assert!(stderr.contains("BAD.txt: line 11: 'xx' is not a number"), "{stderr}");
+    let garbled = dir.join("garbled.routes");
+    std::fs::write(&garbled, "Route 1: 5 3\nRoute 2: 7 seven\n").unwrap();
+    let (ok, _, stderr) = sigap(&dir, &["solomon", c101, "--check", garbled.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stderr.contains("line 2: 'seven' is not a customer id"), "{stderr}");
+    let (ok, _, stderr) = sigap(&dir, &["solomon", c101, "--mode", "fast"]);
+    assert!(!ok);
+    assert!(stderr.contains("--mode: 'fast'"), "{stderr}");
+}

@@ -218,13 +218,13 @@ async fn retries_roles_and_the_audited_full_read() {
 
         // The full NIK: admin only, and every read is audited.
         let uri = format!("/api/v1/recipients/households/{hid}/nomor");
-        let audit_before = rows(&store).await[4];
+        let audit_before = rows(&store).await[8];
         assert_eq!(call(&app, "POST", &uri, Some(&lurah), None, None, vec![]).await.status, StatusCode::FORBIDDEN);
         let full = call(&app, "POST", &uri, Some(&admin), None, None, vec![]).await;
         assert_eq!(full.status, StatusCode::OK, "{}", full.text());
         assert_eq!(full.json()["nik"], "3171014101900001");
         assert_eq!(full.json()["no_kk"], "3171010101200003");
-        assert_eq!(rows(&store).await[4], audit_before + 1);
+        assert_eq!(rows(&store).await[8], audit_before + 1);
         let h = sigap::store::audit::history(&store, "recipient_household", &hid.to_string()).await.unwrap();
         assert_eq!(h.last().unwrap().action, "recipients.nik.read");
         problem(&call(&app, "POST", "/api/v1/recipients/households/99999/nomor", Some(&admin), None, None, vec![]).await, 404, "id");

@@ -37,6 +37,17 @@ async fn no_personal_data_on_public_routes_or_in_logs() {
         let refused = import(&app, &admin, "dinsos", "h.csv", "nik,nama\n3171014101900001,Siti Aminah\n".into(), None).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(!refused.text().contains("3171014101900001") && !refused.text().contains("Siti"), "a refusal does not echo the data");
+        // A bottom-up proposal of RW 001 (its answers, with a token, are masked too).
+        let rw1 = tokens::create(&store, "rw", Some(RW1), None).await.unwrap();
+        let p = call(&app, "POST", "/api/v1/recipients/proposals?nama_file=usulan.csv", Some(&rw1), None, Some("text/csv"), dinsos_csv().into_bytes()).await;
+        assert_eq!(p.status, StatusCode::CREATED, "{}", p.text());
+        for uri in ["/api/v1/recipients/proposals", "/api/v1/recipients/proposals/1"] {
+            let r = call(&app, "GET", uri, Some(&rw1), None, None, vec![]).await;
+            assert_eq!(r.status, StatusCode::OK);
+            for s in SECRETS {
+                assert!(!r.text().contains(s) && !p.text().contains(s), "{uri} shows {s}");
+            }
+        }
 
         // Every route of the OpenAPI document, called without a token, with its path filled in.
         let doc = call(&app, "GET", "/api-docs/openapi.json", None, None, None, vec![]).await.json();

@@ -34,6 +34,7 @@ fn args(dir: &Path, source: &serde_json::Value, crosswalk: &str) -> PrepareRwArg
         report: dir.join("rw-import-report.md"),
         population: root().join("data/penduduk/jakarta_population_density.csv"),
         source_note: "test source".into(),
+        source_key: "test-source".into(),
         year: 2012,
     }
 }
@@ -67,7 +68,7 @@ async fn prepare_rw_writes_a_fitted_layer_that_init_can_import() {
         let feats = read_features(&text).unwrap();
         let gambir: Vec<_> = feats.iter().filter(|f| f.properties["kode"].as_str().unwrap().starts_with("31.71.01.1001.")).collect();
         assert_eq!(gambir.len(), 2, "{}", store.kind());
-        assert!(gambir.iter().all(|f| f.properties["generated"] == false && f.properties["tahun"] == 2012));
+        assert!(gambir.iter().all(|f| f.properties["generated"] == false && f.properties["tahun"] == 2012 && f.properties["sumber"] == "test-source"));
         // Every other kelurahan keeps its generated RW.
         assert!(feats.iter().filter(|f| !f.properties["kode"].as_str().unwrap().starts_with("31.71.01.1001.")).all(|f| f.properties["generated"] == true));
         let report = std::fs::read_to_string(dir.join("rw-import-report.md")).unwrap();
@@ -79,7 +80,11 @@ async fn prepare_rw_writes_a_fitted_layer_that_init_can_import() {
         let atlas = atlas(&store).await;
         let rw = atlas.locate(106.8272, -6.1754).unwrap().rw.unwrap();
         assert!(rw.kode.starts_with("31.71.01.1001."), "{rw:?}");
-        assert!(!atlas.get(&AreaCode::parse(&rw.kode).unwrap()).unwrap().generated);
+        let stored = atlas.get(&AreaCode::parse(&rw.kode).unwrap()).unwrap();
+        assert!(!stored.generated);
+        assert_eq!((stored.source.as_deref(), stored.year), (Some("test-source"), Some(2012)), "{}", store.kind());
+        let seribu = atlas.list(Level::Rw, None).into_iter().find(|a| a.code.as_str().starts_with("31.01.")).unwrap();
+        assert_eq!((seribu.generated, seribu.source.as_deref(), seribu.year), (true, Some("generated"), None), "{}", store.kind());
         let _ = std::fs::remove_dir_all(&dir);
     })
     .await;
@@ -109,6 +114,17 @@ async fn prepare_rw_refuses_bad_input_and_writes_nothing() {
             let e = format!("{:#}", prepare_rw(&store, a).await.unwrap_err());
             // Refusals are printed one per line before the error; the error names the count.
             assert!(e.contains("refused") || e.contains(expect), "{name}: {e}");
+            assert!(!out.exists() && !report.exists(), "{name}: nothing is written");
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        // A source key or year that cannot be stored is refused before any work.
+        let good = serde_json::json!({"type": "FeatureCollection", "features": [named("GAMBIR", "GAMBIR", "RW 01", square(106.820, -6.180, 0.004))]});
+        for (name, key, year, expect) in [("key", "InaSAFE 2012", 2012, "--source-key"), ("year", "inasafe-osm-2012", 2112, "--year")] {
+            let dir = tmp(&store, name);
+            let a = PrepareRwArgs { source_key: key.into(), year, ..args(&dir, &good, CROSSWALK) };
+            let (out, report) = (a.out.clone(), a.report.clone());
+            let e = format!("{:#}", prepare_rw(&store, a).await.unwrap_err());
+            assert!(e.contains(expect), "{name}: {e}");
             assert!(!out.exists() && !report.exists(), "{name}: nothing is written");
             let _ = std::fs::remove_dir_all(&dir);
         }

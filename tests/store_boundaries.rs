@@ -67,6 +67,11 @@ async fn shipped_layers_landmarks_and_counts_on_both_stores() {
         assert!(atlas.get(&AreaCode::parse(&seribu.kode).unwrap()).unwrap().generated);
         let real = atlas.list(Level::Rw, None).iter().filter(|a| !a.generated).count();
         assert_eq!((real, rw - real), (2_591, 16), "real and generated RW on {}", store.kind());
+        // Each RW says where it comes from: the 2012 source (year 2012) or the generator (no year).
+        for a in atlas.list(Level::Rw, None) {
+            let expected = if a.generated { (Some("generated"), None) } else { (Some("inasafe-osm-2012"), Some(2012)) };
+            assert_eq!((a.source.as_deref(), a.year), expected, "{} on {}", a.code, store.kind());
+        }
         // The importer's audit trail: one create per area, with the geometry after.
         let hist = audit::history(&store, "kelurahan", "31.71.01.1001").await.unwrap();
         assert_eq!(hist.len(), 1);
@@ -245,6 +250,65 @@ async fn import_replacing_areas_is_held_to_the_territory_on_both_stores() {
         let (_, stats) = import_features(&store, read_features(&small.to_string()).unwrap(), &opts, "test", false).await.unwrap();
         assert_eq!(stats.updated, 1, "{kind}");
         assert_eq!(boundaries::revision(&store).await.unwrap(), rev0 + 1, "{kind}");
+    })
+    .await;
+}
+
+/// Source and year are stored per feature: a feature's own `sumber`/`tahun` win over the import's
+/// options; a bad key or year refuses the whole file naming the property, and writes nothing; a
+/// change of source alone is an update (audited), the same again is unchanged.
+#[tokio::test]
+async fn import_stores_source_and_year_per_feature_on_both_stores() {
+    testing::for_each_store(|store| async move {
+        let kind = store.kind();
+        load_shipped(&store, Level::Rw).await;
+        let atlas0 = atlas(&store).await;
+        let (one, two) = ("31.71.01.1001.001", "31.71.01.1001.002");
+        let feature = |kode: &str, extra: serde_json::Value| {
+            let a = atlas0.get(&AreaCode::parse(kode).unwrap()).unwrap();
+            let mut p = serde_json::json!({"kode": kode, "nama": a.name});
+            p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            serde_json::json!({"type": "Feature", "properties": p, "geometry": geojson::Geometry::new(geojson::Value::from(&a.geometry))})
+        };
+        let file = |first: serde_json::Value| {
+            let fc = serde_json::json!({"type": "FeatureCollection", "features": [feature(one, first), feature(two, serde_json::json!({}))]});
+            read_features(&fc.to_string()).unwrap()
+        };
+        let opts = ImportOptions { source: Some("citata-survei".into()), year: Some(2025), ..ImportOptions::new(Level::Rw) };
+        let rev0 = boundaries::revision(&store).await.unwrap();
+        let bad: Vec<(serde_json::Value, ImportOptions, &str)> = vec![
+            (serde_json::json!({"sumber": "Survei Citata!"}), opts.clone(), "property `sumber`"),
+            (serde_json::json!({"sumber": ""}), opts.clone(), "property `sumber`"),
+            (serde_json::json!({"sumber": 7}), opts.clone(), "property `sumber` must be a text"),
+            (serde_json::json!({"tahun": 3012}), opts.clone(), "property `tahun`: year 3012"),
+            (serde_json::json!({"tahun": "2012"}), opts.clone(), "property `tahun` must be a whole year"),
+            (serde_json::json!({"tahun": 2012.5}), opts.clone(), "property `tahun` must be a whole year"),
+            (serde_json::json!({}), ImportOptions { year: Some(1800), ..opts.clone() }, "year 1800"),
+            (serde_json::json!({}), ImportOptions { source: Some("a b".into()), ..opts.clone() }, "not a source key"),
+        ];
+        for (first, o, expect) in bad {
+            let err = import_features(&store, file(first.clone()), &o, "test", false).await.unwrap_err();
+            let ImportError::Rejected(report) = err else { panic!("{kind}: expected rejection for {first}") };
+            assert!(report.rejected.iter().any(|r| r.reason.contains(expect)), "{kind} {first}: {:?}", report.rejected);
+            assert_eq!(boundaries::revision(&store).await.unwrap(), rev0, "{kind} {first}: a refusal writes nothing");
+            assert_eq!(audit::history(&store, "rw", two).await.unwrap().len(), 1, "{kind} {first}");
+        }
+        // Good: the feature's own source and year, the options for the other.
+        let good = serde_json::json!({"sumber": "dukcapil-2025", "tahun": 2024});
+        let (_, stats) = import_features(&store, file(good.clone()), &opts, "test", false).await.unwrap();
+        assert_eq!((stats.updated, stats.unchanged), (2, 0), "{kind}: a new source alone is a change");
+        let atlas = atlas(&store).await;
+        let got = |k: &str| {
+            let a = atlas.get(&AreaCode::parse(k).unwrap()).unwrap();
+            (a.source.clone(), a.year)
+        };
+        assert_eq!(got(one), (Some("dukcapil-2025".into()), Some(2024)), "{kind}");
+        assert_eq!(got(two), (Some("citata-survei".into()), Some(2025)), "{kind}");
+        let hist = audit::history(&store, "rw", one).await.unwrap();
+        let last = hist.last().unwrap();
+        assert_eq!((&last.before.as_ref().unwrap()["sumber"], &last.after.as_ref().unwrap()["sumber"]), (&serde_json::json!("inasafe-osm-2012"), &serde_json::json!("dukcapil-2025")), "{kind}");
+        let (_, stats) = import_features(&store, file(good), &opts, "test", false).await.unwrap();
+        assert_eq!(stats.unchanged, 2, "{kind}: the same again changes nothing");
     })
     .await;
 }

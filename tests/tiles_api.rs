@@ -96,10 +96,14 @@ async fn tiles_decode_with_codes_and_bad_requests_are_problems() {
     let rw = codes(&rw_bytes, "rw");
     assert!(!rw.is_empty() && rw.iter().all(|k| k.starts_with("31.71.01.1001.")), "{rw:?}");
     // Gambir has real (2012) RW; Kepulauan Seribu keeps generated ones: the tiles say which.
-    assert!(decode(&rw_bytes).unwrap()[0].2.iter().all(|f| f.prop("generated") == Some(&Prop::Bool(false))));
+    assert!(decode(&rw_bytes).unwrap()[0].2.iter().all(|f| f.prop("generated") == Some(&Prop::Bool(false))
+        && f.prop("sumber") == Some(&Prop::Str("inasafe-osm-2012".into()))
+        && f.prop("tahun") == Some(&Prop::Int(2012))));
     let seribu = get(&app, &url("rw", tile_of(106.6153, -5.7453, 14)), &[]).await.2;
     let seribu = decode(&seribu).unwrap();
-    assert!(!seribu[0].2.is_empty() && seribu[0].2.iter().all(|f| f.prop("generated") == Some(&Prop::Bool(true))));
+    assert!(!seribu[0].2.is_empty() && seribu[0].2.iter().all(|f| f.prop("generated") == Some(&Prop::Bool(true))
+        && f.prop("sumber") == Some(&Prop::Str("generated".into()))
+        && f.prop("tahun").is_none()));
 
     // A plugged-in site layer is served the same way.
     let (s, _, posko) = get(&app, &url("posko", t14), &[]).await;
@@ -164,7 +168,9 @@ async fn tiles_decode_with_codes_and_bad_requests_are_problems() {
     assert_eq!(tj["tilejson"], "3.0.0");
     assert_eq!(tj["tiles"][0], "http://peta.example:8080/tiles/rw/{z}/{x}/{y}.mvt");
     assert_eq!(tj["vector_layers"][0]["id"], "rw");
-    assert!(tj["vector_layers"][0]["fields"]["generated"].is_string());
+    for field in ["generated", "sumber", "tahun"] {
+        assert!(tj["vector_layers"][0]["fields"][field].is_string(), "{field}");
+    }
     let b: Vec<f64> = tj["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     assert!(b[0] > 106.0 && b[2] < 107.5 && b[1] > -6.5 && b[3] < -5.0, "{b:?}");
     let doc: serde_json::Value = serde_json::from_slice(&get(&app, "/api-docs/openapi.json", &[]).await.2).unwrap();

@@ -2,8 +2,8 @@
 -- ids and attributes as sigap's own /tiles (src/tiles), simplified and clipped the same way:
 -- extent 4096, buffer 64 tile units, Douglas–Peucker with a tolerance of one tile unit (so the
 -- ground tolerance halves with each zoom), feature id = the code's digits (31.71.01.1001 →
--- 3171011001), properties kode, nama (+ generated on rw). An empty tile is an empty bytea, which
--- martin serves as 204. Apply with: psql "$DATABASE_URL" -f tiles/martin.sql (idempotent).
+-- 3171011001), properties kode, nama (+ generated, sumber, tahun on rw; NULLs left out, as sigap
+-- does). An empty tile is an empty bytea, which martin serves as 204. Apply with: psql "$DATABASE_URL" -f tiles/martin.sql (idempotent).
 --
 -- Kota and kecamatan are drawn as the dissolve of their kelurahan, as sigap's tiles do
 -- (src/tiles/dissolve.rs): the source's kota/kecamatan polygons are coarse and were simplified
@@ -98,7 +98,7 @@ BEGIN
       WHERE geom && ST_Transform(ST_TileEnvelope($3, $4, $5, margin => 64.0 / 4096), 4326)
       ORDER BY kode
     ) t WHERE geom IS NOT NULL $q$,
-    layer, CASE WHEN layer = 'rw' THEN ', generated' ELSE '' END,
+    layer, CASE WHEN layer = 'rw' THEN ', generated, sumber, tahun' ELSE '' END,
     CASE WHEN layer IN ('kota', 'kecamatan')
       THEN format('(SELECT a.kode, a.nama, COALESCE(d.geom, a.geom) AS geom FROM %I a LEFT JOIN sigap_tile_dissolved d USING (kode)) s', layer)
       ELSE format('%I', layer) END)

@@ -293,6 +293,11 @@ function buildStyle(config) {
         : { 'line-color': '#ffffff', 'line-width': 0.8, 'line-opacity': 0.9 },
     });
   });
+  // Generated RW (Kepulauan Seribu, kelurahan without 2012 RW) dashed, so they read apart from real ones.
+  layers.push({
+    id: 'rw-generated-line', type: 'line', source: 'rw', 'source-layer': 'rw', minzoom: LEVEL_BY_ID.rw.min,
+    filter: ['==', ['get', 'generated'], true], paint: { 'line-color': '#3b4a5a', 'line-width': 1.5, 'line-dasharray': [2, 2] },
+  });
   for (const l of LEVELS) {
     layers.push({
       id: `${l.id}-hl`, type: 'line', source: l.id, 'source-layer': l.id, minzoom: l.min,
@@ -755,7 +760,7 @@ function renderLegend() {
   if (level.id === 'rw' && rwGenerated()) what.push('sebagian batas RW');
   const src = $('legend-rw-source');
   src.hidden = level.id !== 'rw';
-  src.textContent = `Batas RW asli: ${RW_SOURCE}. Kepulauan Seribu dan kelurahan tanpa RW 2012 memakai RW ${GENERATED}.`;
+  src.textContent = `Batas RW asli: ${RW_SOURCE}. Kepulauan Seribu dan kelurahan tanpa RW 2012 memakai RW ${GENERATED}, bergaris putus-putus.`;
   if (levelData.some((p) => p.generated)) what.push('target dan penyaluran');
   gen.hidden = !what.length;
   gen.textContent = `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`;

@@ -42,6 +42,9 @@ pub enum Role {
     /// Lurah scoped to one kelurahan (`unit` = kelurahan code): sees and verifies only that
     /// kelurahan's recipients.
     Lurah,
+    /// KSBB pendamping (Sudin of a dinas, `unit` = ppkukm, kpkp, …; or Kasatpel of a kecamatan,
+    /// `unit` = kecamatan code): checks that the UMKM in its scope received what was reported.
+    Pendamping,
 }
 
 impl Role {
@@ -59,6 +62,7 @@ impl Role {
             Role::Kolaborator => "kolaborator",
             Role::Rw => "rw",
             Role::Lurah => "lurah",
+            Role::Pendamping => "pendamping",
         }
     }
 
@@ -76,6 +80,7 @@ impl Role {
             "kolaborator" => Some(Role::Kolaborator),
             "rw" => Some(Role::Rw),
             "lurah" => Some(Role::Lurah),
+            "pendamping" => Some(Role::Pendamping),
             _ => None,
         }
     }

@@ -58,6 +58,8 @@ impl Metrics {
         registry.register(Box::new(begin_waiting.clone()))?;
         registry.register(Box::new(intake_queue.clone()))?;
         registry.register(Box::new(crate::complaints::intake::BATCH_SIZE.clone()))?;
+        registry.register(Box::new(crate::complaints::intake::PHASE_SECONDS.clone()))?;
+        registry.register(Box::new(crate::complaints::intake::ROUND_TRIPS.clone()))?;
         registry.register(Box::new(atlas_revision.clone()))?;
         registry.register(Box::new(atlas_areas.clone()))?;
         registry.register(Box::new(CACHE_LOOKUPS.clone()))?;

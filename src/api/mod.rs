@@ -43,8 +43,12 @@ pub struct Config {
     pub basemap: Option<String>,
     /// How often (ms) the boundaries revision is polled to pick up other processes' edits.
     pub atlas_poll_ms: u64,
-    /// Road file of the offline basemap (`/tiles/basemap/…`); None draws land and sea only.
+    /// Road file of the offline basemap (`/tiles/basemap/…`) and the network HTTP plans drive on;
+    /// None draws land and sea only and plans on great-circle distance × circuity.
     pub roads: Option<PathBuf>,
+    /// Where plan jobs cache road travel tables (keyed by network and points); None keeps
+    /// them in memory only.
+    pub roads_cache: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -58,6 +62,7 @@ impl Default for Config {
             basemap: None,
             atlas_poll_ms: 250,
             roads: Some(PathBuf::from("data/roads/jakarta_roads.geojson")),
+            roads_cache: None,
         }
     }
 }

@@ -35,6 +35,13 @@ pub struct ImportArgs {
     /// longest edge, report larger holes as unassigned and areas lying mostly in another parent.
     #[arg(long)]
     pub fit_to_parent: bool,
+    /// Source key stored on every feature without a `sumber` property of its own (e.g.
+    /// `dukcapil-2025`; a–z, 0–9, '-', '_', '.'); generated features default to `generated`.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Year the source describes, stored on every feature without a `tahun` property.
+    #[arg(long)]
+    pub year: Option<i32>,
     /// Also write the report as JSON to this path.
     #[arg(long)]
     pub report_json: Option<PathBuf>,
@@ -149,6 +156,9 @@ fn actor() -> String {
 }
 
 pub async fn import_cmd(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
+    // Checked once here, so a bad flag is one message rather than one rejection per feature.
+    let source = args.source.as_deref().map(import::check_source).transpose().map_err(|e| anyhow::anyhow!("--source: {e}"))?;
+    let year = args.year.map(|y| import::check_year(y.into())).transpose().map_err(|e| anyhow::anyhow!("--year: {e}"))?;
     let opts = ImportOptions {
         level: args.level,
         code_field: args.code_field.clone(),
@@ -156,6 +166,8 @@ pub async fn import_cmd(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
         generated: args.generated,
         fit_to_parent: args.fit_to_parent,
         diagnostics: true,
+        source,
+        year,
     };
     let layer = args.layer.clone().unwrap_or_else(|| args.level.as_str().to_string());
     let features = read_file(&args.file, &layer, &args.code_field, &args.name_field).await?;

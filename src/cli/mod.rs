@@ -63,6 +63,8 @@ pub enum Command {
     },
     /// Plan truck routes day by day from the warehouses to the RW drop points.
     Plan(Box<crate::planner::cli::PlanArgs>),
+    /// Solve Solomon/Homberger VRPTW instances, check them independently, compare with the best known.
+    Solomon(crate::planner::cli::SolomonArgs),
     /// Logistics (Kepgub 659/2020): catalog import, listings.
     #[command(subcommand)]
     Logistik(crate::logistics::cli::LogistikCommand),
@@ -168,6 +170,10 @@ pub async fn load_atlas(store: &Store, config: AtlasConfig) -> anyhow::Result<At
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Benchmarks need no store: do not create one.
+    if let Command::Solomon(args) = cli.command {
+        return tokio::task::spawn_blocking(move || crate::planner::cli::run_solomon(args)).await?;
+    }
     let store = Store::open(&cli.database_url).await.with_context(|| format!("opening store {}", cli.database_url))?;
     let result = dispatch(cli, &store).await;
     store.close().await;
@@ -190,6 +196,7 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
         Command::Serve(args) => serve(store.clone(), &cli.data_dir, args).await,
         Command::Prepare(PrepareCommand::Rw(args)) => prepare::prepare_rw(store, args).await,
         Command::Plan(args) => crate::planner::cli::run(store, &cli.data_dir, *args).await,
+        Command::Solomon(_) => anyhow::bail!("sigap solomon runs without a store (see run)"),
         Command::Recipients(cmd) => crate::recipients::cli::run(store, cmd).await,
         Command::Complaints(ComplaintsCommand::Import(args)) => {
             let atlas = load_atlas(store, AtlasConfig::default()).await?;
@@ -213,6 +220,7 @@ async fn serve(store: Store, data_dir: &std::path::Path, args: ServeArgs) -> any
         basemap: args.basemap,
         atlas_poll_ms: args.atlas_poll_ms,
         roads: Some(data_dir.join("roads/jakarta_roads.geojson")),
+        roads_cache: Some(PathBuf::from("var/cache/roads")),
         ..Config::default()
     };
     let atlas = load_atlas(&store, config.atlas).await?;

@@ -38,18 +38,22 @@ pub struct PrepareRwArgs {
     /// each kelurahan's RW as `penduduk_perkiraan` (the planner's default stop weights).
     #[arg(long, default_value = "data/penduduk/jakarta_population_density.csv")]
     pub population: PathBuf,
-    /// Source note written on every real RW feature (`sumber`).
+    /// How the source is credited (the layer's description and the report).
     #[arg(long, default_value = SOURCE_2012)]
     pub source_note: String,
+    /// Source key written on every real RW feature (`sumber`), stored per RW and carried by the
+    /// API, the OGC collection and the tiles.
+    #[arg(long, default_value = SOURCE_2012_KEY)]
+    pub source_key: String,
     /// Year of the source, written on every real RW feature (`tahun`).
     #[arg(long, default_value_t = 2012)]
-    pub year: u16,
+    pub year: i32,
 }
 
 /// How the 2012 layer is credited on every feature it gave (see data/wilayah/rw-2012/SOURCE.md).
 pub const SOURCE_2012: &str = "RW Jakarta c. 2012 (InaSAFE data, source given as OpenStreetMap, ODbL; unverified)";
-/// How the generated RW are credited.
-pub const SOURCE_GENERATED: &str = "generated: Voronoi cells per kelurahan, count from population 2024 (sigap generate rw)";
+/// The source key of the 2012 layer (`sumber` of every real RW).
+pub const SOURCE_2012_KEY: &str = "inasafe-osm-2012";
 
 fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
     let tmp = path.with_extension("tmp");
@@ -59,6 +63,8 @@ fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 pub async fn prepare_rw(store: &Store, args: PrepareRwArgs) -> anyhow::Result<()> {
+    let source_key = import::check_source(&args.source_key).map_err(|e| anyhow::anyhow!("--source-key: {e}"))?;
+    let year = import::check_year(args.year.into()).map_err(|e| anyhow::anyhow!("--year: {e}"))?;
     let stored = load_atlas(store, AtlasConfig::default()).await?;
     anyhow::ensure!(stored.len(Level::Kelurahan) > 0, "no kelurahan in the store; run `sigap init` first");
     // The RW being replaced play no part: fit and check against kota, kecamatan and kelurahan.
@@ -81,7 +87,11 @@ pub async fn prepare_rw(store: &Store, args: PrepareRwArgs) -> anyhow::Result<()
         pb.set_position(done as u64);
     };
     let started = std::time::Instant::now();
-    let (fitted, fit) = fit::fit_to_parent(real, &parents, &progress);
+    let (mut fitted, fit) = fit::fit_to_parent(real, &parents, &progress);
+    for a in &mut fitted {
+        a.source = Some(source_key.clone());
+        a.year = Some(year);
+    }
 
     let fit_secs = started.elapsed().as_secs_f64();
     let with_real: BTreeSet<AreaCode> = fitted.iter().filter_map(|a| a.parent.clone()).collect();
@@ -91,7 +101,7 @@ pub async fn prepare_rw(store: &Store, args: PrepareRwArgs) -> anyhow::Result<()
         let code = f.properties.get("kode").and_then(|v| v.as_str()).map(AreaCode::parse).transpose()?;
         let (Some(code), Ok(g)) = (code, f.geometry) else { anyhow::bail!("{}: feature {} has no kode or geometry", args.generated.display(), f.index) };
         if code.parent().is_some_and(|p| !with_real.contains(&p)) {
-            generated.push(Area { name: format!("RW {}", code.as_str().rsplit('.').next().unwrap_or("")), level: Level::Rw, parent: code.parent(), code, geometry: g, generated: true });
+            generated.push(Area { name: format!("RW {}", code.as_str().rsplit('.').next().unwrap_or("")), level: Level::Rw, parent: code.parent(), code, geometry: g, generated: true, source: Some(import::SOURCE_GENERATED.into()), year: None });
         }
     }
     // Coordinates are written at full precision: rounding them (even to 1e-7°, ≈ 1 cm) folds the
@@ -122,9 +132,6 @@ pub async fn prepare_rw(store: &Store, args: PrepareRwArgs) -> anyhow::Result<()
                 let share = population.get(k).copied().unwrap_or(0) as f64 / siblings.get(k).copied().unwrap_or(1).max(1) as f64;
                 p.insert("penduduk_perkiraan".into(), (share.round() as u64).into());
             }
-            let (note, year) = if a.generated { (SOURCE_GENERATED.to_string(), serde_json::Value::Null) } else { (args.source_note.clone(), args.year.into()) };
-            p.insert("sumber".into(), note.into());
-            p.insert("tahun".into(), year);
         }
     }
     let out_text = serde_json::to_string(&fc)?;

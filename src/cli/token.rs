@@ -71,6 +71,9 @@ pub async fn run(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
             if role == Role::Kolaborator && !crate::ksbb::store::kolaborator_approved(store, unit.unwrap_or("")).await? {
                 anyhow::bail!("a kolaborator token needs --unit <id> of an approved KSBB collaborator (GET /api/v1/ksbb/kolaborator)");
             }
+            if role == Role::Pendamping && unit.and_then(crate::ksbb::model::Pendamping::parse).is_none() {
+                anyhow::bail!("a pendamping token needs --unit: a dinas (ppkukm, kpkp, ppapp, sosial, parekraf, kebudayaan, nakertransgi) or a kecamatan code (31.71.01)");
+            }
             if matches!(role, Role::Rw | Role::Lurah) {
                 crate::recipients::cli::check_token_unit(store, role, unit).await?;
             } else if let (Some(u), Role::Logistik) = (unit, role) {
@@ -78,7 +81,7 @@ pub async fn run(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
                 if crate::logistics::store::get_gudang(store, u).await?.is_none() {
                     anyhow::bail!("--unit {u:?} is not a gudang: a logistik token's unit is a gudang code from GET /api/v1/logistik/gudang");
                 }
-            } else if let Some(u) = unit.filter(|_| role != Role::Kolaborator) {
+            } else if let Some(u) = unit.filter(|_| !matches!(role, Role::Kolaborator | Role::Pendamping)) {
                 if !known_unit(store, u).await? {
                     anyhow::bail!(
                         "--unit {u:?} is not a loaded unit: give a kelurahan code present in the store (run `sigap init` first) \

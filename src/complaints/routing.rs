@@ -226,7 +226,7 @@ mod tests {
 
     fn area(code: &str, name: &str, level: Level, g: MultiPolygon<f64>) -> Area {
         let code = AreaCode::parse(code).unwrap();
-        Area { parent: code.parent(), code, name: name.into(), level, geometry: g, generated: false }
+        Area { parent: code.parent(), code, name: name.into(), level, geometry: g, generated: false, source: None, year: None }
     }
 
     /// Two kelurahan side by side with a 0.001° (~110 m) gap, a third overlapping the first.

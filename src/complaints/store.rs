@@ -485,63 +485,198 @@ pub async fn external_refs_with_prefix(store: &Store, prefix: &str) -> Result<st
     })
 }
 
-/// What [`insert_intake`] stores beside the complaint.
-pub struct IntakeExtras<'a> {
+/// One new complaint of an intake batch and what is stored beside it (see [`insert_intakes`]).
+pub struct IntakeRow<'a> {
+    pub complaint: NewComplaint<'a>,
+    /// Audit and history actor.
     pub actor: &'a str,
     pub secret_hash: &'a str,
-    /// Scope and key whose claim gets the answer (none for an unkeyed intake).
+    /// Key and request hash whose claim gets the answer (none for an unkeyed intake).
     pub key: Option<(&'a str, &'a str)>,
-    /// The answer to store for the key, split around the id it does not know yet:
-    /// `before` + id + `after`.
-    pub answer: (&'a str, &'a str),
+    /// The answer stored for the key is `answer_head` + id + this (the id is not known before).
+    pub answer_after: &'a str,
 }
 
-const INTAKE_PG: &str = "WITH c AS (
-    INSERT INTO complaints (channel, category, description, reporter_contact, reported_lon, reported_lat, accuracy_m,
+/// The columns of one intake, in the order both dialects below take them.
+struct IntakeCols {
+    channel: &'static str,
+    category: &'static str,
+    reported: [Option<f64>; 2],
+    point: [Option<f64>; 2],
+    kelurahan: Option<String>,
+    rw: Option<String>,
+    flags: String,
+    routing: String,
+    /// The audit entry's `after`.
+    after: serde_json::Value,
+}
+
+impl IntakeCols {
+    fn of(c: &NewComplaint<'_>) -> Result<IntakeCols, StoreError> {
+        let r = c.routing;
+        Ok(IntakeCols {
+            channel: c.channel.as_str(),
+            category: c.category.as_str(),
+            reported: [c.reported.map(|p| p[0]), c.reported.map(|p| p[1])],
+            point: [r.point.map(|p| p[0]), r.point.map(|p| p[1])],
+            kelurahan: r.kelurahan.as_ref().map(|k| k.kode.clone()),
+            rw: r.rw.as_ref().map(|k| k.kode.clone()),
+            flags: flags_text(&r.flags),
+            routing: serde_json::to_string(r).map_err(|e| StoreError::Invalid(e.to_string()))?,
+            after: serde_json::json!({"unit": r.unit, "status": r.status, "routing": r}),
+        })
+    }
+}
+
+// PostgreSQL: the batch as one array per column, one statement. The ids are drawn first (a
+// materialised CTE, so each row's `nextval` runs once) and every table takes them from there:
+// no reliance on the order RETURNING gives rows back.
+const INTAKES_PG: &str = "WITH input AS MATERIALIZED (
+    SELECT nextval(pg_get_serial_sequence('complaints', 'id')) AS id, t.*
+    FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::float8[],
+      $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[], $19::text[], $20::text[], $21::text[],
+      $22::text[], $23::text[], $24::text[], $25::text[], $26::text[])
+      WITH ORDINALITY AS t(channel, category, description, reporter_contact, reported_lon, reported_lat, accuracy_m, lon, lat,
+        kelurahan, rw, unit, status, flags, routing, at, actor, reason, detail, after, secret_hash, key, request_hash, answer_after, ord)),
+  c AS (INSERT INTO complaints (id, channel, category, description, reporter_contact, reported_lon, reported_lat, accuracy_m,
       lon, lat, kelurahan, rw, unit, status, flags, routing, created_at, updated_at)
-    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$16) RETURNING id),
+    SELECT id, channel, category, description, reporter_contact, reported_lon, reported_lat, accuracy_m,
+      lon, lat, kelurahan, rw, unit, status, flags, routing, at, at FROM input ORDER BY ord),
   h AS (INSERT INTO complaint_history (complaint_id, at, actor, action, from_status, to_status, from_unit, to_unit, reason, note)
-    SELECT id, $16, $17, 'masuk', NULL, $13, NULL, $12, $18, $19 FROM c),
+    SELECT id, at, actor, 'masuk', NULL, status, NULL, unit, reason, detail FROM input ORDER BY ord),
   a AS (INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)
-    SELECT $16, $17, 'complaint.create', 'complaint', id::text, NULL, $20 FROM c),
-  s AS (INSERT INTO complaint_upload_secrets (secret_hash, complaint_id, created_at) SELECT $21, id, $16 FROM c),
-  f AS (UPDATE idempotency SET status = 201, response = $24 || c.id::text || $25 FROM c WHERE scope = $22 AND key = $23)
-  SELECT id FROM c";
+    SELECT at, actor, 'complaint.create', 'complaint', id::text, NULL, after::jsonb FROM input ORDER BY ord),
+  s AS (INSERT INTO complaint_upload_secrets (secret_hash, complaint_id, created_at) SELECT secret_hash, id, at FROM input),
+  f AS (UPDATE idempotency i SET request_hash = input.request_hash, status = 201, response = $2 || input.id::text || input.answer_after
+    FROM input WHERE i.scope = $1 AND i.key = input.key)
+  SELECT id FROM input ORDER BY ord";
 
-// SQLite has no data-modifying CTEs, but runs several statements of one query with one set of
-// numbered parameters. The writer holds the write lock, so the newest complaint is this one.
-const INTAKE_SQLITE: &str = "INSERT INTO complaints (channel, category, description, reporter_contact, reported_lon, reported_lat, accuracy_m,
-      lon, lat, kelurahan, rw, unit, status, flags, routing, created_at, updated_at)
-    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$16) RETURNING id;
-  INSERT INTO complaint_history (complaint_id, at, actor, action, from_status, to_status, from_unit, to_unit, reason, note)
-    VALUES ((SELECT max(id) FROM complaints), $16, $17, 'masuk', NULL, $13, NULL, $12, $18, $19);
-  INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)
-    VALUES ($16, $17, 'complaint.create', 'complaint', CAST((SELECT max(id) FROM complaints) AS TEXT), NULL, $20);
-  INSERT INTO complaint_upload_secrets (secret_hash, complaint_id, created_at) VALUES ($21, (SELECT max(id) FROM complaints), $16);
-  UPDATE idempotency SET status = 201, response = $24 || (SELECT max(id) FROM complaints) || $25 WHERE scope = $22 AND key = $23";
+/// Parameters per intake in [`sqlite_intakes`].
+const SQLITE_PER_ROW: usize = 24;
 
-/// One intake's rows in **one** round trip: the complaint, its `masuk` history line, its audit
-/// entry, its upload secret and the stored answer of its key — what `ops::create_routed`,
-/// `add_upload_secret` and `idempotency::finish` write in five. Store-specific SQL on purpose:
-/// it is the intake writer's hot path (each statement is a round trip to PostgreSQL and a
-/// hand-off to sqlx's SQLite worker thread); `tests/complaints_intake_batch.rs` checks the rows
-/// on both stores.
-pub async fn insert_intake(tx: &mut Tx, c: &NewComplaint<'_>, x: &IntakeExtras<'_>) -> Result<i64, StoreError> {
-    let r = c.routing;
-    let routing = serde_json::to_string(r).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let after = serde_json::json!({"unit": r.unit, "status": r.status, "routing": r});
-    let (lon, lat) = r.point.map(|p| (Some(p[0]), Some(p[1]))).unwrap_or((None, None));
-    let sql = match tx {
-        Tx::Gpkg(_) => INTAKE_SQLITE,
-        Tx::Postgis(_) => INTAKE_PG,
-    };
-    let ids: Vec<i64> = crate::on_tx!(tx, conn => sqlx::query(sql)
-        .bind(c.channel.as_str()).bind(c.category.as_str()).bind(c.description).bind(c.reporter_contact)
-        .bind(c.reported.map(|p| p[0])).bind(c.reported.map(|p| p[1])).bind(c.accuracy_m)
-        .bind(lon).bind(lat).bind(r.kelurahan.as_ref().map(|k| k.kode.as_str())).bind(r.rw.as_ref().map(|k| k.kode.as_str()))
-        .bind(&r.unit).bind(r.status.as_str()).bind(flags_text(&r.flags)).bind(routing).bind(c.at)
-        .bind(x.actor).bind(r.reason.as_str()).bind(&r.detail).bind(&after).bind(x.secret_hash)
-        .bind(x.key.map(|k| k.0)).bind(x.key.map(|k| k.1)).bind(x.answer.0).bind(x.answer.1)
-        .fetch_all(conn).await?.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?);
-    ids.first().copied().ok_or_else(|| StoreError::Invalid("intake insert returned no id".into()))
+/// SQLite: no data-modifying CTEs nor arrays, but one query may hold several statements sharing
+/// numbered parameters, and a multi-row `VALUES`. The writer holds the write lock, and one
+/// `INSERT` gives its rows consecutive ids in `VALUES` order (checked on the ids it returns), so
+/// the i-th of n complaints has id `max(id) - (n - 1 - i)` in the statements after it.
+fn sqlite_intakes(n: usize) -> String {
+    let p = |i: usize, k: usize| format!("${}", 2 + i * SQLITE_PER_ROW + k);
+    let id = |i: usize| format!("((SELECT max(id) FROM complaints) - {})", n - 1 - i);
+    let rows = |f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<Vec<_>>().join(",\n  ");
+    let complaints = rows(&|i| format!("({}, {}, {})", (1..=15).map(|k| p(i, k)).collect::<Vec<_>>().join(", "), p(i, 16), p(i, 16)));
+    let history = rows(&|i| format!("({}, {}, {}, 'masuk', NULL, {}, NULL, {}, {}, {})", id(i), p(i, 16), p(i, 17), p(i, 13), p(i, 12), p(i, 18), p(i, 19)));
+    let audit = rows(&|i| format!("({}, {}, 'complaint.create', 'complaint', CAST({} AS TEXT), NULL, {})", p(i, 16), p(i, 17), id(i), p(i, 20)));
+    let secrets = rows(&|i| format!("({}, {}, {})", p(i, 21), id(i), p(i, 16)));
+    let answers = rows(&|i| format!("({}, {}, {}, {})", p(i, 22), p(i, 23), id(i), p(i, 24)));
+    format!(
+        "INSERT INTO complaints (channel, category, description, reporter_contact, reported_lon, reported_lat, accuracy_m,
+  lon, lat, kelurahan, rw, unit, status, flags, routing, created_at, updated_at) VALUES
+  {complaints} RETURNING id;
+INSERT INTO complaint_history (complaint_id, at, actor, action, from_status, to_status, from_unit, to_unit, reason, note) VALUES
+  {history};
+INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) VALUES
+  {audit};
+INSERT INTO complaint_upload_secrets (secret_hash, complaint_id, created_at) VALUES
+  {secrets};
+UPDATE idempotency SET request_hash = v.column2, status = 201, response = $2 || v.column3 || v.column4
+  FROM (VALUES {answers}) AS v WHERE idempotency.scope = $1 AND idempotency.key = v.column1"
+    )
+}
+
+/// The rows of a whole intake batch in **one** round trip: each complaint, its `masuk` history
+/// line, its audit entry, its upload secret and the stored answer of its key (in `scope`) —
+/// what `ops::create_routed`, `add_upload_secret` and `idempotency::finish` write in five
+/// statements per intake. Returns the ids in the order of `rows`. Store-specific SQL on purpose:
+/// it is the intake writer's hot path (`intake.rs`); `tests/complaints_intake_batch.rs` checks
+/// the rows on both stores.
+pub async fn insert_intakes(tx: &mut Tx, scope: &str, answer_head: &str, rows: &[IntakeRow<'_>]) -> Result<Vec<i64>, StoreError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cols = rows.iter().map(|r| IntakeCols::of(&r.complaint)).collect::<Result<Vec<_>, _>>()?;
+    match tx {
+        Tx::Postgis(t) => {
+            let text = |f: &dyn Fn(usize) -> Option<String>| (0..rows.len()).map(f).collect::<Vec<Option<String>>>();
+            let num = |f: &dyn Fn(&IntakeCols) -> Option<f64>| cols.iter().map(f).collect::<Vec<_>>();
+            let (c, x) = (|i: usize| &rows[i].complaint, |i: usize| &rows[i]);
+            let ids: Vec<i64> = sqlx::query_scalar(INTAKES_PG)
+                .bind(scope)
+                .bind(answer_head)
+                .bind(text(&|i| Some(cols[i].channel.into())))
+                .bind(text(&|i| Some(cols[i].category.into())))
+                .bind(text(&|i| Some(c(i).description.into())))
+                .bind(text(&|i| c(i).reporter_contact.map(Into::into)))
+                .bind(num(&|k| k.reported[0]))
+                .bind(num(&|k| k.reported[1]))
+                .bind(rows.iter().map(|r| r.complaint.accuracy_m).collect::<Vec<_>>())
+                .bind(num(&|k| k.point[0]))
+                .bind(num(&|k| k.point[1]))
+                .bind(text(&|i| cols[i].kelurahan.clone()))
+                .bind(text(&|i| cols[i].rw.clone()))
+                .bind(text(&|i| Some(c(i).routing.unit.clone())))
+                .bind(text(&|i| Some(c(i).routing.status.as_str().into())))
+                .bind(text(&|i| Some(cols[i].flags.clone())))
+                .bind(text(&|i| Some(cols[i].routing.clone())))
+                .bind(rows.iter().map(|r| r.complaint.at).collect::<Vec<_>>())
+                .bind(text(&|i| Some(x(i).actor.into())))
+                .bind(text(&|i| Some(c(i).routing.reason.as_str().into())))
+                .bind(text(&|i| Some(c(i).routing.detail.clone())))
+                .bind(text(&|i| Some(cols[i].after.to_string())))
+                .bind(text(&|i| Some(x(i).secret_hash.into())))
+                .bind(text(&|i| x(i).key.map(|k| k.0.into())))
+                .bind(text(&|i| x(i).key.map(|k| k.1.into())))
+                .bind(text(&|i| Some(x(i).answer_after.into())))
+                .fetch_all(&mut **t)
+                .await?;
+            if ids.len() != rows.len() {
+                return Err(StoreError::Invalid(format!("intake batch of {} stored {} complaints", rows.len(), ids.len())));
+            }
+            Ok(ids)
+        }
+        Tx::Gpkg(t) => {
+            let sql = sqlite_intakes(rows.len());
+            let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(scope).bind(answer_head);
+            for (r, k) in rows.iter().zip(&cols) {
+                let (c, rt) = (&r.complaint, r.complaint.routing);
+                q = q
+                    .bind(k.channel).bind(k.category).bind(c.description).bind(c.reporter_contact)
+                    .bind(k.reported[0]).bind(k.reported[1]).bind(c.accuracy_m).bind(k.point[0]).bind(k.point[1])
+                    .bind(k.kelurahan.as_deref()).bind(k.rw.as_deref()).bind(rt.unit.as_str()).bind(rt.status.as_str()).bind(k.flags.as_str())
+                    .bind(k.routing.as_str()).bind(c.at).bind(r.actor).bind(rt.reason.as_str()).bind(rt.detail.as_str()).bind(&k.after)
+                    .bind(r.secret_hash).bind(r.key.map(|k| k.0)).bind(r.key.map(|k| k.1)).bind(r.answer_after);
+            }
+            let mut ids = q.fetch_all(&mut **t).await?;
+            ids.sort_unstable();
+            // Consecutive ids, as the statements after the first assume (see `sqlite_intakes`).
+            let consecutive = ids.len() == rows.len() && ids.windows(2).all(|w| w[1] == w[0] + 1);
+            if !consecutive {
+                return Err(StoreError::Invalid(format!("intake batch of {} got ids {ids:?}, not consecutive", rows.len())));
+            }
+            Ok(ids)
+        }
+    }
+}
+
+/// Stores upload secrets of several complaints (`(complaint id, secret hash)`) in one statement:
+/// the replays of an intake batch.
+pub async fn add_upload_secrets(tx: &mut Tx, secrets: &[(i64, &str)], at: DateTime<Utc>) -> Result<(), StoreError> {
+    if secrets.is_empty() {
+        return Ok(());
+    }
+    match tx {
+        Tx::Postgis(t) => {
+            let (ids, hashes): (Vec<i64>, Vec<&str>) = secrets.iter().copied().unzip();
+            sqlx::query("INSERT INTO complaint_upload_secrets (secret_hash, complaint_id, created_at) SELECT h, c, $3 FROM unnest($1::text[], $2::int8[]) AS t(h, c)")
+                .bind(hashes).bind(ids).bind(at).execute(&mut **t).await?;
+        }
+        Tx::Gpkg(t) => {
+            let values = (0..secrets.len()).map(|i| format!("(${}, ${}, $1)", 2 + 2 * i, 3 + 2 * i)).collect::<Vec<_>>().join(", ");
+            let sql = format!("INSERT INTO complaint_upload_secrets (secret_hash, complaint_id, created_at) VALUES {values}");
+            let mut q = sqlx::query(&sql).bind(at);
+            for (id, h) in secrets {
+                q = q.bind(*h).bind(*id);
+            }
+            q.execute(&mut **t).await?;
+        }
+    }
+    Ok(())
 }

@@ -52,6 +52,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review_kolaborator))
         .routes(routes!(public_kolaborator))
         .routes(routes!(submit_konfirmasi, list_konfirmasi))
+        .routes(routes!(submit_realisasi, list_realisasi))
+        .routes(routes!(add_lampiran))
+        .routes(routes!(get_lampiran))
+        .routes(routes!(submit_verifikasi, list_verifikasi))
+        .routes(routes!(list_flags))
+        .routes(routes!(resolve_flag))
 }
 
 impl From<KsbbError> for Problem {
@@ -69,6 +75,7 @@ impl From<KsbbError> for Problem {
             KsbbError::Stale { .. } => (StatusCode::PRECONDITION_FAILED, "stale-version"),
             KsbbError::PreconditionRequired { .. } => (StatusCode::PRECONDITION_REQUIRED, "precondition-required"),
             KsbbError::Rows { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-rows"),
+            KsbbError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
         };
         Problem::new(status, slug, e.to_string()).field(field)
     }
@@ -552,4 +559,226 @@ async fn list_konfirmasi(State(s): State<AppState>, actor: Actor) -> Result<Json
         None
     };
     Ok(Json(kstore::konfirmasi(&s.store, only).await?))
+}
+
+// ---------------------------------------------------------------- Realisasi
+
+/// Formulir Realisasi (collaborator token): a BAST / BA of goods or training (per UMKM the
+/// packages or participants), or for a loan a disbursement (invoice, e-contract; per UMKM the
+/// rupiah paid out), a repayment report for a period (per UMKM what was repaid, lancar /
+/// terlambat / gagal_bayar with the reason), or the final transfer of the funds to an agregator.
+/// Checked against the Konfirmasi and the reports before it (see `ops::submit_realisasi`). The
+/// documents follow through `POST /api/v1/ksbb/realisasi/{id}/lampiran`; `kurang` lists the
+/// kinds still missing.
+#[utoipa::path(post, path = "/api/v1/ksbb/realisasi", request_body = super::model::RealisasiInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = ops::Realisasi), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn submit_realisasi(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<super::model::RealisasiInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Kolaborator])?;
+    let pelapor = own_kolaborator(&actor)?;
+    let input = json_body(input)?;
+    let r = input.check()?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("ksbb.realisasi", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::submit_realisasi(tx, pelapor, &r, &who).await
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct RealisasiQuery {
+    /// Only the reports of this ID kolaborasi.
+    id_kolaborasi: Option<String>,
+}
+
+/// Realisasi reports with their UMKM lines and documents: a collaborator sees those it filed and
+/// those under its own IDs; Bidang Kolaborasi, admin and auditor all.
+#[utoipa::path(get, path = "/api/v1/ksbb/realisasi", params(RealisasiQuery),
+    responses((status = 200, body = Vec<ops::Realisasi>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_realisasi(State(s): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<RealisasiQuery>) -> Result<Json<Vec<ops::Realisasi>>, Problem> {
+    let only = if actor.role == Role::Kolaborator {
+        Some(own_kolaborator(&actor)?)
+    } else {
+        actor.require(KOLAB_READERS)?;
+        None
+    };
+    Ok(Json(realisasi_views(&s, only, q.id_kolaborasi.as_deref()).await?))
+}
+
+/// The reports visible to `only` (or all), with their lines and documents.
+async fn realisasi_views(s: &AppState, only: Option<i64>, id_kolaborasi: Option<&str>) -> Result<Vec<ops::Realisasi>, Problem> {
+    let heads = kstore::realisasi(&s.store, only, id_kolaborasi).await?;
+    let ids: Vec<i64> = heads.iter().map(|h| h.id).collect();
+    let mut lines = kstore::lines_of(&s.store, &ids).await?;
+    let mut docs = kstore::lampiran_of(&s.store, &ids).await?;
+    Ok(heads
+        .into_iter()
+        .map(|h| {
+            let id = h.id;
+            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut lines).into_iter().partition(|l| l.realisasi_id == id);
+            lines = rest;
+            let (att, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut docs).into_iter().partition(|l| l.realisasi_id == id);
+            docs = rest;
+            ops::Realisasi::of(h, mine, att)
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct LampiranQuery {
+    /// bast | foto | econtract | invoice | bukti_serah_terima | lainnya
+    jenis: String,
+}
+
+/// Attaches a document to one's own Realisasi: the raw bytes (PDF, or a JPEG/PNG/WebP image; a
+/// `foto` must be an image), recognised by content; at most 20 per report, each once. Stored in
+/// the AttachmentStore; the record keeps its SHA-256.
+#[utoipa::path(post, path = "/api/v1/ksbb/realisasi/{id}/lampiran", params(("id" = i64, Path, description = "Realisasi id"), LampiranQuery),
+    request_body(description = "The document bytes (type recognised from the content)", content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"))),
+    responses((status = 201, body = kstore::Lampiran), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn add_lampiran(
+    State(s): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    ApiQuery(q): ApiQuery<LampiranQuery>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Kolaborator])?;
+    let pelapor = own_kolaborator(&actor)?;
+    let jenis = super::model::JenisLampiran::parse(&q.jenis)
+        .ok_or_else(|| Problem::unprocessable("jenis", format!("jenis {:?} is not one of bast, foto, econtract, invoice, bukti_serah_terima, lainnya", q.jenis)))?;
+    let body = body.map_err(|e| Problem::new(e.status(), "invalid-body", e.body_text()).field("body"))?;
+    let stored = ops::add_lampiran(&s.store, &crate::complaints::attachments::configured(), id, pelapor, jenis, &body, &actor.audit_name()).await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// A document's bytes, for the collaborator who filed the report or owns the ID, Bidang
+/// Kolaborasi, admin and auditor. Served with `nosniff`.
+#[utoipa::path(get, path = "/api/v1/ksbb/realisasi/{id}/lampiran/{lampiran}",
+    params(("id" = i64, Path, description = "Realisasi id"), ("lampiran" = i64, Path, description = "Document id")),
+    responses((status = 200, description = "The document bytes", content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"))),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_lampiran(State(s): State<AppState>, actor: Actor, Path((id, lampiran)): Path<(i64, i64)>) -> Result<Response, Problem> {
+    use crate::complaints::attachments::AttachmentStore;
+    let only = if actor.role == Role::Kolaborator {
+        Some(own_kolaborator(&actor)?)
+    } else {
+        actor.require(KOLAB_READERS)?;
+        None
+    };
+    if !kstore::realisasi(&s.store, only, None).await?.iter().any(|h| h.id == id) {
+        return Err(Problem::not_found(format!("no realisasi {id} of yours")).field("id"));
+    }
+    let doc = kstore::lampiran_of(&s.store, &[id]).await?.into_iter().find(|l| l.id == lampiran)
+        .ok_or_else(|| Problem::not_found(format!("realisasi {id} has no document {lampiran}")).field("lampiran"))?;
+    let bytes = crate::complaints::attachments::configured().get(&doc.storage_key).await.map_err(Problem::internal)?;
+    Ok(([(header::CONTENT_TYPE, doc.content_type), (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string())], bytes).into_response())
+}
+
+// ---------------------------------------------------------------- pendamping checks
+
+/// The scope of a pendamping token (its unit: a dinas or a kecamatan code).
+fn pendamping_scope(actor: &Actor) -> Result<(super::model::Pendamping, String), Problem> {
+    let unit = actor.unit.clone().unwrap_or_default();
+    super::model::Pendamping::parse(&unit)
+        .map(|p| (p, unit))
+        .ok_or_else(|| Problem::forbidden("this pendamping token names no dinas or kecamatan (its unit)"))
+}
+
+/// A pendamping's check with the owner (Sudin of the UMKM's dinas, or Kasatpel of its kecamatan):
+/// `diterima`, `tidak_diterima` or `sebagian` with `jumlah_diterima`, for one UMKM under one ID
+/// kolaborasi for which something was reported. Once per UMKM and ID; audited.
+#[utoipa::path(post, path = "/api/v1/ksbb/verifikasi", request_body = super::model::VerifikasiInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = kstore::VerifikasiRow), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn submit_verifikasi(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<super::model::VerifikasiInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Pendamping])?;
+    let (scope, unit) = pendamping_scope(&actor)?;
+    let input = json_body(input)?;
+    let v = input.check()?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &crate::api::write::scope("ksbb.verifikasi", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::verify(tx, &scope, &unit, &v, &who).await
+    })
+    .await
+}
+
+/// Pendamping checks: a pendamping sees its own unit's, a collaborator those under its IDs,
+/// Bidang Kolaborasi, admin and auditor all.
+#[utoipa::path(get, path = "/api/v1/ksbb/verifikasi", params(RealisasiQuery),
+    responses((status = 200, body = Vec<kstore::VerifikasiRow>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_verifikasi(State(s): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<RealisasiQuery>) -> Result<Json<Vec<kstore::VerifikasiRow>>, Problem> {
+    let (unit, kolaborator) = match actor.role {
+        Role::Pendamping => (Some(pendamping_scope(&actor)?.1), None),
+        Role::Kolaborator => (None, Some(own_kolaborator(&actor)?)),
+        _ => {
+            actor.require(KOLAB_READERS)?;
+            (None, None)
+        }
+    };
+    Ok(Json(kstore::verifikasi(&s.store, unit.as_deref(), kolaborator, q.id_kolaborasi.as_deref()).await?))
+}
+
+// ---------------------------------------------------------------- discrepancy flags
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct FlagQuery {
+    /// terbuka | selesai
+    status: Option<String>,
+    /// Only this collaborator's flags (Bidang Kolaborasi's list per collaborator).
+    kolaborator: Option<i64>,
+}
+
+/// Discrepancy flags (Lampiran I step 27), grouped by collaborator: every difference between the
+/// reports under an ID with both figures. Bidang Kolaborasi, admin and auditor see all (or one
+/// collaborator's); a collaborator its own (its dashboard).
+#[utoipa::path(get, path = "/api/v1/ksbb/flags", params(FlagQuery),
+    responses((status = 200, body = Vec<kstore::FlagRow>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_flags(State(s): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<FlagQuery>) -> Result<Json<Vec<kstore::FlagRow>>, Problem> {
+    let only = if actor.role == Role::Kolaborator {
+        Some(own_kolaborator(&actor)?)
+    } else {
+        actor.require(KOLAB_READERS)?;
+        q.kolaborator
+    };
+    if let Some(st) = q.status.as_deref().filter(|st| !matches!(*st, "terbuka" | "selesai")) {
+        return Err(Problem::bad_request("status", format!("status {st:?} is not one of terbuka, selesai")));
+    }
+    Ok(Json(kstore::flags(&s.store, only, q.status.as_deref()).await?))
+}
+
+/// How a flag was settled.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveInput {
+    /// What was found and decided (required).
+    pub catatan: String,
+}
+
+/// Resolves an open flag with a note (Bidang Kolaborasi, admin); it is never deleted. A resolved
+/// flag is 409.
+#[utoipa::path(post, path = "/api/v1/ksbb/flags/{id}/resolve", request_body = ResolveInput,
+    params(("id" = i64, Path, description = "Flag id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = kstore::FlagRow), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn resolve_flag(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<i64>, input: Result<ApiJson<ResolveInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(REVIEWERS)?;
+    let input = json_body(input)?;
+    let catatan = crate::text::required("catatan", &input.catatan, 2000).map_err(KsbbError::from)?.to_string();
+    let who = actor.audit_name();
+    #[derive(Serialize)]
+    struct Req<'a> {
+        id: i64,
+        body: &'a ResolveInput,
+    }
+    keyed_write(&s.store, &scope("ksbb.flag.resolve", Some(actor.token_id)), &key, &Req { id, body: &input }, StatusCode::OK, async |tx: &mut Tx| {
+        ops::resolve_flag(tx, id, &catatan, &who).await
+    })
+    .await
 }

@@ -41,6 +41,9 @@ pub enum KsbbError {
     /// An import with invalid rows, rejected whole; every row's verdict is in `rows`.
     #[error("{detail}")]
     Rows { detail: String, rows: Vec<RowReport> },
+    /// The caller may not act on the record named (another collaborator's ID kolaborasi).
+    #[error("{detail}")]
+    Forbidden { field: String, detail: String },
 }
 
 impl KsbbError {
@@ -59,7 +62,8 @@ impl KsbbError {
             | KsbbError::NotFound { field, .. }
             | KsbbError::Duplicate { field, .. }
             | KsbbError::Stale { field, .. }
-            | KsbbError::PreconditionRequired { field, .. } => field,
+            | KsbbError::PreconditionRequired { field, .. }
+            | KsbbError::Forbidden { field, .. } => field,
             KsbbError::Rows { .. } => "rows",
         }
     }
@@ -820,7 +824,25 @@ pub struct KonfirmasiInput {
     /// Reference of the draft e-contract (document number or URL in the fintech's platform).
     #[serde(default)]
     pub draf_econtract: Option<String>,
+    /// Loans only: the UMKM that passed the fintech's screening and the plafon of each (Lampiran I
+    /// steps 20–21, Lampiran II fintech step 4 "menentukan penerima pinjaman modal"). The
+    /// confirmed list a disbursement is held to; together at most `jumlah_pinjaman`.
+    #[serde(default)]
+    pub penerima: Vec<PenerimaInput>,
 }
+
+/// One loan recipient named in a Konfirmasi.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PenerimaInput {
+    /// UMKM code from the target data.
+    pub kode: String,
+    /// Loan ceiling for this UMKM, rupiah.
+    pub plafon: i64,
+}
+
+/// Most loan recipients one Konfirmasi names.
+pub const MAX_PENERIMA: usize = 5_000;
 
 /// A checked Konfirmasi (sites and collaborators are checked by `ops`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -839,6 +861,8 @@ pub struct NewKonfirmasi {
     pub biaya_asuransi: Option<i64>,
     pub jadwal_akad: Option<chrono::NaiveDate>,
     pub draf_econtract: Option<String>,
+    /// Loan recipients: (UMKM code, plafon).
+    pub penerima: Vec<(String, i64)>,
 }
 
 fn rupiah(field: &str, v: Option<i64>, min: i64) -> Result<Option<i64>, KsbbError> {
@@ -884,6 +908,7 @@ impl KonfirmasiInput {
             biaya_asuransi: rupiah("biaya_asuransi", self.biaya_asuransi, 0)?,
             jadwal_akad: self.jadwal_akad.as_deref().map(|d| parse_day("jadwal_akad", d)).transpose()?,
             draf_econtract: opt_text("draf_econtract", self.draf_econtract.as_deref())?,
+            penerima: self.penerima(self.jumlah_pinjaman)?,
         };
         let absent = |field: &str, present: bool| if present { Err(KsbbError::invalid(field, format!("{field} belongs to a {} Konfirmasi, not {}", if field.starts_with("nilai") || field == "jumlah_paket" || field == "penyalur_kolaborator_id" { "sarana or pelatihan" } else { "pinjaman" }, self.bentuk.as_str()))) } else { Ok(()) };
         let need = |field: &str, present: bool| if present { Ok(()) } else { Err(KsbbError::invalid(field, format!("{field} is required in a {} Konfirmasi", self.bentuk.as_str()))) };
@@ -892,7 +917,8 @@ impl KonfirmasiInput {
                 need("nilai_per_paket", k.nilai_per_paket.is_some())?;
                 need("jumlah_paket", k.jumlah_paket.is_some())?;
                 for (f, p) in [("jumlah_pinjaman", k.jumlah_pinjaman.is_some()), ("biaya_admin", k.biaya_admin.is_some()), ("biaya_originasi", k.biaya_originasi.is_some()),
-                    ("biaya_asuransi", k.biaya_asuransi.is_some()), ("jadwal_akad", k.jadwal_akad.is_some()), ("draf_econtract", k.draf_econtract.is_some())] {
+                    ("biaya_asuransi", k.biaya_asuransi.is_some()), ("jadwal_akad", k.jadwal_akad.is_some()), ("draf_econtract", k.draf_econtract.is_some()),
+                    ("penerima", !k.penerima.is_empty())] {
                     absent(f, p)?;
                 }
             }
@@ -900,6 +926,7 @@ impl KonfirmasiInput {
                 need("jumlah_pinjaman", k.jumlah_pinjaman.is_some())?;
                 need("jadwal_akad", k.jadwal_akad.is_some())?;
                 need("draf_econtract", k.draf_econtract.is_some())?;
+                need("penerima", !k.penerima.is_empty())?;
                 for (f, p) in [("nilai_per_paket", k.nilai_per_paket.is_some()), ("jumlah_paket", k.jumlah_paket.is_some()), ("penyalur_kolaborator_id", k.penyalur_kolaborator_id.is_some())] {
                     absent(f, p)?;
                 }
@@ -911,6 +938,401 @@ impl KonfirmasiInput {
             }
         }
         Ok(k)
+    }
+}
+
+impl KonfirmasiInput {
+    /// The loan recipients checked: codes well-formed and named once, each plafon 1..MAX_RUPIAH,
+    /// together at most the loan amount (a fintech cannot promise more than it lends).
+    fn penerima(&self, jumlah_pinjaman: Option<i64>) -> Result<Vec<(String, i64)>, KsbbError> {
+        if self.penerima.len() > MAX_PENERIMA {
+            return Err(KsbbError::invalid("penerima", format!("penerima names at most {MAX_PENERIMA} UMKM, not {}", self.penerima.len())));
+        }
+        let mut out: Vec<(String, i64)> = Vec::with_capacity(self.penerima.len());
+        let mut total: i64 = 0;
+        for (i, p) in self.penerima.iter().enumerate() {
+            let kode = parse_kode(&format!("penerima[{i}].kode"), &p.kode)?;
+            if out.iter().any(|(k, _)| *k == kode) {
+                return Err(KsbbError::invalid(&format!("penerima[{i}].kode"), format!("UMKM {kode} is named twice")));
+            }
+            let plafon = rupiah(&format!("penerima[{i}].plafon"), Some(p.plafon), 1)?.unwrap_or(0);
+            total = total.saturating_add(plafon);
+            out.push((kode, plafon));
+        }
+        if let Some(j) = jumlah_pinjaman {
+            if total > j {
+                return Err(KsbbError::invalid("penerima", format!("the plafon of the recipients add up to {total}, more than jumlah_pinjaman {j}")));
+            }
+        }
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------- Realisasi
+
+/// Kind of a Realisasi report (see `migrations/*/1003_ksbb_realisasi.sql`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JenisRealisasi {
+    /// BAST / BA of goods handed over or training held (Lampiran II donatur step 4); per UMKM the
+    /// packages received (goods) or participants (training).
+    Bast,
+    /// A fintech's loan disbursement (Lampiran II fintech step 8): invoice number, e-contract; per
+    /// UMKM the rupiah paid out.
+    Disbursement,
+    /// A periodic repayment report (Lampiran I step 25): per UMKM what was repaid in the period and
+    /// whether it is lancar, terlambat or gagal_bayar (late and default need the reason).
+    Angsuran,
+    /// The final transfer of the donated funds to a licensed agregator after repayment (Lampiran I
+    /// step 26, "bukti serah terima dana").
+    SerahDana,
+}
+
+impl JenisRealisasi {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JenisRealisasi::Bast => "bast",
+            JenisRealisasi::Disbursement => "disbursement",
+            JenisRealisasi::Angsuran => "angsuran",
+            JenisRealisasi::SerahDana => "serah_dana",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JenisRealisasi> {
+        [JenisRealisasi::Bast, JenisRealisasi::Disbursement, JenisRealisasi::Angsuran, JenisRealisasi::SerahDana].into_iter().find(|j| j.as_str() == s)
+    }
+}
+
+/// The documents a report of each kind must carry, in the seed's words: a BAST "sekurang-kurangnya
+/// memuat BAST / BA … Dokumentasi (foto …)"; a disbursement "e-contract, bukti disbursement
+/// (invoice)"; a repayment report "invoice pengembalian dana"; the final transfer "bukti serah
+/// terima dana".
+pub fn required_lampiran(j: JenisRealisasi) -> &'static [JenisLampiran] {
+    match j {
+        JenisRealisasi::Bast => &[JenisLampiran::Bast, JenisLampiran::Foto],
+        JenisRealisasi::Disbursement => &[JenisLampiran::Econtract, JenisLampiran::Invoice],
+        JenisRealisasi::Angsuran => &[JenisLampiran::Invoice],
+        JenisRealisasi::SerahDana => &[JenisLampiran::BuktiSerahTerima],
+    }
+}
+
+/// Repayment state of one UMKM in a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusAngsuran {
+    Lancar,
+    Terlambat,
+    GagalBayar,
+}
+
+impl StatusAngsuran {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusAngsuran::Lancar => "lancar",
+            StatusAngsuran::Terlambat => "terlambat",
+            StatusAngsuran::GagalBayar => "gagal_bayar",
+        }
+    }
+}
+
+/// One UMKM line of a Realisasi.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RealisasiUmkmInput {
+    /// UMKM code.
+    pub kode: String,
+    /// bast: packages (goods) or participants (training), ≥ 1; disbursement: rupiah paid out, ≥ 1;
+    /// angsuran: rupiah repaid in the period, ≥ 0.
+    pub jumlah: i64,
+    /// angsuran only.
+    #[serde(default)]
+    pub status: Option<StatusAngsuran>,
+    /// angsuran: required when terlambat or gagal_bayar ("laporan jika terdapat kendala/gagal bayar").
+    #[serde(default)]
+    pub alasan: Option<String>,
+}
+
+/// Request body of `POST /api/v1/ksbb/realisasi`: the Formulir Realisasi's contents. The
+/// documents and photos it names (BAST scan, photos, e-contract, invoices, bukti serah terima)
+/// are uploaded to `POST /api/v1/ksbb/realisasi/{id}/lampiran` after it.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RealisasiInput {
+    /// The ID kolaborasi (`KSBB-YYYY-NNNNNN`) this report is for: the caller's own, or one it distributes for.
+    pub id_kolaborasi: String,
+    pub jenis: JenisRealisasi,
+    /// Number of the BAST / BA, the disbursement or repayment invoice, or the bukti serah terima.
+    pub nomor_dokumen: String,
+    /// Date of the handover, disbursement, report or transfer (YYYY-MM-DD).
+    pub tanggal: String,
+    #[serde(default)]
+    pub keterangan: Option<String>,
+    /// The UMKM lines (all kinds but serah_dana).
+    #[serde(default)]
+    pub umkm: Vec<RealisasiUmkmInput>,
+    /// disbursement: the signed e-contract's reference.
+    #[serde(default)]
+    pub econtract: Option<String>,
+    /// angsuran: the period reported, YYYY-MM.
+    #[serde(default)]
+    pub periode: Option<String>,
+    /// serah_dana: the approved agregator receiving the funds.
+    #[serde(default)]
+    pub agregator_id: Option<i64>,
+    /// serah_dana: rupiah transferred.
+    #[serde(default)]
+    pub jumlah: Option<i64>,
+}
+
+/// A checked UMKM line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RealisasiUmkm {
+    pub kode: String,
+    pub jumlah: i64,
+    pub status: Option<StatusAngsuran>,
+    pub alasan: Option<String>,
+}
+
+/// A checked Realisasi (the ID kolaborasi, the UMKM and the sums are checked by `ops`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewRealisasi {
+    pub id_kolaborasi: String,
+    pub jenis: JenisRealisasi,
+    pub nomor_dokumen: String,
+    pub tanggal: chrono::NaiveDate,
+    pub keterangan: Option<String>,
+    pub umkm: Vec<RealisasiUmkm>,
+    pub econtract: Option<String>,
+    pub periode: Option<String>,
+    pub agregator_id: Option<i64>,
+    pub jumlah: Option<i64>,
+}
+
+/// Most UMKM lines in one report.
+pub const MAX_REALISASI_UMKM: usize = 5_000;
+
+/// A period `YYYY-MM` (month 01–12, year 2000–2100).
+pub fn parse_periode(field: &str, s: &str) -> Result<String, KsbbError> {
+    let t = s.trim();
+    let ok = t.len() == 7
+        && t.as_bytes()[4] == b'-'
+        && t[..4].parse::<u32>().is_ok_and(|y| (2000..=2100).contains(&y))
+        && t[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m));
+    if !ok {
+        return Err(KsbbError::invalid(field, format!("{field} {t:?} is not a period YYYY-MM")));
+    }
+    Ok(t.to_string())
+}
+
+impl RealisasiInput {
+    pub fn check(&self) -> Result<NewRealisasi, KsbbError> {
+        let id_kolaborasi = text::required("id_kolaborasi", &self.id_kolaborasi, 32)?.to_string();
+        let j = self.jenis;
+        let mut umkm: Vec<RealisasiUmkm> = Vec::with_capacity(self.umkm.len());
+        if self.umkm.len() > MAX_REALISASI_UMKM {
+            return Err(KsbbError::invalid("umkm", format!("umkm holds at most {MAX_REALISASI_UMKM} lines, not {}", self.umkm.len())));
+        }
+        for (i, u) in self.umkm.iter().enumerate() {
+            let f = |n: &str| format!("umkm[{i}].{n}");
+            let kode = parse_kode(&f("kode"), &u.kode)?;
+            if umkm.iter().any(|x| x.kode == kode) {
+                return Err(KsbbError::invalid(&f("kode"), format!("UMKM {kode} is named twice")));
+            }
+            let min = if j == JenisRealisasi::Angsuran { 0 } else { 1 };
+            let jumlah = rupiah(&f("jumlah"), Some(u.jumlah), min)?.unwrap_or(0);
+            let alasan = text::optional(&f("alasan"), u.alasan.as_deref(), 2000)?.map(String::from);
+            match (j, u.status) {
+                (JenisRealisasi::Angsuran, None) => return Err(KsbbError::invalid(&f("status"), "a repayment line needs status: lancar, terlambat or gagal_bayar")),
+                (JenisRealisasi::Angsuran, Some(StatusAngsuran::Terlambat | StatusAngsuran::GagalBayar)) if alasan.is_none() => {
+                    return Err(KsbbError::invalid(&f("alasan"), "a late or defaulted repayment needs alasan (the reason reported)"))
+                }
+                (JenisRealisasi::Angsuran, _) => {}
+                (_, Some(_)) => return Err(KsbbError::invalid(&f("status"), format!("status belongs to an angsuran report, not {}", j.as_str()))),
+                (_, None) if alasan.is_some() => return Err(KsbbError::invalid(&f("alasan"), format!("alasan belongs to an angsuran report, not {}", j.as_str()))),
+                _ => {}
+            }
+            umkm.push(RealisasiUmkm { kode, jumlah, status: u.status, alasan });
+        }
+        let r = NewRealisasi {
+            id_kolaborasi,
+            jenis: j,
+            nomor_dokumen: req_text("nomor_dokumen", &self.nomor_dokumen)?,
+            tanggal: parse_day("tanggal", &self.tanggal)?,
+            keterangan: text::optional("keterangan", self.keterangan.as_deref(), 2000)?.map(String::from),
+            umkm,
+            econtract: opt_text("econtract", self.econtract.as_deref())?,
+            periode: self.periode.as_deref().map(|p| parse_periode("periode", p)).transpose()?,
+            agregator_id: self.agregator_id,
+            jumlah: rupiah("jumlah", self.jumlah, 1)?,
+        };
+        let need = |field: &str, present: bool| if present { Ok(()) } else { Err(KsbbError::invalid(field, format!("{field} is required in a {} report", j.as_str()))) };
+        let absent = |field: &str, present: bool| if present { Err(KsbbError::invalid(field, format!("{field} does not belong in a {} report", j.as_str()))) } else { Ok(()) };
+        need("umkm", j == JenisRealisasi::SerahDana || !r.umkm.is_empty())?;
+        absent("umkm", j == JenisRealisasi::SerahDana && !r.umkm.is_empty())?;
+        let is = |k: JenisRealisasi| j == k;
+        for (field, present, wanted) in [
+            ("econtract", r.econtract.is_some(), is(JenisRealisasi::Disbursement)),
+            ("periode", r.periode.is_some(), is(JenisRealisasi::Angsuran)),
+            ("agregator_id", r.agregator_id.is_some(), is(JenisRealisasi::SerahDana)),
+            ("jumlah", r.jumlah.is_some(), is(JenisRealisasi::SerahDana)),
+        ] {
+            if wanted { need(field, present)? } else { absent(field, present)? }
+        }
+        Ok(r)
+    }
+}
+
+/// Kind of a document attached to a Realisasi.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JenisLampiran {
+    /// The BAST / BA scan.
+    Bast,
+    /// A photo of the goods received, the handover or the training (an image).
+    Foto,
+    Econtract,
+    /// Disbursement or repayment invoice.
+    Invoice,
+    BuktiSerahTerima,
+    /// Dokumen pendukung lainnya.
+    Lainnya,
+}
+
+impl JenisLampiran {
+    pub fn parse(s: &str) -> Option<JenisLampiran> {
+        [JenisLampiran::Bast, JenisLampiran::Foto, JenisLampiran::Econtract, JenisLampiran::Invoice, JenisLampiran::BuktiSerahTerima, JenisLampiran::Lainnya]
+            .into_iter()
+            .find(|j| j.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JenisLampiran::Bast => "bast",
+            JenisLampiran::Foto => "foto",
+            JenisLampiran::Econtract => "econtract",
+            JenisLampiran::Invoice => "invoice",
+            JenisLampiran::BuktiSerahTerima => "bukti_serah_terima",
+            JenisLampiran::Lainnya => "lainnya",
+        }
+    }
+}
+
+/// The type of an attached document, recognised by its bytes (the Content-Type header is not
+/// trusted): a photo is JPEG, PNG or WebP; any other document may also be a PDF.
+pub fn sniff_lampiran(jenis: JenisLampiran, bytes: &[u8]) -> Result<(&'static str, &'static str), KsbbError> {
+    if let Some(t) = crate::complaints::attachments::sniff(bytes) {
+        return Ok(t);
+    }
+    if jenis != JenisLampiran::Foto && bytes.starts_with(b"%PDF-") {
+        return Ok(("application/pdf", "pdf"));
+    }
+    let want = if jenis == JenisLampiran::Foto { "a JPEG, PNG or WebP image" } else { "a PDF or a JPEG, PNG or WebP image" };
+    Err(KsbbError::invalid("body", format!("a {} attachment must be {want} (recognised by its content)", jenis.as_str())))
+}
+
+/// Most documents one Realisasi carries.
+pub const MAX_LAMPIRAN: i64 = 20;
+
+// ---------------------------------------------------------------- pendamping
+
+/// Whom a pendamping token answers for (its unit): the Sudin of one dinas (the UMKM that dinas
+/// verified) or the Kasatpel of one kecamatan (the UMKM trading there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pendamping {
+    Dinas(Dinas),
+    Kecamatan(AreaCode),
+}
+
+impl Pendamping {
+    pub fn parse(unit: &str) -> Option<Pendamping> {
+        if let Some(d) = Dinas::parse(unit) {
+            return Some(Pendamping::Dinas(d));
+        }
+        AreaCode::parse_level(unit.trim(), Level::Kecamatan).ok().map(Pendamping::Kecamatan)
+    }
+
+    /// Whether an UMKM of `dinas` in `kelurahan` is in this pendamping's scope.
+    pub fn covers(&self, dinas: &str, kelurahan: Option<&str>) -> bool {
+        match self {
+            Pendamping::Dinas(d) => d.as_str() == dinas,
+            Pendamping::Kecamatan(k) => kelurahan.is_some_and(|kel| kel.strip_prefix(k.as_str()).is_some_and(|rest| rest.starts_with('.'))),
+        }
+    }
+}
+
+/// Result of a pendamping's check with the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Hasil {
+    /// Received what was reported.
+    Diterima,
+    /// Received nothing.
+    TidakDiterima,
+    /// Received part of it (`jumlah_diterima` says how much).
+    Sebagian,
+}
+
+impl Hasil {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hasil::Diterima => "diterima",
+            Hasil::TidakDiterima => "tidak_diterima",
+            Hasil::Sebagian => "sebagian",
+        }
+    }
+}
+
+/// Request body of `POST /api/v1/ksbb/verifikasi`: one UMKM checked under one ID kolaborasi.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifikasiInput {
+    pub id_kolaborasi: String,
+    /// UMKM code.
+    pub kode: String,
+    pub hasil: Hasil,
+    /// With `sebagian`: what the owner says arrived (packages, participants or rupiah), at least 1
+    /// and below what was reported.
+    #[serde(default)]
+    pub jumlah_diterima: Option<i64>,
+    /// Day of the check (YYYY-MM-DD).
+    pub tanggal: String,
+    /// Required unless `diterima`: what the owner said.
+    #[serde(default)]
+    pub catatan: Option<String>,
+}
+
+/// A checked verification (the reported amount is compared by `ops`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewVerifikasi {
+    pub id_kolaborasi: String,
+    pub kode: String,
+    pub hasil: Hasil,
+    pub jumlah_diterima: Option<i64>,
+    pub tanggal: chrono::NaiveDate,
+    pub catatan: Option<String>,
+}
+
+impl VerifikasiInput {
+    pub fn check(&self) -> Result<NewVerifikasi, KsbbError> {
+        let v = NewVerifikasi {
+            id_kolaborasi: text::required("id_kolaborasi", &self.id_kolaborasi, 32)?.to_string(),
+            kode: parse_kode("kode", &self.kode)?,
+            hasil: self.hasil,
+            jumlah_diterima: rupiah("jumlah_diterima", self.jumlah_diterima, 1)?,
+            tanggal: parse_day("tanggal", &self.tanggal)?,
+            catatan: text::optional("catatan", self.catatan.as_deref(), 2000)?.map(String::from),
+        };
+        match (v.hasil, v.jumlah_diterima) {
+            (Hasil::Sebagian, None) => return Err(KsbbError::invalid("jumlah_diterima", "a partial receipt (sebagian) says how much arrived: jumlah_diterima")),
+            (Hasil::Diterima | Hasil::TidakDiterima, Some(_)) => {
+                return Err(KsbbError::invalid("jumlah_diterima", format!("jumlah_diterima is for sebagian; {} says it already", v.hasil.as_str())))
+            }
+            _ => {}
+        }
+        if v.hasil != Hasil::Diterima && v.catatan.is_none() {
+            return Err(KsbbError::invalid("catatan", format!("{} needs catatan: what the owner said", v.hasil.as_str())));
+        }
+        Ok(v)
     }
 }
 
@@ -936,6 +1358,37 @@ mod tests {
         assert_eq!(rows[2].1.as_ref().unwrap_err().1.field(), "dinas");
         assert_eq!(parse_umkm_table(&csv_table("kode,nama_usaha\n").unwrap()).unwrap_err().field(), "nama_pemilik");
         assert_eq!(parse_umkm_table(&csv_table("kode,nik\n").unwrap()).unwrap_err().field(), "nik");
+    }
+
+    #[test]
+    fn realisasi_kinds_take_their_own_fields() {
+        let base = |v: serde_json::Value| serde_json::from_value::<RealisasiInput>(v).unwrap().check();
+        let ok = base(serde_json::json!({"id_kolaborasi": "KSBB-2026-000001", "jenis": "angsuran", "nomor_dokumen": "I-1", "tanggal": "2027-01-05",
+            "periode": "2027-01", "umkm": [{"kode": "U-1", "jumlah": 0, "status": "gagal_bayar", "alasan": "tutup"}]})).unwrap();
+        assert_eq!(ok.periode.as_deref(), Some("2027-01"));
+        let serah = serde_json::json!({"id_kolaborasi": "K", "jenis": "serah_dana", "nomor_dokumen": "B", "tanggal": "2027-01-05", "agregator_id": 3, "jumlah": 5});
+        assert!(base(serah.clone()).is_ok());
+        let mut with_lines = serah.clone();
+        with_lines["umkm"] = serde_json::json!([{"kode": "U-1", "jumlah": 1}]);
+        assert_eq!(base(with_lines).unwrap_err().field(), "umkm");
+        let mut no_agregator = serah;
+        no_agregator.as_object_mut().map(|o| o.remove("agregator_id"));
+        assert_eq!(base(no_agregator).unwrap_err().field(), "agregator_id");
+        for bad in ["2027-1", "2027-00", "1999-05", "2027/01"] {
+            assert_eq!(parse_periode("periode", bad).unwrap_err().field(), "periode", "{bad}");
+        }
+        assert_eq!(sniff_lampiran(JenisLampiran::Foto, b"%PDF-1.4").unwrap_err().field(), "body");
+        assert_eq!(sniff_lampiran(JenisLampiran::Bast, b"%PDF-1.4").unwrap().0, "application/pdf");
+    }
+
+    #[test]
+    fn pendamping_scopes() {
+        let sudin = Pendamping::parse("PPKUKM").unwrap();
+        assert!(sudin.covers("ppkukm", None) && !sudin.covers("kpkp", Some("31.71.01.1001")));
+        let kasatpel = Pendamping::parse("31.71.01").unwrap();
+        assert!(kasatpel.covers("kpkp", Some("31.71.01.1001")) && !kasatpel.covers("kpkp", Some("31.71.010.1001")) && !kasatpel.covers("kpkp", None));
+        assert_eq!(Pendamping::parse("31.71"), None);
+        assert_eq!(Pendamping::parse("dinkes"), None);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The KSBB writes, each inside the caller's transaction: check against the atlas and the stored
 //! state, write, audit. Shared by the HTTP handlers, the CLI and the demo loader.
 
+use super::model::{Hasil, NewVerifikasi, Pendamping};
+use super::model::{required_lampiran, sniff_lampiran, JenisLampiran, JenisRealisasi, NewRealisasi, StatusAngsuran, MAX_LAMPIRAN};
 use super::model::{footprint_json, mask_name, mask_phone, place, parse_umkm_table, Bentuk, KsbbError, NewKolaborator, NewKonfirmasi, NewSite, NewUmkm, Review, RowReport, Table};
-use super::store::{self as kstore, KolaboratorRecord, SiteRecord};
+use super::store::{self as kstore, FlagRow, NewFlag, VerifikasiRow, KolaboratorRecord, KonfirmasiRef, Lampiran, RealisasiHead, RealisasiLine, SiteRecord};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{StoreError, Tx};
 use crate::wilayah::{Atlas, Level};
@@ -326,13 +328,370 @@ pub async fn submit_konfirmasi(tx: &mut Tx, kolaborator: i64, k: &NewKonfirmasi,
         site_ids.push(s.id);
         pj.push(PenanggungJawab { lokasi: s.kode, kelurahan: s.kelurahan, nama: s.pj_nama, telepon: s.pj_telepon });
     }
+    for (i, (kode, _)) in k.penerima.iter().enumerate() {
+        let field = format!("penerima[{i}].kode");
+        let u = kstore::umkm_tx(tx, kode).await?.ok_or_else(|| KsbbError::not_found(&field, format!("no UMKM {kode} in the target data")))?;
+        if u.status_verifikasi == "ditolak" {
+            return Err(KsbbError::invalid(&field, format!("UMKM {kode} was rejected in verification (ditolak) by its dinas")).into());
+        }
+    }
     let n = kstore::next_id_number(tx, tahun).await?;
     let id_kolaborasi = format!("KSBB-{tahun}-{n:06}");
-    kstore::insert_konfirmasi(tx, &id_kolaborasi, kolaborator, k, &site_ids, actor).await?;
+    let konfirmasi_id = kstore::insert_konfirmasi(tx, &id_kolaborasi, kolaborator, k, &site_ids, actor).await?;
+    kstore::insert_penerima(tx, konfirmasi_id, &k.penerima).await?;
     audit::record(
         tx,
         AuditEntry { actor, action: "ksbb.konfirmasi.submit", entity: "ksbb_konfirmasi", entity_id: &id_kolaborasi, before: None, after: serde_json::to_value(k).ok() },
     )
     .await?;
     Ok(Konfirmasi { id_kolaborasi, kolaborator_id: kolaborator, bentuk: k.bentuk.as_str().into(), penanggung_jawab: pj })
+}
+
+// ---------------------------------------------------------------- Realisasi
+
+/// A Realisasi report as answered: the report, its UMKM lines, its documents and which of the
+/// documents the seed asks for are still missing.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Realisasi {
+    #[serde(flatten)]
+    pub head: RealisasiHead,
+    pub umkm: Vec<RealisasiLine>,
+    pub lampiran: Vec<Lampiran>,
+    /// Kinds of document still to upload (`bast` and `foto` for a BAST, …); empty when complete.
+    pub kurang: Vec<&'static str>,
+}
+
+impl Realisasi {
+    pub fn of(head: RealisasiHead, umkm: Vec<RealisasiLine>, lampiran: Vec<Lampiran>) -> Realisasi {
+        let kurang = match JenisRealisasi::parse(&head.jenis) {
+            Some(j) => required_lampiran(j).iter().copied().filter(|k| !lampiran.iter().any(|l| l.jenis == k.as_str())).map(JenisLampiran::as_str).collect(),
+            None => Vec::new(),
+        };
+        Realisasi { head, umkm, lampiran, kurang }
+    }
+}
+
+/// Sum of `jumlah` per UMKM over the lines of one kind (and, when given, one reporter).
+fn per_umkm(lines: &[RealisasiLine], jenis: JenisRealisasi, pelapor: Option<i64>) -> HashMap<String, i64> {
+    let mut out: HashMap<String, i64> = HashMap::new();
+    for l in lines.iter().filter(|l| l.jenis == jenis.as_str() && pelapor.is_none_or(|p| p == l.pelapor_id)) {
+        *out.entry(l.umkm_kode.clone()).or_default() += l.jumlah;
+    }
+    out
+}
+
+/// The latest repayment status reported per UMKM (by period).
+fn last_status(lines: &[RealisasiLine]) -> HashMap<String, (String, String)> {
+    let mut out: HashMap<String, (String, String)> = HashMap::new();
+    for l in lines.iter().filter(|l| l.jenis == JenisRealisasi::Angsuran.as_str()) {
+        let (Some(p), Some(st)) = (&l.periode, &l.status) else { continue };
+        if out.get(&l.umkm_kode).is_none_or(|(lp, _)| p >= lp) {
+            out.insert(l.umkm_kode.clone(), (p.clone(), st.clone()));
+        }
+    }
+    out
+}
+
+/// Files a Realisasi report of collaborator `pelapor` under an ID kolaborasi and checks it against
+/// the Konfirmasi and the reports before it (read under a lock on the Konfirmasi, so two reports
+/// on one ID are checked one after the other):
+/// - only the ID's collaborator reports — or, for a BAST, the agregator it named as distributor;
+/// - a BAST only under goods/training, the loan reports only under a loan;
+/// - BAST: every UMKM trades at one of the Konfirmasi's sites; the reporter's packages stay within `jumlah_paket`;
+/// - disbursement: every UMKM is in the confirmed list, and stays within its plafon;
+/// - angsuran: every UMKM was disbursed to, one report per UMKM and period, repaid never above disbursed;
+/// - serah_dana: once, to an approved agregator, after every loan is repaid (or reported gagal_bayar),
+///   at most what was repaid.
+pub async fn submit_realisasi(tx: &mut Tx, pelapor: i64, r: &NewRealisasi, actor: &str) -> Result<Realisasi, OpError> {
+    let k = kstore::lock_konfirmasi(tx, &r.id_kolaborasi).await?.ok_or_else(|| KsbbError::not_found("id_kolaborasi", format!("no ID kolaborasi {}", r.id_kolaborasi)))?;
+    let penyalur = r.jenis == JenisRealisasi::Bast && k.penyalur_kolaborator_id == Some(pelapor);
+    if k.kolaborator_id != pelapor && !penyalur {
+        return Err(KsbbError::Forbidden { field: "id_kolaborasi".into(), detail: format!("{} is not your ID kolaborasi (nor one you distribute for)", k.id_kolaborasi) }.into());
+    }
+    let loan = k.bentuk == "pinjaman";
+    if loan == (r.jenis == JenisRealisasi::Bast) {
+        return Err(KsbbError::invalid("jenis", format!("a {} report does not belong to a {} Konfirmasi", r.jenis.as_str(), k.bentuk)).into());
+    }
+    let lines = kstore::lines_tx(tx, k.id).await?;
+    match r.jenis {
+        JenisRealisasi::Bast => check_bast(tx, &k, pelapor, r, &lines).await?,
+        JenisRealisasi::Disbursement => check_disbursement(tx, &k, r, &lines).await?,
+        JenisRealisasi::Angsuran => check_angsuran(r, &lines)?,
+        JenisRealisasi::SerahDana => check_serah_dana(tx, &k, r, &lines).await?,
+    }
+    let id = kstore::insert_realisasi(tx, k.id, pelapor, r, actor).await?;
+    let entity_id = id.to_string();
+    audit::record(
+        tx,
+        AuditEntry { actor, action: &format!("ksbb.realisasi.{}", r.jenis.as_str()), entity: "ksbb_realisasi", entity_id: &entity_id, before: None, after: serde_json::to_value(r).ok() },
+    )
+    .await?;
+    let head = kstore::head_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("realisasi {id} vanished inside its own write")))?;
+    refresh_flags(tx, &k).await?;
+    let umkm = kstore::lines_tx(tx, k.id).await?.into_iter().filter(|l| l.realisasi_id == id).collect();
+    Ok(Realisasi::of(head, umkm, Vec::new()))
+}
+
+async fn check_bast(tx: &mut Tx, k: &KonfirmasiRef, pelapor: i64, r: &NewRealisasi, lines: &[RealisasiLine]) -> Result<(), OpError> {
+    let sites = kstore::konfirmasi_site_kodes(tx, k.id).await?;
+    for (i, l) in r.umkm.iter().enumerate() {
+        let field = format!("umkm[{i}].kode");
+        let u = kstore::umkm_tx(tx, &l.kode).await?.ok_or_else(|| KsbbError::not_found(&field, format!("no UMKM {} in the target data", l.kode)))?;
+        if !u.lokasi.as_ref().is_some_and(|s| sites.contains(s)) {
+            let at = u.lokasi.as_deref().map(|s| format!("trades at {s}")).unwrap_or_else(|| "has no site".into());
+            return Err(KsbbError::invalid(&field, format!("UMKM {} {at}, not at a site of {} ({})", l.kode, k.id_kolaborasi, sites.join(", "))).into());
+        }
+    }
+    let before: i64 = per_umkm(lines, JenisRealisasi::Bast, Some(pelapor)).values().sum();
+    let now: i64 = r.umkm.iter().map(|u| u.jumlah).sum();
+    let cap = k.jumlah_paket.unwrap_or(0);
+    if before + now > cap {
+        return Err(KsbbError::invalid("umkm", format!("{now} more packages after {before} already reported would exceed the {cap} confirmed in {}", k.id_kolaborasi)).into());
+    }
+    Ok(())
+}
+
+async fn check_disbursement(tx: &mut Tx, k: &KonfirmasiRef, r: &NewRealisasi, lines: &[RealisasiLine]) -> Result<(), OpError> {
+    let penerima = kstore::penerima_tx(tx, k.id).await?;
+    let paid = per_umkm(lines, JenisRealisasi::Disbursement, None);
+    for (i, l) in r.umkm.iter().enumerate() {
+        let plafon = *penerima.get(&l.kode).ok_or_else(|| {
+            KsbbError::invalid(&format!("umkm[{i}].kode"), format!("UMKM {} is not in the confirmed list of recipients of {}", l.kode, k.id_kolaborasi))
+        })?;
+        let before = paid.get(&l.kode).copied().unwrap_or(0);
+        if before + l.jumlah > plafon {
+            return Err(KsbbError::invalid(&format!("umkm[{i}].jumlah"), format!("Rp {} more to UMKM {} after Rp {before} would exceed its plafon Rp {plafon}", l.jumlah, l.kode)).into());
+        }
+    }
+    Ok(())
+}
+
+fn check_angsuran(r: &NewRealisasi, lines: &[RealisasiLine]) -> Result<(), OpError> {
+    let disbursed = per_umkm(lines, JenisRealisasi::Disbursement, None);
+    let repaid = per_umkm(lines, JenisRealisasi::Angsuran, None);
+    for (i, l) in r.umkm.iter().enumerate() {
+        let d = disbursed.get(&l.kode).copied().unwrap_or(0);
+        if d == 0 {
+            return Err(KsbbError::invalid(&format!("umkm[{i}].kode"), format!("UMKM {} has no disbursement reported: nothing to repay", l.kode)).into());
+        }
+        if lines.iter().any(|x| x.jenis == "angsuran" && x.umkm_kode == l.kode && x.periode == r.periode) {
+            return Err(KsbbError::Duplicate { field: "periode".into(), detail: format!("UMKM {} is already reported for {}", l.kode, r.periode.as_deref().unwrap_or("")) }.into());
+        }
+        let before = repaid.get(&l.kode).copied().unwrap_or(0);
+        if before + l.jumlah > d {
+            return Err(KsbbError::invalid(&format!("umkm[{i}].jumlah"), format!("repaid Rp {} after Rp {before} would exceed the Rp {d} disbursed to UMKM {}", l.jumlah, l.kode)).into());
+        }
+    }
+    Ok(())
+}
+
+async fn check_serah_dana(tx: &mut Tx, k: &KonfirmasiRef, r: &NewRealisasi, lines: &[RealisasiLine]) -> Result<(), OpError> {
+    if let Some(a) = r.agregator_id {
+        let ok = kstore::kolaborator_tx(tx, a).await?.is_some_and(|x| x.jenis == "agregator" && x.status == "disetujui");
+        if !ok {
+            return Err(KsbbError::invalid("agregator_id", format!("collaborator {a} is not an approved agregator (pengelola dana berizin with a PKS)")).into());
+        }
+    }
+    if kstore::heads_tx(tx, k.id).await?.iter().any(|h| h.jenis == "serah_dana") {
+        return Err(KsbbError::Duplicate { field: "jenis".into(), detail: format!("the funds of {} were already transferred", k.id_kolaborasi) }.into());
+    }
+    let disbursed = per_umkm(lines, JenisRealisasi::Disbursement, None);
+    if disbursed.is_empty() {
+        return Err(KsbbError::invalid("id_kolaborasi", format!("{} has no disbursement reported yet", k.id_kolaborasi)).into());
+    }
+    let repaid = per_umkm(lines, JenisRealisasi::Angsuran, None);
+    let last = last_status(lines);
+    let mut open: Vec<String> = disbursed
+        .iter()
+        .filter(|(kode, d)| repaid.get(*kode).copied().unwrap_or(0) < **d && last.get(*kode).is_none_or(|(_, st)| st != StatusAngsuran::GagalBayar.as_str()))
+        .map(|(kode, d)| format!("{kode} (Rp {} of {d} outstanding)", d - repaid.get(kode).copied().unwrap_or(0)))
+        .collect();
+    if !open.is_empty() {
+        open.sort();
+        return Err(KsbbError::invalid("id_kolaborasi", format!("loans of {} are not repaid yet: {}", k.id_kolaborasi, open.join(", "))).into());
+    }
+    let total: i64 = repaid.values().sum();
+    if r.jumlah.unwrap_or(0) > total {
+        return Err(KsbbError::invalid("jumlah", format!("Rp {} is more than the Rp {total} repaid under {}", r.jumlah.unwrap_or(0), k.id_kolaborasi)).into());
+    }
+    Ok(())
+}
+
+/// Attaches a document (BAST scan, photo, e-contract, invoice, bukti serah terima) to report
+/// `id` of collaborator `pelapor`. Stored in the AttachmentStore under a key of its own (content
+/// hash and a nonce), so undoing a failed write deletes only this upload's file. The report row
+/// is read inside the write; the same bytes twice on one report are a 409.
+pub async fn add_lampiran(
+    store: &crate::store::Store,
+    att: &dyn crate::complaints::attachments::AttachmentStore,
+    id: i64,
+    pelapor: i64,
+    jenis: JenisLampiran,
+    bytes: &[u8],
+    actor: &str,
+) -> Result<Lampiran, OpError> {
+    let (ctype, ext) = sniff_lampiran(jenis, bytes)?;
+    let sha = crate::store::idempotency::request_hash(bytes);
+    let (nonce, _) = crate::complaints::ops::new_upload_secret();
+    let key = format!("ksbb/realisasi/{id}/{}-{}.{ext}", &sha[..16], &nonce[..16]);
+    let mut tx = store.begin().await?;
+    let head = kstore::head_tx(&mut tx, id).await?.ok_or_else(|| KsbbError::not_found("id", format!("no realisasi {id}")))?;
+    if head.pelapor_id != pelapor {
+        return Err(KsbbError::Forbidden { field: "id".into(), detail: format!("realisasi {id} was filed by another collaborator") }.into());
+    }
+    let existing = kstore::lampiran_tx(&mut tx, id).await?;
+    if let Some(same) = existing.iter().find(|a| a.sha256 == sha) {
+        return Err(KsbbError::Duplicate { field: "body".into(), detail: format!("this document is already attached to realisasi {id} as {}", same.id) }.into());
+    }
+    if existing.len() as i64 >= MAX_LAMPIRAN {
+        return Err(KsbbError::Duplicate { field: "lampiran".into(), detail: format!("realisasi {id} already has {MAX_LAMPIRAN} documents") }.into());
+    }
+    att.put(&key, bytes).await.map_err(|e| StoreError::Invalid(format!("attachment store: {e}")))?;
+    let written: Result<Lampiran, OpError> = async {
+        let lid = kstore::insert_lampiran(&mut tx, id, jenis.as_str(), &kstore::StoredFile { key: &key, content_type: ctype, bytes: bytes.len() as i64, sha256: &sha }, actor).await?;
+        let entity_id = id.to_string();
+        audit::record(&mut tx, AuditEntry { actor, action: "ksbb.realisasi.lampiran", entity: "ksbb_realisasi", entity_id: &entity_id, before: None,
+            after: Some(serde_json::json!({"lampiran": lid, "jenis": jenis.as_str(), "sha256": sha, "bytes": bytes.len()})) }).await?;
+        let rec = kstore::lampiran_tx(&mut tx, id).await?.into_iter().find(|l| l.id == lid).ok_or_else(|| StoreError::Invalid(format!("lampiran {lid} vanished inside its own write")))?;
+        tx.commit().await?;
+        Ok(rec)
+    }
+    .await;
+    if written.is_err() {
+        if let Err(d) = att.delete(&key).await {
+            tracing::warn!(key, error = %d, "could not remove the file of a failed KSBB upload");
+        }
+    }
+    written
+}
+
+// ---------------------------------------------------------------- pendamping checks
+
+/// What a collaborator reported for each UMKM under a Konfirmasi — the claim a pendamping checks
+/// and the flags compare: for a loan the rupiah disbursed; for goods or training the packages in
+/// the ID's own collaborator's BASTs, or, when it filed none, its distributor's.
+pub fn reported(k: &KonfirmasiRef, lines: &[RealisasiLine]) -> HashMap<String, i64> {
+    if k.bentuk == "pinjaman" {
+        return per_umkm(lines, JenisRealisasi::Disbursement, None);
+    }
+    let own = per_umkm(lines, JenisRealisasi::Bast, Some(k.kolaborator_id));
+    match k.penyalur_kolaborator_id {
+        Some(p) if own.is_empty() => per_umkm(lines, JenisRealisasi::Bast, Some(p)),
+        _ => own,
+    }
+}
+
+/// Records a pendamping's check of one UMKM under an ID kolaborasi: the UMKM must be in the
+/// pendamping's scope (its dinas, or its kecamatan: else 403 naming `kode`) and have something
+/// reported for it under that ID; once per UMKM and ID (409); a partial receipt below what was
+/// reported. Keeps the reported amount beside the received one.
+pub async fn verify(tx: &mut Tx, scope: &Pendamping, unit: &str, v: &NewVerifikasi, actor: &str) -> Result<kstore::VerifikasiRow, OpError> {
+    let k = kstore::lock_konfirmasi(tx, &v.id_kolaborasi).await?.ok_or_else(|| KsbbError::not_found("id_kolaborasi", format!("no ID kolaborasi {}", v.id_kolaborasi)))?;
+    let u = kstore::umkm_tx(tx, &v.kode).await?.ok_or_else(|| KsbbError::not_found("kode", format!("no UMKM {} in the target data", v.kode)))?;
+    if !scope.covers(&u.dinas, u.kelurahan.as_deref()) {
+        return Err(KsbbError::Forbidden { field: "kode".into(), detail: format!("UMKM {} ({}, {}) is not in the scope of pendamping {unit}", v.kode, u.dinas, u.kelurahan.as_deref().unwrap_or("no kelurahan")) }.into());
+    }
+    let lines = kstore::lines_tx(tx, k.id).await?;
+    let dilaporkan = reported(&k, &lines).get(&v.kode).copied().unwrap_or(0);
+    if dilaporkan == 0 {
+        return Err(KsbbError::invalid("kode", format!("nothing was reported for UMKM {} under {} yet: there is nothing to check", v.kode, k.id_kolaborasi)).into());
+    }
+    if kstore::verifikasi_tx(tx, k.id).await?.iter().any(|x| x.umkm_kode == v.kode) {
+        return Err(KsbbError::Duplicate { field: "kode".into(), detail: format!("UMKM {} was already checked under {}", v.kode, k.id_kolaborasi) }.into());
+    }
+    let diterima = match v.hasil {
+        Hasil::Diterima => dilaporkan,
+        Hasil::TidakDiterima => 0,
+        Hasil::Sebagian => {
+            let n = v.jumlah_diterima.unwrap_or(0);
+            if n >= dilaporkan {
+                return Err(KsbbError::invalid("jumlah_diterima", format!("{n} is not part of the {dilaporkan} reported; say diterima")).into());
+            }
+            n
+        }
+    };
+    let id = kstore::insert_verifikasi(tx, k.id, v, dilaporkan, diterima, unit, actor).await?;
+    let entity_id = id.to_string();
+    audit::record(tx, AuditEntry { actor, action: "ksbb.verifikasi", entity: "ksbb_verifikasi", entity_id: &entity_id, before: None, after: serde_json::to_value(v).ok() }).await?;
+    refresh_flags(tx, &k).await?;
+    kstore::verifikasi_tx(tx, k.id).await?.into_iter().find(|x| x.id == id).ok_or_else(|| StoreError::Invalid(format!("check {id} vanished inside its own write")).into())
+}
+
+// ---------------------------------------------------------------- discrepancy flags
+
+/// Every difference between the reports under one Konfirmasi (Lampiran I step 27), each with both
+/// figures: the collaborator's and its distributor's BASTs per UMKM and in the number of UMKM
+/// (when both reported); what was reported and what the pendamping found received; a handover or
+/// disbursement dated outside the Konfirmasi's schedule. Pure: the same inputs give the same flags.
+pub fn discrepancies(k: &KonfirmasiRef, heads: &[RealisasiHead], lines: &[RealisasiLine], checks: &[VerifikasiRow]) -> Vec<NewFlag> {
+    let mut out = Vec::new();
+    let flag = |jenis: &'static str, umkm: Option<&str>, a: (String, String), b: (String, String)| NewFlag {
+        jenis,
+        umkm_kode: umkm.map(String::from),
+        sumber_a: a.0,
+        nilai_a: a.1,
+        sumber_b: b.0,
+        nilai_b: b.1,
+    };
+    if let Some(p) = k.penyalur_kolaborator_id.filter(|p| *p != k.kolaborator_id) {
+        let filed = |who: i64| heads.iter().any(|h| h.jenis == "bast" && h.pelapor_id == who);
+        if filed(k.kolaborator_id) && filed(p) {
+            let own = per_umkm(lines, JenisRealisasi::Bast, Some(k.kolaborator_id));
+            let dist = per_umkm(lines, JenisRealisasi::Bast, Some(p));
+            let (sa, sb) = (format!("kolaborator:{}", k.kolaborator_id), format!("penyalur:{p}"));
+            let mut kodes: Vec<&String> = own.keys().chain(dist.keys()).collect();
+            kodes.sort();
+            kodes.dedup();
+            for kode in kodes {
+                let (a, b) = (own.get(kode).copied().unwrap_or(0), dist.get(kode).copied().unwrap_or(0));
+                if a != b {
+                    out.push(flag("laporan_berbeda", Some(kode), (sa.clone(), a.to_string()), (sb.clone(), b.to_string())));
+                }
+            }
+            if own.len() != dist.len() {
+                out.push(flag("jumlah_umkm_berbeda", None, (sa, own.len().to_string()), (sb, dist.len().to_string())));
+            }
+        }
+    }
+    let claimed = reported(k, lines);
+    for c in checks {
+        let r = claimed.get(&c.umkm_kode).copied().unwrap_or(0);
+        if r != c.jumlah_diterima {
+            out.push(flag("verifikasi_berbeda", Some(&c.umkm_kode), ("laporan".into(), r.to_string()), (format!("pendamping:{}", c.pendamping), c.jumlah_diterima.to_string())));
+        }
+    }
+    for h in heads.iter().filter(|h| matches!(h.jenis.as_str(), "bast" | "disbursement")) {
+        if h.tanggal < k.jadwal_mulai || h.tanggal > k.jadwal_selesai {
+            out.push(flag(
+                "tanggal_di_luar_jadwal",
+                None,
+                (format!("realisasi:{}", h.id), h.tanggal.to_string()),
+                ("konfirmasi".into(), format!("{}..{}", k.jadwal_mulai, k.jadwal_selesai)),
+            ));
+        }
+    }
+    out
+}
+
+/// Recomputes the flags of a Konfirmasi inside the write that changed one of its sources and
+/// stores the new ones (old ones stay, open or resolved).
+async fn refresh_flags(tx: &mut Tx, k: &KonfirmasiRef) -> Result<(), StoreError> {
+    let heads = kstore::heads_tx(tx, k.id).await?;
+    let lines = kstore::lines_tx(tx, k.id).await?;
+    let checks = kstore::verifikasi_tx(tx, k.id).await?;
+    kstore::raise_flags(tx, k.id, k.kolaborator_id, &discrepancies(k, &heads, &lines, &checks)).await?;
+    Ok(())
+}
+
+/// Bidang Kolaborasi resolves an open flag with a note (the flag stays, with who and when).
+pub async fn resolve_flag(tx: &mut Tx, id: i64, catatan: &str, actor: &str) -> Result<FlagRow, OpError> {
+    let before = kstore::flag_tx(tx, id).await?.ok_or_else(|| KsbbError::not_found("id", format!("no flag {id}")))?;
+    if !kstore::resolve_flag(tx, id, catatan, actor).await? {
+        return Err(KsbbError::Duplicate { field: "id".into(), detail: format!("flag {id} is already resolved") }.into());
+    }
+    let after = kstore::flag_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("flag {id} vanished inside its own write")))?;
+    let entity_id = id.to_string();
+    audit::record(tx, AuditEntry { actor, action: "ksbb.flag.resolve", entity: "ksbb_flag", entity_id: &entity_id,
+        before: serde_json::to_value(&before).ok(), after: serde_json::to_value(&after).ok() }).await?;
+    Ok(after)
 }

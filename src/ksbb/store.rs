@@ -420,3 +420,324 @@ pub async fn kolaborator_approved(store: &Store, unit: &str) -> Result<bool, Sto
     let Ok(id) = unit.parse::<i64>() else { return Ok(false) };
     Ok(kolaborators(store, Some("disetujui")).await?.iter().any(|k| k.id == id))
 }
+
+/// One UMKM by code, inside a write.
+pub async fn umkm_tx(tx: &mut Tx, kode: &str) -> Result<Option<UmkmRow>, StoreError> {
+    let sql = format!("{UMKM_SELECT} WHERE u.kode = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, UmkmRow>(&sql).bind(kode).fetch_optional(c).await)?)
+}
+
+/// Records the confirmed loan recipients of a Konfirmasi.
+pub async fn insert_penerima(tx: &mut Tx, konfirmasi_id: i64, penerima: &[(String, i64)]) -> Result<(), StoreError> {
+    for (kode, plafon) in penerima {
+        crate::on_tx!(tx, c => sqlx::query("INSERT INTO ksbb_konfirmasi_umkm (konfirmasi_id, umkm_kode, plafon) VALUES ($1, $2, $3)")
+            .bind(konfirmasi_id).bind(kode).bind(*plafon).execute(c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- Realisasi
+
+/// What a Realisasi needs to know of its Konfirmasi.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KonfirmasiRef {
+    pub id: i64,
+    pub id_kolaborasi: String,
+    pub kolaborator_id: i64,
+    pub bentuk: String,
+    pub penyalur_kolaborator_id: Option<i64>,
+    pub jumlah_paket: Option<i64>,
+    pub jumlah_pinjaman: Option<i64>,
+    pub jadwal_mulai: chrono::NaiveDate,
+    pub jadwal_selesai: chrono::NaiveDate,
+}
+
+/// Locks the Konfirmasi (a no-op update, so concurrent reports on one ID are checked one after
+/// another on both stores) and reads it; None when there is no such ID.
+pub async fn lock_konfirmasi(tx: &mut Tx, id_kolaborasi: &str) -> Result<Option<KonfirmasiRef>, StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE ksbb_konfirmasi SET created_at = created_at WHERE id_kolaborasi = $1").bind(id_kolaborasi).execute(c).await.map(|_| ()))?;
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, KonfirmasiRef>(
+        "SELECT id, id_kolaborasi, kolaborator_id, bentuk, penyalur_kolaborator_id, jumlah_paket, jumlah_pinjaman, jadwal_mulai, jadwal_selesai \
+         FROM ksbb_konfirmasi WHERE id_kolaborasi = $1").bind(id_kolaborasi).fetch_optional(c).await)?)
+}
+
+/// The site codes of a Konfirmasi.
+pub async fn konfirmasi_site_kodes(tx: &mut Tx, konfirmasi_id: i64) -> Result<Vec<String>, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query("SELECT s.kode FROM ksbb_konfirmasi_site ks JOIN ksbb_site s ON s.id = ks.site_id WHERE ks.konfirmasi_id = $1")
+        .bind(konfirmasi_id).fetch_all(c).await?
+        .iter().map(|r| r.try_get::<String, _>("kode")).collect::<Result<Vec<_>, _>>())?)
+}
+
+/// The confirmed loan recipients of a Konfirmasi: UMKM code → plafon.
+pub async fn penerima_tx(tx: &mut Tx, konfirmasi_id: i64) -> Result<HashMap<String, i64>, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query("SELECT umkm_kode, plafon FROM ksbb_konfirmasi_umkm WHERE konfirmasi_id = $1").bind(konfirmasi_id).fetch_all(c).await?
+        .iter().map(|r| Ok::<_, sqlx::Error>((r.try_get::<String, _>("umkm_kode")?, r.try_get::<i64, _>("plafon")?))).collect::<Result<HashMap<_, _>, _>>())?)
+}
+
+/// One UMKM line of a stored report, with its report's kind and reporter.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, sqlx::FromRow)]
+pub struct RealisasiLine {
+    pub realisasi_id: i64,
+    pub pelapor_id: i64,
+    pub jenis: String,
+    pub tanggal: chrono::NaiveDate,
+    pub umkm_kode: String,
+    pub jumlah: i64,
+    pub status: Option<String>,
+    pub alasan: Option<String>,
+    pub periode: Option<String>,
+}
+
+const LINE_SELECT: &str = "SELECT l.realisasi_id, r.pelapor_id, r.jenis, r.tanggal, l.umkm_kode, l.jumlah, l.status, l.alasan, l.periode \
+     FROM ksbb_realisasi_umkm l JOIN ksbb_realisasi r ON r.id = l.realisasi_id";
+
+/// Every UMKM line reported under a Konfirmasi, in the order they were reported.
+pub async fn lines_tx(tx: &mut Tx, konfirmasi_id: i64) -> Result<Vec<RealisasiLine>, StoreError> {
+    let sql = format!("{LINE_SELECT} WHERE l.konfirmasi_id = $1 ORDER BY l.realisasi_id, l.umkm_kode");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, RealisasiLine>(&sql).bind(konfirmasi_id).fetch_all(c).await)?)
+}
+
+/// A stored Realisasi report (its lines and documents are listed beside it).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct RealisasiHead {
+    pub id: i64,
+    pub id_kolaborasi: String,
+    pub pelapor_id: i64,
+    /// bast | disbursement | angsuran | serah_dana
+    pub jenis: String,
+    pub nomor_dokumen: String,
+    pub tanggal: chrono::NaiveDate,
+    pub keterangan: Option<String>,
+    pub econtract: Option<String>,
+    pub periode: Option<String>,
+    pub agregator_id: Option<i64>,
+    pub jumlah: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+const HEAD_SELECT: &str = "SELECT r.id, k.id_kolaborasi, r.pelapor_id, r.jenis, r.nomor_dokumen, r.tanggal, r.keterangan, r.econtract, r.periode, \
+     r.agregator_id, r.jumlah, r.created_at FROM ksbb_realisasi r JOIN ksbb_konfirmasi k ON k.id = r.konfirmasi_id";
+
+/// The reports under a Konfirmasi, inside a write.
+pub async fn heads_tx(tx: &mut Tx, konfirmasi_id: i64) -> Result<Vec<RealisasiHead>, StoreError> {
+    let sql = format!("{HEAD_SELECT} WHERE r.konfirmasi_id = $1 ORDER BY r.id");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, RealisasiHead>(&sql).bind(konfirmasi_id).fetch_all(c).await)?)
+}
+
+/// One report, inside a write.
+pub async fn head_tx(tx: &mut Tx, id: i64) -> Result<Option<RealisasiHead>, StoreError> {
+    let sql = format!("{HEAD_SELECT} WHERE r.id = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, RealisasiHead>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// Stores a report and its UMKM lines; answers its id.
+pub async fn insert_realisasi(tx: &mut Tx, konfirmasi_id: i64, pelapor: i64, r: &super::model::NewRealisasi, actor: &str) -> Result<i64, StoreError> {
+    let id: i64 = crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO ksbb_realisasi (konfirmasi_id, pelapor_id, jenis, nomor_dokumen, tanggal, keterangan, econtract, periode, agregator_id, jumlah, created_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id")
+        .bind(konfirmasi_id).bind(pelapor).bind(r.jenis.as_str()).bind(&r.nomor_dokumen).bind(r.tanggal).bind(&r.keterangan).bind(&r.econtract)
+        .bind(&r.periode).bind(r.agregator_id).bind(r.jumlah).bind(actor).bind(Utc::now())
+        .fetch_one(c).await?.try_get("id"))?;
+    for u in &r.umkm {
+        crate::on_tx!(tx, c => sqlx::query(
+            "INSERT INTO ksbb_realisasi_umkm (realisasi_id, konfirmasi_id, umkm_kode, jumlah, status, alasan, periode) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+            .bind(id).bind(konfirmasi_id).bind(&u.kode).bind(u.jumlah).bind(u.status.map(|s| s.as_str())).bind(&u.alasan).bind(&r.periode)
+            .execute(c).await.map(|_| ()))?;
+    }
+    Ok(id)
+}
+
+/// Reports visible to collaborator `kolaborator` (those it filed and those under its own IDs), or
+/// all, optionally of one ID kolaborasi; oldest first.
+pub async fn realisasi(store: &Store, kolaborator: Option<i64>, id_kolaborasi: Option<&str>) -> Result<Vec<RealisasiHead>, StoreError> {
+    let sql = format!("{HEAD_SELECT} WHERE ($1 IS NULL OR r.pelapor_id = $1 OR k.kolaborator_id = $1) AND ($2 IS NULL OR k.id_kolaborasi = $2) ORDER BY r.id");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, RealisasiHead>(&sql).bind(kolaborator).bind(id_kolaborasi).fetch_all(p).await)?)
+}
+
+/// The UMKM lines of the given reports.
+pub async fn lines_of(store: &Store, ids: &[i64]) -> Result<Vec<RealisasiLine>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!("{LINE_SELECT} WHERE l.realisasi_id IN ({list}) ORDER BY l.realisasi_id, l.umkm_kode");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, RealisasiLine>(&sql).fetch_all(p).await)?)
+}
+
+/// A stored document of a Realisasi (the bytes are in the AttachmentStore under `storage_key`).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Lampiran {
+    pub id: i64,
+    pub realisasi_id: i64,
+    pub jenis: String,
+    #[serde(skip)]
+    pub storage_key: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const LAMPIRAN_SELECT: &str = "SELECT id, realisasi_id, jenis, storage_key, content_type, bytes, sha256, created_at FROM ksbb_lampiran";
+
+pub async fn lampiran_tx(tx: &mut Tx, realisasi_id: i64) -> Result<Vec<Lampiran>, StoreError> {
+    let sql = format!("{LAMPIRAN_SELECT} WHERE realisasi_id = $1 ORDER BY id");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, Lampiran>(&sql).bind(realisasi_id).fetch_all(c).await)?)
+}
+
+/// Documents of the given reports.
+pub async fn lampiran_of(store: &Store, ids: &[i64]) -> Result<Vec<Lampiran>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!("{LAMPIRAN_SELECT} WHERE realisasi_id IN ({list}) ORDER BY id");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, Lampiran>(&sql).fetch_all(p).await)?)
+}
+
+/// A file put into the AttachmentStore, as its record names it.
+pub struct StoredFile<'a> {
+    pub key: &'a str,
+    pub content_type: &'a str,
+    pub bytes: i64,
+    pub sha256: &'a str,
+}
+
+pub async fn insert_lampiran(tx: &mut Tx, realisasi_id: i64, jenis: &str, f: &StoredFile<'_>, actor: &str) -> Result<i64, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO ksbb_lampiran (realisasi_id, jenis, storage_key, content_type, bytes, sha256, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id")
+        .bind(realisasi_id).bind(jenis).bind(f.key).bind(f.content_type).bind(f.bytes).bind(f.sha256).bind(actor).bind(Utc::now())
+        .fetch_one(c).await?.try_get("id"))?)
+}
+
+/// Row counts of the Realisasi tables (reports, lines, documents, loan recipients).
+pub async fn realisasi_counts(store: &Store) -> Result<[i64; 4], StoreError> {
+    let r = crate::on_pool!(store, p => {
+        let r = sqlx::query("SELECT (SELECT COUNT(*) FROM ksbb_realisasi) AS a, (SELECT COUNT(*) FROM ksbb_realisasi_umkm) AS b, \
+            (SELECT COUNT(*) FROM ksbb_lampiran) AS c, (SELECT COUNT(*) FROM ksbb_konfirmasi_umkm) AS d").fetch_one(p).await?;
+        Ok::<_, sqlx::Error>([r.try_get::<i64, _>("a")?, r.try_get::<i64, _>("b")?, r.try_get::<i64, _>("c")?, r.try_get::<i64, _>("d")?])
+    })?;
+    Ok(r)
+}
+
+// ---------------------------------------------------------------- pendamping checks
+
+/// A stored pendamping check.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct VerifikasiRow {
+    pub id: i64,
+    pub id_kolaborasi: String,
+    pub kolaborator_id: i64,
+    pub umkm_kode: String,
+    /// diterima | tidak_diterima | sebagian
+    pub hasil: String,
+    /// What the collaborator had reported for this UMKM when it was checked.
+    pub jumlah_dilaporkan: i64,
+    pub jumlah_diterima: i64,
+    pub tanggal: chrono::NaiveDate,
+    pub catatan: Option<String>,
+    /// The pendamping's unit (dinas or kecamatan).
+    pub pendamping: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const VERIFIKASI_SELECT: &str = "SELECT v.id, k.id_kolaborasi, k.kolaborator_id, v.umkm_kode, v.hasil, v.jumlah_dilaporkan, v.jumlah_diterima, v.tanggal, \
+     v.catatan, v.pendamping, v.created_at FROM ksbb_verifikasi v JOIN ksbb_konfirmasi k ON k.id = v.konfirmasi_id";
+
+pub async fn verifikasi_tx(tx: &mut Tx, konfirmasi_id: i64) -> Result<Vec<VerifikasiRow>, StoreError> {
+    let sql = format!("{VERIFIKASI_SELECT} WHERE v.konfirmasi_id = $1 ORDER BY v.id");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, VerifikasiRow>(&sql).bind(konfirmasi_id).fetch_all(c).await)?)
+}
+
+/// Checks, optionally of one pendamping unit, one collaborator's IDs, or one ID; oldest first.
+pub async fn verifikasi(store: &Store, pendamping: Option<&str>, kolaborator: Option<i64>, id_kolaborasi: Option<&str>) -> Result<Vec<VerifikasiRow>, StoreError> {
+    let sql = format!("{VERIFIKASI_SELECT} WHERE ($1 IS NULL OR v.pendamping = $1) AND ($2 IS NULL OR k.kolaborator_id = $2) AND ($3 IS NULL OR k.id_kolaborasi = $3) ORDER BY v.id");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, VerifikasiRow>(&sql).bind(pendamping).bind(kolaborator).bind(id_kolaborasi).fetch_all(p).await)?)
+}
+
+pub async fn insert_verifikasi(tx: &mut Tx, konfirmasi_id: i64, v: &super::model::NewVerifikasi, dilaporkan: i64, diterima: i64, pendamping: &str, actor: &str) -> Result<i64, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO ksbb_verifikasi (konfirmasi_id, umkm_kode, hasil, jumlah_dilaporkan, jumlah_diterima, tanggal, catatan, pendamping, created_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id")
+        .bind(konfirmasi_id).bind(&v.kode).bind(v.hasil.as_str()).bind(dilaporkan).bind(diterima).bind(v.tanggal).bind(&v.catatan).bind(pendamping)
+        .bind(actor).bind(Utc::now()).fetch_one(c).await?.try_get("id"))?)
+}
+
+pub async fn verifikasi_count(store: &Store) -> Result<i64, StoreError> {
+    Ok(crate::on_pool!(store, p => sqlx::query("SELECT COUNT(*) AS n FROM ksbb_verifikasi").fetch_one(p).await.and_then(|r| r.try_get::<i64, _>("n")))?)
+}
+
+// ---------------------------------------------------------------- discrepancy flags
+
+/// A difference between two reports under one ID kolaborasi, with both figures.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, sqlx::FromRow)]
+pub struct FlagRow {
+    pub id: i64,
+    pub id_kolaborasi: String,
+    pub kolaborator_id: i64,
+    /// laporan_berbeda | jumlah_umkm_berbeda | verifikasi_berbeda | tanggal_di_luar_jadwal
+    pub jenis: String,
+    pub umkm_kode: Option<String>,
+    pub sumber_a: String,
+    pub nilai_a: String,
+    pub sumber_b: String,
+    pub nilai_b: String,
+    /// terbuka | selesai
+    pub status: String,
+    pub catatan: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A flag as computed, before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFlag {
+    pub jenis: &'static str,
+    pub umkm_kode: Option<String>,
+    pub sumber_a: String,
+    pub nilai_a: String,
+    pub sumber_b: String,
+    pub nilai_b: String,
+}
+
+impl NewFlag {
+    /// What makes the flag the same flag: what differs and both figures.
+    pub fn kunci(&self) -> String {
+        format!("{}|{}|{}={}|{}={}", self.jenis, self.umkm_kode.as_deref().unwrap_or(""), self.sumber_a, self.nilai_a, self.sumber_b, self.nilai_b)
+    }
+}
+
+/// Stores the flags not stored yet (same ID and key); answers how many were new.
+pub async fn raise_flags(tx: &mut Tx, konfirmasi_id: i64, kolaborator_id: i64, flags: &[NewFlag]) -> Result<u64, StoreError> {
+    let mut n = 0;
+    for f in flags {
+        n += crate::on_tx!(tx, c => sqlx::query(
+            "INSERT INTO ksbb_flag (konfirmasi_id, kolaborator_id, kunci, jenis, umkm_kode, sumber_a, nilai_a, sumber_b, nilai_b, status, created_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'terbuka',$10) ON CONFLICT (konfirmasi_id, kunci) DO NOTHING")
+            .bind(konfirmasi_id).bind(kolaborator_id).bind(f.kunci()).bind(f.jenis).bind(&f.umkm_kode).bind(&f.sumber_a).bind(&f.nilai_a)
+            .bind(&f.sumber_b).bind(&f.nilai_b).bind(Utc::now()).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(n)
+}
+
+const FLAG_SELECT: &str = "SELECT f.id, k.id_kolaborasi, f.kolaborator_id, f.jenis, f.umkm_kode, f.sumber_a, f.nilai_a, f.sumber_b, f.nilai_b, f.status, \
+     f.catatan, f.resolved_by, f.resolved_at, f.created_at FROM ksbb_flag f JOIN ksbb_konfirmasi k ON k.id = f.konfirmasi_id";
+
+/// Flags, optionally of one collaborator and one status, oldest first.
+pub async fn flags(store: &Store, kolaborator: Option<i64>, status: Option<&str>) -> Result<Vec<FlagRow>, StoreError> {
+    let sql = format!("{FLAG_SELECT} WHERE ($1 IS NULL OR f.kolaborator_id = $1) AND ($2 IS NULL OR f.status = $2) ORDER BY f.kolaborator_id, f.id");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, FlagRow>(&sql).bind(kolaborator).bind(status).fetch_all(p).await)?)
+}
+
+pub async fn flag_tx(tx: &mut Tx, id: i64) -> Result<Option<FlagRow>, StoreError> {
+    let sql = format!("{FLAG_SELECT} WHERE f.id = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, FlagRow>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// Resolves an open flag with a note; false when it is not open (resolved meanwhile).
+pub async fn resolve_flag(tx: &mut Tx, id: i64, catatan: &str, actor: &str) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query("UPDATE ksbb_flag SET status = 'selesai', catatan = $1, resolved_by = $2, resolved_at = $3 WHERE id = $4 AND status = 'terbuka'")
+        .bind(catatan).bind(actor).bind(Utc::now()).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

@@ -3,8 +3,10 @@
 
 use super::model::{BarangInput, CatatanInput, GudangInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError};
 use super::komitmen::{KomitmenInput, Status, StatusInput};
-use super::ops::{self, Catatan, Komitmen, OpError};
-use super::store::{self as lstore, BarangRecord, GudangRecord, KomitmenRow};
+use super::ops::{self, Catatan, FotoStored, Gerak, Komitmen, Mutasi, OpError, Penerimaan, Saldo};
+use super::stok::MutasiInput;
+use super::penerimaan::PenerimaanInput;
+use super::store::{self as lstore, BarangRecord, GudangRecord, KomitmenRow, PenerimaanRow};
 use crate::api::problem::json_body;
 use crate::api::write::{keyed_write, scope};
 use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
@@ -30,6 +32,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_komitmen, post_komitmen))
         .routes(routes!(get_komitmen))
         .routes(routes!(post_komitmen_status))
+        .routes(routes!(list_penerimaan, post_penerimaan))
+        .routes(routes!(get_penerimaan))
+        .routes(routes!(post_penerimaan_foto))
+        .routes(routes!(get_penerimaan_foto))
+        .routes(routes!(list_mutasi, post_mutasi))
+        .routes(routes!(get_stok))
+        .routes(routes!(get_stok_kedaluwarsa))
 }
 
 impl From<LogistikError> for Problem {
@@ -40,6 +49,7 @@ impl From<LogistikError> for Problem {
             LogistikError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found"),
             LogistikError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             LogistikError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
+            LogistikError::Unsupported { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
         };
         Problem::new(status, slug, e.to_string()).field(field)
     }
@@ -50,6 +60,7 @@ impl From<OpError> for Problem {
         match e {
             OpError::Logistik(l) => l.into(),
             OpError::Store(s) => s.into(),
+            OpError::Attachment(e) => Problem::internal(e),
         }
     }
 }
@@ -344,4 +355,213 @@ async fn post_komitmen_status(State(s): State<AppState>, actor: Actor, key: Idem
         ops::komitmen_status(tx, id, &input, &who).await
     })
     .await
+}
+
+/// A gudang-scoped logistik token acts at its own gudang only (403 naming `gudang`).
+fn require_gudang(actor: &Actor, gudang: &str) -> Result<(), Problem> {
+    actor.require(&[Role::Admin, Role::Logistik])?;
+    match actor.unit.as_deref() {
+        Some(own) if actor.role == Role::Logistik && own != gudang => {
+            Err(Problem::forbidden(format!("this token acts for gudang {own}, not {gudang}")).field("gudang"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn parse_id(field: &str, s: &str) -> Result<i64, Problem> {
+    s.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| Problem::bad_request(field, format!("{s:?} is not an id (a positive integer)")))
+}
+
+/// Books goods arriving at a gudang (Bidang Logistik of that gudang, or admin): the BAST, and per
+/// line the lot, expiry, quantity announced, accepted and refused (with a reason). Only accepted
+/// quantities enter stock; a pledge named by `komitmen_id` follows.
+#[utoipa::path(post, path = "/api/v1/logistik/penerimaan", request_body = PenerimaanInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 201, body = Penerimaan), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "BAST number used, pledge not agreed, a lot with another expiry"), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn post_penerimaan(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<PenerimaanInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Logistik])?;
+    let input = json_body(input)?;
+    let today = super::model::jakarta_today();
+    let p = input.check(today)?;
+    require_gudang(&actor, &p.gudang)?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.penerimaan.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::create_penerimaan(tx, &input, today, &who).await
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct PenerimaanQuery {
+    /// Only receipts at this gudang.
+    gudang: Option<String>,
+}
+
+/// Receipts, newest first (without lines; GET one for them). The Setgas's readers.
+#[utoipa::path(get, path = "/api/v1/logistik/penerimaan", params(PenerimaanQuery),
+    responses((status = 200, body = [PenerimaanRow]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_penerimaan(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<PenerimaanQuery>, Problem>) -> Result<Json<Vec<PenerimaanRow>>, Problem> {
+    actor.require(&KOMITMEN_READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    Ok(Json(lstore::list_penerimaan(&s.store, q.gudang.as_deref()).await?))
+}
+
+/// One receipt with its checked lines and its photos' records.
+#[utoipa::path(get, path = "/api/v1/logistik/penerimaan/{id}", params(("id" = i64, Path, description = "Receipt id")),
+    responses((status = 200, body = Penerimaan), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_penerimaan(State(s): State<AppState>, actor: Actor, Path(id): Path<String>) -> Result<Json<Penerimaan>, Problem> {
+    actor.require(&KOMITMEN_READERS)?;
+    let id = parse_id("id", &id)?;
+    let rows = lstore::get_penerimaan(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no penerimaan {id}")).field("id"))?;
+    Ok(Json(Penerimaan::from_rows(rows)))
+}
+
+/// Adds a photo of the goods or the hand-over (raw JPEG/PNG/WebP body, type recognised by its
+/// content, at most the body limit) to a receipt; each image once, at most 10. Bidang Logistik of
+/// the receipt's gudang, or admin. The bytes are stored first under a content-hash key; if the
+/// record is not written (refused, replayed, failed) this upload's file is removed again.
+#[utoipa::path(post, path = "/api/v1/logistik/penerimaan/{id}/foto",
+    params(("id" = i64, Path, description = "Receipt id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    request_body(description = "The image bytes (type sniffed from the content)", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"))),
+    responses((status = 201, body = FotoStored), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "Already attached, or 10 photos"), (status = 413, body = Problem), (status = 415, body = Problem)))]
+async fn post_penerimaan_foto(
+    State(s): State<AppState>,
+    actor: Actor,
+    key: IdempotencyKey,
+    Path(id): Path<String>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Logistik])?;
+    let id = parse_id("id", &id)?;
+    let (head, _, _) = lstore::get_penerimaan(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no penerimaan {id}")).field("id"))?;
+    require_gudang(&actor, &head.gudang)?;
+    let bytes = body.map_err(Problem::from)?;
+    let att = crate::complaints::attachments::configured();
+    let staged = ops::stage_foto(&att, "penerimaan", id, &bytes).await?;
+    let who = actor.audit_name();
+    let res = keyed_write(&s.store, &scope("logistik.penerimaan.foto", Some(actor.token_id)), &key, &(id, &staged.sha256), StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::record_foto(tx, "penerimaan", id, &staged, &who).await
+    })
+    .await;
+    let fresh = matches!(&res, Ok(r) if r.status() == StatusCode::CREATED && !r.headers().contains_key(crate::api::write::REPLAYED));
+    keep_or_discard(&att, &staged, fresh).await;
+    res
+}
+
+/// The bytes of one photo of a receipt (served with `nosniff`).
+#[utoipa::path(get, path = "/api/v1/logistik/penerimaan/{id}/foto/{foto}",
+    params(("id" = i64, Path, description = "Receipt id"), ("foto" = i64, Path, description = "Photo id")),
+    responses((status = 200, description = "The image bytes (with X-Content-Type-Options: nosniff)", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"))),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_penerimaan_foto(State(s): State<AppState>, actor: Actor, Path((id, foto)): Path<(String, String)>) -> Result<Response, Problem> {
+    use crate::complaints::attachments::AttachmentStore;
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    actor.require(&KOMITMEN_READERS)?;
+    let id = parse_id("id", &id)?;
+    let fid = parse_id("foto", &foto)?;
+    let f = lstore::fotos(&s.store, "penerimaan", id).await?.into_iter().find(|f| f.id == fid)
+        .ok_or_else(|| Problem::not_found(format!("penerimaan {id} has no photo {fid}")).field("foto"))?;
+    let bytes = crate::complaints::attachments::configured().get(&f.storage_key).await.map_err(Problem::internal)?;
+    Ok(([(header::CONTENT_TYPE, f.content_type), (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string())], bytes).into_response())
+}
+
+/// After the keyed write of a staged photo: a fresh 201 keeps the file; anything else (a refusal,
+/// a replay of an earlier upload, a failed commit) removes this upload's own file, which no
+/// record points to.
+async fn keep_or_discard(att: &dyn crate::complaints::attachments::AttachmentStore, f: &ops::StagedFoto, fresh: bool) {
+    if !fresh {
+        if let Err(e) = att.delete(&f.key).await {
+            tracing::warn!(key = f.key, error = %e, "could not remove the file of a photo that was not recorded");
+        }
+    }
+}
+
+/// Books a movement by hand (Bidang Logistik of the gudang, or admin; `jenis` selects it):
+/// `penyesuaian` after a stock count (`lot`, `jumlah_hitung`, `alasan`), `penghapusan` for expiry
+/// or damage (`lot`, `jumlah`, `alasan_hapus`), `transfer` to `ke_gudang` (FEFO unless `lot` is
+/// named), `retur` back into stock (`lot`, `jumlah`, `alasan`, `kedaluwarsa` for a new lot). A movement out of more than a lot holds or than is available is a 409 saying how
+/// much there is. Dispatches leave with a request (not here).
+#[utoipa::path(post, path = "/api/v1/logistik/mutasi", request_body = MutasiInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 201, body = [Gerak]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "More than the lot holds or than is available; a lot with another expiry"), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn post_mutasi(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<MutasiInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Logistik])?;
+    let input = json_body(input)?;
+    let c = input.check()?;
+    require_gudang(&actor, &c.gudang)?;
+    let today = super::model::jakarta_today();
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.mutasi", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::book_mutasi(tx, &input, today, &who).await
+    })
+    .await
+}
+
+/// Most ledger rows one page answers.
+const MAX_MUTASI: i64 = 1000;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct MutasiQuery {
+    gudang: Option<String>,
+    barang: Option<String>,
+    lot: Option<String>,
+    /// Only movements with a smaller id (the last id of the previous page).
+    sebelum: Option<i64>,
+    /// Rows per page, 1–1000 (default 200).
+    limit: Option<i64>,
+}
+
+/// The stock ledger, newest first: every movement with who, when, why and its reference.
+#[utoipa::path(get, path = "/api/v1/logistik/mutasi", params(MutasiQuery),
+    responses((status = 200, body = [Mutasi]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_mutasi(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<MutasiQuery>, Problem>) -> Result<Json<Vec<Mutasi>>, Problem> {
+    actor.require(&KOMITMEN_READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    let limit = q.limit.unwrap_or(200);
+    if !(1..=MAX_MUTASI).contains(&limit) {
+        return Err(Problem::bad_request("limit", format!("limit is {limit}; give 1 to {MAX_MUTASI}")));
+    }
+    let f = lstore::MutasiFilter { gudang: q.gudang.as_deref(), barang: q.barang.as_deref(), lot: q.lot.as_deref(), sebelum: q.sebelum };
+    Ok(Json(lstore::list_mutasi(&s.store, &f, limit).await?.into_iter().map(Mutasi::from).collect()))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct StokQuery {
+    gudang: Option<String>,
+    barang: Option<String>,
+    /// Look-ahead in days for `segera` (default 30).
+    hari: Option<i64>,
+}
+
+fn hari(h: Option<i64>) -> Result<i64, Problem> {
+    super::stok::parse_hari(h).map_err(|e| Problem::bad_request("hari", e.to_string()))
+}
+
+/// Stock per gudang × item × lot, each lot flagged `kedaluwarsa` (not dispatched), `segera`
+/// (expiring within `hari` days) or `baik`. Any token of the Setgas or a unit.
+#[utoipa::path(get, path = "/api/v1/logistik/stok", params(StokQuery),
+    responses((status = 200, body = [Saldo]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn get_stok(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<StokQuery>, Problem>) -> Result<Json<Vec<Saldo>>, Problem> {
+    actor.require(&READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    let h = hari(q.hari)?;
+    Ok(Json(ops::saldo(&s.store, q.gudang.as_deref(), q.barang.as_deref(), h, false, super::model::jakarta_today()).await?))
+}
+
+/// The near-expiry report: lots expired or expiring within `hari` days (default 30), soonest
+/// first per gudang and item — what to dispatch first or write off.
+#[utoipa::path(get, path = "/api/v1/logistik/stok/kedaluwarsa", params(StokQuery),
+    responses((status = 200, body = [Saldo]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn get_stok_kedaluwarsa(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<StokQuery>, Problem>) -> Result<Json<Vec<Saldo>>, Problem> {
+    actor.require(&READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    let h = hari(q.hari)?;
+    Ok(Json(ops::saldo(&s.store, q.gudang.as_deref(), q.barang.as_deref(), h, true, super::model::jakarta_today()).await?))
 }

@@ -12,6 +12,8 @@ pub mod komitmen;
 pub mod model;
 pub mod ogc;
 pub mod ops;
+pub mod penerimaan;
+pub mod stok;
 pub mod store;
 
 use crate::store::Store;

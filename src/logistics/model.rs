@@ -36,6 +36,9 @@ pub enum LogistikError {
     /// The caller may not act on this record (another unit's, another gudang's).
     #[error("{detail}")]
     Forbidden { field: String, detail: String },
+    /// The body is of a type not taken (a photo that is not JPEG, PNG or WebP): 415.
+    #[error("{detail}")]
+    Unsupported { field: String, detail: String },
 }
 
 impl LogistikError {
@@ -51,8 +54,12 @@ impl LogistikError {
     pub fn forbidden(field: &str, detail: impl Into<String>) -> LogistikError {
         LogistikError::Forbidden { field: field.into(), detail: detail.into() }
     }
+    pub fn unsupported(field: &str, detail: impl Into<String>) -> LogistikError {
+        LogistikError::Unsupported { field: field.into(), detail: detail.into() }
+    }
     pub fn field(&self) -> &str {
         match self {
+            LogistikError::Unsupported { field, .. } => field,
             LogistikError::Invalid { field, .. }
             | LogistikError::NotFound { field, .. }
             | LogistikError::Conflict { field, .. }

@@ -4,7 +4,10 @@
 use super::model::{self, jakarta_today, to_f64, Barang, CatatanInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError, Milli, NewGudang, UnitFigure};
 use std::collections::BTreeMap;
 use super::komitmen::{KomitmenInput, Status, StatusInput};
-use super::store::{self as lstore, BarangRecord, BarisRow, CatatanRow, GudangRecord, KomitmenRow, NewCatatan, RiwayatRow};
+use super::penerimaan::{PenerimaanInput, MAX_FOTO};
+use super::stok::MutasiInput;
+use super::store::{self as lstore, BarangRecord, BarisRow, CatatanRow, FotoRow, GudangRecord, KomitmenRow, MutasiRow, NewCatatan, NewMutasi, PenerimaanBarisRow, PenerimaanRow, RiwayatRow, SaldoRow};
+use crate::complaints::attachments::{sniff, AttachmentStore};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{StoreError, Tx};
 use crate::wilayah::Atlas;
@@ -16,6 +19,9 @@ pub enum OpError {
     Logistik(#[from] LogistikError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The photo store failed (disk, network): a 500, nothing recorded.
+    #[error("attachment store: {0}")]
+    Attachment(#[from] std::io::Error),
 }
 
 async fn audit_change(tx: &mut Tx, actor: &str, action: &str, entity: &str, id: &str, before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> Result<(), StoreError> {
@@ -301,4 +307,395 @@ pub async fn komitmen_status(tx: &mut Tx, id: i64, input: &StatusInput, actor: &
     let after = serde_json::json!({"status": input.status.as_str(), "versi": out.head.versi, "alasan": alasan});
     audit_change(tx, actor, "logistik.komitmen.status", "logistik_komitmen", &id.to_string(), Some(before), Some(after)).await?;
     Ok(out)
+}
+
+/// A receipt line as answered, quantities in the item's base satuan; `kurang` is what was
+/// announced but neither accepted nor refused (missing at the count).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BarisPenerimaan {
+    pub barang: String,
+    pub lot: String,
+    pub kedaluwarsa: Option<chrono::NaiveDate>,
+    pub jumlah_diumumkan: f64,
+    pub jumlah_diterima: f64,
+    pub jumlah_ditolak: f64,
+    pub kurang: f64,
+    pub alasan_tolak: Option<String>,
+    pub kondisi: Option<String>,
+}
+
+/// A receipt with its lines and its photos.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Penerimaan {
+    #[serde(flatten)]
+    pub head: PenerimaanRow,
+    pub baris: Vec<BarisPenerimaan>,
+    pub foto: Vec<FotoRow>,
+}
+
+impl Penerimaan {
+    pub fn from_rows((head, baris, foto): (PenerimaanRow, Vec<PenerimaanBarisRow>, Vec<FotoRow>)) -> Penerimaan {
+        let baris = baris
+            .into_iter()
+            .map(|b| BarisPenerimaan {
+                barang: b.barang,
+                lot: b.lot,
+                kedaluwarsa: b.kedaluwarsa,
+                jumlah_diumumkan: to_f64(b.diumumkan),
+                jumlah_diterima: to_f64(b.diterima),
+                jumlah_ditolak: to_f64(b.ditolak),
+                kurang: to_f64(b.diumumkan - b.diterima - b.ditolak),
+                alasan_tolak: b.alasan_tolak,
+                kondisi: b.kondisi,
+            })
+            .collect();
+        Penerimaan { head, baris, foto }
+    }
+}
+
+/// Books a receipt at a gudang (Lampiran B rows 3–5): the gudang must be active, the BAST number
+/// unused (409 naming `bast_nomor`), every line an item of the catalog checked by
+/// `BarisPenerimaanInput::check`; against a pledge, the pledge must be agreed and for this gudang
+/// and every line one of its items. Only accepted quantities enter stock, each as a `penerimaan`
+/// movement of the ledger; a lot already in the gudang must keep its expiry. The pledge's
+/// received quantities and status follow (history entry when the status moves). One audit entry.
+pub async fn create_penerimaan(tx: &mut Tx, input: &PenerimaanInput, today: chrono::NaiveDate, actor: &str) -> Result<Penerimaan, OpError> {
+    let p = input.check(today)?;
+    match lstore::get_gudang_tx(tx, &p.gudang).await? {
+        None => return Err(LogistikError::invalid("gudang", format!("unknown gudang {}", p.gudang)).into()),
+        Some(g) if !g.aktif => return Err(LogistikError::invalid("gudang", format!("gudang {} is not active", p.gudang)).into()),
+        Some(_) => {}
+    }
+    let pledge = match p.komitmen_id {
+        None => None,
+        Some(kid) => {
+            let (head, baris, _) = lstore::get_komitmen_tx(tx, kid).await?.ok_or_else(|| LogistikError::invalid("komitmen_id", format!("unknown komitmen {kid}")))?;
+            let status = Status::parse(&head.status).ok_or_else(|| StoreError::Invalid(format!("komitmen {kid}: status {}", head.status)))?;
+            if !matches!(status, Status::Disepakati | Status::DiterimaSebagian) {
+                return Err(LogistikError::conflict("komitmen_id", format!("komitmen {kid} is {}: only an agreed pledge (disepakati, diterima_sebagian) takes receipts", head.status)).into());
+            }
+            if head.gudang != p.gudang {
+                return Err(LogistikError::invalid("gudang", format!("komitmen {kid} is to arrive at gudang {}, not {}", head.gudang, p.gudang)).into());
+            }
+            Some((head, baris))
+        }
+    };
+    lock_gudang(tx, &[p.gudang.as_str()]).await?;
+    let mut lines = Vec::with_capacity(input.baris.len());
+    for (i, b) in input.baris.iter().enumerate() {
+        let kode = b.barang.trim();
+        let item = lstore::get_barang_tx(tx, kode).await?.ok_or_else(|| LogistikError::invalid(&format!("baris[{i}].barang"), format!("unknown barang {kode}")))?;
+        if let Some((head, baris)) = &pledge {
+            if !baris.iter().any(|l| l.barang == item.barang.kode) {
+                return Err(LogistikError::invalid(&format!("baris[{i}].barang"), format!("{kode} is not pledged in komitmen {}; book it as a receipt without komitmen_id", head.id)).into());
+            }
+        }
+        let lot = match &b.lot {
+            Some(l) => l.trim().to_string(),
+            None => p.bast_nomor.clone(),
+        };
+        let line = b.check(i, &item.barang, lot, today)?;
+        if let Some(s) = lstore::saldo_lot_tx(tx, &p.gudang, &line.barang, &line.lot).await? {
+            if s.kedaluwarsa != line.kedaluwarsa {
+                let was = s.kedaluwarsa.map_or("no expiry".to_string(), |d| d.to_string());
+                return Err(LogistikError::conflict(&format!("baris[{i}].lot"), format!("lot {} of {} is already in gudang {} with {was}; one lot has one expiry: give this lot its own code", line.lot, line.barang, p.gudang)).into());
+            }
+        }
+        lines.push(line);
+    }
+    if let Some(other) = lstore::penerimaan_by_bast_tx(tx, &p.bast_nomor).await? {
+        return Err(bast_taken(&p.bast_nomor, other).into());
+    }
+    let id = match lstore::insert_penerimaan(tx, &p, actor).await? {
+        Some(id) => id,
+        None => return Err(LogistikError::conflict("bast_nomor", format!("BAST {} was booked by another receipt at the same moment", p.bast_nomor)).into()),
+    };
+    let referensi = format!("penerimaan/{id}");
+    for (no, line) in lines.iter().enumerate() {
+        lstore::insert_penerimaan_baris(tx, id, no as i64 + 1, line).await?;
+        if line.diterima > 0 {
+            let m = NewMutasi { jenis: "penerimaan", gudang: &p.gudang, barang: &line.barang, lot: &line.lot, kedaluwarsa: line.kedaluwarsa, jumlah: line.diterima, referensi: Some(&referensi), alasan: None };
+            lstore::apply_mutasi(tx, &m, actor).await?;
+        }
+    }
+    if let Some((head, _)) = &pledge {
+        for line in lines.iter().filter(|l| l.diterima > 0) {
+            lstore::add_komitmen_diterima(tx, head.id, &line.barang, line.diterima).await?;
+        }
+        let (_, baris, _) = lstore::get_komitmen_tx(tx, head.id).await?.ok_or_else(|| StoreError::Invalid(format!("komitmen {} vanished inside a receipt", head.id)))?;
+        let to = super::komitmen::after_receipt(&baris.iter().map(|b| (b.jumlah, b.diterima)).collect::<Vec<_>>());
+        if to.as_str() != head.status {
+            if !lstore::set_komitmen_status(tx, head.id, &head.status, to.as_str(), head.versi).await? {
+                return Err(LogistikError::conflict("komitmen_id", format!("komitmen {} changed while this receipt was booked; retry", head.id)).into());
+            }
+            let why = format!("penerimaan {id} (BAST {})", p.bast_nomor);
+            lstore::insert_riwayat(tx, head.id, actor, Some(&head.status), to.as_str(), Some(&why)).await?;
+        }
+    }
+    let rows = lstore::get_penerimaan_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("penerimaan {id} vanished inside its own write")))?;
+    let out = Penerimaan::from_rows(rows);
+    audit_change(tx, actor, "logistik.penerimaan.create", "logistik_penerimaan", &id.to_string(), None, json(&out)).await?;
+    Ok(out)
+}
+
+fn bast_taken(nomor: &str, other: i64) -> LogistikError {
+    LogistikError::conflict("bast_nomor", format!("BAST {nomor} is already the paper of receipt {other}; each receipt has its own BAST number"))
+}
+
+/// A photo as stored and answered.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FotoStored {
+    pub id: i64,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+}
+
+/// A photo checked and put in the AttachmentStore before its record is written: the caller
+/// writes the record with `record_foto` (in a keyed write) and removes the file when that did not
+/// commit, so only this upload's own file is ever removed.
+pub use super::store::StagedFoto;
+
+/// Sniffs the type (JPEG, PNG, WebP by content, like complaint photos) and stores the bytes under
+/// a content-hash key with a nonce (`logistik/<dokumen>/<id>/<sha>-<nonce>.<ext>`, issue 9's
+/// scheme); a wrong type is a 415 naming `body`.
+pub async fn stage_foto(att: &dyn AttachmentStore, dokumen: &str, id: i64, bytes: &[u8]) -> Result<StagedFoto, OpError> {
+    let (ctype, ext) = sniff(bytes).ok_or_else(|| LogistikError::unsupported("body", "a photo must be a JPEG, PNG or WebP image (recognised by its content)"))?;
+    let sha = crate::store::idempotency::request_hash(bytes);
+    let (nonce, _) = crate::complaints::ops::new_upload_secret();
+    let key = format!("logistik/{dokumen}/{id}/{}-{}.{ext}", &sha[..16], &nonce[..16]);
+    att.put(&key, bytes).await?;
+    Ok(StagedFoto { key, content_type: ctype, sha256: sha, bytes: bytes.len() as i64 })
+}
+
+/// Records a staged photo of a paper: the paper is locked, each image once per paper (409 naming
+/// `body`), at most `MAX_FOTO` (409 naming `foto`); audited.
+pub async fn record_foto(tx: &mut Tx, dokumen: &str, id: i64, f: &StagedFoto, actor: &str) -> Result<FotoStored, OpError> {
+    if !lstore::lock_dokumen(tx, dokumen, id).await? {
+        return Err(LogistikError::not_found("id", format!("no {dokumen} {id}")).into());
+    }
+    let existing = lstore::fotos_tx(tx, dokumen, id).await?;
+    if let Some(same) = existing.iter().find(|x| x.sha256 == f.sha256) {
+        return Err(LogistikError::conflict("body", format!("this photo is already attached to {dokumen} {id} as photo {}", same.id)).into());
+    }
+    if existing.len() as i64 >= MAX_FOTO {
+        return Err(LogistikError::conflict("foto", format!("{dokumen} {id} already has {MAX_FOTO} photos")).into());
+    }
+    let fid = lstore::insert_foto(tx, dokumen, id, f, actor).await?;
+    let out = FotoStored { id: fid, content_type: f.content_type.to_string(), bytes: f.bytes, sha256: f.sha256.clone() };
+    audit_change(tx, actor, &format!("logistik.{dokumen}.foto"), &format!("logistik_{dokumen}"), &id.to_string(), None, json(&out)).await?;
+    Ok(out)
+}
+
+
+/// One movement as answered, in the item's base satuan (signed: out is negative).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Gerak {
+    pub jenis: String,
+    pub gudang: String,
+    pub barang: String,
+    pub lot: String,
+    pub kedaluwarsa: Option<chrono::NaiveDate>,
+    pub jumlah: f64,
+    /// The same in thousandths, for the writes that follow.
+    #[serde(skip)]
+    pub milli: Milli,
+}
+
+/// A ledger row as answered: the stored row with the signed quantity in base units.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Mutasi {
+    #[serde(flatten)]
+    pub row: MutasiRow,
+    pub jumlah: f64,
+}
+
+impl From<MutasiRow> for Mutasi {
+    fn from(row: MutasiRow) -> Mutasi {
+        Mutasi { jumlah: to_f64(row.jumlah), row }
+    }
+}
+
+/// Appends one movement (and its balance); a movement out that the lot does not hold is a 409
+/// naming `field` with what the lot has.
+async fn gerak(tx: &mut Tx, m: &NewMutasi<'_>, actor: &str, field: &str, satuan: &str, out: &mut Vec<Gerak>) -> Result<(), OpError> {
+    if !lstore::apply_mutasi(tx, m, actor).await? {
+        let has = lstore::saldo_lot_tx(tx, m.gudang, m.barang, m.lot).await?.map_or(0, |s| s.jumlah);
+        return Err(LogistikError::conflict(field, format!("lot {} of {} in gudang {} holds {} {satuan}, not {}", m.lot, m.barang, m.gudang, to_f64(has), to_f64(-m.jumlah))).into());
+    }
+    out.push(Gerak { jenis: m.jenis.to_string(), gudang: m.gudang.to_string(), barang: m.barang.to_string(), lot: m.lot.to_string(), kedaluwarsa: m.kedaluwarsa, jumlah: to_f64(m.jumlah), milli: m.jumlah });
+    Ok(())
+}
+
+async fn active_gudang(tx: &mut Tx, field: &str, kode: &str) -> Result<(), OpError> {
+    match lstore::get_gudang_tx(tx, kode).await? {
+        None => Err(LogistikError::invalid(field, format!("unknown gudang {kode}")).into()),
+        Some(g) if !g.aktif => Err(LogistikError::invalid(field, format!("gudang {kode} is not active")).into()),
+        Some(_) => Ok(()),
+    }
+}
+
+/// A movement out: its ledger `jenis`, the gudang, the paper it refers to, and the day expiry is
+/// judged by.
+#[derive(Debug, Clone, Copy)]
+pub struct Keluar<'a> {
+    pub jenis: &'a str,
+    pub gudang: &'a str,
+    pub referensi: Option<&'a str>,
+    pub today: chrono::NaiveDate,
+}
+
+/// Takes `want` of an item out of a gudang, first expiry first out (expired lots never), as
+/// movements of `jenis`. The caller has locked the gudang (`lock_gudang`), so concurrent movers
+/// take one after another and never more than is there. 409 naming `field` with what is available.
+pub async fn take_fefo(tx: &mut Tx, k: &Keluar<'_>, item: &Barang, want: Milli, actor: &str) -> Result<Vec<Gerak>, OpError> {
+    let Keluar { jenis, gudang, referensi, today } = *k;
+    let lots = lstore::lots_tx(tx, gudang, &item.kode).await?;
+    let picks = super::stok::fefo(&lots, today, want).map_err(|avail| {
+        LogistikError::conflict("jumlah", format!("gudang {gudang} has {} {} of {} available (expired lots excluded), not {}", to_f64(avail), item.satuan, item.kode, to_f64(want)))
+    })?;
+    let mut out = Vec::with_capacity(picks.len());
+    for p in &picks {
+        let m = NewMutasi { jenis, gudang, barang: &item.kode, lot: &p.lot, kedaluwarsa: p.kedaluwarsa, jumlah: -p.jumlah, referensi, alasan: None };
+        gerak(tx, &m, actor, "jumlah", &item.satuan, &mut out).await?;
+    }
+    Ok(out)
+}
+
+/// Locks the gudang a movement touches, in code order (so two transfers in opposite directions
+/// cannot deadlock): on PostgreSQL every stock change at a gudang waits for the one before it and
+/// then reads the committed balances (READ COMMITTED reads afresh per statement); on SQLite the
+/// transaction is already the only writer. One row per gudang, because locking the balance rows
+/// themselves would take them in heap order, which updates change, and deadlock.
+pub async fn lock_gudang(tx: &mut Tx, gudang: &[&str]) -> Result<(), OpError> {
+    let mut g = gudang.to_vec();
+    g.sort_unstable();
+    g.dedup();
+    for kode in g {
+        lstore::lock_gudang(tx, kode).await?;
+    }
+    Ok(())
+}
+
+/// Books a movement by hand (Bidang Logistik): an adjustment after a stock count (the difference
+/// to the counted quantity, with a reason), a write-off (expiry or damage), a transfer to another
+/// gudang (FEFO unless a lot is named; each lot keeps its code and expiry), or a return into a
+/// gudang. Every movement is a row of the append-only ledger with its balance; one audit entry.
+pub async fn book_mutasi(tx: &mut Tx, input: &MutasiInput, today: chrono::NaiveDate, actor: &str) -> Result<Vec<Gerak>, OpError> {
+    use super::stok::JenisManual;
+    let c = input.check()?;
+    match lstore::get_gudang_tx(tx, &c.gudang).await? {
+        None => return Err(LogistikError::invalid("gudang", format!("unknown gudang {}", c.gudang)).into()),
+        Some(g) if !g.aktif && c.jenis == JenisManual::Retur => return Err(LogistikError::invalid("gudang", format!("gudang {} is not active", c.gudang)).into()),
+        Some(_) => {}
+    }
+    if let Some(to) = &c.ke_gudang {
+        active_gudang(tx, "ke_gudang", to).await?;
+    }
+    let item = lstore::get_barang_tx(tx, &c.barang).await?.ok_or_else(|| LogistikError::invalid("barang", format!("unknown barang {}", c.barang)))?.barang;
+    let (v, field, zero_ok) = c.jumlah;
+    let satuan = input.satuan.as_deref();
+    let jumlah = if zero_ok { super::penerimaan::jumlah0(&item, v, satuan, field, "satuan")? } else { item.to_base(v, satuan, field, "satuan")? };
+    lock_gudang(tx, &[c.gudang.as_str(), c.ke_gudang.as_deref().unwrap_or(c.gudang.as_str())]).await?;
+    let lot_row = match &c.lot {
+        Some(l) => lstore::saldo_lot_tx(tx, &c.gudang, &item.kode, l).await?,
+        None => None,
+    };
+    let existing = |what: &str| {
+        lot_row.clone().ok_or_else(|| LogistikError::invalid("lot", format!("gudang {} has no lot {} of {} to {what}", c.gudang, c.lot.as_deref().unwrap_or("-"), item.kode)))
+    };
+    let alasan = c.alasan.as_deref();
+    let mut out = Vec::new();
+    match c.jenis {
+        JenisManual::Penyesuaian => {
+            let s = existing("count")?;
+            let delta = jumlah - s.jumlah;
+            if delta == 0 {
+                return Err(LogistikError::invalid("jumlah_hitung", format!("the count equals the balance of lot {} ({} {}): nothing to adjust", s.lot, to_f64(s.jumlah), item.satuan)).into());
+            }
+            let m = NewMutasi { jenis: "penyesuaian", gudang: &c.gudang, barang: &item.kode, lot: &s.lot, kedaluwarsa: s.kedaluwarsa, jumlah: delta, referensi: None, alasan };
+            gerak(tx, &m, actor, "jumlah_hitung", &item.satuan, &mut out).await?;
+        }
+        JenisManual::Penghapusan => {
+            let s = existing("write off")?;
+            let m = NewMutasi { jenis: "penghapusan", gudang: &c.gudang, barang: &item.kode, lot: &s.lot, kedaluwarsa: s.kedaluwarsa, jumlah: -jumlah, referensi: None, alasan };
+            gerak(tx, &m, actor, "jumlah", &item.satuan, &mut out).await?;
+        }
+        JenisManual::Transfer => {
+            let to = c.ke_gudang.as_deref().unwrap_or_default();
+            let referensi = format!("transfer:{}>{to}", c.gudang);
+            let picks = match &c.lot {
+                None => take_fefo(tx, &Keluar { jenis: "transfer_keluar", gudang: &c.gudang, referensi: Some(&referensi), today }, &item, jumlah, actor).await?,
+                Some(_) => {
+                    let s = existing("move")?;
+                    if let Some(k) = s.kedaluwarsa.filter(|k| *k < today) {
+                        return Err(LogistikError::invalid("lot", format!("lot {} expired on {k}: write it off, do not move it", s.lot)).into());
+                    }
+                    let m = NewMutasi { jenis: "transfer_keluar", gudang: &c.gudang, barang: &item.kode, lot: &s.lot, kedaluwarsa: s.kedaluwarsa, jumlah: -jumlah, referensi: Some(&referensi), alasan };
+                    let mut v = Vec::new();
+                    gerak(tx, &m, actor, "jumlah", &item.satuan, &mut v).await?;
+                    v
+                }
+            };
+            for p in &picks {
+                if let Some(t) = lstore::saldo_lot_tx(tx, to, &item.kode, &p.lot).await? {
+                    if t.kedaluwarsa != p.kedaluwarsa {
+                        return Err(LogistikError::conflict("lot", format!("gudang {to} holds lot {} of {} with another expiry; one lot has one expiry", p.lot, item.kode)).into());
+                    }
+                }
+                let m = NewMutasi { jenis: "transfer_masuk", gudang: to, barang: &item.kode, lot: &p.lot, kedaluwarsa: p.kedaluwarsa, jumlah: -p.milli, referensi: Some(&referensi), alasan };
+                gerak(tx, &m, actor, "jumlah", &item.satuan, &mut out).await?;
+            }
+            out.splice(0..0, picks);
+        }
+        JenisManual::Retur => {
+            let kedaluwarsa = match (&lot_row, c.kedaluwarsa) {
+                (Some(s), Some(k)) if s.kedaluwarsa != Some(k) => {
+                    return Err(LogistikError::conflict("lot", format!("lot {} of {} is in gudang {} with another expiry; one lot has one expiry", s.lot, item.kode, c.gudang)).into());
+                }
+                (Some(s), _) => s.kedaluwarsa,
+                (None, k) => k,
+            };
+            match kedaluwarsa {
+                None if item.perlu_kedaluwarsa => return Err(LogistikError::invalid("kedaluwarsa", format!("{} needs an expiry date on every lot", item.kode)).into()),
+                Some(k) if k < today => return Err(LogistikError::invalid("kedaluwarsa", format!("lot expired on {k}: expired goods are not taken back into stock")).into()),
+                _ => {}
+            }
+            let lot = c.lot.as_deref().unwrap_or_default();
+            let m = NewMutasi { jenis: "retur", gudang: &c.gudang, barang: &item.kode, lot, kedaluwarsa, jumlah, referensi: None, alasan };
+            gerak(tx, &m, actor, "jumlah", &item.satuan, &mut out).await?;
+        }
+    }
+    audit_change(tx, actor, &format!("logistik.mutasi.{}", c.jenis.as_str()), "logistik_saldo", &format!("{}/{}", c.gudang, item.kode), None, json(&out)).await?;
+    Ok(out)
+}
+
+/// A balance as answered: the lot, its quantity in base units and how it stands against its expiry.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Saldo {
+    #[serde(flatten)]
+    pub row: SaldoRow,
+    pub jumlah: f64,
+    pub satuan: String,
+    pub status: super::stok::StatusLot,
+    /// Days to expiry (negative: expired that many days ago).
+    pub sisa_hari: Option<i64>,
+}
+
+/// Balances per gudang × item × lot flagged against their expiry with `hari` days of look-ahead;
+/// `only_segera` keeps the lots expired or expiring within it (the near-expiry report).
+pub async fn saldo(store: &crate::store::Store, gudang: Option<&str>, barang: Option<&str>, hari: i64, only_segera: bool, today: chrono::NaiveDate) -> Result<Vec<Saldo>, OpError> {
+    let sampai = only_segera.then(|| today + chrono::Duration::days(hari));
+    let rows = lstore::list_saldo(store, gudang, barang, sampai).await?;
+    let satuan: BTreeMap<String, String> = lstore::list_barang(store, None).await?.into_iter().map(|b| (b.barang.kode, b.barang.satuan)).collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| Saldo {
+            jumlah: to_f64(r.jumlah),
+            satuan: satuan.get(&r.barang).cloned().unwrap_or_default(),
+            status: super::stok::status_lot(r.kedaluwarsa, today, hari),
+            sisa_hari: r.kedaluwarsa.map(|k| (k - today).num_days()),
+            row: r,
+        })
+        .collect())
 }

@@ -332,3 +332,277 @@ pub async fn list_komitmen(store: &Store, status: Option<&str>) -> Result<Vec<Ko
     let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC");
     Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(status).fetch_all(p).await)?)
 }
+
+/// A receipt at a gudang as stored (lines and photos are read beside it).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct PenerimaanRow {
+    pub id: i64,
+    pub gudang: String,
+    pub komitmen_id: Option<i64>,
+    pub pengirim: String,
+    pub bast_nomor: String,
+    pub bast_tanggal: NaiveDate,
+    pub catatan: Option<String>,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One checked line of a receipt, quantities in thousandths of the base unit.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PenerimaanBarisRow {
+    pub no: i64,
+    pub barang: String,
+    pub lot: String,
+    pub kedaluwarsa: Option<NaiveDate>,
+    pub diumumkan: i64,
+    pub diterima: i64,
+    pub ditolak: i64,
+    pub alasan_tolak: Option<String>,
+    pub kondisi: Option<String>,
+}
+
+/// A photo's record (the bytes are in the AttachmentStore under `storage_key`).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct FotoRow {
+    pub id: i64,
+    #[serde(skip)]
+    pub storage_key: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const PENERIMAAN_COLS: &str = "id, gudang, komitmen_id, pengirim, bast_nomor, bast_tanggal, catatan, actor, created_at";
+
+/// Inserts a receipt head; `None` when its BAST number is already used (the unique index decides,
+/// so two clients racing with one number cannot both win on either store).
+pub async fn insert_penerimaan(tx: &mut Tx, p: &super::penerimaan::NewPenerimaan, actor: &str) -> Result<Option<i64>, StoreError> {
+    let id: Option<i64> = crate::on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO logistik_penerimaan (gudang, komitmen_id, pengirim, bast_nomor, bast_tanggal, catatan, actor, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (bast_nomor) DO NOTHING RETURNING id")
+        .bind(&p.gudang).bind(p.komitmen_id).bind(&p.pengirim).bind(&p.bast_nomor).bind(p.bast_tanggal).bind(&p.catatan)
+        .bind(actor).bind(Utc::now()).fetch_optional(c).await)?;
+    Ok(id)
+}
+
+/// The receipt that holds a BAST number, if any.
+pub async fn penerimaan_by_bast_tx(tx: &mut Tx, nomor: &str) -> Result<Option<i64>, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query_scalar("SELECT id FROM logistik_penerimaan WHERE bast_nomor = $1").bind(nomor).fetch_optional(c).await)?)
+}
+
+pub async fn insert_penerimaan_baris(tx: &mut Tx, id: i64, no: i64, b: &super::penerimaan::NewBaris) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO logistik_penerimaan_baris (penerimaan_id, no, barang, lot, kedaluwarsa, diumumkan, diterima, ditolak, alasan_tolak, kondisi) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)")
+        .bind(id).bind(no).bind(&b.barang).bind(&b.lot).bind(b.kedaluwarsa).bind(b.diumumkan).bind(b.diterima).bind(b.ditolak)
+        .bind(b.alasan_tolak.map(|a| a.as_str())).bind(&b.kondisi).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Adds `delta` to a pledge line's received quantity.
+pub async fn add_komitmen_diterima(tx: &mut Tx, id: i64, barang: &str, delta: i64) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE logistik_komitmen_baris SET diterima = diterima + $3 WHERE komitmen_id = $1 AND barang = $2")
+        .bind(id).bind(barang).bind(delta).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// A receipt, its lines and its photos, on any executor.
+macro_rules! read_penerimaan {
+    ($e:expr, $id:expr) => {{
+        let sql = format!("SELECT {PENERIMAAN_COLS} FROM logistik_penerimaan WHERE id = $1");
+        match sqlx::query_as::<_, PenerimaanRow>(&sql).bind($id).fetch_optional($e).await? {
+            None => Ok(None),
+            Some(head) => {
+                let baris: Vec<PenerimaanBarisRow> = sqlx::query_as(
+                    "SELECT CAST(no AS BIGINT) AS no, barang, lot, kedaluwarsa, diumumkan, diterima, ditolak, alasan_tolak, kondisi \
+                     FROM logistik_penerimaan_baris WHERE penerimaan_id = $1 ORDER BY no")
+                    .bind($id).fetch_all($e).await?;
+                let foto: Vec<FotoRow> = sqlx::query_as(
+                    "SELECT id, storage_key, content_type, bytes, sha256, actor, created_at FROM logistik_foto \
+                     WHERE dokumen = 'penerimaan' AND dokumen_id = $1 ORDER BY id")
+                    .bind($id).fetch_all($e).await?;
+                Ok::<_, sqlx::Error>(Some((head, baris, foto)))
+            }
+        }
+    }};
+}
+
+/// A receipt with lines and photos, read inside a write.
+pub async fn get_penerimaan_tx(tx: &mut Tx, id: i64) -> Result<Option<(PenerimaanRow, Vec<PenerimaanBarisRow>, Vec<FotoRow>)>, StoreError> {
+    Ok(crate::on_tx!(tx, c => read_penerimaan!(&mut *c, id))?)
+}
+
+/// A receipt with lines and photos.
+pub async fn get_penerimaan(store: &Store, id: i64) -> Result<Option<(PenerimaanRow, Vec<PenerimaanBarisRow>, Vec<FotoRow>)>, StoreError> {
+    Ok(crate::on_pool!(store, p => read_penerimaan!(p, id))?)
+}
+
+/// Receipts, optionally at one gudang, newest first.
+pub async fn list_penerimaan(store: &Store, gudang: Option<&str>) -> Result<Vec<PenerimaanRow>, StoreError> {
+    let sql = format!("SELECT {PENERIMAAN_COLS} FROM logistik_penerimaan WHERE ($1 IS NULL OR gudang = $1) ORDER BY id DESC");
+    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(gudang).fetch_all(p).await)?)
+}
+
+/// Locks a paper's head row (a no-op update) so concurrent photo uploads to it are counted one
+/// after another on both stores; false when it does not exist.
+pub async fn lock_dokumen(tx: &mut Tx, dokumen: &str, id: i64) -> Result<bool, StoreError> {
+    let sql = match dokumen {
+        "penerimaan" => "UPDATE logistik_penerimaan SET id = id WHERE id = $1",
+        other => return Err(StoreError::Invalid(format!("no logistics paper {other}"))),
+    };
+    let n = crate::on_tx!(tx, c => sqlx::query(sql).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// The photos of one paper, read inside a write.
+pub async fn fotos_tx(tx: &mut Tx, dokumen: &str, id: i64) -> Result<Vec<FotoRow>, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, storage_key, content_type, bytes, sha256, actor, created_at FROM logistik_foto WHERE dokumen = $1 AND dokumen_id = $2 ORDER BY id")
+        .bind(dokumen).bind(id).fetch_all(c).await)?)
+}
+
+/// The photos of one paper.
+pub async fn fotos(store: &Store, dokumen: &str, id: i64) -> Result<Vec<FotoRow>, StoreError> {
+    Ok(crate::on_pool!(store, p => sqlx::query_as(
+        "SELECT id, storage_key, content_type, bytes, sha256, actor, created_at FROM logistik_foto WHERE dokumen = $1 AND dokumen_id = $2 ORDER BY id")
+        .bind(dokumen).bind(id).fetch_all(p).await)?)
+}
+
+/// A photo put in the AttachmentStore, not yet recorded (see `ops::stage_foto`).
+pub struct StagedFoto {
+    pub key: String,
+    pub content_type: &'static str,
+    pub sha256: String,
+    pub bytes: i64,
+}
+
+/// Records a stored photo of a paper; returns its id.
+pub async fn insert_foto(tx: &mut Tx, dokumen: &str, id: i64, f: &StagedFoto, actor: &str) -> Result<i64, StoreError> {
+    let (key, content_type, bytes, sha) = (&f.key, f.content_type, f.bytes, &f.sha256);
+    Ok(crate::on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO logistik_foto (dokumen, dokumen_id, storage_key, content_type, bytes, sha256, actor, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id")
+        .bind(dokumen).bind(id).bind(key).bind(content_type).bind(bytes).bind(sha).bind(actor).bind(Utc::now()).fetch_one(c).await)?)
+}
+
+/// One movement of the stock ledger, as written.
+#[derive(Debug, Clone)]
+pub struct NewMutasi<'a> {
+    pub jenis: &'a str,
+    pub gudang: &'a str,
+    pub barang: &'a str,
+    pub lot: &'a str,
+    pub kedaluwarsa: Option<NaiveDate>,
+    /// Signed: positive into the gudang, negative out of it.
+    pub jumlah: i64,
+    pub referensi: Option<&'a str>,
+    pub alasan: Option<&'a str>,
+}
+
+/// A balance row: one lot of one item in one gudang.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct SaldoRow {
+    pub gudang: String,
+    pub barang: String,
+    pub lot: String,
+    pub kedaluwarsa: Option<NaiveDate>,
+    /// Thousandths of the base unit.
+    #[serde(skip)]
+    pub jumlah: i64,
+}
+
+/// One lot's balance, read inside a write.
+pub async fn saldo_lot_tx(tx: &mut Tx, gudang: &str, barang: &str, lot: &str) -> Result<Option<SaldoRow>, StoreError> {
+    Ok(crate::on_tx!(tx, c => sqlx::query_as(
+        "SELECT gudang, barang, lot, kedaluwarsa, jumlah FROM logistik_saldo WHERE gudang = $1 AND barang = $2 AND lot = $3")
+        .bind(gudang).bind(barang).bind(lot).fetch_optional(c).await)?)
+}
+
+/// Appends a movement and applies it to the balance, in the caller's transaction. A movement out
+/// takes only from a balance that holds it (`jumlah >= n` in the UPDATE's own condition, which
+/// PostgreSQL re-checks on the locked row and SQLite's single writer sees current): false, and
+/// nothing written, when the lot does not hold it — the balance is never negative and two
+/// clients can never both take the last units.
+pub async fn apply_mutasi(tx: &mut Tx, m: &NewMutasi<'_>, actor: &str) -> Result<bool, StoreError> {
+    let moved = if m.jumlah > 0 {
+        crate::on_tx!(tx, c => sqlx::query(
+            "INSERT INTO logistik_saldo (gudang, barang, lot, kedaluwarsa, jumlah) VALUES ($1,$2,$3,$4,$5) \
+             ON CONFLICT (gudang, barang, lot) DO UPDATE SET jumlah = logistik_saldo.jumlah + excluded.jumlah")
+            .bind(m.gudang).bind(m.barang).bind(m.lot).bind(m.kedaluwarsa).bind(m.jumlah).execute(c).await.map(|r| r.rows_affected()))?
+    } else {
+        crate::on_tx!(tx, c => sqlx::query(
+            "UPDATE logistik_saldo SET jumlah = jumlah - $4 WHERE gudang = $1 AND barang = $2 AND lot = $3 AND jumlah >= $4")
+            .bind(m.gudang).bind(m.barang).bind(m.lot).bind(-m.jumlah).execute(c).await.map(|r| r.rows_affected()))?
+    };
+    if moved == 0 {
+        return Ok(false);
+    }
+    crate::on_tx!(tx, c => sqlx::query(
+        "INSERT INTO logistik_mutasi (at, jenis, gudang, barang, lot, kedaluwarsa, jumlah, ref, alasan, actor) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)")
+        .bind(Utc::now()).bind(m.jenis).bind(m.gudang).bind(m.barang).bind(m.lot).bind(m.kedaluwarsa).bind(m.jumlah)
+        .bind(m.referensi).bind(m.alasan).bind(actor).execute(c).await.map(|_| ()))?;
+    Ok(true)
+}
+
+/// Locks one gudang's row (a no-op update of a non-key column, so foreign-key checks of other
+/// writers are not blocked): the lock every stock change at that gudang takes first.
+pub async fn lock_gudang(tx: &mut Tx, kode: &str) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("UPDATE logistik_gudang SET versi = versi WHERE kode = $1").bind(kode).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// The lots of one item in one gudang with a balance, read inside a write.
+pub async fn lots_tx(tx: &mut Tx, gudang: &str, barang: &str) -> Result<Vec<super::stok::Lot>, StoreError> {
+    let rows: Vec<(String, Option<NaiveDate>, i64)> = crate::on_tx!(tx, c => sqlx::query_as(
+        "SELECT lot, kedaluwarsa, jumlah FROM logistik_saldo WHERE gudang = $1 AND barang = $2 AND jumlah > 0 ORDER BY lot")
+        .bind(gudang).bind(barang).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|(lot, kedaluwarsa, jumlah)| super::stok::Lot { lot, kedaluwarsa, jumlah }).collect())
+}
+
+/// Balances with something in them, optionally of one gudang and/or item, optionally only lots
+/// expiring by `sampai` (those with an expiry), ordered by gudang, item, expiry, lot.
+pub async fn list_saldo(store: &Store, gudang: Option<&str>, barang: Option<&str>, sampai: Option<NaiveDate>) -> Result<Vec<SaldoRow>, StoreError> {
+    let sql = "SELECT gudang, barang, lot, kedaluwarsa, jumlah FROM logistik_saldo \
+               WHERE jumlah > 0 AND ($1 IS NULL OR gudang = $1) AND ($2 IS NULL OR barang = $2) AND ($3 IS NULL OR kedaluwarsa <= $3) \
+               ORDER BY gudang, barang, kedaluwarsa IS NULL, kedaluwarsa, lot";
+    Ok(crate::on_pool!(store, p => sqlx::query_as(sql).bind(gudang).bind(barang).bind(sampai).fetch_all(p).await)?)
+}
+
+/// One movement of the ledger as stored.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct MutasiRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub jenis: String,
+    pub gudang: String,
+    pub barang: String,
+    pub lot: String,
+    pub kedaluwarsa: Option<NaiveDate>,
+    /// Thousandths of the base unit, signed (see `jumlah` in answers).
+    #[serde(skip)]
+    pub jumlah: i64,
+    #[serde(rename = "ref")]
+    pub referensi: Option<String>,
+    pub alasan: Option<String>,
+    pub actor: String,
+}
+
+/// Which movements to list.
+#[derive(Debug, Clone, Default)]
+pub struct MutasiFilter<'a> {
+    pub gudang: Option<&'a str>,
+    pub barang: Option<&'a str>,
+    pub lot: Option<&'a str>,
+    /// Only movements with a smaller id (paging back).
+    pub sebelum: Option<i64>,
+}
+
+/// Movements, newest first, as filtered; at most `limit`.
+pub async fn list_mutasi(store: &Store, f: &MutasiFilter<'_>, limit: i64) -> Result<Vec<MutasiRow>, StoreError> {
+    let sql = "SELECT id, at, jenis, gudang, barang, lot, kedaluwarsa, jumlah, ref AS referensi, alasan, actor FROM logistik_mutasi \
+               WHERE ($1 IS NULL OR gudang = $1) AND ($2 IS NULL OR barang = $2) AND ($3 IS NULL OR lot = $3) AND ($4 IS NULL OR id < $4) \
+               ORDER BY id DESC LIMIT $5";
+    Ok(crate::on_pool!(store, p => sqlx::query_as(sql).bind(f.gudang).bind(f.barang).bind(f.lot).bind(f.sebelum).bind(limit).fetch_all(p).await)?)
+}

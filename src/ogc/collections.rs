@@ -69,6 +69,7 @@ impl Registry {
                 Box::new(super::sources::Areas::new(Level::Rw)),
                 Box::new(super::sources::Complaints::new()),
                 Box::new(crate::logistics::ogc::GudangLayer::new()),
+                Box::new(crate::ksbb::ogc::SitesLayer::new()),
             ],
         }
     }

@@ -4,10 +4,16 @@
 //! `BBOX(…)` literals, parsed into one small tree, checked against the collection's queryables
 //! (types included) and evaluated in memory on the features.
 //!
-//! Why not the `cql2` crate (0.6.0): it pulls 58 more crates into the build — a second geozero
-//! (0.14, sigap uses 0.15), jsonschema, sqlparser, fancy-regex, pest, jiff — and turns on
-//! serde_json's `preserve_order` for the whole crate graph; what sigap needs is the few hundred
-//! lines below. WKT is read by the `wkt` crate (already in the tree through geozero).
+//! Why not the `cql2` crate (the issue asked for it; measured 2026-11-27, numbers in
+//! `src/ogc/README.md`): no released version (0.1.0 … 0.6.0) fits the tree without duplicates.
+//! Every one declares no cargo features (so `default-features = false` changes nothing) and
+//! requires `geozero ^0.14` (sigap: 0.15; a second geozero, and with it a second `wkt`, 0.11)
+//! and serde_json with `preserve_order` (which changes the key order of every JSON answer sigap
+//! writes and rebuilds sqlx, axum, utoipa, geojson …); since 0.4 also jsonschema and sqlparser.
+//! Upstream main (0.6.0) still says `geozero = "0.14.0"`. Adding it: +58 crates in Cargo.lock,
+//! 90 crates to rebuild (6 min 38 s of `cargo check` on this shared 2-core machine, against 12 s
+//! for sigap alone). What sigap needs is the few hundred lines below; WKT is read by the `wkt`
+//! crate (already in the tree through geozero).
 
 use super::crs::Crs;
 use super::model::{CollectionInfo, Feature, Kind};

@@ -29,13 +29,15 @@ impl Areas {
             Level::Kota => ("kota", "Kota / kabupaten administrasi", "The 6 kota and kabupaten of DKI Jakarta (Kemendagri codes), with bansos progress."),
             Level::Kecamatan => ("kecamatan", "Kecamatan", "The 44 kecamatan of DKI Jakarta, with bansos progress."),
             Level::Kelurahan => ("kelurahan", "Kelurahan", "The 267 kelurahan of DKI Jakarta, with bansos progress."),
-            Level::Rw => ("rw", "RW (generated)", "Rukun Warga boundaries with bansos progress. GENERATED demo layer (not official): every feature has `generated: true`."),
+            Level::Rw => ("rw", "RW", "Rukun Warga boundaries with bansos progress: real RW of 2012 (`sumber` inasafe-osm-2012, `tahun` 2012; InaSAFE data, source given as OpenStreetMap, ODbL, unverified) fitted to the 2025 kelurahan, and GENERATED RW (`generated: true`, `sumber` generated, not official) where the source has none."),
         };
         let mut queryables = vec![
             q("kode", Kind::String, "Kemendagri code, e.g. 31.71.01.1001"),
             q("nama", Kind::String, "name"),
             q("induk", Kind::String, "code of the parent area"),
             q("generated", Kind::Boolean, "true for generated (demo) boundaries"),
+            q("sumber", Kind::String, "source key of the boundary (inasafe-osm-2012, generated); null when not recorded"),
+            q("tahun", Kind::Integer, "year the source describes (2012); null when unknown"),
             q("target_kk", Kind::Integer, "bansos: households (KK) targeted"),
             q("served_kk", Kind::Integer, "bansos: households served"),
             q("packages_received", Kind::Integer, "bansos: packages received"),
@@ -93,6 +95,8 @@ impl Collection for Areas {
                         p.insert("induk".into(), json!(parent.to_string()));
                     }
                     p.insert("generated".into(), json!(a.generated));
+                    p.insert("sumber".into(), json!(a.source));
+                    p.insert("tahun".into(), json!(a.year));
                     let b = progress.areas.get(&code);
                     p.insert("target_kk".into(), json!(b.map_or(0, |b| b.target_kk)));
                     p.insert("served_kk".into(), json!(b.map_or(0, |b| b.served_kk)));
@@ -118,7 +122,7 @@ fn area_etag(name: &str, g: &geo::MultiPolygon<f64>) -> String {
 }
 
 /// Properties a client may send back unchanged (from a GET) but not set: ignored on write.
-const DERIVED: &[&str] = &["induk", "generated", "target_kk", "served_kk", "packages_received", "packages_damaged", "packages_returned", "percent"];
+const DERIVED: &[&str] = &["induk", "generated", "sumber", "tahun", "target_kk", "served_kk", "packages_received", "packages_damaged", "packages_returned", "percent"];
 
 impl Areas {
     /// The code a request names, as an area of this collection's level (else 404 `featureId`).
@@ -223,7 +227,7 @@ impl Editor for Areas {
             }
             let (nama, geometry) = self.edit_of(&code, body, None)?;
             // A boundary drawn by a person is official, not generated.
-            let checked = crate::wilayah::import::check_edit(&atlas, &code, &nama, Ok(geometry), false).map_err(|(f, r)| Problem::unprocessable(f, r))?;
+            let checked = crate::wilayah::import::check_edit(&atlas, &code, &nama, Ok(geometry), None).map_err(|(f, r)| Problem::unprocessable(f, r))?;
             self.write(s, &who, &code, checked, Expect::Absent).await?;
             Ok(code.to_string())
         })
@@ -235,7 +239,7 @@ impl Editor for Areas {
             let atlas = s.atlas.current();
             let existing = atlas.get(&code).ok_or_else(|| Problem::not_found(format!("no feature {id:?} in collection {}", self.info.id)).field("featureId"))?;
             let (nama, geometry) = self.edit_of(&code, body, Some(&existing.name))?;
-            let checked = crate::wilayah::import::check_edit(&atlas, &code, &nama, Ok(geometry), existing.generated).map_err(|(f, r)| Problem::unprocessable(f, r))?;
+            let checked = crate::wilayah::import::check_edit(&atlas, &code, &nama, Ok(geometry), Some(existing)).map_err(|(f, r)| Problem::unprocessable(f, r))?;
             self.write(s, &who, &code, checked, Expect::Version(if_match)).await
         })
     }

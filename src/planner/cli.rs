@@ -11,7 +11,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::model::{Budget, LonLat, PlanRequest, PlanSettings};
+use super::model::{Budget, PlanRequest, PlanSettings};
 use super::network::{RoadMatrix, RoadNetwork};
 use super::plan::{id_number, Plan};
 use super::replan::{self, ReplanRequest};
@@ -251,20 +251,13 @@ fn load_network(path: &Path, req: &PlanRequest) -> anyhow::Result<RoadNetwork> {
     Ok(net)
 }
 
-/// The road matrix for a request: one congestion factor, the profile's mean over the depots'
-/// shifts, and the table among all depots and stops prepared (or read from `cache`).
+/// The road matrix for a request ([`RoadMatrix::for_request`]), saying where the table came from.
 pub fn road_matrix<'a>(net: &'a RoadNetwork, req: &PlanRequest, cache: &Path) -> RoadMatrix<'a> {
-    let start = req.depots.iter().map(|d| d.shift_start).min().unwrap_or_default();
-    let end = req.depots.iter().map(|d| d.shift_end).max().unwrap_or_default();
-    let factor = req.settings.roads.mean_factor(start, end);
-    let mut m = RoadMatrix::new(net, factor, format!("mean of the congestion profile {start}–{end}"), req.settings.threads);
-    let mut points: Vec<LonLat> = req.depots.iter().map(|d| LonLat::new(d.lon, d.lat)).collect();
-    points.extend(req.stops.iter().map(|s| LonLat::new(s.lon, s.lat)));
     let started = Instant::now();
-    let hit = m.prepare(&points, Some(cache));
+    let (m, points, hit) = RoadMatrix::for_request(net, req, Some(cache));
     eprintln!(
         "tabel waktu tempuh {} titik: {} ({:.1} detik)",
-        id_number(points.len() as u64),
+        id_number(points as u64),
         if hit { "dari cache" } else { "dihitung" },
         started.elapsed().as_secs_f64()
     );
@@ -334,5 +327,122 @@ pub async fn run(store: &Store, data_dir: &Path, args: PlanArgs) -> anyhow::Resu
     for f in files {
         println!("  {}", f.display());
     }
+    Ok(())
+}
+
+/// `sigap solomon`: solves Solomon/Homberger VRPTW instances with the planner's search, checks
+/// every answer with the independent checker and compares with the best known solutions.
+#[derive(Args, Debug, Clone)]
+pub struct SolomonArgs {
+    /// Instance files (`R101.txt`) or folders; a folder means every instance its `bks.csv` lists.
+    #[arg(required = true)]
+    pub instances: Vec<PathBuf>,
+    /// Best known solutions (`instance,vehicles,distance,…`); default: `bks.csv` beside each instance.
+    #[arg(long)]
+    pub bks: Option<PathBuf>,
+    /// `reproducible` (what plans use: one thread, a work budget) or `quality` (vrp-core's
+    /// default heuristic on all cores for --seconds).
+    #[arg(long, default_value = "reproducible")]
+    pub mode: String,
+    /// Reproducible mode: generations (the work budget; half of them minimise routes).
+    #[arg(long, default_value_t = 2000)]
+    pub generations: usize,
+    /// Quality mode: seconds per instance. Reproducible mode: the safety cap (a run it stops is
+    /// marked as not repeatable).
+    #[arg(long, default_value_t = 60.0)]
+    pub seconds: f64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Folder for one `NAME.routes` per instance (`Route 1: 5 3 7`), checkable with --check.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Check these routes (a `.routes` file or a published solution) against the one instance
+    /// given, without solving.
+    #[arg(long)]
+    pub check: Option<PathBuf>,
+}
+
+fn solomon_bks(args: &SolomonArgs, dir: &Path) -> anyhow::Result<Vec<super::solomon::Bks>> {
+    let path = args.bks.clone().unwrap_or_else(|| dir.join("bks.csv"));
+    if !path.exists() {
+        return Ok(vec![]);
+    }
+    Ok(super::solomon::read_bks(&path)?)
+}
+
+/// Runs `sigap solomon`; prints one line per instance on stderr, then the table and the summary
+/// per family as Markdown on stdout. Fails when a solution is infeasible.
+pub fn run_solomon(args: SolomonArgs) -> anyhow::Result<()> {
+    use super::engine::SearchMode;
+    use super::solomon::{self, BenchBudget, Bks};
+    let mode = match args.mode.as_str() {
+        "reproducible" => SearchMode::Reproducible,
+        "quality" => SearchMode::Quality,
+        other => anyhow::bail!("--mode: '{other}' is not reproducible or quality"),
+    };
+    if let Some(routes) = &args.check {
+        let [instance] = args.instances.as_slice() else { anyhow::bail!("--check takes exactly one instance file") };
+        let inst = solomon::read(instance)?;
+        let text = std::fs::read_to_string(routes).with_context(|| format!("reading {}", routes.display()))?;
+        let sol = solomon::parse_routes(&routes.display().to_string(), &text)?;
+        print!("{}", solomon::routes_text(&inst, &sol));
+        let c = solomon::check(&inst, &sol);
+        anyhow::ensure!(c.feasible(), "{} violation(s)", c.violations.len());
+        return Ok(());
+    }
+    let mut work: Vec<(PathBuf, Option<Bks>)> = Vec::new();
+    for path in &args.instances {
+        if path.is_dir() {
+            let bks = solomon_bks(&args, path)?;
+            anyhow::ensure!(!bks.is_empty(), "{}: no bks.csv listing the instances", path.display());
+            work.extend(bks.into_iter().map(|b| (path.join(format!("{}.txt", b.instance)), Some(b))).filter(|(p, _)| p.exists()));
+        } else {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let stem = path.file_stem().map(|s| s.to_string_lossy().to_uppercase()).unwrap_or_default();
+            let b = solomon_bks(&args, dir)?.into_iter().find(|b| b.instance.to_uppercase() == stem);
+            work.push((path.clone(), b));
+        }
+    }
+    let budget = BenchBudget {
+        seconds: args.seconds,
+        generations: (mode == SearchMode::Reproducible).then_some(args.generations),
+        mode,
+        seed: args.seed,
+    };
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    }
+    let mut rows = Vec::new();
+    let mut infeasible = 0;
+    for (path, bks) in work {
+        let inst = solomon::read(&path)?;
+        // Without a best known solution the row still shows vehicles and distance.
+        let b = bks.unwrap_or(Bks { instance: inst.name.clone(), vehicles: 0, distance: f64::NAN });
+        let (row, sol) = solomon::bench_one(&inst, &b, budget)?;
+        eprintln!(
+            "{}: {} vehicles (BKS {}), {:.2} (BKS {:.2}, {:+.2} %), {}, {:.1} s{}",
+            row.instance,
+            row.vehicles,
+            row.bks_vehicles,
+            row.distance,
+            row.bks_distance,
+            row.distance_gap_pct,
+            if row.feasible { "feasible".to_string() } else { format!("INFEASIBLE: {}", row.violations.join("; ")) },
+            row.seconds,
+            if row.time_capped { ", time cap hit: not repeatable" } else { "" }
+        );
+        if let Some(out) = &args.out {
+            let file = out.join(format!("{}.routes", inst.name));
+            std::fs::write(&file, solomon::routes_text(&inst, &sol)).with_context(|| format!("writing {}", file.display()))?;
+        }
+        infeasible += usize::from(!row.feasible);
+        rows.push(row);
+    }
+    let label = match mode {
+        SearchMode::Reproducible => format!("reproducible, {} generations, seed {}, cap {} s", args.generations, args.seed, args.seconds),
+        SearchMode::Quality => format!("quality, {} s per instance", args.seconds),
+    };
+    println!("## Solomon VRPTW: {label}\n\n{}\n{}", solomon::table(&rows), solomon::summary_table(&rows));
+    anyhow::ensure!(infeasible == 0, "{infeasible} solution(s) failed the checker");
     Ok(())
 }

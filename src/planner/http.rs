@@ -4,7 +4,7 @@
 //! one plan at a time (two cores are shared with the rest of the service).
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -18,7 +18,8 @@ use super::model::PlanRequest;
 use super::plan::Plan;
 use super::replan::{self, Delivered, ReplanRequest};
 use super::store::{self, JobStatus};
-use super::{plan_within, sources, GreatCircle, PlanError};
+use super::network::{RoadMatrix, RoadNetwork};
+use super::{plan_within, sources, GreatCircle, PlanError, TravelMatrix};
 use crate::api::problem::json_body;
 use crate::api::write::{keyed_write, scope, REPLAYED};
 use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
@@ -65,17 +66,52 @@ fn new_id() -> String {
     format!("plan-{:016x}", rand::random::<u64>())
 }
 
+/// The last road network built, with the file and road settings it was built from: building
+/// takes seconds, and plans come one at a time with the same settings mostly.
+type LoadedNetwork = (std::path::PathBuf, String, Arc<RoadNetwork>);
+
+fn network_slot() -> &'static Mutex<Option<LoadedNetwork>> {
+    static NET: OnceLock<Mutex<Option<LoadedNetwork>>> = OnceLock::new();
+    NET.get_or_init(|| Mutex::new(None))
+}
+
+/// The road network of the server's road file under the request's road settings, or `None`
+/// when the server has no road file (then plans fall back to great-circle × circuity, and the
+/// plan's `meta.travel` says so). A file that is there but unusable fails the plan.
+fn network_for(path: Option<&std::path::Path>, request: &PlanRequest) -> Result<Option<Arc<RoadNetwork>>, String> {
+    let Some(path) = path.filter(|p| p.exists()) else { return Ok(None) };
+    let key = serde_json::to_string(&request.settings.roads).map_err(|e| e.to_string())?;
+    let mut slot = network_slot().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((p, k, net)) = slot.as_ref() {
+        if p == path && *k == key {
+            return Ok(Some(net.clone()));
+        }
+    }
+    let net = Arc::new(RoadNetwork::load(path, &request.settings.roads).map_err(|e| format!("road network {}: {e}", path.display()))?);
+    *slot = Some((path.to_path_buf(), key, net.clone()));
+    Ok(Some(net))
+}
+
 /// Plans in the background: queued → running → done (with the plan) or failed (with the reason).
+/// Plans drive on the server's road network like `sigap plan --roads` (the same matrix,
+/// cached in `Config::roads_cache`), great-circle only when the server has no road file.
 async fn run_job(state: AppState, id: String, request: PlanRequest) {
     let _slot = slots().acquire().await;
     if let Err(e) = store::mark_running(&state.store, &id).await {
         tracing::error!(plan = %id, error = %e, "cannot mark plan running");
     }
     let atlas = state.atlas.current();
+    let config = state.config.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        let travel = GreatCircle::new(request.settings.travel);
+        let network = network_for(config.roads.as_deref(), &request)?;
+        let roads = network.as_deref().map(|net| RoadMatrix::for_request(net, &request, config.roads_cache.as_deref()).0);
+        let great_circle = GreatCircle::new(request.settings.travel);
+        let travel: &dyn TravelMatrix = match &roads {
+            Some(m) => m,
+            None => &great_circle,
+        };
         let inside = sources::atlas_area(&atlas);
-        plan_within(request, &travel, &inside, &|_| {})
+        plan_within(request, travel, &inside, &|_| {})
             .map_err(|e| e.to_string())
             .and_then(|p| serde_json::to_value(&p).map_err(|e| e.to_string()))
     })

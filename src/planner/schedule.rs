@@ -686,7 +686,7 @@ fn solve_depot_day(v: &ValidRequest, matrix: &dyn TravelMatrix, day: u32, d: usi
     let routes = routes
         .into_iter()
         .map(|mut route| {
-            route.geometry = road_line(matrix, &route);
+            route.polyline6 = road_line(matrix, &route).and_then(|l| TruckRoute::encode_line(&l));
             route
         })
         .collect();
@@ -846,7 +846,7 @@ fn simulate(
         frozen,
         depot_pos: depot.pos,
         stops,
-        geometry: None,
+        polyline6: None,
     }
 }
 

@@ -280,6 +280,35 @@ pub struct BenchRow {
     pub time_capped: bool,
 }
 
+/// Solves one instance within `budget` and checks the answer against the instance file and its
+/// best known solution.
+pub fn bench_one(inst: &Instance, bks: &Bks, budget: BenchBudget) -> Result<(BenchRow, Solution), SolomonError> {
+    let options = SolveOptions {
+        seed: budget.seed,
+        generations: budget.generations.unwrap_or(usize::MAX / 2),
+        max_seconds: Some(budget.seconds),
+        mode: budget.mode,
+    };
+    let started = Instant::now();
+    let (sol, time_capped) = solve_capped(inst, &options)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let c = check(inst, &sol);
+    let row = BenchRow {
+        instance: bks.instance.clone(),
+        vehicles: c.vehicles,
+        distance: c.distance,
+        bks_vehicles: bks.vehicles,
+        bks_distance: bks.distance,
+        vehicle_gap: c.vehicles as i64 - bks.vehicles as i64,
+        distance_gap_pct: (c.distance - bks.distance) / bks.distance * 100.0,
+        feasible: c.feasible(),
+        violations: c.violations,
+        seconds,
+        time_capped: time_capped && budget.generations.is_some(),
+    };
+    Ok((row, sol))
+}
+
 /// Solves every instance listed in `dir/bks.csv` that has a file `dir/NAME.txt`.
 pub fn run_all(dir: &Path, budget: BenchBudget, mut on_row: impl FnMut(&BenchRow)) -> Result<Vec<BenchRow>, SolomonError> {
     let bks = read_bks(&dir.join("bks.csv"))?;
@@ -289,34 +318,120 @@ pub fn run_all(dir: &Path, budget: BenchBudget, mut on_row: impl FnMut(&BenchRow
         if !path.exists() {
             continue;
         }
-        let inst = read(&path)?;
-        let options = SolveOptions {
-            seed: budget.seed,
-            generations: budget.generations.unwrap_or(usize::MAX / 2),
-            max_seconds: Some(budget.seconds),
-            mode: budget.mode,
-        };
-        let started = Instant::now();
-        let (sol, time_capped) = solve_capped(&inst, &options)?;
-        let seconds = started.elapsed().as_secs_f64();
-        let c = check(&inst, &sol);
-        let row = BenchRow {
-            instance: b.instance.clone(),
-            vehicles: c.vehicles,
-            distance: c.distance,
-            bks_vehicles: b.vehicles,
-            bks_distance: b.distance,
-            vehicle_gap: c.vehicles as i64 - b.vehicles as i64,
-            distance_gap_pct: (c.distance - b.distance) / b.distance * 100.0,
-            feasible: c.feasible(),
-            violations: c.violations,
-            seconds,
-            time_capped: time_capped && budget.generations.is_some(),
-        };
+        let (row, _) = bench_one(&read(&path)?, &b, budget)?;
         on_row(&row);
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// Routes in the usual text form of published Solomon solutions, one line per vehicle
+/// (`Route 1: 5 3 7`), with the checker's verdict as comment lines; [`parse_routes`] reads it back.
+pub fn routes_text(inst: &Instance, sol: &Solution) -> String {
+    let c = check(inst, sol);
+    let mut out = format!("# {}: {} vehicles, distance {:.2}, checker: {}\n", inst.name, c.vehicles, c.distance, if c.feasible() { "feasible" } else { "INFEASIBLE" });
+    for v in &c.violations {
+        let _ = writeln!(out, "# {v}");
+    }
+    for (i, r) in sol.routes.iter().enumerate() {
+        let ids: Vec<String> = r.iter().map(u32::to_string).collect();
+        let _ = writeln!(out, "Route {}: {}", i + 1, ids.join(" "));
+    }
+    out
+}
+
+/// Reads routes written as `Route N: id id …` (other lines, such as `#` comments, `Cost …` or
+/// blank ones, are skipped); a bad customer id is an error naming the line.
+pub fn parse_routes(file: &str, text: &str) -> Result<Solution, SolomonError> {
+    let mut routes = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        let Some(rest) = line.strip_prefix("Route").filter(|r| r.starts_with(' ') || r.starts_with(char::is_numeric)) else { continue };
+        let Some((_, ids)) = rest.split_once(':') else {
+            return Err(SolomonError::Parse { file: file.to_string(), line: i + 1, reason: "expected 'Route N: ids'".into() });
+        };
+        let route = ids
+            .split_whitespace()
+            .map(|t| t.parse::<u32>().map_err(|_| SolomonError::Parse { file: file.to_string(), line: i + 1, reason: format!("'{t}' is not a customer id") }))
+            .collect::<Result<Vec<u32>, _>>()?;
+        routes.push(route);
+    }
+    if routes.is_empty() {
+        return Err(SolomonError::Parse { file: file.to_string(), line: 1, reason: "no 'Route N:' lines".into() });
+    }
+    Ok(Solution { routes })
+}
+
+/// One line of the per-family summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FamilySummary {
+    pub family: String,
+    pub instances: usize,
+    /// Instances with more vehicles than the best known.
+    pub above_bks_vehicles: usize,
+    /// Sum of the extra vehicles.
+    pub extra_vehicles: i64,
+    /// Mean distance gap (%) over the instances at the best known vehicle count.
+    pub mean_gap_matching: Option<f64>,
+    /// Instances at the best known: same vehicles, distance within 0.01 %.
+    pub at_bks: usize,
+    pub infeasible: usize,
+    pub time_capped: usize,
+}
+
+/// The family of an instance: `R101` → `R1`, `RC208` → `RC2`, Homberger `C1_2_1` → `C1_2`.
+pub fn family(instance: &str) -> String {
+    if let Some((head, _)) = instance.rsplit_once('_') {
+        return head.to_string();
+    }
+    let letters: String = instance.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    let series = instance[letters.len()..].chars().next().map(String::from).unwrap_or_default();
+    format!("{letters}{series}")
+}
+
+fn summarise(family: String, rows: &[&BenchRow]) -> FamilySummary {
+    let matching: Vec<f64> = rows.iter().filter(|r| r.vehicle_gap == 0).map(|r| r.distance_gap_pct).collect();
+    FamilySummary {
+        family,
+        instances: rows.len(),
+        above_bks_vehicles: rows.iter().filter(|r| r.vehicle_gap > 0).count(),
+        extra_vehicles: rows.iter().map(|r| r.vehicle_gap.max(0)).sum(),
+        mean_gap_matching: (!matching.is_empty()).then(|| matching.iter().sum::<f64>() / matching.len() as f64),
+        at_bks: rows.iter().filter(|r| r.vehicle_gap <= 0 && r.distance_gap_pct < 0.01).count(),
+        infeasible: rows.iter().filter(|r| !r.feasible).count(),
+        time_capped: rows.iter().filter(|r| r.time_capped).count(),
+    }
+}
+
+/// Per family in order of first appearance, then `all`.
+pub fn summary(rows: &[BenchRow]) -> Vec<FamilySummary> {
+    let mut families: Vec<String> = Vec::new();
+    for r in rows {
+        let f = family(&r.instance);
+        if !families.contains(&f) {
+            families.push(f);
+        }
+    }
+    let mut out: Vec<FamilySummary> =
+        families.into_iter().map(|f| summarise(f.clone(), &rows.iter().filter(|r| family(&r.instance) == f).collect::<Vec<_>>())).collect();
+    out.push(summarise("all".into(), &rows.iter().collect::<Vec<_>>()));
+    out
+}
+
+/// Markdown table of [`summary`].
+pub fn summary_table(rows: &[BenchRow]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "| family | instances | above BKS vehicles | extra vehicles | mean gap % where vehicles match | at BKS | infeasible | time cap hit |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    for f in summary(rows) {
+        let gap = f.mean_gap_matching.map_or("—".to_string(), |g| format!("{g:.2}"));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:+} | {} | {} | {} | {} |",
+            f.family, f.instances, f.above_bks_vehicles, f.extra_vehicles, gap, f.at_bks, f.infeasible, f.time_capped
+        );
+    }
+    out
 }
 
 /// The folder with the six sample instances and `bks.csv`: `SOLOMON_DIR`, else the copy shipped
@@ -404,6 +519,50 @@ mod tests {
         let mut home = i.clone();
         home.depot.due = 20.0;
         assert!(check(&home, &Solution { routes: vec![vec![1, 2], vec![3]] }).violations.join(" ").contains("back at the depot"));
+    }
+
+    #[test]
+    fn routes_text_reads_back_and_bad_ids_name_their_line() {
+        let i = parse("tiny", TINY).unwrap();
+        let sol = Solution { routes: vec![vec![1, 2], vec![3]] };
+        let text = routes_text(&i, &sol);
+        assert!(text.starts_with("# TINY: 2 vehicles, distance 30.00, checker: feasible"), "{text}");
+        assert_eq!(parse_routes("sol", &text).unwrap(), sol);
+        assert_eq!(parse_routes("sol", "Route 1 : 3 1\nCost 12\nRoute 2: 2\n").unwrap().routes, vec![vec![3, 1], vec![2]]);
+        match parse_routes("sol", "Route 1: 1 2\nRoute 2: 3 x\n") {
+            Err(SolomonError::Parse { line, reason, .. }) => assert_eq!((line, reason.as_str()), (2, "'x' is not a customer id")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(parse_routes("sol", "nothing here"), Err(SolomonError::Parse { line: 1, .. })));
+        assert!(matches!(parse_routes("sol", "Route 1 1 2"), Err(SolomonError::Parse { line: 1, .. })));
+    }
+
+    fn row(instance: &str, vehicle_gap: i64, gap: f64) -> BenchRow {
+        BenchRow {
+            instance: instance.into(),
+            vehicles: 10 + vehicle_gap as usize,
+            distance: 1000.0 * (1.0 + gap / 100.0),
+            bks_vehicles: 10,
+            bks_distance: 1000.0,
+            vehicle_gap,
+            distance_gap_pct: gap,
+            feasible: true,
+            violations: vec![],
+            seconds: 1.0,
+            time_capped: false,
+        }
+    }
+
+    #[test]
+    fn families_and_their_summary() {
+        assert_eq!([family("R101"), family("RC208"), family("C1_2_1"), family("RC2_10_3")], ["R1", "RC2", "C1_2", "RC2_10"]);
+        let rows = vec![row("R101", 1, -2.0), row("R102", 0, 1.0), row("R103", 0, 3.0), row("C101", 0, 0.0)];
+        let s = summary(&rows);
+        assert_eq!(s.iter().map(|f| f.family.as_str()).collect::<Vec<_>>(), ["R1", "C1", "all"]);
+        assert_eq!((s[0].instances, s[0].above_bks_vehicles, s[0].extra_vehicles, s[0].at_bks), (3, 1, 1, 0));
+        assert_eq!(s[0].mean_gap_matching, Some(2.0));
+        assert_eq!((s[2].instances, s[2].at_bks), (4, 1));
+        assert!(summary_table(&rows).contains("| all | 4 | 1 | +1 | 1.33 | 1 | 0 | 0 |"));
     }
 
     fn samples() -> (std::path::PathBuf, Vec<Bks>) {

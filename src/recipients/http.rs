@@ -3,9 +3,10 @@
 //! the audited `…/nomor` read, admin only).
 
 use super::crypt::Pii;
-use super::model::{DecisionInput, Format, Sumber, VerifikasiInput};
+use super::model::{DecisionInput, Format, LangkahInput, Sumber, VerifikasiInput};
 use super::ops::{self, BatchReport, EligibilityReport, FullNumbers, MatchReport, OpError, QuotaSet};
 use super::registry::{FileRegistry, PopulationRegistry};
+use super::sk::SkInput;
 use super::store::{self as rstore, BatchRecord, Household, HouseholdFilter, NearDup, RowReport};
 use crate::api::problem::json_body;
 use crate::api::write::{keyed_write, scope};
@@ -67,6 +68,12 @@ pub fn router_with(keys: Result<Pii, String>, register: Result<Arc<dyn Populatio
         .routes(routes!(run_eligibility))
         .routes(routes!(post_verification))
         .routes(routes!(verification_history))
+        .routes(routes!(post_proposal, list_proposals))
+        .routes(routes!(get_proposal))
+        .routes(routes!(post_proposal_step))
+        .routes(routes!(post_decree, list_decrees))
+        .routes(routes!(get_decree))
+        .routes(routes!(decree_diff))
         .layer(Extension(Keys(Arc::new(keys))))
         .layer(Extension(Register(Arc::new(register))))
 }
@@ -436,4 +443,232 @@ async fn post_verification(State(s): State<AppState>, actor: Actor, key: Idempot
 async fn verification_history(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<Vec<rstore::VerifikasiRecord>>, Problem> {
     household_in_area(&s, &actor, id).await?;
     Ok(Json(rstore::verification_history(&s.store, id).await?))
+}
+
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct ProposalQuery {
+    /// The proposal's RW (31.71.01.1002.001); an RW token's own RW when absent.
+    rw: Option<String>,
+    /// The file's name; its extension (.csv or .xlsx) says how to read the body.
+    nama_file: String,
+    /// A note kept with the first step (e.g. "rekap RT 001–004").
+    catatan: Option<String>,
+}
+
+/// Creates a bottom-up proposal (usulan, seed 001 C) for residents who were missed: the body is
+/// the RW's recap of the RT's forms as a CSV or XLSX file, imported as a batch of source `usulan`
+/// (cleaned and deduplicated as any batch; a row of another RW is refused, `rw_di_luar_usulan`).
+/// The proposal starts at the RT desk. Roles rw (own RW), admin.
+#[utoipa::path(post, path = "/api/v1/recipients/proposals", tag = "recipients", params(ProposalQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; same key and file replays the answer")),
+    request_body(content = String, content_type = "text/csv", description = "The CSV or XLSX file (columns as for a batch)"),
+    responses((status = 201, body = ops::Proposed), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem)))]
+async fn post_proposal(
+    State(s): State<AppState>,
+    Extension(keys): Extension<Keys>,
+    actor: Actor,
+    key: IdempotencyKey,
+    query: Result<ApiQuery<ProposalQuery>, Problem>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Rw, Role::Admin])?;
+    let ApiQuery(q) = query?;
+    let body = body?;
+    let pii = keys.get()?.clone();
+    let rw_text = match (actor.role, q.rw.as_deref().map(str::trim).filter(|r| !r.is_empty())) {
+        (Role::Rw, None) => actor.unit.clone().ok_or_else(|| Problem::forbidden("an rw token needs a unit"))?,
+        (_, Some(r)) => r.to_string(),
+        (_, None) => return Err(Problem::bad_request("rw", "rw (the proposal's RW code) is required")),
+    };
+    let rw = crate::wilayah::AreaCode::parse(&rw_text).map_err(|e| Problem::bad_request("rw", e.to_string()))?;
+    if rw.level() != crate::wilayah::Level::Rw {
+        return Err(Problem::bad_request("rw", format!("{rw} is a {}, not an RW", rw.level())));
+    }
+    if actor.role == Role::Rw && actor.unit.as_deref() != Some(rw.as_str()) {
+        return Err(Problem::forbidden(format!("rw {rw} is outside this token's area")).field("rw"));
+    }
+    let atlas = s.atlas.current();
+    if atlas.get(&rw).is_none() {
+        return Err(Problem::not_found(format!("RW {rw} does not exist in the loaded boundaries")).field("rw"));
+    }
+    let nama_file = crate::text::required("nama_file", &q.nama_file, 200)?.to_string();
+    let catatan = crate::text::optional("catatan", q.catatan.as_deref(), 500)?.unwrap_or("-").to_string();
+    let format = Format::from_name(&nama_file).ok_or_else(|| Problem::bad_request("nama_file", "nama_file must end in .csv or .xlsx"))?;
+    let bytes = body.clone();
+    let only = rw.clone();
+    // Reading and cleaning is CPU work: off the async workers, before the transaction.
+    let prepared = tokio::task::spawn_blocking(move || {
+        ops::prepare(&bytes, format, &atlas).map(|mut p| {
+            p.candidates.iter_mut().for_each(|c| super::model::restrict_to_rw(c, &only));
+            p
+        })
+    })
+    .await
+    .map_err(Problem::internal)??;
+    let request = serde_json::json!({"rw": rw.as_str(), "nama_file": nama_file, "catatan": catatan, "sha256": prepared.sha256});
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("recipients.proposals", Some(actor.token_id)), &key, &request, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::propose(tx, &pii, &ops::BatchMeta { sumber: Sumber::Usulan, nama_file: &nama_file, actor: &who, generated: false }, &prepared, &rw, &catatan).await
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct ProposalListQuery {
+    rw: Option<String>,
+    kelurahan: Option<String>,
+    /// Only proposals at this desk (rt, rw, kelurahan, kecamatan, biro_pemerintahan,
+    /// diskominfotik, dukcapil, biro_kesos, ditetapkan).
+    tahap: Option<String>,
+}
+
+/// Proposals (usulan), newest first, with their desk and counts (no personal data). Scoped like
+/// the household list. Roles admin, planner, auditor, rw, lurah.
+#[utoipa::path(get, path = "/api/v1/recipients/proposals", tag = "recipients", params(ProposalListQuery),
+    responses((status = 200, body = [rstore::UsulanRecord]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_proposals(State(s): State<AppState>, actor: Actor, query: Result<ApiQuery<ProposalListQuery>, Problem>) -> Result<Json<Vec<rstore::UsulanRecord>>, Problem> {
+    let area = area_of(&actor)?;
+    let ApiQuery(q) = query?;
+    let tahap = match q.tahap.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => Some(super::usulan::Tahap::parse(t).ok_or_else(|| Problem::bad_request("tahap", format!("tahap {t:?} is not a proposal desk")))?),
+    };
+    let (rw, kelurahan) = scoped_filter(&area, q.rw, q.kelurahan)?;
+    Ok(Json(rstore::usulan_list(&s.store, rw.as_deref(), kelurahan.as_deref(), tahap.map(|t| t.as_str())).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+struct ProposalAnswer {
+    usulan: rstore::UsulanRecord,
+    /// Every move: from which desk to which, who, when, why.
+    langkah: Vec<rstore::LangkahRecord>,
+}
+
+/// One proposal with its history. Scoped like the household list.
+#[utoipa::path(get, path = "/api/v1/recipients/proposals/{id}", tag = "recipients", params(("id" = i64, Path, description = "Proposal id")),
+    responses((status = 200, body = ProposalAnswer), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_proposal(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<ProposalAnswer>, Problem> {
+    let area = area_of(&actor)?;
+    let usulan = rstore::usulan(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no proposal {id}")).field("id"))?;
+    if !inside(&area, &usulan.rw) {
+        return Err(Problem::forbidden(format!("proposal {id} is outside this token's area")));
+    }
+    let langkah = rstore::usulan_steps(&s.store, id).await?;
+    Ok(Json(ProposalAnswer { usulan, langkah }))
+}
+
+/// Forwards a proposal to the next desk (`teruskan`) or sends it back one step (`kembalikan`,
+/// with `alasan`), naming the `versi` read: RT and RW desks by the RW's token, the Kelurahan
+/// desk by its Lurah, the Kecamatan, Biro Pemerintahan, Diskominfotik, Dukcapil and Biro Kesos
+/// desks by a planner; an admin at any desk. Leaving the Dukcapil desk needs every household
+/// matched with the register; Biro Kesos forwards by decree (SK) only.
+#[utoipa::path(post, path = "/api/v1/recipients/proposals/{id}/steps", tag = "recipients", request_body = LangkahInput,
+    params(("id" = i64, Path, description = "Proposal id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = rstore::UsulanRecord), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_proposal_step(
+    State(s): State<AppState>,
+    actor: Actor,
+    key: IdempotencyKey,
+    Path(id): Path<i64>,
+    input: Result<ApiJson<LangkahInput>, Problem>,
+) -> Result<Response, Problem> {
+    use super::usulan::Pelaku;
+    let unit = || actor.unit.clone().ok_or_else(|| Problem::forbidden(format!("a {} token needs a unit", actor.role.as_str())));
+    let who = match actor.role {
+        Role::Admin => Pelaku::Admin,
+        Role::Planner => Pelaku::Provinsi,
+        Role::Rw => Pelaku::Rw(unit()?),
+        Role::Lurah => Pelaku::Lurah(unit()?),
+        r => return Err(Problem::forbidden(format!("role {} may not move a proposal (needs rw, lurah, planner or admin)", r.as_str()))),
+    };
+    let input = json_body(input)?;
+    let alasan = input.check()?;
+    let name = actor.audit_name();
+    let request = serde_json::json!({"id": id, "input": input});
+    keyed_write(&s.store, &scope("recipients.proposals.step", Some(actor.token_id)), &key, &request, StatusCode::OK, async |tx: &mut Tx| {
+        ops::move_usulan(tx, id, input.aksi, input.versi, &alasan, &who, &name).await
+    })
+    .await
+}
+
+/// Today in Jakarta (WIB, UTC+7): a decree signed this morning in Jakarta is not "in the future".
+fn today_wib() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+/// Makes a decree version (SK penetapan, seed 002 step 5): the accepted list (layak, accepted
+/// by the Lurah, proposals from the Biro Kesos desk on) frozen as version n+1 with its content
+/// hash; the bansos target of every RW it names becomes its KK count; proposals it fixes become
+/// `ditetapkan`. An empty list is a 422, a used number or an unchanged list a 409. Roles admin,
+/// planner.
+#[utoipa::path(post, path = "/api/v1/recipients/decrees", tag = "recipients", request_body = SkInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = ops::Decreed), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+async fn post_decree(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, input: Result<ApiJson<SkInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner])?;
+    let input = json_body(input)?;
+    let nomor = input.check(today_wib()).map_err(|(field, detail)| Problem::unprocessable(&field, detail))?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("recipients.decrees", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::decree(tx, &nomor, input.tanggal, &who).await
+    })
+    .await
+}
+
+/// Every decree version, newest first (number, date, hash, counts). Roles admin, planner,
+/// auditor.
+#[utoipa::path(get, path = "/api/v1/recipients/decrees", tag = "recipients",
+    responses((status = 200, body = [rstore::SkRecord]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_decrees(State(s): State<AppState>, actor: Actor) -> Result<Json<Vec<rstore::SkRecord>>, Problem> {
+    actor.require(&[Role::Admin, Role::Planner, Role::Auditor])?;
+    Ok(Json(rstore::sk_list(&s.store).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+struct DecreeAnswer {
+    sk: rstore::SkRecord,
+    /// Households (KK) per RW in this version.
+    per_rw: std::collections::BTreeMap<String, i64>,
+}
+
+async fn decree_or_404(s: &AppState, id: i64, field: &str) -> Result<rstore::SkRecord, Problem> {
+    rstore::sk(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no decree {id}")).field(field))
+}
+
+/// One decree version with its households per RW. Roles admin, planner, auditor.
+#[utoipa::path(get, path = "/api/v1/recipients/decrees/{id}", tag = "recipients", params(("id" = i64, Path, description = "Decree id")),
+    responses((status = 200, body = DecreeAnswer), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_decree(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<DecreeAnswer>, Problem> {
+    actor.require(&[Role::Admin, Role::Planner, Role::Auditor])?;
+    let sk = decree_or_404(&s, id, "id").await?;
+    let mut per_rw = std::collections::BTreeMap::new();
+    for i in rstore::sk_items(&s.store, id, "").await? {
+        *per_rw.entry(i.rw).or_insert(0) += 1;
+    }
+    Ok(Json(DecreeAnswer { sk, per_rw }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct DiffQuery {
+    /// The earlier decree's id.
+    dari: i64,
+}
+
+/// What changed from decree `dari` to decree `id`: households added, removed, and changed
+/// (naming the fields; numbers masked). Roles admin, planner, auditor.
+#[utoipa::path(get, path = "/api/v1/recipients/decrees/{id}/diff", tag = "recipients", params(("id" = i64, Path, description = "The later decree's id"), DiffQuery),
+    responses((status = 200, body = super::sk::Diff), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn decree_diff(State(s): State<AppState>, actor: Actor, Path(id): Path<i64>, query: Result<ApiQuery<DiffQuery>, Problem>) -> Result<Json<super::sk::Diff>, Problem> {
+    actor.require(&[Role::Admin, Role::Planner, Role::Auditor])?;
+    let ApiQuery(q) = query?;
+    decree_or_404(&s, id, "id").await?;
+    decree_or_404(&s, q.dari, "dari").await?;
+    let (a, b) = (rstore::sk_items(&s.store, q.dari, "").await?, rstore::sk_items(&s.store, id, "").await?);
+    Ok(Json(super::sk::diff(&a, &b)))
 }

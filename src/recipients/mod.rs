@@ -15,5 +15,7 @@ pub mod http;
 pub mod model;
 pub mod ops;
 pub mod registry;
+pub mod sk;
 pub mod store;
+pub mod usulan;
 pub mod verification;

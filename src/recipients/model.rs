@@ -657,6 +657,41 @@ impl VerifikasiInput {
     }
 }
 
+/// A row of a proposal (usulan) that lies in another RW than the proposal's: refused with the
+/// reason `rw_di_luar_usulan` (a proposal is one RW's recap; the row is kept, not dropped).
+pub fn restrict_to_rw(c: &mut Candidate, rw: &AreaCode) {
+    if let Some(r) = &c.rw {
+        if r != rw {
+            c.alasan.push(Alasan::new("rw_di_luar_usulan", "rw", format!("RW {r} is not the proposal's RW {rw}: send it with that RW's proposal")));
+        }
+    }
+}
+
+/// Request body of `POST /api/v1/recipients/proposals/{id}/steps`: forward the proposal to the
+/// next desk or send it back one step, naming the version read.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LangkahInput {
+    pub aksi: super::usulan::Aksi,
+    /// The proposal's `versi` as read (it moved meanwhile: 409).
+    pub versi: i64,
+    /// Required to send back; an optional note to forward.
+    #[serde(default)]
+    pub alasan: Option<String>,
+}
+
+impl LangkahInput {
+    /// The reason as stored (`-` for a forward without a note).
+    pub fn check(&self) -> Result<String, crate::text::TextError> {
+        match (self.aksi, crate::text::optional("alasan", self.alasan.as_deref(), 500)?) {
+            (_, Some(a)) => Ok(a.to_string()),
+            (super::usulan::Aksi::Teruskan, None) => Ok("-".into()),
+            // Sending back needs a reason.
+            (super::usulan::Aksi::Kembalikan, None) => Err(crate::text::TextError::Missing { field: "alasan".into() }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

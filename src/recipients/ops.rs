@@ -6,6 +6,7 @@ use super::crypt::{mask, CryptError, Pii};
 use super::model::{self, Candidate, Columns, FileProblem, Format, Keputusan, Sumber};
 use super::eligibility::Kelayakan;
 use super::registry::{Hasil, Padan, Query};
+use super::usulan::{Aksi, Pelaku, Tahap as UsulanTahap};
 use super::verification::{Putusan, Tahap};
 use super::store::{self as rstore, NewBatch, NewHousehold, NewRow, Sealed};
 use crate::store::audit::{self, AuditEntry};
@@ -529,4 +530,156 @@ pub async fn verify(tx: &mut Tx, tahap: Tahap, items: &[(i64, Putusan, String)],
         out.push(Verified { household_id: *id, verifikasi: next.into() });
     }
     Ok(out)
+}
+
+/// A proposal as created: the proposal at the RT desk and its batch's row report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Proposed {
+    pub usulan: rstore::UsulanRecord,
+    pub laporan: BatchReport,
+}
+
+/// Creates a bottom-up proposal (usulan, seed 001 C) of RW `rw`: the rows are imported as a batch
+/// of source `usulan` (cleaning and dedup as any batch; a row of another RW is refused with
+/// `rw_di_luar_usulan`) and the proposal starts at the RT desk. A file without one valid row
+/// is refused as a whole (a proposal of nobody would travel the whole chain for nothing).
+pub async fn propose(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Prepared, rw: &AreaCode, catatan: &str) -> Result<Proposed, OpError> {
+    if !prepared.candidates.iter().any(|c| c.valid()) {
+        let problems = prepared
+            .candidates
+            .iter()
+            .map(|c| FileProblem {
+                line: Some(c.line),
+                field: "file".into(),
+                detail: format!("no valid row: {}", c.alasan.iter().map(|a| a.kode.as_str()).collect::<Vec<_>>().join(", ")),
+            })
+            .collect();
+        return Err(OpError::File(problems));
+    }
+    let laporan = import(tx, pii, &BatchMeta { sumber: Sumber::Usulan, ..*batch }, prepared, &|_| {}).await?;
+    let id = rstore::insert_usulan(tx, rw.as_str(), laporan.batch.id, catatan, batch.actor).await?;
+    audit::record(
+        tx,
+        AuditEntry {
+            actor: batch.actor,
+            action: "recipients.usulan.create",
+            entity: "recipient_usulan",
+            entity_id: &id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"rw": rw.as_str(), "batch_id": laporan.batch.id, "tahap": "rt", "catatan": catatan})),
+        },
+    )
+    .await?;
+    let usulan = rstore::usulan_tx(tx, id).await?.ok_or_else(|| OpError::NotFound { field: "id".into(), detail: format!("no proposal {id}") })?;
+    Ok(Proposed { usulan, laporan })
+}
+
+/// Moves a proposal one desk forward or back (`usulan::next`), if `who` holds its desk
+/// (`usulan::may_act`) and it is still at version `versi` (else a conflict naming `versi`).
+/// The move is a history row and an audit entry.
+pub async fn move_usulan(tx: &mut Tx, id: i64, aksi: Aksi, versi: i64, alasan: &str, who: &Pelaku, actor: &str) -> Result<rstore::UsulanRecord, OpError> {
+    let not_found = || OpError::NotFound { field: "id".into(), detail: format!("no proposal {id}") };
+    let u = rstore::usulan_tx(tx, id).await?.ok_or_else(not_found)?;
+    let tahap = UsulanTahap::parse(&u.tahap).ok_or_else(|| StoreError::Invalid(format!("recipient_usulan.tahap {:?}", u.tahap)))?;
+    super::usulan::may_act(tahap, who, &u.rw).map_err(|detail| OpError::Forbidden { detail: format!("proposal {id}: {detail}") })?;
+    if u.versi != versi {
+        return Err(OpError::Conflict { field: "versi".into(), detail: format!("proposal {id} is at version {} ({}), not {versi}: reload it", u.versi, u.tahap) });
+    }
+    let ke = super::usulan::next(tahap, aksi, u.belum_dipadankan == 0).map_err(|why| OpError::Invalid { field: "aksi".into(), detail: format!("proposal {id}: {why}") })?;
+    let step = rstore::Langkah { dari: tahap.as_str(), ke: ke.as_str(), aksi: aksi.as_str(), alasan, actor };
+    if !rstore::move_usulan(tx, id, versi, &step).await? {
+        return Err(OpError::Conflict { field: "versi".into(), detail: format!("proposal {id} moved meanwhile: reload it") });
+    }
+    audit::record(
+        tx,
+        AuditEntry {
+            actor,
+            action: "recipients.usulan.step",
+            entity: "recipient_usulan",
+            entity_id: &id.to_string(),
+            before: Some(serde_json::json!({"tahap": tahap.as_str(), "versi": versi})),
+            after: Some(serde_json::json!({"tahap": ke.as_str(), "aksi": aksi.as_str(), "alasan": alasan})),
+        },
+    )
+    .await?;
+    rstore::usulan_tx(tx, id).await?.ok_or_else(not_found)
+}
+
+/// A decree as made: the version, its households per RW (the bansos targets it set) and the
+/// proposals it fixed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Decreed {
+    pub sk: rstore::SkRecord,
+    /// KK per RW as set as the bansos target (`bansos_target`, generated = false); an RW the
+    /// previous SK named and this one does not is set to 0.
+    pub target_per_rw: BTreeMap<String, u32>,
+    /// Proposals moved from the Biro Kesos desk to `ditetapkan`.
+    pub usulan_ditetapkan: Vec<i64>,
+}
+
+/// Makes a decree version (SK penetapan): freezes the accepted list (`store::sk_candidates`) as
+/// version n+1 with its content hash, sets the bansos target of every RW it names to its KK
+/// count (the switch from generated targets: bansos' own rule refuses a target below the KK
+/// already served, and then nothing of the decree is written), moves the proposals it fixes to
+/// `ditetapkan`, and audits it. Refused: an empty list, a number already used, a list equal to
+/// the current version's.
+pub async fn decree(tx: &mut Tx, nomor: &str, tanggal: chrono::NaiveDate, actor: &str) -> Result<Decreed, OpError> {
+    let items = rstore::sk_candidates(tx).await?;
+    if items.is_empty() {
+        return Err(OpError::Invalid {
+            field: "households".into(),
+            detail: "the accepted list is empty: no household is layak and accepted by its Lurah (diterima_lurah); a decree of nobody is refused".into(),
+        });
+    }
+    if let Some(same) = rstore::sk_by_nomor_tx(tx, nomor).await? {
+        return Err(OpError::Conflict { field: "nomor".into(), detail: format!("SK {nomor} is already version {}", same.versi) });
+    }
+    let hash = super::sk::content_hash(&items);
+    let current = rstore::current_sk_tx(tx).await?;
+    let previous_rws: Vec<String> = match &current {
+        Some(c) if c.hash == hash => {
+            return Err(OpError::Conflict { field: "households".into(), detail: format!("the accepted list is unchanged since SK {} (version {}): nothing to decree", c.nomor, c.versi) });
+        }
+        Some(c) => {
+            let mut rws: Vec<String> = rstore::sk_items_tx(tx, c.id).await?.into_iter().map(|i| i.rw).collect();
+            rws.dedup();
+            rws
+        }
+        None => vec![],
+    };
+    let versi = current.as_ref().map_or(1, |c| c.versi + 1);
+    let id = rstore::insert_sk(tx, versi, nomor, tanggal, &hash, &items, actor).await?;
+    let per_rw = super::sk::targets(&items, &previous_rws);
+    let targets = per_rw
+        .iter()
+        .map(|(rw, n)| AreaCode::parse(rw).map(|rw| crate::bansos::model::Target { rw, target_kk: *n }))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::Invalid(format!("recipient_household.rw: {e}")))?;
+    crate::bansos::ops::import_targets(tx, &targets, false, actor, &|_| {}).await.map_err(|e| match e {
+        crate::bansos::ops::OpError::Record(r) => OpError::Invalid { field: "households".into(), detail: format!("the decree's targets are refused by bansos: {r}") },
+        crate::bansos::ops::OpError::Store(s) => OpError::Store(s),
+    })?;
+    let mut fixed = Vec::new();
+    for (uid, v) in rstore::proposals_decreed(tx, id).await? {
+        let alasan = format!("SK {nomor}");
+        let step = rstore::Langkah { dari: UsulanTahap::BiroKesos.as_str(), ke: UsulanTahap::Ditetapkan.as_str(), aksi: Aksi::Teruskan.as_str(), alasan: &alasan, actor };
+        if !rstore::move_usulan(tx, uid, v, &step).await? {
+            return Err(OpError::Conflict { field: "households".into(), detail: format!("proposal {uid} moved meanwhile: decree again") });
+        }
+        fixed.push(uid);
+    }
+    let sk = rstore::current_sk_tx(tx).await?.ok_or_else(|| StoreError::Invalid("the decree just written is not readable".into()))?;
+    audit::record(
+        tx,
+        AuditEntry {
+            actor,
+            action: "recipients.sk.create",
+            entity: "recipient_sk",
+            entity_id: &id.to_string(),
+            before: current.as_ref().map(|c| serde_json::json!({"versi": c.versi, "nomor": c.nomor, "hash": c.hash})),
+            after: Some(serde_json::json!({"versi": versi, "nomor": nomor, "tanggal": tanggal, "hash": hash, "rumah_tangga": sk.rumah_tangga, "usulan_ditetapkan": fixed})),
+        },
+    )
+    .await?;
+    Ok(Decreed { sk, target_per_rw: per_rw, usulan_ditetapkan: fixed })
 }

@@ -3,6 +3,7 @@
 //! caller's business (and audited).
 
 use super::model::{Alasan, Sumber};
+use super::sk::SkItem;
 use crate::store::{Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -406,14 +407,17 @@ pub async fn mark_duplicate(tx: &mut Tx, dup: i64, of: i64) -> Result<(), StoreE
     Ok(())
 }
 
-/// Row counts of the recipient tables (batches, rows, households, near-duplicates), for tests
+/// Row counts of the recipient tables (batches, rows, households, near-duplicates, proposals and
+/// their steps, decrees and their items), for tests
 /// and the CLI summary.
-pub async fn counts(store: &Store) -> Result<[i64; 4], StoreError> {
+pub async fn counts(store: &Store) -> Result<[i64; 8], StoreError> {
     let sql = "SELECT (SELECT COUNT(*) FROM recipient_batch) AS b, (SELECT COUNT(*) FROM recipient_row) AS r, \
-               (SELECT COUNT(*) FROM recipient_household) AS h, (SELECT COUNT(*) FROM recipient_near_dup) AS n";
+               (SELECT COUNT(*) FROM recipient_household) AS h, (SELECT COUNT(*) FROM recipient_near_dup) AS n, \
+               (SELECT COUNT(*) FROM recipient_usulan) AS u, (SELECT COUNT(*) FROM recipient_usulan_langkah) AS l, \
+               (SELECT COUNT(*) FROM recipient_sk) AS s, (SELECT COUNT(*) FROM recipient_sk_item) AS i";
     let r = crate::on_pool!(store, p => {
         let r = sqlx::query(sql).fetch_one(p).await?;
-        Ok::<_, sqlx::Error>([r.try_get::<i64, _>("b")?, r.try_get("r")?, r.try_get("h")?, r.try_get("n")?])
+        Ok::<_, sqlx::Error>([r.try_get::<i64, _>("b")?, r.try_get("r")?, r.try_get("h")?, r.try_get("n")?, r.try_get("u")?, r.try_get("l")?, r.try_get("s")?, r.try_get("i")?])
     })?;
     Ok(r)
 }
@@ -553,4 +557,246 @@ pub struct VerifikasiRecord {
 pub async fn verification_history(store: &Store, id: i64) -> Result<Vec<VerifikasiRecord>, StoreError> {
     let sql = "SELECT id, tahap, keputusan, alasan, actor, at FROM recipient_verifikasi WHERE household_id = $1 ORDER BY id";
     Ok(crate::on_pool!(store, p => sqlx::query_as::<_, VerifikasiRecord>(sql).bind(id).fetch_all(p).await)?)
+}
+
+/// Creates a proposal (usulan) at the RT desk for its batch, with its first history row.
+pub async fn insert_usulan(tx: &mut Tx, rw: &str, batch_id: i64, catatan: &str, actor: &str) -> Result<i64, StoreError> {
+    let now = Utc::now();
+    let id = crate::on_tx!(tx, c => {
+        let id: i64 = sqlx::query("INSERT INTO recipient_usulan (rw, batch_id, tahap, versi, actor, created_at, updated_at) VALUES ($1,$2,'rt',0,$3,$4,$4) RETURNING id")
+            .bind(rw).bind(batch_id).bind(actor).bind(now).fetch_one(&mut *c).await?.try_get("id")?;
+        sqlx::query("INSERT INTO recipient_usulan_langkah (usulan_id, dari, ke, aksi, alasan, actor, at) VALUES ($1,NULL,'rt','buat',$2,$3,$4)")
+            .bind(id).bind(catatan).bind(actor).bind(now).execute(&mut *c).await?;
+        Ok::<_, sqlx::Error>(id)
+    })?;
+    Ok(id)
+}
+
+/// A proposal as answered (no personal data: counts only).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct UsulanRecord {
+    pub id: i64,
+    pub rw: String,
+    /// The batch (source `usulan`) holding the proposal's rows.
+    pub batch_id: i64,
+    /// The desk holding it: rt, rw, kelurahan, kecamatan, biro_pemerintahan, diskominfotik,
+    /// dukcapil, biro_kesos, ditetapkan.
+    pub tahap: String,
+    /// Name it when moving the proposal (a proposal moved meanwhile is a 409).
+    pub versi: i64,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Households the proposal's valid rows formed or joined.
+    pub rumah_tangga: i64,
+    /// Of those, not matched with the population register yet.
+    pub belum_dipadankan: i64,
+}
+
+const USULAN_SELECT: &str = "SELECT u.id, u.rw, u.batch_id, u.tahap, u.versi, u.actor, u.created_at, u.updated_at, \
+    (SELECT COUNT(DISTINCT r.household_id) FROM recipient_row r WHERE r.batch_id = u.batch_id AND r.household_id IS NOT NULL) AS rumah_tangga, \
+    (SELECT COUNT(*) FROM recipient_household h WHERE h.padan IS NULL AND h.duplikat_dari IS NULL \
+       AND h.id IN (SELECT r.household_id FROM recipient_row r WHERE r.batch_id = u.batch_id)) AS belum_dipadankan \
+    FROM recipient_usulan u";
+
+/// One proposal, read through a transaction (what a move needs).
+pub async fn usulan_tx(tx: &mut Tx, id: i64) -> Result<Option<UsulanRecord>, StoreError> {
+    let sql = format!("{USULAN_SELECT} WHERE u.id = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, UsulanRecord>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+pub async fn usulan(store: &Store, id: i64) -> Result<Option<UsulanRecord>, StoreError> {
+    let sql = format!("{USULAN_SELECT} WHERE u.id = $1");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, UsulanRecord>(&sql).bind(id).fetch_optional(p).await)?)
+}
+
+/// Proposals of an RW or a kelurahan (or all), at one desk or all, newest first (at most 1,000).
+pub async fn usulan_list(store: &Store, rw: Option<&str>, kelurahan: Option<&str>, tahap: Option<&str>) -> Result<Vec<UsulanRecord>, StoreError> {
+    let sql = format!("{USULAN_SELECT} WHERE ($1 = '' OR u.rw = $1) AND ($2 = '' OR u.rw LIKE $2 || '.%') AND ($3 = '' OR u.tahap = $3) ORDER BY u.id DESC LIMIT 1000");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, UsulanRecord>(&sql)
+        .bind(rw.unwrap_or("")).bind(kelurahan.unwrap_or("")).bind(tahap.unwrap_or("")).fetch_all(p).await)?)
+}
+
+/// One move of a proposal as stored.
+pub struct Langkah<'a> {
+    pub dari: &'a str,
+    pub ke: &'a str,
+    pub aksi: &'a str,
+    pub alasan: &'a str,
+    pub actor: &'a str,
+}
+
+/// Moves a proposal if its version is still `versi` (else nothing: returns false), and appends
+/// the move to its history.
+pub async fn move_usulan(tx: &mut Tx, id: i64, versi: i64, l: &Langkah<'_>) -> Result<bool, StoreError> {
+    let now = Utc::now();
+    let Langkah { dari, ke, aksi, alasan, actor } = *l;
+    let moved = crate::on_tx!(tx, c => {
+        let n = sqlx::query("UPDATE recipient_usulan SET tahap = $2, versi = versi + 1, updated_at = $4 WHERE id = $1 AND versi = $3")
+            .bind(id).bind(ke).bind(versi).bind(now).execute(&mut *c).await?.rows_affected();
+        if n == 1 {
+            sqlx::query("INSERT INTO recipient_usulan_langkah (usulan_id, dari, ke, aksi, alasan, actor, at) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+                .bind(id).bind(dari).bind(ke).bind(aksi).bind(alasan).bind(actor).bind(now).execute(&mut *c).await?;
+        }
+        Ok::<_, sqlx::Error>(n == 1)
+    })?;
+    Ok(moved)
+}
+
+/// One step in a proposal's history: from which desk to which, who, when, why.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct LangkahRecord {
+    pub id: i64,
+    /// Absent on the first row (the proposal's creation).
+    pub dari: Option<String>,
+    pub ke: String,
+    /// buat, teruskan, kembalikan.
+    pub aksi: String,
+    pub alasan: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn usulan_steps(store: &Store, id: i64) -> Result<Vec<LangkahRecord>, StoreError> {
+    let sql = "SELECT id, dari, ke, aksi, alasan, actor, at FROM recipient_usulan_langkah WHERE usulan_id = $1 ORDER BY id";
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, LangkahRecord>(sql).bind(id).fetch_all(p).await)?)
+}
+
+#[derive(sqlx::FromRow)]
+struct SkItemRow {
+    household_id: i64,
+    rw: String,
+    rt: String,
+    nik_mask: String,
+    kk_mask: String,
+    nama: String,
+    alamat: String,
+    jumlah_anggota: i64,
+    nik_hash: String,
+    kk_hash: String,
+}
+
+impl From<SkItemRow> for SkItem {
+    fn from(r: SkItemRow) -> SkItem {
+        SkItem {
+            household_id: r.household_id,
+            rw: r.rw,
+            rt: r.rt,
+            nik: r.nik_mask,
+            no_kk: r.kk_mask,
+            nama: r.nama,
+            alamat: r.alamat,
+            jumlah_anggota: r.jumlah_anggota,
+            nik_hash: r.nik_hash,
+            kk_hash: r.kk_hash,
+        }
+    }
+}
+
+/// The accepted list a decree freezes, read through the transaction: households on the list
+/// (not a duplicate), `layak`, accepted by the Lurah (`diterima_lurah`), and not only known from
+/// a proposal still on its way (a household whose every row comes from a proposal before the
+/// Biro Kesos desk waits for it).
+pub async fn sk_candidates(tx: &mut Tx) -> Result<Vec<SkItem>, StoreError> {
+    let sql = "SELECT h.id AS household_id, h.rw, h.rt, h.nik_mask, h.kk_mask, h.nama, h.alamat, h.jumlah_anggota, h.nik_hash, h.kk_hash \
+               FROM recipient_household h WHERE h.duplikat_dari IS NULL AND h.kelayakan = 'layak' AND h.verifikasi = 'diterima_lurah' \
+               AND EXISTS (SELECT 1 FROM recipient_row r LEFT JOIN recipient_usulan u ON u.batch_id = r.batch_id \
+                           WHERE r.household_id = h.id AND (u.id IS NULL OR u.tahap IN ('biro_kesos', 'ditetapkan'))) \
+               ORDER BY h.id";
+    let rows = crate::on_tx!(tx, c => sqlx::query_as::<_, SkItemRow>(sql).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(SkItem::from).collect())
+}
+
+const SK_ITEM_COLS: &str = "household_id, rw, rt, nik_mask, kk_mask, nama, alamat, jumlah_anggota, nik_hash, kk_hash";
+
+/// The items of a decree version (ordered by RW, RT, household), through a transaction.
+pub async fn sk_items_tx(tx: &mut Tx, sk_id: i64) -> Result<Vec<SkItem>, StoreError> {
+    let sql = format!("SELECT {SK_ITEM_COLS} FROM recipient_sk_item WHERE sk_id = $1 ORDER BY rw, rt, household_id");
+    let rows = crate::on_tx!(tx, c => sqlx::query_as::<_, SkItemRow>(&sql).bind(sk_id).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(SkItem::from).collect())
+}
+
+/// The items of a decree version in one RW prefix (an RW or a kelurahan; empty: all), ordered by
+/// RW, RT, household.
+pub async fn sk_items(store: &Store, sk_id: i64, prefix: &str) -> Result<Vec<SkItem>, StoreError> {
+    let sql = format!("SELECT {SK_ITEM_COLS} FROM recipient_sk_item WHERE sk_id = $1 AND ($2 = '' OR rw = $2 OR rw LIKE $2 || '.%') ORDER BY rw, rt, household_id");
+    let rows = crate::on_pool!(store, p => sqlx::query_as::<_, SkItemRow>(&sql).bind(sk_id).bind(prefix).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(SkItem::from).collect())
+}
+
+/// A decree version as listed (no personal data).
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct SkRecord {
+    pub id: i64,
+    /// 1, 2, …: a change is a new version.
+    pub versi: i64,
+    pub nomor: String,
+    pub tanggal: chrono::NaiveDate,
+    /// SHA-256 of the list (`sk::content_hash`).
+    pub hash: String,
+    pub rumah_tangga: i64,
+    /// People in those households (sum of jumlah_anggota).
+    pub jiwa: i64,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const SK_COLS: &str = "id, versi, nomor, tanggal, hash, rumah_tangga, jiwa, actor, created_at";
+
+/// The current (latest) decree, through a transaction.
+pub async fn current_sk_tx(tx: &mut Tx) -> Result<Option<SkRecord>, StoreError> {
+    let sql = format!("SELECT {SK_COLS} FROM recipient_sk ORDER BY versi DESC LIMIT 1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, SkRecord>(&sql).fetch_optional(c).await)?)
+}
+
+pub async fn sk_by_nomor_tx(tx: &mut Tx, nomor: &str) -> Result<Option<SkRecord>, StoreError> {
+    let sql = format!("SELECT {SK_COLS} FROM recipient_sk WHERE nomor = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, SkRecord>(&sql).bind(nomor).fetch_optional(c).await)?)
+}
+
+pub async fn sk(store: &Store, id: i64) -> Result<Option<SkRecord>, StoreError> {
+    let sql = format!("SELECT {SK_COLS} FROM recipient_sk WHERE id = $1");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, SkRecord>(&sql).bind(id).fetch_optional(p).await)?)
+}
+
+/// Every version, newest first.
+pub async fn sk_list(store: &Store) -> Result<Vec<SkRecord>, StoreError> {
+    let sql = format!("SELECT {SK_COLS} FROM recipient_sk ORDER BY versi DESC");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, SkRecord>(&sql).fetch_all(p).await)?)
+}
+
+/// Stores a decree version and its items (multi-row inserts of 500: one round trip per 500
+/// households, within SQLite's bound-parameter limit).
+pub async fn insert_sk(tx: &mut Tx, versi: i64, nomor: &str, tanggal: chrono::NaiveDate, hash: &str, items: &[SkItem], actor: &str) -> Result<i64, StoreError> {
+    let now = Utc::now();
+    let jiwa: i64 = items.iter().map(|i| i.jumlah_anggota).sum();
+    let id = crate::on_tx!(tx, c => {
+        let id: i64 = sqlx::query("INSERT INTO recipient_sk (versi, nomor, tanggal, hash, rumah_tangga, jiwa, actor, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id")
+            .bind(versi).bind(nomor).bind(tanggal).bind(hash).bind(items.len() as i64).bind(jiwa).bind(actor).bind(now)
+            .fetch_one(&mut *c).await?.try_get("id")?;
+        for chunk in items.chunks(500) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|k| { let b = k * 11; format!("(${},${},${},${},${},${},${},${},${},${},${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11) })
+                .collect();
+            let sql = format!("INSERT INTO recipient_sk_item (sk_id, {SK_ITEM_COLS}) VALUES {}", values.join(","));
+            let mut q = sqlx::query(&sql);
+            for i in chunk {
+                q = q.bind(id).bind(i.household_id).bind(&i.rw).bind(&i.rt).bind(&i.nik).bind(&i.no_kk).bind(&i.nama).bind(&i.alamat)
+                    .bind(i.jumlah_anggota).bind(&i.nik_hash).bind(&i.kk_hash);
+            }
+            q.execute(&mut *c).await?;
+        }
+        Ok::<_, sqlx::Error>(id)
+    })?;
+    Ok(id)
+}
+
+/// Proposals at the Biro Kesos desk with a household in decree `sk_id` (id, versi): the decree
+/// moves them to `ditetapkan`.
+pub async fn proposals_decreed(tx: &mut Tx, sk_id: i64) -> Result<Vec<(i64, i64)>, StoreError> {
+    let sql = "SELECT u.id, u.versi FROM recipient_usulan u WHERE u.tahap = 'biro_kesos' AND EXISTS (SELECT 1 FROM recipient_row r \
+               JOIN recipient_sk_item i ON i.household_id = r.household_id AND i.sk_id = $1 WHERE r.batch_id = u.batch_id) ORDER BY u.id";
+    let rows = crate::on_tx!(tx, c => sqlx::query(sql).bind(sk_id).fetch_all(c).await?
+        .iter().map(|r| Ok((r.try_get("id")?, r.try_get("versi")?))).collect::<Result<Vec<(i64, i64)>, sqlx::Error>>())?;
+    Ok(rows)
 }

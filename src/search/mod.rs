@@ -322,7 +322,7 @@ mod tests {
         let code = AreaCode::parse(code).unwrap();
         let d = 0.01;
         let g = MultiPolygon(vec![polygon![(x: lon, y: -6.2), (x: lon + d, y: -6.2), (x: lon + d, y: -6.2 + d), (x: lon, y: -6.2 + d), (x: lon, y: -6.2)]]);
-        Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated: false }
+        Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated: false, source: None, year: None }
     }
 
     fn index() -> SearchIndex {

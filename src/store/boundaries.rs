@@ -12,12 +12,14 @@ pub fn table(level: Level) -> &'static str {
     level.as_str()
 }
 
-fn snapshot(kode: &str, nama: &str, generated: bool, g: &geo::MultiPolygon<f64>) -> Value {
+fn snapshot(a: &Area) -> Value {
     json!({
-        "kode": kode,
-        "nama": nama,
-        "generated": generated,
-        "geometry": geojson::Geometry::new(geojson::Value::from(g)),
+        "kode": a.code.as_str(),
+        "nama": a.name,
+        "generated": a.generated,
+        "sumber": a.source,
+        "tahun": a.year,
+        "geometry": geojson::Geometry::new(geojson::Value::from(&a.geometry)),
     })
 }
 
@@ -28,6 +30,8 @@ struct AreaRow {
     kode: String,
     nama: String,
     generated: bool,
+    sumber: Option<String>,
+    tahun: Option<i32>,
     geom: Vec<u8>,
 }
 
@@ -36,14 +40,14 @@ impl TryFrom<(Level, AreaRow)> for Area {
     fn try_from((level, r): (Level, AreaRow)) -> Result<Area, StoreError> {
         let code = AreaCode::parse(&r.kode).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let geometry = geom::from_stored(&r.geom).map_err(|e| StoreError::Geometry(r.kode.clone(), e))?;
-        Ok(Area { parent: code.parent(), code, name: r.nama, level, geometry, generated: r.generated })
+        Ok(Area { parent: code.parent(), code, name: r.nama, level, geometry, generated: r.generated, source: r.sumber, year: r.tahun })
     }
 }
 
 /// The SELECT of `AreaRow`s of a level; the geometry column is read as WKB on PostGIS.
 fn select(postgis: bool, level: Level, filter: &str) -> String {
     let geom = if postgis { "ST_AsBinary(geom)" } else { "geom" };
-    format!("SELECT kode, nama, generated, {geom} AS geom FROM {} {filter} ORDER BY kode", table(level))
+    format!("SELECT kode, nama, generated, sumber, tahun, {geom} AS geom FROM {} {filter} ORDER BY kode", table(level))
 }
 
 /// The current revision of the boundary layers (bumped by every boundary write).
@@ -106,7 +110,7 @@ pub async fn delete(tx: &mut Tx, area: &Area, actor: &str) -> Result<(), StoreEr
             action: "delete",
             entity: t,
             entity_id: area.code.as_str(),
-            before: Some(snapshot(area.code.as_str(), &area.name, area.generated, &area.geometry)),
+            before: Some(snapshot(area)),
             after: None,
         },
     )
@@ -129,7 +133,7 @@ pub async fn upsert(tx: &mut Tx, areas: &[Area], actor: &str, progress: &(dyn Fn
         let row: Option<AreaRow> = crate::on_tx!(tx, c => sqlx::query_as(&sql).bind(kode).fetch_optional(c).await)?;
         let before = row.map(|r| Area::try_from((a.level, r))).transpose()?;
         if let Some(b) = &before {
-            if b.name == a.name && b.generated == a.generated && same_shape(&b.geometry, &a.geometry) {
+            if b.name == a.name && b.generated == a.generated && b.source == a.source && b.year == a.year && same_shape(&b.geometry, &a.geometry) {
                 stats.unchanged += 1;
                 continue;
             }
@@ -138,22 +142,22 @@ pub async fn upsert(tx: &mut Tx, areas: &[Area], actor: &str, progress: &(dyn Fn
             Tx::Gpkg(c) => {
                 let blob = geom::to_gpkg(&a.geometry).map_err(|e| StoreError::Geometry(kode.into(), e))?;
                 sqlx::query(&format!(
-                    "INSERT INTO {t} (kode, nama, induk, generated, updated_at, geom) VALUES ($1,$2,$3,$4,$5,$6)
-                     ON CONFLICT (kode) DO UPDATE SET nama = excluded.nama, induk = excluded.induk,
-                     generated = excluded.generated, updated_at = excluded.updated_at, geom = excluded.geom"
+                    "INSERT INTO {t} (kode, nama, induk, generated, sumber, tahun, updated_at, geom) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+                     ON CONFLICT (kode) DO UPDATE SET nama = excluded.nama, induk = excluded.induk, generated = excluded.generated,
+                     sumber = excluded.sumber, tahun = excluded.tahun, updated_at = excluded.updated_at, geom = excluded.geom"
                 ))
-                .bind(kode).bind(&a.name).bind(&induk).bind(a.generated).bind(now).bind(blob)
+                .bind(kode).bind(&a.name).bind(&induk).bind(a.generated).bind(&a.source).bind(a.year).bind(now).bind(blob)
                 .execute(&mut **c)
                 .await?;
             }
             Tx::Postgis(c) => {
                 let wkb = geom::to_wkb(&a.geometry).map_err(|e| StoreError::Geometry(kode.into(), e))?;
                 sqlx::query(&format!(
-                    "INSERT INTO {t} (kode, nama, induk, generated, updated_at, geom) VALUES ($1,$2,$3,$4,$5, ST_Multi(ST_GeomFromWKB($6, 4326)))
-                     ON CONFLICT (kode) DO UPDATE SET nama = excluded.nama, induk = excluded.induk,
-                     generated = excluded.generated, updated_at = excluded.updated_at, geom = excluded.geom"
+                    "INSERT INTO {t} (kode, nama, induk, generated, sumber, tahun, updated_at, geom) VALUES ($1,$2,$3,$4,$5,$6,$7, ST_Multi(ST_GeomFromWKB($8, 4326)))
+                     ON CONFLICT (kode) DO UPDATE SET nama = excluded.nama, induk = excluded.induk, generated = excluded.generated,
+                     sumber = excluded.sumber, tahun = excluded.tahun, updated_at = excluded.updated_at, geom = excluded.geom"
                 ))
-                .bind(kode).bind(&a.name).bind(&induk).bind(a.generated).bind(now).bind(wkb)
+                .bind(kode).bind(&a.name).bind(&induk).bind(a.generated).bind(&a.source).bind(a.year).bind(now).bind(wkb)
                 .execute(&mut **c)
                 .await?;
             }
@@ -165,8 +169,8 @@ pub async fn upsert(tx: &mut Tx, areas: &[Area], actor: &str, progress: &(dyn Fn
                 action: if before.is_some() { "update" } else { "create" },
                 entity: t,
                 entity_id: kode,
-                before: before.as_ref().map(|b| snapshot(b.code.as_str(), &b.name, b.generated, &b.geometry)),
-                after: Some(snapshot(kode, &a.name, a.generated, &a.geometry)),
+                before: before.as_ref().map(snapshot),
+                after: Some(snapshot(a)),
             },
         )
         .await?;

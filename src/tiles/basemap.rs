@@ -355,7 +355,7 @@ mod tests {
         let area = |code: &str, name: &str, lon: f64, lat: f64, d: f64| {
             let code = AreaCode::parse(code).unwrap();
             let g = MultiPolygon(vec![polygon![(x: lon, y: lat), (x: lon + d, y: lat), (x: lon + d, y: lat + d), (x: lon, y: lat + d), (x: lon, y: lat)]]);
-            Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated: false }
+            Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated: false, source: None, year: None }
         };
         let atlas = Atlas::new(
             vec![

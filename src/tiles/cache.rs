@@ -241,8 +241,8 @@ impl TileService {
         };
         for a in new.all() {
             match old.get(&a.code) {
-                // Tiles carry the name and the generated flag too.
-                Some(o) if o.geometry == a.geometry && o.name == a.name && o.generated == a.generated => {}
+                // Tiles carry the name, the generated flag, source and year too.
+                Some(o) if o.geometry == a.geometry && o.name == a.name && o.generated == a.generated && o.source == a.source && o.year == a.year => {}
                 Some(o) => {
                     add(a.level, &o.geometry);
                     add(a.level, &a.geometry);
@@ -356,7 +356,7 @@ mod tests {
 
     fn kel(code: &str, g: MultiPolygon<f64>) -> Area {
         let code = AreaCode::parse(code).unwrap();
-        Area { level: code.level(), parent: code.parent(), code, name: "K".into(), geometry: g, generated: false }
+        Area { level: code.level(), parent: code.parent(), code, name: "K".into(), geometry: g, generated: false, source: None, year: None }
     }
 
     fn tile_of(lon: f64, lat: f64, z: u8) -> TileId {

@@ -156,7 +156,7 @@ mod tests {
     fn an_area_without_kelurahan_is_not_dissolved() {
         let a = |c: &str, g| {
             let c = code(c);
-            Area { level: c.level(), parent: c.parent(), code: c, name: "X".into(), geometry: g, generated: false }
+            Area { level: c.level(), parent: c.parent(), code: c, name: "X".into(), geometry: g, generated: false, source: None, year: None }
         };
         let atlas = Atlas::new(
             vec![a("31.71", sq(106.7, -6.3, 0.3)), a("31.72", sq(107.0, -6.3, 0.1)), a("31.71.01", sq(106.8, -6.2, 0.05)), a("31.71.01.1001", sq(106.80, -6.20, 0.01)), a("31.71.01.1002", sq(106.81, -6.20, 0.01))],

@@ -166,7 +166,9 @@ async fn tilejson(State(s): State<AppState>, Path(file): Path<String>, headers: 
     let mut description = format!("Batas {level} DKI Jakarta (Kemendagri via cahyadsn/wilayah, MIT)");
     if level == Level::Rw {
         fields["generated"] = "Boolean: true when the boundary is generated demo data, not official".into();
-        description = "Batas RW DKI Jakarta: data contoh (dibangkitkan), bukan batas resmi".into();
+        fields["sumber"] = "String: source key (inasafe-osm-2012 for the real RW, generated)".into();
+        fields["tahun"] = "Number: year the source describes (2012); absent for generated RW".into();
+        description = "Batas RW DKI Jakarta: RW 2012 (InaSAFE, sumber OpenStreetMap, ODbL, belum diverifikasi) disesuaikan dengan kelurahan 2025; RW dibangkitkan (generated) di kelurahan tanpa data RW".into();
     }
     Ok(Json(serde_json::json!({
         "tilejson": "3.0.0",

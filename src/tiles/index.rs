@@ -29,6 +29,8 @@ struct Entry {
     kode: String,
     nama: String,
     generated: bool,
+    source: Option<String>,
+    year: Option<i32>,
     world: MultiPolygon<f64>,
     bbox: WorldRect,
 }
@@ -86,6 +88,13 @@ impl TileIndex {
             let mut props = vec![("kode", Prop::Str(e.kode.clone())), ("nama", Prop::Str(e.nama.clone()))];
             if level == Level::Rw {
                 props.push(("generated", Prop::Bool(e.generated)));
+                // Absent when unknown, as PostGIS's ST_AsMVT leaves out NULLs (tiles/martin.sql).
+                if let Some(s) = &e.source {
+                    props.push(("sumber", Prop::Str(s.clone())));
+                }
+                if let Some(y) = e.year {
+                    props.push(("tahun", Prop::Int(y.into())));
+                }
             }
             layer.add_polygon(tile, &e.world, e.id, &props);
         }
@@ -97,7 +106,7 @@ impl TileIndex {
 fn entry(a: &Area, display: &MultiPolygon<f64>) -> Option<Entry> {
     let world = world_geometry(display);
     let bbox = WorldRect::of_lonlat(display)?;
-    Some(Entry { id: feature_id(a.code.as_str()), kode: a.code.to_string(), nama: a.name.clone(), generated: a.generated, world, bbox })
+    Some(Entry { id: feature_id(a.code.as_str()), kode: a.code.to_string(), nama: a.name.clone(), generated: a.generated, source: a.source.clone(), year: a.year, world, bbox })
 }
 
 #[cfg(test)]
@@ -110,7 +119,7 @@ mod tests {
     fn area(code: &str, name: &str, lon: f64, lat: f64, d: f64, generated: bool) -> Area {
         let code = AreaCode::parse(code).unwrap();
         let g = MultiPolygon(vec![polygon![(x: lon, y: lat), (x: lon + d, y: lat), (x: lon + d, y: lat + d), (x: lon, y: lat + d), (x: lon, y: lat)]]);
-        Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated }
+        Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated, source: None, year: None }
     }
 
     fn atlas() -> Atlas {

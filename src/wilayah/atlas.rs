@@ -55,6 +55,11 @@ pub struct Area {
     pub geometry: MultiPolygon<f64>,
     /// True for layers made by our generator (the demo RW layer), never for official boundaries.
     pub generated: bool,
+    /// Where the boundary comes from, as a short key (`inasafe-osm-2012`, `generated`); None when
+    /// the layer did not say. Kept per feature because one RW layer mixes real and generated RW.
+    pub source: Option<String>,
+    /// Year the source describes (2012 for the InaSAFE RW); None when unknown (generated RW).
+    pub year: Option<i32>,
 }
 
 /// Tuning of the decisions `locate` makes; defaults are documented in the README.
@@ -460,7 +465,7 @@ mod tests {
 
     fn area(code: &str, name: &str, g: MultiPolygon<f64>) -> Area {
         let code = AreaCode::parse(code).unwrap();
-        Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated: false }
+        Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated: false, source: None, year: None }
     }
 
     /// Two kelurahan side by side that overlap by 0.001° (≈110 m), a third separated by a 0.001° gap.

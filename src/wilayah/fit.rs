@@ -281,7 +281,7 @@ mod tests {
 
     fn area(code: &str, g: MultiPolygon<f64>) -> Area {
         let code = AreaCode::parse(code).unwrap();
-        Area { level: code.level(), parent: code.parent(), name: code.to_string(), code, geometry: g, generated: false }
+        Area { level: code.level(), parent: code.parent(), name: code.to_string(), code, geometry: g, generated: false, source: None, year: None }
     }
 
     fn parents() -> Atlas {

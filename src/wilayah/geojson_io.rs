@@ -96,6 +96,8 @@ pub fn area_feature(a: &Area) -> Feature {
         props.insert("induk".into(), p.to_string().into());
     }
     props.insert("generated".into(), a.generated.into());
+    props.insert("sumber".into(), a.source.clone().into());
+    props.insert("tahun".into(), a.year.into());
     Feature {
         bbox: None,
         geometry: Some(geojson::Geometry::new(geojson::Value::from(&a.geometry))),

@@ -35,6 +35,11 @@ struct AreaItem {
     induk: Option<String>,
     /// True when the boundary was generated (the demo RW layer), not official.
     generated: bool,
+    /// Source key of the boundary (`inasafe-osm-2012` for the real RW, `generated`); null when
+    /// the layer did not say.
+    sumber: Option<String>,
+    /// Year the source describes (2012 for the real RW); null when unknown.
+    tahun: Option<i32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -80,6 +85,8 @@ async fn list(State(s): State<AppState>, Query(q): Query<HashMap<String, String>
             level: a.level,
             induk: a.parent.as_ref().map(|p| p.to_string()),
             generated: a.generated,
+            sumber: a.source.clone(),
+            tahun: a.year,
         })
         .collect();
     Ok(Json(AreaList {
@@ -237,7 +244,7 @@ async fn update(
     let atlas = s.atlas.current();
     let existing = atlas.get(&code).ok_or_else(|| Problem::not_found(format!("no area with code {code}")).field("code"))?;
     let nama = body.nama.clone().unwrap_or_else(|| existing.name.clone());
-    let areas = super::import::check_edit(&atlas, &code, &nama, geojson_io::to_multipolygon(body.geometry), existing.generated)
+    let areas = super::import::check_edit(&atlas, &code, &nama, geojson_io::to_multipolygon(body.geometry), Some(existing))
         .map_err(|(field, reason)| Problem::unprocessable(field, reason))?;
     // Everything the write needs was read above: no pool call while the transaction is held.
     let mut tx = s.store.begin().await?;

@@ -35,12 +35,64 @@ pub struct ImportOptions {
     /// parent). They never reject a layer, only describe it, and cost most of an RW import:
     /// `sigap init` skips them for the shipped layers, whose committed reports hold them.
     pub diagnostics: bool,
+    /// Source key (`check_source`) for features without a `sumber` property of their own;
+    /// generated features without one get `SOURCE_GENERATED`.
+    pub source: Option<String>,
+    /// Year of the source (`check_year`) for features without a `tahun` property of their own.
+    pub year: Option<i32>,
 }
 
 impl ImportOptions {
     pub fn new(level: Level) -> ImportOptions {
-        ImportOptions { level, code_field: "kode".into(), name_field: "nama".into(), generated: false, fit_to_parent: false, diagnostics: true }
+        ImportOptions { level, code_field: "kode".into(), name_field: "nama".into(), generated: false, fit_to_parent: false, diagnostics: true, source: None, year: None }
     }
+}
+
+/// The source key of RW made by sigap's generator.
+pub const SOURCE_GENERATED: &str = "generated";
+
+/// A source key names where a boundary comes from (`inasafe-osm-2012`, `generated`,
+/// `dukcapil-2025`): a short identifier, not a citation, so maps, tiles and filters can match
+/// on it; the full credit of each key is in `data/wilayah/SOURCE.md` and the README.
+pub fn check_source(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.');
+    if s.is_empty() || s.len() > 64 || !s.chars().all(ok_char) || !s.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(format!("source {raw:?} is not a source key: 1–64 characters a–z, 0–9, '-', '_' or '.', e.g. inasafe-osm-2012"));
+    }
+    Ok(s.to_string())
+}
+
+/// The year a boundary source describes: from 1900 (older maps are not boundaries sigap can
+/// use) to this year (a later one is a typo).
+pub fn check_year(year: i64) -> Result<i32, String> {
+    use chrono::Datelike;
+    let now = i64::from(chrono::Utc::now().year());
+    if (1900..=now).contains(&year) {
+        Ok(year as i32)
+    } else {
+        Err(format!("year {year} is outside 1900..{now}"))
+    }
+}
+
+/// A feature's source and year: its own `sumber`/`tahun` properties, else the import's options,
+/// else `SOURCE_GENERATED` for a generated feature. The error names the property at fault.
+fn provenance(f: &RawFeature, opts: &ImportOptions, generated: bool) -> Result<(Option<String>, Option<i32>), String> {
+    use serde_json::Value;
+    let source = match f.properties.get("sumber") {
+        None | Some(Value::Null) => match &opts.source {
+            Some(s) => Some(check_source(s)?),
+            None => generated.then(|| SOURCE_GENERATED.to_string()),
+        },
+        Some(Value::String(s)) => Some(check_source(s).map_err(|e| format!("property `sumber`: {e}"))?),
+        Some(v) => return Err(format!("property `sumber` must be a text source key, found {v}")),
+    };
+    let year = match f.properties.get("tahun") {
+        None | Some(Value::Null) => opts.year.map(|y| check_year(y.into())).transpose()?,
+        Some(Value::Number(n)) if n.as_i64().is_some() => Some(check_year(n.as_i64().unwrap_or_default()).map_err(|e| format!("property `tahun`: {e}"))?),
+        Some(v) => return Err(format!("property `tahun` must be a whole year, found {v}")),
+    };
+    Ok((source, year))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -291,6 +343,13 @@ pub fn validate(
                 continue;
             }
         };
+        let (source, year) = match provenance(&f, opts, generated) {
+            Ok(p) => p,
+            Err(e) => {
+                rejected.push(reject(e));
+                continue;
+            }
+        };
         let geometry = match f.geometry {
             Ok(g) => g,
             Err(e) => {
@@ -327,7 +386,7 @@ pub fn validate(
             }
         }
         indices.insert(code.clone(), f.index);
-        areas.push(Area { code, name, level: opts.level, parent, geometry, generated });
+        areas.push(Area { code, name, level: opts.level, parent, geometry, generated, source, year });
     }
     let fit = if opts.fit_to_parent && rejected.is_empty() {
         let (fitted, fit) = super::fit::fit_to_parent(std::mem::take(&mut areas), existing, progress);
@@ -432,17 +491,42 @@ fn outside_parent(areas: &[Area], metric: &[MultiPolygon<f64>], existing: &Atlas
 
 /// One boundary edited by a person (the native `PUT /api/v1/wilayah/{code}`, and OGC API
 /// create/replace): the importer's checks — territory included (inside DKI Jakarta, inside its
-/// parent, overlapping its old footprint) — on a single feature. Returns the area to write, or
-/// the field at fault (`nama` or `geometry`) and why.
-pub fn check_edit(atlas: &Atlas, code: &AreaCode, nama: &str, geometry: Result<MultiPolygon<f64>, String>, generated: bool) -> Result<Vec<Area>, (&'static str, String)> {
+/// parent, overlapping its old footprint) — on a single feature. `kept` is the stored area being
+/// replaced: the edit keeps its generated flag, source and year (who changed it is in the audit
+/// log); a new area is official with no source recorded. Returns the area to write, or the field
+/// at fault (`nama` or `geometry`) and why.
+pub fn check_edit(atlas: &Atlas, code: &AreaCode, nama: &str, geometry: Result<MultiPolygon<f64>, String>, kept: Option<&Area>) -> Result<Vec<Area>, (&'static str, String)> {
     let mut properties = geojson::JsonObject::new();
     properties.insert("kode".into(), code.to_string().into());
     properties.insert("nama".into(), nama.into());
     let feature = RawFeature { index: 1, properties, geometry };
-    let opts = ImportOptions { generated, ..ImportOptions::new(code.level()) };
+    let opts = ImportOptions {
+        generated: kept.is_some_and(|a| a.generated),
+        source: kept.and_then(|a| a.source.clone()),
+        year: kept.and_then(|a| a.year),
+        ..ImportOptions::new(code.level())
+    };
     let (areas, report) = validate(vec![feature], &opts, atlas, &|_, _, _| {});
     match report.rejected.first() {
         Some(r) => Err((if r.reason.contains("name") { "nama" } else { "geometry" }, r.reason.clone())),
         None => Ok(areas),
+    }
+}
+
+#[cfg(test)]
+mod provenance_tests {
+    use super::*;
+
+    #[test]
+    fn source_keys_and_years() {
+        assert_eq!(check_source(" inasafe-osm-2012 ").as_deref(), Ok("inasafe-osm-2012"));
+        assert_eq!(check_source("dukcapil_2025.v2").as_deref(), Ok("dukcapil_2025.v2"));
+        for bad in ["", "  ", "InaSAFE", "a b", "-lead", "sumber\u{0}", &"x".repeat(65)] {
+            assert!(check_source(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(check_year(2012), Ok(2012));
+        for bad in [1899, 3000, -2012] {
+            assert!(check_year(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -153,6 +153,8 @@ pub fn generate_kelurahan(kel: &Area, count: usize, seed: u64) -> Vec<Area> {
                 geometry: unproject(&cell),
                 code,
                 generated: true,
+                source: Some(super::import::SOURCE_GENERATED.into()),
+                year: None,
             })
         })
         .collect()

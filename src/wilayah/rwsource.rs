@@ -258,7 +258,7 @@ pub fn assemble(features: Vec<RawFeature>, fields: &Fields, kelurahan: &Atlas, c
             }
             let geometry = polys.iter().skip(1).fold(polys[0].clone(), |acc, p| acc.union(p));
             let number = code.as_str().rsplit('.').next().unwrap_or("").to_string();
-            Area { name: format!("RW {number}"), level: Level::Rw, parent: code.parent(), geometry, code, generated: false }
+            Area { name: format!("RW {number}"), level: Level::Rw, parent: code.parent(), geometry, code, generated: false, source: None, year: None }
         })
         .collect();
     (areas, report)
@@ -301,7 +301,7 @@ mod tests {
     fn atlas() -> Atlas {
         let a = |code: &str, name: &str, g: MultiPolygon<f64>| {
             let code = AreaCode::parse(code).unwrap();
-            Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated: false }
+            Area { level: code.level(), parent: code.parent(), code, name: name.into(), geometry: g, generated: false, source: None, year: None }
         };
         Atlas::new(
             vec![

@@ -185,7 +185,7 @@ mod tests {
 
     fn area(code: &str, g: MultiPolygon<f64>) -> Area {
         let code = AreaCode::parse(code).unwrap();
-        Area { level: code.level(), parent: code.parent(), code, name: "X".into(), geometry: g, generated: false }
+        Area { level: code.level(), parent: code.parent(), code, name: "X".into(), geometry: g, generated: false, source: None, year: None }
     }
 
     /// A kota of 0.2°, one kecamatan of 0.1° in it, one kelurahan of 0.02° in that.

@@ -166,6 +166,20 @@ test('public map', async (t) => {
     });
   }
 
+  await t.test('generated RW (Kepulauan Seribu) are drawn dashed, real ones not, and the legend says so', async () => {
+    const dashed = () => page.evaluate(() => window.sigapMap.queryRenderedFeatures({ layers: ['rw-generated-line'] })
+      .map((f) => f.properties.generated));
+    const seribu = await showLevel('rw', [106.6153, -5.7453]);
+    assert.ok(seribu.length > 0 && seribu.every((f) => f.generated === true), 'Pulau Pramuka has generated RW');
+    const lines = await dashed();
+    assert.ok(lines.length > 0 && lines.every((g) => g === true), `dashed lines: ${lines}`);
+    assert.match(await page.locator('[data-testid="legend-rw-source"]').innerText(), /dibangkitkan\), bergaris putus-putus/);
+    await shot('rw-generated-dashed');
+    const gambir = await showLevel('rw');
+    assert.ok(gambir.every((f) => f.generated === false), 'Gambir RW are real');
+    assert.equal((await dashed()).length, 0, 'no dashed line over real RW');
+  });
+
   await t.test('the search box finds a kelurahan by a misspelt name and flies there with its numbers open', async () => {
     const input = page.locator('[data-testid="search-input"]');
     await input.fill('kebon kacng');

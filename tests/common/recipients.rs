@@ -76,7 +76,7 @@ pub async fn app(store: &Store) -> axum::Router {
 }
 
 /// Row counts of every table an import or decision touches: batches, rows, households,
-/// near-duplicates, audit entries, idempotency keys.
+/// near-duplicates, proposals, proposal steps, decrees, decree items, audit entries (index 8), idempotency keys.
 pub async fn rows(store: &Store) -> Vec<i64> {
     let mut v = rstore::counts(store).await.unwrap().to_vec();
     for table in ["audit_log", "idempotency"] {

@@ -350,14 +350,32 @@ function cpu() {
   return { server_s: (+f[11] + +f[12]) / tck, busy: total - all[3] - all[4], total };
 }
 
-/** Sum and count of a histogram on /metrics (null when the server has none). */
-async function histogram(name) {
+/** Sum and count of a histogram on /metrics (null when the server has none); `label` picks one
+ *  series of a labelled histogram, e.g. `phase="commit"`. */
+async function histogram(name, label = null) {
   const text = await (await fetch(`${URL_}/metrics`)).text();
+  const labels = label ? `\\{${label.replace(/"/g, '\\"')}\\}` : '(?:\\{[^}]*\\})?';
   const v = (suffix) => {
-    const m = new RegExp(`^${name}_${suffix}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+    const m = new RegExp(`^${name}_${suffix}${labels} (\\S+)$`, 'm').exec(text);
     return m ? +m[1] : null;
   };
   return { sum: v('sum'), count: v('count') };
+}
+
+/** The intake writer's cycle as /metrics tells it: per phase of a batch, and round trips. */
+const PHASES = ['begin', 'units', 'claim', 'write', 'extras', 'commit', 'total'];
+async function writeCycle() {
+  const out = { round_trips: await histogram('sigap_intake_round_trips') };
+  for (const p of PHASES) out[p] = await histogram('sigap_intake_phase_seconds', `phase="${p}"`);
+  return out;
+}
+
+/** Mean per batch between two `writeCycle()` readings: ms per phase, round trips. */
+function cycleDelta(a, b) {
+  const mean = (x, y, scale) => (y.count !== null && x.count !== null && y.count > x.count ? +((scale * (y.sum - x.sum)) / (y.count - x.count)).toFixed(3) : null);
+  const out = { round_trips_per_batch: mean(a.round_trips, b.round_trips, 1) };
+  for (const p of PHASES) out[`${p}_ms`] = mean(a[p], b[p], 1000);
+  return out;
 }
 
 /** `rate`: the fixed-rate figure alone, with what explains it (disk, CPU, batching). */
@@ -368,6 +386,7 @@ async function ratePhase() {
   const warm = await cannon('warm', { connections: S.clients, duration: S.warm, overallRate: S.rate, requests: [complaintRequest()] });
   figure('warm-up (not a figure)', warm);
   const b0 = await histogram('sigap_intake_batch_size');
+  const w0 = await writeCycle();
   const c0 = cpu();
   const load0 = load();
   const [rate, health] = await Promise.all([
@@ -376,6 +395,7 @@ async function ratePhase() {
   ]);
   const c1 = cpu();
   const b1 = await histogram('sigap_intake_batch_size');
+  const cycle = cycleDelta(w0, await writeCycle());
   const batches = b1.count !== null && b0.count !== null ? b1.count - b0.count : null;
   const extra = {
     target_rate: S.rate,
@@ -384,9 +404,12 @@ async function ratePhase() {
     machine_busy_pct: Math.round((100 * (c1.busy - c0.busy)) / Math.max(1, c1.total - c0.total)),
     intake_batches: batches,
     mean_batch: batches ? +((b1.sum - b0.sum) / batches).toFixed(2) : null,
+    batches_per_s: batches ? +(batches / S.rateFor).toFixed(1) : null,
+    write_cycle: cycle,
   };
   figures.results.push(figure(`complaint POST at ${S.rate}/s for ${S.rateFor} s`, rate, extra), figure(`/healthz during ${S.rate}/s writes`, health));
   console.log(`     server CPU ${extra.server_cpu_ms_per_request} ms per request; machine busy ${extra.machine_busy_pct} % (both cores); ${batches ?? '?'} intake transactions, mean ${extra.mean_batch ?? '?'} intakes each; load before ${load0}`);
+  console.log(`     write cycle per batch: ${cycle.round_trips_per_batch ?? '?'} round trips; ms: ${PHASES.map((p) => `${p} ${cycle[`${p}_ms`] ?? '?'}`).join(', ')}`);
   const met = rate.latency.p99 < 10 && rate.non2xx + rate.errors + rate.timeouts === 0;
   console.log(`     target (p99 < 10 ms, 0 errors at ${S.rate}/s): ${met ? 'MET' : 'MISSED'} (p99 ${rate.latency.p99} ms)`);
   check(rate.requests.total > 0 && rate.non2xx + rate.errors + rate.timeouts === 0, `complaint writes at ${S.rate}/s all answered 2xx (${rate.requests.total} requests, ${rate.non2xx} not 2xx, ${rate.errors} errors, ${rate.timeouts} timeouts)`);

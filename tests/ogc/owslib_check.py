@@ -1,7 +1,8 @@
 """OWSLib against a running sigap: reads the collections and features through OGC API - Features.
 
 Usage: python owslib_check.py BASE_URL [ADMIN_TOKEN]   (BASE_URL like http://127.0.0.1:PORT/ogc)
-With a token it also runs Part 4 on an RW: create, update with If-Match, a stale update, delete.
+With a token it also runs Part 4 on an RW and on a KSBB site (lokasi_umkm): create, update with
+If-Match, a stale update, delete; and for the site a create at sea and one with lon/lat swapped.
 Prints one JSON object with what it read; the Rust test (tests/ogc_clients.rs) checks it.
 """
 import json
@@ -61,5 +62,44 @@ if len(sys.argv) > 2:
         out["deleted"] = False
     except RuntimeError:
         out["deleted"] = True
+
+    # The same on a KSBB site, edited through the ksbb ops (place checks, history, version ETag).
+    sid = "LOKBIN-OWSLIB-1"
+    site = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [106.8272, -6.1754]},
+            "properties": {"kode": sid, "nama": "Lokbin OWSLib", "jenis": "lokbin", "kapasitas": 30}}
+    e.headers.pop("If-Match", None)
+    refused = {}
+    for name, lonlat in [("sea", [106.85, -6.03]), ("swapped", [-6.1754, 106.8272])]:
+        bad = json.loads(json.dumps(site))
+        bad["geometry"]["coordinates"] = lonlat
+        try:
+            e.collection_item_create("lokasi_umkm", bad)
+            refused[name] = "accepted"
+        except RuntimeError as err:
+            p = json.loads(str(err))
+            refused[name] = [p["status"], p["field"], p["type"].rsplit("/", 1)[-1]]
+    out["site_refused"] = refused
+    e.collection_item_create("lokasi_umkm", site)
+    e.collection_item("lokasi_umkm", sid)
+    first = e.response_headers["ETag"]
+    site["properties"]["kapasitas"] = 45
+    e.headers["If-Match"] = first
+    e.collection_item_update("lokasi_umkm", sid, site)
+    out["site_kapasitas"] = e.collection_item("lokasi_umkm", sid)["properties"]["kapasitas"]
+    second = e.response_headers["ETag"]
+    site["properties"]["kapasitas"] = 10
+    e.headers["If-Match"] = first
+    try:
+        e.collection_item_update("lokasi_umkm", sid, site)
+        out["site_stale_update"] = "accepted"
+    except RuntimeError as err:
+        out["site_stale_update"] = json.loads(str(err))["status"]
+    e.headers["If-Match"] = second
+    e.collection_item_delete("lokasi_umkm", sid)
+    try:
+        e.collection_item("lokasi_umkm", sid)
+        out["site_deleted"] = False
+    except RuntimeError:
+        out["site_deleted"] = True
 
 print(json.dumps(out))

@@ -184,11 +184,11 @@ fn solver_err(e: impl std::fmt::Display) -> EngineError {
 fn solve_inner(p: &RoutingProblem, options: &SolveOptions) -> Result<RoutingSolution, EngineError> {
     let reproducible = options.mode == SearchMode::Reproducible;
     let logger: InfoLogger = Arc::new(|_: &str| {});
-    let problem = build::problem(p, reproducible, &logger)?;
+    let problems = build::problem(p, reproducible, &logger)?;
     let (solution, time_capped) = if reproducible {
-        reproducible::search(p, problem, options, logger)?
+        reproducible::search(p, problems, options, logger)?
     } else {
-        (quality_search(problem, options, logger)?, false)
+        (quality_search(problems.distance, options, logger)?, false)
     };
     let mut out = build::read_solution(p, &solution)?;
     out.time_capped = time_capped;

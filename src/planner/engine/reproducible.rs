@@ -31,7 +31,7 @@ use vrp_core::solver::{
     Solver, TargetHeuristic, VrpConfigBuilder,
 };
 
-use super::build::job_index;
+use super::build::{job_index, Problems};
 use super::{solver_err, EngineError, RoutingProblem, SolveOptions};
 
 /// The wall-clock cap of a reproducible search, which remembers whether it stopped the search: a
@@ -51,20 +51,45 @@ impl Quota for CapQuota {
     }
 }
 
-/// Runs the seeded, generation-bounded search on `problem` (built from `p`). Call it on a fresh
-/// thread: `get_rng` falls back to vrp-core's thread-local generator. The work budget is
-/// `options.generations`; `options.max_seconds` is only a safety cap, and the second value says
-/// whether it cut the search short (then the result may differ between runs).
-pub(super) fn search(p: &RoutingProblem, problem: Arc<Problem>, options: &SolveOptions, logger: InfoLogger) -> Result<(Solution, bool), EngineError> {
+/// Share of the generation budget spent on route minimisation before distance optimisation.
+const ROUTE_MIN_SHARE: f64 = 0.5;
+
+/// Runs the seeded, generation-bounded search on `problems` (built from `p`) in two stages:
+/// route minimisation (the `route_min` goal, see [`super::build::Problems`]), then distance
+/// optimisation starting from its best solution. Call it on a fresh thread: `get_rng` falls
+/// back to vrp-core's thread-local generator. The work budget is `options.generations`, split
+/// between the stages; `options.max_seconds` is only a safety cap over both, and the second value
+/// says whether it cut the search short (then the result may differ between runs).
+pub(super) fn search(p: &RoutingProblem, problems: Problems, options: &SolveOptions, logger: InfoLogger) -> Result<(Solution, bool), EngineError> {
     let random: Arc<dyn Random> = Arc::new(SeededRandom::new(options.seed));
     let cap = options.max_seconds.map(|s| Arc::new(CapQuota { time: TimeQuota::new(s), reached: AtomicBool::new(false) }));
     let quota = cap.clone().map(|c| c as Arc<dyn Quota>);
     let environment = Arc::new(Environment::new(random.clone(), quota, Parallelism::new_with_cpus(2), logger, false));
     let neighbours = Arc::new(job_neighbours(p));
-    let heuristic = reproducible_heuristic(problem.clone(), environment.clone(), neighbours);
+    let first = ((options.generations as f64 * ROUTE_MIN_SHARE) as usize).min(options.generations.saturating_sub(1));
+    let mut init = None;
+    if first > 0 {
+        init = Some(stage(&problems.route_min, &environment, &neighbours, first, None, true)?);
+    }
+    let solution = stage(&problems.distance, &environment, &neighbours, options.generations - first, init, false)?;
+    Ok((solution, cap.is_some_and(|c| c.reached.load(Ordering::Relaxed))))
+}
+
+/// One evolutionary stage on `problem` for `generations`, from fresh initial solutions or from
+/// `init` (a solution of the same fleet and jobs under another goal).
+fn stage(
+    problem: &Arc<Problem>,
+    environment: &Arc<Environment>,
+    neighbours: &Arc<Vec<Vec<usize>>>,
+    generations: usize,
+    init: Option<Solution>,
+    route_min: bool,
+) -> Result<Solution, EngineError> {
+    let random = environment.random.clone();
+    let heuristic = reproducible_heuristic(environment.clone(), neighbours.clone(), route_min);
     let population = Box::new(Elitism::new(problem.goal.clone(), random.clone(), 4, 2));
     let context = RefinementContext::new(problem.clone(), population, TelemetryMode::None, environment.clone());
-    let config = VrpConfigBuilder::new(problem.clone())
+    let builder = VrpConfigBuilder::new(problem.clone())
         .set_environment(environment.clone())
         .set_telemetry_mode(TelemetryMode::None)
         .set_heuristic(heuristic)
@@ -73,11 +98,16 @@ pub(super) fn search(p: &RoutingProblem, problem: Arc<Problem>, options: &SolveO
         .with_context(context)
         .with_processing(create_default_processing())
         .with_initial(4, 0.05, reproducible_initial(random.clone()))
-        .with_max_generations(Some(options.generations))
-        .build()
-        .map_err(solver_err)?;
-    let solution = Solver::new(problem, config).solve().map_err(solver_err)?;
-    Ok((solution, cap.is_some_and(|c| c.reached.load(Ordering::Relaxed))))
+        .with_max_generations(Some(generations));
+    let builder = match init {
+        Some(solution) => {
+            let ctx = InsertionContext::new_from_solution(problem.clone(), (solution, None), environment.clone());
+            builder.with_init_solutions(vec![ctx], Some(1))
+        }
+        None => builder,
+    };
+    let config = builder.build().map_err(solver_err)?;
+    Solver::new(problem.clone(), config).solve().map_err(solver_err)
 }
 
 /// vrp-core's generator interface over a seeded ChaCha stream. `get_rng` (used for shuffles)
@@ -339,6 +369,27 @@ impl Ruin for RouteRemoval {
     }
 }
 
+/// Removes the route with the fewest jobs (the first such route on ties), with some random
+/// jobs elsewhere so that its jobs find room.
+struct SmallestRouteRemoval;
+
+impl Ruin for SmallestRouteRemoval {
+    fn run(&self, _: &RefinementContext, mut ctx: InsertionContext) -> InsertionContext {
+        let pool = assigned_jobs(&ctx);
+        let mut sizes: Vec<(usize, usize)> = Vec::new();
+        for (ri, _) in &pool {
+            match sizes.last_mut() {
+                Some((r, n)) if r == ri => *n += 1,
+                _ => sizes.push((*ri, 1)),
+            }
+        }
+        let Some(&(pick, _)) = sizes.iter().min_by_key(|(ri, n)| (*n, *ri)) else { return ctx };
+        let victims: Vec<(usize, Job)> = pool.into_iter().filter(|(ri, _)| *ri == pick).collect();
+        remove_jobs(&mut ctx, victims);
+        ctx
+    }
+}
+
 fn reproducible_recreate(random: Arc<dyn Random>) -> Arc<WeightedRecreate> {
     Arc::new(WeightedRecreate::new(vec![
         (Arc::new(RecreateWithSkipBest::new(1, 2, random.clone())), 50),
@@ -353,18 +404,17 @@ fn reproducible_recreate(random: Arc<dyn Random>) -> Arc<WeightedRecreate> {
     ]))
 }
 
-fn reproducible_heuristic(
-    problem: Arc<Problem>,
-    environment: Arc<Environment>,
-    neighbours: Arc<Vec<Vec<usize>>>,
-) -> TargetHeuristic {
+/// The ruin-and-recreate operators. In the route-minimisation stage whole routes are removed
+/// far more often (the smallest one first), since that is the move that can save a truck.
+fn reproducible_heuristic(environment: Arc<Environment>, neighbours: Arc<Vec<Vec<usize>>>, route_min: bool) -> TargetHeuristic {
     let random = environment.random.clone();
     let extra: (Arc<dyn Ruin>, Float) = (Arc::new(RandomRemoval), 0.1);
     let ruin = Arc::new(WeightedRuin::new(vec![
         (vec![(Arc::new(StringRemoval { neighbours: neighbours.clone() }), 1.0), extra.clone()], 100),
         (vec![(Arc::new(NeighbourRemoval { neighbours }), 1.0), extra.clone()], 20),
         (vec![(Arc::new(RandomRemoval), 1.0)], 10),
-        (vec![(Arc::new(RouteRemoval), 1.0), extra], 5),
+        (vec![(Arc::new(RouteRemoval), 1.0), extra.clone()], 5),
+        (vec![(Arc::new(SmallestRouteRemoval), 1.0), extra], if route_min { 40 } else { 1 }),
     ]));
     let search = Arc::new(RuinAndRecreate::new(ruin, reproducible_recreate(random.clone())));
     let diversify = Arc::new(WeightedHeuristicOperator::new(
@@ -374,7 +424,6 @@ fn reproducible_heuristic(
         ))],
         vec![1],
     ));
-    let _ = problem;
     Box::new(StaticSelective::new(
         vec![(search, create_scalar_operator_probability(1.0, random))],
         vec![diversify],

@@ -24,7 +24,7 @@ use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use sha2::{Digest, Sha256};
 
-use super::model::{LonLat, RoadSettings};
+use super::model::{LonLat, PlanRequest, RoadSettings};
 use super::travel::{great_circle_m, Leg, TravelError, TravelMatrix, TravelTable};
 use crate::roads::{read_roads, Oneway, RoadClass, RoadError, RoadSegment};
 use crate::wilayah::to_metric;
@@ -284,6 +284,21 @@ impl<'a> RoadMatrix<'a> {
         let (prepared, hit) = table::Prepared::compute(self.net, points, cache_dir, self.threads);
         self.prepared = Some(prepared);
         hit
+    }
+
+    /// The matrix a plan request drives on: one congestion factor, the profile's mean over the
+    /// depots' shifts, and the table among all depots and stops prepared (or read from `cache`).
+    /// Shared by the CLI and the HTTP plan jobs so both plan on the same roads. Returns the
+    /// matrix, the number of points and whether the cache answered.
+    pub fn for_request(net: &'a RoadNetwork, req: &PlanRequest, cache: Option<&Path>) -> (Self, usize, bool) {
+        let start = req.depots.iter().map(|d| d.shift_start).min().unwrap_or_default();
+        let end = req.depots.iter().map(|d| d.shift_end).max().unwrap_or_default();
+        let factor = req.settings.roads.mean_factor(start, end);
+        let mut m = RoadMatrix::new(net, factor, format!("mean of the congestion profile {start}–{end}"), req.settings.threads);
+        let mut points: Vec<LonLat> = req.depots.iter().map(|d| LonLat::new(d.lon, d.lat)).collect();
+        points.extend(req.stops.iter().map(|s| LonLat::new(s.lon, s.lat)));
+        let hit = m.prepare(&points, cache);
+        (m, points.len(), hit)
     }
 
     fn access_s(&self, m: f64) -> f64 {

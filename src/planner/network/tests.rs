@@ -213,7 +213,8 @@ fn plan_on_roads_follows_them_and_reports_far_stops_and_a_cut_off_depot() {
     assert!(p.warnings.iter().any(|w| w.contains("depot CUT") && w.contains("nearest road")), "{:?}", p.warnings);
     assert!(p.meta.travel.starts_with("roads"), "{}", p.meta.travel);
     let route = p.routes().next().expect("a route");
-    let line = route.geometry.as_ref().expect("road geometry");
+    let line = route.road_line().expect("road geometry");
+    assert_eq!(crate::planner::plan::TruckRoute::encode_line(&line).as_ref(), route.polyline6.as_ref(), "the encoding reads back exactly at 1e-6 degrees");
     assert!(line.len() > route.stops.len() + 2, "turns at the street corners: {line:?}");
     let gj = p.to_geojson();
     let props = gj.features[0].properties.as_ref().unwrap();

@@ -1,0 +1,146 @@
+//! The decree (SK penetapan) over HTTP on both stores: the accepted list frozen into numbered
+//! versions with a hash, proposals held back until Biro Kesos and fixed by the decree, the diff
+//! between versions, the bansos targets per RW switched to the current SK; every refusal
+//! (empty list, number used, unchanged list, bad body, wrong role) writes nothing.
+
+mod common;
+use axum::http::StatusCode;
+use common::recipients::*;
+use serde_json::json;
+use sigap::store::{testing, tokens, Store};
+
+async fn target(store: &Store, rw: &str) -> Option<(i64, bool)> {
+    sigap::on_pool!(store, p => {
+        use sqlx::Row;
+        sqlx::query("SELECT target_kk, generated FROM bansos_target WHERE rw = $1").bind(rw).fetch_optional(p).await.unwrap()
+            .map(|r| (r.try_get::<i64, _>("target_kk").unwrap(), r.try_get::<bool, _>("generated").unwrap()))
+    })
+}
+
+#[tokio::test]
+async fn decrees_freeze_the_accepted_list_and_set_the_targets() {
+    testing::for_each_store(|store| async move {
+        let app = app(&store).await;
+        let admin = tokens::create(&store, "admin", None, None).await.unwrap();
+        let planner = tokens::create(&store, "planner", None, None).await.unwrap();
+        let auditor = tokens::create(&store, "auditor", None, None).await.unwrap();
+        let rw1 = tokens::create(&store, "rw", Some(RW1), None).await.unwrap();
+        let rw2 = tokens::create(&store, "rw", Some(RW2), None).await.unwrap();
+        let lurah = tokens::create(&store, "lurah", Some(KEL), None).await.unwrap();
+        let post = |t: String, uri: String, body: serde_json::Value| {
+            let app = app.clone();
+            async move { call(&app, "POST", &uri, Some(&t), None, Some("application/json"), body.to_string().into_bytes()).await }
+        };
+        let get = |t: String, uri: String| {
+            let app = app.clone();
+            async move { call(&app, "GET", &uri, Some(&t), None, None, vec![]).await }
+        };
+        let decree = |nomor: &str, tanggal: &str| post(planner.clone(), "/api/v1/recipients/decrees".into(), json!({"nomor": nomor, "tanggal": tanggal}));
+
+        // Dewi (RW 002) and Siti (RW 001, already on PKH) from Dinsos; Ahmad (RW 001) only by proposal.
+        let csv = format!(
+            "{HEADER}\n3171012006750005,3171010404200007,Dewi Lestari,Jl. Mawar 9,4,{RW2},,5,,\n3171014101900001,3171010101200003,Siti Aminah,Jl. Melati No. 5,1,{RW1},,4,PKH,\n"
+        );
+        assert_eq!(import(&app, &planner, "dinsos", "dinsos.csv", csv.into_bytes(), None).await.status, StatusCode::CREATED);
+        let p = call(&app, "POST", "/api/v1/recipients/proposals?nama_file=u.csv", Some(&rw1), None, Some("text/csv"),
+            format!("{HEADER}\n3171011505800004,3171010303200006,Ahmad Fauzi,Jl. Kenanga 1,2,{RW1},,3,,\n").into_bytes()).await;
+        assert_eq!(p.status, StatusCode::CREATED, "{}", p.text());
+        let usulan = p.json()["usulan"]["id"].as_i64().unwrap();
+
+        // Nothing accepted yet: a decree of nobody is refused, and writes nothing.
+        let before = rows(&store).await;
+        problem(&decree("1/2026", "2026-04-20").await, 422, "households");
+        assert_eq!(rows(&store).await, before);
+
+        assert_eq!(post(planner.clone(), "/api/v1/recipients/matching".into(), json!({})).await.status, StatusCode::OK);
+        assert_eq!(post(planner.clone(), "/api/v1/recipients/eligibility".into(), json!({})).await.status, StatusCode::OK);
+        let hh = get(planner.clone(), "/api/v1/recipients/households".into()).await.json()["households"].as_array().unwrap().clone();
+        let (dewi, ahmad) = (hh[0]["id"].as_i64().unwrap(), hh[2]["id"].as_i64().unwrap());
+        let d = |id: i64| json!({"items": [{"household_id": id, "keputusan": "diterima"}]});
+        assert_eq!(post(rw2.clone(), "/api/v1/recipients/verification".into(), d(dewi)).await.status, StatusCode::OK);
+        assert_eq!(post(rw1.clone(), "/api/v1/recipients/verification".into(), d(ahmad)).await.status, StatusCode::OK);
+        let both = json!({"items": [{"household_id": dewi, "keputusan": "diterima"}, {"household_id": ahmad, "keputusan": "diterima"}]});
+        assert_eq!(post(lurah.clone(), "/api/v1/recipients/verification".into(), both).await.status, StatusCode::OK);
+
+        // Bad requests write nothing.
+        let before = rows(&store).await;
+        for (body, status, field) in [
+            (json!({"nomor": " ", "tanggal": "2026-04-20"}), 422, "nomor"),
+            (json!({"nomor": "a\u{7}b", "tanggal": "2026-04-20"}), 422, "nomor"),
+            (json!({"nomor": "1/2026", "tanggal": "2999-01-01"}), 422, "tanggal"),
+            (json!({"nomor": "1/2026", "tanggal": "20-04-2026"}), 422, "tanggal"),
+            (json!({"nomor": "1/2026", "tanggal": "2026-04-20", "wilayah": "x"}), 422, "wilayah"),
+        ] {
+            problem(&post(planner.clone(), "/api/v1/recipients/decrees".into(), body).await, status, field);
+        }
+        for t in [&rw1, &lurah, &auditor] {
+            assert_eq!(post(t.clone(), "/api/v1/recipients/decrees".into(), json!({"nomor": "1/2026", "tanggal": "2026-04-20"})).await.status, StatusCode::FORBIDDEN);
+        }
+        assert_eq!(rows(&store).await, before);
+
+        // Version 1: Dewi only (Ahmad's proposal is still at the RT desk); the target of RW 002 is 1.
+        let r = decree("1/2026", "2026-04-20").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let v1 = r.json();
+        assert_eq!(v1["sk"]["versi"], 1);
+        assert_eq!(v1["sk"]["rumah_tangga"], 1);
+        assert_eq!(v1["sk"]["jiwa"], 5);
+        assert_eq!(v1["sk"]["hash"].as_str().unwrap().len(), 64);
+        assert_eq!(v1["target_per_rw"], json!({RW2: 1}));
+        assert_eq!(target(&store, RW2).await, Some((1, false)));
+        let v1_id = v1["sk"]["id"].as_i64().unwrap();
+        // Same list again: nothing to decree; the number used: 409.
+        let before = rows(&store).await;
+        problem(&decree("2/2026", "2026-04-21").await, 409, "households");
+        problem(&decree("1/2026", "2026-04-21").await, 409, "nomor");
+        assert_eq!(rows(&store).await, before);
+
+        // The proposal climbs to Biro Kesos; version 2 adds Ahmad and fixes the proposal.
+        for (versi, t) in [&rw1, &rw1, &lurah, &planner, &planner, &planner, &planner].into_iter().enumerate() {
+            let r = post(t.clone(), format!("/api/v1/recipients/proposals/{usulan}/steps"), json!({"aksi": "teruskan", "versi": versi})).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        }
+        let r = decree("2/2026", "2026-04-22").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let v2 = r.json();
+        assert_eq!((v2["sk"]["versi"].as_i64(), v2["sk"]["rumah_tangga"].as_i64()), (Some(2), Some(2)));
+        assert_eq!(v2["usulan_ditetapkan"], json!([usulan]));
+        assert_eq!(v2["target_per_rw"], json!({RW1: 1, RW2: 1}));
+        assert_eq!(target(&store, RW1).await, Some((1, false)));
+        let u = get(rw1.clone(), format!("/api/v1/recipients/proposals/{usulan}")).await.json();
+        assert_eq!(u["usulan"]["tahap"], "ditetapkan");
+        assert_eq!(u["langkah"].as_array().unwrap().last().unwrap()["alasan"], "SK 2/2026");
+        let v2_id = v2["sk"]["id"].as_i64().unwrap();
+        let diff = get(auditor.clone(), format!("/api/v1/recipients/decrees/{v2_id}/diff?dari={v1_id}")).await;
+        assert_eq!(diff.status, StatusCode::OK, "{}", diff.text());
+        let j = diff.json();
+        assert_eq!(j["ditambah"].as_array().unwrap().iter().map(|i| i["household_id"].as_i64().unwrap()).collect::<Vec<_>>(), [ahmad]);
+        assert_eq!(j["ditambah"][0]["nik"], "3171**********04", "masked");
+        assert!(j["dihapus"].as_array().unwrap().is_empty() && j["diubah"].as_array().unwrap().is_empty());
+        assert!(!diff.text().contains("3171011505800004") && !diff.text().contains("nik_hash"));
+
+        // The Lurah refuses Dewi after all: version 3 removes her and sets RW 002's target to 0.
+        let refuse = json!({"items": [{"household_id": dewi, "keputusan": "ditolak", "alasan": "pindah domisili"}]});
+        assert_eq!(post(lurah.clone(), "/api/v1/recipients/verification".into(), refuse).await.status, StatusCode::OK);
+        let r = decree("3/2026", "2026-04-23").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        assert_eq!(r.json()["target_per_rw"], json!({RW1: 1, RW2: 0}));
+        assert_eq!(target(&store, RW2).await, Some((0, false)));
+        let v3_id = r.json()["sk"]["id"].as_i64().unwrap();
+        let j = get(admin.clone(), format!("/api/v1/recipients/decrees/{v3_id}/diff?dari={v2_id}")).await.json();
+        assert_eq!(j["dihapus"][0]["household_id"], dewi);
+
+        // Reads: the list, one version, 404s, roles.
+        let list = get(auditor.clone(), "/api/v1/recipients/decrees".into()).await.json();
+        assert_eq!(list.as_array().unwrap().iter().map(|s| s["nomor"].as_str().unwrap()).collect::<Vec<_>>(), ["3/2026", "2/2026", "1/2026"]);
+        let one = get(planner.clone(), format!("/api/v1/recipients/decrees/{v2_id}")).await.json();
+        assert_eq!(one["per_rw"], json!({RW1: 1, RW2: 1}));
+        problem(&get(admin.clone(), "/api/v1/recipients/decrees/9999".into()).await, 404, "id");
+        problem(&get(admin.clone(), format!("/api/v1/recipients/decrees/{v2_id}/diff?dari=9999")).await, 404, "dari");
+        problem(&get(admin.clone(), format!("/api/v1/recipients/decrees/{v2_id}/diff")).await, 400, "dari");
+        assert_eq!(get(rw1.clone(), "/api/v1/recipients/decrees".into()).await.status, StatusCode::FORBIDDEN);
+        let n = sigap::on_pool!(&store, p => { use sqlx::Row; sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'recipients.sk.create'").fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() });
+        assert_eq!(n, 3);
+    })
+    .await;
+}
