@@ -15,6 +15,11 @@ cargo build --release --bin sigap
 tests/load/run.sh full "$(realpath -m "${CARGO_TARGET_DIR:-target}")/release/sigap"
 # --- end load-and-crash suite ---
 
+# --- tiles: sigap vs martin 1.14 over the same PostGIS, cold and warm (issue 17) ---
+echo "== tiles vs martin"
+scripts/tiles-bench.sh "$(realpath -m "${CARGO_TARGET_DIR:-target}")/release/sigap"
+# --- end tiles vs martin ---
+
 # --- OGC API – Features against pygeoapi on the same GeoPackage (table quoted in the README) ---
 echo "== OGC API vs pygeoapi"
 scripts/ogc-bench.sh 10

@@ -136,6 +136,8 @@ let hovered = null; // { source, id }
 let refreshing = null;
 let refreshAgain = false;
 let readyResolve;
+/** False until the map's first complete frame: the trend charts (uPlot) wait for it, off the first-paint path. */
+let painted = false;
 window.sigapReady = new Promise((resolve) => { readyResolve = resolve; });
 
 function levelAtZoom(z) {
@@ -349,8 +351,12 @@ function wantedKeys() {
   return [...keys];
 }
 
-/** Fetch what the view needs, then repaint; concurrent calls coalesce into one more round. */
-function refresh() {
+/**
+ * Fetch what the view needs, then repaint; concurrent calls coalesce into one more round.
+ * `onlyMissing`: fetch only what no answer is held for yet (the first paint, after the start-up
+ * prefetch); polls revalidate everything (cheap: ETag).
+ */
+function refresh(onlyMissing = false) {
   if (refreshing) {
     refreshAgain = true;
     return refreshing;
@@ -359,7 +365,7 @@ function refresh() {
     do {
       refreshAgain = false;
       const keys = wantedKeys();
-      const results = await Promise.allSettled(keys.map(fetchProgress));
+      const results = await Promise.allSettled(keys.filter((k) => !onlyMissing || !progress.has(k)).map(fetchProgress));
       const failed = results.filter((r) => r.status === 'rejected');
       lastError = failed.length ? failed[0].reason.message : null;
       applyFeatureState(keys);
@@ -588,7 +594,7 @@ function renderSummary() {
   const note = $('prov-generated');
   note.hidden = !prov?.generated;
   note.textContent = `Target dan penyaluran: ${GENERATED}.`;
-  if (a) renderTrend($('prov-trend'), '31', a.updated_at);
+  if (a && painted) renderTrend($('prov-trend'), '31', a.updated_at);
 }
 
 function renderKota() {
@@ -663,7 +669,7 @@ function renderPanel() {
   gen.hidden = !what.length;
   setText(gen, `${GENERATED[0].toUpperCase()}${GENERATED.slice(1)}: ${what.join(', ')}.`);
   setText('panel-updated', `Data wilayah ini diperbarui ${fmtWhen(a?.updated_at)}`);
-  if (a) renderTrend($('panel-trend'), selected.kode, a.updated_at);
+  if (a && painted) renderTrend($('panel-trend'), selected.kode, a.updated_at);
 
   const wrap = $('rw-chart-wrap');
   wrap.hidden = selected.level !== 'kelurahan';
@@ -806,10 +812,19 @@ function showError(text) {
 
 // ---------------------------------------------------------------- start
 
+/**
+ * Started when the module runs, not after the map has loaded its tiles: the config and the
+ * numbers of the first view (province and kota) come in while MapLibre fetches its worker,
+ * tiles and glyphs, so the choropleth is coloured in the same frame as it first draws. (First
+ * paint was config → map → tiles → load → progress → repaint, one after the other.)
+ */
+const configP = loadConfig();
+const prefetch = Promise.allSettled(['provinsi|', 'kota|'].map(fetchProgress));
+
 async function main() {
   let loaded = false; // numbers are joined only once the style and its sources exist
   buildLegend();
-  const config = await loadConfig();
+  const config = await configP;
   map = new maplibregl.Map({
     container: 'map',
     style: buildStyle(config),
@@ -823,6 +838,9 @@ async function main() {
     attributionControl: { compact: true },
     dragRotate: false,
     pitchWithRotate: false,
+    // No label fade-in: with it MapLibre keeps drawing frames for 300 ms after the last tile, and
+    // with software WebGL every frame is CPU time that first paint waits for.
+    fadeDuration: 0,
   });
   window.sigapMap = map;
   map.touchZoomRotate.disableRotation();
@@ -892,9 +910,13 @@ async function main() {
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
   setupLayers(map, maplibregl);
   loaded = true;
-  await refresh();
+  // The numbers of the first view were asked for at start-up, alongside the tiles.
+  await prefetch;
+  await refresh(true);
   await new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
   readyResolve(map);
+  painted = true;
+  render();
 }
 
 window.sigapRefresh = () => refresh();

@@ -10,6 +10,8 @@ use super::tile::{TileId, WorldRect, BUFFER};
 use crate::wilayah::{Atlas, AtlasHandle, Level};
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
+use axum::body::Bytes;
+use axum::http::HeaderValue;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use super::basemap::{self, RoadIndex};
@@ -21,10 +23,14 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 /// A rendered tile in both encodings; `body` None is an empty tile (204).
 #[derive(Debug)]
 pub struct RenderedTile {
-    pub body: Option<Vec<u8>>,
-    pub gzip: Option<Vec<u8>>,
+    /// `Bytes`, not `Vec`: a response shares the cached buffer instead of copying it (warm path).
+    pub body: Option<Bytes>,
+    pub gzip: Option<Bytes>,
     /// Content hash; the ETag is this, quoted, with `-gz` for the gzip representation.
     pub hash: String,
+    /// The two ETag header values, made once per rendered tile rather than once per request.
+    pub etag: HeaderValue,
+    pub etag_gz: HeaderValue,
 }
 
 impl RenderedTile {
@@ -38,7 +44,9 @@ impl RenderedTile {
             enc.write_all(b).ok()?;
             enc.finish().ok()
         });
-        RenderedTile { body, gzip, hash }
+        let etag = HeaderValue::from_str(&format!("\"{hash}\"")).unwrap_or(HeaderValue::from_static("\"0\""));
+        let etag_gz = HeaderValue::from_str(&format!("\"{hash}-gz\"")).unwrap_or(HeaderValue::from_static("\"0-gz\""));
+        RenderedTile { body: body.map(Bytes::from), gzip: gzip.map(Bytes::from), hash, etag, etag_gz }
     }
 }
 
@@ -114,10 +122,19 @@ impl TileService {
         self.index();
     }
 
+    /// A basemap tile if it is cached (a hit is counted; a miss is counted by `get_basemap`).
+    /// Cheap and non-blocking: the HTTP handler answers hits on the async worker itself.
+    pub fn hit_basemap(&self, tile: TileId) -> Option<Arc<RenderedTile>> {
+        let t = self.0.basemap_cache.get(&tile);
+        if t.is_some() {
+            crate::api::metrics::cache_lookup("basemap_tiles", true);
+        }
+        t
+    }
+
     /// A basemap tile (land, sea, roads) from the cache, or rendered now and cached.
     pub fn get_basemap(&self, tile: TileId) -> Arc<RenderedTile> {
-        if let Some(t) = self.0.basemap_cache.get(&tile) {
-            crate::api::metrics::cache_lookup("basemap_tiles", true);
+        if let Some(t) = self.hit_basemap(tile) {
             return t;
         }
         crate::api::metrics::cache_lookup("basemap_tiles", false);
@@ -150,11 +167,20 @@ impl TileService {
         }
     }
 
+    /// A boundary tile if it is cached (a hit is counted; a miss is counted by `get`). Cheap and
+    /// non-blocking: the HTTP handler answers hits on the async worker itself.
+    pub fn hit(&self, level: Level, tile: TileId) -> Option<Arc<RenderedTile>> {
+        let t = self.0.cache.get(&(level, tile));
+        if t.is_some() {
+            crate::api::metrics::cache_lookup("tiles", true);
+        }
+        t
+    }
+
     /// The tile from the cache, or rendered now and cached.
     pub fn get(&self, level: Level, tile: TileId) -> Arc<RenderedTile> {
         let key = (level, tile);
-        if let Some(t) = self.0.cache.get(&key) {
-            crate::api::metrics::cache_lookup("tiles", true);
+        if let Some(t) = self.hit(level, tile) {
             return t;
         }
         crate::api::metrics::cache_lookup("tiles", false);

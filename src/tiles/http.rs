@@ -55,6 +55,16 @@ async fn tile(
     let layer = layer(&s, &layer_name)?;
     let y = y.strip_suffix(".mvt").ok_or_else(|| Problem::not_found("tiles are served as {z}/{x}/{y}.mvt").field("y"))?;
     let id = TileId::parse(&z, &x, y)?;
+    // Warm path: a cached tile is answered here, without a hop to the blocking pool (which
+    // costs a thread hand-off per request and queues behind renders under load).
+    let hit = match &layer {
+        Layer::Area(level) => s.tiles.hit(*level, id),
+        Layer::Basemap => s.tiles.hit_basemap(id),
+        Layer::Site(_) => None,
+    };
+    if let Some(t) = hit {
+        return Ok(respond(&t, &headers));
+    }
     // Rendering is CPU work (clipping, encoding, gzip): keep it off the async workers.
     let svc = s.tiles.clone();
     let t = tokio::task::spawn_blocking(move || match layer {
@@ -93,8 +103,7 @@ fn respond(t: &RenderedTile, headers: &HeaderMap) -> Response {
         return (StatusCode::NO_CONTENT, [cache, vary]).into_response();
     };
     let gzip = accepts_gzip(headers);
-    let etag = if gzip { format!("\"{}-gz\"", t.hash) } else { format!("\"{}\"", t.hash) };
-    let etag = (header::ETAG, HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")));
+    let etag = (header::ETAG, if gzip { t.etag_gz.clone() } else { t.etag.clone() });
     if not_modified(headers, &t.hash) {
         return (StatusCode::NOT_MODIFIED, [etag, cache, vary]).into_response();
     }
