@@ -134,6 +134,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/recipients/decrees"),
     ("get", "/api/v1/recipients/decrees/{id}"),
     ("get", "/api/v1/recipients/decrees/{id}/diff"),
+    ("get", "/api/v1/recipients/decrees/{id}/documents/{jenis}"),
 ];
 
 async fn doc() -> serde_json::Value {

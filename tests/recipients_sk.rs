@@ -119,6 +119,44 @@ async fn decrees_freeze_the_accepted_list_and_set_the_targets() {
         assert!(j["dihapus"].as_array().unwrap().is_empty() && j["diubah"].as_array().unwrap().is_empty());
         assert!(!diff.text().contains("3171011505800004") && !diff.text().contains("nik_hash"));
 
+        // BNBA and BAST of the kelurahan under version 2, as PDF and XLSX.
+        let doc = |t: &String, q: String| get(t.clone(), format!("/api/v1/recipients/decrees/{v2_id}/documents/{q}"));
+        let r = doc(&admin, format!("bnba?kelurahan={KEL}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert!(r.body.starts_with(b"%PDF-"));
+        // The content streams are not compressed: the text shown is in the file as written.
+        let pdf = String::from_utf8_lossy(&r.body).to_string();
+        for s in ["DAFTAR NAMA DAN ALAMAT PENERIMA BANTUAN SOSIAL", "2/2026", "(RW 001)", "(RW 002)", "(3171**********04)", "(Ahmad Fauzi)", "(Halaman 1 dari 1)", "(JUMLAH: 2 KK, 8 jiwa)", "(Lurah,)", "Cideng"] {
+            assert!(pdf.contains(s), "the BNBA shows {s}");
+        }
+        assert!(!pdf.contains("3171011505800004") && !pdf.contains("3171012006750005"), "NIK masked in the document");
+        if let Ok(dir) = std::env::var("SIGAP_TEST_TMP") {
+            let _ = std::fs::write(format!("{dir}/bnba-{}.pdf", store.kind()), &r.body);
+        }
+        let r = doc(&lurah, "bast?format=xlsx".into()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(r.body.clone())).unwrap();
+        let sheet = calamine::Reader::worksheet_range(&mut wb, "BAST").unwrap();
+        let cells: Vec<String> = sheet.rows().flat_map(|row| row.iter().map(|c| c.to_string())).collect();
+        for s in ["BERITA ACARA SERAH TERIMA BANTUAN SOSIAL (BAST)", "3171**********04", "Dewi Lestari", "JUMLAH: 2 KK, 8 jiwa", "Yang menerima,"] {
+            assert!(cells.iter().any(|c| c.contains(s)), "the BAST sheet shows {s}: {cells:?}");
+        }
+        let own = doc(&rw1, "bnba".into()).await;
+        assert_eq!(own.status, StatusCode::OK, "an RW token prints its own RW");
+        let own = String::from_utf8_lossy(&own.body).to_string();
+        assert!(own.contains("(Ahmad Fauzi)") && !own.contains("Dewi"), "only RW 001");
+        let before = rows(&store).await;
+        problem(&doc(&admin, format!("sk?kelurahan={KEL}")).await, 400, "jenis");
+        problem(&doc(&admin, format!("bnba?kelurahan={KEL}&format=doc")).await, 400, "format");
+        problem(&doc(&admin, "bnba".into()).await, 400, "kelurahan");
+        problem(&doc(&admin, "bnba?kelurahan=31.71.01".into()).await, 400, "kelurahan");
+        problem(&doc(&admin, format!("bnba?kelurahan={KEL}&rw=31.71.01.1003.001")).await, 400, "rw");
+        problem(&doc(&admin, "bnba?kelurahan=31.71.01.1003".into()).await, 422, "kelurahan");
+        problem(&get(admin.clone(), format!("/api/v1/recipients/decrees/9999/documents/bnba?kelurahan={KEL}")).await, 404, "id");
+        assert_eq!(doc(&rw1, format!("bnba?rw={RW2}")).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(doc(&auditor, format!("bnba?kelurahan={KEL}")).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(rows(&store).await, before, "printing writes nothing");
+
         // The Lurah refuses Dewi after all: version 3 removes her and sets RW 002's target to 0.
         let refuse = json!({"items": [{"household_id": dewi, "keputusan": "ditolak", "alasan": "pindah domisili"}]});
         assert_eq!(post(lurah.clone(), "/api/v1/recipients/verification".into(), refuse).await.status, StatusCode::OK);

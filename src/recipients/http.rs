@@ -74,6 +74,7 @@ pub fn router_with(keys: Result<Pii, String>, register: Result<Arc<dyn Populatio
         .routes(routes!(post_decree, list_decrees))
         .routes(routes!(get_decree))
         .routes(routes!(decree_diff))
+        .routes(routes!(decree_document))
         .layer(Extension(Keys(Arc::new(keys))))
         .layer(Extension(Register(Arc::new(register))))
 }
@@ -671,4 +672,89 @@ async fn decree_diff(State(s): State<AppState>, actor: Actor, Path(id): Path<i64
     decree_or_404(&s, q.dari, "dari").await?;
     let (a, b) = (rstore::sk_items(&s.store, q.dari, "").await?, rstore::sk_items(&s.store, id, "").await?);
     Ok(Json(super::sk::diff(&a, &b)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct DocQuery {
+    /// The kelurahan (31.71.01.1002); a Lurah token's own when absent.
+    kelurahan: Option<String>,
+    /// Only this RW of the kelurahan (an RW token: its own).
+    rw: Option<String>,
+    /// pdf (default) or xlsx.
+    format: Option<String>,
+}
+
+/// The BNBA (list by name and address) or BAST (hand-over record) of one kelurahan, or one RW,
+/// under decree `id` (seed 002 step 6), as PDF or XLSX: header with the SK number, table by RW
+/// and RT (No, NIK masked, nama, alamat, RT, jiwa, signature column), subtotals, total, page
+/// numbers, signature blocks for the Lurah and the receiver. Roles admin, planner, lurah (own
+/// kelurahan), rw (own RW).
+#[utoipa::path(get, path = "/api/v1/recipients/decrees/{id}/documents/{jenis}", tag = "recipients",
+    params(("id" = i64, Path, description = "Decree id"), ("jenis" = String, Path, description = "bnba or bast"), DocQuery),
+    responses((status = 200, content_type = "application/pdf", description = "The document (application/pdf or the XLSX type)"),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn decree_document(
+    State(s): State<AppState>,
+    actor: Actor,
+    Path((id, jenis)): Path<(i64, String)>,
+    query: Result<ApiQuery<DocQuery>, Problem>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner, Role::Lurah, Role::Rw])?;
+    let area = area_of(&actor)?;
+    let ApiQuery(q) = query?;
+    let jenis = super::dokumen::Jenis::parse(&jenis).ok_or_else(|| Problem::bad_request("jenis", format!("jenis {jenis:?} is not bnba or bast")))?;
+    let xlsx = match q.format.as_deref().unwrap_or("pdf") {
+        "pdf" => false,
+        "xlsx" => true,
+        f => return Err(Problem::bad_request("format", format!("format {f:?} is not pdf or xlsx"))),
+    };
+    let (rw, kelurahan) = scoped_filter(&area, q.rw, q.kelurahan)?;
+    let atlas = s.atlas.current();
+    // The area printed: an RW, or a kelurahan (a document is per kelurahan or RW, never all DKI).
+    let code = match (&rw, &kelurahan) {
+        (Some(r), _) => r.clone(),
+        (None, Some(k)) => k.clone(),
+        (None, None) => return Err(Problem::bad_request("kelurahan", "kelurahan (or rw) is required: a BNBA/BAST is per kelurahan or RW")),
+    };
+    let area_code = crate::wilayah::AreaCode::parse(&code).map_err(|e| Problem::bad_request("kelurahan", e.to_string()))?;
+    if !matches!(area_code.level(), crate::wilayah::Level::Kelurahan | crate::wilayah::Level::Rw) {
+        return Err(Problem::bad_request("kelurahan", format!("{area_code} is a {}, not a kelurahan or RW", area_code.level())));
+    }
+    if let (Some(r), Some(k)) = (&rw, &kelurahan) {
+        if !r.starts_with(&format!("{k}.")) {
+            return Err(Problem::bad_request("rw", format!("RW {r} is not in kelurahan {k}")));
+        }
+    }
+    let kel_code = if area_code.level() == crate::wilayah::Level::Rw { code.rsplit_once('.').map(|(k, _)| k.to_string()).unwrap_or_default() } else { code.clone() };
+    let kel_name = crate::wilayah::AreaCode::parse(&kel_code).ok().and_then(|c| atlas.get(&c).map(|a| a.name.clone()))
+        .ok_or_else(|| Problem::not_found(format!("no kelurahan {kel_code} in the loaded boundaries")).field("kelurahan"))?;
+    let sk = decree_or_404(&s, id, "id").await?;
+    let items = rstore::sk_items(&s.store, id, &code).await?;
+    if items.is_empty() {
+        return Err(Problem::unprocessable("kelurahan", format!("decree {} names no household in {code}", sk.nomor)));
+    }
+    let wilayah = match &rw {
+        Some(r) => format!("RW {}, Kelurahan {kel_name} ({r})", r.rsplit('.').next().unwrap_or(r)),
+        None => format!("Kelurahan {kel_name} ({kel_code})"),
+    };
+    let kepala = super::dokumen::Kepala { jenis, sk_nomor: sk.nomor.clone(), sk_tanggal: sk.tanggal, sk_versi: sk.versi, wilayah };
+    // Layout is CPU work: off the async workers.
+    let (bytes, ctype, ext) = tokio::task::spawn_blocking(move || {
+        if xlsx {
+            super::dokumen::xlsx(&kepala, &items).map(|b| (b, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")).map_err(|e| e.to_string())
+        } else {
+            Ok((super::dokumen::pdf(&kepala, &items), "application/pdf", "pdf"))
+        }
+    })
+    .await
+    .map_err(Problem::internal)?
+    .map_err(Problem::internal)?;
+    let name = format!("{}-sk{}-{}.{ext}", if jenis == super::dokumen::Jenis::Bnba { "bnba" } else { "bast" }, sk.versi, code);
+    Response::builder()
+        .header(axum::http::header::CONTENT_TYPE, ctype)
+        .header(axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))
+        .header(axum::http::header::CACHE_CONTROL, "private, no-store")
+        .body(axum::body::Body::from(bytes))
+        .map_err(Problem::internal)
 }

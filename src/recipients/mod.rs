@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod crypt;
+pub mod dokumen;
 pub mod eligibility;
 pub mod http;
 pub mod model;
