@@ -94,11 +94,11 @@ async fn cql2_text_and_json_on_both_stores() {
 
         // Bad filters: 400 naming the parameter, saying what is wrong.
         for (query, field, says) in [
-            (format!("filter={}", encode("nama = ")), "filter", "expected a property or a value"),
+            (format!("filter={}", encode("nama = ")), "filter", "not CQL2 text at 1:8"),
             (format!("filter={}", encode("secret = 1")), "filter", "not queryable"),
             (format!("filter={}", encode("served_kk = 'banyak'")), "filter", "is a number"),
             (format!("filter={}", encode("nama LIKE 'A%'")), "filter", "advanced comparison"),
-            (format!("filter={}", encode("S_INTERSECTS(geometry, POINT(106.8))")), "filter", "WKT"),
+            (format!("filter={}", encode("S_INTERSECTS(geometry, POINT(106.8))")), "filter", "valid WKT"),
             (format!("filter={}&filter-lang=cql2-json", encode("{\"op\": \"=\"")), "filter", "not JSON"),
             (format!("filter={}&filter-lang=ecql", encode("nama = 'x'")), "filter-lang", "cql2-text"),
             (format!("filter={}&filter-crs=EPSG:9999", encode("nama = 'x'")), "filter-crs", "unknown"),
