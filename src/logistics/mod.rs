@@ -68,6 +68,8 @@ pub async fn load_demo(store: &Store, atlas: &Atlas) -> anyhow::Result<DemoLoade
     }
     let stored_barang = store::list_barang(store, None).await?;
     let stored_gudang = store::list_gudang(store).await?;
+    // Read before the transaction: no second pooled connection while it is held.
+    let no_komitmen = store::list_komitmen(store, None).await?.is_empty();
     let mut out = DemoLoaded::default();
     let mut tx = store.begin().await?;
     for b in barang.iter().filter(|b| !stored_barang.iter().any(|s| s.barang.kode == b.kode)) {
@@ -79,7 +81,7 @@ pub async fn load_demo(store: &Store, atlas: &Atlas) -> anyhow::Result<DemoLoade
         out.gudang += 1;
     }
     // Pledges only into a store without any (they have no code to match on).
-    if store::list_komitmen(store, None).await?.is_empty() {
+    if no_komitmen {
         let demo: DemoKomitmenFile = serde_json::from_str(DEMO_KOMITMEN)?;
         for d in &demo.komitmen {
             let k = ops::create_komitmen(&mut tx, &d.input, "sigap-init").await?;
