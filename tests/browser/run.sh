@@ -64,8 +64,11 @@ echo "browser: sigap serving on $BASE"
 
 mkdir -p "$OUT"
 status=0
+# Every domain page adds its own `<page>.test.js` here; SIGAP_BIN and SIGAP_DB let a test make the
+# tokens of the roles its page needs (`sigap token create --role … --unit …`).
 (cd "$ROOT/tests/browser" && BASE_URL="$BASE" SIGAP_TOKEN="$TOKEN" SIGAP_ADMIN_TOKEN="$ADMIN_TOKEN" OUT_DIR="$OUT" \
-  node --test --test-concurrency=1 tiles.test.js map.test.js) || status=$?
+  SIGAP_BIN="$SIGAP" SIGAP_DB="$DB" \
+  node --test --test-concurrency=1 tiles.test.js map.test.js $(cd "$ROOT/tests/browser" && ls *.test.js | grep -vx -e tiles.test.js -e map.test.js)) || status=$?
 if [[ $status -ne 0 ]]; then
   echo "browser: tests failed; last server log lines:" >&2
   tail -n 30 "$TMP/serve.log" >&2
