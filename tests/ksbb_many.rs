@@ -44,16 +44,6 @@ async fn all_at_once(app: &axum::Router, uri: &str, calls: Vec<(String, Value)>)
     out
 }
 
-async fn approved(store: &Store, body: Value, pks: &str) -> i64 {
-    let input: model::KolaboratorInput = serde_json::from_value(body).unwrap();
-    let mut tx = store.begin().await.unwrap();
-    let rec = ops::register_kolaborator(&mut tx, &input.check().unwrap(), "test").await.unwrap();
-    let r = model::Review::Setujui { nomor: pks.into(), mulai: "2026-01-01".parse().unwrap(), selesai: "2027-12-31".parse().unwrap() };
-    ops::review_kolaborator(&mut tx, rec.id, &r, "test").await.unwrap();
-    tx.commit().await.unwrap();
-    rec.id
-}
-
 async fn audit_count(store: &Store, action: &str) -> i64 {
     sigap::on_pool!(store, p => { use sqlx::Row; sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = $1").bind(action).fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() })
 }
@@ -81,8 +71,8 @@ async fn many_clients_and_the_realisasi_cli_on_both_stores() {
                                       U-2,Warung Dua,Sari,kuliner,ppkukm,terverifikasi,LOKBIN-M1\n").unwrap();
         ops::import_umkm(&mut tx, &at, &table, ops::ImportMode { dry_run: false, skip_invalid: false }, "test", false, &|_, _| {}).await.unwrap();
         tx.commit().await.unwrap();
-        let donatur = approved(&store, json!({"jenis": "donatur", "nama": "Donatur M", "kontak_nama": "D", "kontak_email": "d@x.id"}), "PKS/M/D").await;
-        let fintech = approved(&store, json!({"jenis": "fintech", "nama": "PT Fintech M", "badan_hukum": "PT", "nomor_badan_hukum": "AHU-M-F",
+        let donatur = approved_kolaborator(&store, json!({"jenis": "donatur", "nama": "Donatur M", "kontak_nama": "D", "kontak_email": "d@x.id"}), "PKS/M/D").await;
+        let fintech = approved_kolaborator(&store, json!({"jenis": "fintech", "nama": "PT Fintech M", "badan_hukum": "PT", "nomor_badan_hukum": "AHU-M-F",
             "nomor_ojk": "KEP-M/2020", "kontak_nama": "F", "kontak_email": "f@x.id"}), "PKS/M/F").await;
         let td = tokens::create(&store, "kolaborator", Some(&donatur.to_string()), None).await.unwrap();
         let tf = tokens::create(&store, "kolaborator", Some(&fintech.to_string()), None).await.unwrap();

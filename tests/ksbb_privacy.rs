@@ -33,20 +33,6 @@ const SECRETS: [&str; 12] = [
     "Kurniawati",
 ];
 
-/// A buffer the test's log subscriber writes to.
-#[derive(Clone, Default)]
-struct LogBuf(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 async fn call(app: &axum::Router, method: &str, uri: &str, auth: Option<&str>, ctype: &str, body: Vec<u8>) -> (StatusCode, String) {
     let mut req = Request::builder().method(method).uri(uri).header("content-type", ctype);
     if let Some(a) = auth {

@@ -781,3 +781,56 @@ pub async fn resolve_flag(tx: &mut Tx, id: i64, catatan: &str, actor: &str) -> R
         before: serde_json::to_value(&before).ok(), after: serde_json::to_value(&after).ok() }).await?;
     Ok(after)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(id: i64, jenis: &str, periode: Option<&str>, lines: &[(&str, i64, Option<&str>)]) -> Realisasi {
+        let day = chrono::NaiveDate::from_ymd_opt(2027, 1, 5).unwrap_or_default();
+        let head = RealisasiHead {
+            id,
+            id_kolaborasi: "KSBB-2026-000001".into(),
+            pelapor_id: 1,
+            jenis: jenis.into(),
+            nomor_dokumen: format!("D-{id}"),
+            tanggal: day,
+            keterangan: None,
+            econtract: None,
+            periode: periode.map(str::to_string),
+            agregator_id: None,
+            jumlah: None,
+            created_at: chrono::Utc::now(),
+        };
+        let umkm = lines
+            .iter()
+            .map(|(k, n, st)| RealisasiLine {
+                realisasi_id: id,
+                pelapor_id: 1,
+                jenis: jenis.into(),
+                tanggal: day,
+                umkm_kode: k.to_string(),
+                jumlah: *n,
+                status: st.map(str::to_string),
+                alasan: None,
+                periode: periode.map(str::to_string),
+            })
+            .collect();
+        Realisasi::of(head, umkm, Vec::new())
+    }
+
+    #[test]
+    fn repayment_state_per_umkm_follows_the_latest_period() {
+        let reports = [
+            report(1, "disbursement", None, &[("U-1", 1_000, None), ("U-2", 500, None)]),
+            report(3, "angsuran", Some("2027-01"), &[("U-1", 300, Some("lancar")), ("U-9", 5, Some("lancar"))]),
+            report(2, "angsuran", Some("2026-12"), &[("U-1", 200, Some("terlambat"))]),
+        ];
+        let p = pelunasan(&reports);
+        assert_eq!(p.len(), 2, "an UMKM never disbursed to is not listed: {p:?}");
+        assert_eq!((p[0].kode.as_str(), p[0].disalurkan, p[0].dibayar, p[0].sisa), ("U-1", 1_000, 500, 500));
+        assert_eq!((p[0].periode_terakhir.as_deref(), p[0].status_terakhir.as_deref()), (Some("2027-01"), Some("lancar")), "the latest period, not the latest report");
+        assert_eq!((p[1].kode.as_str(), p[1].dibayar, p[1].sisa, p[1].periode_terakhir.as_deref()), ("U-2", 0, 500, None));
+        assert!(pelunasan(&[]).is_empty());
+    }
+}
