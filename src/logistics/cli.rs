@@ -71,7 +71,9 @@ pub async fn run(store: &Store, cmd: LogistikCommand) -> anyhow::Result<()> {
                 Some(s) => Some(super::komitmen::Status::parse(s).ok_or_else(|| anyhow::anyhow!("--status {s:?} is not one of draf, disepakati, diterima_sebagian, selesai, batal"))?),
             };
             for k in lstore::list_komitmen(store, status.map(super::komitmen::Status::as_str)).await? {
-                println!("{:>6} {:<18} {:<12} {} {}", k.id, k.status, k.gudang, k.tanggal_harap, k.kolaborator);
+                // The registry id, or `-` for an old pledge whose typed name matched no collaborator.
+                let id = k.kolaborator_id.map_or_else(|| "-".to_string(), |i| i.to_string());
+                println!("{:>6} {:<18} {:<12} {} {:>6} {}", k.id, k.status, k.gudang, k.tanggal_harap, id, k.kolaborator);
             }
             Ok(())
         }

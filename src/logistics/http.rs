@@ -324,6 +324,8 @@ async fn post_komitmen(State(s): State<AppState>, actor: Actor, key: Idempotency
 struct KomitmenQuery {
     /// Only pledges in this status.
     status: Option<Status>,
+    /// Only pledges of this registered collaborator (the KSBB registry id).
+    kolaborator_id: Option<i64>,
 }
 
 /// Pledges, newest first (without lines; GET one for them).
@@ -332,7 +334,7 @@ struct KomitmenQuery {
 async fn list_komitmen(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<KomitmenQuery>, Problem>) -> Result<Json<Vec<KomitmenRow>>, Problem> {
     actor.require(&KOMITMEN_READERS)?;
     let crate::api::ApiQuery(q) = q?;
-    Ok(Json(lstore::list_komitmen(&s.store, q.status.map(Status::as_str)).await?))
+    Ok(Json(lstore::list_komitmen_of(&s.store, q.status.map(Status::as_str), q.kolaborator_id).await?))
 }
 
 /// One pledge with its lines (pledged and received) and its status history.

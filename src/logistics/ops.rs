@@ -263,10 +263,22 @@ async fn stored_komitmen(tx: &mut Tx, id: i64) -> Result<Komitmen, OpError> {
     Ok(Komitmen::from_rows(rows))
 }
 
-/// Records a new pledge in `draf`: the gudang must exist and be active, every line an item of the
-/// catalog in a satuan it knows; the first history entry and the audit entry go with it.
+/// Records a new pledge in `draf`: the collaborator must be in the one collaborator registry
+/// (`ksbb_kolaborator`, shared with KSBB) and approved by Bidang Kolaborasi, the gudang must exist
+/// and be active, every line an item of the catalog in a satuan it knows; the first history entry
+/// and the audit entry go with it.
 pub async fn create_komitmen(tx: &mut Tx, input: &KomitmenInput, actor: &str) -> Result<Komitmen, OpError> {
     let k = input.check()?;
+    let kolaborator = crate::ksbb::store::kolaborator_tx(tx, k.kolaborator_id)
+        .await?
+        .ok_or_else(|| LogistikError::invalid("kolaborator_id", format!("no collaborator {} in the registry (GET /api/v1/ksbb/kolaborator)", k.kolaborator_id)))?;
+    if kolaborator.status != "disetujui" {
+        return Err(LogistikError::invalid(
+            "kolaborator_id",
+            format!("collaborator {} is {}: only a collaborator approved by Bidang Kolaborasi pledges", k.kolaborator_id, kolaborator.status),
+        )
+        .into());
+    }
     match lstore::get_gudang_tx(tx, &k.gudang).await? {
         None => return Err(LogistikError::invalid("gudang", format!("unknown gudang {}", k.gudang)).into()),
         Some(g) if !g.aktif => return Err(LogistikError::invalid("gudang", format!("gudang {} is not active", k.gudang)).into()),
@@ -279,7 +291,7 @@ pub async fn create_komitmen(tx: &mut Tx, input: &KomitmenInput, actor: &str) ->
         let jumlah = item.barang.to_base(b.jumlah, b.satuan.as_deref(), &format!("baris[{i}].jumlah"), &format!("baris[{i}].satuan"))?;
         lines.push((item.barang.kode, jumlah));
     }
-    let id = lstore::insert_komitmen(tx, &k, actor).await?;
+    let id = lstore::insert_komitmen(tx, &k, &kolaborator.nama, actor).await?;
     for (barang, jumlah) in &lines {
         lstore::insert_baris(tx, id, barang, *jumlah).await?;
     }

@@ -238,6 +238,10 @@ pub async fn stok_per_gudang(store: &Store, today: NaiveDate) -> Result<Vec<(Str
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct KomitmenRow {
     pub id: i64,
+    /// The collaborator in the one registry (`ksbb_kolaborator`); null only for a pledge recorded
+    /// before the registry was shared whose free-text name matched no approved collaborator.
+    pub kolaborator_id: Option<i64>,
+    /// The collaborator's name when the pledge was recorded (for old pledges: the name as typed).
     pub kolaborator: String,
     pub gudang: String,
     pub tanggal_harap: NaiveDate,
@@ -267,14 +271,15 @@ pub struct RiwayatRow {
     pub alasan: Option<String>,
 }
 
-const KOMITMEN_COLS: &str = "id, kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at";
+const KOMITMEN_COLS: &str = "id, kolaborator_id, kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at";
 
-pub async fn insert_komitmen(tx: &mut Tx, k: &NewKomitmen, actor: &str) -> Result<i64, StoreError> {
+/// Inserts a pledge in `draf`; `nama` is the registered collaborator's name, kept with it.
+pub async fn insert_komitmen(tx: &mut Tx, k: &NewKomitmen, nama: &str, actor: &str) -> Result<i64, StoreError> {
     let now = Utc::now();
     let id: i64 = crate::on_tx!(tx, c => sqlx::query_scalar(
-        "INSERT INTO logistik_komitmen (kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at) \
-         VALUES ($1,$2,$3,'draf',$4,1,$5,$6,$6) RETURNING id")
-        .bind(&k.kolaborator).bind(&k.gudang).bind(k.tanggal_harap).bind(&k.catatan).bind(actor).bind(now)
+        "INSERT INTO logistik_komitmen (kolaborator_id, kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at) \
+         VALUES ($7,$1,$2,$3,'draf',$4,1,$5,$6,$6) RETURNING id")
+        .bind(nama).bind(&k.gudang).bind(k.tanggal_harap).bind(&k.catatan).bind(actor).bind(now).bind(k.kolaborator_id)
         .fetch_one(c).await)?;
     Ok(id)
 }
@@ -329,8 +334,13 @@ pub async fn get_komitmen(store: &Store, id: i64) -> Result<Option<(KomitmenRow,
 
 /// Pledges, optionally of one status, newest first.
 pub async fn list_komitmen(store: &Store, status: Option<&str>) -> Result<Vec<KomitmenRow>, StoreError> {
-    let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC");
-    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(status).fetch_all(p).await)?)
+    list_komitmen_of(store, status, None).await
+}
+
+/// Pledges, optionally of one status and of one registered collaborator, newest first.
+pub async fn list_komitmen_of(store: &Store, status: Option<&str>, kolaborator_id: Option<i64>) -> Result<Vec<KomitmenRow>, StoreError> {
+    let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR kolaborator_id = $2) ORDER BY id DESC");
+    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(status).bind(kolaborator_id).fetch_all(p).await)?)
 }
 
 /// A receipt at a gudang as stored (lines and photos are read beside it).
