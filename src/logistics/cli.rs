@@ -36,6 +36,53 @@ pub enum LogistikCommand {
     },
 }
 
+/// `sigap report logistics --from --to --format json|csv|xlsx [--out FILE]`.
+#[derive(Args)]
+pub struct LaporanArgs {
+    /// First day, YYYY-MM-DD (default: the first of the month of --to).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD, not after today (default: today, Jakarta time).
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: super::laporan::Format,
+    /// Write to this file instead of standard output (required for xlsx).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Prints or writes the report of a period, the same as `GET /api/v1/logistik/laporan`.
+pub async fn laporan_cmd(store: &Store, atlas: &crate::wilayah::Atlas, args: LaporanArgs) -> anyhow::Result<()> {
+    use super::laporan::{render, Format, Periode};
+    use std::io::Write;
+    if args.format == Format::Xlsx && args.out.is_none() {
+        anyhow::bail!("--format xlsx writes a binary workbook: give --out FILE.xlsx");
+    }
+    let today = model::jakarta_today();
+    let periode = Periode::parse(args.from.as_deref(), args.to.as_deref(), today).map_err(|e| {
+        let flag = match e.field() {
+            "dari" => "--from",
+            "sampai" => "--to",
+            other => other,
+        };
+        anyhow::anyhow!("{flag}: {e}")
+    })?;
+    let laporan = ops::laporan(store, atlas, periode, today).await?;
+    let bytes = render(&laporan, args.format).map_err(|e| anyhow::anyhow!("{e}"))?;
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            eprintln!(
+                "laporan {} s.d. {}: {} barang, {} baris per gudang, {} per kota, {} per unit → {}",
+                periode.dari, periode.sampai, laporan.per_barang.len(), laporan.per_gudang.len(), laporan.per_kota.len(), laporan.per_unit.len(), path.display()
+            );
+        }
+        None => std::io::stdout().write_all(&bytes)?,
+    }
+    Ok(())
+}
+
 #[derive(Args)]
 pub struct ImportBarangArgs {
     /// .csv or .xlsx (first sheet; first row is the header).
