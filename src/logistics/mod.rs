@@ -9,10 +9,12 @@
 pub mod cli;
 pub mod http;
 pub mod komitmen;
+pub mod laporan;
 pub mod model;
 pub mod ogc;
 pub mod ops;
 pub mod penerimaan;
+pub mod peta;
 pub mod permintaan;
 pub mod stok;
 pub mod store;
