@@ -14,6 +14,7 @@ pub mod ogc;
 pub mod ops;
 pub mod penerimaan;
 pub mod permintaan;
+pub mod rencana;
 pub mod stok;
 pub mod store;
 
