@@ -32,6 +32,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/plans"),
     ("get", "/api/v1/plans/{id}"),
     ("post", "/api/v1/plans/{id}/replan"),
+    ("post", "/api/v1/plans/logistik"),
     ("post", "/api/v1/complaints"),
     ("get", "/api/v1/complaints"),
     ("get", "/api/v1/complaints/{id}"),

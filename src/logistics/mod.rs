@@ -16,6 +16,7 @@ pub mod ops;
 pub mod penerimaan;
 pub mod peta;
 pub mod permintaan;
+pub mod rencana;
 pub mod stok;
 pub mod store;
 

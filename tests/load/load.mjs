@@ -416,6 +416,47 @@ async function ratePhase() {
   check(health.non2xx + health.errors === 0, `/healthz answered throughout (${health.non2xx} not 2xx, ${health.errors} errors)`);
 }
 
+// ---- logistics dispatches under concurrency (issue 11) -----------------------------------------
+/** 30 approved requests of 10 N95 masks each race for the last 100 at one gudang, 20 clients at
+ *  a time, every dispatch sent twice with its key (a client retrying): exactly 10 leave (their
+ *  retries replay the same answer), the rest are 409 naming `jumlah`, the balance ends at 0 and
+ *  equals the ledger; no 5xx. */
+async function logisticsPhase() {
+  console.log('-- logistics: 30 dispatches of 10 racing for the last 100 units');
+  const admin = sigap('token', 'create', '--role', 'admin').trim().split('\n').pop().trim();
+  const call = async (p, body, key) => {
+    const r = await fetch(`${URL_}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, 'idempotency-key': key }, body: JSON.stringify(body) });
+    tally(`logistik.${p.split("/").pop()}`, r.status);
+    return { status: r.status, replayed: r.headers.get('idempotent-replayed') === 'true', body: await r.json().catch(() => null) };
+  };
+  const [gudang, barang] = ['BALAIKOTA', 'APD-MASKER-N95'];
+  const receipt = await call('/api/v1/logistik/penerimaan', { gudang, pengirim: 'Donatur uji beban', bast_nomor: `BAST/LOAD/${RUN}`, bast_tanggal: jakartaToday,
+    baris: [{ barang, lot: `LOAD-${RUN}`, jumlah_diumumkan: 100, jumlah_diterima: 100 }] }, `load-terima-${RUN}`);
+  check(receipt.status === 201, `logistics: 100 units booked (${receipt.status})`);
+  const ids = [];
+  for (let i = 0; i < 30; i++) {
+    const p = await call('/api/v1/logistik/permintaan', { unit: '31.71.01.1001', baris: [{ barang, jumlah: 10 }] }, `load-minta-${RUN}-${i}`);
+    const v = await call(`/api/v1/logistik/permintaan/${p.body?.id}/verifikasi`, { keputusan: 'setuju', versi: 1, gudang }, `load-setuju-${RUN}-${i}`);
+    if (v.status === 200) ids.push(p.body.id);
+  }
+  check(ids.length === 30, `logistics: 30 requests approved (${ids.length})`);
+  const answers = new Map();
+  let next = 0;
+  await Promise.all(Array.from({ length: 20 }, async () => {
+    while (next < ids.length * 2) {
+      const id = ids[next++ % ids.length];
+      const r = await call(`/api/v1/logistik/permintaan/${id}/kirim`, { versi: 2, surat_jalan: `SJ/LOAD/${id}` }, `load-kirim-${RUN}-${id}`);
+      answers.set(id, [...(answers.get(id) ?? []), r]);
+    }
+  }));
+  const sent = [...answers.values()].filter((a) => a.some((r) => r.status === 200));
+  const consistent = [...answers.values()].every((a) => a.length === 2 && a[0].status === a[1].status && (a[0].status !== 409 || a.every((r) => r.body?.field === 'jumlah' || r.body?.field === 'status')));
+  const [saldo] = query(`SELECT COALESCE(SUM(jumlah), 0) FROM logistik_saldo WHERE gudang = '${gudang}' AND barang = '${barang}'`)[0];
+  const [ledger] = query(`SELECT COALESCE(SUM(jumlah), 0) FROM logistik_mutasi WHERE gudang = '${gudang}' AND barang = '${barang}'`)[0];
+  check(sent.length === 10 && consistent, `logistics: exactly 10 of 30 dispatches left, each retry answered alike (${sent.length} dispatched)`);
+  check(+saldo === 0 && +ledger === 0, `logistics: balance 0 and equal to the ledger (saldo ${saldo}, ledger ${ledger})`);
+}
+
 // ---- the run ---------------------------------------------------------------------------------
 const figures = { store: STORE, size: SIZE, date: new Date().toISOString(), cpus: os.cpus().length, bin: BIN, results: [] };
 try {
@@ -425,6 +466,7 @@ try {
   await startServer();
   if (S.only === 'rate') await ratePhase();
   else await crashPhases(planner);
+  if (S.only !== 'rate') await logisticsPhase();
 
   // 4. Everything acknowledged is there exactly once, with its id, and replays answer the same id.
   console.log('-- checking acknowledged writes');
