@@ -2,12 +2,14 @@
 //! the current SK receive (or have their package taken back) once per round — many clients on the
 //! same household at once: exactly one wins, no 500; the bansos `kk_served` of an RW named by the
 //! SK is its households handed out by name (count-only hand-outs refused there, except a
-//! correction to 0 of one recorded before); every refusal writes nothing.
+//! correction to 0 of one recorded before); every refusal writes nothing. Then the rotation of
+//! the lookup-hash key on the same data: lookups, dedup and the decree's unchanged check hold.
 
 mod common;
 use axum::http::StatusCode;
 use common::recipients::*;
 use serde_json::{json, Value};
+use sigap::recipients::{crypt::Pii, ops as rops};
 use sigap::store::{testing, tokens, Store};
 
 /// Rows of every table a hand-out touches: the recipients tables, audit, idempotency, hand-outs
@@ -213,6 +215,48 @@ async fn households_of_the_sk_are_handed_out_by_name_once_per_round_and_counted_
         assert_eq!(get(&operator, "/api/v1/recipients/handouts?putaran=1".into()).await.status, StatusCode::FORBIDDEN);
         let n = sigap::on_pool!(&store, p => { use sqlx::Row; sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'recipients.handout'").fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() });
         assert_eq!(n, 5, "one audit entry per record");
+
+        // Rotation of the lookup-hash key: `rehash` (run by `sigap recipients rekey`) recomputes
+        // every hash from the sealed values; afterwards lookups, dedup and the decree's
+        // "unchanged" check work under the new key. SK 2 first (Dewi refused): the current list.
+        let r = post(&planner, "/api/v1/recipients/decrees", json!({"nomor": "2/2026", "tanggal": "2026-04-21"})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let new_hash = Pii::generate_key();
+        let pii = Pii::new(KEY, &[], &new_hash).unwrap();
+        let nik_hash_count = |h: String| {
+            let store = store.clone();
+            async move { sigap::on_pool!(&store, p => { use sqlx::Row; sqlx::query("SELECT COUNT(*) AS n FROM recipient_household WHERE nik_hash = $1").bind(h).fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() }) }
+        };
+        let ahmad_nik = "3171011505800004";
+        // Bad: without the key that sealed the values nothing can be rehashed, and nothing is.
+        let before = state(&store).await;
+        let wrong = Pii::new(&Pii::generate_key(), &[], &new_hash).unwrap();
+        let mut tx = store.begin().await.unwrap();
+        assert!(matches!(rops::rehash(&mut tx, &wrong, "test").await, Err(rops::OpError::Crypt(_))));
+        drop(tx);
+        assert_eq!(state(&store).await, before);
+        assert_eq!(nik_hash_count(Pii::new(KEY, &[], HASH_KEY).unwrap().hash("nik", ahmad_nik)).await, 1, "still under the old key");
+        // Good: every household and row moves to the new key, once.
+        let mut tx = store.begin().await.unwrap();
+        let moved = rops::rehash(&mut tx, &pii, "test").await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!((moved.households, moved.rows), (5, 5), "{kind}");
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(rops::rehash(&mut tx, &pii, "test").await.unwrap(), rops::Rehashed::default(), "a rerun changes nothing");
+        drop(tx);
+        assert_eq!(nik_hash_count(Pii::new(KEY, &[], HASH_KEY).unwrap().hash("nik", ahmad_nik)).await, 0);
+        assert_eq!(nik_hash_count(pii.hash("nik", ahmad_nik)).await, 1, "found under the new key");
+        // The decree items moved with their households: the same list is still "unchanged".
+        problem(&post(&planner, "/api/v1/recipients/decrees", json!({"nomor": "3/2026", "tanggal": "2026-04-22"})).await, 409, "households");
+        // Dedup under the new key: Ahmad's row from another source joins his household.
+        let atlas = common::atlas(&store).await;
+        let file = format!("{HEADER}\n{ahmad_nik},3171010303200006,Ahmad Fauzi,Jl. Kenanga 1,2,{RW1},,3,,\n");
+        let prepared = rops::prepare(file.as_bytes(), sigap::recipients::model::Format::Csv, &atlas).unwrap();
+        let meta = rops::BatchMeta { sumber: sigap::recipients::model::Sumber::Disnaker, nama_file: "disnaker.csv", actor: "test", generated: false };
+        let mut tx = store.begin().await.unwrap();
+        let report = rops::import(&mut tx, &pii, &meta, &prepared, &|_| {}).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!((report.rumah_tangga_baru, report.rumah_tangga_gabung), (0, 1), "{kind}: the household is found under the new key");
     })
     .await;
 }

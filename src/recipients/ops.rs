@@ -358,6 +358,60 @@ pub async fn rekey(tx: &mut Tx, pii: &Pii, actor: &str) -> Result<usize, OpError
     Ok(stale.len())
 }
 
+/// How many values a rehash moved to the current lookup-hash key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Rehashed {
+    pub households: usize,
+    pub rows: usize,
+}
+
+/// Recomputes every lookup hash (`nik_hash`, `kk_hash`) under the current `SIGAP_PII_HASH_KEY`
+/// from the opened values (rotation of the hash key: the old hash key is not needed, the sealed
+/// values are the source), for households, batch rows and decree items, so lookups and dedup
+/// find the stored households again under the new key. Pages of 2,000 by id inside the caller's
+/// transaction (all or nothing); a value that cannot be opened refuses the whole rehash. A rerun
+/// under the same key changes nothing. Decree items follow their household (an item whose hash
+/// was not its household's refuses the rehash). The decree's own `hash` (its published
+/// fingerprint) is not recomputed: a later decree compares items, not that fingerprint.
+pub async fn rehash(tx: &mut Tx, pii: &Pii, actor: &str) -> Result<Rehashed, OpError> {
+    const PAGE: i64 = 2_000;
+    let mut out = Rehashed::default();
+    for table in ["recipient_household", "recipient_row"] {
+        let mut after = 0;
+        loop {
+            let page = rstore::sealed_hashes(tx, table, after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            for (id, nik_enc, nik_hash, kk_enc, kk_hash) in &page {
+                let fresh = |field: &str, v: &Option<Vec<u8>>| v.as_deref().map(|v| pii.open(field, v).map(|plain| pii.hash(field, &plain))).transpose();
+                let (nik, kk) = (fresh("nik", nik_enc)?, fresh("no_kk", kk_enc)?);
+                if nik == *nik_hash && kk == *kk_hash {
+                    continue;
+                }
+                rstore::set_hashes(tx, table, *id, nik.as_deref(), kk.as_deref()).await?;
+                if table == "recipient_household" {
+                    out.households += 1;
+                    let pair = |old: &Option<String>, new: &Option<String>| (old.clone().unwrap_or_default(), new.clone().unwrap_or_default());
+                    let ((on, nn), (ok, nk)) = (pair(nik_hash, &nik), pair(kk_hash, &kk));
+                    rstore::rehash_sk_items(tx, *id, (&on, &nn), (&ok, &nk)).await?;
+                } else {
+                    out.rows += 1;
+                }
+            }
+        }
+    }
+    let off = rstore::sk_items_off_household(tx).await?;
+    if off > 0 {
+        return Err(StoreError::Invalid(format!("{off} decree item(s) hold lookup hashes that are not their household's: nothing was rehashed")).into());
+    }
+    audit::record(
+        tx,
+        AuditEntry { actor, action: "recipients.rehash", entity: "recipient_household", entity_id: "*", before: None, after: Some(serde_json::json!(out)) },
+    )
+    .await?;
+    Ok(out)
+}
+
 /// Households read and opened for matching (before any transaction: the register may be a slow
 /// web service, and no connection may be held while it answers).
 pub async fn matching_queries(store: &crate::store::Store, pii: &Pii, ulang: bool) -> Result<(Vec<i64>, Vec<Query>), OpError> {
@@ -637,11 +691,14 @@ pub async fn decree(tx: &mut Tx, nomor: &str, tanggal: chrono::NaiveDate, actor:
     let hash = super::sk::content_hash(&items);
     let current = rstore::current_sk_tx(tx).await?;
     let previous_rws: Vec<String> = match &current {
-        Some(c) if c.hash == hash => {
-            return Err(OpError::Conflict { field: "households".into(), detail: format!("the accepted list is unchanged since SK {} (version {}): nothing to decree", c.nomor, c.versi) });
-        }
         Some(c) => {
-            let mut rws: Vec<String> = rstore::sk_items_tx(tx, c.id).await?.into_iter().map(|i| i.rw).collect();
+            let previous = rstore::sk_items_tx(tx, c.id).await?;
+            // The items, not the stored fingerprint: after a rotation of the hash key (`rehash`)
+            // the items carry the new hashes and the fingerprint the old ones.
+            if c.hash == hash || super::sk::content_hash(&previous) == hash {
+                return Err(OpError::Conflict { field: "households".into(), detail: format!("the accepted list is unchanged since SK {} (version {}): nothing to decree", c.nomor, c.versi) });
+            }
+            let mut rws: Vec<String> = previous.into_iter().map(|i| i.rw).collect();
             rws.dedup();
             rws
         }

@@ -958,3 +958,40 @@ pub async fn current_sk(store: &Store) -> Result<Option<SkRecord>, StoreError> {
     let sql = format!("SELECT {SK_COLS} FROM recipient_sk ORDER BY versi DESC LIMIT 1");
     Ok(crate::on_pool!(store, p => sqlx::query_as::<_, SkRecord>(&sql).fetch_optional(p).await)?)
 }
+
+/// One page (by id, after `after`) of sealed numbers with their lookup hashes from `table`
+/// (`recipient_household` or `recipient_row`, fixed names, never input): id, sealed NIK, NIK
+/// hash, sealed No. KK, No. KK hash (absent on a refused row without them).
+pub type SealedHashes = (i64, Option<Vec<u8>>, Option<String>, Option<Vec<u8>>, Option<String>);
+
+pub async fn sealed_hashes(tx: &mut Tx, table: &str, after: i64, limit: i64) -> Result<Vec<SealedHashes>, StoreError> {
+    let sql = format!("SELECT id, nik_enc, nik_hash, kk_enc, kk_hash FROM {table} WHERE id > $1 ORDER BY id LIMIT $2");
+    let rows = crate::on_tx!(tx, c => sqlx::query(&sql).bind(after).bind(limit).fetch_all(c).await?
+        .iter().map(|r| Ok((r.try_get("id")?, r.try_get("nik_enc")?, r.try_get("nik_hash")?, r.try_get("kk_enc")?, r.try_get("kk_hash")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>())?;
+    Ok(rows)
+}
+
+/// Replaces the lookup hashes of one row of `table` (a fixed name from the rehash).
+pub async fn set_hashes(tx: &mut Tx, table: &str, id: i64, nik_hash: Option<&str>, kk_hash: Option<&str>) -> Result<(), StoreError> {
+    let sql = format!("UPDATE {table} SET nik_hash = $2, kk_hash = $3 WHERE id = $1");
+    crate::on_tx!(tx, c => sqlx::query(&sql).bind(id).bind(nik_hash).bind(kk_hash).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Moves the decree items of a household from its old lookup hashes to the new ones (an item
+/// holding another value keeps it; `sk_items_off_household` then finds it).
+pub async fn rehash_sk_items(tx: &mut Tx, household_id: i64, nik: (&str, &str), kk: (&str, &str)) -> Result<(), StoreError> {
+    let sql = "UPDATE recipient_sk_item SET nik_hash = CASE WHEN nik_hash = $2 THEN $3 ELSE nik_hash END, \
+               kk_hash = CASE WHEN kk_hash = $4 THEN $5 ELSE kk_hash END WHERE household_id = $1";
+    crate::on_tx!(tx, c => sqlx::query(sql).bind(household_id).bind(nik.0).bind(nik.1).bind(kk.0).bind(kk.1).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Decree items whose lookup hashes differ from their household's (a household's numbers never
+/// change, so after a rehash there are none).
+pub async fn sk_items_off_household(tx: &mut Tx) -> Result<i64, StoreError> {
+    let sql = "SELECT COUNT(*) FROM recipient_sk_item i JOIN recipient_household h ON h.id = i.household_id \
+               WHERE i.nik_hash <> h.nik_hash OR i.kk_hash <> h.kk_hash";
+    Ok(crate::on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await)?)
+}
