@@ -142,6 +142,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/recipients/decrees/{id}"),
     ("get", "/api/v1/recipients/decrees/{id}/diff"),
     ("get", "/api/v1/recipients/decrees/{id}/documents/{jenis}"),
+    ("post", "/api/v1/recipients/handouts"),
+    ("get", "/api/v1/recipients/handouts"),
 ];
 
 async fn doc() -> serde_json::Value {
