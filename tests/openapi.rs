@@ -121,6 +121,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/ksbb/verifikasi"),
     ("get", "/api/v1/ksbb/flags"),
     ("post", "/api/v1/ksbb/flags/{id}/resolve"),
+    ("get", "/api/v1/ksbb/rekap"),
     ("post", "/api/v1/recipients/batches"),
     ("get", "/api/v1/recipients/batches/{id}"),
     ("get", "/api/v1/recipients/households"),
