@@ -436,6 +436,29 @@ async fn pledges_on_both_stores() {
         sigap::on_pool!(&store, p => sqlx::query(&update).execute(p).await.map(|_| ())).unwrap();
         let legacy: Vec<(Option<i64>, String)> = sigap::logistics::store::list_komitmen(&store, None).await.unwrap().into_iter().filter(|k| k.actor == "lama").map(|k| (k.kolaborator_id, k.kolaborator)).collect();
         assert_eq!(legacy, [(None, "PT Ditolak".into()), (None, "Warung Bu Tini".into()), (Some(approved), "  pt contoh sejahtera (generated) ".into())]);
+        // Bidang Kolaborasi links an unlinked one later, at its versi; the typed name stays.
+        let tini = sigap::logistics::store::list_komitmen(&store, None).await.unwrap().into_iter().find(|k| k.kolaborator == "Warung Bu Tini").unwrap().id;
+        let linked = sigap::logistics::store::list_komitmen(&store, None).await.unwrap().into_iter().find(|k| k.actor == "lama" && k.kolaborator_id.is_some()).unwrap().id;
+        let link = |id: i64, b: serde_json::Value, t: Option<&str>| {
+            let (app, t) = (app.clone(), t.map(str::to_string));
+            async move { call(&app, "POST", &format!("/api/v1/logistik/komitmen/{id}/kolaborator"), t.as_deref(), None, Some(b)).await }
+        };
+        let snapshot = counts().await;
+        problem(&link(tini, serde_json::json!({"kolaborator_id": 9999, "versi": 1}), k).await, 422, "kolaborator_id");
+        problem(&link(tini, serde_json::json!({"kolaborator_id": pending, "versi": 1}), k).await, 422, "kolaborator_id");
+        problem(&link(tini, serde_json::json!({"kolaborator_id": rejected, "versi": 1}), k).await, 422, "kolaborator_id");
+        problem(&link(tini, serde_json::json!({"kolaborator_id": approved, "versi": 7}), k).await, 409, "versi");
+        problem(&link(linked, serde_json::json!({"kolaborator_id": approved, "versi": 1}), k).await, 409, "kolaborator_id");
+        problem(&link(id, serde_json::json!({"kolaborator_id": approved, "versi": 3}), k).await, 409, "kolaborator_id");
+        problem(&link(99_999, serde_json::json!({"kolaborator_id": approved, "versi": 1}), k).await, 404, "id");
+        problem(&link(tini, serde_json::json!({"kolaborator_id": approved}), k).await, 422, "versi");
+        problem(&link(tini, serde_json::json!({"kolaborator_id": approved, "versi": 1}), Some(&auditor)).await, 403, "");
+        assert_eq!(counts().await, snapshot, "a refused link changed a table");
+        let l = link(tini, serde_json::json!({"kolaborator_id": approved, "versi": 1}), k).await;
+        assert_eq!(l.0, StatusCode::OK, "{}", l.1);
+        assert_eq!((l.1["kolaborator_id"].as_i64(), l.1["kolaborator"].as_str(), l.1["versi"].as_i64()), (Some(approved), Some("Warung Bu Tini"), Some(2)));
+        let trail = sigap::store::audit::history(&store, "logistik_komitmen", &tini.to_string()).await.unwrap();
+        assert_eq!(trail.last().unwrap().action, "logistik.komitmen.kolaborator");
     })
     .await;
 }

@@ -76,6 +76,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/logistik/komitmen"),
     ("get", "/api/v1/logistik/komitmen/{id}"),
     ("post", "/api/v1/logistik/komitmen/{id}/status"),
+    ("post", "/api/v1/logistik/komitmen/{id}/kolaborator"),
     ("get", "/api/v1/logistik/penerimaan"),
     ("post", "/api/v1/logistik/penerimaan"),
     ("get", "/api/v1/logistik/penerimaan/{id}"),

@@ -6,21 +6,7 @@ mod common;
 use axum::http::StatusCode;
 use common::recipients::*;
 use sigap::store::{testing, tokens};
-use std::sync::Arc;
-
-/// A buffer the test's log subscriber writes to.
-#[derive(Clone, Default)]
-struct LogBuf(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use common::LogBuf;
 
 #[tokio::test]
 async fn no_personal_data_on_public_routes_or_in_logs() {

@@ -2,7 +2,7 @@
 //! Every write goes through `api::write::keyed_write` (one transaction, `Idempotency-Key`).
 
 use super::model::{BarangInput, CatatanInput, GudangInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError};
-use super::komitmen::{KomitmenInput, Status, StatusInput};
+use super::komitmen::{KolaboratorLinkInput, KomitmenInput, Status, StatusInput};
 use super::ops::{self, Catatan, FotoStored, Gerak, Komitmen, Mutasi, OpError, Penerimaan, Permintaan, Saldo};
 use super::permintaan::{AjukanInput, KirimInput, PermintaanInput, Status as PStatus, TerimaInput, VerifikasiInput};
 use super::stok::MutasiInput;
@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_komitmen, post_komitmen))
         .routes(routes!(get_komitmen))
         .routes(routes!(post_komitmen_status))
+        .routes(routes!(post_komitmen_kolaborator))
         .routes(routes!(list_penerimaan, post_penerimaan))
         .routes(routes!(get_penerimaan))
         .routes(routes!(post_penerimaan_foto))
@@ -369,6 +370,23 @@ async fn post_komitmen_status(State(s): State<AppState>, actor: Actor, key: Idem
     let who = actor.audit_name();
     keyed_write(&s.store, &scope("logistik.komitmen.status", Some(actor.token_id)), &key, &(id, &input), StatusCode::OK, async |tx: &mut Tx| {
         ops::komitmen_status(tx, id, &input, &who).await
+    })
+    .await
+}
+
+/// Names the registered collaborator of a pledge recorded before the registry was shared (one the
+/// migration left unlinked), at the `versi` read (Bidang Kolaborasi or admin); the typed name stays.
+#[utoipa::path(post, path = "/api/v1/logistik/komitmen/{id}/kolaborator", request_body = KolaboratorLinkInput,
+    params(("id" = i64, Path, description = "Pledge id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = Komitmen), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_komitmen_kolaborator(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<String>, input: Result<ApiJson<KolaboratorLinkInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::BidangKolaborasi])?;
+    let id: i64 = id.parse().map_err(|_| Problem::bad_request("id", format!("{id:?} is not a pledge id")))?;
+    let input = json_body(input)?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.komitmen.kolaborator", Some(actor.token_id)), &key, &(id, &input), StatusCode::OK, async |tx: &mut Tx| {
+        ops::link_kolaborator(tx, id, &input, &who).await
     })
     .await
 }

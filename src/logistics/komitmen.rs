@@ -129,6 +129,18 @@ impl KomitmenInput {
     }
 }
 
+/// Request body of `POST /api/v1/logistik/komitmen/{id}/kolaborator`: names the registered
+/// collaborator of a pledge recorded before the registry was shared (its typed name matched no
+/// approved collaborator, so the migration left it unlinked). The typed name stays as written.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KolaboratorLinkInput {
+    /// An approved collaborator of the registry (`GET /api/v1/ksbb/kolaborator`).
+    pub kolaborator_id: i64,
+    /// The `versi` the link is based on.
+    pub versi: i64,
+}
+
 /// Request body of `POST /api/v1/logistik/komitmen/{id}/status`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

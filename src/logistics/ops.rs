@@ -3,7 +3,7 @@
 
 use super::model::{self, jakarta_today, to_f64, Barang, CatatanInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError, Milli, NewGudang, UnitFigure};
 use std::collections::BTreeMap;
-use super::komitmen::{KomitmenInput, Status, StatusInput};
+use super::komitmen::{KolaboratorLinkInput, KomitmenInput, Status, StatusInput};
 use super::penerimaan::{PenerimaanInput, MAX_FOTO};
 use super::permintaan::{AjukanInput, KirimInput, PermintaanInput, Status as PStatus, TerimaInput, VerifikasiInput};
 use super::stok::MutasiInput;
@@ -263,22 +263,49 @@ async fn stored_komitmen(tx: &mut Tx, id: i64) -> Result<Komitmen, OpError> {
     Ok(Komitmen::from_rows(rows))
 }
 
+/// The collaborator `id` of the one registry (`ksbb_kolaborator`, shared with KSBB), which must be
+/// approved by Bidang Kolaborasi to pledge: unknown, not yet reviewed or rejected is a 422 naming
+/// `kolaborator_id`.
+async fn approved_kolaborator(tx: &mut Tx, id: i64) -> Result<crate::ksbb::store::KolaboratorRecord, OpError> {
+    let k = crate::ksbb::store::kolaborator_tx(tx, id)
+        .await?
+        .ok_or_else(|| LogistikError::invalid("kolaborator_id", format!("no collaborator {id} in the registry (GET /api/v1/ksbb/kolaborator)")))?;
+    if k.status != "disetujui" {
+        return Err(LogistikError::invalid("kolaborator_id", format!("collaborator {id} is {}: only a collaborator approved by Bidang Kolaborasi pledges", k.status)).into());
+    }
+    Ok(k)
+}
+
+/// Names the registered collaborator of a pledge recorded before the registry was shared (left
+/// unlinked by migration 1010) at the `versi` read: 404 naming `id` for an unknown pledge, 409
+/// naming `kolaborator_id` when it names one already, 409 naming `versi` when it moved; the typed
+/// name stays. Audited with before and after.
+pub async fn link_kolaborator(tx: &mut Tx, id: i64, input: &KolaboratorLinkInput, actor: &str) -> Result<Komitmen, OpError> {
+    let (head, _, _) = lstore::get_komitmen_tx(tx, id).await?.ok_or_else(|| LogistikError::not_found("id", format!("no komitmen {id}")))?;
+    if let Some(k) = head.kolaborator_id {
+        return Err(LogistikError::conflict("kolaborator_id", format!("komitmen {id} already names collaborator {k}")).into());
+    }
+    if head.versi != input.versi {
+        return Err(LogistikError::conflict("versi", format!("komitmen {id} is at versi {}, not {}; reload it", head.versi, input.versi)).into());
+    }
+    let k = approved_kolaborator(tx, input.kolaborator_id).await?;
+    if !lstore::set_komitmen_kolaborator(tx, id, k.id, input.versi).await? {
+        return Err(LogistikError::conflict("versi", format!("komitmen {id} changed while this request ran; reload it")).into());
+    }
+    let out = stored_komitmen(tx, id).await?;
+    let before = serde_json::json!({"kolaborator": head.kolaborator, "kolaborator_id": null, "versi": head.versi});
+    let after = serde_json::json!({"kolaborator": out.head.kolaborator, "kolaborator_id": k.id, "nama_terdaftar": k.nama, "versi": out.head.versi});
+    audit_change(tx, actor, "logistik.komitmen.kolaborator", "logistik_komitmen", &id.to_string(), Some(before), Some(after)).await?;
+    Ok(out)
+}
+
 /// Records a new pledge in `draf`: the collaborator must be in the one collaborator registry
 /// (`ksbb_kolaborator`, shared with KSBB) and approved by Bidang Kolaborasi, the gudang must exist
 /// and be active, every line an item of the catalog in a satuan it knows; the first history entry
 /// and the audit entry go with it.
 pub async fn create_komitmen(tx: &mut Tx, input: &KomitmenInput, actor: &str) -> Result<Komitmen, OpError> {
     let k = input.check()?;
-    let kolaborator = crate::ksbb::store::kolaborator_tx(tx, k.kolaborator_id)
-        .await?
-        .ok_or_else(|| LogistikError::invalid("kolaborator_id", format!("no collaborator {} in the registry (GET /api/v1/ksbb/kolaborator)", k.kolaborator_id)))?;
-    if kolaborator.status != "disetujui" {
-        return Err(LogistikError::invalid(
-            "kolaborator_id",
-            format!("collaborator {} is {}: only a collaborator approved by Bidang Kolaborasi pledges", k.kolaborator_id, kolaborator.status),
-        )
-        .into());
-    }
+    let kolaborator = approved_kolaborator(tx, k.kolaborator_id).await?;
     match lstore::get_gudang_tx(tx, &k.gudang).await? {
         None => return Err(LogistikError::invalid("gudang", format!("unknown gudang {}", k.gudang)).into()),
         Some(g) if !g.aktif => return Err(LogistikError::invalid("gudang", format!("gudang {} is not active", k.gudang)).into()),

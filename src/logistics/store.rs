@@ -296,6 +296,15 @@ pub async fn insert_riwayat(tx: &mut Tx, id: i64, actor: &str, dari: Option<&str
     Ok(())
 }
 
+/// Links an unlinked pledge to a registered collaborator at the versi it was read at; false when
+/// it moved or is linked already.
+pub async fn set_komitmen_kolaborator(tx: &mut Tx, id: i64, kolaborator_id: i64, versi: i64) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "UPDATE logistik_komitmen SET kolaborator_id = $2, versi = versi + 1, updated_at = $4 WHERE id = $1 AND versi = $3 AND kolaborator_id IS NULL")
+        .bind(id).bind(kolaborator_id).bind(versi).bind(Utc::now()).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
 /// Moves a pledge from the status and versi it was read at; false when it moved.
 pub async fn set_komitmen_status(tx: &mut Tx, id: i64, from: &str, to: &str, versi: i64) -> Result<bool, StoreError> {
     let n = crate::on_tx!(tx, c => sqlx::query(
