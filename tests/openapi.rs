@@ -32,6 +32,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/plans"),
     ("get", "/api/v1/plans/{id}"),
     ("post", "/api/v1/plans/{id}/replan"),
+    ("post", "/api/v1/plans/logistik"),
     ("post", "/api/v1/complaints"),
     ("get", "/api/v1/complaints"),
     ("get", "/api/v1/complaints/{id}"),
@@ -91,6 +92,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/logistik/permintaan/{id}/verifikasi"),
     ("post", "/api/v1/logistik/permintaan/{id}/kirim"),
     ("post", "/api/v1/logistik/permintaan/{id}/terima"),
+    ("post", "/api/v1/logistik/permintaan/{id}/ajukan"),
+    ("post", "/api/v1/logistik/permintaan/{id}/foto"),
+    ("get", "/api/v1/logistik/permintaan/{id}/foto/{foto}"),
+    ("get", "/api/v1/logistik/laporan"),
+    ("get", "/api/v1/publik/logistik/rekap"),
+    ("get", "/publik/logistik"),
     ("get", "/api/v1/search"),
     ("get", "/api/v1/ksbb/sites"),
     ("post", "/api/v1/ksbb/sites"),
@@ -115,6 +122,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/ksbb/verifikasi"),
     ("get", "/api/v1/ksbb/flags"),
     ("post", "/api/v1/ksbb/flags/{id}/resolve"),
+    ("get", "/api/v1/ksbb/rekap"),
     ("post", "/api/v1/recipients/batches"),
     ("get", "/api/v1/recipients/batches/{id}"),
     ("get", "/api/v1/recipients/households"),
@@ -136,6 +144,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/recipients/decrees/{id}"),
     ("get", "/api/v1/recipients/decrees/{id}/diff"),
     ("get", "/api/v1/recipients/decrees/{id}/documents/{jenis}"),
+    ("post", "/api/v1/recipients/handouts"),
+    ("get", "/api/v1/recipients/handouts"),
 ];
 
 async fn doc() -> serde_json::Value {

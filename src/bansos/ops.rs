@@ -74,7 +74,19 @@ pub async fn record_delivery(tx: &mut Tx, atlas: &Atlas, d: &NewDelivery, actor:
     Ok(Written { id, rw: d.rw.to_string(), corrects: d.corrects, target_kk: after.target_kk, packages_usable: after.usable, served_kk: after.served, generated })
 }
 
+/// Records KK served as a count. An RW whose households are handed out by name (named by the
+/// current recipients decree, or holding a hand-out by name) takes none, except a correction to
+/// 0 of a count recorded before: its `kk_served` is the named hand-outs' (`recipients::ops::hand_out`).
 pub async fn record_handout(tx: &mut Tx, atlas: &Atlas, h: &NewHandout, actor: &str, generated: bool) -> Result<Written, OpError> {
+    if let Some(why) = crate::recipients::ops::count_handout_refused(tx, &h.rw, h.corrects, h.kk_served).await? {
+        return Err(RecordError::invalid("rw", why).into());
+    }
+    write_handout(tx, atlas, h, actor, generated).await
+}
+
+/// Writes a hand-out row after the ledger check (served within good packages and target), with
+/// its audit entry. Used by `record_handout` and by the recipients' hand-outs by name.
+pub async fn write_handout(tx: &mut Tx, atlas: &Atlas, h: &NewHandout, actor: &str, generated: bool) -> Result<Written, OpError> {
     known_rw(atlas, &h.rw)?;
     if let Some(old) = h.corrects {
         check_correction(tx, Kind::Handout, old, &h.rw).await?;

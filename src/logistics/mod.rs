@@ -9,11 +9,14 @@
 pub mod cli;
 pub mod http;
 pub mod komitmen;
+pub mod laporan;
 pub mod model;
 pub mod ogc;
 pub mod ops;
 pub mod penerimaan;
+pub mod peta;
 pub mod permintaan;
+pub mod rencana;
 pub mod stok;
 pub mod store;
 

@@ -5,7 +5,7 @@ use super::model::{self, jakarta_today, to_f64, Barang, CatatanInput, Jenis, Jen
 use std::collections::BTreeMap;
 use super::komitmen::{KolaboratorLinkInput, KomitmenInput, Status, StatusInput};
 use super::penerimaan::{PenerimaanInput, MAX_FOTO};
-use super::permintaan::{KirimInput, PermintaanInput, Status as PStatus, TerimaInput, VerifikasiInput};
+use super::permintaan::{AjukanInput, KirimInput, PermintaanInput, Status as PStatus, TerimaInput, VerifikasiInput};
 use super::stok::MutasiInput;
 use super::store::{self as lstore, BarangRecord, BarisRow, CatatanRow, FotoRow, GudangRecord, KomitmenRow, MutasiRow, NewCatatan, NewMutasi, PenerimaanBarisRow, PenerimaanRow, PermintaanRow, RiwayatRow, SaldoRow};
 use crate::complaints::attachments::{sniff, AttachmentStore};
@@ -514,6 +514,14 @@ pub async fn record_foto(tx: &mut Tx, dokumen: &str, id: i64, f: &StagedFoto, ac
     if !lstore::lock_dokumen(tx, dokumen, id).await? {
         return Err(LogistikError::not_found("id", format!("no {dokumen} {id}")).into());
     }
+    if dokumen == "permintaan" {
+        // Photos of the hand-over: the goods must have left the gudang (dikirim), or the unit
+        // adds them with or after its confirmation (diterima).
+        let (head, ..) = lstore::get_permintaan_tx(tx, id).await?.ok_or_else(|| LogistikError::not_found("id", format!("no permintaan {id}")))?;
+        if !matches!(PStatus::parse(&head.status), Some(PStatus::Dikirim | PStatus::Diterima)) {
+            return Err(LogistikError::conflict("status", format!("permintaan {id} is {}: photos of the hand-over come once it is dispatched (dikirim) or confirmed (diterima)", head.status)).into());
+        }
+    }
     let existing = lstore::fotos_tx(tx, dokumen, id).await?;
     if let Some(same) = existing.iter().find(|x| x.sha256 == f.sha256) {
         return Err(LogistikError::conflict("body", format!("this photo is already attached to {dokumen} {id} as photo {}", same.id)).into());
@@ -760,6 +768,8 @@ pub struct Permintaan {
     pub baris: Vec<BarisPermintaan>,
     pub riwayat: Vec<RiwayatRow>,
     pub kiriman: Vec<Gerak>,
+    /// Photos of the hand-over added by the receiving unit (`…/permintaan/{id}/foto`).
+    pub foto: Vec<FotoRow>,
 }
 
 impl Permintaan {
@@ -776,13 +786,21 @@ impl Permintaan {
                 .iter()
                 .map(|m| Gerak { jenis: m.jenis.clone(), gudang: m.gudang.clone(), barang: m.barang.clone(), lot: m.lot.clone(), kedaluwarsa: m.kedaluwarsa, jumlah: -to_f64(m.jumlah), milli: -m.jumlah })
                 .collect(),
+            foto: Vec::new(),
         }
+    }
+
+    /// The answer with the request's photo records (read beside the rows).
+    pub fn with_foto(mut self, foto: Vec<FotoRow>) -> Permintaan {
+        self.foto = foto;
+        self
     }
 }
 
 async fn stored_permintaan(tx: &mut Tx, id: i64) -> Result<Permintaan, OpError> {
     let rows = lstore::get_permintaan_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("permintaan {id} vanished inside its own write")))?;
-    Ok(Permintaan::from_rows(rows))
+    let foto = lstore::fotos_tx(tx, "permintaan", id).await?;
+    Ok(Permintaan::from_rows(rows).with_foto(foto))
 }
 
 /// Converts request lines against the catalog (errors naming `baris[i].…`).
@@ -850,6 +868,25 @@ async fn move_permintaan(tx: &mut Tx, id: i64, step: (PStatus, PStatus, i64), l:
     let after = serde_json::json!({"status": to.as_str(), "versi": out.head.versi, "alasan": alasan, "gudang": out.head.gudang});
     audit_change(tx, actor, &format!("logistik.permintaan.{}", to.as_str()), "logistik_permintaan", &id.to_string(), Some(before), Some(after)).await?;
     Ok(out)
+}
+
+/// The unit resubmits a returned request (`dikembalikan → diajukan`) at the `versi` it read:
+/// with `baris` the corrected lines replace the old ones (the catalog's rules, errors naming
+/// `baris[i].…`); the note goes into the history; the audit keeps the lines before and after.
+pub async fn ajukan_ulang(tx: &mut Tx, id: i64, input: &AjukanInput, actor: &str) -> Result<Permintaan, OpError> {
+    let catatan = input.check()?;
+    let ((_, before, _, _), from) = for_step(tx, id, input.versi, PStatus::Diajukan).await?;
+    if let Some(baris) = &input.baris {
+        let lines = lines_to_base(tx, baris, false).await?;
+        lstore::delete_permintaan_baris(tx, id).await?;
+        for (item, j) in &lines {
+            lstore::insert_permintaan_baris(tx, id, &item.kode, *j).await?;
+        }
+        let old: BTreeMap<&str, f64> = before.iter().map(|b| (b.barang.as_str(), to_f64(b.diminta))).collect();
+        let new: BTreeMap<&str, f64> = lines.iter().map(|(b, j)| (b.kode.as_str(), to_f64(*j))).collect();
+        audit_change(tx, actor, "logistik.permintaan.baris", "logistik_permintaan", &id.to_string(), json(&old), json(&new)).await?;
+    }
+    move_permintaan(tx, id, (from, PStatus::Diajukan, input.versi), &lstore::Langkah::default(), catatan.as_deref(), actor).await
 }
 
 /// Dispatchable (not expired) stock of an item at a gudang, read inside a write.
@@ -984,4 +1021,23 @@ pub async fn terima(tx: &mut Tx, id: i64, input: &TerimaInput, today: chrono::Na
         lstore::set_permintaan_terima(tx, id, b, *d, *r, *k).await?;
     }
     move_permintaan(tx, id, (from, PStatus::Diterima, input.versi), &lstore::Langkah { bast: Some((&nomor, tanggal)), ..Default::default() }, catatan.as_deref(), actor).await
+}
+
+/// The report of a period (availability at its end, receipts and dispatches within it) from the
+/// ledger; the current stock is read from the balances when the period ends today (the same
+/// figures, without summing the whole ledger). Kota names come from the atlas.
+pub async fn laporan(store: &crate::store::Store, atlas: &Atlas, periode: super::laporan::Periode, today: chrono::NaiveDate) -> Result<super::laporan::Laporan, OpError> {
+    use super::laporan::{susun, Bahan, Item};
+    let stok = if periode.sampai >= today {
+        lstore::stok_kini(store, periode.sampai).await?
+    } else {
+        lstore::stok_akhir(store, periode.akhir(), periode.sampai).await?
+    };
+    let masuk = lstore::masuk(store, periode.mulai(), periode.akhir()).await?;
+    let keluar = lstore::keluar(store, periode.mulai(), periode.akhir()).await?;
+    let items: BTreeMap<String, Item> = lstore::list_barang(store, None).await?.into_iter().map(|b| (b.barang.kode, Item { nama: b.barang.nama, satuan: b.barang.satuan })).collect();
+    let gudang: BTreeMap<String, String> = lstore::list_gudang(store).await?.into_iter().map(|g| (g.kode, g.kota)).collect();
+    let kota_of = |g: &str| gudang.get(g).cloned().unwrap_or_default();
+    let kota_nama = |k: &str| crate::wilayah::AreaCode::parse(k).ok().and_then(|c| atlas.get(&c).map(|a| a.name.clone()));
+    Ok(susun(periode, chrono::Utc::now(), &Bahan { stok, masuk, keluar }, &items, &kota_of, &kota_nama))
 }

@@ -469,6 +469,7 @@ pub async fn list_penerimaan(store: &Store, gudang: Option<&str>) -> Result<Vec<
 pub async fn lock_dokumen(tx: &mut Tx, dokumen: &str, id: i64) -> Result<bool, StoreError> {
     let sql = match dokumen {
         "penerimaan" => "UPDATE logistik_penerimaan SET id = id WHERE id = $1",
+        "permintaan" => "UPDATE logistik_permintaan SET id = id WHERE id = $1",
         other => return Err(StoreError::Invalid(format!("no logistics paper {other}"))),
     };
     let n = crate::on_tx!(tx, c => sqlx::query(sql).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
@@ -724,6 +725,12 @@ pub async fn set_permintaan_baris(tx: &mut Tx, id: i64, barang: &str, kolom: &st
     Ok(())
 }
 
+/// Removes a request's lines (a resubmission replaces them; only before any approval).
+pub async fn delete_permintaan_baris(tx: &mut Tx, id: i64) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("DELETE FROM logistik_permintaan_baris WHERE permintaan_id = $1").bind(id).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
 /// Records what the unit confirmed for a line.
 pub async fn set_permintaan_terima(tx: &mut Tx, id: i64, barang: &str, diterima: i64, rusak: i64, kurang: i64) -> Result<(), StoreError> {
     crate::on_tx!(tx, c => sqlx::query("UPDATE logistik_permintaan_baris SET diterima = $3, rusak = $4, kurang = $5 WHERE permintaan_id = $1 AND barang = $2")
@@ -777,4 +784,43 @@ pub async fn list_permintaan(store: &Store, status: Option<&str>, unit: Option<&
 pub async fn gudang_aktif_tx(tx: &mut Tx) -> Result<Vec<GudangRecord>, StoreError> {
     let sql = format!("SELECT {GUDANG_COLS} FROM logistik_gudang WHERE aktif ORDER BY kode");
     Ok(crate::on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await)?)
+}
+
+/// Balances per gudang × item at `akhir` from the ledger (movements before it), with the part in
+/// lots expiring before `kedaluwarsa_sebelum`. Lines that sum to zero are left out.
+pub async fn stok_akhir(store: &Store, akhir: DateTime<Utc>, kedaluwarsa_sebelum: NaiveDate) -> Result<Vec<super::laporan::StokAkhir>, StoreError> {
+    let sql = "SELECT gudang, barang, CAST(SUM(jumlah) AS BIGINT) AS jumlah, \
+               CAST(SUM(CASE WHEN kedaluwarsa < $2 THEN jumlah ELSE 0 END) AS BIGINT) AS kedaluwarsa \
+               FROM logistik_mutasi WHERE at < $1 GROUP BY gudang, barang ORDER BY gudang, barang";
+    let rows: Vec<(String, String, i64, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(akhir).bind(kedaluwarsa_sebelum).fetch_all(p).await)?;
+    Ok(rows.into_iter().filter(|r| r.2 != 0).map(|(gudang, barang, jumlah, kedaluwarsa)| super::laporan::StokAkhir { gudang, barang, jumlah, kedaluwarsa }).collect())
+}
+
+/// The same from the balance table (the current stock: what `stok_akhir` gives for now, without
+/// reading the whole ledger).
+pub async fn stok_kini(store: &Store, kedaluwarsa_sebelum: NaiveDate) -> Result<Vec<super::laporan::StokAkhir>, StoreError> {
+    let sql = "SELECT gudang, barang, CAST(SUM(jumlah) AS BIGINT) AS jumlah, \
+               CAST(SUM(CASE WHEN kedaluwarsa < $1 THEN jumlah ELSE 0 END) AS BIGINT) AS kedaluwarsa \
+               FROM logistik_saldo GROUP BY gudang, barang ORDER BY gudang, barang";
+    let rows: Vec<(String, String, i64, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(kedaluwarsa_sebelum).fetch_all(p).await)?;
+    Ok(rows.into_iter().filter(|r| r.2 != 0).map(|(gudang, barang, jumlah, kedaluwarsa)| super::laporan::StokAkhir { gudang, barang, jumlah, kedaluwarsa }).collect())
+}
+
+/// Accepted receipts per gudang × item booked in `[mulai, akhir)`.
+pub async fn masuk(store: &Store, mulai: DateTime<Utc>, akhir: DateTime<Utc>) -> Result<Vec<super::laporan::Masuk>, StoreError> {
+    let sql = "SELECT gudang, barang, CAST(SUM(jumlah) AS BIGINT) AS jumlah FROM logistik_mutasi \
+               WHERE jenis = 'penerimaan' AND at >= $1 AND at < $2 GROUP BY gudang, barang ORDER BY gudang, barang";
+    let rows: Vec<(String, String, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(mulai).bind(akhir).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|(gudang, barang, jumlah)| super::laporan::Masuk { gudang, barang, jumlah }).collect())
+}
+
+/// Dispatches per gudang × item × requesting unit (and the kota of its delivery point) in
+/// `[mulai, akhir)`, positive.
+pub async fn keluar(store: &Store, mulai: DateTime<Utc>, akhir: DateTime<Utc>) -> Result<Vec<super::laporan::Keluar>, StoreError> {
+    let sql = "SELECT m.gudang, m.barang, p.unit, p.kota, CAST(-SUM(m.jumlah) AS BIGINT) AS jumlah \
+               FROM logistik_mutasi m JOIN logistik_permintaan p ON m.ref = 'permintaan/' || CAST(p.id AS TEXT) \
+               WHERE m.jenis = 'pengeluaran' AND m.at >= $1 AND m.at < $2 \
+               GROUP BY m.gudang, m.barang, p.unit, p.kota ORDER BY m.gudang, m.barang, p.unit";
+    let rows: Vec<(String, String, String, String, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(mulai).bind(akhir).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|(gudang, barang, unit, kota, jumlah)| super::laporan::Keluar { gudang, barang, unit, kota, jumlah }).collect())
 }

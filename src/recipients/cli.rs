@@ -32,7 +32,8 @@ pub enum RecipientsCommand {
     /// Print a new random key (64 hex digits) for SIGAP_PII_KEY or SIGAP_PII_HASH_KEY.
     Keygen,
     /// Re-seal every NIK, No. KK and telephone under the current SIGAP_PII_KEY (key rotation:
-    /// the previous key in SIGAP_PII_OLD_KEYS while this runs).
+    /// the previous key in SIGAP_PII_OLD_KEYS while this runs) and recompute every lookup hash
+    /// under the current SIGAP_PII_HASH_KEY (hash-key rotation), in one transaction.
     Rekey,
 }
 
@@ -104,8 +105,9 @@ pub async fn run(store: &Store, cmd: RecipientsCommand) -> anyhow::Result<()> {
             let pii = Pii::from_env()?;
             let mut tx = store.begin().await?;
             let n = ops::rekey(&mut tx, &pii, &actor()).await?;
+            let h = ops::rehash(&mut tx, &pii, &actor()).await?;
             tx.commit().await?;
-            println!("re-sealed {n} value(s) under the current key");
+            println!("re-sealed {n} value(s) under the current key; lookup hashes moved to the current hash key: {} household(s), {} row(s)", h.households, h.rows);
             Ok(())
         }
     }

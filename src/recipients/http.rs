@@ -75,6 +75,7 @@ pub fn router_with(keys: Result<Pii, String>, register: Result<Arc<dyn Populatio
         .routes(routes!(get_decree))
         .routes(routes!(decree_diff))
         .routes(routes!(decree_document))
+        .routes(routes!(post_handouts, list_handouts))
         .layer(Extension(Keys(Arc::new(keys))))
         .layer(Extension(Register(Arc::new(register))))
 }
@@ -757,4 +758,96 @@ async fn decree_document(
         .header(axum::http::header::CACHE_CONTROL, "private, no-store")
         .body(axum::body::Body::from(bytes))
         .map_err(Problem::internal)
+}
+
+/// Records a page of hand-outs by name (penyaluran, seed 001 B.1–B.2) in one round: each
+/// household of the current SK `diterima` (it received its package) or `ditarik` (taken back:
+/// `tidak_di_lokasi` or `tidak_layak`), all or none. A household receives once per round (a
+/// second record is a 409); one still not on the accepted list cannot receive (422: take it
+/// back). Households receiving for the first time count in the bansos `kk_served` of their RW
+/// (one bansos hand-out per RW, in the same transaction, within the RW's good packages and
+/// target). Roles admin, planner, lurah (own kelurahan), rw (own RW).
+#[utoipa::path(post, path = "/api/v1/recipients/handouts", tag = "recipients", request_body = super::penyaluran::PenyaluranInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = ops::Handed), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_handouts(
+    State(s): State<AppState>,
+    actor: Actor,
+    key: IdempotencyKey,
+    input: Result<ApiJson<super::penyaluran::PenyaluranInput>, Problem>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner, Role::Lurah, Role::Rw])?;
+    let area = area_of(&actor)?;
+    let input = json_body(input)?;
+    let (petugas, items) = input.check(today_wib()).map_err(|(field, detail)| Problem::unprocessable(&field, detail))?;
+    let atlas = s.atlas.current();
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("recipients.handouts", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+        // Every bansos writer bumps the revision first: hand-outs are serialised on both stores
+        // and the progress cache (keyed by revision) never outlives this write.
+        crate::bansos::store::bump_revision(tx).await?;
+        ops::hand_out(tx, &atlas, input.putaran, input.tanggal, petugas.as_deref(), &items, area.as_deref(), &who).await
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct HandoutQuery {
+    /// The round (putaran).
+    putaran: i64,
+    rw: Option<String>,
+    kelurahan: Option<String>,
+    /// Only `diterima` or only `ditarik` (the packages taken back: the report to Dinsos).
+    status: Option<String>,
+    /// Page after this record id.
+    after: Option<i64>,
+    /// Page size, 1..=500 (default 100).
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct HandoutReport {
+    putaran: i64,
+    /// The current decree the summary counts against (absent: none yet).
+    sk: Option<rstore::SkRecord>,
+    /// Per RW of the current SK in the area: KK decreed, received, taken back by reason, not yet recorded.
+    ringkasan: Vec<rstore::PenyaluranRingkasan>,
+    records: Vec<rstore::PenyaluranRecord>,
+    /// Pass as `after` for the next page; absent on the last.
+    next_after: Option<i64>,
+}
+
+/// The hand-outs by name of one round: a summary per RW against the current SK, and the records
+/// (NIK masked) paged by id; `status=ditarik` lists the packages taken back with their reasons
+/// (seed 001 B.2: "selisih data paket yang dikembalikan kepada Dinsos"). Scoped like the
+/// household list. Roles admin, planner, auditor, rw, lurah.
+#[utoipa::path(get, path = "/api/v1/recipients/handouts", tag = "recipients", params(HandoutQuery),
+    responses((status = 200, body = HandoutReport), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_handouts(State(s): State<AppState>, actor: Actor, query: Result<ApiQuery<HandoutQuery>, Problem>) -> Result<Json<HandoutReport>, Problem> {
+    let area = area_of(&actor)?;
+    let ApiQuery(q) = query?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(Problem::bad_request("limit", format!("limit {limit} must be 1..=500")));
+    }
+    if !(1..=super::penyaluran::MAX_PUTARAN).contains(&q.putaran) {
+        return Err(Problem::bad_request("putaran", format!("putaran {} must be 1..={}", q.putaran, super::penyaluran::MAX_PUTARAN)));
+    }
+    let status = match q.status.as_deref().map(str::trim).unwrap_or("") {
+        s @ ("" | "diterima" | "ditarik") => s.to_string(),
+        other => return Err(Problem::bad_request("status", format!("status {other:?} is not diterima or ditarik"))),
+    };
+    let (rw, kelurahan) = scoped_filter(&area, q.rw, q.kelurahan)?;
+    let prefix = rw.or(kelurahan).unwrap_or_default();
+    let f = rstore::PenyaluranFilter { putaran: q.putaran, area: &prefix, status: &status, after: q.after.unwrap_or(0), limit };
+    let records = rstore::penyaluran_list(&s.store, &f).await?;
+    let sk = rstore::current_sk(&s.store).await?;
+    let ringkasan = match &sk {
+        Some(sk) => rstore::penyaluran_ringkasan(&s.store, sk.id, q.putaran, &prefix).await?,
+        None => vec![],
+    };
+    let next_after = (records.len() as i64 == limit).then(|| records.last().map(|r| r.id)).flatten();
+    Ok(Json(HandoutReport { putaran: q.putaran, sk, ringkasan, records, next_after }))
 }

@@ -14,6 +14,7 @@ pub mod dokumen;
 pub mod eligibility;
 pub mod http;
 pub mod model;
+pub mod penyaluran;
 pub mod ops;
 pub mod registry;
 pub mod sk;

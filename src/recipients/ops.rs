@@ -14,7 +14,7 @@ use crate::store::{StoreError, Tx};
 use crate::wilayah::{AreaCode, Atlas, Level};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
@@ -156,92 +156,135 @@ pub async fn import(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Pr
         },
     )
     .await?;
-    let (mut baru, mut gabung, mut luar) = (0i64, 0i64, 0i64);
-    // Households created by this batch, per RW, for the near-duplicate pass.
-    let mut new_by_rw: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    // NIK and No. KK on different households: flagged for a person (`nik_kk_silang`).
-    let mut crossed: Vec<(String, i64, i64)> = Vec::new();
-    for (i, c) in prepared.candidates.iter().enumerate() {
-        let nik = c.nik.as_deref().map(|v| seal(pii, "nik", v));
-        let kk = c.no_kk.as_deref().map(|v| seal(pii, "no_kk", v));
-        let tel = c.telepon.as_deref().map(|v| pii.seal("telepon", v));
-        luar += i64::from(c.luar_dki);
-        let mut household_id = None;
-        if let (true, Some(n), Some(k), Some(rw), Some(rt), Some(nama), Some(alamat), Some(jml)) =
-            (c.valid(), &nik, &kk, &c.rw, &c.rt, &c.nama, &c.alamat, c.jumlah_anggota)
-        {
-            // Households made earlier in this batch are in the transaction too.
-            let (by_nik, by_kk) = rstore::find_household(tx, &n.hash, &k.hash).await?;
-            let id = match (by_nik, by_kk) {
-                (Some(a), Some(b)) if a != b => {
-                    crossed.push((rw.to_string(), a, b));
-                    b
-                }
-                (_, Some(b)) => b,
-                (Some(a), None) => a,
-                (None, None) => {
-                    let id = rstore::insert_household(
-                        tx,
-                        &NewHousehold {
-                            rw: rw.as_str(),
-                            rt,
-                            nik: n,
-                            kk: k,
-                            nama,
-                            alamat,
-                            jumlah_anggota: jml,
-                            telepon_enc: tel.as_deref(),
-                            program: &programs(c),
-                            luar_dki: c.luar_dki,
-                            generated,
-                        },
-                    )
-                    .await?;
-                    new_by_rw.entry(rw.to_string()).or_default().push(id);
-                    baru += 1;
-                    id
-                }
-            };
-            if by_nik.is_some() || by_kk.is_some() {
-                gabung += 1;
-            }
-            household_id = Some(id);
+    // The numbers sealed and hashed once (CPU only), then the households already stored under
+    // them fetched in chunks: a million-row file is a few thousand statements, not three per row.
+    let sealed: Vec<(Option<Sealed>, Option<Sealed>, Option<Vec<u8>>)> = prepared
+        .candidates
+        .iter()
+        .map(|c| (c.nik.as_deref().map(|v| seal(pii, "nik", v)), c.no_kk.as_deref().map(|v| seal(pii, "no_kk", v)), c.telepon.as_deref().map(|v| pii.seal("telepon", v))))
+        .collect();
+    let progs: Vec<String> = prepared.candidates.iter().map(programs).collect();
+    let luar = prepared.candidates.iter().filter(|c| c.luar_dki).count() as i64;
+    // Rows that form or join a household: valid, with every household field.
+    let joins = |i: usize| -> Option<(&Sealed, &Sealed)> {
+        let c = &prepared.candidates[i];
+        match (&sealed[i], c.valid() && c.rw.is_some() && c.rt.is_some() && c.nama.is_some() && c.alamat.is_some() && c.jumlah_anggota.is_some()) {
+            ((Some(n), Some(k), _), true) => Some((n, k)),
+            _ => None,
         }
-        rstore::insert_row(
-            tx,
-            &NewRow {
-                batch_id,
-                line: c.line as i64,
-                rw: c.rw.as_ref().map(|r| r.as_str()),
-                rt: c.rt.as_deref(),
-                nik: nik.as_ref(),
-                kk: kk.as_ref(),
-                nama: c.nama.as_deref(),
-                alamat: c.alamat.as_deref(),
-                jumlah_anggota: c.jumlah_anggota,
-                telepon_enc: tel.as_deref(),
-                program: &programs(c),
-                valid: c.valid(),
-                alasan: &c.alasan,
-                luar_dki: c.luar_dki,
-                household_id,
-            },
-        )
-        .await?;
-        progress(i + 1);
+    };
+    let joining: Vec<usize> = (0..prepared.candidates.len()).filter(|i| joins(*i).is_some()).collect();
+    let nik_hashes: Vec<&str> = joining.iter().filter_map(|i| joins(*i)).map(|(n, _)| n.hash.as_str()).collect();
+    let kk_hashes: Vec<&str> = joining.iter().filter_map(|i| joins(*i)).map(|(_, k)| k.hash.as_str()).collect();
+    /// A household a row joins: stored before this batch, or the n-th one this batch founds.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Hh {
+        Stored(i64),
+        New(usize),
+    }
+    let mut by_nik: HashMap<&str, Hh> = HashMap::new();
+    let mut by_kk: HashMap<&str, Hh> = HashMap::new();
+    let stored = rstore::find_households(tx, &nik_hashes, &kk_hashes).await?;
+    for (id, nh, kh) in &stored {
+        by_nik.insert(nh.as_str(), Hh::Stored(*id));
+        by_kk.insert(kh.as_str(), Hh::Stored(*id));
+    }
+    // Dedup in file order, as one lookup per row would see it (households founded earlier in this
+    // batch included): the No. KK's household first, else the NIK's, else a new one.
+    let (mut gabung, mut crossed_hh) = (0i64, Vec::new());
+    let mut new_households: Vec<NewHousehold> = Vec::new();
+    let mut row_hh: Vec<Option<Hh>> = vec![None; prepared.candidates.len()];
+    for &i in &joining {
+        let (Some((n, k)), c) = (joins(i), &prepared.candidates[i]) else { continue };
+        let (Some(rw), Some(rt), Some(nama), Some(alamat), Some(jml)) = (&c.rw, &c.rt, &c.nama, &c.alamat, c.jumlah_anggota) else { continue };
+        let (a, b) = (by_nik.get(n.hash.as_str()).copied(), by_kk.get(k.hash.as_str()).copied());
+        let hh = match (a, b) {
+            (Some(a), Some(b)) if a != b => {
+                crossed_hh.push((rw.to_string(), a, b));
+                b
+            }
+            (_, Some(b)) => b,
+            (Some(a), None) => a,
+            (None, None) => {
+                let hh = Hh::New(new_households.len());
+                new_households.push(NewHousehold {
+                    rw: rw.as_str(),
+                    rt,
+                    nik: n,
+                    kk: k,
+                    nama,
+                    alamat,
+                    jumlah_anggota: jml,
+                    telepon_enc: sealed[i].2.as_deref(),
+                    program: &progs[i],
+                    luar_dki: c.luar_dki,
+                    generated,
+                });
+                by_nik.insert(n.hash.as_str(), hh);
+                by_kk.insert(k.hash.as_str(), hh);
+                hh
+            }
+        };
+        gabung += i64::from(a.is_some() || b.is_some());
+        row_hh[i] = Some(hh);
+    }
+    let baru = new_households.len() as i64;
+    let ids: HashMap<String, i64> = rstore::insert_households(tx, &new_households).await?.into_iter().collect();
+    let new_ids = new_households.iter().map(|h| ids.get(&h.nik.hash).copied()).collect::<Option<Vec<i64>>>().ok_or_else(|| StoreError::Invalid("a household just inserted did not come back".into()))?;
+    let id_of = |h: Hh| match h {
+        Hh::Stored(id) => id,
+        Hh::New(j) => new_ids[j],
+    };
+    // Households created by this batch, per RW, for the near-duplicate pass.
+    let mut new_by_rw: BTreeMap<String, HashSet<i64>> = BTreeMap::new();
+    for (h, id) in new_households.iter().zip(&new_ids) {
+        new_by_rw.entry(h.rw.to_string()).or_default().insert(*id);
+    }
+    let rows: Vec<NewRow> = prepared
+        .candidates
+        .iter()
+        .zip(&sealed)
+        .zip(&progs)
+        .zip(&row_hh)
+        .map(|(((c, (nik, kk, tel)), program), hh)| NewRow {
+            batch_id,
+            line: c.line as i64,
+            rw: c.rw.as_ref().map(|r| r.as_str()),
+            rt: c.rt.as_deref(),
+            nik: nik.as_ref(),
+            kk: kk.as_ref(),
+            nama: c.nama.as_deref(),
+            alamat: c.alamat.as_deref(),
+            jumlah_anggota: c.jumlah_anggota,
+            telepon_enc: tel.as_deref(),
+            program,
+            valid: c.valid(),
+            alasan: &c.alasan,
+            luar_dki: c.luar_dki,
+            household_id: hh.map(id_of),
+        })
+        .collect();
+    for (n, chunk) in rows.chunks(rstore::IMPORT_CHUNK * 10).enumerate() {
+        rstore::insert_rows(tx, chunk).await?;
+        progress((n * rstore::IMPORT_CHUNK * 10 + chunk.len()).min(rows.len()));
     }
     let mut mirip = 0i64;
-    for (rw, a, b) in crossed {
-        mirip += i64::from(rstore::insert_near_dup(tx, &rw, a, b, "nik_kk_silang", (1.0, 1.0)).await?);
+    // NIK and No. KK on different households: flagged for a person (`nik_kk_silang`).
+    for (rw, a, b) in crossed_hh {
+        mirip += i64::from(rstore::insert_near_dup(tx, &rw, id_of(a), id_of(b), "nik_kk_silang", (1.0, 1.0)).await?);
     }
     for (rw, new_ids) in &new_by_rw {
-        let all: Vec<(i64, String, String)> = rstore::rw_names(tx, rw).await?.into_iter().map(|(id, n, a)| (id, model::normalise(&n), model::normalise(&a))).collect();
-        for (id, nama, alamat) in all.iter().filter(|(id, _, _)| new_ids.contains(id)) {
-            // Each new household against every other one of its RW, each pair once.
-            for (other, onama, oalamat) in all.iter().filter(|(o, _, _)| o != id && (!new_ids.contains(o) || o < id)) {
-                let scores = model::similarity(nama, alamat, onama, oalamat);
+        let all: Vec<model::Comparable> = rstore::rw_names(tx, rw).await?.into_iter().map(|(id, n, a)| model::Comparable::new(id, &n, &a)).collect();
+        for x in all.iter().filter(|x| new_ids.contains(&x.id)) {
+            // Each new household against every other one of its RW, each pair once; the cheap
+            // bounds first (`may_be_near`), the two measures only for pairs that can pass.
+            for o in all.iter().filter(|o| o.id != x.id && (!new_ids.contains(&o.id) || o.id < x.id)) {
+                if !model::may_be_near(x, o) {
+                    continue;
+                }
+                let scores = model::similarity(&x.nama, &x.alamat, &o.nama, &o.alamat);
                 if model::near_duplicate(scores) {
-                    mirip += i64::from(rstore::insert_near_dup(tx, rw, *id, *other, "nama_alamat_mirip", scores).await?);
+                    mirip += i64::from(rstore::insert_near_dup(tx, rw, x.id, o.id, "nama_alamat_mirip", scores).await?);
                 }
             }
         }
@@ -356,6 +399,60 @@ pub async fn rekey(tx: &mut Tx, pii: &Pii, actor: &str) -> Result<usize, OpError
     )
     .await?;
     Ok(stale.len())
+}
+
+/// How many values a rehash moved to the current lookup-hash key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Rehashed {
+    pub households: usize,
+    pub rows: usize,
+}
+
+/// Recomputes every lookup hash (`nik_hash`, `kk_hash`) under the current `SIGAP_PII_HASH_KEY`
+/// from the opened values (rotation of the hash key: the old hash key is not needed, the sealed
+/// values are the source), for households, batch rows and decree items, so lookups and dedup
+/// find the stored households again under the new key. Pages of 2,000 by id inside the caller's
+/// transaction (all or nothing); a value that cannot be opened refuses the whole rehash. A rerun
+/// under the same key changes nothing. Decree items follow their household (an item whose hash
+/// was not its household's refuses the rehash). The decree's own `hash` (its published
+/// fingerprint) is not recomputed: a later decree compares items, not that fingerprint.
+pub async fn rehash(tx: &mut Tx, pii: &Pii, actor: &str) -> Result<Rehashed, OpError> {
+    const PAGE: i64 = 2_000;
+    let mut out = Rehashed::default();
+    for table in ["recipient_household", "recipient_row"] {
+        let mut after = 0;
+        loop {
+            let page = rstore::sealed_hashes(tx, table, after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            for (id, nik_enc, nik_hash, kk_enc, kk_hash) in &page {
+                let fresh = |field: &str, v: &Option<Vec<u8>>| v.as_deref().map(|v| pii.open(field, v).map(|plain| pii.hash(field, &plain))).transpose();
+                let (nik, kk) = (fresh("nik", nik_enc)?, fresh("no_kk", kk_enc)?);
+                if nik == *nik_hash && kk == *kk_hash {
+                    continue;
+                }
+                rstore::set_hashes(tx, table, *id, nik.as_deref(), kk.as_deref()).await?;
+                if table == "recipient_household" {
+                    out.households += 1;
+                    let pair = |old: &Option<String>, new: &Option<String>| (old.clone().unwrap_or_default(), new.clone().unwrap_or_default());
+                    let ((on, nn), (ok, nk)) = (pair(nik_hash, &nik), pair(kk_hash, &kk));
+                    rstore::rehash_sk_items(tx, *id, (&on, &nn), (&ok, &nk)).await?;
+                } else {
+                    out.rows += 1;
+                }
+            }
+        }
+    }
+    let off = rstore::sk_items_off_household(tx).await?;
+    if off > 0 {
+        return Err(StoreError::Invalid(format!("{off} decree item(s) hold lookup hashes that are not their household's: nothing was rehashed")).into());
+    }
+    audit::record(
+        tx,
+        AuditEntry { actor, action: "recipients.rehash", entity: "recipient_household", entity_id: "*", before: None, after: Some(serde_json::json!(out)) },
+    )
+    .await?;
+    Ok(out)
 }
 
 /// Households read and opened for matching (before any transaction: the register may be a slow
@@ -637,11 +734,14 @@ pub async fn decree(tx: &mut Tx, nomor: &str, tanggal: chrono::NaiveDate, actor:
     let hash = super::sk::content_hash(&items);
     let current = rstore::current_sk_tx(tx).await?;
     let previous_rws: Vec<String> = match &current {
-        Some(c) if c.hash == hash => {
-            return Err(OpError::Conflict { field: "households".into(), detail: format!("the accepted list is unchanged since SK {} (version {}): nothing to decree", c.nomor, c.versi) });
-        }
         Some(c) => {
-            let mut rws: Vec<String> = rstore::sk_items_tx(tx, c.id).await?.into_iter().map(|i| i.rw).collect();
+            let previous = rstore::sk_items_tx(tx, c.id).await?;
+            // The items, not the stored fingerprint: after a rotation of the hash key (`rehash`)
+            // the items carry the new hashes and the fingerprint the old ones.
+            if c.hash == hash || super::sk::content_hash(&previous) == hash {
+                return Err(OpError::Conflict { field: "households".into(), detail: format!("the accepted list is unchanged since SK {} (version {}): nothing to decree", c.nomor, c.versi) });
+            }
+            let mut rws: Vec<String> = previous.into_iter().map(|i| i.rw).collect();
             rws.dedup();
             rws
         }
@@ -682,4 +782,158 @@ pub async fn decree(tx: &mut Tx, nomor: &str, tanggal: chrono::NaiveDate, actor:
     )
     .await?;
     Ok(Decreed { sk, target_per_rw: per_rw, usulan_ditetapkan: fixed })
+}
+
+/// Why bansos may not record `kk_served` as a count in RW `rw` (None: it may). An RW named by
+/// the current decree, or holding a hand-out by name, counts its KK served by name only
+/// (`hand_out`), so its `kk_served` always equals its households handed out by name; the one
+/// count it takes is a correction to 0 of a count recorded before names were (that clears the
+/// way for the hand-outs by name).
+pub async fn count_handout_refused(tx: &mut Tx, rw: &AreaCode, corrects: Option<i64>, kk_served: u32) -> Result<Option<String>, StoreError> {
+    let (sk, named, corrects_named) = rstore::named_rw(tx, rw.as_str(), corrects).await?;
+    if sk.is_none() && !named {
+        return Ok(None);
+    }
+    if corrects.is_some() && kk_served == 0 && !corrects_named {
+        return Ok(None);
+    }
+    let why = match sk {
+        Some(nomor) => format!("RW {rw} is named by SK {nomor}"),
+        None => format!("RW {rw} has hand-outs by name"),
+    };
+    Ok(Some(format!(
+        "{why}: its KK served are the households handed out by name (POST /api/v1/recipients/handouts); \
+         only a correction to 0 of a count recorded before is taken here"
+    )))
+}
+
+/// What a page of hand-outs by name wrote.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Handed {
+    pub putaran: i64,
+    /// The decree the households were handed out under.
+    pub sk_id: i64,
+    pub diterima: i64,
+    pub ditarik: i64,
+    /// The bansos hand-out rows written (one per RW with households receiving for the first
+    /// time), whose `kk_served` count them.
+    pub bansos_handouts: Vec<i64>,
+    pub records: Vec<rstore::PenyaluranRecord>,
+}
+
+/// A page of hand-outs by name in round `putaran` on `tanggal`, all or none. Each household must
+/// be in the current decree, in the token's area (`scope`), and without a record in this round
+/// (a second one is a conflict: the unique (round, household) also holds against a writer the
+/// checks did not see). A household `diterima` must still be on the accepted list
+/// (`penyaluran::may_receive`; else its package is taken back, `tidak_layak`), and its RW must
+/// hold no KK served recorded as a count (`count_only_handouts`: correct those to 0 first).
+/// Households receiving for the first time are written as one bansos hand-out per RW through
+/// `bansos::ops::write_handout` (the RW's ledger check: within good packages and target), so
+/// bansos' `kk_served` of the RW is its households handed out by name. The caller has bumped the
+/// bansos revision first (that serialises hand-outs on both stores). Each record is audited.
+#[allow(clippy::too_many_arguments)]
+pub async fn hand_out(
+    tx: &mut Tx,
+    atlas: &Atlas,
+    putaran: i64,
+    tanggal: chrono::NaiveDate,
+    petugas: Option<&str>,
+    items: &[super::penyaluran::Checked],
+    scope: Option<&str>,
+    actor: &str,
+) -> Result<Handed, OpError> {
+    use super::penyaluran::Status;
+    let sk = rstore::current_sk_tx(tx).await?.ok_or_else(|| OpError::Invalid {
+        field: "items[0].household_id".into(),
+        detail: "there is no decree (SK) yet: hand-outs by name name households of the current SK".into(),
+    })?;
+    // RW of each item; households receiving for the first time, per RW.
+    let mut rws = Vec::with_capacity(items.len());
+    let mut first: BTreeMap<String, u32> = BTreeMap::new();
+    let mut first_item = vec![false; items.len()];
+    for (i, it) in items.iter().enumerate() {
+        let field = format!("items[{i}].household_id");
+        let id = it.household_id;
+        let f = rstore::handout_facts(tx, id, sk.id, putaran).await?.ok_or_else(|| OpError::NotFound { field: field.clone(), detail: format!("no household {id}") })?;
+        let rw = f.sk_rw.ok_or_else(|| OpError::Invalid { field: field.clone(), detail: format!("household {id} is not in the current SK {} (version {})", sk.nomor, sk.versi) })?;
+        if let Some(s) = scope {
+            if !(rw == s || rw.starts_with(&format!("{s}."))) {
+                return Err(OpError::Forbidden { detail: format!("household {id} (RW {rw}) is outside this token's area {s}") });
+            }
+        }
+        if let Some(status) = f.this_round {
+            return Err(OpError::Conflict { field, detail: format!("household {id} already has its package of round {putaran} recorded ({status}): a household receives once per round") });
+        }
+        if it.status == Status::Diterima {
+            super::penyaluran::may_receive(f.duplikat != 0, f.kelayakan.as_deref(), f.verifikasi.as_deref()).map_err(|why| OpError::Invalid {
+                field: format!("items[{i}].status"),
+                detail: format!("household {id} may not receive: {why}; take its package back (status ditarik, alasan tidak_layak)"),
+            })?;
+            if f.received == 0 {
+                *first.entry(rw.clone()).or_default() += 1;
+                first_item[i] = true;
+            }
+        }
+        rws.push(rw);
+    }
+    let mut bansos_ids: BTreeMap<String, i64> = BTreeMap::new();
+    for (rw, n) in &first {
+        let counted = rstore::count_only_handouts(tx, rw).await?;
+        if !counted.is_empty() {
+            let i = rws.iter().position(|r| r == rw).unwrap_or(0);
+            let ids = counted.iter().map(|(id, n)| format!("#{id} ({n} KK)")).collect::<Vec<_>>().join(", ");
+            return Err(OpError::Conflict {
+                field: format!("items[{i}].household_id"),
+                detail: format!("RW {rw} has KK served recorded as counts without names (bansos hand-outs {ids}): correct them to 0 (POST /api/v1/bansos/handouts with corrects), then record those households by name"),
+            });
+        }
+        let code = AreaCode::parse(rw).map_err(|e| StoreError::Invalid(format!("recipient_sk_item.rw: {e}")))?;
+        let h = crate::bansos::model::NewHandout { rw: code, date: tanggal, kk_served: *n, corrects: None };
+        let w = crate::bansos::ops::write_handout(tx, atlas, &h, actor, false).await.map_err(|e| match e {
+            crate::bansos::ops::OpError::Record(r) => OpError::Invalid { field: "items".into(), detail: format!("RW {rw}: {r}") },
+            crate::bansos::ops::OpError::Store(s) => OpError::Store(s),
+        })?;
+        bansos_ids.insert(rw.clone(), w.id);
+    }
+    let mut out = Handed { putaran, sk_id: sk.id, diterima: 0, ditarik: 0, bansos_handouts: bansos_ids.values().copied().collect(), records: Vec::with_capacity(items.len()) };
+    for (i, (it, rw)) in items.iter().zip(&rws).enumerate() {
+        let rec = rstore::NewPenyaluran {
+            putaran,
+            household_id: it.household_id,
+            sk_id: sk.id,
+            rw,
+            status: it.status.as_str(),
+            alasan: it.alasan.map(|a| a.as_str()),
+            keterangan: it.keterangan.as_deref(),
+            petugas,
+            tanggal,
+            bansos_handout_id: if first_item[i] { bansos_ids.get(rw).copied() } else { None },
+            actor,
+        };
+        let id = rstore::insert_penyaluran(tx, &rec).await?.ok_or_else(|| OpError::Conflict {
+            field: format!("items[{i}].household_id"),
+            detail: format!("household {} got its package of round {putaran} recorded meanwhile", it.household_id),
+        })?;
+        audit::record(
+            tx,
+            AuditEntry {
+                actor,
+                action: "recipients.handout",
+                entity: "recipient_penyaluran",
+                entity_id: &id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({
+                    "putaran": putaran, "household_id": it.household_id, "sk_id": sk.id, "rw": rw, "status": rec.status, "alasan": rec.alasan,
+                    "tanggal": tanggal, "bansos_handout_id": rec.bansos_handout_id,
+                })),
+            },
+        )
+        .await?;
+        match it.status {
+            Status::Diterima => out.diterima += 1,
+            Status::Ditarik => out.ditarik += 1,
+        }
+        out.records.push(rstore::penyaluran_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("hand-out {id} just written is not readable")))?);
+    }
+    Ok(out)
 }

@@ -56,25 +56,86 @@ pub struct NewHousehold<'a> {
     pub generated: bool,
 }
 
-pub async fn insert_household(tx: &mut Tx, h: &NewHousehold<'_>) -> Result<i64, StoreError> {
-    let id: i64 = crate::on_tx!(tx, c => sqlx::query(
-        "INSERT INTO recipient_household (rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
-         telepon_enc, program, luar_dki, generated, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) RETURNING id")
-        .bind(h.rw).bind(h.rt).bind(&h.nik.enc).bind(&h.nik.hash).bind(&h.nik.mask).bind(&h.kk.enc).bind(&h.kk.hash).bind(&h.kk.mask)
-        .bind(h.nama).bind(h.alamat).bind(h.jumlah_anggota).bind(h.telepon_enc).bind(h.program).bind(h.luar_dki).bind(h.generated).bind(Utc::now())
-        .fetch_one(c).await?.try_get("id"))?;
-    Ok(id)
+/// Rows per multi-row statement of an import: 19 columns × 1,000 stays under SQLite's 32,766
+/// bound parameters (and PostgreSQL's 65,535); at a million rows the round trips, not the SQL,
+/// were the cost of the row-by-row import.
+pub const IMPORT_CHUNK: usize = 1000;
+
+/// `($1,…,$cols), ($cols+1,…)`: `rows` groups of numbered placeholders (both stores read `$n`).
+fn value_groups(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(",")))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-/// The households holding this NIK hash and this No. KK hash (either may be absent).
-pub async fn find_household(tx: &mut Tx, nik_hash: &str, kk_hash: &str) -> Result<(Option<i64>, Option<i64>), StoreError> {
-    let rows: Vec<(i64, String, String)> = crate::on_tx!(tx, c => sqlx::query(
-        "SELECT id, nik_hash, kk_hash FROM recipient_household WHERE nik_hash = $1 OR kk_hash = $2")
-        .bind(nik_hash).bind(kk_hash).fetch_all(c).await?
-        .iter().map(|r| Ok((r.try_get("id")?, r.try_get("nik_hash")?, r.try_get("kk_hash")?))).collect::<Result<Vec<_>, sqlx::Error>>())?;
-    let by_nik = rows.iter().find(|r| r.1 == nik_hash).map(|r| r.0);
-    let by_kk = rows.iter().find(|r| r.2 == kk_hash).map(|r| r.0);
-    Ok((by_nik, by_kk))
+/// Every household holding one of these NIK hashes or No. KK hashes: (id, nik_hash, kk_hash).
+/// One query per [`IMPORT_CHUNK`] of each list, through the unique indexes on both hashes.
+pub async fn find_households(tx: &mut Tx, nik_hashes: &[&str], kk_hashes: &[&str]) -> Result<Vec<(i64, String, String)>, StoreError> {
+    let mut out = Vec::new();
+    for (col, hashes) in [("nik_hash", nik_hashes), ("kk_hash", kk_hashes)] {
+        for chunk in hashes.chunks(IMPORT_CHUNK) {
+            let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
+            let sql = format!("SELECT id, nik_hash, kk_hash FROM recipient_household WHERE {col} IN ({list})");
+            let rows = crate::on_tx!(tx, c => {
+                let mut q = sqlx::query(&sql);
+                for h in chunk {
+                    q = q.bind(*h);
+                }
+                q.fetch_all(c).await?.iter().map(|r| Ok((r.try_get("id")?, r.try_get("nik_hash")?, r.try_get("kk_hash")?))).collect::<Result<Vec<(i64, String, String)>, sqlx::Error>>()
+            })?;
+            out.extend(rows);
+        }
+    }
+    Ok(out)
+}
+
+/// Inserts households [`IMPORT_CHUNK`] at a time; answers (nik_hash, id) of each (the NIK hash
+/// is unique, so the ids are matched by it, not by the order RETURNING happens to give).
+pub async fn insert_households(tx: &mut Tx, hs: &[NewHousehold<'_>]) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut out = Vec::with_capacity(hs.len());
+    let now = Utc::now();
+    for chunk in hs.chunks(IMPORT_CHUNK) {
+        let sql = format!(
+            "INSERT INTO recipient_household (rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
+             telepon_enc, program, luar_dki, generated, created_at) VALUES {} RETURNING id, nik_hash",
+            value_groups(chunk.len(), 16)
+        );
+        let ids = crate::on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for h in chunk {
+                q = q.bind(h.rw).bind(h.rt).bind(&h.nik.enc).bind(&h.nik.hash).bind(&h.nik.mask).bind(&h.kk.enc).bind(&h.kk.hash).bind(&h.kk.mask)
+                    .bind(h.nama).bind(h.alamat).bind(h.jumlah_anggota).bind(h.telepon_enc).bind(h.program).bind(h.luar_dki).bind(h.generated).bind(now);
+            }
+            q.fetch_all(c).await?.iter().map(|r| Ok((r.try_get("nik_hash")?, r.try_get("id")?))).collect::<Result<Vec<(String, i64)>, sqlx::Error>>()
+        })?;
+        out.extend(ids);
+    }
+    Ok(out)
+}
+
+/// Inserts a batch's rows [`IMPORT_CHUNK`] at a time, each with its status and reasons (as JSON).
+pub async fn insert_rows(tx: &mut Tx, rows: &[NewRow<'_>]) -> Result<(), StoreError> {
+    for chunk in rows.chunks(IMPORT_CHUNK) {
+        let alasan = chunk.iter().map(|r| serde_json::to_string(r.alasan)).collect::<Result<Vec<_>, _>>().map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let sql = format!(
+            "INSERT INTO recipient_row (batch_id, line, rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
+             telepon_enc, program, status, alasan, luar_dki, household_id) VALUES {}",
+            value_groups(chunk.len(), 19)
+        );
+        crate::on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for (r, alasan) in chunk.iter().zip(&alasan) {
+                q = q.bind(r.batch_id).bind(r.line).bind(r.rw).bind(r.rt)
+                    .bind(r.nik.map(|s| &s.enc)).bind(r.nik.map(|s| &s.hash)).bind(r.nik.map(|s| &s.mask))
+                    .bind(r.kk.map(|s| &s.enc)).bind(r.kk.map(|s| &s.hash)).bind(r.kk.map(|s| &s.mask))
+                    .bind(r.nama).bind(r.alamat).bind(r.jumlah_anggota).bind(r.telepon_enc).bind(r.program)
+                    .bind(if r.valid { "valid" } else { "ditolak" }).bind(alasan).bind(r.luar_dki).bind(r.household_id);
+            }
+            q.execute(c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
 }
 
 /// A row as inserted (personal numbers sealed; absent when the cell could not be read as one).
@@ -94,21 +155,6 @@ pub struct NewRow<'a> {
     pub alasan: &'a [Alasan],
     pub luar_dki: bool,
     pub household_id: Option<i64>,
-}
-
-pub async fn insert_row(tx: &mut Tx, r: &NewRow<'_>) -> Result<(), StoreError> {
-    let alasan = serde_json::to_string(r.alasan).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let status = if r.valid { "valid" } else { "ditolak" };
-    crate::on_tx!(tx, c => sqlx::query(
-        "INSERT INTO recipient_row (batch_id, line, rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
-         telepon_enc, program, status, alasan, luar_dki, household_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)")
-        .bind(r.batch_id).bind(r.line).bind(r.rw).bind(r.rt)
-        .bind(r.nik.map(|s| &s.enc)).bind(r.nik.map(|s| &s.hash)).bind(r.nik.map(|s| &s.mask))
-        .bind(r.kk.map(|s| &s.enc)).bind(r.kk.map(|s| &s.hash)).bind(r.kk.map(|s| &s.mask))
-        .bind(r.nama).bind(r.alamat).bind(r.jumlah_anggota).bind(r.telepon_enc).bind(r.program).bind(status).bind(&alasan)
-        .bind(r.luar_dki).bind(r.household_id)
-        .execute(c).await.map(|_| ()))?;
-    Ok(())
 }
 
 /// Households of one RW still on the list (not marked a duplicate): id, nama, alamat.
@@ -331,14 +377,30 @@ async fn with_sources(store: &Store, rows: Vec<HouseholdRow>) -> Result<Vec<Hous
         .collect())
 }
 
+/// A page of households. Only the filters given are in the SQL, and a kelurahan is a range of RW
+/// codes (`rw >= '31.71.01.1001.' AND rw < '31.71.01.1001/'`), so both stores use the (rw, id)
+/// index: with `($2 = '' OR rw = $2)` or `LIKE $3 || '.%'` SQLite walked the households by id and
+/// an RW operator's page cost a scan of the whole list at a million households.
 pub async fn households(store: &Store, f: &HouseholdFilter) -> Result<Vec<Household>, StoreError> {
-    let sql = format!(
-        "SELECT {HOUSEHOLD_COLS} FROM recipient_household h WHERE h.id > $1 \
-         AND ($2 = '' OR h.rw = $2) AND ($3 = '' OR h.rw LIKE $3 || '.%') ORDER BY h.id LIMIT $4"
-    );
-    let rows = crate::on_pool!(store, p => sqlx::query_as::<_, HouseholdRow>(&sql)
-        .bind(f.after).bind(f.rw.as_deref().unwrap_or("")).bind(f.kelurahan.as_deref().unwrap_or("")).bind(f.limit)
-        .fetch_all(p).await)?;
+    let mut texts: Vec<String> = Vec::new();
+    let mut cond = String::new();
+    if let Some(rw) = &f.rw {
+        texts.push(rw.clone());
+        cond.push_str(&format!(" AND h.rw = ${}", texts.len() + 2));
+    }
+    if let Some(k) = &f.kelurahan {
+        texts.push(format!("{k}."));
+        texts.push(format!("{k}/"));
+        cond.push_str(&format!(" AND h.rw >= ${} AND h.rw < ${}", texts.len() + 1, texts.len() + 2));
+    }
+    let sql = format!("SELECT {HOUSEHOLD_COLS} FROM recipient_household h WHERE h.id > $1{cond} ORDER BY h.id LIMIT $2");
+    let rows = crate::on_pool!(store, p => {
+        let mut q = sqlx::query_as::<_, HouseholdRow>(&sql).bind(f.after).bind(f.limit);
+        for t in &texts {
+            q = q.bind(t);
+        }
+        q.fetch_all(p).await
+    })?;
     with_sources(store, rows).await
 }
 
@@ -799,4 +861,199 @@ pub async fn proposals_decreed(tx: &mut Tx, sk_id: i64) -> Result<Vec<(i64, i64)
     let rows = crate::on_tx!(tx, c => sqlx::query(sql).bind(sk_id).fetch_all(c).await?
         .iter().map(|r| Ok((r.try_get("id")?, r.try_get("versi")?))).collect::<Result<Vec<(i64, i64)>, sqlx::Error>>())?;
     Ok(rows)
+}
+
+/// What a hand-out by name needs of one household, read through the transaction.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HandoutFacts {
+    /// 1 when the household was marked a duplicate.
+    pub duplikat: i64,
+    pub kelayakan: Option<String>,
+    pub verifikasi: Option<String>,
+    /// Its RW in the decree `sk_id` (absent: not in that decree).
+    pub sk_rw: Option<String>,
+    /// Its record of this round, if any (`diterima` / `ditarik`).
+    pub this_round: Option<String>,
+    /// Packages it received in any round.
+    pub received: i64,
+}
+
+/// The facts of household `id` against decree `sk_id` and round `putaran` (None: no such household).
+pub async fn handout_facts(tx: &mut Tx, id: i64, sk_id: i64, putaran: i64) -> Result<Option<HandoutFacts>, StoreError> {
+    let sql = "SELECT CAST(CASE WHEN h.duplikat_dari IS NULL THEN 0 ELSE 1 END AS BIGINT) AS duplikat, h.kelayakan, h.verifikasi, \
+               (SELECT i.rw FROM recipient_sk_item i WHERE i.sk_id = $2 AND i.household_id = h.id) AS sk_rw, \
+               (SELECT p.status FROM recipient_penyaluran p WHERE p.putaran = $3 AND p.household_id = h.id) AS this_round, \
+               (SELECT COUNT(*) FROM recipient_penyaluran p WHERE p.household_id = h.id AND p.status = 'diterima') AS received \
+               FROM recipient_household h WHERE h.id = $1";
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, HandoutFacts>(sql).bind(id).bind(sk_id).bind(putaran).fetch_optional(c).await)?)
+}
+
+/// KK served in RW `rw` by bansos hand-outs recorded as counts (not corrected, not written by a
+/// hand-out by name), with their ids.
+pub async fn count_only_handouts(tx: &mut Tx, rw: &str) -> Result<Vec<(i64, i64)>, StoreError> {
+    let sql = "SELECT x.id, x.kk_served FROM bansos_handout x WHERE x.rw = $1 AND x.kk_served > 0 \
+               AND NOT EXISTS (SELECT 1 FROM bansos_handout y WHERE y.corrects = x.id) \
+               AND NOT EXISTS (SELECT 1 FROM recipient_penyaluran p WHERE p.bansos_handout_id = x.id) ORDER BY x.id";
+    let rows = crate::on_tx!(tx, c => sqlx::query(sql).bind(rw).fetch_all(c).await?
+        .iter().map(|r| Ok((r.try_get("id")?, r.try_get("kk_served")?))).collect::<Result<Vec<(i64, i64)>, sqlx::Error>>())?;
+    Ok(rows)
+}
+
+/// Whether RW `rw` takes hand-outs by name only: named by the current decree, or already holding
+/// a hand-out by name; and whether bansos hand-out `corrects` (if any) was written by one.
+pub async fn named_rw(tx: &mut Tx, rw: &str, corrects: Option<i64>) -> Result<(Option<String>, bool, bool), StoreError> {
+    let sql = "SELECT (SELECT s.nomor FROM recipient_sk s WHERE s.versi = (SELECT MAX(versi) FROM recipient_sk) \
+                       AND EXISTS (SELECT 1 FROM recipient_sk_item i WHERE i.sk_id = s.id AND i.rw = $1)) AS sk, \
+               (SELECT COUNT(*) FROM recipient_penyaluran p WHERE p.rw = $1) AS named, \
+               (SELECT COUNT(*) FROM recipient_penyaluran p WHERE p.bansos_handout_id = $2) AS corrects_named";
+    let r = crate::on_tx!(tx, c => {
+        let r = sqlx::query(sql).bind(rw).bind(corrects.unwrap_or(0)).fetch_one(c).await?;
+        Ok::<_, sqlx::Error>((r.try_get::<Option<String>, _>("sk")?, r.try_get::<i64, _>("named")? > 0, r.try_get::<i64, _>("corrects_named")? > 0))
+    })?;
+    Ok(r)
+}
+
+/// A hand-out record as stored.
+pub struct NewPenyaluran<'a> {
+    pub putaran: i64,
+    pub household_id: i64,
+    pub sk_id: i64,
+    pub rw: &'a str,
+    pub status: &'a str,
+    pub alasan: Option<&'a str>,
+    pub keterangan: Option<&'a str>,
+    pub petugas: Option<&'a str>,
+    pub tanggal: chrono::NaiveDate,
+    pub bansos_handout_id: Option<i64>,
+    pub actor: &'a str,
+}
+
+/// Stores a hand-out record; `None` when the household already has one in this round (the
+/// unique (putaran, household) holds even against a writer the checks did not see).
+pub async fn insert_penyaluran(tx: &mut Tx, p: &NewPenyaluran<'_>) -> Result<Option<i64>, StoreError> {
+    let sql = "INSERT INTO recipient_penyaluran (putaran, household_id, sk_id, rw, status, alasan, keterangan, petugas, tanggal, bansos_handout_id, actor, created_at) \
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (putaran, household_id) DO NOTHING RETURNING id";
+    let id = crate::on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(p.putaran).bind(p.household_id).bind(p.sk_id).bind(p.rw).bind(p.status)
+        .bind(p.alasan).bind(p.keterangan).bind(p.petugas).bind(p.tanggal).bind(p.bansos_handout_id).bind(p.actor).bind(Utc::now())
+        .fetch_optional(c).await)?;
+    Ok(id)
+}
+
+/// A hand-out record as listed: the household as decreed (NIK masked), what happened, when, by whom.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct PenyaluranRecord {
+    pub id: i64,
+    pub putaran: i64,
+    pub household_id: i64,
+    pub sk_id: i64,
+    pub rw: String,
+    pub rt: String,
+    pub nama: String,
+    /// Masked NIK of the head of household.
+    pub nik: String,
+    /// `diterima` or `ditarik`.
+    pub status: String,
+    /// Why it was taken back: `tidak_di_lokasi`, `tidak_layak`.
+    pub alasan: Option<String>,
+    pub keterangan: Option<String>,
+    pub petugas: Option<String>,
+    pub tanggal: chrono::NaiveDate,
+    /// The bansos hand-out row this household counts in (`kk_served`); absent for a package taken
+    /// back and for a household that had already received in an earlier round.
+    pub bansos_handout_id: Option<i64>,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const PENYALURAN_SELECT: &str = "SELECT p.id, p.putaran, p.household_id, p.sk_id, p.rw, i.rt, i.nama, i.nik_mask AS nik, p.status, p.alasan, p.keterangan, \
+    p.petugas, p.tanggal, p.bansos_handout_id, p.actor, p.created_at FROM recipient_penyaluran p \
+    JOIN recipient_sk_item i ON i.sk_id = p.sk_id AND i.household_id = p.household_id";
+
+/// One record, through the transaction.
+pub async fn penyaluran_tx(tx: &mut Tx, id: i64) -> Result<Option<PenyaluranRecord>, StoreError> {
+    let sql = format!("{PENYALURAN_SELECT} WHERE p.id = $1");
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, PenyaluranRecord>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// Filter of the hand-out list: a round, an area prefix (RW or kelurahan; empty: all), a status
+/// (empty: both), a page after an id.
+pub struct PenyaluranFilter<'a> {
+    pub putaran: i64,
+    pub area: &'a str,
+    pub status: &'a str,
+    pub after: i64,
+    pub limit: i64,
+}
+
+pub async fn penyaluran_list(store: &Store, f: &PenyaluranFilter<'_>) -> Result<Vec<PenyaluranRecord>, StoreError> {
+    let sql = format!(
+        "{PENYALURAN_SELECT} WHERE p.putaran = $1 AND ($2 = '' OR p.rw = $2 OR p.rw LIKE $2 || '.%') AND ($3 = '' OR p.status = $3) AND p.id > $4 ORDER BY p.id LIMIT $5"
+    );
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, PenyaluranRecord>(&sql).bind(f.putaran).bind(f.area).bind(f.status).bind(f.after).bind(f.limit).fetch_all(p).await)?)
+}
+
+/// One RW's round against the current decree: its KK in the SK, how many received, how many
+/// packages were taken back and why, how many have no record yet.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct PenyaluranRingkasan {
+    pub rw: String,
+    pub sk_kk: i64,
+    pub diterima: i64,
+    pub ditarik_tidak_di_lokasi: i64,
+    pub ditarik_tidak_layak: i64,
+    pub belum: i64,
+}
+
+pub async fn penyaluran_ringkasan(store: &Store, sk_id: i64, putaran: i64, area: &str) -> Result<Vec<PenyaluranRingkasan>, StoreError> {
+    let sql = "SELECT i.rw, CAST(COUNT(*) AS BIGINT) AS sk_kk, \
+               CAST(SUM(CASE WHEN p.status = 'diterima' THEN 1 ELSE 0 END) AS BIGINT) AS diterima, \
+               CAST(SUM(CASE WHEN p.alasan = 'tidak_di_lokasi' THEN 1 ELSE 0 END) AS BIGINT) AS ditarik_tidak_di_lokasi, \
+               CAST(SUM(CASE WHEN p.alasan = 'tidak_layak' THEN 1 ELSE 0 END) AS BIGINT) AS ditarik_tidak_layak, \
+               CAST(SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS belum \
+               FROM recipient_sk_item i LEFT JOIN recipient_penyaluran p ON p.household_id = i.household_id AND p.putaran = $2 \
+               WHERE i.sk_id = $1 AND ($3 = '' OR i.rw = $3 OR i.rw LIKE $3 || '.%') GROUP BY i.rw ORDER BY i.rw";
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, PenyaluranRingkasan>(sql).bind(sk_id).bind(putaran).bind(area).fetch_all(p).await)?)
+}
+
+/// The current decree (latest version), from the pool.
+pub async fn current_sk(store: &Store) -> Result<Option<SkRecord>, StoreError> {
+    let sql = format!("SELECT {SK_COLS} FROM recipient_sk ORDER BY versi DESC LIMIT 1");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, SkRecord>(&sql).fetch_optional(p).await)?)
+}
+
+/// One page (by id, after `after`) of sealed numbers with their lookup hashes from `table`
+/// (`recipient_household` or `recipient_row`, fixed names, never input): id, sealed NIK, NIK
+/// hash, sealed No. KK, No. KK hash (absent on a refused row without them).
+pub type SealedHashes = (i64, Option<Vec<u8>>, Option<String>, Option<Vec<u8>>, Option<String>);
+
+pub async fn sealed_hashes(tx: &mut Tx, table: &str, after: i64, limit: i64) -> Result<Vec<SealedHashes>, StoreError> {
+    let sql = format!("SELECT id, nik_enc, nik_hash, kk_enc, kk_hash FROM {table} WHERE id > $1 ORDER BY id LIMIT $2");
+    let rows = crate::on_tx!(tx, c => sqlx::query(&sql).bind(after).bind(limit).fetch_all(c).await?
+        .iter().map(|r| Ok((r.try_get("id")?, r.try_get("nik_enc")?, r.try_get("nik_hash")?, r.try_get("kk_enc")?, r.try_get("kk_hash")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>())?;
+    Ok(rows)
+}
+
+/// Replaces the lookup hashes of one row of `table` (a fixed name from the rehash).
+pub async fn set_hashes(tx: &mut Tx, table: &str, id: i64, nik_hash: Option<&str>, kk_hash: Option<&str>) -> Result<(), StoreError> {
+    let sql = format!("UPDATE {table} SET nik_hash = $2, kk_hash = $3 WHERE id = $1");
+    crate::on_tx!(tx, c => sqlx::query(&sql).bind(id).bind(nik_hash).bind(kk_hash).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Moves the decree items of a household from its old lookup hashes to the new ones (an item
+/// holding another value keeps it; `sk_items_off_household` then finds it).
+pub async fn rehash_sk_items(tx: &mut Tx, household_id: i64, nik: (&str, &str), kk: (&str, &str)) -> Result<(), StoreError> {
+    let sql = "UPDATE recipient_sk_item SET nik_hash = CASE WHEN nik_hash = $2 THEN $3 ELSE nik_hash END, \
+               kk_hash = CASE WHEN kk_hash = $4 THEN $5 ELSE kk_hash END WHERE household_id = $1";
+    crate::on_tx!(tx, c => sqlx::query(sql).bind(household_id).bind(nik.0).bind(nik.1).bind(kk.0).bind(kk.1).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Decree items whose lookup hashes differ from their household's (a household's numbers never
+/// change, so after a rehash there are none).
+pub async fn sk_items_off_household(tx: &mut Tx) -> Result<i64, StoreError> {
+    let sql = "SELECT COUNT(*) FROM recipient_sk_item i JOIN recipient_household h ON h.id = i.household_id \
+               WHERE i.nik_hash <> h.nik_hash OR i.kk_hash <> h.kk_hash";
+    Ok(crate::on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await)?)
 }
