@@ -106,6 +106,8 @@ async fn many_clients_and_the_realisasi_cli_on_both_stores() {
         let want: Vec<String> = (1..=10).map(|n| format!("KSBB-{year}-{n:06}")).collect();
         assert_eq!(ids, want, "ten IDs, unique and gap-free: the refused two drew no number");
         assert_eq!(kstore::konfirmasi_count(&store).await.unwrap(), 10);
+        let reg = kstore::kolaborator_activity(&store).await.unwrap();
+        assert_eq!((reg.get(&donatur).copied(), reg.get(&fintech).copied()), (Some((8, 0)), Some((2, 0))), "Konfirmasi per collaborator in the one list");
         assert_eq!(loans.len(), 2);
         let (l1, l2) = (loans[0].clone(), loans[1].clone());
 

@@ -115,11 +115,23 @@ async fn no_personal_data_on_ksbb_public_routes_or_in_logs() {
         assert_eq!(k.0, StatusCode::CREATED, "{}", k.1);
 
         // The public answers by name.
-        for uri in ["/api/v1/ksbb/sites", "/api/v1/ksbb/sites/LOKBIN-P1", "/api/v1/ksbb/kolaborator/publik", "/ogc/collections/lokasi_umkm/items", "/ogc/collections/lokasi_umkm/items/LOKBIN-P1"] {
+        // The site tile (lokbin layer, z14 over the site), the roll-up and the public page too.
+        for uri in [
+            "/api/v1/ksbb/sites",
+            "/api/v1/ksbb/sites/LOKBIN-P1",
+            "/api/v1/ksbb/kolaborator/publik",
+            "/ogc/collections/lokasi_umkm/items",
+            "/ogc/collections/lokasi_umkm/items/LOKBIN-P1",
+            "/tiles/lokbin/14/13053/8473.mvt",
+            "/api/v1/ksbb/rekap?tingkat=kelurahan",
+            "/ksbb.html",
+        ] {
             let (s, t) = call(&app, "GET", uri, None, "application/json", vec![]).await;
             assert_eq!(s, StatusCode::OK, "{uri}: {t}");
             clean(uri, &t);
         }
+        let (_, tile) = call(&app, "GET", "/tiles/lokbin/14/13053/8473.mvt", None, "application/json", vec![]).await;
+        assert!(tile.contains("LOKBIN-P1"), "the tile holds the site (so its check means something)");
         let (_, t) = call(&app, "GET", "/api/v1/ksbb/kolaborator/publik", None, "application/json", vec![]).await;
         assert!(t.contains("PT Privasi Peduli"), "the collaborator who agreed is shown by name: {t}");
 

@@ -459,6 +459,13 @@ async fn pledges_on_both_stores() {
         assert_eq!((l.1["kolaborator_id"].as_i64(), l.1["kolaborator"].as_str(), l.1["versi"].as_i64()), (Some(approved), Some("Warung Bu Tini"), Some(2)));
         let trail = sigap::store::audit::history(&store, "logistik_komitmen", &tini.to_string()).await.unwrap();
         assert_eq!(trail.last().unwrap().action, "logistik.komitmen.kolaborator");
+        // The one list: each registry entry counts its logistics pledges.
+        let mine = sigap::logistics::store::list_komitmen_of(&store, None, Some(approved)).await.unwrap().len() as i64;
+        let reg = call(&app, "GET", "/api/v1/ksbb/kolaborator", k, None, None).await;
+        let entry = |id: i64| reg.1.as_array().unwrap().iter().find(|x| x["id"] == id).cloned().unwrap();
+        assert_eq!((entry(approved)["komitmen_logistik"].as_i64(), entry(approved)["konfirmasi_ksbb"].as_i64()), (Some(mine), Some(0)), "{}", reg.1);
+        assert_eq!(entry(pending)["komitmen_logistik"], 0);
+        assert!(mine >= 3, "the new pledge and two linked old ones: {mine}");
     })
     .await;
 }

@@ -504,17 +504,40 @@ struct KolabQuery {
     status: Option<String>,
 }
 
-/// Collaborators with their status and PKS, contacts masked (Bidang Kolaborasi, admin, auditor).
+/// One entry of the one collaborator registry: the record (contacts masked) and what the
+/// collaborator does in both domains, so Bidang Kolaborasi sees KSBB and logistics in one list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KolaboratorEntry {
+    #[serde(flatten)]
+    pub kolaborator: KolaboratorRecord,
+    /// KSBB Konfirmasi (ID kolaborasi) of this collaborator.
+    pub konfirmasi_ksbb: i64,
+    /// Logistics pledges (`GET /api/v1/logistik/komitmen?kolaborator_id=`).
+    pub komitmen_logistik: i64,
+}
+
+/// Collaborators with their status and PKS, contacts masked, with their KSBB Konfirmasi and
+/// logistics pledges counted (Bidang Kolaborasi, admin, auditor).
 #[utoipa::path(get, path = "/api/v1/ksbb/kolaborator", params(KolabQuery),
-    responses((status = 200, body = Vec<KolaboratorRecord>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn list_kolaborator(State(s): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<KolabQuery>) -> Result<Json<Vec<KolaboratorRecord>>, Problem> {
+    responses((status = 200, body = Vec<KolaboratorEntry>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_kolaborator(State(s): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<KolabQuery>) -> Result<Json<Vec<KolaboratorEntry>>, Problem> {
     actor.require(KOLAB_READERS)?;
     if let Some(st) = q.status.as_deref() {
         if !matches!(st, "diajukan" | "disetujui" | "ditolak") {
             return Err(Problem::bad_request("status", format!("status {st:?} is not one of diajukan, disetujui, ditolak")));
         }
     }
-    Ok(Json(kstore::kolaborators(&s.store, q.status.as_deref()).await?.iter().map(KolaboratorRecord::masked).collect()))
+    let activity = kstore::kolaborator_activity(&s.store).await?;
+    Ok(Json(
+        kstore::kolaborators(&s.store, q.status.as_deref())
+            .await?
+            .iter()
+            .map(|k| {
+                let (konfirmasi_ksbb, komitmen_logistik) = activity.get(&k.id).copied().unwrap_or((0, 0));
+                KolaboratorEntry { kolaborator: k.masked(), konfirmasi_ksbb, komitmen_logistik }
+            })
+            .collect(),
+    ))
 }
 
 /// Bidang Kolaborasi's review: `setujui` with the PKS (number, dates) or `tolak` with `alasan`.

@@ -310,6 +310,16 @@ pub async fn kolaborators(store: &Store, status: Option<&str>) -> Result<Vec<Kol
     Ok(crate::on_pool!(store, p => sqlx::query_as::<_, KolaboratorRecord>(&sql).bind(status).fetch_all(p).await)?)
 }
 
+/// What each collaborator of the one registry does in both domains: its KSBB Konfirmasi and its
+/// logistics pledges (issue 11), by collaborator id (absent: none of either).
+pub async fn kolaborator_activity(store: &Store) -> Result<HashMap<i64, (i64, i64)>, StoreError> {
+    let sql = "SELECT kolaborator_id, CAST(SUM(k) AS BIGINT) AS k, CAST(SUM(l) AS BIGINT) AS l FROM ( \
+               SELECT kolaborator_id, 1 AS k, 0 AS l FROM ksbb_konfirmasi \
+               UNION ALL SELECT kolaborator_id, 0, 1 FROM logistik_komitmen WHERE kolaborator_id IS NOT NULL) a GROUP BY kolaborator_id";
+    let rows: Vec<(i64, i64, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|(id, k, l)| (id, (k, l))).collect())
+}
+
 /// The id of the collaborator holding a legal-entity number, if any.
 pub async fn kolaborator_by_nomor(tx: &mut Tx, nomor: &str) -> Result<Option<i64>, StoreError> {
     Ok(crate::on_tx!(tx, c => sqlx::query("SELECT id FROM ksbb_kolaborator WHERE nomor_badan_hukum = $1").bind(nomor).fetch_optional(c).await?
