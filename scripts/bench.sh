@@ -5,9 +5,13 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 source scripts/pg-env.sh
 export SIGAP_TEST_TMP="$WORK/tmp"
+# Every bench in benches/, recipients too (1,194,633 generated households imported into each store:
+# several minutes; SIGAP_RECIPIENTS_SIZES / SIGAP_RECIPIENTS_STORES narrow it).
 cargo bench "$@" 2>&1 | tee "$WORK/bench.log"
 echo "== ratios"
 grep '^RATIO' "$WORK/bench.log" || true
+echo "== recipients at scale (issue 12)"
+grep '^RECIPIENTS' "$WORK/bench.log" || true
 
 # --- load-and-crash suite (full: release binary, both stores; figures in target/load-full/) ---
 echo "== load-and-crash suite (full)"

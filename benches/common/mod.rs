@@ -9,14 +9,15 @@ use sigap::wilayah::Level;
 
 /// A fresh PostGIS database (SIGAP_TEST_PG, started by scripts/bench.sh) with the shipped layers
 /// up to `upto`, imported through the real importer.
+#[allow(dead_code)] // not every bench uses every helper
 pub async fn shipped_postgis(upto: Level) -> Store {
     let store = testing::postgis().await;
     load_shipped(&store, upto).await;
     store
 }
 
-/// Imports the shipped layers up to `upto` into `store` through the real importer.
-#[allow(dead_code)] // not every bench loads a GeoPackage too
+/// Loads the shipped layers up to `upto` into `store` (either kind) through the real importer.
+#[allow(dead_code)] // not every bench loads shipped layers
 pub async fn load_shipped(store: &Store, upto: Level) {
     for (level, path, generated) in shipped_layers(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))) {
         if level > upto {
@@ -43,6 +44,7 @@ pub async fn st_covers_count(store: &Store, lons: &[f64], lats: &[f64]) -> i64 {
 }
 
 /// Mean time (ns) of one function of a group from criterion's estimates of this run.
+#[allow(dead_code)] // not every bench uses every helper
 pub fn mean_ns(group: &str, function: &str) -> Option<f64> {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion").join(group).join(function).join("new/estimates.json");
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
@@ -51,6 +53,7 @@ pub fn mean_ns(group: &str, function: &str) -> Option<f64> {
 
 /// Prints `RATIO <group>: <ours> is N.Nx faster than <peer> (…)`, the line scripts/bench.sh
 /// collects; `extra` is appended inside the parentheses.
+#[allow(dead_code)] // not every bench uses every helper
 pub fn print_ratio(group: &str, peer: &str, ours: &str, extra: impl Fn(f64) -> String) {
     match (mean_ns(group, peer), mean_ns(group, ours)) {
         (Some(p), Some(o)) => println!("RATIO {group}: {ours} is {:.1}x faster than {peer} ({:.1} ms vs {:.1} ms{})", p / o, o / 1e6, p / 1e6, extra(o)),

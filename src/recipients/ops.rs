@@ -158,7 +158,9 @@ pub async fn import(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Pr
     .await?;
     // The numbers sealed and hashed once (CPU only), then the households already stored under
     // them fetched in chunks: a million-row file is a few thousand statements, not three per row.
-    let sealed: Vec<(Option<Sealed>, Option<Sealed>, Option<Vec<u8>>)> = prepared
+    // NIK, No. KK (sealed, hashed, masked) and the sealed telephone of each row.
+    type SealedRow = (Option<Sealed>, Option<Sealed>, Option<Vec<u8>>);
+    let sealed: Vec<SealedRow> = prepared
         .candidates
         .iter()
         .map(|c| (c.nik.as_deref().map(|v| seal(pii, "nik", v)), c.no_kk.as_deref().map(|v| seal(pii, "no_kk", v)), c.telepon.as_deref().map(|v| pii.seal("telepon", v))))

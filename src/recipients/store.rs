@@ -724,8 +724,9 @@ pub async fn usulan_steps(store: &Store, id: i64) -> Result<Vec<LangkahRecord>, 
     Ok(crate::on_pool!(store, p => sqlx::query_as::<_, LangkahRecord>(sql).bind(id).fetch_all(p).await)?)
 }
 
+/// A decree item as stored (public so the scale bench reads a kelurahan's households as items).
 #[derive(sqlx::FromRow)]
-struct SkItemRow {
+pub struct SkItemRow {
     household_id: i64,
     rw: String,
     rt: String,
