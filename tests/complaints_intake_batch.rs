@@ -256,18 +256,28 @@ async fn the_wal_is_checkpointed_off_the_commit_path_on_both_stores() {
             let autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(pool).await.unwrap();
             assert_eq!(autocheckpoint, 0, "commits do not checkpoint");
             // The store's own checkpoint task may be running at that moment (the step then
-            // finds it busy and leaves the restart to the next): try a few times.
+            // finds it busy and leaves the restart to the next): try again, a little later (on
+            // a loaded machine its PASSIVE can hold the checkpoint for tens of ms).
             let mut step = checkpoint_step(pool, 0).await.unwrap();
-            for _ in 0..20 {
+            for _ in 0..200 {
                 if step.restarted {
                     break;
                 }
-                tokio::task::yield_now().await;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
                 step = checkpoint_step(pool, 0).await.unwrap();
             }
             assert!(step.wal_frames > 0 && step.copied == step.wal_frames && step.restarted, "all of the WAL copied, then restarted: {step:?}");
             write_batch(&store, &[job(&atlas, "sesudah", 106.8272, None)]).await;
-            let after = checkpoint_step(pool, i64::MAX).await.unwrap();
+            // Again the store's own task may hold the checkpoint at that moment: SQLite then
+            // answers busy with -1 frames; try again until it lets go.
+            let mut after = checkpoint_step(pool, i64::MAX).await.unwrap();
+            for _ in 0..200 {
+                if after.wal_frames >= 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                after = checkpoint_step(pool, i64::MAX).await.unwrap();
+            }
             assert!(after.wal_frames > 0 && after.wal_frames < step.wal_frames && !after.restarted, "the WAL started over: {after:?} after {step:?}");
         } else {
             write_batch(&store, &[job(&atlas, "sesudah", 106.8272, None)]).await;

@@ -213,7 +213,11 @@ impl Store {
             if background {
                 opts = opts.pragma("wal_autocheckpoint", "0");
             }
-            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+            // No liveness ping before handing out a connection: a SQLite connection is a file
+            // handle in this process and cannot go stale, and the ping is one more round trip
+            // to the connection's worker thread on every transaction (the intake writer's
+            // `begin` phase included).
+            let pool = SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(opts).await?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
             if background {
                 tokio::spawn(checkpointer(pool.clone()));
