@@ -55,3 +55,8 @@ else
   echo "$want" >"$GLYPHS.tmp/.sigap-glyphs.sha256"
   rm -rf "$GLYPHS" && mv "$GLYPHS.tmp" "$GLYPHS"
 fi
+
+# Brotli and gzip copies of MapLibre, uPlot and the glyphs beside them, which sigap sends to
+# browsers that accept them (first paint: 1.7 MB of MapLibre becomes 0.37 MB on the wire).
+# Redone per file only when the file is newer than its copies.
+node "$ROOT/scripts/precompress.mjs" "$ROOT/web"

@@ -149,6 +149,61 @@ async fn liveness_readiness_and_metrics_on_both_stores() {
     .await;
 }
 
+/// The web files: a `.br`/`.gz` copy made at setup is sent to a client that takes it (with
+/// `Vary`), the file itself to one that does not, and a file without copies as it is; third-party
+/// builds and glyphs are kept a day, the page's own files revalidated on every load.
+#[tokio::test]
+async fn web_files_are_sent_precompressed_and_cached_by_kind() {
+    let dir = std::env::temp_dir().join(format!("sigap-web-{}", std::process::id()));
+    let lib = dir.join("node_modules/lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(lib.join("big.mjs"), "export const x = 1;").unwrap();
+    std::fs::write(lib.join("big.mjs.br"), "BROTLI").unwrap();
+    std::fs::write(lib.join("big.mjs.gz"), "GZIP").unwrap();
+    std::fs::write(dir.join("app.js"), "console.log(1);").unwrap();
+    let store = testing::gpkg().await;
+    let atlas = atlas(&store).await;
+    let config = Config { web_dir: dir.clone(), ..Config::default() };
+    let app = api::router(AppState::new(store, AtlasHandle::new(atlas), Arc::new(config)));
+    let fetch = |uri: &'static str, enc: Option<&'static str>| {
+        let app = app.clone();
+        async move {
+            let mut req = Request::get(uri);
+            if let Some(e) = enc {
+                req = req.header("accept-encoding", e);
+            }
+            let res = app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+            let (parts, body) = res.into_parts();
+            (parts.status, parts.headers, String::from_utf8_lossy(&body.collect().await.unwrap().to_bytes()).to_string())
+        }
+    };
+    let (s, h, b) = fetch("/node_modules/lib/big.mjs", Some("gzip, deflate, br")).await;
+    assert_eq!((s, b.as_str()), (StatusCode::OK, "BROTLI"));
+    assert_eq!(h["content-encoding"], "br");
+    assert_eq!(h["vary"], "accept-encoding");
+    assert_eq!(h["cache-control"], "public, max-age=86400");
+    assert!(h["content-type"].to_str().unwrap().contains("javascript"), "{h:?}");
+    let (_, h, b) = fetch("/node_modules/lib/big.mjs", Some("gzip")).await;
+    assert_eq!((h["content-encoding"].to_str().unwrap(), b.as_str()), ("gzip", "GZIP"));
+    // No Accept-Encoding, or one the copies do not have: the file itself.
+    for enc in [None, Some("identity"), Some("zstd")] {
+        let (s, h, b) = fetch("/node_modules/lib/big.mjs", enc).await;
+        assert_eq!((s, b.as_str()), (StatusCode::OK, "export const x = 1;"), "{enc:?}");
+        assert!(h.get("content-encoding").is_none(), "{enc:?}: {h:?}");
+    }
+    // The page's own file has no copies: sent as it is, revalidated on every load.
+    let (s, h, b) = fetch("/app.js", Some("br, gzip")).await;
+    assert_eq!((s, b.as_str()), (StatusCode::OK, "console.log(1);"));
+    assert!(h.get("content-encoding").is_none(), "{h:?}");
+    assert_eq!(h["cache-control"], "no-cache");
+    // A missing file (even with a copy's name asked for) is a problem+json 404 that is not cached.
+    let (s, h, _) = fetch("/node_modules/lib/missing.mjs", Some("br")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(h["content-type"], "application/problem+json");
+    assert!(h.get("cache-control").is_none(), "{h:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[tokio::test]
 async fn every_response_carries_nosniff_and_a_content_security_policy() {
     let store = testing::gpkg().await;
@@ -159,7 +214,6 @@ async fn every_response_carries_nosniff_and_a_content_security_policy() {
         ("/app.js", StatusCode::OK),
         ("/web-config.json", StatusCode::OK),
         ("/api/v1/wilayah?level=kota", StatusCode::OK),
-        ("/tiles/kota/10/815/529.mvt", StatusCode::OK),
         ("/api/v1/nope", StatusCode::NOT_FOUND),
         ("/api/v1/locate?lon=1", StatusCode::BAD_REQUEST),
         ("/metrics", StatusCode::OK),
@@ -172,6 +226,17 @@ async fn every_response_carries_nosniff_and_a_content_security_policy() {
         assert!(csp.starts_with("default-src 'none'; script-src 'self'; worker-src 'self'"), "{uri}: {csp}");
         assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe"), "{uri}: {csp}");
     }
+    // A tile is data, never a document: the shortest strict policy (it goes out with every tile).
+    for uri in ["/tiles/kota/10/815/529.mvt", "/tiles/kota/2/0/0.mvt"] {
+        let (got, h, body) = get(&app, uri, None).await;
+        assert!(got == StatusCode::OK || got == StatusCode::NO_CONTENT, "{uri}: {got} {body}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{uri}");
+        assert_eq!(h["content-security-policy"], "default-src 'none'; frame-ancestors 'none'", "{uri}");
+    }
+    // A bad tile request is a problem+json answer under the web policy, like every other error.
+    let (got, h, _) = get(&app, "/tiles/kota/99/0/0.mvt", None).await;
+    assert_eq!(got, StatusCode::BAD_REQUEST);
+    assert!(h["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'; script-src 'self'"), "{h:?}");
     // Swagger UI has its own, looser policy (inline styles), only under /swagger-ui.
     let (got, h, _) = get(&app, "/swagger-ui/index.html", None).await;
     assert_eq!(got, StatusCode::OK);

@@ -153,7 +153,8 @@ function tileUrl(template, layer) {
 
 async function loadConfig() {
   try {
-    const res = await fetch('/web-config.json', { cache: 'no-cache' });
+    // Default cache mode, so the response index.html preloads (<link rel=preload>) is the one used.
+    const res = await fetch('/web-config.json');
     if (res.ok) return await res.json();
   } catch { /* served without sigap (static server): use the defaults */ }
   return {};
@@ -820,6 +821,9 @@ function showError(text) {
  */
 const configP = loadConfig();
 const prefetch = Promise.allSettled(['provinsi|', 'kota|'].map(fetchProgress));
+// MapLibre's worker (a 0.5 MB module of its own) is fetched and compiled while the config is
+// still on its way, not after the map is made.
+maplibregl.prewarm();
 
 async function main() {
   let loaded = false; // numbers are joined only once the style and its sources exist
@@ -843,6 +847,11 @@ async function main() {
     fadeDuration: 0,
   });
   window.sigapMap = map;
+  // The numbers asked for at start-up are joined as soon as the sources exist, before their
+  // tiles arrive: the choropleth is coloured in its first frame, not drawn grey, then repainted.
+  const early = new Promise((resolve) => map.once('style.load', resolve))
+    .then(() => prefetch)
+    .then(() => applyFeatureState([...progress.keys()]));
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
@@ -910,10 +919,14 @@ async function main() {
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
   setupLayers(map, maplibregl);
   loaded = true;
-  // The numbers of the first view were asked for at start-up, alongside the tiles.
-  await prefetch;
+  // The numbers of the first view were asked for at start-up, alongside the tiles, and joined
+  // at style load; only what that view still lacks is fetched here.
+  await early;
   await refresh(true);
   await new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
+  // First meaningful paint, for tests/browser/measure.mjs and the browser test (page time, not
+  // the test driver's polling).
+  performance.mark('sigap-ready');
   readyResolve(map);
   painted = true;
   render();

@@ -27,6 +27,25 @@ pub fn cache_lookup(cache: &'static str, hit: bool) {
     CACHE_LOOKUPS.with_label_values(&[cache, if hit { "hit" } else { "miss" }]).inc();
 }
 
+/// The hit and miss counters of one cache, looked up by label once: a hot cache (a warm tile at
+/// tens of thousands of requests a second) then pays one atomic add per lookup, not a hash of
+/// its labels and a lock on the label map.
+pub struct CacheCounter {
+    hit: prometheus::IntCounter,
+    miss: prometheus::IntCounter,
+}
+
+impl CacheCounter {
+    pub fn new(cache: &'static str) -> CacheCounter {
+        CacheCounter { hit: CACHE_LOOKUPS.with_label_values(&[cache, "hit"]), miss: CACHE_LOOKUPS.with_label_values(&[cache, "miss"]) }
+    }
+
+    /// Counts one lookup.
+    pub fn lookup(&self, hit: bool) {
+        if hit { &self.hit } else { &self.miss }.inc();
+    }
+}
+
 /// The metrics of one app.
 pub struct Metrics {
     registry: Registry,
@@ -80,11 +99,12 @@ impl Metrics {
 /// Router-wide layer: one histogram observation per request, labelled by the route template.
 /// Requests no route matched (web files, unknown paths) share the label `fallback`.
 pub async fn track(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    // A clone of the matched path (a shared string), not a copy of it, on every request.
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let method = req.method().clone();
     let start = Instant::now();
     let res = next.run(req).await;
-    s.metrics.observe(&method, route.as_deref().unwrap_or("fallback"), res.status(), start.elapsed().as_secs_f64());
+    s.metrics.observe(&method, route.as_ref().map_or("fallback", MatchedPath::as_str), res.status(), start.elapsed().as_secs_f64());
     res
 }
 

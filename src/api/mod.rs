@@ -222,6 +222,21 @@ async fn web_miss(method: axum::http::Method) -> axum::response::Response {
     ([(axum::http::header::ALLOW, "GET, HEAD")], method_not_allowed().await).into_response()
 }
 
+/// `Cache-Control` of the web files, by path. Third-party builds (`/node_modules/`, versioned by
+/// `web/package-lock.json`) and the rendered glyphs (`/glyphs/`) change only with a setup, so a
+/// browser keeps them a day without asking; the page's own files are revalidated on every load
+/// (`no-cache`: a 304 when unchanged), so an edit shows at once.
+async fn static_cache_control(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let path = req.uri().path();
+    let kept = path.starts_with("/node_modules/") || path.starts_with("/glyphs/");
+    let mut res = next.run(req).await;
+    if res.status().is_success() || res.status() == axum::http::StatusCode::NOT_MODIFIED {
+        let value = HeaderValue::from_static(if kept { "public, max-age=86400" } else { "no-cache" });
+        res.headers_mut().entry(header::CACHE_CONTROL).or_insert(value);
+    }
+    res
+}
+
 /// The whole service. Router-wide layers: security headers (`headers`) and request metrics
 /// (`metrics::track`) on every response, API, tiles, web files and Swagger UI alike.
 pub fn router(state: AppState) -> Router {
@@ -241,9 +256,14 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ksbb::peta::http::router())
         .merge(crate::recipients::http::router())
         .split_for_parts();
+    // `.br`/`.gz` copies made at setup (scripts/precompress.mjs) are sent to browsers that take
+    // them: MapLibre's module is 1.1 MB as a file, 0.24 MB in brotli.
     let web = ServeDir::new(&state.config.web_dir)
+        .precompressed_br()
+        .precompressed_gzip()
         .call_fallback_on_method_not_allowed(true)
         .fallback(axum::handler::HandlerWithoutStateExt::into_service(web_miss));
+    let web = tower::ServiceBuilder::new().layer(axum::middleware::from_fn(static_cache_control)).service(web);
     let swagger = Router::from(SwaggerUi::new("/swagger-ui").url("/api-docs/openapi.json", doc))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(headers::SWAGGER_CSP)));
     Router::new()

@@ -18,14 +18,18 @@ use super::basemap::{self, RoadIndex};
 use super::sites::{self, SiteSource};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use crate::api::metrics::CacheCounter;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, RwLock};
 
-/// A rendered tile in both encodings; `body` None is an empty tile (204).
+/// A rendered tile: the MVT bytes and, made on first use, their gzip encoding.
 #[derive(Debug)]
 pub struct RenderedTile {
     /// `Bytes`, not `Vec`: a response shares the cached buffer instead of copying it (warm path).
     pub body: Option<Bytes>,
-    pub gzip: Option<Bytes>,
+    /// Compressed when a client first asks for gzip, not at render: a client that does not take
+    /// gzip (a tile seeder, another server) then costs no compression, and a cold tile is
+    /// answered sooner.
+    gzip: OnceLock<Option<Bytes>>,
     /// Content hash; the ETag is this, quoted, with `-gz` for the gzip representation.
     pub hash: String,
     /// The two ETag header values, made once per rendered tile rather than once per request.
@@ -39,16 +43,27 @@ impl RenderedTile {
             Some(b) => Sha256::digest(b).iter().take(12).map(|x| format!("{x:02x}")).collect(),
             None => "empty".to_string(),
         };
-        let gzip = body.as_ref().and_then(|b| {
-            let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            enc.write_all(b).ok()?;
-            enc.finish().ok()
-        });
         let etag = HeaderValue::from_str(&format!("\"{hash}\"")).unwrap_or(HeaderValue::from_static("\"0\""));
         let etag_gz = HeaderValue::from_str(&format!("\"{hash}-gz\"")).unwrap_or(HeaderValue::from_static("\"0-gz\""));
-        RenderedTile { body: body.map(Bytes::from), gzip: gzip.map(Bytes::from), hash, etag, etag_gz }
+        RenderedTile { body: body.map(Bytes::from), gzip: OnceLock::new(), hash, etag, etag_gz }
+    }
+
+    /// The gzip encoding of `body` (None for an empty tile), compressed on the first call.
+    pub fn gzip(&self) -> Option<&Bytes> {
+        self.gzip
+            .get_or_init(|| {
+                let b = self.body.as_ref()?;
+                let mut enc = GzEncoder::new(Vec::with_capacity(b.len() / 2 + 64), flate2::Compression::fast());
+                enc.write_all(b).ok()?;
+                enc.finish().ok().map(Bytes::from)
+            })
+            .as_ref()
     }
 }
+
+static TILE_LOOKUPS: LazyLock<CacheCounter> = LazyLock::new(|| CacheCounter::new("tiles"));
+static BASEMAP_LOOKUPS: LazyLock<CacheCounter> = LazyLock::new(|| CacheCounter::new("basemap_tiles"));
+static SITE_LOOKUPS: LazyLock<CacheCounter> = LazyLock::new(|| CacheCounter::new("site_tiles"));
 
 pub type CacheKey = (Level, TileId);
 pub type SiteKey = (String, TileId);
@@ -127,7 +142,7 @@ impl TileService {
     pub fn hit_basemap(&self, tile: TileId) -> Option<Arc<RenderedTile>> {
         let t = self.0.basemap_cache.get(&tile);
         if t.is_some() {
-            crate::api::metrics::cache_lookup("basemap_tiles", true);
+            BASEMAP_LOOKUPS.lookup(true);
         }
         t
     }
@@ -137,7 +152,7 @@ impl TileService {
         if let Some(t) = self.hit_basemap(tile) {
             return t;
         }
-        crate::api::metrics::cache_lookup("basemap_tiles", false);
+        BASEMAP_LOOKUPS.lookup(false);
         let generation = self.0.generation.load(Ordering::SeqCst);
         let rendered = Arc::new(RenderedTile::new({
             let index = self.index();
@@ -172,7 +187,7 @@ impl TileService {
     pub fn hit(&self, level: Level, tile: TileId) -> Option<Arc<RenderedTile>> {
         let t = self.0.cache.get(&(level, tile));
         if t.is_some() {
-            crate::api::metrics::cache_lookup("tiles", true);
+            TILE_LOOKUPS.lookup(true);
         }
         t
     }
@@ -183,7 +198,7 @@ impl TileService {
         if let Some(t) = self.hit(level, tile) {
             return t;
         }
-        crate::api::metrics::cache_lookup("tiles", false);
+        TILE_LOOKUPS.lookup(false);
         // Read the generation before the atlas: an edit committed after this point bumps it.
         let generation = self.0.generation.load(Ordering::SeqCst);
         let rendered = Arc::new(RenderedTile::new(self.index().render(level, tile)));
@@ -286,10 +301,10 @@ impl TileService {
         let source = self.0.sites.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned()?;
         let key = (name.to_string(), tile);
         if let Some(t) = self.0.site_cache.get(&key) {
-            crate::api::metrics::cache_lookup("site_tiles", true);
+            SITE_LOOKUPS.lookup(true);
             return Some(t);
         }
-        crate::api::metrics::cache_lookup("site_tiles", false);
+        SITE_LOOKUPS.lookup(false);
         let generation = self.0.generation.load(Ordering::SeqCst);
         let rendered = Arc::new(RenderedTile::new(sites::render(name, source.as_ref(), tile)));
         let _gate = self.0.gate.read();

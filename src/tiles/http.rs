@@ -70,10 +70,17 @@ async fn tile(
     }
     // Rendering is CPU work (clipping, encoding, gzip): keep it off the async workers.
     let svc = s.tiles.clone();
-    let t = tokio::task::spawn_blocking(move || match layer {
-        Layer::Area(level) => Some(svc.get(level, id)),
-        Layer::Basemap => Some(svc.get_basemap(id)),
-        Layer::Site(name) => svc.get_site(&name, id),
+    let gzip = accepts_gzip(&headers);
+    let t = tokio::task::spawn_blocking(move || {
+        let t = match layer {
+            Layer::Area(level) => Some(svc.get(level, id)),
+            Layer::Basemap => Some(svc.get_basemap(id)),
+            Layer::Site(name) => svc.get_site(&name, id),
+        };
+        if let Some(t) = t.as_ref().filter(|_| gzip) {
+            t.gzip();
+        }
+        t
     })
     .await
     .map_err(Problem::internal)?
@@ -102,19 +109,25 @@ fn not_modified(headers: &HeaderMap, hash: &str) -> bool {
 fn respond(t: &RenderedTile, headers: &HeaderMap) -> Response {
     let cache = (header::CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
     let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
-    let (Some(body), Some(gz)) = (&t.body, &t.gzip) else {
-        return (StatusCode::NO_CONTENT, [cache, vary]).into_response();
+    // A tile is data, never a document: the short data policy, not the web map's.
+    let csp = (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(crate::api::headers::DATA_CSP));
+    let Some(body) = &t.body else {
+        return (StatusCode::NO_CONTENT, [cache, vary, csp]).into_response();
     };
     let gzip = accepts_gzip(headers);
-    let etag = (header::ETAG, if gzip { t.etag_gz.clone() } else { t.etag.clone() });
     if not_modified(headers, &t.hash) {
-        return (StatusCode::NOT_MODIFIED, [etag, cache, vary]).into_response();
+        let etag = (header::ETAG, if gzip { t.etag_gz.clone() } else { t.etag.clone() });
+        return (StatusCode::NOT_MODIFIED, [etag, cache, vary, csp]).into_response();
     }
     let ctype = (header::CONTENT_TYPE, HeaderValue::from_static(MVT_CONTENT_TYPE));
-    if gzip {
-        (StatusCode::OK, [ctype, etag, cache, vary, (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))], gz.clone()).into_response()
-    } else {
-        (StatusCode::OK, [ctype, etag, cache, vary], body.clone()).into_response()
+    match t.gzip().filter(|_| gzip) {
+        Some(gz) => (
+            StatusCode::OK,
+            [ctype, (header::ETAG, t.etag_gz.clone()), cache, vary, csp, (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))],
+            gz.clone(),
+        )
+            .into_response(),
+        None => (StatusCode::OK, [ctype, (header::ETAG, t.etag.clone()), cache, vary, csp], body.clone()).into_response(),
     }
 }
 

@@ -4,12 +4,13 @@
 
 use super::basemap::{Places, Shores};
 use super::dissolve::dissolve;
-use super::mvt::{encode_tile, LayerBuilder, Prop};
+use super::mvt::{encode_tile, simplify_for_zoom, LayerBuilder, Prop};
 use super::tile::{to_world, TileId, WorldRect, BUFFER};
 use crate::wilayah::{Area, Atlas, Level};
 use geo::{Coord, MapCoords, MultiPolygon};
 use rstar::{RTree, RTreeObject, AABB};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// The numeric MVT feature id of an area: its code's digits (`31.71.01.1001` → 3171011001).
 /// Stable across rebuilds and the same in `tiles/martin.sql`, so either tile source joins alike.
@@ -33,6 +34,24 @@ struct Entry {
     year: Option<i32>,
     world: MultiPolygon<f64>,
     bbox: WorldRect,
+    /// `world` simplified for each zoom up to `MEMO_ZOOMS - 1`, made by the first tile of that
+    /// zoom that shows the area: Douglas–Peucker over a whole kota (thousands of vertices) was
+    /// the largest cost of a cold tile, and it is the same for every tile of a zoom.
+    simplified: [OnceLock<MultiPolygon<f64>>; MEMO_ZOOMS],
+}
+
+/// Zooms whose simplified geometry is kept (0..=16, the map's deepest source zoom; deeper tiles
+/// are overzoomed by the page and rare, so they simplify per tile). At most one more copy of the
+/// atlas per zoom used, fewer vertices at low zoom.
+const MEMO_ZOOMS: usize = 17;
+
+impl Entry {
+    fn simplified(&self, z: u8) -> std::borrow::Cow<'_, MultiPolygon<f64>> {
+        match self.simplified.get(z as usize) {
+            Some(memo) => std::borrow::Cow::Borrowed(memo.get_or_init(|| simplify_for_zoom(&self.world, z))),
+            None => std::borrow::Cow::Owned(simplify_for_zoom(&self.world, z)),
+        }
+    }
 }
 
 impl RTreeObject for Entry {
@@ -96,7 +115,7 @@ impl TileIndex {
                     props.push(("tahun", Prop::Int(y.into())));
                 }
             }
-            layer.add_polygon(tile, &e.world, e.id, &props);
+            layer.add_simplified_polygon(tile, &e.simplified(tile.z), e.id, &props);
         }
         encode_tile(vec![layer.finish()])
     }
@@ -106,7 +125,17 @@ impl TileIndex {
 fn entry(a: &Area, display: &MultiPolygon<f64>) -> Option<Entry> {
     let world = world_geometry(display);
     let bbox = WorldRect::of_lonlat(display)?;
-    Some(Entry { id: feature_id(a.code.as_str()), kode: a.code.to_string(), nama: a.name.clone(), generated: a.generated, source: a.source.clone(), year: a.year, world, bbox })
+    Some(Entry {
+        id: feature_id(a.code.as_str()),
+        kode: a.code.to_string(),
+        nama: a.name.clone(),
+        generated: a.generated,
+        source: a.source.clone(),
+        year: a.year,
+        world,
+        bbox,
+        simplified: Default::default(),
+    })
 }
 
 #[cfg(test)]

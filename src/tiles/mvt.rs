@@ -97,7 +97,13 @@ impl LayerBuilder {
     /// Adds a polygon feature given in world coordinates; returns false (and adds nothing)
     /// when nothing of it is left in the buffered tile.
     pub fn add_polygon(&mut self, tile: TileId, world: &MultiPolygon<f64>, id: u64, props: &[(&str, Prop)]) -> bool {
-        let Some(rings) = tile_rings(tile, world) else { return false };
+        self.add_simplified_polygon(tile, &simplify_for_zoom(world, tile.z), id, props)
+    }
+
+    /// `add_polygon` for a feature already simplified for the tile's zoom (`simplify_for_zoom`),
+    /// which the tile index keeps per feature and zoom instead of redoing it for every tile.
+    pub fn add_simplified_polygon(&mut self, tile: TileId, simplified: &MultiPolygon<f64>, id: u64, props: &[(&str, Prop)]) -> bool {
+        let Some(rings) = clip_rings(tile, simplified) else { return false };
         let tags = self.tags(props);
         self.layer.features.push(MvtFeature {
             id: Some(id),
@@ -168,12 +174,38 @@ pub fn encode_tile(layers: Vec<Layer>) -> Option<Vec<u8>> {
 /// The feature's rings in integer tile coordinates, already clipped, simplified and oriented
 /// (exterior first, then its holes); None when nothing is left.
 pub fn tile_rings(tile: TileId, world: &MultiPolygon<f64>) -> Option<Vec<Vec<(i32, i32)>>> {
+    clip_rings(tile, &simplify_for_zoom(world, tile.z))
+}
+
+/// The feature simplified as every tile of zoom `z` draws it: Douglas–Peucker with
+/// `SIMPLIFY_UNITS` tile units, done in world coordinates (the tolerance divided by the tile
+/// units per world unit, a power of two, so the same points are kept as in tile units). The
+/// same for every tile of the zoom, so it can be done once per feature and zoom.
+pub fn simplify_for_zoom(world: &MultiPolygon<f64>, z: u8) -> MultiPolygon<f64> {
+    let units = TileId { z, x: 0, y: 0 }.n() * EXTENT as f64;
+    world.simplify(SIMPLIFY_UNITS / units)
+}
+
+/// A feature simplified for the tile's zoom (`simplify_for_zoom`), in integer tile coordinates,
+/// clipped and oriented (exterior first, then its holes); None when nothing is left.
+pub fn clip_rings(tile: TileId, simplified: &MultiPolygon<f64>) -> Option<Vec<Vec<(i32, i32)>>> {
     let n = tile.n();
     let e = EXTENT as f64;
     let (ox, oy) = (tile.x as f64, tile.y as f64);
-    let local = world.map_coords(|c| Coord { x: (c.x * n - ox) * e, y: (c.y * n - oy) * e });
-    let simplified = local.simplify(SIMPLIFY_UNITS);
     let b = BUFFER as f64;
+    // Only the parts that reach the buffered tile are scaled and clipped (an island group or a
+    // far-away piece of a dissolved kota is skipped by its bounding box).
+    let reach = WorldRect { min_x: (ox - b / e) / n, min_y: (oy - b / e) / n, max_x: (ox + 1.0 + b / e) / n, max_y: (oy + 1.0 + b / e) / n };
+    let near: Vec<Polygon<f64>> = simplified
+        .0
+        .iter()
+        .filter(|p| p.bounding_rect().is_some_and(|r| reach.intersects(&WorldRect { min_x: r.min().x, min_y: r.min().y, max_x: r.max().x, max_y: r.max().y })))
+        .map(|p| p.map_coords(|c| Coord { x: (c.x * n - ox) * e, y: (c.y * n - oy) * e }))
+        .collect();
+    if near.is_empty() {
+        return None;
+    }
+    let simplified = MultiPolygon(near);
     let bounds = Rect::new(Coord { x: -b, y: -b }, Coord { x: e + b, y: e + b });
     let inside = simplified.bounding_rect().is_some_and(|r| {
         WorldRect { min_x: -b, min_y: -b, max_x: e + b, max_y: e + b }.contains(&WorldRect {

@@ -17,8 +17,11 @@ const ARGS = [
 ];
 // Zoom per level, inside the page's ranges (kota < 11 ≤ kecamatan < 12.5 ≤ kelurahan < 14.5 ≤ rw).
 const LEVEL_ZOOM = { kota: 10.4, kecamatan: 11.8, kelurahan: 13.4, rw: 15.3 };
-/** Bytes of JS and CSS the page may load (MapLibre's ESM build and worker are most of it). */
-const JS_CSS_BUDGET = 2_000_000;
+/**
+ * Bytes of JS and CSS the page may load before its first meaningful paint: on the wire (MapLibre's
+ * module and worker precompressed with brotli: ≈ 0.45 MB in all) and once decoded (≈ 1.8 MB).
+ */
+const JS_CSS_BUDGET = { wire: 600_000, decoded: 2_000_000 };
 const LEVEL_ZOOM_RANGE = { kota: [0, 11], kecamatan: [11, 12.5], kelurahan: [12.5, 14.5], rw: [14.5, 24] };
 
 let userDataDir;
@@ -99,14 +102,20 @@ test('public map', async (t) => {
     // First meaningful paint, cold cache (fresh browser profile): navigation until the map is
     // idle with the choropleth joined to its numbers (sigapReady). Reported, not a pass/fail
     // limit (the machine is shared); the JS and style bytes are held to a budget.
-    const ready = Date.now() - t0;
-    const bytes = await page.evaluate(() => performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'))
-      .filter((e) => /\.(m?js|css)(\?|$)/.test(e.name))
-      .reduce((acc, e) => { acc[e.name.replace(location.origin, '')] = e.encodedBodySize || e.transferSize; return acc; }, {}));
-    const total = Object.values(bytes).reduce((a, b) => a + b, 0);
-    await writeFile(path.join(OUT_DIR, 'timings.json'), JSON.stringify({ first_meaningful_paint_ms: ready, js_css_bytes: total, files: bytes }, null, 2));
-    console.log(`first meaningful paint (cold): ${ready} ms; JS + CSS ${total} bytes`);
-    assert.ok(total < JS_CSS_BUDGET, `JS + CSS ${total} bytes exceed the ${JS_CSS_BUDGET} byte budget: ${JSON.stringify(bytes)}`);
+    // The page marks it (from navigation start); the driver's clock adds its own polling.
+    const ready = Math.round(await page.evaluate(() => performance.getEntriesByName('sigap-ready')[0]?.startTime ?? NaN)) || Date.now() - t0;
+    const files = await page.evaluate(() => performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'))
+      .filter((e) => /\.(m?js|css)(\?|$)/.test(e.name) && e.startTime <= performance.getEntriesByName('sigap-ready')[0].startTime)
+      .map((e) => ({ name: e.name.replace(location.origin, ''), wire: e.encodedBodySize, decoded: e.decodedBodySize })));
+    const total = (k) => files.reduce((a, f) => a + f[k], 0);
+    const js = { wire: total('wire'), decoded: total('decoded') };
+    await writeFile(path.join(OUT_DIR, 'timings.json'), JSON.stringify({ first_meaningful_paint_ms: ready, js_css_bytes: js, budget: JS_CSS_BUDGET, files }, null, 2));
+    console.log(`first meaningful paint (cold): ${ready} ms; JS + CSS ${js.wire} bytes on the wire, ${js.decoded} decoded`);
+    assert.ok(js.wire < JS_CSS_BUDGET.wire && js.decoded < JS_CSS_BUDGET.decoded,
+      `JS + CSS ${JSON.stringify(js)} exceed the budget ${JSON.stringify(JS_CSS_BUDGET)}: ${JSON.stringify(files)}`);
+    // MapLibre comes precompressed (scripts/precompress.mjs): a missing copy would quadruple it.
+    const maplibre = files.find((f) => f.name.endsWith('/maplibre-gl.mjs'));
+    assert.ok(maplibre && maplibre.wire < maplibre.decoded / 3, `MapLibre not sent compressed: ${JSON.stringify(maplibre)}`);
     assert.equal(await page.title(), 'Penyaluran Bansos DKI Jakarta · sigap');
     assert.deepEqual(pageErrors, []);
   });
