@@ -169,7 +169,7 @@ fn bench(c: &mut Criterion) {
                 for _ in 0..iters {
                     // A write the roll-up depends on (untimed): one UMKM's status flips, through ops.
                     flip += 1;
-                    let status = if flip % 2 == 0 { "terverifikasi" } else { "ditolak" };
+                    let status = if flip.is_multiple_of(2) { "terverifikasi" } else { "ditolak" };
                     let table = model::csv_table(&format!("kode,nama_usaha,nama_pemilik,sektor,dinas,status_verifikasi,lokasi\nGU-00001,Usaha 1,Pemilik 1,kuliner,ppkukm,{status},{}\n", sites[1].0)).expect("csv");
                     rt.block_on(async {
                         let mut tx = store.begin().await.expect("begin");

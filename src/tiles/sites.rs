@@ -18,6 +18,9 @@ pub struct Site {
     pub props: Vec<(String, Prop)>,
 }
 
+/// What `SiteSource::refresh` returns: a future of the (layer, lon, lat) whose feature changed.
+pub type Refresh<'a> = Pin<Box<dyn Future<Output = Vec<(String, f64, f64)>> + Send + 'a>>;
+
 pub trait SiteSource: Send + Sync + 'static {
     /// The sites inside a lon/lat box `[west, south, east, north]` (a superset is fine).
     fn sites(&self, bounds: [f64; 4]) -> Vec<Site>;
@@ -26,7 +29,7 @@ pub trait SiteSource: Send + Sync + 'static {
     /// other writers change (another process, the CLI): returns (layer, lon, lat) of every site
     /// whose feature changed, whose cached tiles `TileService::refresh_site` then drops. The
     /// default changes nothing (the source calls `sites_changed` itself).
-    fn refresh(&self) -> Pin<Box<dyn Future<Output = Vec<(String, f64, f64)>> + Send + '_>> {
+    fn refresh(&self) -> Refresh<'_> {
         Box::pin(async { Vec::new() })
     }
 }

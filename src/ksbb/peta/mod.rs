@@ -17,11 +17,9 @@ pub mod store;
 
 use crate::store::{Store, StoreError};
 use crate::tiles::mvt::Prop;
-use crate::tiles::sites::{Site, SiteSource};
+use crate::tiles::sites::{Refresh, Site, SiteSource};
 use crate::tiles::TileService;
 use rekap::Rekap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
 /// The tile layers, one per site kind (`ksbb_site.jenis`), named like the kind.
@@ -124,7 +122,7 @@ impl SiteSource for Layer {
             .collect()
     }
 
-    fn refresh(&self) -> Pin<Box<dyn Future<Output = Vec<(String, f64, f64)>> + Send + '_>> {
+    fn refresh(&self) -> Refresh<'_> {
         Box::pin(async move {
             match self.peta.refresh().await {
                 Ok((_, changed)) => changed,
