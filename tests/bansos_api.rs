@@ -76,6 +76,7 @@ async fn records_and_progress_on_both_stores() {
         std::fs::write(&bad_file, format!("rw,target_kk\n{RW},10\n31.71.01.1001.999,3\n")).unwrap();
         let err = sigap::bansos::cli::import_targets(&store, sigap::bansos::cli::ImportTargetsArgs { file: bad_file, dry_run: false }).await.unwrap_err();
         assert!(err.to_string().contains("nothing was changed"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(bstore::counts(&store).await.unwrap().0, 0);
         let (targets, _) = model::parse_targets(&format!("rw,target_kk\n{RW},50\n"), &known).unwrap();
         let mut tx = bstore::begin_write(&store).await.unwrap();

@@ -45,16 +45,6 @@ async fn rows(store: &Store) -> ([i64; 4], i64) {
     (kstore::realisasi_counts(store).await.unwrap(), a)
 }
 
-async fn kolaborator(store: &Store, body: Value, pks: &str) -> i64 {
-    let input: model::KolaboratorInput = serde_json::from_value(body).unwrap();
-    let mut tx = store.begin().await.unwrap();
-    let rec = ops::register_kolaborator(&mut tx, &input.check().unwrap(), "test").await.unwrap();
-    let r = model::Review::Setujui { nomor: pks.into(), mulai: "2026-01-01".parse().unwrap(), selesai: "2027-12-31".parse().unwrap() };
-    ops::review_kolaborator(&mut tx, rec.id, &r, "test").await.unwrap();
-    tx.commit().await.unwrap();
-    rec.id
-}
-
 fn bast(id: &str, nomor: &str, lines: &[(&str, i64)]) -> Value {
     json!({"id_kolaborasi": id, "jenis": "bast", "nomor_dokumen": nomor, "tanggal": "2026-12-03",
         "umkm": lines.iter().map(|(k, n)| json!({"kode": k, "jumlah": n})).collect::<Vec<_>>()})
@@ -100,11 +90,11 @@ async fn realisasi_goods_and_loans_on_both_stores() {
         let mut tx = store.begin().await.unwrap();
         ops::import_umkm(&mut tx, &at, &table, ops::ImportMode { dry_run: false, skip_invalid: false }, "test", false, &|_, _| {}).await.unwrap();
         tx.commit().await.unwrap();
-        let donatur = kolaborator(&store, json!({"jenis": "donatur", "nama": "Donatur R", "kontak_nama": "D", "kontak_email": "d@x.id"}), "PKS/R/D").await;
-        let lain = kolaborator(&store, json!({"jenis": "donatur", "nama": "Donatur Lain", "kontak_nama": "L", "kontak_email": "l@x.id"}), "PKS/R/L").await;
-        let agregator = kolaborator(&store, json!({"jenis": "agregator", "nama": "Yayasan R", "badan_hukum": "Yayasan", "nomor_badan_hukum": "AHU-R-A",
+        let donatur = approved_kolaborator(&store, json!({"jenis": "donatur", "nama": "Donatur R", "kontak_nama": "D", "kontak_email": "d@x.id"}), "PKS/R/D").await;
+        let lain = approved_kolaborator(&store, json!({"jenis": "donatur", "nama": "Donatur Lain", "kontak_nama": "L", "kontak_email": "l@x.id"}), "PKS/R/L").await;
+        let agregator = approved_kolaborator(&store, json!({"jenis": "agregator", "nama": "Yayasan R", "badan_hukum": "Yayasan", "nomor_badan_hukum": "AHU-R-A",
             "nomor_izin": "IZ-R", "kontak_nama": "A", "kontak_email": "a@x.id"}), "PKS/R/A").await;
-        let fintech = kolaborator(&store, json!({"jenis": "fintech", "nama": "PT Fintech R", "badan_hukum": "PT", "nomor_badan_hukum": "AHU-R-F",
+        let fintech = approved_kolaborator(&store, json!({"jenis": "fintech", "nama": "PT Fintech R", "badan_hukum": "PT", "nomor_badan_hukum": "AHU-R-F",
             "nomor_ojk": "KEP-R/2020", "kontak_nama": "F", "kontak_email": "f@x.id"}), "PKS/R/F").await;
         let (td, tl, ta, tf) = (
             token("kolaborator", Some(donatur.to_string())).await,

@@ -329,8 +329,20 @@ async fn pledges_on_both_stores() {
         let auditor = sigap::store::tokens::create(&store, "auditor", None, None).await.unwrap();
         let penerima = sigap::store::tokens::create(&store, "penerima", Some("31.71.01.1001"), None).await.unwrap();
         let k = Some(kol.as_str());
+        // The one collaborator registry: a demo collaborator (approved), an application not yet
+        // reviewed and a rejected one, all from the KSBB registry.
+        let approved = kolaborator_id(&store).await;
+        let apply = |nama: &str, nomor: &str| {
+            let app = app.clone();
+            let body = serde_json::json!({"jenis": "donatur", "nama": nama, "badan_hukum": "PT", "nomor_badan_hukum": nomor, "kontak_nama": "Ani Wijaya", "kontak_telepon": "081312345688"});
+            async move { call(&app, "POST", "/api/v1/ksbb/kolaborator", None, None, Some(body)).await.1["id"].as_i64().unwrap() }
+        };
+        let pending = apply("PT Belum Ditinjau", "NIB-LOG-0001").await;
+        let rejected = apply("PT Ditolak", "NIB-LOG-0002").await;
+        let r = call(&app, "POST", &format!("/api/v1/ksbb/kolaborator/{rejected}/review"), k, None, Some(serde_json::json!({"keputusan": "tolak", "alasan": "Izin tidak ada"}))).await;
+        assert_eq!(r.0, StatusCode::OK, "{}", r.1);
         let pledge = || {
-            serde_json::json!({"kolaborator": "PT Contoh Peduli", "gudang": "DINSOS", "tanggal_harap": "2026-12-05",
+            serde_json::json!({"kolaborator_id": approved, "gudang": "DINSOS", "tanggal_harap": "2026-12-05",
                 "baris": [{"barang": "SEMBAKO-PAKET-149500", "jumlah": 1000}, {"barang": "APD-MASKER-3PLY", "jumlah": 5, "satuan": "karton"}]})
         };
         let c = call(&app, "POST", "/api/v1/logistik/komitmen", k, Some("p-1"), Some(pledge())).await;
@@ -339,6 +351,7 @@ async fn pledges_on_both_stores() {
         assert_eq!(c.1["baris"][0]["barang"], "APD-MASKER-3PLY");
         assert_eq!(c.1["baris"][0]["jumlah"], 10000.0, "5 karton of 2000 pcs");
         assert_eq!(c.1["riwayat"][0]["ke"], "draf");
+        assert_eq!((c.1["kolaborator_id"].as_i64(), c.1["kolaborator"].as_str()), (Some(approved), Some("PT Contoh Sejahtera (GENERATED)")), "the registry's name is kept");
         let id = c.1["id"].as_i64().unwrap();
         assert_eq!(call(&app, "POST", "/api/v1/logistik/komitmen", k, Some("p-1"), Some(pledge())).await.1, c.1, "replayed");
 
@@ -356,7 +369,14 @@ async fn pledges_on_both_stores() {
             async move { call(&app, "POST", "/api/v1/logistik/komitmen", k, None, Some(b)).await }
         };
         problem(&post(with("gudang", "GUDANG-HANTU".into())).await, 422, "gudang");
-        problem(&post(with("kolaborator", "".into())).await, 422, "kolaborator");
+        problem(&post(with("kolaborator_id", 9999.into())).await, 422, "kolaborator_id");
+        problem(&post(with("kolaborator_id", pending.into())).await, 422, "kolaborator_id");
+        problem(&post(with("kolaborator_id", rejected.into())).await, 422, "kolaborator_id");
+        problem(&post(with("kolaborator_id", "PT Contoh Peduli".into())).await, 422, "kolaborator_id");
+        let mut named = pledge();
+        named.as_object_mut().unwrap().remove("kolaborator_id");
+        named["kolaborator"] = "PT Contoh Peduli".into();
+        problem(&post(named).await, 422, "kolaborator");
         problem(&post(with("tanggal_harap", "5/12/2026".into())).await, 422, "tanggal_harap");
         problem(&post(with("baris", serde_json::json!([]))).await, 422, "baris");
         problem(&post(with("baris", serde_json::json!([{"barang": "TIDAK-ADA", "jumlah": 1}]))).await, 422, "baris[0].barang");
@@ -397,6 +417,48 @@ async fn pledges_on_both_stores() {
         use sigap::logistics::cli::{run, LogistikCommand};
         run(&store, LogistikCommand::Komitmen { status: Some("batal".into()) }).await.unwrap();
         assert!(run(&store, LogistikCommand::Komitmen { status: Some("hilang".into()) }).await.is_err());
+
+        // One list per collaborator.
+        let of = call(&app, "GET", &format!("/api/v1/logistik/komitmen?kolaborator_id={approved}"), Some(&auditor), None, None).await;
+        assert!(of.1.as_array().unwrap().iter().all(|x| x["kolaborator_id"] == approved) && of.1.as_array().unwrap().iter().any(|x| x["id"] == id), "{}", of.1);
+        assert_eq!(call(&app, "GET", &format!("/api/v1/logistik/komitmen?kolaborator_id={pending}"), Some(&auditor), None, None).await.1, serde_json::json!([]));
+
+        // The migration of pledges recorded with a typed name (before the shared registry): its
+        // UPDATE links a name that matches one approved collaborator (trimmed, any case) and
+        // leaves the others readable and unlinked.
+        for (nama, at) in [("  pt contoh sejahtera (generated) ", 1), ("Warung Bu Tini", 2), ("PT Ditolak", 3)] {
+            let sql = format!("INSERT INTO logistik_komitmen (kolaborator, gudang, tanggal_harap, status, versi, actor, created_at, updated_at) \
+                               VALUES ('{nama}', 'DINSOS', '2026-11-0{at}', 'draf', 1, 'lama', '2026-11-0{at}T00:00:00Z', '2026-11-0{at}T00:00:00Z')");
+            sigap::on_pool!(&store, p => sqlx::query(&sql).execute(p).await.map(|_| ())).unwrap();
+        }
+        let migration = std::fs::read_to_string(format!("migrations/{}/1010_ksbb_kolaborator_logistik.sql", if store.kind() == "geopackage" { "sqlite" } else { "postgres" })).unwrap();
+        let update = migration.split(';').map(str::trim).find(|s| s.lines().any(|l| l.starts_with("UPDATE"))).unwrap().lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n");
+        sigap::on_pool!(&store, p => sqlx::query(&update).execute(p).await.map(|_| ())).unwrap();
+        let legacy: Vec<(Option<i64>, String)> = sigap::logistics::store::list_komitmen(&store, None).await.unwrap().into_iter().filter(|k| k.actor == "lama").map(|k| (k.kolaborator_id, k.kolaborator)).collect();
+        assert_eq!(legacy, [(None, "PT Ditolak".into()), (None, "Warung Bu Tini".into()), (Some(approved), "  pt contoh sejahtera (generated) ".into())]);
+        // Bidang Kolaborasi links an unlinked one later, at its versi; the typed name stays.
+        let tini = sigap::logistics::store::list_komitmen(&store, None).await.unwrap().into_iter().find(|k| k.kolaborator == "Warung Bu Tini").unwrap().id;
+        let linked = sigap::logistics::store::list_komitmen(&store, None).await.unwrap().into_iter().find(|k| k.actor == "lama" && k.kolaborator_id.is_some()).unwrap().id;
+        let link = |id: i64, b: serde_json::Value, t: Option<&str>| {
+            let (app, t) = (app.clone(), t.map(str::to_string));
+            async move { call(&app, "POST", &format!("/api/v1/logistik/komitmen/{id}/kolaborator"), t.as_deref(), None, Some(b)).await }
+        };
+        let snapshot = counts().await;
+        problem(&link(tini, serde_json::json!({"kolaborator_id": 9999, "versi": 1}), k).await, 422, "kolaborator_id");
+        problem(&link(tini, serde_json::json!({"kolaborator_id": pending, "versi": 1}), k).await, 422, "kolaborator_id");
+        problem(&link(tini, serde_json::json!({"kolaborator_id": rejected, "versi": 1}), k).await, 422, "kolaborator_id");
+        problem(&link(tini, serde_json::json!({"kolaborator_id": approved, "versi": 7}), k).await, 409, "versi");
+        problem(&link(linked, serde_json::json!({"kolaborator_id": approved, "versi": 1}), k).await, 409, "kolaborator_id");
+        problem(&link(id, serde_json::json!({"kolaborator_id": approved, "versi": 3}), k).await, 409, "kolaborator_id");
+        problem(&link(99_999, serde_json::json!({"kolaborator_id": approved, "versi": 1}), k).await, 404, "id");
+        problem(&link(tini, serde_json::json!({"kolaborator_id": approved}), k).await, 422, "versi");
+        problem(&link(tini, serde_json::json!({"kolaborator_id": approved, "versi": 1}), Some(&auditor)).await, 403, "");
+        assert_eq!(counts().await, snapshot, "a refused link changed a table");
+        let l = link(tini, serde_json::json!({"kolaborator_id": approved, "versi": 1}), k).await;
+        assert_eq!(l.0, StatusCode::OK, "{}", l.1);
+        assert_eq!((l.1["kolaborator_id"].as_i64(), l.1["kolaborator"].as_str(), l.1["versi"].as_i64()), (Some(approved), Some("Warung Bu Tini"), Some(2)));
+        let trail = sigap::store::audit::history(&store, "logistik_komitmen", &tini.to_string()).await.unwrap();
+        assert_eq!(trail.last().unwrap().action, "logistik.komitmen.kolaborator");
     })
     .await;
 }

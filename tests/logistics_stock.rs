@@ -54,12 +54,13 @@ async fn receipts_book_stock_and_follow_pledges_on_both_stores() {
         let l = Some(balaikota.as_str());
 
         // A pledge to BALAIKOTA: 2 karton of masker (4000 pcs) and 10 karton of sanitizer (240 botol), agreed.
-        let pledge = json!({"kolaborator": "PT Contoh Peduli", "gudang": "BALAIKOTA", "tanggal_harap": day(3),
+        let kolaborator = kolaborator_id(&store).await;
+        let pledge = json!({"kolaborator_id": kolaborator, "gudang": "BALAIKOTA", "tanggal_harap": day(3),
             "baris": [{"barang": "APD-MASKER-3PLY", "jumlah": 2, "satuan": "karton"}, {"barang": "APD-HAND-SANITIZER", "jumlah": 10, "satuan": "karton"}]});
         let k = call(&app, "POST", "/api/v1/logistik/komitmen", Some(&kol), None, Some(pledge)).await;
         let kid = k.1["id"].as_i64().unwrap();
         let draft = call(&app, "POST", "/api/v1/logistik/komitmen", Some(&kol), None,
-            Some(json!({"kolaborator": "CV Draf", "gudang": "BALAIKOTA", "tanggal_harap": day(3), "baris": [{"barang": "APD-MASKER-3PLY", "jumlah": 1}]}))).await;
+            Some(json!({"kolaborator_id": kolaborator, "gudang": "BALAIKOTA", "tanggal_harap": day(3), "baris": [{"barang": "APD-MASKER-3PLY", "jumlah": 1}]}))).await;
         let draft_id = draft.1["id"].as_i64().unwrap();
         assert_eq!(call(&app, "POST", &format!("/api/v1/logistik/komitmen/{kid}/status"), Some(&kol), None, Some(json!({"status": "disepakati", "versi": 1}))).await.0, StatusCode::OK);
 

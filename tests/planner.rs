@@ -19,6 +19,7 @@ fn depot(id: &str, lon: f64, lat: f64, trucks: i64, capacity: i64, stock: i64) -
         shift_end: ClockTime::hm(17, 0),
         cost_per_km: Some(5_000.0),
         note: None,
+        items: Default::default(),
     }
 }
 

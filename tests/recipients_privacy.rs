@@ -6,21 +6,7 @@ mod common;
 use axum::http::StatusCode;
 use common::recipients::*;
 use sigap::store::{testing, tokens};
-use std::sync::Arc;
-
-/// A buffer the test's log subscriber writes to.
-#[derive(Clone, Default)]
-struct LogBuf(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use common::LogBuf;
 
 #[tokio::test]
 async fn no_personal_data_on_public_routes_or_in_logs() {
@@ -82,6 +68,10 @@ async fn no_personal_data_on_public_routes_or_in_logs() {
         }
         assert!(public.len() >= 8, "the public routes answered: {public:?}");
         assert!(public.iter().any(|p| p == "GET /api/v1/bansos/progress/export"), "the download answered: {public:?}");
+        // The logistics public recap (JSON and page) is public and was called above like every route.
+        for route in ["GET /api/v1/publik/logistik/rekap", "GET /publik/logistik"] {
+            assert!(public.iter().any(|p| p == route), "{route} answered without a token: {public:?}");
+        }
         // The open-data downloads in both formats and the trend of the recipients' kelurahan.
         for uri in [format!("/api/v1/bansos/progress/export?level=rw&parent={KEL}&format=geojson"), "/api/v1/bansos/progress/export?level=kelurahan&format=csv".into(), format!("/api/v1/bansos/trend?area={KEL}")] {
             let r = call(&app, "GET", &uri, None, None, None, vec![]).await;

@@ -1,5 +1,6 @@
 //! sigap's own tiles and martin's (tiles/martin.yaml + tiles/martin.sql over the test PostGIS
-//! loaded with the shipped data) carry the same layers, feature codes, ids and attribute names.
+//! loaded with the shipped data and a few KSBB sites) carry the same layers, feature codes, ids and
+//! attribute names.
 //! martin is installed by scripts/martin.sh (run by scripts/test.sh before the tests; cached).
 
 mod common;
@@ -140,8 +141,23 @@ async fn martin_serves_the_same_features_as_sigap() {
     let atlas = atlas(&store).await;
     let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
     let places = [(106.8272, -6.1754), (106.8206, -6.3125), (106.8830, -6.1030), (106.7400, -6.1600), (106.9300, -6.2500)];
+    // KSBB sites of the three kinds with UMKM, through the API, for the site layers.
+    let admin = format!("Bearer {}", sigap::store::tokens::create(&store, "admin", None, None).await.unwrap());
+    let post = |uri: &'static str, ctype: &'static str, body: String| {
+        let (app, admin) = (app.clone(), admin.clone());
+        async move {
+            let req = Request::post(uri).header("authorization", admin).header("content-type", ctype).body(Body::from(body)).unwrap();
+            app.oneshot(req).await.unwrap().status()
+        }
+    };
+    for (i, jenis, p) in [(0, "lokbin", places[0]), (1, "loksem", places[1]), (3, "promosi", places[3]), (4, "lokbin", places[4])] {
+        let body = serde_json::json!({"kode": format!("M-{i}"), "nama": format!("Lokasi {i}"), "jenis": jenis, "lon": p.0, "lat": p.1, "kapasitas": 10});
+        assert_eq!(post("/api/v1/ksbb/sites", "application/json", body.to_string()).await, StatusCode::CREATED);
+    }
+    let csv = "kode,nama_usaha,nama_pemilik,sektor,dinas,lokasi\nM-U1,W1,P1,kuliner,ppkukm,M-0\nM-U2,W2,P2,kuliner,ppkukm,M-0\nM-U3,W3,P3,kuliner,ppkukm,M-1\n";
+    assert_eq!(post("/api/v1/ksbb/umkm/import", "text/csv", csv.to_string()).await, StatusCode::OK);
     let mut compared = 0;
-    for (layer, zooms) in [("kota", &[9u8, 10, 11][..]), ("kecamatan", &[11, 12]), ("kelurahan", &[12, 13, 14]), ("rw", &[14, 15, 16])] {
+    for (layer, zooms) in [("kota", &[9u8, 10, 11][..]), ("kecamatan", &[11, 12]), ("kelurahan", &[12, 13, 14]), ("rw", &[14, 15, 16]), ("lokbin", &[10, 12, 14, 16]), ("loksem", &[12, 14]), ("promosi", &[14])] {
         let mut tiles: Vec<TileId> = zooms.iter().flat_map(|&z| places.iter().map(move |p| tile_of(p.0, p.1, z))).collect();
         tiles.push(TileId { z: 10, x: 0, y: 0 }); // empty in both
         for t in tiles {

@@ -116,3 +116,34 @@ CREATE OR REPLACE FUNCTION sigap_tile_kelurahan(z integer, x integer, y integer)
   LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT sigap_tile('kelurahan', z, x, y) $$;
 CREATE OR REPLACE FUNCTION sigap_tile_rw(z integer, x integer, y integer) RETURNS bytea
   LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT sigap_tile('rw', z, x, y) $$;
+
+-- KSBB site layers (src/ksbb/peta): the active sites of one kind (lokbin, loksem, promosi) as
+-- points, id = the site id, with the same properties as sigap's /tiles/{jenis}: kode, nama, jenis,
+-- kelurahan, kapasitas, umkm (not ditolak), dijanjikan (all of them at a site a goods/training
+-- Konfirmasi chose, else the named loan recipients), tercapai (packages handed over or rupiah
+-- disbursed), persen (whole percent, rounded half up) and generated. No contact, no owner.
+CREATE OR REPLACE FUNCTION sigap_tile_ksbb(kind text, z integer, x integer, y integer) RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+  SELECT COALESCE((SELECT ST_AsMVT(t, kind, 4096, 'geom', 'id') FROM (
+    SELECT s.id, s.kode, s.nama, s.jenis, s.kelurahan, s.kapasitas, c.umkm, c.dijanjikan, c.tercapai,
+           CASE WHEN c.umkm > 0 THEN (100 * c.tercapai + c.umkm / 2) / c.umkm ELSE 0 END AS persen, s.generated,
+           ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), 3857), ST_TileEnvelope(z, x, y), 4096, 64, true) AS geom
+    FROM ksbb_site s CROSS JOIN LATERAL (
+      SELECT count(*) AS umkm,
+             count(*) FILTER (WHERE g.goods OR EXISTS (SELECT 1 FROM ksbb_konfirmasi_umkm ku WHERE ku.umkm_kode = u.kode)) AS dijanjikan,
+             count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ksbb_realisasi_umkm ru JOIN ksbb_realisasi r ON r.id = ru.realisasi_id
+                                            WHERE ru.umkm_kode = u.kode AND r.jenis IN ('bast', 'disbursement') AND ru.jumlah > 0)) AS tercapai
+      FROM ksbb_umkm u,
+           (SELECT EXISTS (SELECT 1 FROM ksbb_konfirmasi_site ks JOIN ksbb_konfirmasi k ON k.id = ks.konfirmasi_id
+                           WHERE ks.site_id = s.id AND k.bentuk <> 'pinjaman') AS goods) g
+      WHERE u.site_id = s.id AND u.status_verifikasi <> 'ditolak') c
+    WHERE s.status = 'aktif' AND s.jenis = kind
+      AND ST_Intersects(ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), ST_Transform(ST_TileEnvelope(z, x, y, margin => 64.0 / 4096), 4326))
+    ORDER BY s.id) t WHERE geom IS NOT NULL), ''::bytea)
+$fn$;
+CREATE OR REPLACE FUNCTION sigap_tile_lokbin(z integer, x integer, y integer) RETURNS bytea
+  LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT sigap_tile_ksbb('lokbin', z, x, y) $$;
+CREATE OR REPLACE FUNCTION sigap_tile_loksem(z integer, x integer, y integer) RETURNS bytea
+  LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT sigap_tile_ksbb('loksem', z, x, y) $$;
+CREATE OR REPLACE FUNCTION sigap_tile_promosi(z integer, x integer, y integer) RETURNS bytea
+  LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT sigap_tile_ksbb('promosi', z, x, y) $$;

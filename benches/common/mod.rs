@@ -11,13 +11,19 @@ use sigap::wilayah::Level;
 /// up to `upto`, imported through the real importer.
 pub async fn shipped_postgis(upto: Level) -> Store {
     let store = testing::postgis().await;
+    load_shipped(&store, upto).await;
+    store
+}
+
+/// Imports the shipped layers up to `upto` into `store` through the real importer.
+#[allow(dead_code)] // not every bench loads a GeoPackage too
+pub async fn load_shipped(store: &Store, upto: Level) {
     for (level, path, generated) in shipped_layers(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))) {
         if level > upto {
             break;
         }
-        import_path(&store, &path, &ImportOptions { generated, ..ImportOptions::new(level) }, "bench").await.expect("import");
+        import_path(store, &path, &ImportOptions { generated, ..ImportOptions::new(level) }, "bench").await.expect("import");
     }
-    store
 }
 
 /// How many of the points PostGIS puts in some kelurahan, in one `unnest` query (GiST index),

@@ -45,6 +45,13 @@ pub enum Role {
     /// KSBB pendamping (Sudin of a dinas, `unit` = ppkukm, kpkp, …; or Kasatpel of a kecamatan,
     /// `unit` = kecamatan code): checks that the UMKM in its scope received what was reported.
     Pendamping,
+    /// Ketua Harian Gugus Tugas: receives the logistics reports (read-only).
+    #[serde(rename = "ketua_harian")]
+    #[value(name = "ketua_harian")]
+    KetuaHarian,
+    /// Bidang Akuntabilitas dan Pengawasan: receives a copy of the logistics reports and reads the
+    /// ledger and papers behind them (read-only).
+    Akuntabilitas,
 }
 
 impl Role {
@@ -63,6 +70,8 @@ impl Role {
             Role::Rw => "rw",
             Role::Lurah => "lurah",
             Role::Pendamping => "pendamping",
+            Role::KetuaHarian => "ketua_harian",
+            Role::Akuntabilitas => "akuntabilitas",
         }
     }
 
@@ -81,6 +90,8 @@ impl Role {
             "rw" => Some(Role::Rw),
             "lurah" => Some(Role::Lurah),
             "pendamping" => Some(Role::Pendamping),
+            "ketua_harian" => Some(Role::KetuaHarian),
+            "akuntabilitas" => Some(Role::Akuntabilitas),
             _ => None,
         }
     }

@@ -83,6 +83,8 @@ pub struct AppState {
     pub intake: Arc<crate::complaints::intake::IntakeWriter>,
     /// The name search index of the current atlas (`/api/v1/search`).
     pub search: crate::search::SearchCache,
+    /// The KSBB roll-up and site layers (`ksbb::peta`), cached under the KSBB data revision.
+    pub ksbb_peta: crate::ksbb::peta::PetaService,
 }
 
 impl AppState {
@@ -91,7 +93,9 @@ impl AppState {
         // The metric definitions are static; registering them in a fresh registry cannot clash.
         let metrics = Arc::new(metrics::Metrics::new().unwrap_or_else(|e| unreachable!("metric definitions: {e}")));
         let intake = Arc::new(crate::complaints::intake::IntakeWriter::new(store.clone()));
-        AppState { store, atlas, config, tiles, reload: Arc::default(), metrics, intake, search: Default::default() }
+        let ksbb_peta = crate::ksbb::peta::PetaService::new(store.clone());
+        ksbb_peta.install(&tiles);
+        AppState { store, atlas, config, tiles, reload: Arc::default(), metrics, intake, search: Default::default(), ksbb_peta }
     }
 
     /// Reloads every boundary from the store into a fresh atlas, swaps it in, then drops the
@@ -234,6 +238,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::logistics::http::router())
         .merge(crate::search::http::router())
         .merge(crate::ksbb::http::router())
+        .merge(crate::ksbb::peta::http::router())
         .merge(crate::recipients::http::router())
         .split_for_parts();
     let web = ServeDir::new(&state.config.web_dir)

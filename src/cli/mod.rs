@@ -144,6 +144,9 @@ pub enum ComplaintsCommand {
 pub enum ReportCommand {
     /// Monthly complaints report per unit (Pergub 39/2019 art. 11).
     Complaints(crate::complaints::cli::ReportArgs),
+    /// Logistics report of a period: availability, receipt and distribution per item, gudang,
+    /// kota and unit (Kepgub 659/2020), as JSON, CSV or XLSX.
+    Logistics(crate::logistics::cli::LaporanArgs),
 }
 
 #[derive(Subcommand)]
@@ -208,6 +211,10 @@ async fn dispatch(cli: Cli, store: &Store) -> anyhow::Result<()> {
             let atlas = load_atlas(store, AtlasConfig::default()).await?;
             crate::complaints::cli::report_cmd(store, &atlas, args).await
         }
+        Command::Report(ReportCommand::Logistics(args)) => {
+            let atlas = load_atlas(store, AtlasConfig::default()).await?;
+            crate::logistics::cli::laporan_cmd(store, &atlas, args).await
+        }
     }
 }
 
@@ -242,6 +249,7 @@ async fn serve(store: Store, data_dir: &std::path::Path, args: ServeArgs) -> any
         tracing::warn!(interrupted, "plan jobs cut off by a restart marked failed");
     }
     let state = AppState::new(store, AtlasHandle::new(atlas), Arc::new(config));
+    crate::logistics::peta::refresh(&state.store, &state.tiles).await;
     let sync = state.spawn_atlas_sync();
     // Read the roads and index the atlas for tiles in the background, before the first visitor.
     let warm = state.tiles.clone();

@@ -1,9 +1,10 @@
-//! `sigap ksbb …`: UMKM import (CSV/XLSX, per-row report) and the site layer (create, edit or
-//! move, retire, list) through the same `ops` as the API.
+//! `sigap ksbb …`: UMKM import (CSV/XLSX, per-row report), the site layer (create, edit or
+//! move, retire, list), collaborators, Konfirmasi, the Realisasi and repayment reports and the
+//! discrepancy flags, through the same `ops` and reads as the API.
 // Display stays in the CLI.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use super::model::{csv_table, jakarta_year, parse_kode, xlsx_table, Keputusan, KonfirmasiInput, PksInput, ReviewInput, SiteInput, Table};
+use super::model::{csv_table, jakarta_year, parse_kode, xlsx_table, JenisRealisasi, Keputusan, KonfirmasiInput, PksInput, ReviewInput, SiteInput, Table};
 use super::ops::{self, ImportMode};
 use super::store::{self as kstore, SiteFilter};
 use crate::cli::{load_atlas, progress_bar};
@@ -62,6 +63,50 @@ pub enum KsbbCommand {
         selesai: Option<String>,
         #[arg(long)]
         alasan: Option<String>,
+    },
+    /// List Formulir Realisasi reports as CSV (id,id_kolaborasi,jenis,pelapor,nomor_dokumen,tanggal,periode,umkm,jumlah,kurang),
+    /// oldest first; the same read as `GET /api/v1/ksbb/realisasi`.
+    Realisasi {
+        /// Only reports under this ID kolaborasi.
+        #[arg(long)]
+        id_kolaborasi: Option<String>,
+        /// Only reports filed by or under the IDs of this collaborator.
+        #[arg(long)]
+        kolaborator: Option<i64>,
+        /// Only one kind: bast, disbursement, angsuran, serah_dana.
+        #[arg(long)]
+        jenis: Option<String>,
+        /// Print the API's JSON instead of CSV.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One Realisasi report with its UMKM lines and documents.
+    RealisasiShow {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The repayment state per UMKM (disbursed, repaid, outstanding, latest period and status) as
+    /// CSV, from the fintech's disbursement and repayment reports.
+    Angsuran {
+        #[arg(long)]
+        id_kolaborasi: Option<String>,
+        #[arg(long)]
+        kolaborator: Option<i64>,
+    },
+    /// List discrepancy flags as CSV (id,id_kolaborasi,kolaborator,jenis,umkm,sumber_a,nilai_a,sumber_b,nilai_b,status,catatan).
+    Flags {
+        #[arg(long)]
+        kolaborator: Option<i64>,
+        /// terbuka | selesai
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Resolve an open flag with a note (audited as the CLI user; a flag is never deleted).
+    FlagResolve {
+        id: i64,
+        #[arg(long)]
+        catatan: String,
     },
 }
 
@@ -160,6 +205,107 @@ pub async fn run(store: &Store, cmd: KsbbCommand) -> anyhow::Result<()> {
             for p in out.penanggung_jawab {
                 println!("  {} (kelurahan {}): {} {}", p.lokasi, p.kelurahan, p.nama.unwrap_or_else(|| "hubungi kelurahan".into()), p.telepon.unwrap_or_default());
             }
+            Ok(())
+        }
+        KsbbCommand::Realisasi { id_kolaborasi, kolaborator, jenis, json } => {
+            if let Some(j) = jenis.as_deref().filter(|j| JenisRealisasi::parse(j).is_none()) {
+                anyhow::bail!("--jenis {j:?} is not one of bast, disbursement, angsuran, serah_dana");
+            }
+            let list: Vec<ops::Realisasi> =
+                ops::realisasi_list(store, kolaborator, id_kolaborasi.as_deref()).await?.into_iter().filter(|r| jenis.as_deref().is_none_or(|j| r.head.jenis == j)).collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+                return Ok(());
+            }
+            println!("id,id_kolaborasi,jenis,pelapor,nomor_dokumen,tanggal,periode,umkm,jumlah,kurang");
+            for r in &list {
+                let h = &r.head;
+                let jumlah = h.jumlah.unwrap_or_else(|| r.umkm.iter().map(|l| l.jumlah).sum());
+                println!(
+                    "{},{},{},{},{:?},{},{},{},{jumlah},{}",
+                    h.id,
+                    h.id_kolaborasi,
+                    h.jenis,
+                    h.pelapor_id,
+                    h.nomor_dokumen,
+                    h.tanggal,
+                    h.periode.as_deref().unwrap_or(""),
+                    r.umkm.len(),
+                    r.kurang.join(";")
+                );
+            }
+            Ok(())
+        }
+        KsbbCommand::RealisasiShow { id, json } => {
+            let r = ops::realisasi_one(store, id).await?.ok_or_else(|| anyhow::anyhow!("no Realisasi {id}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+                return Ok(());
+            }
+            let h = &r.head;
+            println!("Realisasi {} ({}) under {} by collaborator {}: {:?} of {}", h.id, h.jenis, h.id_kolaborasi, h.pelapor_id, h.nomor_dokumen, h.tanggal);
+            for (k, v) in [("periode", h.periode.clone()), ("econtract", h.econtract.clone()), ("agregator", h.agregator_id.map(|a| a.to_string())), ("jumlah", h.jumlah.map(|j| j.to_string()))] {
+                if let Some(v) = v {
+                    println!("  {k}: {v}");
+                }
+            }
+            for l in &r.umkm {
+                println!("  UMKM {} {} {}{}", l.umkm_kode, l.jumlah, l.status.as_deref().unwrap_or(""), l.alasan.as_deref().map(|a| format!(" ({a})")).unwrap_or_default());
+            }
+            for d in &r.lampiran {
+                println!("  lampiran {} {} {} {} bytes sha256 {}", d.id, d.jenis, d.content_type, d.bytes, d.sha256);
+            }
+            if !r.kurang.is_empty() {
+                println!("  kurang: {}", r.kurang.join(", "));
+            }
+            Ok(())
+        }
+        KsbbCommand::Angsuran { id_kolaborasi, kolaborator } => {
+            println!("id_kolaborasi,umkm,disalurkan,dibayar,sisa,periode_terakhir,status_terakhir,alasan");
+            for p in ops::pelunasan(&ops::realisasi_list(store, kolaborator, id_kolaborasi.as_deref()).await?) {
+                println!(
+                    "{},{},{},{},{},{},{},{:?}",
+                    p.id_kolaborasi,
+                    p.kode,
+                    p.disalurkan,
+                    p.dibayar,
+                    p.sisa,
+                    p.periode_terakhir.unwrap_or_default(),
+                    p.status_terakhir.unwrap_or_default(),
+                    p.alasan_terakhir.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        KsbbCommand::Flags { kolaborator, status } => {
+            if let Some(st) = status.as_deref().filter(|st| !matches!(*st, "terbuka" | "selesai")) {
+                anyhow::bail!("--status {st:?} is not one of terbuka, selesai");
+            }
+            println!("id,id_kolaborasi,kolaborator,jenis,umkm,sumber_a,nilai_a,sumber_b,nilai_b,status,catatan");
+            for f in kstore::flags(store, kolaborator, status.as_deref()).await? {
+                println!(
+                    "{},{},{},{},{},{},{},{},{},{},{:?}",
+                    f.id,
+                    f.id_kolaborasi,
+                    f.kolaborator_id,
+                    f.jenis,
+                    f.umkm_kode.unwrap_or_default(),
+                    f.sumber_a,
+                    f.nilai_a,
+                    f.sumber_b,
+                    f.nilai_b,
+                    f.status,
+                    f.catatan.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        KsbbCommand::FlagResolve { id, catatan } => {
+            let catatan = crate::text::required("--catatan", &catatan, 2000)?.to_string();
+            let mut tx = store.begin().await?;
+            let f = ops::resolve_flag(&mut tx, id, &catatan, &actor()).await.map_err(refused)?;
+            tx.commit().await?;
+            println!("flag {} ({} under {}) resolved: {}", f.id, f.jenis, f.id_kolaborasi, f.catatan.unwrap_or_default());
             Ok(())
         }
         KsbbCommand::Sites => {

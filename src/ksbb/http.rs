@@ -644,26 +644,7 @@ async fn list_realisasi(State(s): State<AppState>, actor: Actor, ApiQuery(q): Ap
         actor.require(KOLAB_READERS)?;
         None
     };
-    Ok(Json(realisasi_views(&s, only, q.id_kolaborasi.as_deref()).await?))
-}
-
-/// The reports visible to `only` (or all), with their lines and documents.
-async fn realisasi_views(s: &AppState, only: Option<i64>, id_kolaborasi: Option<&str>) -> Result<Vec<ops::Realisasi>, Problem> {
-    let heads = kstore::realisasi(&s.store, only, id_kolaborasi).await?;
-    let ids: Vec<i64> = heads.iter().map(|h| h.id).collect();
-    let mut lines = kstore::lines_of(&s.store, &ids).await?;
-    let mut docs = kstore::lampiran_of(&s.store, &ids).await?;
-    Ok(heads
-        .into_iter()
-        .map(|h| {
-            let id = h.id;
-            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut lines).into_iter().partition(|l| l.realisasi_id == id);
-            lines = rest;
-            let (att, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut docs).into_iter().partition(|l| l.realisasi_id == id);
-            docs = rest;
-            ops::Realisasi::of(h, mine, att)
-        })
-        .collect())
+    Ok(Json(ops::realisasi_list(&s.store, only, q.id_kolaborasi.as_deref()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -12,4 +12,5 @@ pub mod http;
 pub mod model;
 pub mod ogc;
 pub mod ops;
+pub mod peta;
 pub mod store;

@@ -371,6 +371,92 @@ impl Realisasi {
     }
 }
 
+/// The reports visible to `only` (a collaborator: those it filed and those under its IDs; `None`:
+/// all), optionally under one ID kolaborasi, with their lines and documents. The one read behind
+/// `GET /api/v1/ksbb/realisasi` and `sigap ksbb realisasi`.
+pub async fn realisasi_list(store: &crate::store::Store, only: Option<i64>, id_kolaborasi: Option<&str>) -> Result<Vec<Realisasi>, StoreError> {
+    with_parts(store, kstore::realisasi(store, only, id_kolaborasi).await?).await
+}
+
+/// One report with its lines and documents (`sigap ksbb realisasi-show`).
+pub async fn realisasi_one(store: &crate::store::Store, id: i64) -> Result<Option<Realisasi>, StoreError> {
+    let heads: Vec<RealisasiHead> = kstore::realisasi_by_id(store, id).await?.into_iter().collect();
+    Ok(with_parts(store, heads).await?.pop())
+}
+
+async fn with_parts(store: &crate::store::Store, heads: Vec<RealisasiHead>) -> Result<Vec<Realisasi>, StoreError> {
+    let ids: Vec<i64> = heads.iter().map(|h| h.id).collect();
+    let mut lines: HashMap<i64, Vec<RealisasiLine>> = HashMap::new();
+    for l in kstore::lines_of(store, &ids).await? {
+        lines.entry(l.realisasi_id).or_default().push(l);
+    }
+    let mut docs: HashMap<i64, Vec<Lampiran>> = HashMap::new();
+    for d in kstore::lampiran_of(store, &ids).await? {
+        docs.entry(d.realisasi_id).or_default().push(d);
+    }
+    Ok(heads
+        .into_iter()
+        .map(|h| {
+            let id = h.id;
+            Realisasi::of(h, lines.remove(&id).unwrap_or_default(), docs.remove(&id).unwrap_or_default())
+        })
+        .collect())
+}
+
+/// Where the loan of one UMKM under one ID stands (Lampiran I step 25): what the fintech
+/// disbursed, what its repayment reports say was repaid, what is outstanding, and the status of
+/// the latest period reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Pelunasan {
+    pub id_kolaborasi: String,
+    pub kode: String,
+    pub disalurkan: i64,
+    pub dibayar: i64,
+    pub sisa: i64,
+    /// The latest period reported (YYYY-MM), if any.
+    pub periode_terakhir: Option<String>,
+    /// lancar | terlambat | gagal_bayar of that period.
+    pub status_terakhir: Option<String>,
+    pub alasan_terakhir: Option<String>,
+}
+
+/// The repayment state per (ID, UMKM) from Realisasi reports (pure: from what `realisasi_list`
+/// answers), ordered by ID and UMKM code. Only UMKM that were disbursed to appear.
+pub fn pelunasan(reports: &[Realisasi]) -> Vec<Pelunasan> {
+    let mut out: std::collections::BTreeMap<(String, String), Pelunasan> = std::collections::BTreeMap::new();
+    for r in reports.iter().filter(|r| r.head.jenis == JenisRealisasi::Disbursement.as_str()) {
+        for l in &r.umkm {
+            let e = out.entry((r.head.id_kolaborasi.clone(), l.umkm_kode.clone())).or_insert_with(|| Pelunasan {
+                id_kolaborasi: r.head.id_kolaborasi.clone(),
+                kode: l.umkm_kode.clone(),
+                disalurkan: 0,
+                dibayar: 0,
+                sisa: 0,
+                periode_terakhir: None,
+                status_terakhir: None,
+                alasan_terakhir: None,
+            });
+            e.disalurkan += l.jumlah;
+        }
+    }
+    for r in reports.iter().filter(|r| r.head.jenis == JenisRealisasi::Angsuran.as_str()) {
+        for l in &r.umkm {
+            if let Some(e) = out.get_mut(&(r.head.id_kolaborasi.clone(), l.umkm_kode.clone())) {
+                e.dibayar += l.jumlah;
+                if e.periode_terakhir.as_deref() <= l.periode.as_deref() {
+                    e.periode_terakhir = l.periode.clone();
+                    e.status_terakhir = l.status.clone();
+                    e.alasan_terakhir = l.alasan.clone();
+                }
+            }
+        }
+    }
+    out.into_values().map(|mut e| {
+        e.sisa = e.disalurkan - e.dibayar;
+        e
+    }).collect()
+}
+
 /// Sum of `jumlah` per UMKM over the lines of one kind (and, when given, one reporter).
 fn per_umkm(lines: &[RealisasiLine], jenis: JenisRealisasi, pelapor: Option<i64>) -> HashMap<String, i64> {
     let mut out: HashMap<String, i64> = HashMap::new();
@@ -694,4 +780,57 @@ pub async fn resolve_flag(tx: &mut Tx, id: i64, catatan: &str, actor: &str) -> R
     audit::record(tx, AuditEntry { actor, action: "ksbb.flag.resolve", entity: "ksbb_flag", entity_id: &entity_id,
         before: serde_json::to_value(&before).ok(), after: serde_json::to_value(&after).ok() }).await?;
     Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(id: i64, jenis: &str, periode: Option<&str>, lines: &[(&str, i64, Option<&str>)]) -> Realisasi {
+        let day = chrono::NaiveDate::from_ymd_opt(2027, 1, 5).unwrap_or_default();
+        let head = RealisasiHead {
+            id,
+            id_kolaborasi: "KSBB-2026-000001".into(),
+            pelapor_id: 1,
+            jenis: jenis.into(),
+            nomor_dokumen: format!("D-{id}"),
+            tanggal: day,
+            keterangan: None,
+            econtract: None,
+            periode: periode.map(str::to_string),
+            agregator_id: None,
+            jumlah: None,
+            created_at: chrono::Utc::now(),
+        };
+        let umkm = lines
+            .iter()
+            .map(|(k, n, st)| RealisasiLine {
+                realisasi_id: id,
+                pelapor_id: 1,
+                jenis: jenis.into(),
+                tanggal: day,
+                umkm_kode: k.to_string(),
+                jumlah: *n,
+                status: st.map(str::to_string),
+                alasan: None,
+                periode: periode.map(str::to_string),
+            })
+            .collect();
+        Realisasi::of(head, umkm, Vec::new())
+    }
+
+    #[test]
+    fn repayment_state_per_umkm_follows_the_latest_period() {
+        let reports = [
+            report(1, "disbursement", None, &[("U-1", 1_000, None), ("U-2", 500, None)]),
+            report(3, "angsuran", Some("2027-01"), &[("U-1", 300, Some("lancar")), ("U-9", 5, Some("lancar"))]),
+            report(2, "angsuran", Some("2026-12"), &[("U-1", 200, Some("terlambat"))]),
+        ];
+        let p = pelunasan(&reports);
+        assert_eq!(p.len(), 2, "an UMKM never disbursed to is not listed: {p:?}");
+        assert_eq!((p[0].kode.as_str(), p[0].disalurkan, p[0].dibayar, p[0].sisa), ("U-1", 1_000, 500, 500));
+        assert_eq!((p[0].periode_terakhir.as_deref(), p[0].status_terakhir.as_deref()), (Some("2027-01"), Some("lancar")), "the latest period, not the latest report");
+        assert_eq!((p[1].kode.as_str(), p[1].dibayar, p[1].sisa, p[1].periode_terakhir.as_deref()), ("U-2", 0, 500, None));
+        assert!(pelunasan(&[]).is_empty());
+    }
 }

@@ -554,6 +554,12 @@ pub async fn realisasi(store: &Store, kolaborator: Option<i64>, id_kolaborasi: O
     Ok(crate::on_pool!(store, p => sqlx::query_as::<_, RealisasiHead>(&sql).bind(kolaborator).bind(id_kolaborasi).fetch_all(p).await)?)
 }
 
+/// One report by id.
+pub async fn realisasi_by_id(store: &Store, id: i64) -> Result<Option<RealisasiHead>, StoreError> {
+    let sql = format!("{HEAD_SELECT} WHERE r.id = $1");
+    Ok(crate::on_pool!(store, p => sqlx::query_as::<_, RealisasiHead>(&sql).bind(id).fetch_optional(p).await)?)
+}
+
 /// The UMKM lines of the given reports.
 pub async fn lines_of(store: &Store, ids: &[i64]) -> Result<Vec<RealisasiLine>, StoreError> {
     if ids.is_empty() {

@@ -2,9 +2,9 @@
 //! Every write goes through `api::write::keyed_write` (one transaction, `Idempotency-Key`).
 
 use super::model::{BarangInput, CatatanInput, GudangInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError};
-use super::komitmen::{KomitmenInput, Status, StatusInput};
+use super::komitmen::{KolaboratorLinkInput, KomitmenInput, Status, StatusInput};
 use super::ops::{self, Catatan, FotoStored, Gerak, Komitmen, Mutasi, OpError, Penerimaan, Permintaan, Saldo};
-use super::permintaan::{KirimInput, PermintaanInput, Status as PStatus, TerimaInput, VerifikasiInput};
+use super::permintaan::{AjukanInput, KirimInput, PermintaanInput, Status as PStatus, TerimaInput, VerifikasiInput};
 use super::stok::MutasiInput;
 use super::penerimaan::PenerimaanInput;
 use super::store::{self as lstore, BarangRecord, GudangRecord, KomitmenRow, PenerimaanRow};
@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_komitmen, post_komitmen))
         .routes(routes!(get_komitmen))
         .routes(routes!(post_komitmen_status))
+        .routes(routes!(post_komitmen_kolaborator))
         .routes(routes!(list_penerimaan, post_penerimaan))
         .routes(routes!(get_penerimaan))
         .routes(routes!(post_penerimaan_foto))
@@ -45,6 +46,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(post_verifikasi))
         .routes(routes!(post_kirim))
         .routes(routes!(post_terima))
+        .routes(routes!(post_ajukan))
+        .routes(routes!(post_permintaan_foto))
+        .routes(routes!(get_permintaan_foto))
+        .routes(routes!(get_laporan))
+        .routes(routes!(get_rekap))
+        .routes(routes!(get_rekap_html))
 }
 
 impl From<LogistikError> for Problem {
@@ -175,10 +182,11 @@ async fn post_gudang(State(s): State<AppState>, actor: Actor, key: IdempotencyKe
     let g = input.check()?;
     let atlas = s.atlas.current();
     let who = actor.audit_name();
-    keyed_write(&s.store, &scope("logistik.gudang.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+    let res = keyed_write(&s.store, &scope("logistik.gudang.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
         ops::create_gudang(tx, &atlas, &g, &who, false).await
     })
-    .await
+    .await;
+    peta_berubah(&s, res).await
 }
 
 /// Edits or moves a gudang (Bidang Logistik or admin) at the `versi` it was read at.
@@ -196,10 +204,11 @@ async fn put_gudang(State(s): State<AppState>, actor: Actor, key: IdempotencyKey
     let versi = input.versi.ok_or_else(|| Problem::unprocessable("versi", "versi is required: the version the edit is based on (GET the gudang)"))?;
     let atlas = s.atlas.current();
     let who = actor.audit_name();
-    keyed_write(&s.store, &scope("logistik.gudang.update", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
+    let res = keyed_write(&s.store, &scope("logistik.gudang.update", Some(actor.token_id)), &key, &input, StatusCode::OK, async |tx: &mut Tx| {
         ops::update_gudang(tx, &atlas, &g, versi, &who).await
     })
-    .await
+    .await;
+    peta_berubah(&s, res).await
 }
 
 /// Roles that read every unit's figures and the needs-vs-stock view.
@@ -324,6 +333,8 @@ async fn post_komitmen(State(s): State<AppState>, actor: Actor, key: Idempotency
 struct KomitmenQuery {
     /// Only pledges in this status.
     status: Option<Status>,
+    /// Only pledges of this registered collaborator (the KSBB registry id).
+    kolaborator_id: Option<i64>,
 }
 
 /// Pledges, newest first (without lines; GET one for them).
@@ -332,7 +343,7 @@ struct KomitmenQuery {
 async fn list_komitmen(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<KomitmenQuery>, Problem>) -> Result<Json<Vec<KomitmenRow>>, Problem> {
     actor.require(&KOMITMEN_READERS)?;
     let crate::api::ApiQuery(q) = q?;
-    Ok(Json(lstore::list_komitmen(&s.store, q.status.map(Status::as_str)).await?))
+    Ok(Json(lstore::list_komitmen_of(&s.store, q.status.map(Status::as_str), q.kolaborator_id).await?))
 }
 
 /// One pledge with its lines (pledged and received) and its status history.
@@ -359,6 +370,23 @@ async fn post_komitmen_status(State(s): State<AppState>, actor: Actor, key: Idem
     let who = actor.audit_name();
     keyed_write(&s.store, &scope("logistik.komitmen.status", Some(actor.token_id)), &key, &(id, &input), StatusCode::OK, async |tx: &mut Tx| {
         ops::komitmen_status(tx, id, &input, &who).await
+    })
+    .await
+}
+
+/// Names the registered collaborator of a pledge recorded before the registry was shared (one the
+/// migration left unlinked), at the `versi` read (Bidang Kolaborasi or admin); the typed name stays.
+#[utoipa::path(post, path = "/api/v1/logistik/komitmen/{id}/kolaborator", request_body = KolaboratorLinkInput,
+    params(("id" = i64, Path, description = "Pledge id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = Komitmen), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_komitmen_kolaborator(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<String>, input: Result<ApiJson<KolaboratorLinkInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::BidangKolaborasi])?;
+    let id: i64 = id.parse().map_err(|_| Problem::bad_request("id", format!("{id:?} is not a pledge id")))?;
+    let input = json_body(input)?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.komitmen.kolaborator", Some(actor.token_id)), &key, &(id, &input), StatusCode::OK, async |tx: &mut Tx| {
+        ops::link_kolaborator(tx, id, &input, &who).await
     })
     .await
 }
@@ -392,10 +420,11 @@ async fn post_penerimaan(State(s): State<AppState>, actor: Actor, key: Idempoten
     let p = input.check(today)?;
     require_gudang(&actor, &p.gudang)?;
     let who = actor.audit_name();
-    keyed_write(&s.store, &scope("logistik.penerimaan.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+    let res = keyed_write(&s.store, &scope("logistik.penerimaan.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
         ops::create_penerimaan(tx, &input, today, &who).await
     })
-    .await
+    .await;
+    peta_berubah(&s, res).await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -444,17 +473,42 @@ async fn post_penerimaan_foto(
     let id = parse_id("id", &id)?;
     let (head, _, _) = lstore::get_penerimaan(&s.store, id).await?.ok_or_else(|| Problem::not_found(format!("no penerimaan {id}")).field("id"))?;
     require_gudang(&actor, &head.gudang)?;
+    upload_foto(&s, &actor, &key, "penerimaan", id, body).await
+}
+
+/// Stages a photo of a paper in the AttachmentStore, records it by a keyed write, and removes
+/// this upload's own file when no record points to it (shared by receipts and confirmations).
+async fn upload_foto(
+    s: &AppState,
+    actor: &Actor,
+    key: &IdempotencyKey,
+    dokumen: &'static str,
+    id: i64,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, Problem> {
     let bytes = body.map_err(Problem::from)?;
     let att = crate::complaints::attachments::configured();
-    let staged = ops::stage_foto(&att, "penerimaan", id, &bytes).await?;
+    let staged = ops::stage_foto(&att, dokumen, id, &bytes).await?;
     let who = actor.audit_name();
-    let res = keyed_write(&s.store, &scope("logistik.penerimaan.foto", Some(actor.token_id)), &key, &(id, &staged.sha256), StatusCode::CREATED, async |tx: &mut Tx| {
-        ops::record_foto(tx, "penerimaan", id, &staged, &who).await
+    let res = keyed_write(&s.store, &scope(&format!("logistik.{dokumen}.foto"), Some(actor.token_id)), key, &(id, &staged.sha256), StatusCode::CREATED, async |tx: &mut Tx| {
+        ops::record_foto(tx, dokumen, id, &staged, &who).await
     })
     .await;
     let fresh = matches!(&res, Ok(r) if r.status() == StatusCode::CREATED && !r.headers().contains_key(crate::api::write::REPLAYED));
     keep_or_discard(&att, &staged, fresh).await;
     res
+}
+
+/// The bytes of one photo of a paper, served with `nosniff`.
+async fn serve_foto(s: &AppState, dokumen: &str, id: i64, foto: &str) -> Result<Response, Problem> {
+    use crate::complaints::attachments::AttachmentStore;
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let fid = parse_id("foto", foto)?;
+    let f = lstore::fotos(&s.store, dokumen, id).await?.into_iter().find(|f| f.id == fid)
+        .ok_or_else(|| Problem::not_found(format!("{dokumen} {id} has no photo {fid}")).field("foto"))?;
+    let bytes = crate::complaints::attachments::configured().get(&f.storage_key).await.map_err(Problem::internal)?;
+    Ok(([(header::CONTENT_TYPE, f.content_type), (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string())], bytes).into_response())
 }
 
 /// The bytes of one photo of a receipt (served with `nosniff`).
@@ -463,16 +517,9 @@ async fn post_penerimaan_foto(
     responses((status = 200, description = "The image bytes (with X-Content-Type-Options: nosniff)", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"))),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn get_penerimaan_foto(State(s): State<AppState>, actor: Actor, Path((id, foto)): Path<(String, String)>) -> Result<Response, Problem> {
-    use crate::complaints::attachments::AttachmentStore;
-    use axum::http::header;
-    use axum::response::IntoResponse;
     actor.require(&KOMITMEN_READERS)?;
     let id = parse_id("id", &id)?;
-    let fid = parse_id("foto", &foto)?;
-    let f = lstore::fotos(&s.store, "penerimaan", id).await?.into_iter().find(|f| f.id == fid)
-        .ok_or_else(|| Problem::not_found(format!("penerimaan {id} has no photo {fid}")).field("foto"))?;
-    let bytes = crate::complaints::attachments::configured().get(&f.storage_key).await.map_err(Problem::internal)?;
-    Ok(([(header::CONTENT_TYPE, f.content_type), (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string())], bytes).into_response())
+    serve_foto(&s, "penerimaan", id, &foto).await
 }
 
 /// After the keyed write of a staged photo: a fresh 201 keeps the file; anything else (a refusal,
@@ -502,10 +549,11 @@ async fn post_mutasi(State(s): State<AppState>, actor: Actor, key: IdempotencyKe
     require_gudang(&actor, &c.gudang)?;
     let today = super::model::jakarta_today();
     let who = actor.audit_name();
-    keyed_write(&s.store, &scope("logistik.mutasi", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
+    let res = keyed_write(&s.store, &scope("logistik.mutasi", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
         ops::book_mutasi(tx, &input, today, &who).await
     })
-    .await
+    .await;
+    peta_berubah(&s, res).await
 }
 
 /// Most ledger rows one page answers.
@@ -629,7 +677,8 @@ async fn load_permintaan(s: &AppState, id: &str) -> Result<lstore::PermintaanRow
 async fn get_permintaan(State(s): State<AppState>, actor: Actor, Path(id): Path<String>) -> Result<Json<Permintaan>, Problem> {
     let rows = load_permintaan(&s, &id).await?;
     require_own_unit(&actor, &rows.0.unit, &READERS)?;
-    Ok(Json(Permintaan::from_rows(rows)))
+    let foto = lstore::fotos(&s.store, "permintaan", rows.0.id).await?;
+    Ok(Json(Permintaan::from_rows(rows).with_foto(foto)))
 }
 
 /// The Bidang Logistik approves (all, or part with an `alasan`; from the named gudang or the
@@ -666,10 +715,11 @@ async fn post_kirim(State(s): State<AppState>, actor: Actor, key: IdempotencyKey
     input.check()?;
     let today = super::model::jakarta_today();
     let who = actor.audit_name();
-    keyed_write(&s.store, &scope("logistik.permintaan.kirim", Some(actor.token_id)), &key, &(id, &input), StatusCode::OK, async |tx: &mut Tx| {
+    let res = keyed_write(&s.store, &scope("logistik.permintaan.kirim", Some(actor.token_id)), &key, &(id, &input), StatusCode::OK, async |tx: &mut Tx| {
         ops::kirim(tx, id, &input, today, &who).await
     })
-    .await
+    .await;
+    peta_berubah(&s, res).await
 }
 
 /// The receiving unit confirms a dispatched request with its BAST and, per line, what arrived,
@@ -691,4 +741,137 @@ async fn post_terima(State(s): State<AppState>, actor: Actor, key: IdempotencyKe
         ops::terima(tx, id, &input, today, &who).await
     })
     .await
+}
+
+/// The unit resubmits a request the Bidang Logistik returned (`dikembalikan → diajukan`, a new
+/// `versi` and a history entry), optionally with corrected lines. Its penerima token, or admin;
+/// another unit's request is a 403 naming `unit`.
+#[utoipa::path(post, path = "/api/v1/logistik/permintaan/{id}/ajukan", request_body = AjukanInput,
+    params(("id" = i64, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    responses((status = 200, body = Permintaan), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_ajukan(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, Path(id): Path<String>, input: Result<ApiJson<AjukanInput>, Problem>) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Penerima])?;
+    let rows = load_permintaan(&s, &id).await?;
+    require_own_unit(&actor, &rows.0.unit, &[Role::Admin, Role::Penerima])?;
+    let id = rows.0.id;
+    let input = json_body(input)?;
+    input.check()?;
+    let who = actor.audit_name();
+    keyed_write(&s.store, &scope("logistik.permintaan.ajukan", Some(actor.token_id)), &key, &(id, &input), StatusCode::OK, async |tx: &mut Tx| {
+        ops::ajukan_ulang(tx, id, &input, &who).await
+    })
+    .await
+}
+
+/// Adds a photo of the hand-over to a dispatched or confirmed request (raw JPEG/PNG/WebP body,
+/// recognised by content: else 415 naming `body`; over the body limit 413; each image once, at
+/// most 10). The receiving unit's penerima token (another unit's: 403 naming `unit`), or admin.
+/// Before dispatch: 409 naming `status`.
+#[utoipa::path(post, path = "/api/v1/logistik/permintaan/{id}/foto",
+    params(("id" = i64, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    request_body(description = "The image bytes (type sniffed from the content)", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"))),
+    responses((status = 201, body = FotoStored), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "Not dispatched yet, already attached, or 10 photos"), (status = 413, body = Problem), (status = 415, body = Problem)))]
+async fn post_permintaan_foto(
+    State(s): State<AppState>,
+    actor: Actor,
+    key: IdempotencyKey,
+    Path(id): Path<String>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Penerima])?;
+    let rows = load_permintaan(&s, &id).await?;
+    require_own_unit(&actor, &rows.0.unit, &[Role::Admin, Role::Penerima])?;
+    upload_foto(&s, &actor, &key, "permintaan", rows.0.id, body).await
+}
+
+/// The bytes of one photo of a request's hand-over (`nosniff`): the unit's own token or a reader.
+#[utoipa::path(get, path = "/api/v1/logistik/permintaan/{id}/foto/{foto}",
+    params(("id" = i64, Path, description = "Request id"), ("foto" = i64, Path, description = "Photo id")),
+    responses((status = 200, description = "The image bytes (with X-Content-Type-Options: nosniff)", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"))),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_permintaan_foto(State(s): State<AppState>, actor: Actor, Path((id, foto)): Path<(String, String)>) -> Result<Response, Problem> {
+    let rows = load_permintaan(&s, &id).await?;
+    require_own_unit(&actor, &rows.0.unit, &READERS)?;
+    serve_foto(&s, "permintaan", rows.0.id, &foto).await
+}
+
+/// After a write that changes a gudang or its stock: the public map's gudang layer is read again.
+async fn peta_berubah(s: &AppState, res: Result<Response, Problem>) -> Result<Response, Problem> {
+    if matches!(&res, Ok(r) if r.status().is_success() && !r.headers().contains_key(crate::api::write::REPLAYED)) {
+        super::peta::refresh(&s.store, &s.tiles).await;
+    }
+    res
+}
+
+/// Who receives the logistics reports: the Ketua Harian, the Bidang Akuntabilitas dan
+/// Pengawasan, auditors and admins, and the Setgas's own bidang that book what is reported.
+const LAPORAN_READERS: [Role; 7] = [Role::Admin, Role::KetuaHarian, Role::Akuntabilitas, Role::Auditor, Role::Logistik, Role::Sekretariat, Role::BidangKolaborasi];
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct LaporanQuery {
+    /// First day, YYYY-MM-DD (default: the first of the month of `sampai`).
+    dari: Option<String>,
+    /// Last day, YYYY-MM-DD, not after today (default: today, Jakarta time).
+    sampai: Option<String>,
+    /// json (default), csv or xlsx.
+    format: Option<super::laporan::Format>,
+}
+
+/// The logistics report of a period: availability at its end, receipts and dispatches within it,
+/// per item, per gudang, per kota and per unit — as JSON, CSV (one table with a `bagian` column)
+/// or XLSX (a sheet per table). For the Ketua Harian, the Bidang Akuntabilitas dan Pengawasan,
+/// auditors and the Setgas's bidang.
+#[utoipa::path(get, path = "/api/v1/logistik/laporan", params(LaporanQuery),
+    responses((status = 200, body = super::laporan::Laporan, content_type = "application/json"),
+        (status = 200, description = "format=csv", content_type = "text/csv"),
+        (status = 200, description = "format=xlsx", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn get_laporan(State(s): State<AppState>, actor: Actor, q: Result<crate::api::ApiQuery<LaporanQuery>, Problem>) -> Result<Response, Problem> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    actor.require(&LAPORAN_READERS)?;
+    let crate::api::ApiQuery(q) = q?;
+    let today = super::model::jakarta_today();
+    let periode = super::laporan::Periode::parse(q.dari.as_deref(), q.sampai.as_deref(), today)?;
+    let laporan = ops::laporan(&s.store, &s.atlas.current(), periode, today).await?;
+    let format = q.format.unwrap_or(super::laporan::Format::Json);
+    let bytes = super::laporan::render(&laporan, format).map_err(|e| Problem::internal(std::io::Error::other(e.to_string())))?;
+    let name = format!("attachment; filename=\"laporan-logistik-{}-{}.{}\"", periode.dari, periode.sampai, format.ext());
+    Ok(([(header::CONTENT_TYPE, format.content_type().to_string()), (header::CONTENT_DISPOSITION, name)], bytes).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct RekapQuery {
+    /// First day, YYYY-MM-DD (default: since records began).
+    dari: Option<String>,
+    /// Last day, YYYY-MM-DD, not after today (default: today).
+    sampai: Option<String>,
+}
+
+async fn rekap(s: &AppState, q: RekapQuery) -> Result<super::laporan::Rekap, Problem> {
+    let today = super::model::jakarta_today();
+    let awal = super::laporan::AWAL.to_string();
+    let periode = super::laporan::Periode::parse(Some(q.dari.as_deref().unwrap_or(&awal)), q.sampai.as_deref(), today)?;
+    Ok(ops::laporan(&s.store, &s.atlas.current(), periode, today).await?.into())
+}
+
+/// The public recap (Bidang Data → kolaborator): availability, receipt and distribution totals per
+/// item and per kota. No units, no people, no kolaborator names. No token needed.
+#[utoipa::path(get, path = "/api/v1/publik/logistik/rekap", params(RekapQuery),
+    responses((status = 200, body = super::laporan::Rekap), (status = 400, body = Problem), (status = 422, body = Problem)))]
+async fn get_rekap(State(s): State<AppState>, q: Result<crate::api::ApiQuery<RekapQuery>, Problem>) -> Result<Json<super::laporan::Rekap>, Problem> {
+    let crate::api::ApiQuery(q) = q?;
+    Ok(Json(rekap(&s, q).await?))
+}
+
+/// The public recap as a small page in Indonesian (the public map links to it).
+#[utoipa::path(get, path = "/publik/logistik", params(RekapQuery),
+    responses((status = 200, description = "HTML page", content_type = "text/html"), (status = 400, body = Problem), (status = 422, body = Problem)))]
+async fn get_rekap_html(State(s): State<AppState>, q: Result<crate::api::ApiQuery<RekapQuery>, Problem>) -> Result<axum::response::Html<String>, Problem> {
+    let crate::api::ApiQuery(q) = q?;
+    Ok(axum::response::Html(super::laporan::html(&rekap(&s, q).await?)))
 }

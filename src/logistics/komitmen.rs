@@ -6,7 +6,7 @@
 //! (goods already received cannot be un-pledged). The two receipt states follow the received
 //! quantities (`after_receipt`); people move only `draf → disepakati` and `→ batal`.
 
-use super::model::{parse_kode, LogistikError, MAX_NOTE, MAX_TEXT};
+use super::model::{parse_kode, LogistikError, MAX_NOTE};
 use crate::text;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -83,8 +83,9 @@ pub struct BarisInput {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KomitmenInput {
-    /// The kolaborator's name (organisation; no personal contact is stored here).
-    pub kolaborator: String,
+    /// The collaborator, by its id in the one collaborator registry (`GET /api/v1/ksbb/kolaborator`):
+    /// it must be approved by Bidang Kolaborasi. Its name is kept with the pledge.
+    pub kolaborator_id: i64,
     /// The gudang the goods are to arrive at.
     pub gudang: String,
     /// Expected date, YYYY-MM-DD.
@@ -97,7 +98,7 @@ pub struct KomitmenInput {
 /// A checked pledge; line quantities are converted against the catalog by `ops`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewKomitmen {
-    pub kolaborator: String,
+    pub kolaborator_id: i64,
     pub gudang: String,
     pub tanggal_harap: NaiveDate,
     pub catatan: Option<String>,
@@ -120,12 +121,24 @@ impl KomitmenInput {
             }
         }
         Ok(NewKomitmen {
-            kolaborator: text::required("kolaborator", &self.kolaborator, MAX_TEXT)?.to_string(),
+            kolaborator_id: self.kolaborator_id,
             gudang: parse_kode("gudang", &self.gudang)?,
             tanggal_harap,
             catatan: text::optional("catatan", self.catatan.as_deref(), MAX_NOTE)?.map(str::to_string),
         })
     }
+}
+
+/// Request body of `POST /api/v1/logistik/komitmen/{id}/kolaborator`: names the registered
+/// collaborator of a pledge recorded before the registry was shared (its typed name matched no
+/// approved collaborator, so the migration left it unlinked). The typed name stays as written.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KolaboratorLinkInput {
+    /// An approved collaborator of the registry (`GET /api/v1/ksbb/kolaborator`).
+    pub kolaborator_id: i64,
+    /// The `versi` the link is based on.
+    pub versi: i64,
 }
 
 /// Request body of `POST /api/v1/logistik/komitmen/{id}/status`.

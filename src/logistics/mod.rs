@@ -9,11 +9,14 @@
 pub mod cli;
 pub mod http;
 pub mod komitmen;
+pub mod laporan;
 pub mod model;
 pub mod ogc;
 pub mod ops;
 pub mod penerimaan;
+pub mod peta;
 pub mod permintaan;
+pub mod rencana;
 pub mod stok;
 pub mod store;
 
@@ -26,12 +29,20 @@ pub const DEMO_BARANG: &str = include_str!("../../data/demo/logistik_barang.csv"
 /// approximate, marked generated).
 pub const DEMO_GUDANG: &str = include_str!("../../data/demo/logistik_gudang.csv");
 
-/// GENERATED demo pledges in three states (invented kolaborator names).
+/// GENERATED demo pledges in three states, and the invented collaborators they name (registered
+/// and approved in the one collaborator registry, `ksbb_kolaborator`, before the pledges).
 pub const DEMO_KOMITMEN: &str = include_str!("../../data/demo/logistik_komitmen.json");
 
 #[derive(serde::Deserialize)]
 struct DemoKomitmenFile {
+    kolaborator: Vec<DemoKolaborator>,
     komitmen: Vec<DemoKomitmen>,
+}
+
+#[derive(serde::Deserialize)]
+struct DemoKolaborator {
+    input: crate::ksbb::model::KolaboratorInput,
+    pks: crate::ksbb::model::PksInput,
 }
 
 #[derive(serde::Deserialize)]
@@ -39,7 +50,10 @@ struct DemoKomitmen {
     status: komitmen::Status,
     #[serde(default)]
     alasan: Option<String>,
-    input: komitmen::KomitmenInput,
+    /// The `nama` of one of the file's collaborators.
+    kolaborator: String,
+    /// A `KomitmenInput` without `kolaborator_id` (set from the registry at load).
+    input: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What the demo load stored.
@@ -83,8 +97,28 @@ pub async fn load_demo(store: &Store, atlas: &Atlas) -> anyhow::Result<DemoLoade
     // Pledges only into a store without any (they have no code to match on).
     if no_komitmen {
         let demo: DemoKomitmenFile = serde_json::from_str(DEMO_KOMITMEN)?;
+        let mut ids = std::collections::HashMap::new();
+        for c in &demo.kolaborator {
+            let new = c.input.check().map_err(|e| anyhow::anyhow!("shipped demo kolaborator {}: {e}", c.input.nama))?;
+            // A registry that already holds the legal-entity number keeps its entry.
+            let id = match crate::ksbb::store::kolaborator_by_nomor(&mut tx, new.nomor_badan_hukum.as_deref().unwrap_or("")).await? {
+                Some(id) => id,
+                None => {
+                    let id = crate::ksbb::ops::register_kolaborator(&mut tx, &new, "sigap-init").await?.id;
+                    let review = crate::ksbb::model::ReviewInput { keputusan: crate::ksbb::model::Keputusan::Setujui, pks: Some(c.pks.clone()), alasan: None };
+                    let review = review.check().map_err(|e| anyhow::anyhow!("shipped demo PKS {}: {e}", c.pks.nomor))?;
+                    crate::ksbb::ops::review_kolaborator(&mut tx, id, &review, "sigap-init").await?;
+                    id
+                }
+            };
+            ids.insert(new.nama.clone(), id);
+        }
         for d in &demo.komitmen {
-            let k = ops::create_komitmen(&mut tx, &d.input, "sigap-init").await?;
+            let id = ids.get(&d.kolaborator).ok_or_else(|| anyhow::anyhow!("shipped demo pledge names {:?}, not one of its collaborators", d.kolaborator))?;
+            let mut input = d.input.clone();
+            input.insert("kolaborator_id".into(), (*id).into());
+            let input: komitmen::KomitmenInput = serde_json::from_value(input.into())?;
+            let k = ops::create_komitmen(&mut tx, &input, "sigap-init").await?;
             let mut versi = k.head.versi;
             let steps: &[komitmen::Status] = match d.status {
                 komitmen::Status::Disepakati => &[komitmen::Status::Disepakati],

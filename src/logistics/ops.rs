@@ -3,9 +3,9 @@
 
 use super::model::{self, jakarta_today, to_f64, Barang, CatatanInput, Jenis, JenisCatatan, KebutuhanVsStok, LogistikError, Milli, NewGudang, UnitFigure};
 use std::collections::BTreeMap;
-use super::komitmen::{KomitmenInput, Status, StatusInput};
+use super::komitmen::{KolaboratorLinkInput, KomitmenInput, Status, StatusInput};
 use super::penerimaan::{PenerimaanInput, MAX_FOTO};
-use super::permintaan::{KirimInput, PermintaanInput, Status as PStatus, TerimaInput, VerifikasiInput};
+use super::permintaan::{AjukanInput, KirimInput, PermintaanInput, Status as PStatus, TerimaInput, VerifikasiInput};
 use super::stok::MutasiInput;
 use super::store::{self as lstore, BarangRecord, BarisRow, CatatanRow, FotoRow, GudangRecord, KomitmenRow, MutasiRow, NewCatatan, NewMutasi, PenerimaanBarisRow, PenerimaanRow, PermintaanRow, RiwayatRow, SaldoRow};
 use crate::complaints::attachments::{sniff, AttachmentStore};
@@ -263,10 +263,49 @@ async fn stored_komitmen(tx: &mut Tx, id: i64) -> Result<Komitmen, OpError> {
     Ok(Komitmen::from_rows(rows))
 }
 
-/// Records a new pledge in `draf`: the gudang must exist and be active, every line an item of the
-/// catalog in a satuan it knows; the first history entry and the audit entry go with it.
+/// The collaborator `id` of the one registry (`ksbb_kolaborator`, shared with KSBB), which must be
+/// approved by Bidang Kolaborasi to pledge: unknown, not yet reviewed or rejected is a 422 naming
+/// `kolaborator_id`.
+async fn approved_kolaborator(tx: &mut Tx, id: i64) -> Result<crate::ksbb::store::KolaboratorRecord, OpError> {
+    let k = crate::ksbb::store::kolaborator_tx(tx, id)
+        .await?
+        .ok_or_else(|| LogistikError::invalid("kolaborator_id", format!("no collaborator {id} in the registry (GET /api/v1/ksbb/kolaborator)")))?;
+    if k.status != "disetujui" {
+        return Err(LogistikError::invalid("kolaborator_id", format!("collaborator {id} is {}: only a collaborator approved by Bidang Kolaborasi pledges", k.status)).into());
+    }
+    Ok(k)
+}
+
+/// Names the registered collaborator of a pledge recorded before the registry was shared (left
+/// unlinked by migration 1010) at the `versi` read: 404 naming `id` for an unknown pledge, 409
+/// naming `kolaborator_id` when it names one already, 409 naming `versi` when it moved; the typed
+/// name stays. Audited with before and after.
+pub async fn link_kolaborator(tx: &mut Tx, id: i64, input: &KolaboratorLinkInput, actor: &str) -> Result<Komitmen, OpError> {
+    let (head, _, _) = lstore::get_komitmen_tx(tx, id).await?.ok_or_else(|| LogistikError::not_found("id", format!("no komitmen {id}")))?;
+    if let Some(k) = head.kolaborator_id {
+        return Err(LogistikError::conflict("kolaborator_id", format!("komitmen {id} already names collaborator {k}")).into());
+    }
+    if head.versi != input.versi {
+        return Err(LogistikError::conflict("versi", format!("komitmen {id} is at versi {}, not {}; reload it", head.versi, input.versi)).into());
+    }
+    let k = approved_kolaborator(tx, input.kolaborator_id).await?;
+    if !lstore::set_komitmen_kolaborator(tx, id, k.id, input.versi).await? {
+        return Err(LogistikError::conflict("versi", format!("komitmen {id} changed while this request ran; reload it")).into());
+    }
+    let out = stored_komitmen(tx, id).await?;
+    let before = serde_json::json!({"kolaborator": head.kolaborator, "kolaborator_id": null, "versi": head.versi});
+    let after = serde_json::json!({"kolaborator": out.head.kolaborator, "kolaborator_id": k.id, "nama_terdaftar": k.nama, "versi": out.head.versi});
+    audit_change(tx, actor, "logistik.komitmen.kolaborator", "logistik_komitmen", &id.to_string(), Some(before), Some(after)).await?;
+    Ok(out)
+}
+
+/// Records a new pledge in `draf`: the collaborator must be in the one collaborator registry
+/// (`ksbb_kolaborator`, shared with KSBB) and approved by Bidang Kolaborasi, the gudang must exist
+/// and be active, every line an item of the catalog in a satuan it knows; the first history entry
+/// and the audit entry go with it.
 pub async fn create_komitmen(tx: &mut Tx, input: &KomitmenInput, actor: &str) -> Result<Komitmen, OpError> {
     let k = input.check()?;
+    let kolaborator = approved_kolaborator(tx, k.kolaborator_id).await?;
     match lstore::get_gudang_tx(tx, &k.gudang).await? {
         None => return Err(LogistikError::invalid("gudang", format!("unknown gudang {}", k.gudang)).into()),
         Some(g) if !g.aktif => return Err(LogistikError::invalid("gudang", format!("gudang {} is not active", k.gudang)).into()),
@@ -279,7 +318,7 @@ pub async fn create_komitmen(tx: &mut Tx, input: &KomitmenInput, actor: &str) ->
         let jumlah = item.barang.to_base(b.jumlah, b.satuan.as_deref(), &format!("baris[{i}].jumlah"), &format!("baris[{i}].satuan"))?;
         lines.push((item.barang.kode, jumlah));
     }
-    let id = lstore::insert_komitmen(tx, &k, actor).await?;
+    let id = lstore::insert_komitmen(tx, &k, &kolaborator.nama, actor).await?;
     for (barang, jumlah) in &lines {
         lstore::insert_baris(tx, id, barang, *jumlah).await?;
     }
@@ -474,6 +513,14 @@ pub async fn stage_foto(att: &dyn AttachmentStore, dokumen: &str, id: i64, bytes
 pub async fn record_foto(tx: &mut Tx, dokumen: &str, id: i64, f: &StagedFoto, actor: &str) -> Result<FotoStored, OpError> {
     if !lstore::lock_dokumen(tx, dokumen, id).await? {
         return Err(LogistikError::not_found("id", format!("no {dokumen} {id}")).into());
+    }
+    if dokumen == "permintaan" {
+        // Photos of the hand-over: the goods must have left the gudang (dikirim), or the unit
+        // adds them with or after its confirmation (diterima).
+        let (head, ..) = lstore::get_permintaan_tx(tx, id).await?.ok_or_else(|| LogistikError::not_found("id", format!("no permintaan {id}")))?;
+        if !matches!(PStatus::parse(&head.status), Some(PStatus::Dikirim | PStatus::Diterima)) {
+            return Err(LogistikError::conflict("status", format!("permintaan {id} is {}: photos of the hand-over come once it is dispatched (dikirim) or confirmed (diterima)", head.status)).into());
+        }
     }
     let existing = lstore::fotos_tx(tx, dokumen, id).await?;
     if let Some(same) = existing.iter().find(|x| x.sha256 == f.sha256) {
@@ -721,6 +768,8 @@ pub struct Permintaan {
     pub baris: Vec<BarisPermintaan>,
     pub riwayat: Vec<RiwayatRow>,
     pub kiriman: Vec<Gerak>,
+    /// Photos of the hand-over added by the receiving unit (`…/permintaan/{id}/foto`).
+    pub foto: Vec<FotoRow>,
 }
 
 impl Permintaan {
@@ -737,13 +786,21 @@ impl Permintaan {
                 .iter()
                 .map(|m| Gerak { jenis: m.jenis.clone(), gudang: m.gudang.clone(), barang: m.barang.clone(), lot: m.lot.clone(), kedaluwarsa: m.kedaluwarsa, jumlah: -to_f64(m.jumlah), milli: -m.jumlah })
                 .collect(),
+            foto: Vec::new(),
         }
+    }
+
+    /// The answer with the request's photo records (read beside the rows).
+    pub fn with_foto(mut self, foto: Vec<FotoRow>) -> Permintaan {
+        self.foto = foto;
+        self
     }
 }
 
 async fn stored_permintaan(tx: &mut Tx, id: i64) -> Result<Permintaan, OpError> {
     let rows = lstore::get_permintaan_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("permintaan {id} vanished inside its own write")))?;
-    Ok(Permintaan::from_rows(rows))
+    let foto = lstore::fotos_tx(tx, "permintaan", id).await?;
+    Ok(Permintaan::from_rows(rows).with_foto(foto))
 }
 
 /// Converts request lines against the catalog (errors naming `baris[i].…`).
@@ -811,6 +868,25 @@ async fn move_permintaan(tx: &mut Tx, id: i64, step: (PStatus, PStatus, i64), l:
     let after = serde_json::json!({"status": to.as_str(), "versi": out.head.versi, "alasan": alasan, "gudang": out.head.gudang});
     audit_change(tx, actor, &format!("logistik.permintaan.{}", to.as_str()), "logistik_permintaan", &id.to_string(), Some(before), Some(after)).await?;
     Ok(out)
+}
+
+/// The unit resubmits a returned request (`dikembalikan → diajukan`) at the `versi` it read:
+/// with `baris` the corrected lines replace the old ones (the catalog's rules, errors naming
+/// `baris[i].…`); the note goes into the history; the audit keeps the lines before and after.
+pub async fn ajukan_ulang(tx: &mut Tx, id: i64, input: &AjukanInput, actor: &str) -> Result<Permintaan, OpError> {
+    let catatan = input.check()?;
+    let ((_, before, _, _), from) = for_step(tx, id, input.versi, PStatus::Diajukan).await?;
+    if let Some(baris) = &input.baris {
+        let lines = lines_to_base(tx, baris, false).await?;
+        lstore::delete_permintaan_baris(tx, id).await?;
+        for (item, j) in &lines {
+            lstore::insert_permintaan_baris(tx, id, &item.kode, *j).await?;
+        }
+        let old: BTreeMap<&str, f64> = before.iter().map(|b| (b.barang.as_str(), to_f64(b.diminta))).collect();
+        let new: BTreeMap<&str, f64> = lines.iter().map(|(b, j)| (b.kode.as_str(), to_f64(*j))).collect();
+        audit_change(tx, actor, "logistik.permintaan.baris", "logistik_permintaan", &id.to_string(), json(&old), json(&new)).await?;
+    }
+    move_permintaan(tx, id, (from, PStatus::Diajukan, input.versi), &lstore::Langkah::default(), catatan.as_deref(), actor).await
 }
 
 /// Dispatchable (not expired) stock of an item at a gudang, read inside a write.
@@ -945,4 +1021,23 @@ pub async fn terima(tx: &mut Tx, id: i64, input: &TerimaInput, today: chrono::Na
         lstore::set_permintaan_terima(tx, id, b, *d, *r, *k).await?;
     }
     move_permintaan(tx, id, (from, PStatus::Diterima, input.versi), &lstore::Langkah { bast: Some((&nomor, tanggal)), ..Default::default() }, catatan.as_deref(), actor).await
+}
+
+/// The report of a period (availability at its end, receipts and dispatches within it) from the
+/// ledger; the current stock is read from the balances when the period ends today (the same
+/// figures, without summing the whole ledger). Kota names come from the atlas.
+pub async fn laporan(store: &crate::store::Store, atlas: &Atlas, periode: super::laporan::Periode, today: chrono::NaiveDate) -> Result<super::laporan::Laporan, OpError> {
+    use super::laporan::{susun, Bahan, Item};
+    let stok = if periode.sampai >= today {
+        lstore::stok_kini(store, periode.sampai).await?
+    } else {
+        lstore::stok_akhir(store, periode.akhir(), periode.sampai).await?
+    };
+    let masuk = lstore::masuk(store, periode.mulai(), periode.akhir()).await?;
+    let keluar = lstore::keluar(store, periode.mulai(), periode.akhir()).await?;
+    let items: BTreeMap<String, Item> = lstore::list_barang(store, None).await?.into_iter().map(|b| (b.barang.kode, Item { nama: b.barang.nama, satuan: b.barang.satuan })).collect();
+    let gudang: BTreeMap<String, String> = lstore::list_gudang(store).await?.into_iter().map(|g| (g.kode, g.kota)).collect();
+    let kota_of = |g: &str| gudang.get(g).cloned().unwrap_or_default();
+    let kota_nama = |k: &str| crate::wilayah::AreaCode::parse(k).ok().and_then(|c| atlas.get(&c).map(|a| a.name.clone()));
+    Ok(susun(periode, chrono::Utc::now(), &Bahan { stok, masuk, keluar }, &items, &kota_of, &kota_nama))
 }

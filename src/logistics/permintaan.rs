@@ -4,8 +4,9 @@
 //! receipt with a BAST and, per line, what arrived, what was damaged and what was short. Plain
 //! values, the status machine and the checks; no SQL, no HTTP.
 //!
-//! `diajukan → disetujui → dikirim → diterima`, and `diajukan → dikembalikan` (with a reason; the
-//! unit makes a new request). Each step needs the status and `versi` it was read at.
+//! `diajukan → disetujui → dikirim → diterima`, and `diajukan → dikembalikan` (with a reason)
+//! `→ diajukan` again when the unit resubmits it (corrected lines optional). Each step needs the
+//! status and `versi` it was read at.
 
 use super::model::{parse_kode, LogistikError, MAX_NOTE, MAX_TEXT};
 use super::penerimaan::{parse_date, parse_nomor};
@@ -49,7 +50,10 @@ impl Status {
     pub fn step(self, to: Status) -> Result<(), LogistikError> {
         let ok = matches!(
             (self, to),
-            (Status::Diajukan, Status::Disetujui | Status::Dikembalikan) | (Status::Disetujui, Status::Dikirim) | (Status::Dikirim, Status::Diterima)
+            (Status::Diajukan, Status::Disetujui | Status::Dikembalikan)
+                | (Status::Dikembalikan, Status::Diajukan)
+                | (Status::Disetujui, Status::Dikirim)
+                | (Status::Dikirim, Status::Diterima)
         );
         if ok {
             Ok(())
@@ -115,6 +119,30 @@ impl PermintaanInput {
             tempat: text::optional("tempat", self.tempat.as_deref(), MAX_TEXT)?.map(str::to_string),
             catatan: text::optional("catatan", self.catatan.as_deref(), MAX_NOTE)?.map(str::to_string),
         })
+    }
+}
+
+/// Request body of `POST /api/v1/logistik/permintaan/{id}/ajukan`: the unit resubmits a returned
+/// request at the `versi` it read, optionally with corrected lines (they replace the old ones)
+/// and a note answering the return's reason (kept in the history).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AjukanInput {
+    pub versi: i64,
+    /// The corrected lines; absent: the lines as they were requested.
+    #[serde(default)]
+    pub baris: Option<Vec<BarisInput>>,
+    /// The unit's answer to the return's reason.
+    #[serde(default)]
+    pub catatan: Option<String>,
+}
+
+impl AjukanInput {
+    pub fn check(&self) -> Result<Option<String>, LogistikError> {
+        if let Some(b) = &self.baris {
+            check_baris(b, false)?;
+        }
+        Ok(text::optional("catatan", self.catatan.as_deref(), MAX_NOTE)?.map(str::to_string))
     }
 }
 
@@ -227,10 +255,15 @@ mod tests {
         assert!(Status::Diajukan.step(Status::Dikembalikan).is_ok());
         assert!(Status::Disetujui.step(Status::Dikirim).is_ok());
         assert!(Status::Dikirim.step(Status::Diterima).is_ok());
-        for (from, to) in [(Status::Diterima, Status::Diterima), (Status::Diajukan, Status::Dikirim), (Status::Dikembalikan, Status::Disetujui), (Status::Disetujui, Status::Disetujui)] {
+        assert!(Status::Dikembalikan.step(Status::Diajukan).is_ok(), "a returned request is resubmitted");
+        for (from, to) in [(Status::Diterima, Status::Diterima), (Status::Diajukan, Status::Dikirim), (Status::Dikembalikan, Status::Disetujui), (Status::Disetujui, Status::Disetujui), (Status::Disetujui, Status::Diajukan), (Status::Diajukan, Status::Diajukan)] {
             assert_eq!(from.step(to).unwrap_err().field(), "status", "{from:?} → {to:?}");
         }
         let v = VerifikasiInput { keputusan: Keputusan::Kembalikan, versi: 1, gudang: None, baris: vec![], alasan: None };
         assert_eq!(v.check().unwrap_err().field(), "alasan");
+        let a = AjukanInput { versi: 2, baris: Some(vec![]), catatan: None };
+        assert_eq!(a.check().unwrap_err().field(), "baris", "a resubmission with lines needs at least one");
+        let a = AjukanInput { versi: 2, baris: None, catatan: Some("ok\u{0}".into()) };
+        assert_eq!(a.check().unwrap_err().field(), "catatan");
     }
 }

@@ -238,6 +238,10 @@ pub async fn stok_per_gudang(store: &Store, today: NaiveDate) -> Result<Vec<(Str
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct KomitmenRow {
     pub id: i64,
+    /// The collaborator in the one registry (`ksbb_kolaborator`); null only for a pledge recorded
+    /// before the registry was shared whose free-text name matched no approved collaborator.
+    pub kolaborator_id: Option<i64>,
+    /// The collaborator's name when the pledge was recorded (for old pledges: the name as typed).
     pub kolaborator: String,
     pub gudang: String,
     pub tanggal_harap: NaiveDate,
@@ -267,14 +271,15 @@ pub struct RiwayatRow {
     pub alasan: Option<String>,
 }
 
-const KOMITMEN_COLS: &str = "id, kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at";
+const KOMITMEN_COLS: &str = "id, kolaborator_id, kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at";
 
-pub async fn insert_komitmen(tx: &mut Tx, k: &NewKomitmen, actor: &str) -> Result<i64, StoreError> {
+/// Inserts a pledge in `draf`; `nama` is the registered collaborator's name, kept with it.
+pub async fn insert_komitmen(tx: &mut Tx, k: &NewKomitmen, nama: &str, actor: &str) -> Result<i64, StoreError> {
     let now = Utc::now();
     let id: i64 = crate::on_tx!(tx, c => sqlx::query_scalar(
-        "INSERT INTO logistik_komitmen (kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at) \
-         VALUES ($1,$2,$3,'draf',$4,1,$5,$6,$6) RETURNING id")
-        .bind(&k.kolaborator).bind(&k.gudang).bind(k.tanggal_harap).bind(&k.catatan).bind(actor).bind(now)
+        "INSERT INTO logistik_komitmen (kolaborator_id, kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at) \
+         VALUES ($7,$1,$2,$3,'draf',$4,1,$5,$6,$6) RETURNING id")
+        .bind(nama).bind(&k.gudang).bind(k.tanggal_harap).bind(&k.catatan).bind(actor).bind(now).bind(k.kolaborator_id)
         .fetch_one(c).await)?;
     Ok(id)
 }
@@ -289,6 +294,15 @@ pub async fn insert_riwayat(tx: &mut Tx, id: i64, actor: &str, dari: Option<&str
     crate::on_tx!(tx, c => sqlx::query("INSERT INTO logistik_komitmen_riwayat (komitmen_id, at, actor, dari, ke, alasan) VALUES ($1,$2,$3,$4,$5,$6)")
         .bind(id).bind(Utc::now()).bind(actor).bind(dari).bind(ke).bind(alasan).execute(c).await.map(|_| ()))?;
     Ok(())
+}
+
+/// Links an unlinked pledge to a registered collaborator at the versi it was read at; false when
+/// it moved or is linked already.
+pub async fn set_komitmen_kolaborator(tx: &mut Tx, id: i64, kolaborator_id: i64, versi: i64) -> Result<bool, StoreError> {
+    let n = crate::on_tx!(tx, c => sqlx::query(
+        "UPDATE logistik_komitmen SET kolaborator_id = $2, versi = versi + 1, updated_at = $4 WHERE id = $1 AND versi = $3 AND kolaborator_id IS NULL")
+        .bind(id).bind(kolaborator_id).bind(versi).bind(Utc::now()).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 /// Moves a pledge from the status and versi it was read at; false when it moved.
@@ -329,8 +343,13 @@ pub async fn get_komitmen(store: &Store, id: i64) -> Result<Option<(KomitmenRow,
 
 /// Pledges, optionally of one status, newest first.
 pub async fn list_komitmen(store: &Store, status: Option<&str>) -> Result<Vec<KomitmenRow>, StoreError> {
-    let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC");
-    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(status).fetch_all(p).await)?)
+    list_komitmen_of(store, status, None).await
+}
+
+/// Pledges, optionally of one status and of one registered collaborator, newest first.
+pub async fn list_komitmen_of(store: &Store, status: Option<&str>, kolaborator_id: Option<i64>) -> Result<Vec<KomitmenRow>, StoreError> {
+    let sql = format!("SELECT {KOMITMEN_COLS} FROM logistik_komitmen WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR kolaborator_id = $2) ORDER BY id DESC");
+    Ok(crate::on_pool!(store, p => sqlx::query_as(&sql).bind(status).bind(kolaborator_id).fetch_all(p).await)?)
 }
 
 /// A receipt at a gudang as stored (lines and photos are read beside it).
@@ -450,6 +469,7 @@ pub async fn list_penerimaan(store: &Store, gudang: Option<&str>) -> Result<Vec<
 pub async fn lock_dokumen(tx: &mut Tx, dokumen: &str, id: i64) -> Result<bool, StoreError> {
     let sql = match dokumen {
         "penerimaan" => "UPDATE logistik_penerimaan SET id = id WHERE id = $1",
+        "permintaan" => "UPDATE logistik_permintaan SET id = id WHERE id = $1",
         other => return Err(StoreError::Invalid(format!("no logistics paper {other}"))),
     };
     let n = crate::on_tx!(tx, c => sqlx::query(sql).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
@@ -705,6 +725,12 @@ pub async fn set_permintaan_baris(tx: &mut Tx, id: i64, barang: &str, kolom: &st
     Ok(())
 }
 
+/// Removes a request's lines (a resubmission replaces them; only before any approval).
+pub async fn delete_permintaan_baris(tx: &mut Tx, id: i64) -> Result<(), StoreError> {
+    crate::on_tx!(tx, c => sqlx::query("DELETE FROM logistik_permintaan_baris WHERE permintaan_id = $1").bind(id).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
 /// Records what the unit confirmed for a line.
 pub async fn set_permintaan_terima(tx: &mut Tx, id: i64, barang: &str, diterima: i64, rusak: i64, kurang: i64) -> Result<(), StoreError> {
     crate::on_tx!(tx, c => sqlx::query("UPDATE logistik_permintaan_baris SET diterima = $3, rusak = $4, kurang = $5 WHERE permintaan_id = $1 AND barang = $2")
@@ -758,4 +784,43 @@ pub async fn list_permintaan(store: &Store, status: Option<&str>, unit: Option<&
 pub async fn gudang_aktif_tx(tx: &mut Tx) -> Result<Vec<GudangRecord>, StoreError> {
     let sql = format!("SELECT {GUDANG_COLS} FROM logistik_gudang WHERE aktif ORDER BY kode");
     Ok(crate::on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await)?)
+}
+
+/// Balances per gudang × item at `akhir` from the ledger (movements before it), with the part in
+/// lots expiring before `kedaluwarsa_sebelum`. Lines that sum to zero are left out.
+pub async fn stok_akhir(store: &Store, akhir: DateTime<Utc>, kedaluwarsa_sebelum: NaiveDate) -> Result<Vec<super::laporan::StokAkhir>, StoreError> {
+    let sql = "SELECT gudang, barang, CAST(SUM(jumlah) AS BIGINT) AS jumlah, \
+               CAST(SUM(CASE WHEN kedaluwarsa < $2 THEN jumlah ELSE 0 END) AS BIGINT) AS kedaluwarsa \
+               FROM logistik_mutasi WHERE at < $1 GROUP BY gudang, barang ORDER BY gudang, barang";
+    let rows: Vec<(String, String, i64, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(akhir).bind(kedaluwarsa_sebelum).fetch_all(p).await)?;
+    Ok(rows.into_iter().filter(|r| r.2 != 0).map(|(gudang, barang, jumlah, kedaluwarsa)| super::laporan::StokAkhir { gudang, barang, jumlah, kedaluwarsa }).collect())
+}
+
+/// The same from the balance table (the current stock: what `stok_akhir` gives for now, without
+/// reading the whole ledger).
+pub async fn stok_kini(store: &Store, kedaluwarsa_sebelum: NaiveDate) -> Result<Vec<super::laporan::StokAkhir>, StoreError> {
+    let sql = "SELECT gudang, barang, CAST(SUM(jumlah) AS BIGINT) AS jumlah, \
+               CAST(SUM(CASE WHEN kedaluwarsa < $1 THEN jumlah ELSE 0 END) AS BIGINT) AS kedaluwarsa \
+               FROM logistik_saldo GROUP BY gudang, barang ORDER BY gudang, barang";
+    let rows: Vec<(String, String, i64, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(kedaluwarsa_sebelum).fetch_all(p).await)?;
+    Ok(rows.into_iter().filter(|r| r.2 != 0).map(|(gudang, barang, jumlah, kedaluwarsa)| super::laporan::StokAkhir { gudang, barang, jumlah, kedaluwarsa }).collect())
+}
+
+/// Accepted receipts per gudang × item booked in `[mulai, akhir)`.
+pub async fn masuk(store: &Store, mulai: DateTime<Utc>, akhir: DateTime<Utc>) -> Result<Vec<super::laporan::Masuk>, StoreError> {
+    let sql = "SELECT gudang, barang, CAST(SUM(jumlah) AS BIGINT) AS jumlah FROM logistik_mutasi \
+               WHERE jenis = 'penerimaan' AND at >= $1 AND at < $2 GROUP BY gudang, barang ORDER BY gudang, barang";
+    let rows: Vec<(String, String, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(mulai).bind(akhir).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|(gudang, barang, jumlah)| super::laporan::Masuk { gudang, barang, jumlah }).collect())
+}
+
+/// Dispatches per gudang × item × requesting unit (and the kota of its delivery point) in
+/// `[mulai, akhir)`, positive.
+pub async fn keluar(store: &Store, mulai: DateTime<Utc>, akhir: DateTime<Utc>) -> Result<Vec<super::laporan::Keluar>, StoreError> {
+    let sql = "SELECT m.gudang, m.barang, p.unit, p.kota, CAST(-SUM(m.jumlah) AS BIGINT) AS jumlah \
+               FROM logistik_mutasi m JOIN logistik_permintaan p ON m.ref = 'permintaan/' || CAST(p.id AS TEXT) \
+               WHERE m.jenis = 'pengeluaran' AND m.at >= $1 AND m.at < $2 \
+               GROUP BY m.gudang, m.barang, p.unit, p.kota ORDER BY m.gudang, m.barang, p.unit";
+    let rows: Vec<(String, String, String, String, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(mulai).bind(akhir).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|(gudang, barang, unit, kota, jumlah)| super::laporan::Keluar { gudang, barang, unit, kota, jumlah }).collect())
 }

@@ -25,12 +25,28 @@ pub const JAKARTA_KK: u64 = 1_194_633;
 
 #[derive(Args, Debug, Clone)]
 pub struct PlanArgs {
-    /// Warehouses: JSON array or CSV (id,name,lon,lat,stock,trucks,truck_capacity[,shift_start,shift_end,cost_per_km]).
-    #[arg(long)]
-    pub depots: PathBuf,
+    /// Warehouses from a file instead of the gudang table: JSON array or CSV
+    /// (id,name,lon,lat,stock,trucks,truck_capacity[,shift_start,shift_end,cost_per_km]); the
+    /// shipped data/demo/depots.json holds GENERATED stock figures.
+    #[arg(long, required_unless_present = "from_logistics", conflicts_with = "from_logistics")]
+    pub depots: Option<PathBuf>,
     /// Drop points: JSON array or CSV (id,lon,lat,packages[,name,window_start,window_end,kelurahan,kecamatan]).
-    #[arg(long, required_unless_present = "from_atlas", conflicts_with = "from_atlas")]
+    #[arg(long, required_unless_present_any = ["from_atlas", "from_logistics"], conflicts_with_all = ["from_atlas", "from_logistics"])]
     pub stops: Option<PathBuf>,
+    /// The approved, not yet dispatched logistics requests as stops, each from the gudang that
+    /// approved it; depots are the gudang with their real stock (ledger balance, expired lots
+    /// excluded): a request its gudang cannot cover is unassigned with reason `stock`.
+    #[arg(long, conflicts_with_all = ["from_atlas", "delivered", "previous", "slots"])]
+    pub from_logistics: bool,
+    /// With --from-logistics: only the requests holding this item (catalog code).
+    #[arg(long, requires = "from_logistics")]
+    pub barang: Option<String>,
+    /// With --from-logistics: trucks per gudang and day.
+    #[arg(long, requires = "from_logistics", default_value_t = crate::logistics::rencana::DEFAULT_TRUCKS)]
+    pub trucks: i64,
+    /// With --from-logistics: base units one truck carries.
+    #[arg(long, requires = "from_logistics", default_value_t = crate::logistics::rencana::DEFAULT_CAPACITY)]
+    pub truck_capacity: i64,
     /// One drop point inside every RW of the atlas (run `sigap init` first); packages per RW are
     /// --packages-total split by the RW population estimates of --rw-population (GENERATED targets).
     #[arg(long)]
@@ -101,7 +117,8 @@ pub struct PlanArgs {
 /// `remaining` (packages still owed per RW, from the bansos records) replaces the population
 /// split when the store has targets.
 pub fn request(args: &PlanArgs, atlas: Option<&Atlas>, remaining: Option<&BTreeMap<String, i64>>, data_dir: &Path) -> anyhow::Result<PlanRequest> {
-    let depots = sources::read_depots(&args.depots)?;
+    let Some(depots) = &args.depots else { anyhow::bail!("give --depots FILE, or --from-logistics for the gudang and their stock") };
+    let depots = sources::read_depots(depots)?;
     let stops = match (&args.stops, atlas) {
         (Some(path), _) => sources::read_stops(path)?,
         (None, Some(atlas)) => {
@@ -135,6 +152,16 @@ pub fn request(args: &PlanArgs, atlas: Option<&Atlas>, remaining: Option<&BTreeM
         let n = sources::apply_slots(&mut stops, &slots).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         eprintln!("{} titik RW mendapat jadwal kecamatan", id_number(n as u64));
     }
+    let settings = settings(args)?;
+    let request = PlanRequest { depots, stops, settings, frozen: vec![] };
+    if args.delivered.is_none() && args.previous.is_none() {
+        return Ok(request);
+    }
+    replan_request(args, request)
+}
+
+/// The plan settings the flags describe (`--settings FILE`, overridden by the flags).
+fn settings(args: &PlanArgs) -> anyhow::Result<PlanSettings> {
     let mut settings: PlanSettings = match &args.settings {
         Some(p) => serde_json::from_str(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
             .with_context(|| format!("settings in {}", p.display()))?,
@@ -153,10 +180,11 @@ pub fn request(args: &PlanArgs, atlas: Option<&Atlas>, remaining: Option<&BTreeM
     if args.start_date.is_some() {
         settings.start_date = args.start_date;
     }
-    let request = PlanRequest { depots, stops, settings, frozen: vec![] };
-    if args.delivered.is_none() && args.previous.is_none() {
-        return Ok(request);
-    }
+    Ok(settings)
+}
+
+/// A re-plan of `request` from `--delivered` and `--previous`.
+fn replan_request(args: &PlanArgs, request: PlanRequest) -> anyhow::Result<PlanRequest> {
     let delivered = match &args.delivered {
         Some(p) => sources::read_delivered(p)?,
         None => vec![],
@@ -288,7 +316,21 @@ pub async fn run(store: &Store, data_dir: &Path, args: PlanArgs) -> anyhow::Resu
             id_number(r.values().filter(|&&n| n > 0).count() as u64)
         );
     }
-    let req = request(&args, args.from_atlas.then_some(&atlas), remaining.as_ref(), data_dir)?;
+    let req = if args.from_logistics {
+        let input = crate::logistics::rencana::RencanaInput {
+            barang: args.barang.clone(),
+            trucks: args.trucks,
+            truck_capacity: args.truck_capacity,
+            settings: settings(&args)?,
+        };
+        let req = crate::logistics::rencana::from_store(store, &input, crate::logistics::model::jakarta_today())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        eprintln!("{} permintaan disetujui dari {} gudang (stok dari buku mutasi)", id_number(req.stops.len() as u64), id_number(req.depots.len() as u64));
+        req
+    } else {
+        request(&args, args.from_atlas.then_some(&atlas), remaining.as_ref(), data_dir)?
+    };
     let out = args.out.clone();
     let days = args.days.max(0) as u64;
     let depots = req.depots.len() as u64;

@@ -26,7 +26,7 @@ use crate::api::{Actor, ApiJson, AppState, IdempotencyKey, Problem, Role};
 use crate::store::Tx;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create)).routes(routes!(status)).routes(routes!(replan))
+    OpenApiRouter::new().routes(routes!(create)).routes(routes!(status)).routes(routes!(replan)).routes(routes!(from_logistics))
 }
 
 impl From<PlanError> for Problem {
@@ -133,6 +133,27 @@ async fn create(State(s): State<AppState>, actor: Actor, key: IdempotencyKey, bo
     actor.require(&[Role::Planner, Role::Admin])?;
     let body = json_body(body)?;
     start(&s, &actor, &key, "plans.create", body).await
+}
+
+/// Starts a plan of the approved, not yet dispatched logistics requests from the gudang that
+/// approved them, against each gudang's real stock (`crate::logistics::rencana`): a request its
+/// gudang cannot cover is unassigned with reason `stock`. Roles planner or admin. No approved
+/// request: 409 naming `permintaan`; an unknown `barang`: 422. The key is matched against the
+/// request built from the store, so a retry after the stock moved is a 409, not a second job.
+#[utoipa::path(post, path = "/api/v1/plans/logistik",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    request_body = crate::logistics::rencana::RencanaInput,
+    responses((status = 202, body = Accepted), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn from_logistics(
+    State(s): State<AppState>,
+    actor: Actor,
+    key: IdempotencyKey,
+    body: Result<ApiJson<crate::logistics::rencana::RencanaInput>, Problem>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Planner, Role::Admin])?;
+    let body = json_body(body)?;
+    let request = crate::logistics::rencana::from_store(&s.store, &body, crate::logistics::model::jakarta_today()).await?;
+    start(&s, &actor, &key, "plans.logistik", request).await
 }
 
 /// Validates, stores the queued job (keyed) and starts it; a replayed key starts nothing.

@@ -145,6 +145,11 @@ pub struct DepotInput {
     /// say in it where their figures come from).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Stock per item (whole base units), for stops that carry `items`: such a stop is served
+    /// only from a depot holding every item it needs, else it is unassigned with reason `stock`
+    /// naming the item. `sigap plan --from-logistics` fills it from the gudang's ledger balance.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub items: BTreeMap<String, i64>,
 }
 
 fn default_shift_start() -> ClockTime {
@@ -174,6 +179,13 @@ pub struct StopInput {
     pub kelurahan: Option<String>,
     #[serde(default)]
     pub kecamatan: Option<String>,
+    /// The depot that must serve this stop (a logistics request leaves from the gudang that
+    /// approved it); unknown ids are refused naming `stops[i].depot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depot: Option<String>,
+    /// Items this stop needs (whole base units), checked against the depots' `items` stock.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub items: BTreeMap<String, i64>,
 }
 
 /// Unloading time at a stop: a fixed part (counting, checking condition, signing the BAST) plus a
@@ -417,6 +429,8 @@ pub struct Depot {
     pub shift_start: ClockTime,
     pub shift_end: ClockTime,
     pub cost_per_km: Option<f64>,
+    /// Stock per item; an item not listed is 0 (see [`DepotInput::items`]).
+    pub items: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -435,6 +449,10 @@ pub struct Stop {
     pub window: Option<Window>,
     pub kelurahan: Option<String>,
     pub kecamatan: Option<String>,
+    /// Index of the depot that must serve it.
+    pub depot: Option<usize>,
+    /// Items needed (whole base units), each > 0.
+    pub items: BTreeMap<String, u64>,
 }
 
 /// A request that passed validation: ids unique, numbers in range, coordinates real.
@@ -662,6 +680,7 @@ impl PlanRequest {
                 shift_start: d.shift_start,
                 shift_end: d.shift_end,
                 cost_per_km: d.cost_per_km,
+                items: item_counts(&f, d.items, false)?,
             });
         }
         let mut seen = HashSet::new();
@@ -686,6 +705,14 @@ impl PlanRequest {
                     return Err(PlanError::Window { field: f("window_start"), reason: "window end given without window start".into() })
                 }
             };
+            let depot = match &s.depot {
+                None => None,
+                Some(code) => Some(depots.iter().position(|d| d.id == code.trim()).ok_or_else(|| PlanError::Setting {
+                    field: f("depot"),
+                    reason: format!("unknown depot '{code}'"),
+                })?),
+            };
+            let items = item_counts(&f, s.items, true)?;
             stops.push(Stop {
                 id,
                 name: optional_text(f("name"), s.name.as_deref(), MAX_NAME)?.and(s.name),
@@ -694,11 +721,31 @@ impl PlanRequest {
                 window,
                 kelurahan: optional_text(f("kelurahan"), s.kelurahan.as_deref(), MAX_NAME)?.and(s.kelurahan),
                 kecamatan: optional_text(f("kecamatan"), s.kecamatan.as_deref(), MAX_NAME)?.and(s.kecamatan),
+                depot,
+                items,
             });
         }
         validate_frozen(&self.frozen, &depots, &stops)?;
         Ok(ValidRequest { depots, stops, settings: self.settings, days, frozen: self.frozen })
     }
+}
+
+/// Item quantities of a depot (≥ 0) or a stop (> 0), keys checked as ids, errors naming
+/// `…items.<key>`.
+fn item_counts(f: &dyn Fn(&str) -> String, items: BTreeMap<String, i64>, positive: bool) -> Result<BTreeMap<String, u64>, PlanError> {
+    let mut out = BTreeMap::new();
+    for (key, n) in items {
+        let field = f(&format!("items.{key}"));
+        let key = text::required(&field, &key, MAX_ID)?.to_string();
+        if positive && n <= 0 {
+            return Err(PlanError::NotPositive { field, value: n });
+        }
+        if n < 0 {
+            return Err(PlanError::Negative { field, value: n });
+        }
+        out.insert(key, n as u64);
+    }
+    Ok(out)
 }
 
 /// Frozen routes name real trucks and stops. A stop may sit on several trucks of one depot (the
@@ -770,6 +817,7 @@ mod tests {
             shift_end: ClockTime::hm(17, 0),
             cost_per_km: None,
             note: None,
+            items: Default::default(),
         }
     }
 
@@ -792,6 +840,25 @@ mod tests {
         assert_eq!(v.days, 2);
         assert_eq!(v.depots[0].capacity, 500);
         assert_eq!(v.stops[1].packages, 80);
+    }
+
+    #[test]
+    fn pinned_depots_and_item_counts_are_checked() {
+        let mut r = request();
+        r.depots[0].items = BTreeMap::from([("MSK".to_string(), 40)]);
+        r.stops[0].depot = Some("BKT".into());
+        r.stops[0].items = BTreeMap::from([("MSK".to_string(), 30)]);
+        let v = r.clone().validate().expect("valid");
+        assert_eq!((v.stops[0].depot, v.stops[0].items.get("MSK"), v.depots[0].items.get("MSK")), (Some(0), Some(&30), Some(&40)));
+        let mut bad = r.clone();
+        bad.stops[1].depot = Some("XYZ".into());
+        assert_eq!(bad.validate().unwrap_err().field(), "stops[1].depot");
+        let mut bad = r.clone();
+        bad.stops[0].items.insert("MSK".into(), 0);
+        assert_eq!(bad.validate().unwrap_err().field(), "stops[0].items.MSK");
+        let mut bad = r;
+        bad.depots[0].items.insert("X".into(), -1);
+        assert_eq!(bad.validate().unwrap_err().field(), "depots[0].items.X");
     }
 
     #[test]

@@ -131,6 +131,7 @@ mod tests {
                 shift_end: crate::planner::model::ClockTime::hm(17, 0),
                 cost_per_km: None,
                 note: None,
+                items: Default::default(),
             }],
             stops: vec![
                 stop("a", 106.8166, -6.1766, 100),

@@ -268,6 +268,9 @@ fn feasible_depots(
                     continue;
                 }
             }
+            if stop.depot.is_some_and(|pd| pd != d) {
+                continue;
+            }
             let load = stop.packages.min(v.depots[d].capacity);
             match feasibility(v, matrix, out, back, d, s, load) {
                 Feasibility::Ok => candidates[s].push((d, nn.1.sqrt())),
@@ -305,6 +308,7 @@ fn assign_depots(
         .map(|d| (d.trucks as f64 * v.settings.reload.max_trips as f64 * d.capacity as f64 * v.days as f64 * v.settings.day_fill).floor() as u64)
         .collect();
     let mut stock_left: Vec<u64> = v.depots.iter().map(|d| d.stock).collect();
+    let mut items_left: Vec<BTreeMap<String, u64>> = v.depots.iter().map(|d| d.items.clone()).collect();
     let mut order: Vec<usize> = (0..v.stops.len()).filter(|&s| !candidates[s].is_empty()).collect();
     let regret = |s: usize| -> f64 {
         let c = &candidates[s];
@@ -340,11 +344,27 @@ fn assign_depots(
             });
             continue;
         }
+        // A stop with items goes whole from one depot holding all of them, or not at all.
+        let short = |d: usize| stop.items.iter().find(|(k, &n)| items_left[d].get(*k).copied().unwrap_or(0) < n);
         let pick = cands
             .iter()
             .copied()
-            .find(|&d| horizon_left[d] >= want && stock_left[d] >= want)
-            .or_else(|| cands.iter().copied().find(|&d| stock_left[d] >= want));
+            .find(|&d| horizon_left[d] >= want && stock_left[d] >= want && short(d).is_none())
+            .or_else(|| cands.iter().copied().find(|&d| stock_left[d] >= want && short(d).is_none()));
+        if pick.is_none() && !stop.items.is_empty() {
+            let d = cands[0];
+            let detail = match short(d) {
+                Some((k, &n)) => format!(
+                    "depot {} holds {} of {k}, the stop needs {}",
+                    v.depots[d].id,
+                    id_number(items_left[d].get(k).copied().unwrap_or(0)),
+                    id_number(n)
+                ),
+                None => format!("depot {} runs out of stock", v.depots[d].id),
+            };
+            unassigned.push(UnassignedStop { stop: stop.id.clone(), packages: stop.packages, reason: Reason::Stock, detail, depot: Some(v.depots[d].id.clone()) });
+            continue;
+        }
         let (d, take) = match pick {
             Some(d) => (d, want),
             None => match cands.iter().copied().max_by_key(|&d| (stock_left[d], std::cmp::Reverse(d))) {
@@ -371,6 +391,11 @@ fn assign_depots(
             });
         }
         stock_left[d] -= take;
+        for (k, n) in &stop.items {
+            if let Some(left) = items_left[d].get_mut(k) {
+                *left = left.saturating_sub(*n);
+            }
+        }
         horizon_left[d] = horizon_left[d].saturating_sub(take);
         assignments[s] = Some(Assignment { depot: d, packages: take as u32 });
     }

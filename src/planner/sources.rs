@@ -116,6 +116,7 @@ pub fn stops_from_atlas(atlas: &Atlas, packages: impl Fn(&AreaCode) -> Option<i6
                 window_end: None,
                 kelurahan: name_of(kelurahan),
                 kecamatan: name_of(kecamatan),
+                ..Default::default()
             })
         })
         .collect();

@@ -14,7 +14,7 @@ use crate::store::{StoreError, Tx};
 use crate::wilayah::{AreaCode, Atlas, Level};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
@@ -159,92 +159,135 @@ pub async fn import(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Pr
         },
     )
     .await?;
-    let (mut baru, mut gabung, mut luar) = (0i64, 0i64, 0i64);
-    // Households created by this batch, per RW, for the near-duplicate pass.
-    let mut new_by_rw: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    // NIK and No. KK on different households: flagged for a person (`nik_kk_silang`).
-    let mut crossed: Vec<(String, i64, i64)> = Vec::new();
-    for (i, c) in prepared.candidates.iter().enumerate() {
-        let nik = c.nik.as_deref().map(|v| seal(pii, "nik", v));
-        let kk = c.no_kk.as_deref().map(|v| seal(pii, "no_kk", v));
-        let tel = c.telepon.as_deref().map(|v| pii.seal("telepon", v));
-        luar += i64::from(c.luar_dki);
-        let mut household_id = None;
-        if let (true, Some(n), Some(k), Some(rw), Some(rt), Some(nama), Some(alamat), Some(jml)) =
-            (c.valid(), &nik, &kk, &c.rw, &c.rt, &c.nama, &c.alamat, c.jumlah_anggota)
-        {
-            // Households made earlier in this batch are in the transaction too.
-            let (by_nik, by_kk) = rstore::find_household(tx, &n.hash, &k.hash).await?;
-            let id = match (by_nik, by_kk) {
-                (Some(a), Some(b)) if a != b => {
-                    crossed.push((rw.to_string(), a, b));
-                    b
-                }
-                (_, Some(b)) => b,
-                (Some(a), None) => a,
-                (None, None) => {
-                    let id = rstore::insert_household(
-                        tx,
-                        &NewHousehold {
-                            rw: rw.as_str(),
-                            rt,
-                            nik: n,
-                            kk: k,
-                            nama,
-                            alamat,
-                            jumlah_anggota: jml,
-                            telepon_enc: tel.as_deref(),
-                            program: &programs(c),
-                            luar_dki: c.luar_dki,
-                            generated,
-                        },
-                    )
-                    .await?;
-                    new_by_rw.entry(rw.to_string()).or_default().push(id);
-                    baru += 1;
-                    id
-                }
-            };
-            if by_nik.is_some() || by_kk.is_some() {
-                gabung += 1;
-            }
-            household_id = Some(id);
+    // The numbers sealed and hashed once (CPU only), then the households already stored under
+    // them fetched in chunks: a million-row file is a few thousand statements, not three per row.
+    let sealed: Vec<(Option<Sealed>, Option<Sealed>, Option<Vec<u8>>)> = prepared
+        .candidates
+        .iter()
+        .map(|c| (c.nik.as_deref().map(|v| seal(pii, "nik", v)), c.no_kk.as_deref().map(|v| seal(pii, "no_kk", v)), c.telepon.as_deref().map(|v| pii.seal("telepon", v))))
+        .collect();
+    let progs: Vec<String> = prepared.candidates.iter().map(programs).collect();
+    let luar = prepared.candidates.iter().filter(|c| c.luar_dki).count() as i64;
+    // Rows that form or join a household: valid, with every household field.
+    let joins = |i: usize| -> Option<(&Sealed, &Sealed)> {
+        let c = &prepared.candidates[i];
+        match (&sealed[i], c.valid() && c.rw.is_some() && c.rt.is_some() && c.nama.is_some() && c.alamat.is_some() && c.jumlah_anggota.is_some()) {
+            ((Some(n), Some(k), _), true) => Some((n, k)),
+            _ => None,
         }
-        rstore::insert_row(
-            tx,
-            &NewRow {
-                batch_id,
-                line: c.line as i64,
-                rw: c.rw.as_ref().map(|r| r.as_str()),
-                rt: c.rt.as_deref(),
-                nik: nik.as_ref(),
-                kk: kk.as_ref(),
-                nama: c.nama.as_deref(),
-                alamat: c.alamat.as_deref(),
-                jumlah_anggota: c.jumlah_anggota,
-                telepon_enc: tel.as_deref(),
-                program: &programs(c),
-                valid: c.valid(),
-                alasan: &c.alasan,
-                luar_dki: c.luar_dki,
-                household_id,
-            },
-        )
-        .await?;
-        progress(i + 1);
+    };
+    let joining: Vec<usize> = (0..prepared.candidates.len()).filter(|i| joins(*i).is_some()).collect();
+    let nik_hashes: Vec<&str> = joining.iter().filter_map(|i| joins(*i)).map(|(n, _)| n.hash.as_str()).collect();
+    let kk_hashes: Vec<&str> = joining.iter().filter_map(|i| joins(*i)).map(|(_, k)| k.hash.as_str()).collect();
+    /// A household a row joins: stored before this batch, or the n-th one this batch founds.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Hh {
+        Stored(i64),
+        New(usize),
+    }
+    let mut by_nik: HashMap<&str, Hh> = HashMap::new();
+    let mut by_kk: HashMap<&str, Hh> = HashMap::new();
+    let stored = rstore::find_households(tx, &nik_hashes, &kk_hashes).await?;
+    for (id, nh, kh) in &stored {
+        by_nik.insert(nh.as_str(), Hh::Stored(*id));
+        by_kk.insert(kh.as_str(), Hh::Stored(*id));
+    }
+    // Dedup in file order, as one lookup per row would see it (households founded earlier in this
+    // batch included): the No. KK's household first, else the NIK's, else a new one.
+    let (mut gabung, mut crossed_hh) = (0i64, Vec::new());
+    let mut new_households: Vec<NewHousehold> = Vec::new();
+    let mut row_hh: Vec<Option<Hh>> = vec![None; prepared.candidates.len()];
+    for &i in &joining {
+        let (Some((n, k)), c) = (joins(i), &prepared.candidates[i]) else { continue };
+        let (Some(rw), Some(rt), Some(nama), Some(alamat), Some(jml)) = (&c.rw, &c.rt, &c.nama, &c.alamat, c.jumlah_anggota) else { continue };
+        let (a, b) = (by_nik.get(n.hash.as_str()).copied(), by_kk.get(k.hash.as_str()).copied());
+        let hh = match (a, b) {
+            (Some(a), Some(b)) if a != b => {
+                crossed_hh.push((rw.to_string(), a, b));
+                b
+            }
+            (_, Some(b)) => b,
+            (Some(a), None) => a,
+            (None, None) => {
+                let hh = Hh::New(new_households.len());
+                new_households.push(NewHousehold {
+                    rw: rw.as_str(),
+                    rt,
+                    nik: n,
+                    kk: k,
+                    nama,
+                    alamat,
+                    jumlah_anggota: jml,
+                    telepon_enc: sealed[i].2.as_deref(),
+                    program: &progs[i],
+                    luar_dki: c.luar_dki,
+                    generated,
+                });
+                by_nik.insert(n.hash.as_str(), hh);
+                by_kk.insert(k.hash.as_str(), hh);
+                hh
+            }
+        };
+        gabung += i64::from(a.is_some() || b.is_some());
+        row_hh[i] = Some(hh);
+    }
+    let baru = new_households.len() as i64;
+    let ids: HashMap<String, i64> = rstore::insert_households(tx, &new_households).await?.into_iter().collect();
+    let new_ids = new_households.iter().map(|h| ids.get(&h.nik.hash).copied()).collect::<Option<Vec<i64>>>().ok_or_else(|| StoreError::Invalid("a household just inserted did not come back".into()))?;
+    let id_of = |h: Hh| match h {
+        Hh::Stored(id) => id,
+        Hh::New(j) => new_ids[j],
+    };
+    // Households created by this batch, per RW, for the near-duplicate pass.
+    let mut new_by_rw: BTreeMap<String, HashSet<i64>> = BTreeMap::new();
+    for (h, id) in new_households.iter().zip(&new_ids) {
+        new_by_rw.entry(h.rw.to_string()).or_default().insert(*id);
+    }
+    let rows: Vec<NewRow> = prepared
+        .candidates
+        .iter()
+        .zip(&sealed)
+        .zip(&progs)
+        .zip(&row_hh)
+        .map(|(((c, (nik, kk, tel)), program), hh)| NewRow {
+            batch_id,
+            line: c.line as i64,
+            rw: c.rw.as_ref().map(|r| r.as_str()),
+            rt: c.rt.as_deref(),
+            nik: nik.as_ref(),
+            kk: kk.as_ref(),
+            nama: c.nama.as_deref(),
+            alamat: c.alamat.as_deref(),
+            jumlah_anggota: c.jumlah_anggota,
+            telepon_enc: tel.as_deref(),
+            program,
+            valid: c.valid(),
+            alasan: &c.alasan,
+            luar_dki: c.luar_dki,
+            household_id: hh.map(id_of),
+        })
+        .collect();
+    for (n, chunk) in rows.chunks(rstore::IMPORT_CHUNK * 10).enumerate() {
+        rstore::insert_rows(tx, chunk).await?;
+        progress((n * rstore::IMPORT_CHUNK * 10 + chunk.len()).min(rows.len()));
     }
     let mut mirip = 0i64;
-    for (rw, a, b) in crossed {
-        mirip += i64::from(rstore::insert_near_dup(tx, &rw, a, b, "nik_kk_silang", (1.0, 1.0)).await?);
+    // NIK and No. KK on different households: flagged for a person (`nik_kk_silang`).
+    for (rw, a, b) in crossed_hh {
+        mirip += i64::from(rstore::insert_near_dup(tx, &rw, id_of(a), id_of(b), "nik_kk_silang", (1.0, 1.0)).await?);
     }
     for (rw, new_ids) in &new_by_rw {
-        let all: Vec<(i64, String, String)> = rstore::rw_names(tx, rw).await?.into_iter().map(|(id, n, a)| (id, model::normalise(&n), model::normalise(&a))).collect();
-        for (id, nama, alamat) in all.iter().filter(|(id, _, _)| new_ids.contains(id)) {
-            // Each new household against every other one of its RW, each pair once.
-            for (other, onama, oalamat) in all.iter().filter(|(o, _, _)| o != id && (!new_ids.contains(o) || o < id)) {
-                let scores = model::similarity(nama, alamat, onama, oalamat);
+        let all: Vec<model::Comparable> = rstore::rw_names(tx, rw).await?.into_iter().map(|(id, n, a)| model::Comparable::new(id, &n, &a)).collect();
+        for x in all.iter().filter(|x| new_ids.contains(&x.id)) {
+            // Each new household against every other one of its RW, each pair once; the cheap
+            // bounds first (`may_be_near`), the two measures only for pairs that can pass.
+            for o in all.iter().filter(|o| o.id != x.id && (!new_ids.contains(&o.id) || o.id < x.id)) {
+                if !model::may_be_near(x, o) {
+                    continue;
+                }
+                let scores = model::similarity(&x.nama, &x.alamat, &o.nama, &o.alamat);
                 if model::near_duplicate(scores) {
-                    mirip += i64::from(rstore::insert_near_dup(tx, rw, *id, *other, "nama_alamat_mirip", scores).await?);
+                    mirip += i64::from(rstore::insert_near_dup(tx, rw, x.id, o.id, "nama_alamat_mirip", scores).await?);
                 }
             }
         }

@@ -56,25 +56,86 @@ pub struct NewHousehold<'a> {
     pub generated: bool,
 }
 
-pub async fn insert_household(tx: &mut Tx, h: &NewHousehold<'_>) -> Result<i64, StoreError> {
-    let id: i64 = crate::on_tx!(tx, c => sqlx::query(
-        "INSERT INTO recipient_household (rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
-         telepon_enc, program, luar_dki, generated, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) RETURNING id")
-        .bind(h.rw).bind(h.rt).bind(&h.nik.enc).bind(&h.nik.hash).bind(&h.nik.mask).bind(&h.kk.enc).bind(&h.kk.hash).bind(&h.kk.mask)
-        .bind(h.nama).bind(h.alamat).bind(h.jumlah_anggota).bind(h.telepon_enc).bind(h.program).bind(h.luar_dki).bind(h.generated).bind(Utc::now())
-        .fetch_one(c).await?.try_get("id"))?;
-    Ok(id)
+/// Rows per multi-row statement of an import: 19 columns × 1,000 stays under SQLite's 32,766
+/// bound parameters (and PostgreSQL's 65,535); at a million rows the round trips, not the SQL,
+/// were the cost of the row-by-row import.
+pub const IMPORT_CHUNK: usize = 1000;
+
+/// `($1,…,$cols), ($cols+1,…)`: `rows` groups of numbered placeholders (both stores read `$n`).
+fn value_groups(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(",")))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-/// The households holding this NIK hash and this No. KK hash (either may be absent).
-pub async fn find_household(tx: &mut Tx, nik_hash: &str, kk_hash: &str) -> Result<(Option<i64>, Option<i64>), StoreError> {
-    let rows: Vec<(i64, String, String)> = crate::on_tx!(tx, c => sqlx::query(
-        "SELECT id, nik_hash, kk_hash FROM recipient_household WHERE nik_hash = $1 OR kk_hash = $2")
-        .bind(nik_hash).bind(kk_hash).fetch_all(c).await?
-        .iter().map(|r| Ok((r.try_get("id")?, r.try_get("nik_hash")?, r.try_get("kk_hash")?))).collect::<Result<Vec<_>, sqlx::Error>>())?;
-    let by_nik = rows.iter().find(|r| r.1 == nik_hash).map(|r| r.0);
-    let by_kk = rows.iter().find(|r| r.2 == kk_hash).map(|r| r.0);
-    Ok((by_nik, by_kk))
+/// Every household holding one of these NIK hashes or No. KK hashes: (id, nik_hash, kk_hash).
+/// One query per [`IMPORT_CHUNK`] of each list, through the unique indexes on both hashes.
+pub async fn find_households(tx: &mut Tx, nik_hashes: &[&str], kk_hashes: &[&str]) -> Result<Vec<(i64, String, String)>, StoreError> {
+    let mut out = Vec::new();
+    for (col, hashes) in [("nik_hash", nik_hashes), ("kk_hash", kk_hashes)] {
+        for chunk in hashes.chunks(IMPORT_CHUNK) {
+            let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
+            let sql = format!("SELECT id, nik_hash, kk_hash FROM recipient_household WHERE {col} IN ({list})");
+            let rows = crate::on_tx!(tx, c => {
+                let mut q = sqlx::query(&sql);
+                for h in chunk {
+                    q = q.bind(*h);
+                }
+                q.fetch_all(c).await?.iter().map(|r| Ok((r.try_get("id")?, r.try_get("nik_hash")?, r.try_get("kk_hash")?))).collect::<Result<Vec<(i64, String, String)>, sqlx::Error>>()
+            })?;
+            out.extend(rows);
+        }
+    }
+    Ok(out)
+}
+
+/// Inserts households [`IMPORT_CHUNK`] at a time; answers (nik_hash, id) of each (the NIK hash
+/// is unique, so the ids are matched by it, not by the order RETURNING happens to give).
+pub async fn insert_households(tx: &mut Tx, hs: &[NewHousehold<'_>]) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut out = Vec::with_capacity(hs.len());
+    let now = Utc::now();
+    for chunk in hs.chunks(IMPORT_CHUNK) {
+        let sql = format!(
+            "INSERT INTO recipient_household (rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
+             telepon_enc, program, luar_dki, generated, created_at) VALUES {} RETURNING id, nik_hash",
+            value_groups(chunk.len(), 16)
+        );
+        let ids = crate::on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for h in chunk {
+                q = q.bind(h.rw).bind(h.rt).bind(&h.nik.enc).bind(&h.nik.hash).bind(&h.nik.mask).bind(&h.kk.enc).bind(&h.kk.hash).bind(&h.kk.mask)
+                    .bind(h.nama).bind(h.alamat).bind(h.jumlah_anggota).bind(h.telepon_enc).bind(h.program).bind(h.luar_dki).bind(h.generated).bind(now);
+            }
+            q.fetch_all(c).await?.iter().map(|r| Ok((r.try_get("nik_hash")?, r.try_get("id")?))).collect::<Result<Vec<(String, i64)>, sqlx::Error>>()
+        })?;
+        out.extend(ids);
+    }
+    Ok(out)
+}
+
+/// Inserts a batch's rows [`IMPORT_CHUNK`] at a time, each with its status and reasons (as JSON).
+pub async fn insert_rows(tx: &mut Tx, rows: &[NewRow<'_>]) -> Result<(), StoreError> {
+    for chunk in rows.chunks(IMPORT_CHUNK) {
+        let alasan = chunk.iter().map(|r| serde_json::to_string(r.alasan)).collect::<Result<Vec<_>, _>>().map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let sql = format!(
+            "INSERT INTO recipient_row (batch_id, line, rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
+             telepon_enc, program, status, alasan, luar_dki, household_id) VALUES {}",
+            value_groups(chunk.len(), 19)
+        );
+        crate::on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for (r, alasan) in chunk.iter().zip(&alasan) {
+                q = q.bind(r.batch_id).bind(r.line).bind(r.rw).bind(r.rt)
+                    .bind(r.nik.map(|s| &s.enc)).bind(r.nik.map(|s| &s.hash)).bind(r.nik.map(|s| &s.mask))
+                    .bind(r.kk.map(|s| &s.enc)).bind(r.kk.map(|s| &s.hash)).bind(r.kk.map(|s| &s.mask))
+                    .bind(r.nama).bind(r.alamat).bind(r.jumlah_anggota).bind(r.telepon_enc).bind(r.program)
+                    .bind(if r.valid { "valid" } else { "ditolak" }).bind(alasan).bind(r.luar_dki).bind(r.household_id);
+            }
+            q.execute(c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
 }
 
 /// A row as inserted (personal numbers sealed; absent when the cell could not be read as one).
@@ -94,21 +155,6 @@ pub struct NewRow<'a> {
     pub alasan: &'a [Alasan],
     pub luar_dki: bool,
     pub household_id: Option<i64>,
-}
-
-pub async fn insert_row(tx: &mut Tx, r: &NewRow<'_>) -> Result<(), StoreError> {
-    let alasan = serde_json::to_string(r.alasan).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let status = if r.valid { "valid" } else { "ditolak" };
-    crate::on_tx!(tx, c => sqlx::query(
-        "INSERT INTO recipient_row (batch_id, line, rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
-         telepon_enc, program, status, alasan, luar_dki, household_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)")
-        .bind(r.batch_id).bind(r.line).bind(r.rw).bind(r.rt)
-        .bind(r.nik.map(|s| &s.enc)).bind(r.nik.map(|s| &s.hash)).bind(r.nik.map(|s| &s.mask))
-        .bind(r.kk.map(|s| &s.enc)).bind(r.kk.map(|s| &s.hash)).bind(r.kk.map(|s| &s.mask))
-        .bind(r.nama).bind(r.alamat).bind(r.jumlah_anggota).bind(r.telepon_enc).bind(r.program).bind(status).bind(&alasan)
-        .bind(r.luar_dki).bind(r.household_id)
-        .execute(c).await.map(|_| ()))?;
-    Ok(())
 }
 
 /// Households of one RW still on the list (not marked a duplicate): id, nama, alamat.
@@ -331,14 +377,30 @@ async fn with_sources(store: &Store, rows: Vec<HouseholdRow>) -> Result<Vec<Hous
         .collect())
 }
 
+/// A page of households. Only the filters given are in the SQL, and a kelurahan is a range of RW
+/// codes (`rw >= '31.71.01.1001.' AND rw < '31.71.01.1001/'`), so both stores use the (rw, id)
+/// index: with `($2 = '' OR rw = $2)` or `LIKE $3 || '.%'` SQLite walked the households by id and
+/// an RW operator's page cost a scan of the whole list at a million households.
 pub async fn households(store: &Store, f: &HouseholdFilter) -> Result<Vec<Household>, StoreError> {
-    let sql = format!(
-        "SELECT {HOUSEHOLD_COLS} FROM recipient_household h WHERE h.id > $1 \
-         AND ($2 = '' OR h.rw = $2) AND ($3 = '' OR h.rw LIKE $3 || '.%') ORDER BY h.id LIMIT $4"
-    );
-    let rows = crate::on_pool!(store, p => sqlx::query_as::<_, HouseholdRow>(&sql)
-        .bind(f.after).bind(f.rw.as_deref().unwrap_or("")).bind(f.kelurahan.as_deref().unwrap_or("")).bind(f.limit)
-        .fetch_all(p).await)?;
+    let mut texts: Vec<String> = Vec::new();
+    let mut cond = String::new();
+    if let Some(rw) = &f.rw {
+        texts.push(rw.clone());
+        cond.push_str(&format!(" AND h.rw = ${}", texts.len() + 2));
+    }
+    if let Some(k) = &f.kelurahan {
+        texts.push(format!("{k}."));
+        texts.push(format!("{k}/"));
+        cond.push_str(&format!(" AND h.rw >= ${} AND h.rw < ${}", texts.len() + 1, texts.len() + 2));
+    }
+    let sql = format!("SELECT {HOUSEHOLD_COLS} FROM recipient_household h WHERE h.id > $1{cond} ORDER BY h.id LIMIT $2");
+    let rows = crate::on_pool!(store, p => {
+        let mut q = sqlx::query_as::<_, HouseholdRow>(&sql).bind(f.after).bind(f.limit);
+        for t in &texts {
+            q = q.bind(t);
+        }
+        q.fetch_all(p).await
+    })?;
     with_sources(store, rows).await
 }
 

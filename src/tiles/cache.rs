@@ -299,6 +299,25 @@ impl TileService {
         Some(rendered)
     }
 
+    /// Lets the source of a site layer catch up with its store (`SiteSource::refresh`) and drops
+    /// the cached tiles around what changed; called before a site tile is served.
+    pub async fn refresh_site(&self, name: &str) {
+        let Some(source) = self.0.sites.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned() else { return };
+        let changed = source.refresh().await;
+        self.sites_changed_in(&changed);
+    }
+
+    /// `sites_changed` for points of several layers: (layer, lon, lat).
+    pub fn sites_changed_in(&self, changed: &[(String, f64, f64)]) {
+        let mut layers: Vec<&str> = changed.iter().map(|c| c.0.as_str()).collect();
+        layers.sort_unstable();
+        layers.dedup();
+        for layer in layers {
+            let points: Vec<(f64, f64)> = changed.iter().filter(|c| c.0 == layer).map(|c| (c.1, c.2)).collect();
+            self.sites_changed(layer, &points);
+        }
+    }
+
     /// Call after sites of a layer were added, moved (old and new position) or removed.
     pub fn sites_changed(&self, name: &str, points: &[(f64, f64)]) -> Vec<SiteKey> {
         let _gate = self.0.gate.write();

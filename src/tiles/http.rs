@@ -65,6 +65,9 @@ async fn tile(
     if let Some(t) = hit {
         return Ok(respond(&t, &headers));
     }
+    if let Layer::Site(name) = &layer {
+        s.tiles.refresh_site(name).await;
+    }
     // Rendering is CPU work (clipping, encoding, gzip): keep it off the async workers.
     let svc = s.tiles.clone();
     let t = tokio::task::spawn_blocking(move || match layer {

@@ -6,6 +6,8 @@
 
 use super::mvt::{encode_tile, LayerBuilder, Prop};
 use super::tile::{to_world, TileId, BUFFER};
+use std::future::Future;
+use std::pin::Pin;
 
 /// One point of a site layer, WGS84 lon/lat.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +21,14 @@ pub struct Site {
 pub trait SiteSource: Send + Sync + 'static {
     /// The sites inside a lon/lat box `[west, south, east, north]` (a superset is fine).
     fn sites(&self, bounds: [f64; 4]) -> Vec<Site>;
+
+    /// Brings the source up to date before one of its tiles is served, for sources whose data
+    /// other writers change (another process, the CLI): returns (layer, lon, lat) of every site
+    /// whose feature changed, whose cached tiles `TileService::refresh_site` then drops. The
+    /// default changes nothing (the source calls `sites_changed` itself).
+    fn refresh(&self) -> Pin<Box<dyn Future<Output = Vec<(String, f64, f64)>> + Send + '_>> {
+        Box::pin(async { Vec::new() })
+    }
 }
 
 /// Encodes one tile of a site layer; None when no site is in it.

@@ -76,3 +76,30 @@ pub fn serve(url: &str) -> Server {
     std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
     Server { child, addr }
 }
+
+/// A buffer a test's log subscriber writes to (the privacy tests read the log back).
+#[derive(Clone, Default)]
+pub struct LogBuf(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Registers a KSBB collaborator (the API body as JSON) and approves it with PKS `pks` through
+/// `ops`, in one transaction; its id.
+pub async fn approved_kolaborator(store: &Store, body: serde_json::Value, pks: &str) -> i64 {
+    use sigap::ksbb::{model, ops};
+    let input: model::KolaboratorInput = serde_json::from_value(body).unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let rec = ops::register_kolaborator(&mut tx, &input.check().unwrap(), "test").await.unwrap();
+    let r = model::Review::Setujui { nomor: pks.into(), mulai: "2026-01-01".parse().unwrap(), selesai: "2027-12-31".parse().unwrap() };
+    ops::review_kolaborator(&mut tx, rec.id, &r, "test").await.unwrap();
+    tx.commit().await.unwrap();
+    rec.id
+}

@@ -79,3 +79,9 @@ pub async fn counts(store: &Store, tables: &[&str]) -> Vec<i64> {
 pub fn day(days: i64) -> String {
     (sigap::logistics::model::jakarta_today() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
 }
+
+/// The id of the first approved collaborator in the one collaborator registry (the demo load
+/// registers and approves three): what a pledge names as `kolaborator_id`.
+pub async fn kolaborator_id(store: &Store) -> i64 {
+    sigap::ksbb::store::kolaborators(store, Some("disetujui")).await.unwrap().first().expect("load_demo registers collaborators").id
+}

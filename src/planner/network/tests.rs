@@ -187,6 +187,7 @@ fn depot(id: &str, lon: f64, lat: f64) -> DepotInput {
         shift_end: ClockTime::hm(17, 0),
         cost_per_km: None,
         note: None,
+        items: Default::default(),
     }
 }
 
