@@ -4,6 +4,7 @@
 //! SK is its households handed out by name (count-only hand-outs refused there, except a
 //! correction to 0 of one recorded before); every refusal writes nothing. Then the rotation of
 //! the lookup-hash key on the same data: lookups, dedup and the decree's unchanged check hold.
+//! Before the decree, two RW operators verify the same page at once from many clients.
 
 mod common;
 use axum::http::StatusCode;
@@ -69,6 +70,40 @@ async fn households_of_the_sk_are_handed_out_by_name_once_per_round_and_counted_
         let id = |nama: &str| hh.iter().find(|h| h["nama"] == nama).unwrap()["id"].as_i64().unwrap();
         let (ahmad, bambang, nur, dewi, siti) = (id("Ahmad Fauzi"), id("Bambang Sutrisno"), id("Nur Hidayah"), id("Dewi Lestari"), id("Siti Aminah"));
         let accept = |ids: &[i64]| json!({"items": ids.iter().map(|i| json!({"household_id": i, "keputusan": "diterima"})).collect::<Vec<_>>()});
+
+        // Two RW operators decide the same page at the same moment, four clients each, one
+        // accepting in id order, the other refusing in reverse order: every answer is a 200
+        // (its whole page applied) or a 409 (nothing applied), never a 500; no decision is lost
+        // (each household's version = its history rows, its state = its last decision).
+        let rw1b = tokens::create(&store, "rw", Some(RW1), None).await.unwrap();
+        let refuse = |ids: &[i64]| json!({"items": ids.iter().map(|i| json!({"household_id": i, "keputusan": "ditolak", "alasan": "bukan warga RW"})).collect::<Vec<_>>()});
+        let mut clients = Vec::new();
+        for n in 0..8 {
+            let (app, t) = (app.clone(), if n % 2 == 0 { rw1.clone() } else { rw1b.clone() });
+            let body = if n % 2 == 0 { accept(&[ahmad, bambang, nur]) } else { refuse(&[nur, bambang, ahmad]) }.to_string().into_bytes();
+            clients.push(tokio::spawn(async move { call(&app, "POST", "/api/v1/recipients/verification", Some(&t), None, Some("application/json"), body).await }));
+        }
+        let mut applied = 0;
+        for c in clients {
+            let r = c.await.unwrap();
+            match r.status {
+                StatusCode::OK => applied += 1,
+                StatusCode::CONFLICT => assert!(r.json()["field"].as_str().unwrap().starts_with("items["), "{}", r.text()),
+                other => panic!("{kind}: {other} {}", r.text()),
+            }
+        }
+        assert!(applied >= 1, "{kind}: at least one page applied");
+        for h in [ahmad, bambang, nur] {
+            let history = get(&rw1, format!("/api/v1/recipients/households/{h}/verification")).await.json();
+            let history = history.as_array().unwrap();
+            assert_eq!(history.len(), applied, "{kind}: every applied page decided household {h} once");
+            let (versi, state) = sigap::on_pool!(&store, p => { use sqlx::Row;
+                let r = sqlx::query("SELECT verifikasi_versi, verifikasi FROM recipient_household WHERE id = $1").bind(h).fetch_one(p).await.unwrap();
+                (r.try_get::<i64, _>("verifikasi_versi").unwrap(), r.try_get::<String, _>("verifikasi").unwrap()) });
+            assert_eq!(versi as usize, history.len(), "{kind}: no lost update on {h}");
+            let last = history.last().unwrap()["keputusan"].as_str().unwrap();
+            assert_eq!(state, format!("{last}_rw"), "{kind}: the state is the last decision");
+        }
         assert_eq!(post(&rw1, "/api/v1/recipients/verification", accept(&[ahmad, bambang, nur])).await.status, StatusCode::OK);
         assert_eq!(post(&rw2, "/api/v1/recipients/verification", accept(&[dewi])).await.status, StatusCode::OK);
         assert_eq!(post(&lurah, "/api/v1/recipients/verification", accept(&[ahmad, bambang, nur, dewi])).await.status, StatusCode::OK);

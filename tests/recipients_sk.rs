@@ -179,6 +179,65 @@ async fn decrees_freeze_the_accepted_list_and_set_the_targets() {
         assert_eq!(get(rw1.clone(), "/api/v1/recipients/decrees".into()).await.status, StatusCode::FORBIDDEN);
         let n = sigap::on_pool!(&store, p => { use sqlx::Row; sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'recipients.sk.create'").fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() });
         assert_eq!(n, 3);
+
+        // The CLI runs the same ops: decrees, documents to a file, proposals desk by desk; its
+        // refusals change nothing.
+        use sigap::recipients::cli::{self, DecreeCommand, DocumentArgs, ProposalCommand};
+        let dir = std::path::PathBuf::from(std::env::var("SIGAP_TEST_TMP").unwrap_or_else(|_| std::env::temp_dir().display().to_string()));
+        let listed = cli::decree(&store, DecreeCommand::List).await.unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 3);
+        let shown = cli::decree(&store, DecreeCommand::Show { id: v2_id }).await.unwrap();
+        assert_eq!(shown["per_rw"], json!({RW1: 1, RW2: 1}));
+        let before = rows(&store).await;
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        assert!(cli::decree(&store, DecreeCommand::Create { nomor: "4/2026".into(), tanggal: day("2026-04-24") }).await.unwrap_err().to_string().contains("unchanged"));
+        assert!(cli::decree(&store, DecreeCommand::Create { nomor: "4/2026".into(), tanggal: day("2999-01-01") }).await.unwrap_err().to_string().contains("--tanggal"));
+        assert!(cli::decree(&store, DecreeCommand::Show { id: 9999 }).await.is_err());
+        let out = |name: &str| dir.join(format!("{}-{name}", store.kind()));
+        let doc = |jenis: &str, kelurahan: Option<&str>, rw: Option<&str>, file: std::path::PathBuf| DocumentArgs {
+            jenis: jenis.into(), sk: v2_id, kelurahan: kelurahan.map(Into::into), rw: rw.map(Into::into), out: file,
+        };
+        let (path, n) = cli::document(&store, doc("bnba", Some(KEL), None, out("cli-bnba.pdf"))).await.unwrap();
+        assert_eq!(n, 2);
+        let pdf = std::fs::read(&path).unwrap();
+        assert!(pdf.starts_with(b"%PDF-") && String::from_utf8_lossy(&pdf).contains("(Ahmad Fauzi)"));
+        let (path, n) = cli::document(&store, doc("bast", None, Some(RW2), out("cli-bast.xlsx"))).await.unwrap();
+        assert_eq!(n, 1);
+        assert!(std::fs::read(&path).unwrap().starts_with(b"PK"));
+        for (args, why) in [
+            (doc("sk", Some(KEL), None, out("x.pdf")), "bnba or bast"),
+            (doc("bnba", Some(KEL), None, out("x.doc")), ".pdf or .xlsx"),
+            (doc("bnba", None, None, out("x.pdf")), "required"),
+            (doc("bnba", Some("31.71.01"), None, out("x.pdf")), "not a kelurahan or RW"),
+            (doc("bnba", Some("31.71.01.1003"), None, out("x.pdf")), "names no household"),
+        ] {
+            let e = cli::document(&store, args).await.unwrap_err().to_string();
+            assert!(e.contains(why), "{e}");
+        }
+        assert!(!out("x.pdf").exists() && !out("x.doc").exists(), "nothing written on refusal");
+        let file = out("usulan.csv");
+        std::fs::write(&file, format!("{HEADER}\n3171010507880006,3171010505200008,Bambang Sutrisno,Jl. Flamboyan 7,3,{RW2},,2,,\n")).unwrap();
+        assert!(cli::proposal(&store, ProposalCommand::Create { rw: "31.71.01".into(), file: file.clone(), catatan: None }).await.is_err());
+        let bad = out("usulan-bad.csv");
+        std::fs::write(&bad, "nama\nx\n").unwrap();
+        assert!(cli::proposal(&store, ProposalCommand::Create { rw: RW2.into(), file: bad, catatan: None }).await.unwrap_err().to_string().contains("nothing was changed"));
+        assert_eq!(rows(&store).await, before, "CLI refusals write nothing");
+        let p = cli::proposal(&store, ProposalCommand::Create { rw: RW2.into(), file, catatan: Some("rekap RT 003".into()) }).await.unwrap();
+        let pid = p["usulan"]["id"].as_i64().unwrap();
+        assert_eq!((p["usulan"]["tahap"].as_str(), p["rumah_tangga_baru"].as_i64()), (Some("rt"), Some(1)));
+        let step = |aksi: &str, versi: i64, alasan: Option<&str>| ProposalCommand::Step { id: pid, aksi: aksi.into(), versi, alasan: alasan.map(Into::into) };
+        assert_eq!(cli::proposal(&store, step("teruskan", 0, None)).await.unwrap()["tahap"], "rw");
+        let before = rows(&store).await;
+        assert!(cli::proposal(&store, step("kembalikan", 1, None)).await.is_err(), "a reason is required to send back");
+        assert!(cli::proposal(&store, step("teruskan", 0, None)).await.unwrap_err().to_string().contains("version"), "stale versi");
+        assert!(cli::proposal(&store, step("lompat", 1, None)).await.is_err());
+        assert_eq!(rows(&store).await, before);
+        assert_eq!(cli::proposal(&store, step("kembalikan", 1, Some("formulir RT belum lengkap"))).await.unwrap()["tahap"], "rt");
+        let shown = cli::proposal(&store, ProposalCommand::Show { id: pid }).await.unwrap();
+        assert_eq!(shown["langkah"].as_array().unwrap().len(), 3, "created, forwarded, sent back");
+        let listed = cli::proposal(&store, ProposalCommand::List { rw: Some(RW2.into()), kelurahan: None, tahap: Some("rt".into()) }).await.unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        assert!(cli::proposal(&store, ProposalCommand::List { rw: None, kelurahan: None, tahap: Some("x".into()) }).await.is_err());
     })
     .await;
 }

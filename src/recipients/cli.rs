@@ -1,4 +1,6 @@
-//! `sigap recipients import|keygen|rekey`. Prints reasons and counts, never a NIK or a name.
+//! `sigap recipients import|match|quota|eligibility|proposal|decree|document|keygen|rekey`. Prints
+//! reasons, counts and records without personal data (never a NIK or a name); the documents go to
+//! a file. Every write goes through the same `ops` as HTTP, acting as an admin of this machine.
 // Display stays in the CLI.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -29,6 +31,14 @@ pub enum RecipientsCommand {
     },
     /// Assess every household: programmes already received, matching result, quota.
     Eligibility,
+    /// Bottom-up proposals (usulan): create one from an RW's recap file, list, show, move a desk.
+    #[command(subcommand)]
+    Proposal(ProposalCommand),
+    /// Decrees (SK penetapan): make a version of the accepted list, list them, show one.
+    #[command(subcommand)]
+    Decree(DecreeCommand),
+    /// Write the BNBA or BAST of a kelurahan or RW under a decree to a file (PDF or XLSX).
+    Document(DocumentArgs),
     /// Print a new random key (64 hex digits) for SIGAP_PII_KEY or SIGAP_PII_HASH_KEY.
     Keygen,
     /// Re-seal every NIK, No. KK and telephone under the current SIGAP_PII_KEY (key rotation:
@@ -77,6 +87,13 @@ fn actor() -> String {
 
 pub async fn run(store: &Store, cmd: RecipientsCommand) -> anyhow::Result<()> {
     match cmd {
+        RecipientsCommand::Proposal(cmd) => print(proposal(store, cmd).await?),
+        RecipientsCommand::Decree(cmd) => print(decree(store, cmd).await?),
+        RecipientsCommand::Document(args) => {
+            let (path, n) = document(store, args).await?;
+            println!("{} written: {n} household(s)", path.display());
+            Ok(())
+        }
         RecipientsCommand::Import(args) => import(store, &Pii::from_env()?, args).await,
         RecipientsCommand::Match(args) => match_cmd(store, &Pii::from_env()?, args).await.map(|_| ()),
         RecipientsCommand::Quota { code, kuota } => {
@@ -115,9 +132,7 @@ pub async fn run(store: &Store, cmd: RecipientsCommand) -> anyhow::Result<()> {
 
 /// Imports one file in one transaction; a file-level problem refuses it, listing every problem.
 pub async fn import(store: &Store, pii: &Pii, args: ImportArgs) -> anyhow::Result<()> {
-    let bytes = std::fs::read(&args.file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
-    let name = args.file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let format = Format::from_name(&name).ok_or_else(|| anyhow::anyhow!("{name}: the file must end in .csv or .xlsx"))?;
+    let (name, format, bytes) = read_file(&args.file)?;
     let atlas = load_atlas(store, AtlasConfig::default()).await?;
     let prepared = match ops::prepare(&bytes, format, &atlas) {
         Ok(p) => p,
@@ -176,4 +191,190 @@ pub async fn check_token_unit(store: &Store, role: Role, unit: Option<&str>) -> 
     };
     anyhow::ensure!(super::store::area_exists(store, table, u).await?, "--unit {u:?} is not a {table} code in the store (e.g. {example}; run `sigap init` first)");
     Ok(())
+}
+
+/// Prints an answer as JSON (records without personal data: desks, counts, numbers of decrees).
+fn print(v: serde_json::Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(&v)?);
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum ProposalCommand {
+    /// Create a proposal of RW `--rw` from its recap file (CSV/XLSX, columns as for a batch): the
+    /// rows are imported as a batch of source usulan and the proposal starts at the RT desk.
+    Create {
+        /// The proposal's RW (31.71.01.1002.001).
+        #[arg(long)]
+        rw: String,
+        file: PathBuf,
+        /// A note kept with the first step.
+        #[arg(long)]
+        catatan: Option<String>,
+    },
+    /// List proposals, newest first, with desk and counts.
+    List {
+        #[arg(long)]
+        rw: Option<String>,
+        #[arg(long)]
+        kelurahan: Option<String>,
+        /// Only proposals at this desk (rt, rw, kelurahan, …, biro_kesos, ditetapkan).
+        #[arg(long)]
+        tahap: Option<String>,
+    },
+    /// One proposal with its history of steps.
+    Show { id: i64 },
+    /// Forward (teruskan) or send back one step (kembalikan, with --alasan), naming the version read.
+    Step {
+        id: i64,
+        /// teruskan | kembalikan
+        #[arg(long)]
+        aksi: String,
+        #[arg(long)]
+        versi: i64,
+        #[arg(long)]
+        alasan: Option<String>,
+    },
+}
+
+/// Runs a proposal command through the same ops as `POST/GET /api/v1/recipients/proposals…`;
+/// returns what it prints.
+pub async fn proposal(store: &Store, cmd: ProposalCommand) -> anyhow::Result<serde_json::Value> {
+    use super::store as rstore;
+    let who = actor();
+    let v = match cmd {
+        ProposalCommand::Create { rw, file, catatan } => {
+            let pii = Pii::from_env()?;
+            let atlas = load_atlas(store, AtlasConfig::default()).await?;
+            let rw = crate::wilayah::AreaCode::parse(rw.trim()).map_err(|e| anyhow::anyhow!("--rw: {e}"))?;
+            anyhow::ensure!(rw.level() == crate::wilayah::Level::Rw && atlas.get(&rw).is_some(), "--rw {rw} is not an RW in the loaded boundaries");
+            let catatan = crate::text::optional("catatan", catatan.as_deref(), 500)?.unwrap_or("-").to_string();
+            let (name, format, bytes) = read_file(&file)?;
+            let mut prepared = refused_whole(ops::prepare(&bytes, format, &atlas), &file)?;
+            prepared.candidates.iter_mut().for_each(|c| super::model::restrict_to_rw(c, &rw));
+            let mut tx = store.begin().await?;
+            let meta = ops::BatchMeta { sumber: Sumber::Usulan, nama_file: &name, actor: &who, generated: false };
+            let p = refused_whole(ops::propose(&mut tx, &pii, &meta, &prepared, &rw, &catatan).await, &file)?;
+            tx.commit().await?;
+            serde_json::json!({"usulan": p.usulan, "batch": p.laporan.batch, "rumah_tangga_baru": p.laporan.rumah_tangga_baru, "rumah_tangga_gabung": p.laporan.rumah_tangga_gabung})
+        }
+        ProposalCommand::List { rw, kelurahan, tahap } => {
+            let tahap = match tahap.as_deref() {
+                None => None,
+                Some(t) => Some(super::usulan::Tahap::parse(t).ok_or_else(|| anyhow::anyhow!("--tahap {t:?} is not a proposal desk"))?),
+            };
+            serde_json::to_value(rstore::usulan_list(store, rw.as_deref(), kelurahan.as_deref(), tahap.map(|t| t.as_str())).await?)?
+        }
+        ProposalCommand::Show { id } => {
+            let u = rstore::usulan(store, id).await?.ok_or_else(|| anyhow::anyhow!("no proposal {id}"))?;
+            serde_json::json!({"usulan": u, "langkah": rstore::usulan_steps(store, id).await?})
+        }
+        ProposalCommand::Step { id, aksi, versi, alasan } => {
+            let aksi: super::usulan::Aksi = serde_json::from_value(serde_json::json!(aksi)).map_err(|_| anyhow::anyhow!("--aksi {aksi:?} is not teruskan or kembalikan"))?;
+            let input = super::model::LangkahInput { aksi, versi, alasan };
+            let alasan = input.check()?;
+            let mut tx = store.begin().await?;
+            let u = ops::move_usulan(&mut tx, id, aksi, versi, &alasan, &super::usulan::Pelaku::Admin, &who).await?;
+            tx.commit().await?;
+            serde_json::to_value(u)?
+        }
+    };
+    Ok(v)
+}
+
+#[derive(Subcommand)]
+pub enum DecreeCommand {
+    /// Freeze the accepted list as a new decree version (sets the bansos targets per RW).
+    Create {
+        /// The number as signed ("386 Tahun 2020"), unique.
+        #[arg(long)]
+        nomor: String,
+        /// The date it was signed (YYYY-MM-DD), not in the future.
+        #[arg(long)]
+        tanggal: chrono::NaiveDate,
+    },
+    /// Every version, newest first.
+    List,
+    /// One version with its households per RW.
+    Show { id: i64 },
+}
+
+/// Runs a decree command through the same ops as `/api/v1/recipients/decrees…`; returns what it prints.
+pub async fn decree(store: &Store, cmd: DecreeCommand) -> anyhow::Result<serde_json::Value> {
+    use super::store as rstore;
+    let v = match cmd {
+        DecreeCommand::Create { nomor, tanggal } => {
+            let input = super::sk::SkInput { nomor, tanggal };
+            let nomor = input.check(crate::bansos::model::jakarta_today()).map_err(|(field, detail)| anyhow::anyhow!("--{field}: {detail}"))?;
+            let mut tx = store.begin().await?;
+            let d = ops::decree(&mut tx, &nomor, tanggal, &actor()).await?;
+            tx.commit().await?;
+            serde_json::to_value(d)?
+        }
+        DecreeCommand::List => serde_json::to_value(rstore::sk_list(store).await?)?,
+        DecreeCommand::Show { id } => {
+            let sk = rstore::sk(store, id).await?.ok_or_else(|| anyhow::anyhow!("no decree {id}"))?;
+            let mut per_rw = std::collections::BTreeMap::new();
+            for i in rstore::sk_items(store, id, "").await? {
+                *per_rw.entry(i.rw).or_insert(0i64) += 1;
+            }
+            serde_json::json!({"sk": sk, "per_rw": per_rw})
+        }
+    };
+    Ok(v)
+}
+
+#[derive(Args)]
+pub struct DocumentArgs {
+    /// bnba | bast
+    pub jenis: String,
+    /// The decree's id.
+    #[arg(long)]
+    pub sk: i64,
+    /// The kelurahan (31.71.01.1002).
+    #[arg(long)]
+    pub kelurahan: Option<String>,
+    /// Only this RW of the kelurahan.
+    #[arg(long)]
+    pub rw: Option<String>,
+    /// The file to write; its extension (.pdf or .xlsx) says which format.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Writes a BNBA/BAST (the same `ops::document` and `dokumen::render` as HTTP); returns the path
+/// and the number of households printed.
+pub async fn document(store: &Store, args: DocumentArgs) -> anyhow::Result<(PathBuf, usize)> {
+    let jenis = super::dokumen::Jenis::parse(&args.jenis).ok_or_else(|| anyhow::anyhow!("{:?} is not bnba or bast", args.jenis))?;
+    let xlsx = match args.out.extension().and_then(|e| e.to_str()) {
+        Some("pdf") => false,
+        Some("xlsx") => true,
+        _ => anyhow::bail!("--out {} must end in .pdf or .xlsx", args.out.display()),
+    };
+    let atlas = load_atlas(store, AtlasConfig::default()).await?;
+    let parts = ops::document(store, &atlas, args.sk, jenis, args.rw.as_deref(), args.kelurahan.as_deref(), xlsx).await?;
+    let (bytes, _) = super::dokumen::render(&parts.kepala, &parts.items, xlsx)?;
+    std::fs::write(&args.out, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.out.display()))?;
+    Ok((args.out, parts.items.len()))
+}
+
+/// A file's name, format (by extension) and bytes.
+fn read_file(file: &std::path::Path) -> anyhow::Result<(String, Format, Vec<u8>)> {
+    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let format = Format::from_name(&name).ok_or_else(|| anyhow::anyhow!("{name}: the file must end in .csv or .xlsx"))?;
+    Ok((name, format, bytes))
+}
+
+/// A refused file listed problem by problem (codes and lines only), as an error.
+fn refused_whole<T>(r: Result<T, OpError>, file: &std::path::Path) -> anyhow::Result<T> {
+    match r {
+        Err(OpError::File(problems)) => {
+            for p in &problems {
+                eprintln!("  {p}");
+            }
+            anyhow::bail!("refused: {} problem(s) with {}; nothing was changed", problems.len(), file.display())
+        }
+        other => Ok(other?),
+    }
 }

@@ -26,6 +26,13 @@ impl Jenis {
         }
     }
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Jenis::Bnba => "bnba",
+            Jenis::Bast => "bast",
+        }
+    }
+
     fn judul(self) -> &'static str {
         match self {
             Jenis::Bnba => "DAFTAR NAMA DAN ALAMAT PENERIMA BANTUAN SOSIAL (BNBA)",
@@ -128,13 +135,16 @@ pub fn pdf(k: &Kepala, items: &[SkItem]) -> Vec<u8> {
         text(&mut c, b"F2", 11.0, M, H - M - 10.0, k.jenis.judul());
         text(&mut c, b"F1", 9.0, M, H - M - 26.0, &format!("Berdasarkan SK Penetapan Nomor {} tanggal {} (versi {})", k.sk_nomor, k.sk_tanggal.format("%d-%m-%Y"), k.sk_versi));
         text(&mut c, b"F1", 9.0, M, H - M - 40.0, &k.wilayah);
-        // Table header.
+        // Table header, on pages with rows only: the closing page (total and signatures when they
+        // did not fit) carries the document header and page number above, not an empty table.
         let mut y = top;
         c.set_line_width(0.5);
-        let mut x = M;
-        for (t, w) in COLS {
-            text(&mut c, b"F2", 8.0, x + 2.0, y + 4.0, t);
-            x += w;
+        if !rows.is_empty() {
+            let mut x = M;
+            for (t, w) in COLS {
+                text(&mut c, b"F2", 8.0, x + 2.0, y + 4.0, t);
+                x += w;
+            }
         }
         let hline = |c: &mut Content, y: f32| {
             c.move_to(M, y);
@@ -157,9 +167,13 @@ pub fn pdf(k: &Kepala, items: &[SkItem]) -> Vec<u8> {
             c.line_to(x, y + ROW);
             c.stroke();
         };
-        hline(&mut c, y + ROW);
-        hline(&mut c, y);
-        vlines(&mut c, y, true);
+        if rows.is_empty() {
+            text(&mut c, b"F1", 8.0, M, y + 4.0, &format!("(lanjutan halaman {})", p));
+        } else {
+            hline(&mut c, y + ROW);
+            hline(&mut c, y);
+            vlines(&mut c, y, true);
+        }
         for r in rows.iter() {
             y -= ROW;
             match r {
@@ -201,6 +215,16 @@ pub fn pdf(k: &Kepala, items: &[SkItem]) -> Vec<u8> {
         pdf.stream(content_id, &c.finish());
     }
     pdf.finish()
+}
+
+/// The document as PDF or XLSX bytes with its content type (CPU work: run it off the async
+/// workers).
+pub fn render(k: &Kepala, items: &[SkItem], xlsx_format: bool) -> Result<(Vec<u8>, &'static str), rust_xlsxwriter::XlsxError> {
+    if xlsx_format {
+        xlsx(k, items).map(|b| (b, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    } else {
+        Ok((pdf(k, items), "application/pdf"))
+    }
 }
 
 /// The XLSX: the same header lines, then one row per household (No, RW, RT, NIK, Nama, Alamat,
@@ -290,6 +314,18 @@ mod tests {
         // 80 households + 2 RW headings + 2 subtotals = 84 lines = two full pages; the total and
         // signatures go to a third.
         assert!(text.contains("(Halaman 1 dari 3)") && text.contains("(Halaman 3 dari 3)") && !text.contains("dari 4"));
+        // Every page, the closing one too, has the header: title, SK number, area, page x of y;
+        // the closing page has no empty table under it.
+        let pages: Vec<&str> = text.split("endstream").filter(|s| s.contains("Halaman")).collect();
+        assert_eq!(pages.len(), 3);
+        for (i, page) in pages.iter().enumerate() {
+            for s in ["DAFTAR NAMA DAN ALAMAT PENERIMA BANTUAN SOSIAL", "Nomor 2/2026 tanggal 22-04-2026", "Kelurahan Cideng"] {
+                assert!(page.contains(s), "page {} shows {s}", i + 1);
+            }
+            assert!(page.contains(&format!("(Halaman {} dari 3)", i + 1)));
+        }
+        assert!(pages[2].contains("(JUMLAH: 80 KK, 276 jiwa)") && pages[2].contains("(Lurah,)") && pages[2].contains("(lanjutan halaman 2)"));
+        assert!(!pages[2].contains("(Tanda tangan)") && pages[1].contains("(Tanda tangan)"), "no empty table on the closing page");
         assert!(text.contains("(JUMLAH: 80 KK, 276 jiwa)"), "13 cycles of 1..=6 and 1, 2");
         assert!(text.contains("...)"), "long text is cut to its column");
         if let Ok(dir) = std::env::var("SIGAP_TEST_TMP") {

@@ -89,6 +89,7 @@ impl From<OpError> for Problem {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "file-refused", format!("nothing was imported: {detail}")).field(field)
             }
             OpError::Invalid { field, detail } => Problem::unprocessable(&field, detail),
+            OpError::Bad { field, detail } => Problem::bad_request(&field, detail),
             OpError::NotFound { field, detail } => Problem::not_found(detail).field(field),
             OpError::Conflict { field, detail } => Problem::conflict(detail).field(field),
             OpError::Forbidden { detail } => Problem::forbidden(detail),
@@ -208,15 +209,21 @@ struct HouseholdPage {
 async fn list_households(State(s): State<AppState>, actor: Actor, query: Result<ApiQuery<ListQuery>, Problem>) -> Result<Json<HouseholdPage>, Problem> {
     let area = area_of(&actor)?;
     let ApiQuery(q) = query?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(Problem::bad_request("limit", format!("limit {limit} must be 1..=500")));
-    }
+    let limit = page_limit(q.limit)?;
     let (rw, kelurahan) = scoped_filter(&area, q.rw, q.kelurahan)?;
     let f = HouseholdFilter { rw, kelurahan, after: q.after.unwrap_or(0), limit };
     let households = rstore::households(&s.store, &f).await?;
     let next_after = (households.len() as i64 == limit).then(|| households.last().map(|h| h.id)).flatten();
     Ok(Json(HouseholdPage { households, next_after }))
+}
+
+/// The page size asked for (`limit`, 1..=500, default 100).
+fn page_limit(limit: Option<i64>) -> Result<i64, Problem> {
+    let limit = limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(Problem::bad_request("limit", format!("limit {limit} must be 1..=500")));
+    }
+    Ok(limit)
 }
 
 /// The RW and kelurahan filters a token may use: its own area narrows every request, and a
@@ -712,46 +719,13 @@ async fn decree_document(
     };
     let (rw, kelurahan) = scoped_filter(&area, q.rw, q.kelurahan)?;
     let atlas = s.atlas.current();
-    // The area printed: an RW, or a kelurahan (a document is per kelurahan or RW, never all DKI).
-    let code = match (&rw, &kelurahan) {
-        (Some(r), _) => r.clone(),
-        (None, Some(k)) => k.clone(),
-        (None, None) => return Err(Problem::bad_request("kelurahan", "kelurahan (or rw) is required: a BNBA/BAST is per kelurahan or RW")),
-    };
-    let area_code = crate::wilayah::AreaCode::parse(&code).map_err(|e| Problem::bad_request("kelurahan", e.to_string()))?;
-    if !matches!(area_code.level(), crate::wilayah::Level::Kelurahan | crate::wilayah::Level::Rw) {
-        return Err(Problem::bad_request("kelurahan", format!("{area_code} is a {}, not a kelurahan or RW", area_code.level())));
-    }
-    if let (Some(r), Some(k)) = (&rw, &kelurahan) {
-        if !r.starts_with(&format!("{k}.")) {
-            return Err(Problem::bad_request("rw", format!("RW {r} is not in kelurahan {k}")));
-        }
-    }
-    let kel_code = if area_code.level() == crate::wilayah::Level::Rw { code.rsplit_once('.').map(|(k, _)| k.to_string()).unwrap_or_default() } else { code.clone() };
-    let kel_name = crate::wilayah::AreaCode::parse(&kel_code).ok().and_then(|c| atlas.get(&c).map(|a| a.name.clone()))
-        .ok_or_else(|| Problem::not_found(format!("no kelurahan {kel_code} in the loaded boundaries")).field("kelurahan"))?;
-    let sk = decree_or_404(&s, id, "id").await?;
-    let items = rstore::sk_items(&s.store, id, &code).await?;
-    if items.is_empty() {
-        return Err(Problem::unprocessable("kelurahan", format!("decree {} names no household in {code}", sk.nomor)));
-    }
-    let wilayah = match &rw {
-        Some(r) => format!("RW {}, Kelurahan {kel_name} ({r})", r.rsplit('.').next().unwrap_or(r)),
-        None => format!("Kelurahan {kel_name} ({kel_code})"),
-    };
-    let kepala = super::dokumen::Kepala { jenis, sk_nomor: sk.nomor.clone(), sk_tanggal: sk.tanggal, sk_versi: sk.versi, wilayah };
+    let parts = ops::document(&s.store, &atlas, id, jenis, rw.as_deref(), kelurahan.as_deref(), xlsx).await?;
+    let name = parts.nama_file.clone();
     // Layout is CPU work: off the async workers.
-    let (bytes, ctype, ext) = tokio::task::spawn_blocking(move || {
-        if xlsx {
-            super::dokumen::xlsx(&kepala, &items).map(|b| (b, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")).map_err(|e| e.to_string())
-        } else {
-            Ok((super::dokumen::pdf(&kepala, &items), "application/pdf", "pdf"))
-        }
-    })
-    .await
-    .map_err(Problem::internal)?
-    .map_err(Problem::internal)?;
-    let name = format!("{}-sk{}-{}.{ext}", if jenis == super::dokumen::Jenis::Bnba { "bnba" } else { "bast" }, sk.versi, code);
+    let (bytes, ctype) = tokio::task::spawn_blocking(move || super::dokumen::render(&parts.kepala, &parts.items, xlsx))
+        .await
+        .map_err(Problem::internal)?
+        .map_err(Problem::internal)?;
     Response::builder()
         .header(axum::http::header::CONTENT_TYPE, ctype)
         .header(axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))
@@ -828,10 +802,7 @@ struct HandoutReport {
 async fn list_handouts(State(s): State<AppState>, actor: Actor, query: Result<ApiQuery<HandoutQuery>, Problem>) -> Result<Json<HandoutReport>, Problem> {
     let area = area_of(&actor)?;
     let ApiQuery(q) = query?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(Problem::bad_request("limit", format!("limit {limit} must be 1..=500")));
-    }
+    let limit = page_limit(q.limit)?;
     if !(1..=super::penyaluran::MAX_PUTARAN).contains(&q.putaran) {
         return Err(Problem::bad_request("putaran", format!("putaran {} must be 1..={}", q.putaran, super::penyaluran::MAX_PUTARAN)));
     }

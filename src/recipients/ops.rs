@@ -24,6 +24,9 @@ pub enum OpError {
     File(Vec<FileProblem>),
     #[error("{detail}")]
     Invalid { field: String, detail: String },
+    /// A malformed request parameter (HTTP 400), e.g. an area code of the wrong level.
+    #[error("{detail}")]
+    Bad { field: String, detail: String },
     #[error("{detail}")]
     NotFound { field: String, detail: String },
     #[error("{detail}")]
@@ -596,10 +599,17 @@ pub struct Verified {
 /// Applies a page of decisions at `tahap`, all or none: each household must be on the list, in
 /// the token's area (`scope`: an RW or kelurahan code), `layak`, and the decision allowed from
 /// its state (`verification::next`); a household whose state moved meanwhile is a conflict.
-/// Each decision is kept in the history and the audit log. Errors name `items[i].…`.
+/// Each decision is kept in the history and the audit log. Errors name `items[i].…`; the
+/// answer keeps the page's order.
 pub async fn verify(tx: &mut Tx, tahap: Tahap, items: &[(i64, Putusan, String)], scope: Option<&str>, actor: &str) -> Result<Vec<Verified>, OpError> {
-    let mut out = Vec::with_capacity(items.len());
-    for (i, (id, p, alasan)) in items.iter().enumerate() {
+    let mut out: Vec<Option<Verified>> = (0..items.len()).map(|_| None).collect();
+    // Households are changed in id order whatever the page's order: two pages with the same
+    // households in different orders then wait for each other instead of deadlocking on
+    // PostgreSQL's row locks (the loser gets the 409 below, never a 500).
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| items[i].0);
+    for i in order {
+        let (id, p, alasan) = &items[i];
         let field = format!("items[{i}].household_id");
         let (rw, kelayakan, state, versi) =
             rstore::verification_state(tx, *id).await?.ok_or_else(|| OpError::NotFound { field: field.clone(), detail: format!("no household {id} on the list") })?;
@@ -626,9 +636,9 @@ pub async fn verify(tx: &mut Tx, tahap: Tahap, items: &[(i64, Putusan, String)],
             },
         )
         .await?;
-        out.push(Verified { household_id: *id, verifikasi: next.into() });
+        out[i] = Some(Verified { household_id: *id, verifikasi: next.into() });
     }
-    Ok(out)
+    Ok(out.into_iter().flatten().collect())
 }
 
 /// A proposal as created: the proposal at the RT desk and its batch's row report.
@@ -938,4 +948,52 @@ pub async fn hand_out(
         out.records.push(rstore::penyaluran_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("hand-out {id} just written is not readable")))?);
     }
     Ok(out)
+}
+
+/// A BNBA/BAST to print: its header and the decree's items of the area, read and checked
+/// (`document`), laid out by `dokumen::render`.
+#[derive(Debug, Clone)]
+pub struct DocumentParts {
+    pub kepala: super::dokumen::Kepala,
+    pub items: Vec<super::sk::SkItem>,
+    /// The file name (`bnba-sk2-31.71.01.1002.pdf`).
+    pub nama_file: String,
+}
+
+/// Reads what a BNBA or BAST of decree `sk_id` prints for one kelurahan or one RW of it (the
+/// area already narrowed to the caller's; shared by HTTP and the CLI). Refused: no area, an area
+/// that is not a kelurahan or RW, an RW outside the kelurahan (`Bad`), an unknown kelurahan or
+/// decree (`NotFound`), an area the decree names nobody in (`Invalid`).
+pub async fn document(store: &crate::store::Store, atlas: &Atlas, sk_id: i64, jenis: super::dokumen::Jenis, rw: Option<&str>, kelurahan: Option<&str>, xlsx: bool) -> Result<DocumentParts, OpError> {
+    let bad = |field: &str, detail: String| OpError::Bad { field: field.into(), detail };
+    let code = match (rw, kelurahan) {
+        (Some(r), _) => r.to_string(),
+        (None, Some(k)) => k.to_string(),
+        (None, None) => return Err(bad("kelurahan", "kelurahan (or rw) is required: a BNBA/BAST is per kelurahan or RW".into())),
+    };
+    let area = AreaCode::parse(&code).map_err(|e| bad("kelurahan", e.to_string()))?;
+    if !matches!(area.level(), Level::Kelurahan | Level::Rw) {
+        return Err(bad("kelurahan", format!("{area} is a {}, not a kelurahan or RW", area.level())));
+    }
+    if let (Some(r), Some(k)) = (rw, kelurahan) {
+        if !r.starts_with(&format!("{k}.")) {
+            return Err(bad("rw", format!("RW {r} is not in kelurahan {k}")));
+        }
+    }
+    let kel_code = if area.level() == Level::Rw { code.rsplit_once('.').map(|(k, _)| k.to_string()).unwrap_or_default() } else { code.clone() };
+    let kel_name = AreaCode::parse(&kel_code)
+        .ok()
+        .and_then(|c| atlas.get(&c).map(|a| a.name.clone()))
+        .ok_or_else(|| OpError::NotFound { field: "kelurahan".into(), detail: format!("no kelurahan {kel_code} in the loaded boundaries") })?;
+    let sk = rstore::sk(store, sk_id).await?.ok_or_else(|| OpError::NotFound { field: "id".into(), detail: format!("no decree {sk_id}") })?;
+    let items = rstore::sk_items(store, sk_id, &code).await?;
+    if items.is_empty() {
+        return Err(OpError::Invalid { field: "kelurahan".into(), detail: format!("decree {} names no household in {code}", sk.nomor) });
+    }
+    let wilayah = match rw {
+        Some(r) => format!("RW {}, Kelurahan {kel_name} ({r})", r.rsplit('.').next().unwrap_or(r)),
+        None => format!("Kelurahan {kel_name} ({kel_code})"),
+    };
+    let nama_file = format!("{}-sk{}-{code}.{}", jenis.as_str(), sk.versi, if xlsx { "xlsx" } else { "pdf" });
+    Ok(DocumentParts { kepala: super::dokumen::Kepala { jenis, sk_nomor: sk.nomor, sk_tanggal: sk.tanggal, sk_versi: sk.versi, wilayah }, items, nama_file })
 }
