@@ -448,9 +448,26 @@ async fn cli_receipts_movements_requests_and_report_on_both_stores() {
         assert!(run(&store, L::Penerimaan(PenerimaanCmd::Show { id: 99 })).await.unwrap_err().to_string().starts_with("id:"));
         assert!(run(&store, L::Stok { gudang: None, barang: None, hari: Some(-1), kedaluwarsa: false }).await.unwrap_err().to_string().starts_with("--hari"));
 
-        // A unit's request through the API; the operator's steps from the terminal.
-        let p = call(&app, "POST", "/api/v1/logistik/permintaan", Some(&unit), None, Some(json!({"unit": UNIT, "baris": [{"barang": masker, "jumlah": 300}]}))).await;
-        let id = p.1["id"].as_i64().unwrap();
+        // A unit's request from the terminal (the API's body in a file): an unknown item, a point
+        // outside Jakarta, a zero quantity and an unknown unit are refused naming their field, with
+        // nothing written; then the good one. The API's request follows the same `ops`.
+        let snapshot = counts(&store, &TABLES).await;
+        for (body, says) in [
+            (json!({"unit": UNIT, "baris": [{"barang": "TIDAK-ADA", "jumlah": 3}]}), "baris[0].barang:"),
+            (json!({"unit": UNIT, "lon": 107.6098, "lat": -6.9147, "baris": [{"barang": masker, "jumlah": 3}]}), "lon:"),
+            (json!({"unit": UNIT, "lon": -6.2, "lat": 106.8, "baris": [{"barang": masker, "jumlah": 3}]}), "lat: lat = 106.8 is out of range (-90..90); lon and lat look swapped"),
+            (json!({"unit": UNIT, "baris": [{"barang": masker, "jumlah": 0}]}), "baris[0].jumlah:"),
+            (json!({"unit": "99.99", "baris": [{"barang": masker, "jumlah": 3}]}), "unit:"),
+        ] {
+            let e = run(&store, L::Permintaan(P::Buat { file: file("p.json", body) })).await.unwrap_err().to_string();
+            assert!(e.starts_with(says), "{says}: {e}");
+        }
+        assert_eq!(counts(&store, &TABLES).await, snapshot, "a refused CLI request changed a table");
+        run(&store, L::Permintaan(P::Buat { file: file("p.json", json!({"unit": UNIT, "tempat": "Posko RW 01", "baris": [{"barang": masker, "jumlah": 300}]})) })).await.unwrap();
+        let id: i64 = sigap::on_pool!(&store, p => sqlx::query_scalar::<_, i64>("SELECT MAX(id) FROM logistik_permintaan").fetch_one(p).await.unwrap());
+        assert_eq!(count(&store, "logistik_permintaan WHERE status = 'diajukan'").await, 1);
+        let p = call(&app, "GET", &format!("/api/v1/logistik/permintaan/{id}"), Some(&unit), None, None).await;
+        assert_eq!((p.1["unit"].as_str(), p.1["status"].as_str()), (Some(UNIT), Some("diajukan")), "{}", p.1);
         let snapshot = counts(&store, &TABLES).await;
         for (cmd, says) in [
             (P::Verifikasi { id, versi: 1, kembalikan: true, gudang: None, baris: vec![], alasan: None }, "alasan:"),

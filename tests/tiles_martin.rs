@@ -1,6 +1,6 @@
 //! sigap's own tiles and martin's (tiles/martin.yaml + tiles/martin.sql over the test PostGIS
-//! loaded with the shipped data and a few KSBB sites) carry the same layers, feature codes, ids and
-//! attribute names.
+//! loaded with the shipped data, a few KSBB sites and the demo gudang with stock) carry the same
+//! layers, feature codes, ids and attribute names; the gudang layer also the same attribute values.
 //! martin is installed by scripts/martin.sh (run by scripts/test.sh before the tests; cached).
 
 mod common;
@@ -89,6 +89,16 @@ fn summary(bytes: &[u8], layer: &str) -> BTreeMap<String, (Option<u64>, Vec<Stri
         .collect()
 }
 
+/// kode → attribute name → value of every feature (for the gudang layer, whose values are
+/// computed on both sides from the same stock).
+fn values(bytes: &[u8]) -> BTreeMap<String, BTreeMap<String, String>> {
+    decode(bytes).expect("decodes")[0]
+        .2
+        .iter()
+        .map(|f| (f.prop("kode").and_then(Prop::as_str).unwrap_or_default().to_string(), f.props.iter().map(|(k, v)| (k.clone(), format!("{v:?}"))).collect()))
+        .collect()
+}
+
 #[tokio::test]
 async fn martin_serves_the_same_features_as_sigap() {
     let martin = martin_binary();
@@ -139,6 +149,7 @@ async fn martin_serves_the_same_features_as_sigap() {
     assert!(ready, "martin did not answer /health on port {port}");
 
     let atlas = atlas(&store).await;
+    sigap::logistics::load_demo(&store, &atlas).await.expect("demo catalog and gudang");
     let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas), Arc::new(Config::default())));
     let places = [(106.8272, -6.1754), (106.8206, -6.3125), (106.8830, -6.1030), (106.7400, -6.1600), (106.9300, -6.2500)];
     // KSBB sites of the three kinds with UMKM, through the API, for the site layers.
@@ -156,9 +167,30 @@ async fn martin_serves_the_same_features_as_sigap() {
     }
     let csv = "kode,nama_usaha,nama_pemilik,sektor,dinas,lokasi\nM-U1,W1,P1,kuliner,ppkukm,M-0\nM-U2,W2,P2,kuliner,ppkukm,M-0\nM-U3,W3,P3,kuliner,ppkukm,M-1\n";
     assert_eq!(post("/api/v1/ksbb/umkm/import", "text/csv", csv.to_string()).await, StatusCode::OK);
-    let mut compared = 0;
-    for (layer, zooms) in [("kota", &[9u8, 10, 11][..]), ("kecamatan", &[11, 12]), ("kelurahan", &[12, 13, 14]), ("rw", &[14, 15, 16]), ("lokbin", &[10, 12, 14, 16]), ("loksem", &[12, 14]), ("promosi", &[14])] {
-        let mut tiles: Vec<TileId> = zooms.iter().flat_map(|&z| places.iter().map(move |p| tile_of(p.0, p.1, z))).collect();
+    // Stock at two gudang through receipts (which refresh sigap's layer): DINSOS with six items (the
+    // layer lists five), one of them in fractional liters; BALAIKOTA with one; the others empty.
+    let receipt = |gudang: &str, bast: &str, baris: serde_json::Value| {
+        let body = serde_json::json!({"gudang": gudang, "pengirim": "Donatur", "bast_nomor": bast, "bast_tanggal": chrono::Utc::now().date_naive().to_string(), "baris": baris});
+        let req = Request::post("/api/v1/logistik/penerimaan").header("authorization", admin.clone()).header("idempotency-key", bast).header("content-type", "application/json").body(Body::from(body.to_string())).unwrap();
+        let app = app.clone();
+        async move { app.oneshot(req).await.unwrap().status() }
+    };
+    let line = |barang: &str, jumlah: f64, exp: bool| {
+        let mut l = serde_json::json!({"barang": barang, "satuan": if barang == "PANGAN-MINYAK-GORENG" { "liter" } else { "pcs" }, "jumlah_diumumkan": jumlah, "jumlah_diterima": jumlah, "jumlah_ditolak": 0});
+        if exp {
+            l["kedaluwarsa"] = "2099-12-31".into();
+        }
+        l
+    };
+    let dinsos = serde_json::json!([line("APD-MASKER-3PLY", 2000.0, false), line("APD-MASKER-N95", 400.0, false), line("APD-FACE-SHIELD", 40.0, false),
+        line("ALKES-THERMOGUN", 12.0, false), line("ALKES-OKSIMETER", 12.0, false), line("PANGAN-MINYAK-GORENG", 7.5, true)]);
+    assert_eq!(receipt("DINSOS", "BAST/M/1", dinsos).await, StatusCode::CREATED);
+    assert_eq!(receipt("BALAIKOTA", "BAST/M/2", serde_json::json!([line("APD-MASKER-N95", 20.0, false)])).await, StatusCode::CREATED);
+    let gudang: Vec<(f64, f64)> = sigap::logistics::store::list_gudang(&store).await.unwrap().iter().map(|g| (g.lon, g.lat)).collect();
+    let (mut compared, mut gudang_stock) = (0, 0);
+    for (layer, zooms) in [("kota", &[9u8, 10, 11][..]), ("kecamatan", &[11, 12]), ("kelurahan", &[12, 13, 14]), ("rw", &[14, 15, 16]), ("lokbin", &[10, 12, 14, 16]), ("loksem", &[12, 14]), ("promosi", &[14]), ("gudang", &[10, 14, 16])] {
+        let points = if layer == "gudang" { &gudang[..] } else { &places[..] };
+        let mut tiles: Vec<TileId> = zooms.iter().flat_map(|&z| points.iter().map(move |p| tile_of(p.0, p.1, z))).collect();
         tiles.push(TileId { z: 10, x: 0, y: 0 }); // empty in both
         for t in tiles {
             let res = app
@@ -175,10 +207,15 @@ async fn martin_serves_the_same_features_as_sigap() {
             }
             let (a, b) = (summary(&ours, layer), summary(&theirs, layer));
             assert_eq!(a, b, "{layer} {t}: sigap vs martin");
+            if layer == "gudang" {
+                assert_eq!(values(&ours), values(&theirs), "{layer} {t}: attribute values, sigap vs martin");
+                gudang_stock += values(&ours).values().filter(|v| v.contains_key("stok_5")).count();
+            }
             compared += a.len();
         }
     }
     assert!(compared > 100, "compared {compared} features");
+    assert!(gudang_stock >= 3, "DINSOS with five listed items compared in {gudang_stock} tiles");
 
     // A kelurahan edit redoes its kecamatan and kota through the triggers, and nothing else.
     let dissolved = |kode: &'static str| async move {

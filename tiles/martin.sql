@@ -147,3 +147,30 @@ CREATE OR REPLACE FUNCTION sigap_tile_loksem(z integer, x integer, y integer) RE
   LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT sigap_tile_ksbb('loksem', z, x, y) $$;
 CREATE OR REPLACE FUNCTION sigap_tile_promosi(z integer, x integer, y integer) RETURNS bytea
   LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT sigap_tile_ksbb('promosi', z, x, y) $$;
+
+-- The gudang site layer (src/logistics/peta.rs): every gudang as a point, id = its place in the
+-- gudang list ordered by kode (1, 2, …), with the same properties as sigap's /tiles/gudang: kode,
+-- nama, kota, aktif, jumlah_barang (items with a positive balance), stok_utama ("nama (satuan):
+-- jumlah; …" for the five largest balances, base units, expired lots included) and barang_1…5 /
+-- stok_1…5 for them (largest first, then by item code). Public places: no personal data.
+CREATE OR REPLACE FUNCTION sigap_tile_gudang(z integer, x integer, y integer) RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+  SELECT COALESCE((SELECT ST_AsMVT(t, 'gudang', 4096, 'geom', 'id') FROM (
+    SELECT g.id, g.kode, g.nama, g.kota, g.aktif, s.jumlah_barang, s.stok_utama,
+           s.barang_1, s.stok_1, s.barang_2, s.stok_2, s.barang_3, s.stok_3, s.barang_4, s.stok_4, s.barang_5, s.stok_5,
+           ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(g.lon, g.lat), 4326), 3857), ST_TileEnvelope(z, x, y), 4096, 64, true) AS geom
+    FROM (SELECT row_number() OVER (ORDER BY kode) AS id, * FROM logistik_gudang) g CROSS JOIN LATERAL (
+      SELECT count(*) AS jumlah_barang,
+             COALESCE(string_agg(r.label || ': ' || r.j::text, '; ' ORDER BY r.rn) FILTER (WHERE r.rn <= 5), '') AS stok_utama,
+             max(r.barang) FILTER (WHERE r.rn = 1) AS barang_1, max(r.j) FILTER (WHERE r.rn = 1) AS stok_1,
+             max(r.barang) FILTER (WHERE r.rn = 2) AS barang_2, max(r.j) FILTER (WHERE r.rn = 2) AS stok_2,
+             max(r.barang) FILTER (WHERE r.rn = 3) AS barang_3, max(r.j) FILTER (WHERE r.rn = 3) AS stok_3,
+             max(r.barang) FILTER (WHERE r.rn = 4) AS barang_4, max(r.j) FILTER (WHERE r.rn = 4) AS stok_4,
+             max(r.barang) FILTER (WHERE r.rn = 5) AS barang_5, max(r.j) FILTER (WHERE r.rn = 5) AS stok_5
+      FROM (SELECT b.barang, COALESCE(c.nama, '') || ' (' || COALESCE(c.satuan, '') || ')' AS label,
+                   b.jumlah / 1000.0::float8 AS j, row_number() OVER (ORDER BY b.jumlah DESC, b.barang) AS rn
+            FROM (SELECT barang, SUM(jumlah) AS jumlah FROM logistik_saldo WHERE gudang = g.kode GROUP BY barang HAVING SUM(jumlah) > 0) b
+            LEFT JOIN logistik_barang c ON c.kode = b.barang) r) s
+    WHERE ST_Intersects(ST_SetSRID(ST_MakePoint(g.lon, g.lat), 4326), ST_Transform(ST_TileEnvelope(z, x, y, margin => 64.0 / 4096), 4326))
+    ORDER BY g.kode) t WHERE geom IS NOT NULL), ''::bytea)
+$fn$;

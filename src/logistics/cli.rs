@@ -174,6 +174,9 @@ pub enum PermintaanCmd {
         #[arg(long)]
         surat_jalan: String,
     },
+    /// A unit's new request: FILE holds the body of `POST /api/v1/logistik/permintaan` (unit,
+    /// lon/lat or the kelurahan unit's own kelurahan, baris; `-`: stdin), checked like the API.
+    Buat { file: PathBuf },
     /// Confirm receipt: FILE holds the body of `POST …/permintaan/{id}/terima` (`-`: stdin).
     Terima { id: i64, file: PathBuf },
     /// Resubmit a returned request (lines unchanged).
@@ -306,6 +309,17 @@ async fn permintaan(store: &Store, cmd: PermintaanCmd) -> anyhow::Result<()> {
             let input = KirimInput { versi, surat_jalan };
             input.check().map_err(checked)?;
             in_tx!(store, |tx| ops::kirim(tx, id, &input, today, &who))
+        }
+        PermintaanCmd::Buat { file } => {
+            let input: super::permintaan::PermintaanInput = body(&file)?;
+            input.check().map_err(checked)?;
+            let unit = input.unit.trim();
+            // The API's 404 naming `unit`: the same unit list tokens are checked against.
+            if !crate::cli::token::known_unit(store, unit).await? {
+                anyhow::bail!("unit: unknown unit {unit:?}: give a kelurahan code or a unit id (sigap units list)");
+            }
+            let atlas = crate::cli::load_atlas(store, crate::wilayah::AtlasConfig::default()).await?;
+            in_tx!(store, |tx| ops::create_permintaan(tx, &atlas, &input, &who))
         }
         PermintaanCmd::Terima { id, file } => {
             let input: TerimaInput = body(&file)?;
