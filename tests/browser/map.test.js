@@ -305,11 +305,17 @@ test('public map', async (t) => {
       u: window.sigapMap.getSource('pt-umkm')?.serialize().data.features.map((f) => f.geometry.coordinates) }));
     assert.ok(sites.some((f) => f.layer === 'pt-gudang-point') && sites.some((f) => f.layer === 'pt-umkm-point'), `gudang and lokbin near Monas: ${JSON.stringify([sites, dbg])}`);
     // A tap on a site opens its popup (and does not select the area under it).
-    const pt = await page.evaluate(() => {
+    // The site this test made (other page tests add sites too), centred first so that no panel
+    // over the map's edge takes the tap.
+    const pt = await page.evaluate(async (name) => {
       const m = window.sigapMap;
-      const f = m.queryRenderedFeatures({ layers: ['pt-umkm-point'] })[0];
+      const f = m.queryRenderedFeatures({ layers: ['pt-umkm-point'] }).find((x) => x.properties.nama === name);
+      if (!f) return null;
+      m.jumpTo({ center: f.geometry.coordinates });
+      await new Promise((resolve) => { m.once('idle', resolve); m.triggerRepaint(); });
       return m.project(f.geometry.coordinates);
-    });
+    }, 'Lokbin Uji Peta');
+    assert.ok(pt, 'the lokbin made by this test is drawn near Monas');
     const box = await page.locator('#map canvas').boundingBox();
     await page.mouse.click(box.x + pt.x, box.y + pt.y);
     await page.locator('[data-testid="site-popup"]').waitFor({ state: 'visible', timeout: 10_000 });
