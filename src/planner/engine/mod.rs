@@ -16,6 +16,7 @@
 //! and reads the answer back, [`reproducible`] is the repeatable search.
 
 mod build;
+mod ejection;
 mod reproducible;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

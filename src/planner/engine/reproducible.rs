@@ -15,6 +15,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use vrp_core::construction::heuristics::{InsertionContext, MoveContext, RouteContext, SolutionContext};
 use vrp_core::models::problem::Job;
+use vrp_core::models::solution::Activity;
 use vrp_core::models::{ConstraintViolation, FeatureConstraint, FeatureState, Problem, Solution, ViolationCode};
 use vrp_core::rosomaxa::evolution::TelemetryMode;
 use vrp_core::rosomaxa::hyper::StaticSelective;
@@ -31,7 +32,8 @@ use vrp_core::solver::{
     Solver, TargetHeuristic, VrpConfigBuilder,
 };
 
-use super::build::{job_index, Problems};
+use super::build::{job_index, vehicle_index, Problems};
+use super::ejection;
 use super::{solver_err, EngineError, RoutingProblem, SolveOptions};
 
 /// The wall-clock cap of a reproducible search, which remembers whether it stopped the search: a
@@ -51,15 +53,23 @@ impl Quota for CapQuota {
     }
 }
 
-/// Share of the generation budget spent on route minimisation before distance optimisation.
-const ROUTE_MIN_SHARE: f64 = 0.5;
+/// Share of the generation budget spent by vrp-core under the route-minimisation goal, before
+/// the ejection pool (see [`super::ejection`]) takes its solution further.
+const ROUTE_MIN_SHARE: f64 = 0.25;
 
-/// Runs the seeded, generation-bounded search on `problems` (built from `p`) in two stages:
-/// route minimisation (the `route_min` goal, see [`super::build::Problems`]), then distance
-/// optimisation starting from its best solution. Call it on a fresh thread: `get_rng` falls
-/// back to vrp-core's thread-local generator. The work budget is `options.generations`, split
-/// between the stages; `options.max_seconds` is only a safety cap over both, and the second value
-/// says whether it cut the search short (then the result may differ between runs).
+/// Ejection-pool iterations (jobs taken from the pool) per generation of the budget. Sized so
+/// that the pool costs about as much CPU as the vrp-core stage before it (measured on the
+/// Solomon R1/RC1 instances; see the planner README).
+const EJECTION_PER_GENERATION: usize = 4;
+
+/// Runs the seeded, generation-bounded search on `problems` (built from `p`) in three steps:
+/// route minimisation by vrp-core (the `route_min` goal, see [`super::build::Problems`]), then
+/// by the ejection pool of Nagata & Bräysy (2009) on that solution ([`super::ejection`]), then
+/// distance optimisation by vrp-core starting from the result. Call it on a fresh thread:
+/// `get_rng` falls back to vrp-core's thread-local generator. The work budget is
+/// `options.generations` (the ejection pool gets `EJECTION_PER_GENERATION` iterations per
+/// generation); `options.max_seconds` is only a safety cap over the vrp-core stages, and the
+/// second value says whether it cut the search short (then the result may differ between runs).
 pub(super) fn search(p: &RoutingProblem, problems: Problems, options: &SolveOptions, logger: InfoLogger) -> Result<(Solution, bool), EngineError> {
     let random: Arc<dyn Random> = Arc::new(SeededRandom::new(options.seed));
     let cap = options.max_seconds.map(|s| Arc::new(CapQuota { time: TimeQuota::new(s), reached: AtomicBool::new(false) }));
@@ -69,10 +79,66 @@ pub(super) fn search(p: &RoutingProblem, problems: Problems, options: &SolveOpti
     let first = ((options.generations as f64 * ROUTE_MIN_SHARE) as usize).min(options.generations.saturating_sub(1));
     let mut init = None;
     if first > 0 {
-        init = Some(stage(&problems.route_min, &environment, &neighbours, first, None, true)?);
+        let mut solution = stage(&problems.route_min, &environment, &neighbours, first, None, true)?;
+        // Frozen routes are vrp-core's to keep: the pool does not know locks.
+        let capped = cap.as_ref().is_some_and(|c| c.reached.load(Ordering::Relaxed));
+        if p.locks.is_empty() && !capped {
+            let tours = read_tours(&solution);
+            let iterations = options.generations.saturating_mul(EJECTION_PER_GENERATION);
+            let fewer = ejection::minimise_routes(p, tours.clone(), &neighbours, options.seed, iterations);
+            if fewer.len() < tours.len() {
+                apply_tours(&mut solution, &fewer);
+            }
+        }
+        init = Some(solution);
     }
     let solution = stage(&problems.distance, &environment, &neighbours, options.generations - first, init, false)?;
     Ok((solution, cap.is_some_and(|c| c.reached.load(Ordering::Relaxed))))
+}
+
+/// The routes of a vrp-core solution as vehicle and job indices (no relabelling: the vehicle
+/// index names the route's actor, which [`apply_tours`] needs).
+fn read_tours(solution: &Solution) -> Vec<ejection::Tour> {
+    solution
+        .routes
+        .iter()
+        .filter_map(|route| {
+            let vehicle = vehicle_index(&route.actor.vehicle.dimens)?;
+            let jobs: Vec<usize> = route.tour.all_activities().filter_map(|a| a.job.as_ref().and_then(|s| job_index(&s.dimens))).collect();
+            (!jobs.is_empty()).then_some(ejection::Tour { vehicle, jobs })
+        })
+        .collect()
+}
+
+/// Rewrites the tours of `solution` to `tours` (same jobs, same or fewer vehicles). Routes left
+/// without jobs stay in the list, empty, so that vrp-core frees their vehicles when it reads
+/// the solution back (`InsertionContext::new_from_solution`); schedules are recomputed there.
+fn apply_tours(solution: &mut Solution, tours: &[ejection::Tour]) {
+    let mut activities: Vec<Option<Activity>> = Vec::new();
+    for route in &solution.routes {
+        for a in route.tour.all_activities() {
+            if let Some(i) = a.job.as_ref().and_then(|s| job_index(&s.dimens)) {
+                if activities.len() <= i {
+                    activities.resize_with(i + 1, || None);
+                }
+                activities[i] = Some(a.deep_copy());
+            }
+        }
+    }
+    for route in solution.routes.iter_mut() {
+        let jobs: Vec<Job> = route.tour.jobs().cloned().collect();
+        for job in jobs {
+            route.tour.remove(&job);
+        }
+        let vehicle = vehicle_index(&route.actor.vehicle.dimens);
+        if let Some(t) = tours.iter().find(|t| Some(t.vehicle) == vehicle) {
+            for (k, &j) in t.jobs.iter().enumerate() {
+                if let Some(a) = activities.get_mut(j).and_then(Option::take) {
+                    route.tour.insert_at(a, k + 1);
+                }
+            }
+        }
+    }
 }
 
 /// One evolutionary stage on `problem` for `generations`, from fresh initial solutions or from
@@ -203,7 +269,7 @@ impl FeatureConstraint for CanonicalOrder {
 }
 
 /// For each job, the other jobs ordered by distance between their locations (ties by index).
-fn job_neighbours(p: &RoutingProblem) -> Vec<Vec<usize>> {
+pub(super) fn job_neighbours(p: &RoutingProblem) -> Vec<Vec<usize>> {
     (0..p.jobs.len())
         .map(|i| {
             let from = p.jobs[i].location;
