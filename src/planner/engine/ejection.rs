@@ -352,7 +352,9 @@ fn squeeze(ctx: &Ctx, routes: &mut [Route], v: usize) -> bool {
 /// route feasible, with the smallest sum of ejection counters (ties: fewer ejected, then at
 /// random). Returns (route, its new jobs, the ejected jobs).
 fn best_ejection(ctx: &Ctx, routes: &[Route], v: usize, counter: &[u32], rng: &mut ChaCha8Rng) -> Option<(usize, Vec<usize>, Vec<usize>)> {
-    let mut best: Option<(u32, usize, usize, Vec<usize>, Vec<usize>)> = None;
+    // (counter sum, ejected count, route, kept jobs, ejected jobs)
+    type Candidate = (u32, usize, usize, Vec<usize>, Vec<usize>);
+    let mut best: Option<Candidate> = None;
     let mut ties = 0u32;
     let dv = ctx.p.jobs[v].demand;
     for (ri, r) in routes.iter().enumerate() {
