@@ -48,6 +48,8 @@ const check = (ok, what) => {
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+/** A phase heading with the UTC time it starts, to match the server log's timestamps. */
+const phase = (what) => console.log(`-- ${what} [${new Date().toISOString().slice(11, 23)}]`);
 
 // ---- the store -------------------------------------------------------------------------------
 fs.rmSync(path.join(OUT, `serve-${STORE}.log`), { force: true });
@@ -261,7 +263,7 @@ async function crashPhases(planner) {
   slots.reverse();
 
   // 1. Mixed writes and locate batches, serve killed with -9 half way and restarted at once.
-  console.log(`-- mixed load ${S.mixed} s (${S.clients} complaint clients, ${S.burst} hand-out, ${S.locators} locate), kill -9 at ${S.killAt} s`);
+  phase(`mixed load ${S.mixed} s (${S.clients} complaint clients, ${S.burst} hand-out, ${S.locators} locate), kill -9 at ${S.killAt} s`);
   const mixed = Promise.all([
     cannon('complaints', { connections: S.clients, duration: S.mixed, requests: [complaintRequest()] }),
     cannon('handouts', { connections: S.burst, duration: S.mixed, requests: [handoutRequest(planner, slots)] }),
@@ -281,7 +283,7 @@ async function crashPhases(planner) {
 
   // 1b. Clients hanging up mid-request (axum drops their handlers at any point of the write):
   // nothing may be left behind that makes later writes fail; the phases below count any 5xx.
-  console.log(`-- ${S.hangups} keyed complaint POSTs cut off after 0-8 ms`);
+  phase(`${S.hangups} keyed complaint POSTs cut off after 0-8 ms`);
   let hung = 0;
   const hangup = (i) => new Promise((res) => {
     const body = JSON.stringify({ channel: 'web', category: 'banjir', description: `hangup ${RUN} ${i}`, location: point() });
@@ -300,7 +302,7 @@ async function crashPhases(planner) {
   console.log(`     ${hung} cut off before their answer`);
 
   // 2. Figures: complaint POST at N clients; at a fixed rate with /healthz sampled meanwhile; reads.
-  console.log('-- figures');
+  phase('figures');
   const c50 = await cannon('c50', { connections: S.clients, duration: S.read, requests: [complaintRequest()] });
   figures.results.push(figure(`complaint POST, ${S.clients} clients`, c50));
   const [rate, health] = await Promise.all([
@@ -326,7 +328,7 @@ async function crashPhases(planner) {
   check(c50.errors + rate.errors + health.errors === 0, `no connection errors outside the kill window (${c50.errors + rate.errors + health.errors})`);
 
   // 3. Bulk import killed mid-file, run again, and once more.
-  console.log(`-- bulk import of ${S.importRows} rows, kill -9 mid-file`);
+  phase(`bulk import of ${S.importRows} rows, kill -9 mid-file`);
   const csv = path.join(OUT, 'import.csv');
   const lines = ['channel,category,description,lon,lat'];
   for (let i = 0; i < S.importRows; i++) {
@@ -339,10 +341,15 @@ async function crashPhases(planner) {
   const imp = spawn(BIN, ['--database-url', DB, '--data-dir', path.join(ROOT, 'data'), 'complaints', 'import', csv, '--batch', 'crash'], { cwd: ROOT, stdio: 'ignore' });
   const impExit = new Promise((res) => imp.once('exit', res));
   let atKill = 0;
-  for (let i = 0; i < 6000 && imp.exitCode === null; i++) {
+  // The import runs 30 ms at a time and is held (SIGSTOP) while the store is asked how far it
+  // got: on a busy machine that query took long enough for the import to finish the whole file.
+  for (let i = 0; i < 6000; i++) {
+    await sleep(30);
+    if (imp.exitCode !== null) break;
+    imp.kill('SIGSTOP');
     atKill = imported();
     if (atKill > 0) break;
-    await sleep(20);
+    imp.kill('SIGCONT');
   }
   imp.kill('SIGKILL');
   await impExit;
@@ -421,7 +428,7 @@ function cycleDelta(a, b) {
 async function ratePhase() {
   figures.fsync = fsyncProbe(OUT);
   console.log(`     disk: ${figures.fsync.n} × (4 KiB append + fdatasync): p50 ${figures.fsync.p50_ms} ms, p99 ${figures.fsync.p99_ms} ms, max ${figures.fsync.max_ms} ms`);
-  console.log(`-- warm-up ${S.warm} s at ${S.rate}/s, then ${S.rateFor} s at ${S.rate}/s (${S.clients} connections) with /healthz at 20/s`);
+  phase(`warm-up ${S.warm} s at ${S.rate}/s, then ${S.rateFor} s at ${S.rate}/s (${S.clients} connections) with /healthz at 20/s`);
   const warm = await cannon('warm', { connections: S.clients, duration: S.warm, overallRate: S.rate, requests: [complaintRequest()] });
   figure('warm-up (not a figure)', warm);
   const b0 = await histogram('sigap_intake_batch_size');
@@ -467,7 +474,7 @@ async function ratePhase() {
  *  retries replay the same answer), the rest are 409 naming `jumlah`, the balance ends at 0 and
  *  equals the ledger; no 5xx. */
 async function logisticsPhase() {
-  console.log('-- logistics: 30 dispatches of 10 racing for the last 100 units');
+  phase('logistics: 30 dispatches of 10 racing for the last 100 units');
   const admin = sigap('token', 'create', '--role', 'admin').trim().split('\n').pop().trim();
   const call = async (p, body, key) => {
     const r = await fetch(`${URL_}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, 'idempotency-key': key }, body: JSON.stringify(body) });
@@ -514,7 +521,7 @@ try {
   if (S.only !== 'rate') await logisticsPhase();
 
   // 4. Everything acknowledged is there exactly once, with its id, and replays answer the same id.
-  console.log('-- checking acknowledged writes');
+  phase('checking acknowledged writes');
   const rows = new Map();
   for (const [id, d] of query("SELECT id, description FROM complaints WHERE description LIKE 'load %'")) {
     const k = d.slice(5);
