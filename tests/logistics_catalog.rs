@@ -553,7 +553,13 @@ async fn demo_flow_on_both_stores() {
         let (s, rekap) = call(&app, "GET", "/api/v1/publik/logistik/rekap", None, None, None).await;
         assert_eq!((s, &rekap["generated"]), (StatusCode::OK, &serde_json::json!(true)), "{rekap}");
         let periode = sigap::logistics::laporan::Periode::sejak_awal(today);
-        let page = sigap::logistics::laporan::html(&sigap::logistics::ops::laporan(&store, &atlas, periode, today).await.unwrap().into());
+        let lap = sigap::logistics::ops::laporan(&store, &atlas, periode, today).await.unwrap();
+        assert!(lap.generated, "the report says so too");
+        let xlsx = sigap::logistics::laporan::xlsx(&lap).unwrap();
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+        let ringkasan = calamine::Reader::worksheet_range(&mut wb, "Ringkasan").unwrap();
+        assert!(ringkasan.rows().any(|r| r.iter().any(|c| c.to_string().contains("data contoh (dibangkitkan)"))), "the XLSX summary sheet carries the note");
+        let page = sigap::logistics::laporan::html(&lap.into());
         assert!(page.contains("data contoh (dibangkitkan)"), "{page}");
 
         // A second load adds nothing.

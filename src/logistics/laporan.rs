@@ -349,6 +349,10 @@ pub fn xlsx(l: &Laporan) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     for (i, n) in notes.iter().enumerate() {
         ws.write_string(4 + i as u32, 0, *n)?;
     }
+    if l.generated {
+        let note = format!("Catatan: laporan ini memuat {} dari sigap init, bukan data resmi", crate::bansos::export::GENERATED);
+        ws.write_string_with_format(4 + notes.len() as u32 + 1, 0, note, &bold)?;
+    }
     ws.set_column_width(0, 100)?;
     for (_, sheet, rows) in bagian(l) {
         let ws = wb.add_worksheet();
