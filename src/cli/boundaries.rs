@@ -256,6 +256,15 @@ pub async fn init(store: &Store, data: &Path) -> anyhow::Result<()> {
             states.join(", ")
         );
     }
+    let k = crate::ksbb::demo::load(store, &atlas, data, today).await.context("loading the KSBB demo sites and UMKM")?;
+    if k == Default::default() {
+        println!("ksbb       already has sites; demo sites and UMKM not loaded");
+    } else {
+        println!(
+            "ksbb       {} sites (lokbin, loksem, promosi at OSM market points), {} UMKM, {} konfirmasi, {} realisasi added (GENERATED demo, not real sites)",
+            k.sites, k.umkm, k.konfirmasi, k.realisasi
+        );
+    }
     println!("store ready: {} (run `sigap serve`)", store.kind());
     Ok(())
 }
