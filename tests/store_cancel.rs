@@ -61,6 +61,10 @@ async fn waiting_writers_leave_the_pool_to_readers_on_both_stores() {
         // Give the writers time to line up (a pause, not a limit: the checks hold either way).
         tokio::time::sleep(Duration::from_millis(200)).await;
         if let Store::Gpkg(p) = &store {
+            // The GeoPackage identity is written once at open, not by every new connection (that
+            // write waited for the held lock, and a fresh connection's read failed after 10 s).
+            let id: i64 = sqlx::query_scalar("PRAGMA application_id").fetch_one(p).await.unwrap();
+            assert_eq!(id, 1_196_444_487, "{kind}: GeoPackage application_id");
             // The held transaction's connection, and at most the background checkpoint's.
             let in_use = p.size() - p.num_idle() as u32;
             assert!(in_use <= 2, "{kind}: {in_use} pooled connections in use by 1 writer and 12 waiting ones");

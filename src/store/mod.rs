@@ -162,11 +162,15 @@ pub fn gpkg_options(path: &str) -> Result<SqliteConnectOptions, StoreError> {
         // write lock (bounded by the busy timeout above) for longer than sqlx's 1 s default alarm.
         // That wait is the designed behaviour and shows in the latency histograms; warn only when
         // it reaches half the busy timeout, where it is a real sign of trouble.
-        .log_slow_statements(log::LevelFilter::Warn, std::time::Duration::from_secs(5))
-        // GeoPackage 1.3 identity: GDAL and QGIS check these two.
-        .pragma("application_id", "1196444487")
-        .pragma("user_version", "10300"))
+        .log_slow_statements(log::LevelFilter::Warn, std::time::Duration::from_secs(5)))
+    // Not here: the GeoPackage identity (`application_id`, `user_version`) is written once by
+    // [`Store::open`]. Set on every new connection, it wrote the file header each time, so a
+    // connection opened while a writer held the lock waited for it (a read on a fresh pooled
+    // connection behind a long write failed with `database is locked` after the busy timeout).
 }
+
+/// GeoPackage 1.3 identity: GDAL and QGIS check these two header fields.
+const GPKG_IDENTITY: [(&str, i64); 2] = [("application_id", 1_196_444_487), ("user_version", 10_300)];
 
 /// Whether the GeoPackage's WAL is copied back into the database file by a background task
 /// (the default) or by SQLite's automatic checkpoint (`SIGAP_GPKG_CHECKPOINT=auto`).
@@ -276,6 +280,12 @@ impl Store {
             // `begin` phase included).
             let pool = SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(opts).await?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+            for (pragma, value) in GPKG_IDENTITY {
+                let stored: i64 = sqlx::query_scalar(&format!("PRAGMA {pragma}")).fetch_one(&pool).await?;
+                if stored != value {
+                    sqlx::query(&format!("PRAGMA {pragma} = {value}")).execute(&pool).await?;
+                }
+            }
             if background {
                 tokio::spawn(checkpointer(pool.clone()));
             }
