@@ -69,6 +69,20 @@ fn value_groups(rows: usize, cols: usize) -> String {
         .join(",")
 }
 
+/// SQLite's page cache of the transaction's connection, in KiB (GeoPackage only; PostgreSQL's
+/// shared buffers are the server's). A large import inserts into the two unique hash indexes at
+/// random places; with SQLite's default 2 MiB cache most inserts find their page gone and the
+/// transaction spills dirty pages to the WAL and reads them back, again and again (the 285 s of
+/// 100,000 households). `kib` = `None` restores the default.
+pub async fn import_cache(tx: &mut Tx, kib: Option<i64>) -> Result<(), StoreError> {
+    if let Tx::Gpkg(t) = tx {
+        // A PRAGMA takes no bound parameter; the number is ours, never input.
+        let sql = format!("PRAGMA cache_size = -{}", kib.unwrap_or(2000).max(2000));
+        sqlx::query(&sql).execute(&mut **t).await?;
+    }
+    Ok(())
+}
+
 /// Every household holding one of these NIK hashes or No. KK hashes: (id, nik_hash, kk_hash).
 /// One query per [`IMPORT_CHUNK`] of each list, through the unique indexes on both hashes.
 pub async fn find_households(tx: &mut Tx, nik_hashes: &[&str], kk_hashes: &[&str]) -> Result<Vec<(i64, String, String)>, StoreError> {
