@@ -144,6 +144,16 @@ fn programs(c: &Candidate) -> String {
 /// batches), and the near-duplicate pairs (same RW, similar name and address) for a person to
 /// decide. One audit entry, without personal data. `progress(done)` counts rows.
 pub async fn import(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Prepared, progress: &(dyn Fn(usize) + Sync)) -> Result<BatchReport, OpError> {
+    // A page cache that holds what this batch touches (about 1 KiB a row across the tables and
+    // indexes, at least 64 MiB, at most 1 GiB) for the import only, then SQLite's default again.
+    let kib = (prepared.candidates.len() as i64).clamp(65_536, 1 << 20);
+    rstore::import_cache(tx, Some(kib)).await?;
+    let out = import_rows(tx, pii, batch, prepared, progress).await;
+    rstore::import_cache(tx, None).await?;
+    out
+}
+
+async fn import_rows(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Prepared, progress: &(dyn Fn(usize) + Sync)) -> Result<BatchReport, OpError> {
     let BatchMeta { sumber, nama_file, actor, generated } = *batch;
     let valid = prepared.candidates.iter().filter(|c| c.valid()).count() as i64;
     let total = prepared.candidates.len() as i64;
@@ -283,17 +293,14 @@ pub async fn import(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Pr
     }
     for (rw, new_ids) in &new_by_rw {
         let all: Vec<model::Comparable> = rstore::rw_names(tx, rw).await?.into_iter().map(|(id, n, a)| model::Comparable::new(id, &n, &a)).collect();
-        for x in all.iter().filter(|x| new_ids.contains(&x.id)) {
-            // Each new household against every other one of its RW, each pair once; the cheap
-            // bounds first (`may_be_near`), the two measures only for pairs that can pass.
-            for o in all.iter().filter(|o| o.id != x.id && (!new_ids.contains(&o.id) || o.id < x.id)) {
-                if !model::may_be_near(x, o) {
-                    continue;
-                }
-                let scores = model::similarity(&x.nama, &x.alamat, &o.nama, &o.alamat);
-                if model::near_duplicate(scores) {
-                    mirip += i64::from(rstore::insert_near_dup(tx, rw, x.id, o.id, "nama_alamat_mirip", scores).await?);
-                }
+        // Each new household against the others of its RW in its block (`candidate_pairs`:
+        // address lengths that can match, then the cheap bounds), the two measures only for
+        // pairs that can pass.
+        for (x, o) in model::candidate_pairs(&all, &|id| new_ids.contains(&id)) {
+            let (x, o) = (&all[x], &all[o]);
+            let scores = model::similarity(&x.nama, &x.alamat, &o.nama, &o.alamat);
+            if model::near_duplicate(scores) {
+                mirip += i64::from(rstore::insert_near_dup(tx, rw, x.id, o.id, "nama_alamat_mirip", scores).await?);
             }
         }
     }
