@@ -93,6 +93,9 @@ cpu_ms() { awk '{ print ($14 + $15) * 10 }' "/proc/$1/stat"; }
 # CPU per request, so more of the machine is left to the server under test.
 TILES_CLIENT="${TILES_CLIENT:-autocannon}"
 OHA="${SIGAP_OHA:-$ROOT/${CARGO_TARGET_DIR:-target}/tools/bin/oha}"
+if [[ "$TILES_CLIENT" == oha && ! -x "$OHA" ]]; then
+  echo "TILES_CLIENT=oha: no oha at $OHA (tests/load/run.sh rate installs it, or set SIGAP_OHA)" >&2; exit 2
+fi
 warm() { # url pid → "req/s p99 non2xx cpu_us_per_request"
   local c0 c1 out
   c0=$(cpu_ms "$2")
