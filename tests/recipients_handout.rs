@@ -305,9 +305,26 @@ async fn households_of_the_sk_are_handed_out_by_name_once_per_round_and_counted_
         assert_eq!(served(&store, RW1).await, (3, 3));
         // Void only (no household named): Nur's record; she received nowhere else, so bansos takes
         // her count back; then she receives in round 2 after all and counts again.
+        // Six operators void the same record at the same moment: one wins, the others are told it
+        // was corrected meanwhile (409 naming `id`), never a 500, and bansos moves once.
         let nur_r2 = j["pengganti"]["id"].as_i64().unwrap();
-        let r = post(&lurah, &koreksi(nur_r2), json!({"alasan": "dicatat sebelum paket diserahkan"})).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let clients: Vec<_> = (0..6)
+            .map(|i| {
+                let (app, t) = (app.clone(), if i % 2 == 0 { lurah.clone() } else { rw1.clone() });
+                let body = json!({"alasan": "dicatat sebelum paket diserahkan"}).to_string().into_bytes();
+                tokio::spawn(async move { call(&app, "POST", &koreksi(nur_r2), Some(&t), None, Some("application/json"), body).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for c in clients {
+            answers.push(c.await.unwrap());
+        }
+        let won: Vec<_> = answers.iter().filter(|a| a.status == StatusCode::CREATED).collect();
+        assert_eq!(won.len(), 1, "{kind}: {:?}", answers.iter().map(|a| a.text()).collect::<Vec<_>>());
+        for a in answers.iter().filter(|a| a.status != StatusCode::CREATED) {
+            problem(a, 409, "id");
+        }
+        let r = won[0];
         assert_eq!((&r.json()["pengganti"], r.json()["bansos_handouts"].as_array().map(Vec::len)), (&Value::Null, Some(1)));
         assert_eq!(served(&store, RW1).await, (2, 2), "{kind}: Nur's count taken back");
         assert_eq!(post(&rw1, "/api/v1/recipients/handouts", handout(2, one(nur))).await.status, StatusCode::CREATED);
