@@ -156,10 +156,7 @@ async fn write(tx: &mut Tx, atlas: &Atlas, sites: &[DemoSite], today: NaiveDate)
     let report = ops::import_umkm(tx, atlas, &table, super::ops::ImportMode { dry_run: false, skip_invalid: false }, ACTOR, true, &|_, _| {}).await?;
     out.umkm = report.created;
     // One confirmed collaboration (goods) at the first three sites, and its BAST for half of their UMKM.
-    let donor = match kstore::kolaborator_by_nomor(tx, DONATUR_NOMOR).await? {
-        Some(id) => kstore::kolaborator_tx(tx, id).await?.filter(|k| k.status == "disetujui").map(|k| k.id),
-        None => None,
-    };
+    let donor = kstore::approved_kolaborator_by_nomor(tx, DONATUR_NOMOR).await?;
     if let Some(donor) = donor {
         let umkm: Vec<&String> = per_site.iter().take(3).flatten().collect();
         let input = KonfirmasiInput {

@@ -152,10 +152,7 @@ async fn flow(tx: &mut Tx, atlas: &Atlas, today: NaiveDate, pledge: Option<i64>,
     ]);
     ops::create_penerimaan(tx, &r2, today, ACTOR, true).await?;
     // 3. A new pledge of protective gear for the fire service, agreed and delivered whole.
-    let kolab = match crate::ksbb::store::kolaborator_by_nomor(tx, DONATUR_NOMOR).await? {
-        Some(id) => crate::ksbb::store::kolaborator_tx(tx, id).await?.filter(|k| k.status == "disetujui").map(|k| k.id),
-        None => None,
-    };
+    let kolab = crate::ksbb::store::approved_kolaborator_by_nomor(tx, DONATUR_NOMOR).await?;
     let mut pledge2 = None;
     if let Some(kolaborator_id) = kolab {
         let input = KomitmenInput {

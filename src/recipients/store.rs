@@ -83,9 +83,10 @@ fn value_groups(tx: &Tx, rows: usize, cols: usize) -> String {
 
 /// SQLite's page cache of the transaction's connection, in KiB (GeoPackage only; PostgreSQL's
 /// shared buffers are the server's). A large import inserts into the two unique hash indexes at
-/// random places; with SQLite's default 2 MiB cache most inserts find their page gone and the
-/// transaction spills dirty pages to the WAL and reads them back, again and again (the 285 s of
-/// 100,000 households). `kib` = `None` restores the default.
+/// random places; with SQLite's default 2 MiB cache a large transaction can spill dirty pages to
+/// the WAL and read them back. A precaution, not measured on its own: the 285 s of 100,000
+/// households were the named placeholders ([`placeholder`]), not the cache. `kib` = `None`
+/// restores the default.
 pub async fn import_cache(tx: &mut Tx, kib: Option<i64>) -> Result<(), StoreError> {
     if let Tx::Gpkg(t) = tx {
         // A PRAGMA takes no bound parameter; the number is ours, never input.
