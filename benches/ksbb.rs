@@ -4,7 +4,8 @@
 //! from the cache; the same after a write (the recomputation: five grouped queries + the pure
 //! roll-up); a site tile at z14 cold (the densest lokbin tile, its cached copy dropped before each
 //! request), with PostGIS `sigap_tile_lokbin` (tiles/martin.sql, what martin serves) as the peer.
-//! Targets: cached < 5 ms, after a write < 200 ms, tile < 5 ms. Needs SIGAP_TEST_PG (scripts/bench.sh).
+//! Targets: cached < 5 ms, after a write < 200 ms, tile < 5 ms. Needs SIGAP_TEST_PG (scripts/bench.sh);
+//! `SIGAP_KSBB_STORES=gpkg` (or `postgis`) measures one store (loading PostGIS takes minutes).
 //!
 //! The sites are generated (`generated: true`): no licensed Jakarta lokbin/loksem dataset exists
 //! here. They stand at vertices of secondary, tertiary and residential streets of the OSM 2012
@@ -113,9 +114,15 @@ async fn get(app: &axum::Router, uri: &str) -> (StatusCode, usize) {
     (status, n)
 }
 
+/// The stores to measure: `SIGAP_KSBB_STORES` (comma-separated), both by default.
+fn stores() -> Vec<&'static str> {
+    let chosen = std::env::var("SIGAP_KSBB_STORES").unwrap_or_else(|_| "gpkg,postgis".into());
+    ["gpkg", "postgis"].into_iter().filter(|k| chosen.split(',').any(|c| c.trim() == *k)).collect()
+}
+
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    for kind in ["gpkg", "postgis"] {
+    for kind in stores() {
         let started = Instant::now();
         let (store, atlas, sites) = rt.block_on(async {
             let store = match kind {
@@ -209,7 +216,7 @@ fn bench(c: &mut Criterion) {
 }
 
 fn report(_: &mut Criterion) {
-    for kind in ["gpkg", "postgis"] {
+    for kind in stores() {
         let group = format!("ksbb_{kind}");
         let ms = |f: &str| common::mean_ns(&group, f).map_or("n/a".to_string(), |ns| format!("{:.2} ms", ns / 1e6));
         println!("KSBB {kind}: rekap cached {} (target < 5 ms), after a write {} (< 200 ms), site tile z14 cold {} (< 5 ms)", ms("rekap_cached"), ms("rekap_after_write"), ms("site_tile_z14_cold"));

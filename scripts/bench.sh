@@ -17,11 +17,16 @@ grep '^RECIPIENTS' "$WORK/bench.log" || true
 echo "== load-and-crash suite (full)"
 cargo build --release --bin sigap
 tests/load/run.sh full "$(realpath -m "${CARGO_TARGET_DIR:-target}")/release/sigap"
+# 1,000/s for 60 s with evenly spaced arrivals (oha, installed into target/tools on first use):
+# the figure issue 9 sets its p99 target on.
+tests/load/run.sh rate "$(realpath -m "${CARGO_TARGET_DIR:-target}")/release/sigap"
 # --- end load-and-crash suite ---
 
 # --- tiles: sigap vs martin 1.14 over the same PostGIS, cold and warm (issue 17) ---
 echo "== tiles vs martin"
 scripts/tiles-bench.sh "$(realpath -m "${CARGO_TARGET_DIR:-target}")/release/sigap"
+# The same with oha as the warm client (autocannon's one thread caps both servers on 2 cores).
+TILES_CLIENT=oha scripts/tiles-bench.sh "$(realpath -m "${CARGO_TARGET_DIR:-target}")/release/sigap"
 # --- end tiles vs martin ---
 
 # --- OGC API – Features against pygeoapi on the same GeoPackage (table quoted in the README) ---

@@ -87,9 +87,24 @@ PY
 # Server CPU time (user + system, ms) of a process: req/s on a shared 2-core machine mostly
 # measures the load generator and the neighbours, CPU per request measures the server.
 cpu_ms() { awk '{ print ($14 + $15) * 10 }' "/proc/$1/stat"; }
+# The warm client: autocannon (Node, one thread) by default. On 2 cores it takes about one of them
+# and caps the req/s of both servers near the same figure; `TILES_CLIENT=oha` uses oha (Rust,
+# multi-threaded, installed for the load suite's rate run into target/tools), which costs less
+# CPU per request, so more of the machine is left to the server under test.
+TILES_CLIENT="${TILES_CLIENT:-autocannon}"
+OHA="${SIGAP_OHA:-$ROOT/${CARGO_TARGET_DIR:-target}/tools/bin/oha}"
+if [[ "$TILES_CLIENT" == oha && ! -x "$OHA" ]]; then
+  echo "TILES_CLIENT=oha: no oha at $OHA (tests/load/run.sh rate installs it, or set SIGAP_OHA)" >&2; exit 2
+fi
 warm() { # url pid → "req/s p99 non2xx cpu_us_per_request"
   local c0 c1 out
   c0=$(cpu_ms "$2")
+  if [[ "$TILES_CLIENT" == oha ]]; then
+    out=$("$OHA" -c 50 -z 10s --no-tui --output-format json "$1" 2>/dev/null)
+    c1=$(cpu_ms "$2")
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); s=d["summary"]; codes=d["statusCodeDistribution"]; n=max(sum(codes.values()),1); print(round(s["requestsPerSec"]), round(d["latencyPercentiles"]["p99"]*1000, 2), sum(v for k,v in codes.items() if not k.startswith("2")), round((float(sys.argv[3])-float(sys.argv[2]))*1000/n, 1))' "$out" "$c0" "$c1"
+    return
+  fi
   out=$("$LOAD/node_modules/.bin/autocannon" -c 50 -d 10 -j "$1" 2>/dev/null)
   c1=$(cpu_ms "$2")
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); n=max(d["requests"]["total"],1); print(round(d["requests"]["average"]), d["latency"]["p99"], d["non2xx"], round((float(sys.argv[3])-float(sys.argv[2]))*1000/n, 1))' "$out" "$c0" "$c1"

@@ -285,3 +285,64 @@ async fn rekap_and_site_tiles_follow_writes_on_both_stores() {
     })
     .await;
 }
+
+/// The generated demo of `sigap init`: refused whole without its data file, then 30 generated
+/// sites at market points on land in mainland kelurahan, UMKM at each, one confirmed
+/// collaboration with a BAST — through `ops` — so the roll-up (equal to the direct count) and
+/// the tiles show something, marked generated; a second load adds nothing.
+#[tokio::test]
+async fn generated_demo_on_both_stores() {
+    use sigap::ksbb::demo;
+    testing::for_each_store(|store| async move {
+        load_shipped(&store, Level::Kelurahan).await;
+        let at = atlas(&store).await;
+        let app = api::router(AppState::new(store.clone(), AtlasHandle::new(atlas(&store).await), Arc::new(Config::default())));
+        let today = sigap::logistics::model::jakarta_today();
+        let count = |t: &'static str| {
+            let store = store.clone();
+            async move { sigap::on_pool!(&store, p => sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(p).await.unwrap()) }
+        };
+        // Bad: no OSM points file under the data directory — refused, nothing written.
+        let err = demo::load(&store, &at, &std::env::temp_dir().join("sigap-no-data"), today).await.unwrap_err();
+        assert!(err.to_string().contains(demo::POI_FILE), "{err}");
+        assert_eq!((count("ksbb_site").await, count("ksbb_umkm").await), (0, 0));
+        let r = call(&app, "GET", "/api/v1/ksbb/rekap?tingkat=kota", &[], None).await.json();
+        assert_eq!(r["generated"], false);
+
+        // Good: the demo donor comes from the logistics demo (one collaborator registry).
+        sigap::logistics::load_demo(&store, &at).await.unwrap();
+        let out = demo::load(&store, &at, &root().join("data"), today).await.unwrap();
+        assert_eq!((out.sites, out.konfirmasi, out.realisasi), (demo::SITES, 1, 1), "{out:?}");
+        assert!(out.umkm >= 3 * demo::SITES, "{out:?}");
+        let sites = sigap::ksbb::store::sites(&store, &Default::default()).await.unwrap();
+        assert_eq!(sites.len(), demo::SITES);
+        for jenis in ["lokbin", "loksem", "promosi"] {
+            assert_eq!(sites.iter().filter(|(s, _)| s.jenis == jenis).count(), demo::SITES / 3, "{jenis}");
+        }
+        for (s, umkm) in &sites {
+            assert!(s.generated && s.sumber.as_deref().is_some_and(|x| x.contains("GENERATED")) && s.nama.contains("GENERATED"), "{s:?}");
+            assert!(s.kelurahan.starts_with("31.7") && at.contains(&sigap::wilayah::AreaCode::parse(&s.kelurahan).unwrap(), s.lon, s.lat), "on land in its mainland kelurahan: {s:?}");
+            assert!((3..=6).contains(umkm), "{} has {umkm} UMKM", s.kode);
+        }
+        assert_eq!(count("ksbb_umkm").await, out.umkm as i64);
+        let generated_umkm = sigap::on_pool!(&store, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM ksbb_umkm WHERE generated AND telepon IS NULL").fetch_one(p).await.unwrap());
+        assert_eq!(generated_umkm, out.umkm as i64);
+        // The roll-up equals the direct count and is not empty; it says it holds generated data.
+        let kel = check(&app, &store).await;
+        let t = &kel["total"];
+        assert!(t["target_umkm"].as_i64().unwrap() > 0 && t["umkm_dijanjikan"].as_i64().unwrap() > 0 && t["umkm_terealisasi"].as_i64().unwrap() > 0, "{t}");
+        assert_eq!(kel["generated"], true);
+        // A site tile draws the demo site, marked generated, with its UMKM.
+        let (s, n) = &sites[0];
+        let (_, f) = feature(&app, &s.jenis, s.lon, s.lat, &s.kode).await;
+        let f = f.unwrap_or_else(|| panic!("{} not in its tile", s.kode));
+        assert_eq!(f.get("generated"), Some(&Prop::Bool(true)));
+        assert_eq!(f.get("umkm"), Some(&Prop::Int(*n)), "{f:?}");
+
+        // A second load adds nothing.
+        let before = (count("ksbb_site").await, count("ksbb_umkm").await, count("ksbb_konfirmasi").await, count("ksbb_realisasi").await, count("audit_log").await);
+        assert_eq!(demo::load(&store, &at, &root().join("data"), today).await.unwrap(), Default::default());
+        assert_eq!((count("ksbb_site").await, count("ksbb_umkm").await, count("ksbb_konfirmasi").await, count("ksbb_realisasi").await, count("audit_log").await), before);
+    })
+    .await;
+}

@@ -469,3 +469,103 @@ async fn pledges_on_both_stores() {
     })
     .await;
 }
+
+/// Sum of `jumlah` per (gudang, barang, lot) of a table, sorted.
+async fn per_lot(store: &Store, table: &str) -> Vec<(String, String, String, i64)> {
+    let sql = format!("SELECT gudang, barang, lot, CAST(SUM(jumlah) AS BIGINT) FROM {table} GROUP BY gudang, barang, lot HAVING SUM(jumlah) <> 0 ORDER BY gudang, barang, lot");
+    sigap::on_pool!(store, p => sqlx::query_as(&sql).fetch_all(p).await.unwrap())
+}
+
+/// The generated flow of `sigap init` (receipts, a pledge, requests in every state): refused
+/// whole on a store without the demo catalog, then loaded through `ops` — pledges received in
+/// part and in full, a line partly refused with its reason, lots with expiry where the item needs
+/// one, the ledger equal to the balances, stock out exactly what was dispatched, history per step,
+/// everything marked generated, and the recap saying so; a second load adds nothing.
+#[tokio::test]
+async fn demo_flow_on_both_stores() {
+    use sigap::logistics::demo;
+    use sigap::logistics::permintaan::Status;
+    testing::for_each_store(|store| async move {
+        let app = app(&store).await;
+        let atlas = atlas(&store).await;
+        let today = sigap::logistics::model::jakarta_today();
+        // Bad: no catalog, gudang or pledges yet — refused, nothing written.
+        let tables = ["logistik_penerimaan", "logistik_permintaan", "logistik_mutasi", "logistik_komitmen", "audit_log"];
+        let empty = counts(&store, &tables).await;
+        assert!(demo::load(&store, &atlas, today).await.is_err(), "the flow needs the demo catalog and gudang");
+        assert_eq!(counts(&store, &tables).await, empty);
+        assert_eq!(empty[..4], [0, 0, 0, 0]);
+        let (s, rekap) = call(&app, "GET", "/api/v1/publik/logistik/rekap", None, None, None).await;
+        assert_eq!((s, &rekap["generated"]), (StatusCode::OK, &serde_json::json!(false)), "{rekap}");
+
+        // Good.
+        sigap::logistics::load_demo(&store, &atlas).await.unwrap();
+        let out = demo::load(&store, &atlas, today).await.unwrap();
+        assert_eq!((out.penerimaan, out.komitmen), (3, 1), "{out:?}");
+        let per_state: Vec<(Status, usize)> = out.permintaan.clone();
+        assert_eq!(per_state.iter().map(|(s, _)| *s).collect::<Vec<_>>(), Status::ALL);
+        assert!(per_state.iter().all(|(_, n)| *n >= 1), "every state of the request machine: {per_state:?}");
+        let requests = sigap::logistics::store::list_permintaan(&store, None, None).await.unwrap();
+        assert_eq!(requests.len(), out.permintaan_total());
+        for s in Status::ALL {
+            let n = requests.iter().filter(|r| r.status == s.as_str()).count();
+            assert_eq!(Some(n), per_state.iter().find(|x| x.0 == s).map(|x| x.1), "{s:?}");
+        }
+        assert!(requests.iter().all(|r| r.generated && r.actor == "sigap-init"));
+        let receipts = sigap::logistics::store::list_penerimaan(&store, None).await.unwrap();
+        assert!(receipts.len() == 3 && receipts.iter().all(|r| r.generated && r.bast_tanggal < today && r.bast_nomor.starts_with("BAST/DEMO/")));
+        let pledges = sigap::logistics::store::list_komitmen(&store, None).await.unwrap();
+        let mut states: Vec<&str> = pledges.iter().map(|k| k.status.as_str()).collect();
+        states.sort();
+        assert_eq!(states, ["batal", "diterima_sebagian", "draf", "selesai"]);
+        assert!(pledges.iter().all(|k| k.generated), "demo pledges are marked");
+
+        // Each receipt line: lots with an expiry where the item needs one; one line partly refused with its reason.
+        let mut refused = 0;
+        for r in &receipts {
+            let full = sigap::logistics::store::get_penerimaan(&store, r.id).await.unwrap().unwrap();
+            for b in &full.1 {
+                let item = sigap::logistics::store::get_barang(&store, &b.barang).await.unwrap().unwrap();
+                assert_eq!(b.kedaluwarsa.is_some(), item.barang.perlu_kedaluwarsa, "{}", b.barang);
+                assert!(b.kedaluwarsa.is_none_or(|k| k > today));
+                if b.ditolak > 0 {
+                    assert!(b.diterima > 0 && b.alasan_tolak.is_some(), "partly refused with a reason: {b:?}");
+                    refused += 1;
+                }
+            }
+        }
+        assert!(refused >= 1);
+
+        // The ledger equals the balances lot by lot, nothing negative; dispatched quantities left stock.
+        let (ledger, saldo) = (per_lot(&store, "logistik_mutasi").await, per_lot(&store, "logistik_saldo").await);
+        assert_eq!(ledger, saldo);
+        assert!(saldo.iter().all(|l| l.3 > 0), "{saldo:?}");
+        for r in requests.iter().filter(|r| r.status == "dikirim" || r.status == "diterima") {
+            let (_, baris, riwayat, kiriman) = sigap::logistics::store::get_permintaan(&store, r.id).await.unwrap().unwrap();
+            let sent: i64 = baris.iter().map(|b| b.dikirim.unwrap_or(0)).sum();
+            assert!(sent > 0 && sent == -kiriman.iter().map(|m| m.jumlah).sum::<i64>(), "request {} left stock as dispatched", r.id);
+            assert!(riwayat.len() >= 3, "a history row per step: {riwayat:?}");
+        }
+        // The returned-then-resubmitted request has its whole history.
+        assert!(requests.iter().any(|r| r.status == "diterima" && r.versi == 6));
+
+        // The public recap says it holds generated data; so does the page.
+        let (s, rekap) = call(&app, "GET", "/api/v1/publik/logistik/rekap", None, None, None).await;
+        assert_eq!((s, &rekap["generated"]), (StatusCode::OK, &serde_json::json!(true)), "{rekap}");
+        let periode = sigap::logistics::laporan::Periode::sejak_awal(today);
+        let lap = sigap::logistics::ops::laporan(&store, &atlas, periode, today).await.unwrap();
+        assert!(lap.generated, "the report says so too");
+        let xlsx = sigap::logistics::laporan::xlsx(&lap).unwrap();
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+        let ringkasan = calamine::Reader::worksheet_range(&mut wb, "Ringkasan").unwrap();
+        assert!(ringkasan.rows().any(|r| r.iter().any(|c| c.to_string().contains("data contoh (dibangkitkan)"))), "the XLSX summary sheet carries the note");
+        let page = sigap::logistics::laporan::html(&lap.into());
+        assert!(page.contains("data contoh (dibangkitkan)"), "{page}");
+
+        // A second load adds nothing.
+        let before = counts(&store, &tables).await;
+        assert_eq!(demo::load(&store, &atlas, today).await.unwrap(), Default::default());
+        assert_eq!(counts(&store, &tables).await, before);
+    })
+    .await;
+}

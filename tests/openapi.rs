@@ -146,6 +146,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/recipients/decrees/{id}/documents/{jenis}"),
     ("post", "/api/v1/recipients/handouts"),
     ("get", "/api/v1/recipients/handouts"),
+    ("post", "/api/v1/recipients/handouts/{id}/koreksi"),
 ];
 
 async fn doc() -> serde_json::Value {

@@ -2,7 +2,9 @@
 //! the current SK receive (or have their package taken back) once per round — many clients on the
 //! same household at once: exactly one wins, no 500; the bansos `kk_served` of an RW named by the
 //! SK is its households handed out by name (count-only hand-outs refused there, except a
-//! correction to 0 of one recorded before); every refusal writes nothing. Then the rotation of
+//! correction to 0 of one recorded before); a record made against the wrong household is
+//! corrected (voided, kept, the right one recorded, bansos following); every refusal writes
+//! nothing. Then the rotation of
 //! the lookup-hash key on the same data: lookups, dedup and the decree's unchanged check hold.
 //! Before the decree, two RW operators verify the same page at once from many clients.
 
@@ -14,12 +16,11 @@ use sigap::recipients::{crypt::Pii, ops as rops};
 use sigap::store::{testing, tokens, Store};
 
 /// Rows of every table a hand-out touches: the recipients tables, audit, idempotency, hand-outs
-/// by name, bansos hand-outs.
+/// by name, bansos hand-outs, and the voided hand-outs.
 async fn state(store: &Store) -> Vec<i64> {
     let mut v = rows(store).await;
-    for table in ["recipient_penyaluran", "bansos_handout"] {
-        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
-        v.push(sigap::on_pool!(store, p => { use sqlx::Row; sqlx::query(&sql).fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() }));
+    for sql in ["SELECT COUNT(*) AS n FROM recipient_penyaluran", "SELECT COUNT(*) AS n FROM bansos_handout", "SELECT COUNT(*) AS n FROM recipient_penyaluran WHERE koreksi_at IS NOT NULL"] {
+        v.push(sigap::on_pool!(store, p => { use sqlx::Row; sqlx::query(sql).fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() }));
     }
     v
 }
@@ -28,7 +29,7 @@ async fn state(store: &Store) -> Vec<i64> {
 async fn served(store: &Store, rw: &str) -> (u64, i64) {
     let figures = sigap::bansos::store::rw_figures(store).await.unwrap();
     let kk = figures.get(&sigap::wilayah::AreaCode::parse(rw).unwrap()).map_or(0, |f| f.served_kk);
-    let sql = "SELECT COUNT(DISTINCT household_id) AS n FROM recipient_penyaluran WHERE rw = $1 AND status = 'diterima'";
+    let sql = "SELECT COUNT(DISTINCT household_id) AS n FROM recipient_penyaluran WHERE rw = $1 AND status = 'diterima' AND koreksi_at IS NULL";
     let named = sigap::on_pool!(store, p => { use sqlx::Row; sqlx::query(sql).bind(rw).fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() });
     (kk, named)
 }
@@ -250,6 +251,96 @@ async fn households_of_the_sk_are_handed_out_by_name_once_per_round_and_counted_
         assert_eq!(get(&operator, "/api/v1/recipients/handouts?putaran=1".into()).await.status, StatusCode::FORBIDDEN);
         let n = sigap::on_pool!(&store, p => { use sqlx::Row; sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'recipients.handout'").fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() });
         assert_eq!(n, 5, "one audit entry per record");
+
+        // Correction of a record made against the wrong household. Round 2: the RW records
+        // Bambang, but it was Nur (who never received) that got the package.
+        let wrong = post(&rw1, "/api/v1/recipients/handouts", handout(2, one(bambang))).await;
+        assert_eq!(wrong.status, StatusCode::CREATED, "{}", wrong.text());
+        let wrong = wrong.json()["records"][0]["id"].as_i64().unwrap();
+        let round1 = get(&planner, "/api/v1/recipients/handouts?putaran=1".into()).await.json();
+        let dewi_r1 = round1["records"].as_array().unwrap().iter().find(|r| r["household_id"] == dewi).unwrap()["id"].as_i64().unwrap();
+        let koreksi = |id: i64| format!("/api/v1/recipients/handouts/{id}/koreksi");
+        let why = |h: Option<i64>| json!({"alasan": "salah catat: paket diterima Nur", "household_id": h});
+        // Bad input beside the good: each refused naming its field, nothing written.
+        let before = state(&store).await;
+        for (t, id, body, status, field) in [
+            (&rw1, 99999, why(None), 404, "id"),
+            (&rw1, wrong, json!({"household_id": nur}), 422, "alasan"),
+            (&rw1, wrong, json!({"alasan": "  ", "household_id": nur}), 422, "alasan"),
+            (&rw1, wrong, json!({"alasan": "a\u{7}b"}), 422, "alasan"),
+            (&rw1, wrong, json!({"alasan": "x", "rumah_tangga": nur}), 422, "rumah_tangga"),
+            (&rw1, wrong, why(Some(siti)), 422, "household_id"),
+            (&rw1, wrong, why(Some(9999)), 404, "household_id"),
+            (&rw1, wrong, why(Some(bambang)), 422, "household_id"),
+            (&rw1, wrong, why(Some(ahmad)), 409, "household_id"),
+            (&rw1, wrong, why(Some(dewi)), 403, "household_id"),
+            (&rw2, wrong, why(None), 403, "id"),
+            (&rw1, dewi_r1, why(None), 403, "id"),
+        ] {
+            problem(&post(t, &koreksi(id), body).await, status, field);
+        }
+        for t in [&operator, &auditor] {
+            assert_eq!(post(t, &koreksi(wrong), why(Some(nur))).await.status, StatusCode::FORBIDDEN);
+        }
+        assert_eq!(state(&store).await, before, "refused corrections write nothing");
+        // Good, keyed: Bambang's record is voided (kept), Nur's recorded; Bambang still received
+        // in round 1, so only Nur's first package adds to bansos.
+        let r = send("POST", rw1.clone(), koreksi(wrong), why(Some(nur)), Some("koreksi-1")).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let j = r.json();
+        assert_eq!((j["dibatalkan"]["koreksi_alasan"].as_str(), j["dibatalkan"]["household_id"].as_i64()), (Some("salah catat: paket diterima Nur"), Some(bambang)));
+        assert_eq!((j["pengganti"]["household_id"].as_i64(), j["pengganti"]["putaran"].as_i64(), j["pengganti"]["status"].as_str()), (Some(nur), Some(2), Some("diterima")));
+        assert_eq!(j["dibatalkan"]["pengganti_id"], j["pengganti"]["id"]);
+        assert_eq!(j["bansos_handouts"].as_array().map(Vec::len), Some(1));
+        assert_eq!(served(&store, RW1).await, (3, 3), "{kind}: Nur counts, Bambang still counts once");
+        let again = send("POST", rw1.clone(), koreksi(wrong), why(Some(nur)), Some("koreksi-1")).await;
+        assert!(again.replayed && again.body == r.body, "the retry replays the answer");
+        problem(&send("POST", rw1.clone(), koreksi(dewi_r1), why(None), Some("koreksi-1")).await, 409, "Idempotency-Key");
+        let before = state(&store).await;
+        problem(&post(&lurah, &koreksi(wrong), why(Some(nur))).await, 409, "id");
+        problem(&post(&rw1, "/api/v1/recipients/handouts", handout(2, one(nur))).await, 409, "items[0].household_id");
+        assert_eq!(state(&store).await, before);
+        // Once per round still holds on the records in force: Bambang may now receive in round 2.
+        assert_eq!(post(&rw1, "/api/v1/recipients/handouts", handout(2, one(bambang))).await.status, StatusCode::CREATED);
+        assert_eq!(served(&store, RW1).await, (3, 3));
+        // Void only (no household named): Nur's record; she received nowhere else, so bansos takes
+        // her count back; then she receives in round 2 after all and counts again.
+        // Six operators void the same record at the same moment: one wins, the others are told it
+        // was corrected meanwhile (409 naming `id`), never a 500, and bansos moves once.
+        let nur_r2 = j["pengganti"]["id"].as_i64().unwrap();
+        let clients: Vec<_> = (0..6)
+            .map(|i| {
+                let (app, t) = (app.clone(), if i % 2 == 0 { lurah.clone() } else { rw1.clone() });
+                let body = json!({"alasan": "dicatat sebelum paket diserahkan"}).to_string().into_bytes();
+                tokio::spawn(async move { call(&app, "POST", &koreksi(nur_r2), Some(&t), None, Some("application/json"), body).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for c in clients {
+            answers.push(c.await.unwrap());
+        }
+        let won: Vec<_> = answers.iter().filter(|a| a.status == StatusCode::CREATED).collect();
+        assert_eq!(won.len(), 1, "{kind}: {:?}", answers.iter().map(|a| a.text()).collect::<Vec<_>>());
+        for a in answers.iter().filter(|a| a.status != StatusCode::CREATED) {
+            problem(a, 409, "id");
+        }
+        let r = won[0];
+        assert_eq!((&r.json()["pengganti"], r.json()["bansos_handouts"].as_array().map(Vec::len)), (&Value::Null, Some(1)));
+        assert_eq!(served(&store, RW1).await, (2, 2), "{kind}: Nur's count taken back");
+        assert_eq!(post(&rw1, "/api/v1/recipients/handouts", handout(2, one(nur))).await.status, StatusCode::CREATED);
+        assert_eq!(served(&store, RW1).await, (3, 3));
+        // The report keeps the voided records (history) and counts only the records in force.
+        let r2 = get(&planner, "/api/v1/recipients/handouts?putaran=2".into()).await.json();
+        assert_eq!(r2["ringkasan"][0], json!({"rw": RW1, "sk_kk": 3, "diterima": 3, "ditarik_tidak_di_lokasi": 0, "ditarik_tidak_layak": 0, "belum": 0}));
+        let voided = r2["records"].as_array().unwrap().iter().filter(|r| !r["koreksi_at"].is_null()).count();
+        assert_eq!((r2["records"].as_array().unwrap().len(), voided), (5, 2), "Ahmad, Bambang and Nur in force, the two voided");
+        let n = sigap::on_pool!(&store, p => { use sqlx::Row; sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'recipients.handout.correct'").fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() });
+        assert_eq!(n, 2, "one audit entry per correction");
+        // The store itself keeps the history: a record is never edited, re-voided or deleted.
+        for sql in ["UPDATE recipient_penyaluran SET status = 'ditarik', alasan = 'tidak_layak' WHERE id = $1", "UPDATE recipient_penyaluran SET koreksi_alasan = 'lagi' WHERE id = $1", "DELETE FROM recipient_penyaluran WHERE id = $1"] {
+            let res = sigap::on_pool!(&store, p => sqlx::query(sql).bind(wrong).execute(p).await.map(|_| ()));
+            assert!(res.is_err(), "{kind}: {sql} refused");
+        }
 
         // Rotation of the lookup-hash key: `rehash` (run by `sigap recipients rekey`) recomputes
         // every hash from the sealed values; afterwards lookups, dedup and the decree's

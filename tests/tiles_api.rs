@@ -23,7 +23,11 @@ async fn state(store: sigap::store::Store) -> AppState {
 }
 
 async fn get(app: &axum::Router, uri: &str, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let mut req = Request::builder().uri(uri);
+    request(app, "GET", uri, headers).await
+}
+
+async fn request(app: &axum::Router, method: &str, uri: &str, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let mut req = Request::builder().method(method).uri(uri);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
@@ -77,6 +81,7 @@ async fn tiles_decode_with_codes_and_bad_requests_are_problems() {
     load_shipped(&store, Level::Rw).await;
     let state = state(store).await;
     state.tiles.register_site_layer("posko", Arc::new(OnePosko)).unwrap();
+    let tiles = state.tiles.clone();
     let app = api::router(state);
 
     // Gambir (Monas) at z14 in the kelurahan layer; Jakarta Pusat in the z10 kota tile.
@@ -160,6 +165,56 @@ async fn tiles_decode_with_codes_and_bad_requests_are_problems() {
     assert_ne!(gz_etag, etag, "each encoding has its own ETag");
     assert_eq!(get(&app, &url("kelurahan", t14), &[("accept-encoding", "gzip"), ("if-none-match", &gz_etag)]).await.0, StatusCode::NOT_MODIFIED);
     assert!(get(&app, &url("kelurahan", t14), &[("accept-encoding", "gzip;q=0")]).await.1.get("content-encoding").is_none());
+
+    // A cached tile is answered by the warm path, before the router (`tiles::http::WarmTiles`):
+    // each answer — 200, gzip, 304, 204 — equals the handler's for the same tile rendered anew.
+    let drop_t14 = || tiles.invalidate(&[Level::Kelurahan], &[t14.world_bounds(0)]);
+    for headers in [vec![], vec![("accept-encoding", "gzip")], vec![("if-none-match", etag.as_str())], vec![("accept-encoding", "gzip"), ("if-none-match", gz_etag.as_str())]] {
+        assert!(!drop_t14().is_empty(), "t14 was cached");
+        let mut cold = get(&app, &url("kelurahan", t14), &headers).await;
+        let warm = get(&app, &url("kelurahan", t14), &headers).await;
+        // The router writes Content-Length itself; on the wire hyper writes it for the warm
+        // answer too, from the body's exact length.
+        cold.1.remove("content-length");
+        assert_eq!(warm, cold, "{headers:?}");
+        assert_eq!(warm.1["x-content-type-options"], "nosniff");
+        assert_eq!(warm.1["content-security-policy"], sigap::api::headers::DATA_CSP);
+        assert_eq!(warm.1["cache-control"], "public, no-cache");
+    }
+    assert!(!tiles.invalidate(&[Level::Kota], &[TileId { z: 10, x: 0, y: 0 }.world_bounds(0)]).is_empty());
+    let mut empty = get(&app, "/tiles/kota/10/0/0.mvt", &[]).await;
+    assert_eq!((empty.0, empty.1.get("etag"), empty.1["x-content-type-options"].to_str().unwrap()), (StatusCode::NO_CONTENT, None, "nosniff"));
+    empty.1.remove("content-length");
+    assert_eq!(get(&app, "/tiles/kota/10/0/0.mvt", &[]).await, empty);
+    // Warm answers are counted under the tile route, like the router's: one observation each.
+    let count = |m: &str, status: &str| -> u64 {
+        let line = m.lines().find(|l| l.starts_with("sigap_http_request_duration_seconds_count{") && l.contains("route=\"/tiles/{layer}/{z}/{x}/{y}\"") && l.contains(&format!("status=\"{status}\"")));
+        line.map_or(0, |l| l.rsplit(' ').next().unwrap().parse().unwrap())
+    };
+    let m0 = String::from_utf8(get(&app, "/metrics", &[]).await.2).unwrap();
+    for _ in 0..3 {
+        assert_eq!(get(&app, &url("kelurahan", t14), &[]).await.0, StatusCode::OK);
+    }
+    assert_eq!(get(&app, &url("kelurahan", t14), &[("if-none-match", &etag)]).await.0, StatusCode::NOT_MODIFIED);
+    assert_eq!(get(&app, "/tiles/kota/10/0/0.mvt", &[]).await.0, StatusCode::NO_CONTENT);
+    let m1 = String::from_utf8(get(&app, "/metrics", &[]).await.2).unwrap();
+    assert_eq!([count(&m1, "200") - count(&m0, "200"), count(&m1, "304") - count(&m0, "304"), count(&m1, "204") - count(&m0, "204")], [3, 1, 1], "{m1}");
+    // What the warm path must not answer goes to the router, even for a cached tile: HEAD
+    // (the same head, no body), a %-escaped layer (decoded by the router), a wrong method,
+    // extra or odd segments.
+    let (hs, hh, hb) = request(&app, "HEAD", &url("kelurahan", t14), &[]).await;
+    assert_eq!((hs, hh.get("etag"), hb.len()), (StatusCode::OK, Some(&h["etag"]), 0));
+    let escaped = get(&app, &url("kelurahan", t14).replace("kelurahan", "kel%75rahan"), &[]).await;
+    assert_eq!((escaped.0, escaped.2), (StatusCode::OK, body.clone()));
+    for (method, uri, status) in [
+        ("POST", url("kelurahan", t14), 405),
+        ("GET", format!("{}/x", url("kelurahan", t14)), 404),
+        ("GET", url("kelurahan", t14).replace(".mvt", ".mvtx"), 404),
+        ("GET", url("kelurahan", t14).replace("/tiles/", "/tiles//"), 404),
+    ] {
+        let (s, h, _) = request(&app, method, &uri, &[]).await;
+        assert_eq!((s.as_u16(), h["content-type"].to_str().unwrap()), (status, "application/problem+json"), "{method} {uri}");
+    }
 
     // TileJSON points at the host the client used and describes the layer.
     let (s, _, tj) = get(&app, "/tiles/rw.json", &[("host", "peta.example:8080")]).await;

@@ -237,7 +237,7 @@ async fn static_cache_control(req: axum::extract::Request, next: axum::middlewar
     res
 }
 
-/// The whole service. Router-wide layers: security headers (`headers`) and request metrics
+/// The whole service, behind the warm tile path (`tiles::http::WarmTiles`). Router-wide layers: security headers (`headers`) and request metrics
 /// (`metrics::track`) on every response, API, tiles, web files and Swagger UI alike.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -266,7 +266,7 @@ pub fn router(state: AppState) -> Router {
     let web = tower::ServiceBuilder::new().layer(axum::middleware::from_fn(static_cache_control)).service(web);
     let swagger = Router::from(SwaggerUi::new("/swagger-ui").url("/api-docs/openapi.json", doc))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(headers::SWAGGER_CSP)));
-    Router::new()
+    let full = Router::new()
         .merge(api)
         .merge(swagger)
         .route("/web-config.json", get(web_config))
@@ -281,5 +281,7 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state.clone());
+    // Cached tiles are answered before all of the above (see `WarmTiles`); the rest goes to it.
+    Router::new().fallback_service(crate::tiles::http::WarmTiles::new(&state, full))
 }

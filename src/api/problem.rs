@@ -76,8 +76,12 @@ impl IntoResponse for Problem {
 }
 
 impl From<crate::store::StoreError> for Problem {
+    /// A writer that waited its whole turn in vain is told to retry (503), not that sigap broke.
     fn from(e: crate::store::StoreError) -> Problem {
-        Problem::internal(e)
+        match e {
+            crate::store::StoreError::Busy(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "store-busy", e.to_string()),
+            e => Problem::internal(e),
+        }
     }
 }
 

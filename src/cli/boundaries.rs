@@ -242,6 +242,29 @@ pub async fn init(store: &Store, data: &Path) -> anyhow::Result<()> {
     crate::complaints::load_demo(store, &atlas).await.context("loading the complaint units")?;
     let l = crate::logistics::load_demo(store, &atlas).await.context("loading the logistics demo")?;
     println!("logistik   {} barang, {} gudang, {} komitmen added (GENERATED demo; gudang positions approximate)", l.barang, l.gudang, l.komitmen);
+    let today = crate::logistics::model::jakarta_today();
+    let alur = crate::logistics::demo::load(store, &atlas, today).await.context("loading the logistics demo receipts and requests")?;
+    if alur == Default::default() {
+        println!("logistik   already has receipts or requests; demo receipts and requests not loaded");
+    } else {
+        let states: Vec<String> = alur.permintaan.iter().map(|(s, n)| format!("{} {n}", s.as_str())).collect();
+        println!(
+            "logistik   {} penerimaan, {} komitmen, {} permintaan ({}) added (GENERATED demo)",
+            alur.penerimaan,
+            alur.komitmen,
+            alur.permintaan_total(),
+            states.join(", ")
+        );
+    }
+    let k = crate::ksbb::demo::load(store, &atlas, data, today).await.context("loading the KSBB demo sites and UMKM")?;
+    if k == Default::default() {
+        println!("ksbb       already has sites; demo sites and UMKM not loaded");
+    } else {
+        println!(
+            "ksbb       {} sites (lokbin, loksem, promosi at OSM market points), {} UMKM, {} konfirmasi, {} realisasi added (GENERATED demo, not real sites)",
+            k.sites, k.umkm, k.konfirmasi, k.realisasi
+        );
+    }
     println!("store ready: {} (run `sigap serve`)", store.kind());
     Ok(())
 }

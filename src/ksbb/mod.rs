@@ -8,6 +8,7 @@
 //! `model` holds the plain rules (no HTTP, no SQL); `ops` the writes shared by `http` and `cli`.
 
 pub mod cli;
+pub mod demo;
 pub mod http;
 pub mod model;
 pub mod ogc;

@@ -326,6 +326,13 @@ pub async fn kolaborator_by_nomor(tx: &mut Tx, nomor: &str) -> Result<Option<i64
         .map(|r| r.try_get::<i64, _>("id")).transpose())?)
 }
 
+/// The id of the collaborator registered under legal-entity number `nomor`, if Bidang Kolaborasi
+/// approved it (the demo loaders attach their pledges and Konfirmasi to such a one).
+pub async fn approved_kolaborator_by_nomor(tx: &mut Tx, nomor: &str) -> Result<Option<i64>, StoreError> {
+    let Some(id) = kolaborator_by_nomor(tx, nomor).await? else { return Ok(None) };
+    Ok(kolaborator_tx(tx, id).await?.filter(|k| k.status == "disetujui").map(|k| k.id))
+}
+
 pub async fn insert_kolaborator(tx: &mut Tx, k: &super::model::NewKolaborator, actor: &str) -> Result<i64, StoreError> {
     let id: i64 = crate::on_tx!(tx, c => sqlx::query(
         "INSERT INTO ksbb_kolaborator (jenis, nama, badan_hukum, nomor_badan_hukum, nomor_izin, nomor_ojk, kontak_nama, kontak_telepon, kontak_email, \

@@ -246,7 +246,7 @@ async fn penerimaan(store: &Store, cmd: PenerimaanCmd) -> anyhow::Result<()> {
             let today = model::jakarta_today();
             input.check(today).map_err(checked)?;
             let who = actor();
-            let out = in_tx!(store, |tx| ops::create_penerimaan(tx, &input, today, &who));
+            let out = in_tx!(store, |tx| ops::create_penerimaan(tx, &input, today, &who, false));
             print_json(&out)
         }
     }
@@ -319,7 +319,7 @@ async fn permintaan(store: &Store, cmd: PermintaanCmd) -> anyhow::Result<()> {
                 anyhow::bail!("unit: unknown unit {unit:?}: give a kelurahan code or a unit id (sigap units list)");
             }
             let atlas = crate::cli::load_atlas(store, crate::wilayah::AtlasConfig::default()).await?;
-            in_tx!(store, |tx| ops::create_permintaan(tx, &atlas, &input, &who))
+            in_tx!(store, |tx| ops::create_permintaan(tx, &atlas, &input, &who, false))
         }
         PermintaanCmd::Terima { id, file } => {
             let input: TerimaInput = body(&file)?;

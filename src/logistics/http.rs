@@ -323,7 +323,7 @@ async fn post_komitmen(State(s): State<AppState>, actor: Actor, key: Idempotency
     input.check()?;
     let who = actor.audit_name();
     keyed_write(&s.store, &scope("logistik.komitmen.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
-        ops::create_komitmen(tx, &input, &who).await
+        ops::create_komitmen(tx, &input, &who, false).await
     })
     .await
 }
@@ -421,7 +421,7 @@ async fn post_penerimaan(State(s): State<AppState>, actor: Actor, key: Idempoten
     require_gudang(&actor, &p.gudang)?;
     let who = actor.audit_name();
     let res = keyed_write(&s.store, &scope("logistik.penerimaan.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
-        ops::create_penerimaan(tx, &input, today, &who).await
+        ops::create_penerimaan(tx, &input, today, &who, false).await
     })
     .await;
     peta_berubah(&s, res).await
@@ -636,7 +636,7 @@ async fn post_permintaan(State(s): State<AppState>, actor: Actor, key: Idempoten
     let atlas = s.atlas.current();
     let who = actor.audit_name();
     keyed_write(&s.store, &scope("logistik.permintaan.create", Some(actor.token_id)), &key, &input, StatusCode::CREATED, async |tx: &mut Tx| {
-        ops::create_permintaan(tx, &atlas, &input, &who).await
+        ops::create_permintaan(tx, &atlas, &input, &who, false).await
     })
     .await
 }

@@ -145,6 +145,9 @@ pub struct Laporan {
     pub per_gudang: Vec<BarisLaporan>,
     pub per_kota: Vec<BarisLaporan>,
     pub per_unit: Vec<BarisLaporan>,
+    /// True when the figures include generated demo data (receipts and requests made by
+    /// `sigap init`): not real stock or distribution.
+    pub generated: bool,
 }
 
 /// The public recap: per item and per kota only (no gudang stock per unit, no unit, no names).
@@ -155,11 +158,13 @@ pub struct Rekap {
     pub dibuat: DateTime<Utc>,
     pub per_barang: Vec<BarisLaporan>,
     pub per_kota: Vec<BarisLaporan>,
+    /// True when the figures include generated demo data (`sigap init`).
+    pub generated: bool,
 }
 
 impl From<Laporan> for Rekap {
     fn from(l: Laporan) -> Rekap {
-        Rekap { periode: l.periode, dibuat: l.dibuat, per_barang: l.per_barang, per_kota: l.per_kota }
+        Rekap { periode: l.periode, dibuat: l.dibuat, per_barang: l.per_barang, per_kota: l.per_kota, generated: l.generated }
     }
 }
 
@@ -183,6 +188,8 @@ pub struct Bahan {
     pub stok: Vec<StokAkhir>,
     pub masuk: Vec<Masuk>,
     pub keluar: Vec<Keluar>,
+    /// Some of it comes from generated demo papers.
+    pub generated: bool,
 }
 
 /// Key of a table line: (gudang, kota, unit, barang); unused parts are empty.
@@ -252,7 +259,7 @@ pub fn susun(
             })
             .collect()
     };
-    Laporan { periode, dibuat, per_barang: lines(&tables[0]), per_gudang: lines(&tables[1]), per_kota: lines(&tables[2]), per_unit: lines(&tables[3]) }
+    Laporan { periode, dibuat, per_barang: lines(&tables[0]), per_gudang: lines(&tables[1]), per_kota: lines(&tables[2]), per_unit: lines(&tables[3]), generated: bahan.generated }
 }
 
 /// The output formats of a report.
@@ -342,6 +349,10 @@ pub fn xlsx(l: &Laporan) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     for (i, n) in notes.iter().enumerate() {
         ws.write_string(4 + i as u32, 0, *n)?;
     }
+    if l.generated {
+        let note = format!("Catatan: laporan ini memuat {} dari sigap init, bukan data resmi", crate::bansos::export::GENERATED);
+        ws.write_string_with_format(4 + notes.len() as u32 + 1, 0, note, &bold)?;
+    }
     ws.set_column_width(0, 100)?;
     for (_, sheet, rows) in bagian(l) {
         let ws = wb.add_worksheet();
@@ -408,9 +419,14 @@ th,td{{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}}td.n{{text-ali
 <em>Tersedia</em>: stok gudang pada akhir periode; <em>diterima</em>: barang yang diterima masuk gudang; \
 <em>disalurkan</em>: barang yang dikirim ke unit penerima (per kota menurut tujuan pengiriman). \
 Data dalam format JSON: <a href=\"/api/v1/publik/logistik/rekap\">/api/v1/publik/logistik/rekap</a>. Lokasi gudang ada di peta (lapisan gudang).</p>\n\
-{}{}<p><small>Diperbarui {} UTC.</small></p>\n</body>\n</html>\n",
+{}{}{}<p><small>Diperbarui {} UTC.</small></p>\n</body>\n</html>\n",
         r.periode.dari.format("%d-%m-%Y"),
         r.periode.sampai.format("%d-%m-%Y"),
+        if r.generated {
+            format!("<p id=\"generated\"><strong>Catatan:</strong> rekap ini memuat {} dari <code>sigap init</code>, bukan data resmi.</p>\n", crate::bansos::export::GENERATED)
+        } else {
+            String::new()
+        },
         table("Per barang", "Kode", &r.per_barang, &|b| b.barang.clone()),
         table("Per kota", "Kota", &r.per_kota, &kota),
         r.dibuat.format("%Y-%m-%d %H:%M"),
@@ -448,7 +464,7 @@ mod tests {
             Keluar { gudang: "A".into(), barang: "M".into(), unit: "u2".into(), kota: "31.72".into(), jumlah: 1000 },
         ];
         let kota_of = |g: &str| if g == "A" { "31.71".to_string() } else { "31.73".to_string() };
-        let l = susun(p, Utc::now(), &Bahan { stok, masuk, keluar }, &items, &kota_of, &|k: &str| (k == "31.71").then(|| "Jakarta Pusat".to_string()));
+        let l = susun(p, Utc::now(), &Bahan { stok, masuk, keluar, generated: false }, &items, &kota_of, &|k: &str| (k == "31.71").then(|| "Jakarta Pusat".to_string()));
         let b = &l.per_barang[0];
         assert_eq!((b.tersedia, b.kedaluwarsa, b.diterima, b.disalurkan, b.nama.as_str()), (7.0, 1.0, 9.0, 4.0, "Masker"));
         assert_eq!(l.per_gudang.len(), 2);
@@ -459,8 +475,11 @@ mod tests {
         let text = String::from_utf8(csv(&l).unwrap()).unwrap();
         assert!(text.starts_with("bagian,gudang,kota,kota_nama,unit,barang"), "{text}");
         assert_eq!(text.lines().count(), 1 + 1 + 2 + 3 + 2);
-        let page = html(&Rekap::from(l));
+        let page = html(&Rekap::from(l.clone()));
         assert!(page.contains("<td>Jakarta Pusat</td>") && page.contains("lang=\"id\"") && !page.contains("u1"), "no units on the public page");
+        assert!(!page.contains("dibangkitkan"), "real figures carry no generated note");
+        let page = html(&Rekap::from(Laporan { generated: true, ..l }));
+        assert!(page.contains("id=\"generated\"") && page.contains("data contoh (dibangkitkan)"), "{page}");
         assert_eq!((angka(1920.0), angka(1234567.5), angka(-1000.0), angka(12.0)), ("1.920".into(), "1.234.567,5".into(), "-1.000".into(), "12".into()));
         assert_eq!(esc("<b>&'\""), "&lt;b&gt;&amp;&#39;&quot;");
     }

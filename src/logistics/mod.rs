@@ -7,6 +7,7 @@
 //! `store` the SQL on both stores; `http` and `cli` thin adapters.
 
 pub mod cli;
+pub mod demo;
 pub mod http;
 pub mod komitmen;
 pub mod laporan;
@@ -118,7 +119,7 @@ pub async fn load_demo(store: &Store, atlas: &Atlas) -> anyhow::Result<DemoLoade
             let mut input = d.input.clone();
             input.insert("kolaborator_id".into(), (*id).into());
             let input: komitmen::KomitmenInput = serde_json::from_value(input.into())?;
-            let k = ops::create_komitmen(&mut tx, &input, "sigap-init").await?;
+            let k = ops::create_komitmen(&mut tx, &input, "sigap-init", true).await?;
             let mut versi = k.head.versi;
             let steps: &[komitmen::Status] = match d.status {
                 komitmen::Status::Disepakati => &[komitmen::Status::Disepakati],

@@ -308,8 +308,8 @@ pub async fn link_kolaborator(tx: &mut Tx, id: i64, input: &KolaboratorLinkInput
 /// Records a new pledge in `draf`: the collaborator must be in the one collaborator registry
 /// (`ksbb_kolaborator`, shared with KSBB) and approved by Bidang Kolaborasi, the gudang must exist
 /// and be active, every line an item of the catalog in a satuan it knows; the first history entry
-/// and the audit entry go with it.
-pub async fn create_komitmen(tx: &mut Tx, input: &KomitmenInput, actor: &str) -> Result<Komitmen, OpError> {
+/// and the audit entry go with it. `generated`: demo data (`sigap init`), marked as such.
+pub async fn create_komitmen(tx: &mut Tx, input: &KomitmenInput, actor: &str, generated: bool) -> Result<Komitmen, OpError> {
     let k = input.check()?;
     let kolaborator = approved_kolaborator(tx, k.kolaborator_id).await?;
     match lstore::get_gudang_tx(tx, &k.gudang).await? {
@@ -324,7 +324,7 @@ pub async fn create_komitmen(tx: &mut Tx, input: &KomitmenInput, actor: &str) ->
         let jumlah = item.barang.to_base(b.jumlah, b.satuan.as_deref(), &format!("baris[{i}].jumlah"), &format!("baris[{i}].satuan"))?;
         lines.push((item.barang.kode, jumlah));
     }
-    let id = lstore::insert_komitmen(tx, &k, &kolaborator.nama, actor).await?;
+    let id = lstore::insert_komitmen(tx, &k, &kolaborator.nama, actor, generated).await?;
     for (barang, jumlah) in &lines {
         lstore::insert_baris(tx, id, barang, *jumlah).await?;
     }
@@ -405,7 +405,8 @@ impl Penerimaan {
 /// and every line one of its items. Only accepted quantities enter stock, each as a `penerimaan`
 /// movement of the ledger; a lot already in the gudang must keep its expiry. The pledge's
 /// received quantities and status follow (history entry when the status moves). One audit entry.
-pub async fn create_penerimaan(tx: &mut Tx, input: &PenerimaanInput, today: chrono::NaiveDate, actor: &str) -> Result<Penerimaan, OpError> {
+/// `generated`: demo data (`sigap init`), marked as such.
+pub async fn create_penerimaan(tx: &mut Tx, input: &PenerimaanInput, today: chrono::NaiveDate, actor: &str, generated: bool) -> Result<Penerimaan, OpError> {
     let p = input.check(today)?;
     match lstore::get_gudang_tx(tx, &p.gudang).await? {
         None => return Err(LogistikError::invalid("gudang", format!("unknown gudang {}", p.gudang)).into()),
@@ -452,7 +453,7 @@ pub async fn create_penerimaan(tx: &mut Tx, input: &PenerimaanInput, today: chro
     if let Some(other) = lstore::penerimaan_by_bast_tx(tx, &p.bast_nomor).await? {
         return Err(bast_taken(&p.bast_nomor, other).into());
     }
-    let id = match lstore::insert_penerimaan(tx, &p, actor).await? {
+    let id = match lstore::insert_penerimaan(tx, &p, actor, generated).await? {
         Some(id) => id,
         None => return Err(LogistikError::conflict("bast_nomor", format!("BAST {} was booked by another receipt at the same moment", p.bast_nomor)).into()),
     };
@@ -824,8 +825,9 @@ async fn lines_to_base(tx: &mut Tx, baris: &[super::permintaan::BarisInput], zer
 
 /// A unit requests goods for a delivery point (Lampiran B row 6): the point is located by the
 /// atlas (outside Jakarta: 422 naming `lon`, with the swapped hint); without one a kelurahan unit
-/// stands at an interior point of its kelurahan, another unit must give one.
-pub async fn create_permintaan(tx: &mut Tx, atlas: &Atlas, input: &PermintaanInput, actor: &str) -> Result<Permintaan, OpError> {
+/// stands at an interior point of its kelurahan, another unit must give one. `generated`: demo
+/// data (`sigap init`), marked as such.
+pub async fn create_permintaan(tx: &mut Tx, atlas: &Atlas, input: &PermintaanInput, actor: &str, generated: bool) -> Result<Permintaan, OpError> {
     let super::permintaan::CheckedPermintaan { titik, tempat, catatan } = input.check()?;
     let unit = input.unit.trim();
     let titik = match titik {
@@ -839,7 +841,7 @@ pub async fn create_permintaan(tx: &mut Tx, atlas: &Atlas, input: &PermintaanInp
     };
     let (kel, kota) = locate_gudang(atlas, titik.0, titik.1)?;
     let lines = lines_to_base(tx, &input.baris, false).await?;
-    let new = lstore::NewPermintaan { unit, titik, kelurahan: &kel, kota: &kota, tempat: tempat.as_deref(), catatan: catatan.as_deref() };
+    let new = lstore::NewPermintaan { unit, titik, kelurahan: &kel, kota: &kota, tempat: tempat.as_deref(), catatan: catatan.as_deref(), generated };
     let id = lstore::insert_permintaan(tx, &new, actor).await?;
     for (item, j) in &lines {
         lstore::insert_permintaan_baris(tx, id, &item.kode, *j).await?;
@@ -1041,9 +1043,10 @@ pub async fn laporan(store: &crate::store::Store, atlas: &Atlas, periode: super:
     };
     let masuk = lstore::masuk(store, periode.mulai(), periode.akhir()).await?;
     let keluar = lstore::keluar(store, periode.mulai(), periode.akhir()).await?;
+    let generated = lstore::ada_generated(store, periode.akhir()).await?;
     let items: BTreeMap<String, Item> = lstore::list_barang(store, None).await?.into_iter().map(|b| (b.barang.kode, Item { nama: b.barang.nama, satuan: b.barang.satuan })).collect();
     let gudang: BTreeMap<String, String> = lstore::list_gudang(store).await?.into_iter().map(|g| (g.kode, g.kota)).collect();
     let kota_of = |g: &str| gudang.get(g).cloned().unwrap_or_default();
     let kota_nama = |k: &str| crate::wilayah::AreaCode::parse(k).ok().and_then(|c| atlas.get(&c).map(|a| a.name.clone()));
-    Ok(susun(periode, chrono::Utc::now(), &Bahan { stok, masuk, keluar }, &items, &kota_of, &kota_nama))
+    Ok(susun(periode, chrono::Utc::now(), &Bahan { stok, masuk, keluar, generated }, &items, &kota_of, &kota_nama))
 }

@@ -251,6 +251,8 @@ pub struct KomitmenRow {
     pub actor: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Generated demo data (`sigap init`), not a real pledge.
+    pub generated: bool,
 }
 
 /// One pledged line, quantities in thousandths of the base unit.
@@ -271,15 +273,15 @@ pub struct RiwayatRow {
     pub alasan: Option<String>,
 }
 
-const KOMITMEN_COLS: &str = "id, kolaborator_id, kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at";
+const KOMITMEN_COLS: &str = "id, kolaborator_id, kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at, generated";
 
 /// Inserts a pledge in `draf`; `nama` is the registered collaborator's name, kept with it.
-pub async fn insert_komitmen(tx: &mut Tx, k: &NewKomitmen, nama: &str, actor: &str) -> Result<i64, StoreError> {
+pub async fn insert_komitmen(tx: &mut Tx, k: &NewKomitmen, nama: &str, actor: &str, generated: bool) -> Result<i64, StoreError> {
     let now = Utc::now();
     let id: i64 = crate::on_tx!(tx, c => sqlx::query_scalar(
-        "INSERT INTO logistik_komitmen (kolaborator_id, kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at) \
-         VALUES ($7,$1,$2,$3,'draf',$4,1,$5,$6,$6) RETURNING id")
-        .bind(nama).bind(&k.gudang).bind(k.tanggal_harap).bind(&k.catatan).bind(actor).bind(now).bind(k.kolaborator_id)
+        "INSERT INTO logistik_komitmen (kolaborator_id, kolaborator, gudang, tanggal_harap, status, catatan, versi, actor, created_at, updated_at, generated) \
+         VALUES ($7,$1,$2,$3,'draf',$4,1,$5,$6,$6,$8) RETURNING id")
+        .bind(nama).bind(&k.gudang).bind(k.tanggal_harap).bind(&k.catatan).bind(actor).bind(now).bind(k.kolaborator_id).bind(generated)
         .fetch_one(c).await)?;
     Ok(id)
 }
@@ -364,6 +366,8 @@ pub struct PenerimaanRow {
     pub catatan: Option<String>,
     pub actor: String,
     pub created_at: DateTime<Utc>,
+    /// Generated demo data (`sigap init`), not a real receipt.
+    pub generated: bool,
 }
 
 /// One checked line of a receipt, quantities in thousandths of the base unit.
@@ -393,16 +397,16 @@ pub struct FotoRow {
     pub created_at: DateTime<Utc>,
 }
 
-const PENERIMAAN_COLS: &str = "id, gudang, komitmen_id, pengirim, bast_nomor, bast_tanggal, catatan, actor, created_at";
+const PENERIMAAN_COLS: &str = "id, gudang, komitmen_id, pengirim, bast_nomor, bast_tanggal, catatan, actor, created_at, generated";
 
 /// Inserts a receipt head; `None` when its BAST number is already used (the unique index decides,
 /// so two clients racing with one number cannot both win on either store).
-pub async fn insert_penerimaan(tx: &mut Tx, p: &super::penerimaan::NewPenerimaan, actor: &str) -> Result<Option<i64>, StoreError> {
+pub async fn insert_penerimaan(tx: &mut Tx, p: &super::penerimaan::NewPenerimaan, actor: &str, generated: bool) -> Result<Option<i64>, StoreError> {
     let id: Option<i64> = crate::on_tx!(tx, c => sqlx::query_scalar(
-        "INSERT INTO logistik_penerimaan (gudang, komitmen_id, pengirim, bast_nomor, bast_tanggal, catatan, actor, created_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (bast_nomor) DO NOTHING RETURNING id")
+        "INSERT INTO logistik_penerimaan (gudang, komitmen_id, pengirim, bast_nomor, bast_tanggal, catatan, actor, created_at, generated) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (bast_nomor) DO NOTHING RETURNING id")
         .bind(&p.gudang).bind(p.komitmen_id).bind(&p.pengirim).bind(&p.bast_nomor).bind(p.bast_tanggal).bind(&p.catatan)
-        .bind(actor).bind(Utc::now()).fetch_optional(c).await)?;
+        .bind(actor).bind(Utc::now()).bind(generated).fetch_optional(c).await)?;
     Ok(id)
 }
 
@@ -647,6 +651,8 @@ pub struct PermintaanRow {
     pub actor: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Generated demo data (`sigap init`), not a real request.
+    pub generated: bool,
 }
 
 /// One requested line through its stages, thousandths of the base unit.
@@ -661,7 +667,7 @@ pub struct PermintaanBarisRow {
     pub kurang: Option<i64>,
 }
 
-const PERMINTAAN_COLS: &str = "id, unit, lon, lat, kelurahan, kota, tempat, status, gudang, surat_jalan, bast_nomor, bast_tanggal, catatan, versi, actor, created_at, updated_at";
+const PERMINTAAN_COLS: &str = "id, unit, lon, lat, kelurahan, kota, tempat, status, gudang, surat_jalan, bast_nomor, bast_tanggal, catatan, versi, actor, created_at, updated_at, generated";
 
 /// What a new request stores (checked and located).
 pub struct NewPermintaan<'a> {
@@ -671,14 +677,15 @@ pub struct NewPermintaan<'a> {
     pub kota: &'a str,
     pub tempat: Option<&'a str>,
     pub catatan: Option<&'a str>,
+    pub generated: bool,
 }
 
 pub async fn insert_permintaan(tx: &mut Tx, p: &NewPermintaan<'_>, actor: &str) -> Result<i64, StoreError> {
     let now = Utc::now();
     Ok(crate::on_tx!(tx, c => sqlx::query_scalar(
-        "INSERT INTO logistik_permintaan (unit, lon, lat, kelurahan, kota, tempat, status, catatan, versi, actor, created_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,'diajukan',$7,1,$8,$9,$9) RETURNING id")
-        .bind(p.unit).bind(p.titik.0).bind(p.titik.1).bind(p.kelurahan).bind(p.kota).bind(p.tempat).bind(p.catatan).bind(actor).bind(now)
+        "INSERT INTO logistik_permintaan (unit, lon, lat, kelurahan, kota, tempat, status, catatan, versi, actor, created_at, updated_at, generated) \
+         VALUES ($1,$2,$3,$4,$5,$6,'diajukan',$7,1,$8,$9,$9,$10) RETURNING id")
+        .bind(p.unit).bind(p.titik.0).bind(p.titik.1).bind(p.kelurahan).bind(p.kota).bind(p.tempat).bind(p.catatan).bind(actor).bind(now).bind(p.generated)
         .fetch_one(c).await)?)
 }
 
@@ -823,4 +830,14 @@ pub async fn keluar(store: &Store, mulai: DateTime<Utc>, akhir: DateTime<Utc>) -
                GROUP BY m.gudang, m.barang, p.unit, p.kota ORDER BY m.gudang, m.barang, p.unit";
     let rows: Vec<(String, String, String, String, i64)> = crate::on_pool!(store, p => sqlx::query_as(sql).bind(mulai).bind(akhir).fetch_all(p).await)?;
     Ok(rows.into_iter().map(|(gudang, barang, unit, kota, jumlah)| super::laporan::Keluar { gudang, barang, unit, kota, jumlah }).collect())
+}
+
+/// Whether any figure of a report ending before `akhir` may come from generated demo papers
+/// (receipts or requests `sigap init` made): their movements count in the balance at the end and
+/// in the period, so the report says it contains generated data.
+pub async fn ada_generated(store: &Store, akhir: DateTime<Utc>) -> Result<bool, StoreError> {
+    let sql = "SELECT CASE WHEN EXISTS (SELECT 1 FROM logistik_penerimaan WHERE generated AND created_at < $1) \
+               OR EXISTS (SELECT 1 FROM logistik_permintaan WHERE generated AND created_at < $1) THEN 1 ELSE 0 END";
+    let n: i32 = crate::on_pool!(store, p => sqlx::query_scalar(sql).bind(akhir).fetch_one(p).await)?;
+    Ok(n == 1)
 }

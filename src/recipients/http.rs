@@ -76,6 +76,7 @@ pub fn router_with(keys: Result<Pii, String>, register: Result<Arc<dyn Populatio
         .routes(routes!(decree_diff))
         .routes(routes!(decree_document))
         .routes(routes!(post_handouts, list_handouts))
+        .routes(routes!(post_handout_koreksi))
         .layer(Extension(Keys(Arc::new(keys))))
         .layer(Extension(Register(Arc::new(register))))
 }
@@ -93,6 +94,7 @@ impl From<OpError> for Problem {
             OpError::NotFound { field, detail } => Problem::not_found(detail).field(field),
             OpError::Conflict { field, detail } => Problem::conflict(detail).field(field),
             OpError::Forbidden { detail } => Problem::forbidden(detail),
+            OpError::Outside { field, detail } => Problem::forbidden(detail).field(field),
             // Says which key is missing or wrong, never a value.
             OpError::Crypt(c) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "pii-key", c.to_string()),
             OpError::Registry(r) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "register-unavailable", r.to_string()),
@@ -762,6 +764,39 @@ async fn post_handouts(
         // and the progress cache (keyed by revision) never outlives this write.
         crate::bansos::store::bump_revision(tx).await?;
         ops::hand_out(tx, &atlas, input.putaran, input.tanggal, petugas.as_deref(), &items, area.as_deref(), &who).await
+    })
+    .await
+}
+
+/// Corrects a hand-out by name recorded against the wrong household: the record is voided with
+/// `alasan` (kept in the report as history, never deleted) and, with `household_id`, the
+/// household of the current SK that did receive is recorded instead (same round, status, day).
+/// bansos `kk_served` follows in the same transaction (the voided household's count taken back,
+/// the named one's added), so it stays the distinct households handed out by name; once per
+/// round still holds (the voided household may then receive in that round). Roles admin,
+/// planner, lurah (own kelurahan), rw (own RW).
+#[utoipa::path(post, path = "/api/v1/recipients/handouts/{id}/koreksi", tag = "recipients", request_body = super::penyaluran::KoreksiInput,
+    params(("id" = i64, Path, description = "Hand-out record id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = ops::Corrected), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_handout_koreksi(
+    State(s): State<AppState>,
+    actor: Actor,
+    key: IdempotencyKey,
+    Path(id): Path<i64>,
+    input: Result<ApiJson<super::penyaluran::KoreksiInput>, Problem>,
+) -> Result<Response, Problem> {
+    actor.require(&[Role::Admin, Role::Planner, Role::Lurah, Role::Rw])?;
+    let area = area_of(&actor)?;
+    let input = json_body(input)?;
+    let k = input.check().map_err(|(field, detail)| Problem::unprocessable(&field, detail))?;
+    let atlas = s.atlas.current();
+    let who = actor.audit_name();
+    let request = serde_json::json!({"id": id, "input": input});
+    keyed_write(&s.store, &scope("recipients.handouts.koreksi", Some(actor.token_id)), &key, &request, StatusCode::CREATED, async |tx: &mut Tx| {
+        // A bansos writer (the count follows): the revision first, as `post_handouts`.
+        crate::bansos::store::bump_revision(tx).await?;
+        ops::correct_handout(tx, &atlas, id, &k, area.as_deref(), &who).await
     })
     .await
 }

@@ -579,44 +579,101 @@ pub struct Comparable {
     alamat_len: usize,
     /// Characters of the name by class: a–z, 0–9, space, anything else.
     hist: [u16; 38],
+    /// The same for the address.
+    alamat_hist: [u16; 38],
+}
+
+/// Characters of `s` by class (a–z, 0–9, space, anything else): merging the other characters
+/// into one class can only raise the count two strings share, so the bounds stay bounds.
+fn histogram(s: &str) -> [u16; 38] {
+    let mut hist = [0u16; 38];
+    for c in s.chars() {
+        let k = match c {
+            'a'..='z' => c as usize - 'a' as usize,
+            '0'..='9' => 26 + (c as usize - '0' as usize),
+            ' ' => 36,
+            _ => 37,
+        };
+        hist[k] = hist[k].saturating_add(1);
+    }
+    hist
+}
+
+/// Characters two histograms share (as a multiset).
+fn shared(a: &[u16; 38], b: &[u16; 38]) -> usize {
+    a.iter().zip(b).map(|(x, y)| usize::from(*x.min(y))).sum()
 }
 
 impl Comparable {
     /// From the stored name and address (normalised here, as [`similarity`] compares them).
     pub fn new(id: i64, nama: &str, alamat: &str) -> Comparable {
         let (nama, alamat) = (normalise(nama), normalise(alamat));
-        let mut hist = [0u16; 38];
-        for c in nama.chars() {
-            let k = match c {
-                'a'..='z' => c as usize - 'a' as usize,
-                '0'..='9' => 26 + (c as usize - '0' as usize),
-                ' ' => 36,
-                _ => 37,
-            };
-            hist[k] = hist[k].saturating_add(1);
-        }
-        Comparable { id, nama_len: nama.chars().count(), alamat_len: alamat.chars().count(), nama, alamat, hist }
+        let (hist, alamat_hist) = (histogram(&nama), histogram(&alamat));
+        Comparable { id, nama_len: nama.chars().count(), alamat_len: alamat.chars().count(), nama, alamat, hist, alamat_hist }
     }
+}
+
+/// Rounding room of the bounds (they must never be stricter than the measures).
+const SLACK: f64 = 1e-9;
+
+/// Whether addresses of these lengths (characters) can be [`ALAMAT_MIRIP`] similar: a
+/// Levenshtein distance is at least the difference of the lengths.
+fn alamat_lengths_fit(a: usize, b: usize) -> bool {
+    let longest = a.max(b);
+    longest == 0 || 1.0 - (a.abs_diff(b) as f64) / (longest as f64) >= ALAMAT_MIRIP - SLACK
 }
 
 /// Whether two households *can* pass [`near_duplicate`], from bounds that never say no to a pair
 /// that passes (a pre-filter: an RW of 460 households has 100,000 pairs, and the two string
 /// measures were most of a million-household import). Address: a Levenshtein distance is at least
-/// the difference of the lengths. Name: Jaro's matched characters are at most the characters the
-/// names share (as a multiset, classes above), so Jaro ≤ (c/|a| + c/|b| + 1)/3, and Winkler's
-/// bonus (prefix of at most 4, factor 0.1) adds at most 0.4·(1 − Jaro).
+/// the difference of the lengths, and at least the characters of the longer one that the other
+/// lacks (as a multiset: each edit supplies at most one). Name: Jaro's matched characters are at
+/// most the characters the names share (as a multiset, classes above), so
+/// Jaro ≤ (c/|a| + c/|b| + 1)/3, and Winkler's bonus (prefix of at most 4, factor 0.1) adds at
+/// most 0.4·(1 − Jaro).
 pub fn may_be_near(a: &Comparable, b: &Comparable) -> bool {
-    const SLACK: f64 = 1e-9;
+    if !alamat_lengths_fit(a.alamat_len, b.alamat_len) {
+        return false;
+    }
     let longest = a.alamat_len.max(b.alamat_len);
-    if longest > 0 && 1.0 - (a.alamat_len.abs_diff(b.alamat_len) as f64) / (longest as f64) < ALAMAT_MIRIP - SLACK {
+    if longest > 0 && 1.0 - ((longest - shared(&a.alamat_hist, &b.alamat_hist)) as f64) / (longest as f64) < ALAMAT_MIRIP - SLACK {
         return false;
     }
     if a.nama_len == 0 || b.nama_len == 0 {
         return a.nama_len == b.nama_len;
     }
-    let common: usize = a.hist.iter().zip(&b.hist).map(|(x, y)| usize::from(*x.min(y))).sum();
+    let common = shared(&a.hist, &b.hist);
     let jaro = (common as f64 / a.nama_len as f64 + common as f64 / b.nama_len as f64 + 1.0) / 3.0;
     jaro + 0.4 * (1.0 - jaro) >= NAMA_MIRIP - SLACK
+}
+
+/// The pairs of one RW's households worth measuring, each once, at least one of them new
+/// (`is_new`): a **blocked** comparison instead of every pair. The households are sorted by
+/// address length, and a new household meets only the block of lengths its address can be
+/// [`ALAMAT_MIRIP`] similar to (a Levenshtein distance is at least the difference of the
+/// lengths, so no pair outside it can pass; found by binary search), then the bounds of
+/// [`may_be_near`]. Never drops a pair [`near_duplicate`] accepts (unit-tested). The pairs
+/// come back as indexes into `all`.
+pub fn candidate_pairs(all: &[Comparable], is_new: &dyn Fn(i64) -> bool) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    order.sort_by_key(|&i| (all[i].alamat_len, all[i].id));
+    let mut out = Vec::new();
+    for &x in order.iter().filter(|&&i| is_new(all[i].id)) {
+        let len = all[x].alamat_len;
+        // Lengths below `len` that cannot fit come first, lengths above it that cannot fit last.
+        let start = order.partition_point(|&i| all[i].alamat_len < len && !alamat_lengths_fit(all[i].alamat_len, len));
+        let end = order.partition_point(|&i| all[i].alamat_len <= len || alamat_lengths_fit(all[i].alamat_len, len));
+        for &o in &order[start..end] {
+            // Each pair once: a pair of two new households is taken from the higher id.
+            if o == x || (is_new(all[o].id) && all[o].id > all[x].id) {
+                continue;
+            }
+            if may_be_near(&all[x], &all[o]) {
+                out.push((x, o));
+            }
+        }
+    }
+    out
 }
 
 /// Whether two households of one RW look like the same one under two NIKs and No. KKs.
@@ -812,6 +869,56 @@ mod tests {
         assert_eq!(cell_ref(0, 27), "AB1");
     }
 
+    /// The bounds and the blocking on many random spellings: names and addresses as the bench
+    /// generates them with 0–3 random edits (insert, delete, replace, swap), every pair.
+    #[test]
+    fn prefilter_and_blocking_keep_every_near_pair_of_random_spellings() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let (names, streets) = (["Siti Aminah", "Sri Aminah", "Budi Santoso", "Dewi Lestari", "Eko Wibowo", "Ayu Lubis"], ["Jl. Melati", "Jl. Mawar", "Gg. Haji Saan", "Jl. Kampung Bali"]);
+        let chars: Vec<char> = "abcdehiklmnostu 0123456789.".chars().collect();
+        let edit = |s: &str, next: &mut dyn FnMut(usize) -> usize| {
+            let mut v: Vec<char> = s.chars().collect();
+            for _ in 0..next(4) {
+                let i = next(v.len() + 1);
+                match next(4) {
+                    0 => v.insert(i, chars[next(chars.len())]),
+                    1 if i < v.len() => drop(v.remove(i)),
+                    2 if i < v.len() => v[i] = chars[next(chars.len())],
+                    _ if i + 1 < v.len() => v.swap(i, i + 1),
+                    _ => {}
+                }
+            }
+            v.into_iter().collect::<String>()
+        };
+        let mut all = Vec::new();
+        for id in 0..600 {
+            let nama = edit(names[next(names.len())], &mut next);
+            let alamat = edit(&format!("{} No. {}", streets[next(streets.len())], 1 + next(30)), &mut next);
+            all.push(Comparable::new(id, &nama, &alamat));
+        }
+        let found: std::collections::HashSet<(i64, i64)> = candidate_pairs(&all, &|id| id % 2 == 0).iter().map(|&(x, o)| (all[x].id.min(all[o].id), all[x].id.max(all[o].id))).collect();
+        let (mut near, mut pairs) = (0, 0);
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                pairs += 1;
+                if near_duplicate(similarity(&a.nama, &a.alamat, &b.nama, &b.alamat)) {
+                    near += 1;
+                    assert!(may_be_near(a, b) && may_be_near(b, a), "the bounds dropped a near pair: {a:?} {b:?}");
+                    if a.id % 2 == 0 || b.id % 2 == 0 {
+                        assert!(found.contains(&(a.id, b.id)), "blocking dropped a near pair: {a:?} {b:?}");
+                    }
+                }
+            }
+        }
+        assert!(near > 100 && found.len() < pairs / 2, "near {near}, candidates {} of {pairs}", found.len());
+    }
+
     /// The pre-filter never drops a pair the measures call near (checked over every pair of
     /// names and addresses built from close variants), and does drop clearly different ones.
     #[test]
@@ -831,5 +938,21 @@ mod tests {
             }
         }
         assert!(near > all.len() && dropped > all.len() * all.len() / 3, "near {near}, dropped {dropped}");
+        // The blocked comparison finds every near pair, each once, whichever households are new.
+        for new_every in [1, 2, 3, 7] {
+            let is_new = |id: i64| id % new_every == 0;
+            let pairs = candidate_pairs(&all, &is_new);
+            let found: std::collections::HashSet<(i64, i64)> = pairs.iter().map(|&(x, o)| (all[x].id.min(all[o].id), all[x].id.max(all[o].id))).collect();
+            assert_eq!(found.len(), pairs.len(), "a pair twice");
+            for (i, a) in all.iter().enumerate() {
+                for b in &all[i + 1..] {
+                    if (is_new(a.id) || is_new(b.id)) && near_duplicate(similarity(&a.nama, &a.alamat, &b.nama, &b.alamat)) {
+                        assert!(found.contains(&(a.id, b.id)), "blocking dropped a near pair: {a:?} {b:?}");
+                    }
+                }
+                assert!(!found.contains(&(a.id, a.id)));
+            }
+            assert!(found.iter().all(|(a, b)| is_new(*a) || is_new(*b)), "only pairs with a new household");
+        }
     }
 }

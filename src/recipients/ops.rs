@@ -33,6 +33,9 @@ pub enum OpError {
     Conflict { field: String, detail: String },
     #[error("{detail}")]
     Forbidden { detail: String },
+    /// Outside the token's area, naming the field that points there (HTTP 403).
+    #[error("{detail}")]
+    Outside { field: String, detail: String },
     #[error(transparent)]
     Crypt(#[from] CryptError),
     #[error(transparent)]
@@ -141,6 +144,16 @@ fn programs(c: &Candidate) -> String {
 /// batches), and the near-duplicate pairs (same RW, similar name and address) for a person to
 /// decide. One audit entry, without personal data. `progress(done)` counts rows.
 pub async fn import(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Prepared, progress: &(dyn Fn(usize) + Sync)) -> Result<BatchReport, OpError> {
+    // A page cache that holds what this batch touches (about 1 KiB a row across the tables and
+    // indexes, at least 64 MiB, at most 1 GiB) for the import only, then SQLite's default again.
+    let kib = (prepared.candidates.len() as i64).clamp(65_536, 1 << 20);
+    rstore::import_cache(tx, Some(kib)).await?;
+    let out = import_rows(tx, pii, batch, prepared, progress).await;
+    rstore::import_cache(tx, None).await?;
+    out
+}
+
+async fn import_rows(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Prepared, progress: &(dyn Fn(usize) + Sync)) -> Result<BatchReport, OpError> {
     let BatchMeta { sumber, nama_file, actor, generated } = *batch;
     let valid = prepared.candidates.iter().filter(|c| c.valid()).count() as i64;
     let total = prepared.candidates.len() as i64;
@@ -280,17 +293,14 @@ pub async fn import(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Pr
     }
     for (rw, new_ids) in &new_by_rw {
         let all: Vec<model::Comparable> = rstore::rw_names(tx, rw).await?.into_iter().map(|(id, n, a)| model::Comparable::new(id, &n, &a)).collect();
-        for x in all.iter().filter(|x| new_ids.contains(&x.id)) {
-            // Each new household against every other one of its RW, each pair once; the cheap
-            // bounds first (`may_be_near`), the two measures only for pairs that can pass.
-            for o in all.iter().filter(|o| o.id != x.id && (!new_ids.contains(&o.id) || o.id < x.id)) {
-                if !model::may_be_near(x, o) {
-                    continue;
-                }
-                let scores = model::similarity(&x.nama, &x.alamat, &o.nama, &o.alamat);
-                if model::near_duplicate(scores) {
-                    mirip += i64::from(rstore::insert_near_dup(tx, rw, x.id, o.id, "nama_alamat_mirip", scores).await?);
-                }
+        // Each new household against the others of its RW in its block (`candidate_pairs`:
+        // address lengths that can match, then the cheap bounds), the two measures only for
+        // pairs that can pass.
+        for (x, o) in model::candidate_pairs(&all, &|id| new_ids.contains(&id)) {
+            let (x, o) = (&all[x], &all[o]);
+            let scores = model::similarity(&x.nama, &x.alamat, &o.nama, &o.alamat);
+            if model::near_duplicate(scores) {
+                mirip += i64::from(rstore::insert_near_dup(tx, rw, x.id, o.id, "nama_alamat_mirip", scores).await?);
             }
         }
     }
@@ -948,6 +958,139 @@ pub async fn hand_out(
         out.records.push(rstore::penyaluran_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("hand-out {id} just written is not readable")))?);
     }
     Ok(out)
+}
+
+/// What a correction of a hand-out by name wrote: the voided record (kept, marked), the record
+/// that replaces it (when a household was named), and the bansos rows written (the count taken
+/// back from the voided household's RW, the count of the household receiving instead).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Corrected {
+    pub dibatalkan: rstore::PenyaluranRecord,
+    pub pengganti: Option<rstore::PenyaluranRecord>,
+    pub bansos_handouts: Vec<i64>,
+}
+
+/// Corrects hand-out record `id` recorded against the wrong household (`penyaluran::Koreksi`):
+/// voids it with the reason (kept as history, never deleted) and, when `household_id` is named,
+/// records that household in the same round with the same status, reason taken back, note, day
+/// and petugas. Refused, nothing written: an unknown record (404 `id`), one outside `scope`
+/// (403 `id`), one already voided (409 `id`); a named household that is the same, unknown, not
+/// in the current SK, outside `scope`, already recorded in the round, or (for a package
+/// received) no longer on the accepted list (`household_id`). bansos follows in the same
+/// transaction so its `kk_served` stays the distinct households handed out by name: the voided
+/// household's count is taken back (a bansos correction of its RW's newest named row, −1) unless
+/// it still received in another record; the named household counts (a bansos hand-out of 1
+/// through `bansos::ops::write_handout`) unless it had already received. The caller has bumped
+/// the bansos revision first, as for `hand_out`. Audited `recipients.handout.correct`.
+pub async fn correct_handout(tx: &mut Tx, atlas: &Atlas, id: i64, k: &super::penyaluran::Koreksi, scope: Option<&str>, actor: &str) -> Result<Corrected, OpError> {
+    let in_scope = |rw: &str| scope.is_none_or(|s| rw == s || rw.starts_with(&format!("{s}.")));
+    let rec = rstore::penyaluran_row(tx, id).await?.ok_or_else(|| OpError::NotFound { field: "id".into(), detail: format!("no hand-out record {id}") })?;
+    if !in_scope(&rec.rw) {
+        return Err(OpError::Outside { field: "id".into(), detail: format!("hand-out {id} (RW {}) is outside this token's area", rec.rw) });
+    }
+    if let Some(at) = rec.koreksi_at {
+        let then = rec.pengganti_id.map(|p| format!("; its replacement is record {p}: correct that one instead")).unwrap_or_default();
+        return Err(OpError::Conflict { field: "id".into(), detail: format!("hand-out {id} was already corrected at {at} by {}{then}", rec.koreksi_actor.unwrap_or_default()) });
+    }
+    let received = rec.status == "diterima";
+    let area = |rw: &str| AreaCode::parse(rw).map_err(|e| StoreError::Invalid(format!("recipient_penyaluran.rw: {e}")));
+    let bansos_err = |rw: &str, e: crate::bansos::ops::OpError| match e {
+        crate::bansos::ops::OpError::Record(r) => OpError::Invalid { field: "household_id".into(), detail: format!("RW {rw}: {r}") },
+        crate::bansos::ops::OpError::Store(s) => OpError::Store(s),
+    };
+    // The household named instead, checked as `hand_out` checks one (before anything is written).
+    let mut instead = None;
+    if let Some(h) = k.household_id {
+        let field = || "household_id".to_string();
+        if h == rec.household_id {
+            return Err(OpError::Invalid { field: field(), detail: format!("household {h} is the one hand-out {id} names: name the household that received instead, or leave household_id out to void only") });
+        }
+        let sk = rstore::current_sk_tx(tx).await?.ok_or_else(|| OpError::Invalid { field: field(), detail: "there is no decree (SK): a hand-out names a household of the current SK".into() })?;
+        let f = rstore::handout_facts(tx, h, sk.id, rec.putaran).await?.ok_or_else(|| OpError::NotFound { field: field(), detail: format!("no household {h}") })?;
+        let rw = f.sk_rw.clone().ok_or_else(|| OpError::Invalid { field: field(), detail: format!("household {h} is not in the current SK {} (version {})", sk.nomor, sk.versi) })?;
+        if !in_scope(&rw) {
+            return Err(OpError::Outside { field: field(), detail: format!("household {h} (RW {rw}) is outside this token's area") });
+        }
+        if let Some(status) = &f.this_round {
+            return Err(OpError::Conflict { field: field(), detail: format!("household {h} already has its package of round {} recorded ({status}): a household receives once per round", rec.putaran) });
+        }
+        if received {
+            super::penyaluran::may_receive(f.duplikat != 0, f.kelayakan.as_deref(), f.verifikasi.as_deref())
+                .map_err(|why| OpError::Invalid { field: field(), detail: format!("household {h} may not receive: {why}") })?;
+        }
+        instead = Some((h, sk.id, rw, f.received == 0));
+    }
+    let mut bansos = Vec::new();
+    // Undo: the voided household no longer counts, unless it received in another record.
+    let mut koreksi_bansos_id = None;
+    if received && rec.received_elsewhere == 0 {
+        let (head, kk, date) = rstore::named_bansos_head(tx, &rec.rw).await?.ok_or_else(|| {
+            StoreError::Invalid(format!("RW {} has no bansos hand-out written by names to take household {}'s count from", rec.rw, rec.household_id))
+        })?;
+        let kk_served = u32::try_from(kk - 1).map_err(|e| StoreError::Invalid(format!("bansos_handout {head}.kk_served: {e}")))?;
+        let h = crate::bansos::model::NewHandout { rw: area(&rec.rw)?, date, kk_served, corrects: Some(head) };
+        let w = crate::bansos::ops::write_handout(tx, atlas, &h, actor, false).await.map_err(|e| bansos_err(&rec.rw, e))?;
+        koreksi_bansos_id = Some(w.id);
+        bansos.push(w.id);
+    }
+    // Redo: the named household is recorded and counts if it receives for the first time.
+    let mut pengganti = None;
+    if let Some((h, sk_id, rw, first)) = &instead {
+        let mut bansos_handout_id = None;
+        if received && *first {
+            let counted = rstore::count_only_handouts(tx, rw).await?;
+            if !counted.is_empty() {
+                let ids = counted.iter().map(|(id, n)| format!("#{id} ({n} KK)")).collect::<Vec<_>>().join(", ");
+                return Err(OpError::Conflict { field: "household_id".into(), detail: format!("RW {rw} has KK served recorded as counts without names (bansos hand-outs {ids}): correct them to 0 first") });
+            }
+            let nh = crate::bansos::model::NewHandout { rw: area(rw)?, date: rec.tanggal, kk_served: 1, corrects: None };
+            let w = crate::bansos::ops::write_handout(tx, atlas, &nh, actor, false).await.map_err(|e| bansos_err(rw, e))?;
+            bansos_handout_id = Some(w.id);
+            bansos.push(w.id);
+        }
+        let new = rstore::NewPenyaluran {
+            putaran: rec.putaran,
+            household_id: *h,
+            sk_id: *sk_id,
+            rw,
+            status: &rec.status,
+            alasan: rec.alasan.as_deref(),
+            keterangan: rec.keterangan.as_deref(),
+            petugas: rec.petugas.as_deref(),
+            tanggal: rec.tanggal,
+            bansos_handout_id,
+            actor,
+        };
+        let new_id = rstore::insert_penyaluran(tx, &new).await?.ok_or_else(|| OpError::Conflict {
+            field: "household_id".into(),
+            detail: format!("household {h} got its package of round {} recorded meanwhile", rec.putaran),
+        })?;
+        pengganti = Some(new_id);
+    }
+    if !rstore::void_penyaluran(tx, id, &k.alasan, actor, pengganti, koreksi_bansos_id).await? {
+        return Err(OpError::Conflict { field: "id".into(), detail: format!("hand-out {id} was corrected meanwhile") });
+    }
+    audit::record(
+        tx,
+        AuditEntry {
+            actor,
+            action: "recipients.handout.correct",
+            entity: "recipient_penyaluran",
+            entity_id: &id.to_string(),
+            before: Some(serde_json::json!({"putaran": rec.putaran, "household_id": rec.household_id, "rw": rec.rw, "status": rec.status, "alasan": rec.alasan})),
+            after: Some(serde_json::json!({
+                "alasan_koreksi": k.alasan, "pengganti_id": pengganti, "household_id": k.household_id, "bansos_handouts": bansos,
+            })),
+        },
+    )
+    .await?;
+    let read = |id: i64| StoreError::Invalid(format!("hand-out {id} just written is not readable"));
+    let dibatalkan = rstore::penyaluran_tx(tx, id).await?.ok_or_else(|| read(id))?;
+    let pengganti = match pengganti {
+        Some(p) => Some(rstore::penyaluran_tx(tx, p).await?.ok_or_else(|| read(p))?),
+        None => None,
+    };
+    Ok(Corrected { dibatalkan, pengganti, bansos_handouts: bansos })
 }
 
 /// A BNBA/BAST to print: its header and the decree's items of the area, read and checked

@@ -123,6 +123,34 @@ impl PenyaluranInput {
     }
 }
 
+/// Request body of `POST /api/v1/recipients/handouts/{id}/koreksi`: a hand-out recorded against
+/// the wrong household is voided with the reason and, when `household_id` names the household
+/// that did receive (or whose package was taken back), recorded for that one instead.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KoreksiInput {
+    /// Why the record is wrong (required, kept with the voided record and in the audit).
+    pub alasan: String,
+    /// The household of the current SK the package went to instead; absent: void only.
+    #[serde(default)]
+    pub household_id: Option<i64>,
+}
+
+/// A checked correction: the reason trimmed, the household named instead (if any).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Koreksi {
+    pub alasan: String,
+    pub household_id: Option<i64>,
+}
+
+impl KoreksiInput {
+    /// Errors name the field (`alasan`: empty, too long, control characters).
+    pub fn check(&self) -> Result<Koreksi, (String, String)> {
+        let alasan = crate::text::required("alasan", &self.alasan, 500).map_err(|e| (e.field().to_string(), e.to_string()))?.to_string();
+        Ok(Koreksi { alasan, household_id: self.household_id })
+    }
+}
+
 /// Whether a household may receive its package now: still on the accepted list (not a
 /// duplicate, `layak`, accepted by its Lurah). `Err` says why not (then it is taken back,
 /// `tidak_layak`).
@@ -171,6 +199,16 @@ mod tests {
         let mut bad = ok;
         bad.petugas = Some("RT\u{7}".into());
         assert_eq!(bad.check(today).unwrap_err().0, "petugas");
+    }
+
+    #[test]
+    fn a_correction_needs_its_reason() {
+        let k = |v: serde_json::Value| serde_json::from_value::<KoreksiInput>(v).unwrap().check();
+        assert_eq!(k(serde_json::json!({"alasan": " salah KK ", "household_id": 3})).unwrap(), Koreksi { alasan: "salah KK".into(), household_id: Some(3) });
+        assert_eq!(k(serde_json::json!({"alasan": "salah KK"})).unwrap().household_id, None);
+        assert_eq!(k(serde_json::json!({"alasan": "  "})).unwrap_err().0, "alasan");
+        assert_eq!(k(serde_json::json!({"alasan": "a\u{0}b"})).unwrap_err().0, "alasan");
+        assert!(serde_json::from_value::<KoreksiInput>(serde_json::json!({"household_id": 3})).is_err(), "alasan is required");
     }
 
     #[test]

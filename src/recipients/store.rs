@@ -61,12 +61,39 @@ pub struct NewHousehold<'a> {
 /// were the cost of the row-by-row import.
 pub const IMPORT_CHUNK: usize = 1000;
 
-/// `($1,…,$cols), ($cols+1,…)`: `rows` groups of numbered placeholders (both stores read `$n`).
-fn value_groups(rows: usize, cols: usize) -> String {
+/// Placeholder `n` (1-based) of a statement on this transaction's store: `$n` on PostgreSQL,
+/// a plain `?` on SQLite. Why not `$n` on both: sqlx binds SQLite arguments by asking SQLite
+/// each parameter's name, and SQLite finds a name by walking the statement's list of names, so a
+/// 19,000-parameter insert costs 19,000² steps — 87 % of a GeoPackage import's CPU (perf); `?`
+/// parameters have no name to walk. Bound in order, so the two forms are the same statement.
+fn placeholder(tx: &Tx, n: usize) -> String {
+    match tx {
+        Tx::Gpkg(_) => "?".into(),
+        Tx::Postgis(_) => format!("${n}"),
+    }
+}
+
+/// `($1,…,$cols), ($cols+1,…)`: `rows` groups of placeholders ([`placeholder`]).
+fn value_groups(tx: &Tx, rows: usize, cols: usize) -> String {
     (0..rows)
-        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(",")))
+        .map(|r| format!("({})", (1..=cols).map(|c| placeholder(tx, r * cols + c)).collect::<Vec<_>>().join(",")))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// SQLite's page cache of the transaction's connection, in KiB (GeoPackage only; PostgreSQL's
+/// shared buffers are the server's). A large import inserts into the two unique hash indexes at
+/// random places; with SQLite's default 2 MiB cache a large transaction can spill dirty pages to
+/// the WAL and read them back. A precaution, not measured on its own: the 285 s of 100,000
+/// households were the named placeholders ([`placeholder`]), not the cache. `kib` = `None`
+/// restores the default.
+pub async fn import_cache(tx: &mut Tx, kib: Option<i64>) -> Result<(), StoreError> {
+    if let Tx::Gpkg(t) = tx {
+        // A PRAGMA takes no bound parameter; the number is ours, never input.
+        let sql = format!("PRAGMA cache_size = -{}", kib.unwrap_or(2000).max(2000));
+        sqlx::query(&sql).execute(&mut **t).await?;
+    }
+    Ok(())
 }
 
 /// Every household holding one of these NIK hashes or No. KK hashes: (id, nik_hash, kk_hash).
@@ -75,7 +102,7 @@ pub async fn find_households(tx: &mut Tx, nik_hashes: &[&str], kk_hashes: &[&str
     let mut out = Vec::new();
     for (col, hashes) in [("nik_hash", nik_hashes), ("kk_hash", kk_hashes)] {
         for chunk in hashes.chunks(IMPORT_CHUNK) {
-            let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
+            let list = (1..=chunk.len()).map(|i| placeholder(tx, i)).collect::<Vec<_>>().join(",");
             let sql = format!("SELECT id, nik_hash, kk_hash FROM recipient_household WHERE {col} IN ({list})");
             let rows = crate::on_tx!(tx, c => {
                 let mut q = sqlx::query(&sql);
@@ -99,7 +126,7 @@ pub async fn insert_households(tx: &mut Tx, hs: &[NewHousehold<'_>]) -> Result<V
         let sql = format!(
             "INSERT INTO recipient_household (rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
              telepon_enc, program, luar_dki, generated, created_at) VALUES {} RETURNING id, nik_hash",
-            value_groups(chunk.len(), 16)
+            value_groups(tx, chunk.len(), 16)
         );
         let ids = crate::on_tx!(tx, c => {
             let mut q = sqlx::query(&sql);
@@ -121,7 +148,7 @@ pub async fn insert_rows(tx: &mut Tx, rows: &[NewRow<'_>]) -> Result<(), StoreEr
         let sql = format!(
             "INSERT INTO recipient_row (batch_id, line, rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
              telepon_enc, program, status, alasan, luar_dki, household_id) VALUES {}",
-            value_groups(chunk.len(), 19)
+            value_groups(tx, chunk.len(), 19)
         );
         crate::on_tx!(tx, c => {
             let mut q = sqlx::query(&sql);
@@ -873,9 +900,9 @@ pub struct HandoutFacts {
     pub verifikasi: Option<String>,
     /// Its RW in the decree `sk_id` (absent: not in that decree).
     pub sk_rw: Option<String>,
-    /// Its record of this round, if any (`diterima` / `ditarik`).
+    /// Its record of this round, if any (`diterima` / `ditarik`; a voided one does not count).
     pub this_round: Option<String>,
-    /// Packages it received in any round.
+    /// Packages it received in any round (records not voided).
     pub received: i64,
 }
 
@@ -883,8 +910,8 @@ pub struct HandoutFacts {
 pub async fn handout_facts(tx: &mut Tx, id: i64, sk_id: i64, putaran: i64) -> Result<Option<HandoutFacts>, StoreError> {
     let sql = "SELECT CAST(CASE WHEN h.duplikat_dari IS NULL THEN 0 ELSE 1 END AS BIGINT) AS duplikat, h.kelayakan, h.verifikasi, \
                (SELECT i.rw FROM recipient_sk_item i WHERE i.sk_id = $2 AND i.household_id = h.id) AS sk_rw, \
-               (SELECT p.status FROM recipient_penyaluran p WHERE p.putaran = $3 AND p.household_id = h.id) AS this_round, \
-               (SELECT COUNT(*) FROM recipient_penyaluran p WHERE p.household_id = h.id AND p.status = 'diterima') AS received \
+               (SELECT p.status FROM recipient_penyaluran p WHERE p.putaran = $3 AND p.household_id = h.id AND p.koreksi_at IS NULL) AS this_round, \
+               (SELECT COUNT(*) FROM recipient_penyaluran p WHERE p.household_id = h.id AND p.status = 'diterima' AND p.koreksi_at IS NULL) AS received \
                FROM recipient_household h WHERE h.id = $1";
     Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, HandoutFacts>(sql).bind(id).bind(sk_id).bind(putaran).fetch_optional(c).await)?)
 }
@@ -894,7 +921,7 @@ pub async fn handout_facts(tx: &mut Tx, id: i64, sk_id: i64, putaran: i64) -> Re
 pub async fn count_only_handouts(tx: &mut Tx, rw: &str) -> Result<Vec<(i64, i64)>, StoreError> {
     let sql = "SELECT x.id, x.kk_served FROM bansos_handout x WHERE x.rw = $1 AND x.kk_served > 0 \
                AND NOT EXISTS (SELECT 1 FROM bansos_handout y WHERE y.corrects = x.id) \
-               AND NOT EXISTS (SELECT 1 FROM recipient_penyaluran p WHERE p.bansos_handout_id = x.id) ORDER BY x.id";
+               AND NOT EXISTS (SELECT 1 FROM recipient_penyaluran p WHERE p.bansos_handout_id = x.id OR p.koreksi_bansos_id = x.id) ORDER BY x.id";
     let rows = crate::on_tx!(tx, c => sqlx::query(sql).bind(rw).fetch_all(c).await?
         .iter().map(|r| Ok((r.try_get("id")?, r.try_get("kk_served")?))).collect::<Result<Vec<(i64, i64)>, sqlx::Error>>())?;
     Ok(rows)
@@ -906,7 +933,7 @@ pub async fn named_rw(tx: &mut Tx, rw: &str, corrects: Option<i64>) -> Result<(O
     let sql = "SELECT (SELECT s.nomor FROM recipient_sk s WHERE s.versi = (SELECT MAX(versi) FROM recipient_sk) \
                        AND EXISTS (SELECT 1 FROM recipient_sk_item i WHERE i.sk_id = s.id AND i.rw = $1)) AS sk, \
                (SELECT COUNT(*) FROM recipient_penyaluran p WHERE p.rw = $1) AS named, \
-               (SELECT COUNT(*) FROM recipient_penyaluran p WHERE p.bansos_handout_id = $2) AS corrects_named";
+               (SELECT COUNT(*) FROM recipient_penyaluran p WHERE p.bansos_handout_id = $2 OR p.koreksi_bansos_id = $2) AS corrects_named";
     let r = crate::on_tx!(tx, c => {
         let r = sqlx::query(sql).bind(rw).bind(corrects.unwrap_or(0)).fetch_one(c).await?;
         Ok::<_, sqlx::Error>((r.try_get::<Option<String>, _>("sk")?, r.try_get::<i64, _>("named")? > 0, r.try_get::<i64, _>("corrects_named")? > 0))
@@ -929,15 +956,65 @@ pub struct NewPenyaluran<'a> {
     pub actor: &'a str,
 }
 
-/// Stores a hand-out record; `None` when the household already has one in this round (the
-/// unique (putaran, household) holds even against a writer the checks did not see).
+/// Stores a hand-out record; `None` when the household already has one in this round not voided
+/// (the unique (putaran, household) among records not voided holds even against a writer the
+/// checks did not see).
 pub async fn insert_penyaluran(tx: &mut Tx, p: &NewPenyaluran<'_>) -> Result<Option<i64>, StoreError> {
     let sql = "INSERT INTO recipient_penyaluran (putaran, household_id, sk_id, rw, status, alasan, keterangan, petugas, tanggal, bansos_handout_id, actor, created_at) \
-               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (putaran, household_id) DO NOTHING RETURNING id";
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (putaran, household_id) WHERE koreksi_at IS NULL DO NOTHING RETURNING id";
     let id = crate::on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(p.putaran).bind(p.household_id).bind(p.sk_id).bind(p.rw).bind(p.status)
         .bind(p.alasan).bind(p.keterangan).bind(p.petugas).bind(p.tanggal).bind(p.bansos_handout_id).bind(p.actor).bind(Utc::now())
         .fetch_optional(c).await)?;
     Ok(id)
+}
+
+/// A stored hand-out record as a correction needs it, read through the transaction.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PenyaluranRow {
+    pub id: i64,
+    pub putaran: i64,
+    pub household_id: i64,
+    pub rw: String,
+    pub status: String,
+    pub alasan: Option<String>,
+    pub keterangan: Option<String>,
+    pub petugas: Option<String>,
+    pub tanggal: chrono::NaiveDate,
+    pub koreksi_at: Option<DateTime<Utc>>,
+    pub koreksi_actor: Option<String>,
+    pub pengganti_id: Option<i64>,
+    /// Other records of the household, not voided, where it received (any round).
+    pub received_elsewhere: i64,
+}
+
+pub async fn penyaluran_row(tx: &mut Tx, id: i64) -> Result<Option<PenyaluranRow>, StoreError> {
+    let sql = "SELECT p.id, p.putaran, p.household_id, p.rw, p.status, p.alasan, p.keterangan, p.petugas, p.tanggal, p.koreksi_at, p.koreksi_actor, \
+               p.pengganti_id, (SELECT COUNT(*) FROM recipient_penyaluran o WHERE o.household_id = p.household_id AND o.id <> p.id \
+               AND o.status = 'diterima' AND o.koreksi_at IS NULL) AS received_elsewhere FROM recipient_penyaluran p WHERE p.id = $1";
+    Ok(crate::on_tx!(tx, c => sqlx::query_as::<_, PenyaluranRow>(sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// The newest bansos hand-out of RW `rw` still in force (not corrected) that hand-outs by name
+/// wrote (or a correction of one) and that counts at least one KK: the row a voided hand-out's
+/// count is taken back from (id, kk_served, date). The RW's sum is what counts, so any such row
+/// will do; the newest keeps the older days' figures as written.
+pub async fn named_bansos_head(tx: &mut Tx, rw: &str) -> Result<Option<(i64, i64, chrono::NaiveDate)>, StoreError> {
+    let sql = "SELECT x.id, x.kk_served, x.date FROM bansos_handout x WHERE x.rw = $1 AND x.kk_served > 0 \
+               AND NOT EXISTS (SELECT 1 FROM bansos_handout y WHERE y.corrects = x.id) \
+               AND EXISTS (SELECT 1 FROM recipient_penyaluran p WHERE p.bansos_handout_id = x.id OR p.koreksi_bansos_id = x.id) \
+               ORDER BY x.id DESC LIMIT 1";
+    let row = crate::on_tx!(tx, c => sqlx::query(sql).bind(rw).fetch_optional(c).await?
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("kk_served")?, r.try_get("date")?))).transpose())?;
+    Ok(row)
+}
+
+/// Voids record `id` (not voided yet: else `false`, nothing changed), keeping it as history.
+pub async fn void_penyaluran(tx: &mut Tx, id: i64, alasan: &str, actor: &str, pengganti_id: Option<i64>, koreksi_bansos_id: Option<i64>) -> Result<bool, StoreError> {
+    let sql = "UPDATE recipient_penyaluran SET koreksi_alasan = $2, koreksi_actor = $3, koreksi_at = $4, pengganti_id = $5, koreksi_bansos_id = $6 \
+               WHERE id = $1 AND koreksi_at IS NULL";
+    let n = crate::on_tx!(tx, c => sqlx::query(sql).bind(id).bind(alasan).bind(actor).bind(Utc::now()).bind(pengganti_id).bind(koreksi_bansos_id)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 /// A hand-out record as listed: the household as decreed (NIK masked), what happened, when, by whom.
@@ -964,10 +1041,21 @@ pub struct PenyaluranRecord {
     pub bansos_handout_id: Option<i64>,
     pub actor: String,
     pub created_at: DateTime<Utc>,
+    /// Set when the record was voided (recorded against the wrong household): why, by whom,
+    /// when, and the record that replaces it (absent when only voided). A voided record stays
+    /// listed (history) but counts nowhere.
+    pub koreksi_alasan: Option<String>,
+    pub koreksi_actor: Option<String>,
+    pub koreksi_at: Option<DateTime<Utc>>,
+    pub pengganti_id: Option<i64>,
+    /// The bansos correction row that took this household's count back (absent when it did not
+    /// count, or still counts through another record).
+    pub koreksi_bansos_id: Option<i64>,
 }
 
 const PENYALURAN_SELECT: &str = "SELECT p.id, p.putaran, p.household_id, p.sk_id, p.rw, i.rt, i.nama, i.nik_mask AS nik, p.status, p.alasan, p.keterangan, \
-    p.petugas, p.tanggal, p.bansos_handout_id, p.actor, p.created_at FROM recipient_penyaluran p \
+    p.petugas, p.tanggal, p.bansos_handout_id, p.actor, p.created_at, p.koreksi_alasan, p.koreksi_actor, p.koreksi_at, p.pengganti_id, \
+    p.koreksi_bansos_id FROM recipient_penyaluran p \
     JOIN recipient_sk_item i ON i.sk_id = p.sk_id AND i.household_id = p.household_id";
 
 /// One record, through the transaction.
@@ -1011,7 +1099,7 @@ pub async fn penyaluran_ringkasan(store: &Store, sk_id: i64, putaran: i64, area:
                CAST(SUM(CASE WHEN p.alasan = 'tidak_di_lokasi' THEN 1 ELSE 0 END) AS BIGINT) AS ditarik_tidak_di_lokasi, \
                CAST(SUM(CASE WHEN p.alasan = 'tidak_layak' THEN 1 ELSE 0 END) AS BIGINT) AS ditarik_tidak_layak, \
                CAST(SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS belum \
-               FROM recipient_sk_item i LEFT JOIN recipient_penyaluran p ON p.household_id = i.household_id AND p.putaran = $2 \
+               FROM recipient_sk_item i LEFT JOIN recipient_penyaluran p ON p.household_id = i.household_id AND p.putaran = $2 AND p.koreksi_at IS NULL \
                WHERE i.sk_id = $1 AND ($3 = '' OR i.rw = $3 OR i.rw LIKE $3 || '.%') GROUP BY i.rw ORDER BY i.rw";
     Ok(crate::on_pool!(store, p => sqlx::query_as::<_, PenyaluranRingkasan>(sql).bind(sk_id).bind(putaran).bind(area).fetch_all(p).await)?)
 }

@@ -16,7 +16,9 @@ use sqlx::postgres::{PgPoolOptions, Postgres};
 use sqlx::ConnectOptions as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Sqlite, SqlitePool, Transaction};
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -32,6 +34,8 @@ pub enum StoreError {
     Dir(String, std::io::Error),
     #[error("store task stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error("the store's writer stayed busy for more than {0:?}; try again")]
+    Busy(std::time::Duration),
 }
 
 /// The store behind the service; cheap to clone (pools are reference counted).
@@ -44,8 +48,29 @@ pub enum Store {
 /// A transaction on either store, so a request's writes (its rows, audit entries, idempotency
 /// record) commit or roll back together.
 pub enum Tx {
-    Gpkg(Transaction<'static, Sqlite>),
+    Gpkg(GpkgTx),
     Postgis(Transaction<'static, Postgres>),
+}
+
+/// A GeoPackage write transaction with its place in the file's writer queue ([`writer_turn`]):
+/// the turn is given back when the transaction commits, or is dropped (rolled back). Derefs to
+/// the connection, so `&mut **t` of a `Tx::Gpkg(t)` is the connection as for PostGIS.
+pub struct GpkgTx {
+    tx: Transaction<'static, Sqlite>,
+    _turn: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl std::ops::Deref for GpkgTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for GpkgTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 /// A JSON column on either store: PostgreSQL `jsonb`, SQLite `TEXT` holding the JSON text.
@@ -87,6 +112,35 @@ macro_rules! on_tx {
     };
 }
 
+/// How long a GeoPackage writer waits for its turn (in this process: [`writer_turn`]; for
+/// another process's writer, e.g. a bulk import: SQLite's busy timeout) before it gives up.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The writer queue of a GeoPackage file in this process: one turn (SQLite has one writer).
+///
+/// Why: a writer used to wait for SQLite's write lock inside `BEGIN IMMEDIATE`, holding a pooled
+/// connection while SQLite's busy handler slept and retried (sleeps growing to 100 ms, no order
+/// among the waiters). With a hand-out burst and the intake writer, all 4 pooled connections
+/// were held by writers asleep in that loop, so everything else (token look-ups, the intake
+/// writer, the checkpointer) waited in the pool: up to 0.9 s per `BEGIN` and, once in the
+/// load-and-crash suite under a busy CI machine, 2.1 s for a connection (sqlx's slow-acquire
+/// warning). Waiting here instead, writers queue first come first served, wake the moment the
+/// previous one commits, and hold no connection while they wait: the other 3 stay free for
+/// reads. SQLite's own lock (and busy timeout) still orders this process against others.
+/// Keyed by the file name as given to [`Store::open`] (pools opened on one file share it).
+async fn writer_turn(pool: &SqlitePool, within: std::time::Duration) -> Result<tokio::sync::OwnedSemaphorePermit, StoreError> {
+    static QUEUES: LazyLock<Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Semaphore>>>> = LazyLock::new(Default::default);
+    let queue = {
+        let mut queues = QUEUES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        queues.entry(pool.connect_options().get_filename().to_path_buf()).or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(1))).clone()
+    };
+    match tokio::time::timeout(within, queue.acquire_owned()).await {
+        Ok(Ok(turn)) => Ok(turn),
+        // The semaphore is never closed; a closed one would mean no writer can ever run.
+        Ok(Err(_)) | Err(_) => Err(StoreError::Busy(within)),
+    }
+}
+
 /// Connection settings of the GeoPackage store. WAL lets readers run beside the one writer.
 /// Commits wait for the WAL's fsync (`synchronous = FULL`) so a write acknowledged with a 2xx
 /// survives power loss and an OS crash, as the README promises, not only a crash of sigap
@@ -103,16 +157,20 @@ pub fn gpkg_options(path: &str) -> Result<SqliteConnectOptions, StoreError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(synchronous)
         .foreign_keys(true)
-        .busy_timeout(std::time::Duration::from_secs(10))
+        .busy_timeout(BUSY_TIMEOUT)
         // One writer at a time: under a burst, opening a connection or a statement can wait for the
         // write lock (bounded by the busy timeout above) for longer than sqlx's 1 s default alarm.
         // That wait is the designed behaviour and shows in the latency histograms; warn only when
         // it reaches half the busy timeout, where it is a real sign of trouble.
-        .log_slow_statements(log::LevelFilter::Warn, std::time::Duration::from_secs(5))
-        // GeoPackage 1.3 identity: GDAL and QGIS check these two.
-        .pragma("application_id", "1196444487")
-        .pragma("user_version", "10300"))
+        .log_slow_statements(log::LevelFilter::Warn, std::time::Duration::from_secs(5)))
+    // Not here: the GeoPackage identity (`application_id`, `user_version`) is written once by
+    // [`Store::open`]. Set on every new connection, it wrote the file header each time, so a
+    // connection opened while a writer held the lock waited for it (a read on a fresh pooled
+    // connection behind a long write failed with `database is locked` after the busy timeout).
 }
+
+/// GeoPackage 1.3 identity: GDAL and QGIS check these two header fields.
+const GPKG_IDENTITY: [(&str, i64); 2] = [("application_id", 1_196_444_487), ("user_version", 10_300)];
 
 /// Whether the GeoPackage's WAL is copied back into the database file by a background task
 /// (the default) or by SQLite's automatic checkpoint (`SIGAP_GPKG_CHECKPOINT=auto`).
@@ -185,6 +243,9 @@ pub async fn checkpoint_step(pool: &SqlitePool, restart_above: i64) -> Result<Ch
     // writer it holds back waits for a sync, not for a long copy (e.g. behind a bulk load).
     let restarted = wal_frames > restart_above && copied == wal_frames;
     if restarted {
+        // In the writer queue like a writer: the writers behind it wait their turn there, holding
+        // no pooled connection, instead of in SQLite's busy loop.
+        let _turn = writer_turn(pool, BUSY_TIMEOUT).await?;
         let (busy, _, _) = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)").fetch_one(pool).await?;
         if busy != 0 {
             return Err(StoreError::Invalid("WAL restart checkpoint found the database busy past the busy timeout".into()));
@@ -219,6 +280,12 @@ impl Store {
             // `begin` phase included).
             let pool = SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(opts).await?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+            for (pragma, value) in GPKG_IDENTITY {
+                let stored: i64 = sqlx::query_scalar(&format!("PRAGMA {pragma}")).fetch_one(&pool).await?;
+                if stored != value {
+                    sqlx::query(&format!("PRAGMA {pragma} = {value}")).execute(&pool).await?;
+                }
+            }
             if background {
                 tokio::spawn(checkpointer(pool.clone()));
             }
@@ -236,7 +303,9 @@ impl Store {
     /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN
     /// IMMEDIATE`): a deferred transaction that reads first (an idempotency lookup, a ledger)
     /// cannot upgrade to a writer once another connection has committed (SQLITE_BUSY_SNAPSHOT,
-    /// which `busy_timeout` does not wait out); an immediate one waits its turn instead.
+    /// which `busy_timeout` does not wait out); an immediate one waits its turn instead. The
+    /// turn is first taken in this process's writer queue ([`writer_turn`]) before a pooled
+    /// connection, so waiting writers hold none.
     /// Never acquire a second pooled connection while holding the returned transaction: read
     /// what the write needs first, or read it through the transaction.
     ///
@@ -249,13 +318,28 @@ impl Store {
     /// progress"). In a task, the transaction always reaches an owner: the caller, or the task's
     /// dropped output, which rolls it back.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
+        self.begin_within(BUSY_TIMEOUT).await
+    }
+
+    /// [`Store::begin`] that gives up with [`StoreError::Busy`] when the GeoPackage's writer
+    /// queue has not come to it `within` this time (on PostGIS, where writers do not queue for
+    /// one lock, the pool's own timeout applies). `begin` waits [`BUSY_TIMEOUT`].
+    pub async fn begin_within(&self, within: std::time::Duration) -> Result<Tx, StoreError> {
         // Counted while waiting for a pooled connection (and, on SQLite, for the write lock),
         // for `/metrics`: sqlx does not say how many wait for its pool.
         let _waiting = Waiting::start();
         Ok(match self {
             Store::Gpkg(p) => {
                 let p = p.clone();
-                Tx::Gpkg(tokio::spawn(async move { p.begin_with("BEGIN IMMEDIATE").await }).await??)
+                // The turn is taken in the task too: a caller cancelled after it was given drops
+                // the task's output, which gives the turn back with the rolled-back transaction.
+                Tx::Gpkg(
+                    tokio::spawn(async move {
+                        let turn = writer_turn(&p, within).await?;
+                        Ok::<_, StoreError>(GpkgTx { tx: p.begin_with("BEGIN IMMEDIATE").await?, _turn: turn })
+                    })
+                    .await??,
+                )
             }
             Store::Postgis(p) => {
                 let p = p.clone();
@@ -303,7 +387,15 @@ impl Tx {
     /// `COMMIT` off from the transaction's bookkeeping: it finishes, and its result stands.
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Gpkg(t) => tokio::spawn(t.commit()).await??,
+            // The writer's turn goes to the next one once the COMMIT returned.
+            Tx::Gpkg(GpkgTx { tx, _turn }) => {
+                tokio::spawn(async move {
+                    let done = tx.commit().await;
+                    drop(_turn);
+                    done
+                })
+                .await??
+            }
             Tx::Postgis(t) => tokio::spawn(t.commit()).await??,
         }
         Ok(())

@@ -1,5 +1,10 @@
 // Shared helpers for the browser and tile tests: where sigap runs, the API, tile maths.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
 
 export const BASE = (process.env.BASE_URL || '').replace(/\/$/, '');
 export const TOKEN = process.env.SIGAP_TOKEN || '';
@@ -91,4 +96,39 @@ export function parseCsv(text) {
   if (field || row.length) { row.push(field); rows.push(row); }
   const [head, ...body] = rows;
   return body.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
+}
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// SwiftShader gives the headless browser WebGL2 for the MapLibre pages; no network beyond sigap.
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+/**
+ * Headless Chromium on a throwaway profile, one page open. Page errors and Content-Security-Policy
+ * refusals go into the caller's arrays, so every page test can assert there were none; `close`
+ * also removes the profile.
+ */
+export async function openBrowser({ viewport, pageErrors = [], cspViolations = [] }) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sigap-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport, locale: 'id-ID' });
+  const page = context.pages()[0] || (await context.newPage());
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') console.log(`[browser] ${msg.text()}`);
+    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+  });
+  const close = async () => {
+    await context.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { context, page, close };
+}
+
+/** A token of `role` (scoped to `unit` if given) made by the sigap binary on the server's database. */
+export function cliToken(role, unit) {
+  const args = ['--database-url', process.env.SIGAP_DB, 'token', 'create', '--role', role, ...(unit ? ['--unit', unit] : [])];
+  const out = execFileSync(process.env.SIGAP_BIN, args, { encoding: 'utf8' });
+  return out.trim().split(/\s+/).pop();
 }

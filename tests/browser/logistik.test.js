@@ -5,30 +5,18 @@
 // quantity) shows the API's refusal naming the field and creates nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { ADMIN_TOKEN, BASE, MONAS, OUT_DIR, postJson, requireServer } from './lib.js';
+import { ADMIN_TOKEN, BASE, MONAS, OUT_DIR, cliToken, openBrowser, postJson, requireServer } from './lib.js';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const UNIT = '31.71.01.1001';
 const MASKER = 'APD-MASKER-3PLY';
 
-let userDataDir;
-let context;
+let browser;
 let page;
 const pageErrors = [];
 const cspViolations = [];
 
-/** A token of `role` from the sigap binary on the server's database. */
-function token(role, unit) {
-  const args = ['--database-url', process.env.SIGAP_DB, 'token', 'create', '--role', role, ...(unit ? ['--unit', unit] : [])];
-  const out = execFileSync(process.env.SIGAP_BIN, args, { encoding: 'utf8' });
-  return out.trim().split(/\s+/).pop();
-}
 
 async function getAuth(p, tok = ADMIN_TOKEN) {
   const res = await fetch(`${BASE}${p}`, { headers: { authorization: `Bearer ${tok}`, accept: 'application/json' } });
@@ -47,19 +35,12 @@ before(async () => {
   requireServer();
   assert.ok(process.env.SIGAP_BIN && process.env.SIGAP_DB, 'SIGAP_BIN and SIGAP_DB are set by run.sh');
   await mkdir(OUT_DIR, { recursive: true });
-  userDataDir = await mkdtemp(path.join(tmpdir(), 'sigap-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1200, height: 1400 }, locale: 'id-ID' });
-  page = context.pages()[0] || (await context.newPage());
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') console.log(`[browser] ${msg.text()}`);
-    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
-  });
+  browser = await openBrowser({ viewport: { width: 1200, height: 1400 }, pageErrors, cspViolations });
+  page = browser.page;
 });
 
 after(async () => {
-  await context?.close();
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  await browser?.close();
 });
 
 /** Pastes a token and waits for the lists to reload with it. */
@@ -79,9 +60,9 @@ async function clickAndWait(selector) {
 }
 
 test('a request made on the page ends as a confirmed receipt and moves exactly the dispatched stock', async () => {
-  const penerima = token('penerima', UNIT);
-  const logistik = token('logistik');
-  const sekretariat = token('sekretariat');
+  const penerima = cliToken('penerima', UNIT);
+  const logistik = cliToken('logistik');
+  const sekretariat = cliToken('sekretariat');
   // Stock at BALAIKOTA (next to Monas) through a real receipt.
   const bast = `BAST/BROWSER/${Date.now()}`;
   await postJson('/api/v1/logistik/penerimaan', { gudang: 'BALAIKOTA', pengirim: 'Donatur uji', bast_nomor: bast, bast_tanggal: new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10),

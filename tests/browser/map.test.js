@@ -3,18 +3,11 @@
 // chart, and a delivery recorded through the API reaches the open panel without a reload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
-import { ADMIN_TOKEN, BASE, CODE_RE, MONAS, OUT_DIR, TOKEN, fmtNum, getJson, parseCsv, postJson, requireServer } from './lib.js';
+import { ADMIN_TOKEN, BASE, CODE_RE, MONAS, OUT_DIR, TOKEN, fmtNum, getJson, openBrowser, parseCsv, postJson, requireServer } from './lib.js';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-];
 // Zoom per level, inside the page's ranges (kota < 11 ≤ kecamatan < 12.5 ≤ kelurahan < 14.5 ≤ rw).
 const LEVEL_ZOOM = { kota: 10.4, kecamatan: 11.8, kelurahan: 13.4, rw: 15.3 };
 /**
@@ -24,7 +17,7 @@ const LEVEL_ZOOM = { kota: 10.4, kecamatan: 11.8, kelurahan: 13.4, rw: 15.3 };
 const JS_CSS_BUDGET = { wire: 600_000, decoded: 2_000_000 };
 const LEVEL_ZOOM_RANGE = { kota: [0, 11], kecamatan: [11, 12.5], kelurahan: [12.5, 14.5], rw: [14.5, 24] };
 
-let userDataDir;
+let browser;
 let context;
 let page;
 const pageErrors = [];
@@ -35,25 +28,12 @@ before(async () => {
   requireServer();
   assert.ok(TOKEN, 'SIGAP_TOKEN is not set');
   await mkdir(OUT_DIR, { recursive: true });
-  userDataDir = await mkdtemp(path.join(tmpdir(), 'sigap-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1280, height: 800 },
-    locale: 'id-ID',
-  });
-  page = context.pages()[0] || (await context.newPage());
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') console.log(`[browser] ${msg.text()}`);
-    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
-  });
+  browser = await openBrowser({ viewport: { width: 1280, height: 800 }, pageErrors, cspViolations });
+  ({ context, page } = browser);
 });
 
 after(async () => {
-  await context?.close();
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  await browser?.close();
 });
 
 const shot = (name) => page.screenshot({ path: path.join(OUT_DIR, `${name}.png`) });

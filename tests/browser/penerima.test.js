@@ -10,10 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { ADMIN_TOKEN, BASE, OUT_DIR, requireServer } from './lib.js';
+import { ADMIN_TOKEN, BASE, OUT_DIR, openBrowser, requireServer } from './lib.js';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SIGAP_BIN = process.env.SIGAP_BIN || '';
 const SIGAP_DB = process.env.SIGAP_DB || '';
 // Test keys (the import seals NIK/No. KK with them; the server itself reads masked values only).
@@ -52,7 +50,7 @@ function sigap(...args) {
 const token = (role, unit) => sigap('token', 'create', '--role', role, '--unit', unit).trim().split(/\s+/).pop();
 
 let tmp;
-let context;
+let browser;
 let page;
 const pageErrors = [];
 /** Every API answer the page received, as text (checked for full numbers). */
@@ -78,15 +76,8 @@ before(async () => {
   sigap('recipients', 'match', '--register', path.join(tmp, 'dukcapil.csv'));
   sigap('recipients', 'eligibility');
 
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    viewport: { width: 1400, height: 900 },
-    locale: 'id-ID',
-  });
-  page = context.pages()[0] || (await context.newPage());
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  browser = await openBrowser({ viewport: { width: 1400, height: 900 }, pageErrors });
+  page = browser.page;
   page.on('response', async (res) => {
     if (!res.url().includes('/api/')) return;
     try {
@@ -98,7 +89,7 @@ before(async () => {
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 

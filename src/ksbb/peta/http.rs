@@ -49,6 +49,8 @@ struct RekapAnswer {
     tingkat: Tingkat,
     total: Angka,
     wilayah: Vec<Wilayah>,
+    /// True when the numbers include generated demo sites and UMKM (`sigap init`): not real data.
+    generated: bool,
 }
 
 /// Targets, pledges (Konfirmasi) and realisation per kota or kelurahan (public; no personal data).
@@ -94,6 +96,6 @@ async fn rekap(State(s): State<AppState>, q: Result<ApiQuery<RekapQuery>, Proble
         Some(k) => rekap.kota.get(k.as_str()).cloned().unwrap_or_default(),
         None => rekap.total.clone(),
     };
-    let body = RekapAnswer { revision: rekap.revision, tingkat, total, wilayah };
+    let body = RekapAnswer { revision: rekap.revision, tingkat, total, wilayah, generated: rekap.generated };
     Ok(([(header::ETAG, etag_value), (header::CACHE_CONTROL, no_cache)], Json(body)).into_response())
 }

@@ -115,6 +115,8 @@ pub struct Rekap {
     pub kelurahan: BTreeMap<String, Angka>,
     pub kota: BTreeMap<String, Angka>,
     pub total: Angka,
+    /// Some active site is generated demo data (`sigap init`), and so are its UMKM.
+    pub generated: bool,
 }
 
 /// Rows read at one revision.
@@ -271,6 +273,7 @@ pub fn build(revision: i64, rows: &Rows) -> Rekap {
         kelurahan: areas.kel.into_iter().map(|(k, a)| (k, finish(a))).collect(),
         kota: areas.kota.into_iter().map(|(k, a)| (k, finish(a))).collect(),
         total: finish(areas.total),
+        generated: rows.sites.iter().any(|s| s.aktif && s.generated),
     }
 }
 
