@@ -246,7 +246,7 @@ type VehicleKey = (usize, usize, u64, u64, u32);
 /// gets a route changes from run to run. Relabel: within each group of interchangeable vehicles
 /// (same start, end, shift and capacity, not locked), routes ordered by their first job take the
 /// group's vehicles in index order.
-fn canonical_vehicles(p: &RoutingProblem, routes: &mut [RouteSolution]) {
+pub(super) fn canonical_vehicles(p: &RoutingProblem, routes: &mut [RouteSolution]) {
     let locked: Vec<usize> = p.locks.iter().filter(|l| !l.jobs.is_empty()).map(|l| l.vehicle).collect();
     let key = |v: &VehicleSpec| (v.start, v.end, v.earliest.to_bits(), v.latest.to_bits(), v.capacity);
     let mut groups: Vec<(VehicleKey, Vec<usize>)> = Vec::new();

@@ -25,7 +25,10 @@
 //! between two stops is O(1) (Savelsbergh 1992). Ejection and squeeze moves recompute the one or
 //! two routes they touch.
 
-use rand::{Rng, SeedableRng};
+use std::cell::Cell;
+use std::time::Instant;
+
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::RoutingProblem;
@@ -47,46 +50,86 @@ pub(super) struct Tour {
     pub jobs: Vec<usize>,
 }
 
-/// A route with its cached load and time slacks.
+/// A route with its cached load and time slacks (shared with [`super::sisr`]).
 #[derive(Debug, Clone)]
-struct Route {
-    vehicle: usize,
-    jobs: Vec<usize>,
-    load: u32,
+pub(super) struct Route {
+    pub vehicle: usize,
+    pub jobs: Vec<usize>,
+    pub load: u32,
     /// Earliest service start at each stop.
-    start: Vec<f64>,
+    pub start: Vec<f64>,
     /// Latest service start at each stop that keeps the rest of the route feasible.
-    latest: Vec<f64>,
+    pub latest: Vec<f64>,
 }
 
-struct Ctx<'a> {
-    p: &'a RoutingProblem,
-    neighbours: &'a [Vec<usize>],
+/// The problem as both searches see it, with the work counter that is their budget: one unit
+/// per stop looked at (an O(1) insertion test, a stop of a route recomputed). Counting work
+/// instead of time or iterations makes a run cost the same and give the same routes on a quiet
+/// or a loaded machine, and bounds the expensive steps (ejection sets, squeezes) by what they do.
+pub(super) struct Ctx<'a> {
+    pub p: &'a RoutingProblem,
+    pub neighbours: &'a [Vec<usize>],
+    work: Cell<u64>,
+    /// The wall-clock safety cap; `capped` remembers that it stopped a search.
+    deadline: Option<Instant>,
+    capped: Cell<bool>,
 }
 
-impl Ctx<'_> {
-    fn t(&self, a: usize, b: usize) -> f64 {
+impl<'a> Ctx<'a> {
+    pub fn new(p: &'a RoutingProblem, neighbours: &'a [Vec<usize>], deadline: Option<Instant>) -> Self {
+        Ctx { p, neighbours, work: Cell::new(0), deadline, capped: Cell::new(false) }
+    }
+
+    /// Work done so far (stops looked at).
+    pub fn work(&self) -> u64 {
+        self.work.get()
+    }
+
+    pub fn add_work(&self, units: usize) {
+        self.work.set(self.work.get() + units as u64);
+    }
+
+    /// Whether the wall-clock cap has passed (then remembered in [`Ctx::capped`]).
+    pub fn over_time(&self) -> bool {
+        if self.capped.get() {
+            return true;
+        }
+        let over = self.deadline.is_some_and(|d| Instant::now() >= d);
+        self.capped.set(over);
+        over
+    }
+
+    pub fn capped(&self) -> bool {
+        self.capped.get()
+    }
+
+    pub fn t(&self, a: usize, b: usize) -> f64 {
         self.p.duration[a * self.p.n + b]
+    }
+
+    pub fn d(&self, a: usize, b: usize) -> f64 {
+        self.p.distance[a * self.p.n + b]
     }
 
     fn window(&self, j: usize) -> (f64, f64) {
         self.p.jobs[j].window.unwrap_or((f64::NEG_INFINITY, f64::INFINITY))
     }
 
-    fn loc(&self, j: usize) -> usize {
+    pub fn loc(&self, j: usize) -> usize {
         self.p.jobs[j].location
     }
 
-    fn route(&self, vehicle: usize, jobs: Vec<usize>) -> Route {
+    pub fn route(&self, vehicle: usize, jobs: Vec<usize>) -> Route {
         let mut r = Route { vehicle, jobs, load: 0, start: vec![], latest: vec![] };
         self.refresh(&mut r);
         r
     }
 
     /// Recomputes load, forward earliest starts and backward latest starts.
-    fn refresh(&self, r: &mut Route) {
+    pub fn refresh(&self, r: &mut Route) {
         let v = &self.p.vehicles[r.vehicle];
         let n = r.jobs.len();
+        self.add_work(n + 1);
         r.load = r.jobs.iter().map(|&j| self.p.jobs[j].demand).sum();
         r.start.clear();
         let (mut at, mut time) = (v.start, v.earliest);
@@ -108,7 +151,8 @@ impl Ctx<'_> {
     }
 
     /// Whether job `j` fits before position `pos` of `r` (capacity and time), in O(1).
-    fn fits(&self, r: &Route, j: usize, pos: usize) -> bool {
+    pub fn fits(&self, r: &Route, j: usize, pos: usize) -> bool {
+        self.add_work(1);
         let v = &self.p.vehicles[r.vehicle];
         if r.load + self.p.jobs[j].demand > v.capacity {
             return false;
@@ -136,6 +180,7 @@ impl Ctx<'_> {
     /// O(n). Time warp (Nagata, Bräysy & Dullaert 2010): arriving after a window closes, the
     /// vehicle "travels back in time" to its end and the difference is the penalty.
     fn penalty(&self, vehicle: usize, jobs: &[usize]) -> f64 {
+        self.add_work(jobs.len() + 1);
         let v = &self.p.vehicles[vehicle];
         let load: u32 = jobs.iter().map(|&j| self.p.jobs[j].demand).sum();
         let mut warp = 0.0;
@@ -157,7 +202,7 @@ impl Ctx<'_> {
         load.saturating_sub(v.capacity) as f64 + warp
     }
 
-    fn feasible(&self, vehicle: usize, jobs: &[usize]) -> bool {
+    pub fn feasible(&self, vehicle: usize, jobs: &[usize]) -> bool {
         self.penalty(vehicle, jobs) == 0.0
     }
 }
@@ -166,12 +211,12 @@ impl Ctx<'_> {
 /// from scratch: the reference the O(1) test is checked against.
 #[cfg(test)]
 fn route_feasible(p: &RoutingProblem, vehicle: usize, jobs: &[usize]) -> bool {
-    Ctx { p, neighbours: &[] }.feasible(vehicle, jobs)
+    Ctx::new(p, &[], None).feasible(vehicle, jobs)
 }
 
 /// Lower bound on the number of routes when all vehicles carry the same: total demand over
 /// capacity, rounded up. With a mixed fleet, 1.
-fn route_lower_bound(p: &RoutingProblem) -> usize {
+pub(super) fn route_lower_bound(p: &RoutingProblem) -> usize {
     let cap = p.vehicles[0].capacity;
     if p.vehicles.iter().any(|v| v.capacity != cap) {
         return 1;
@@ -181,43 +226,40 @@ fn route_lower_bound(p: &RoutingProblem) -> usize {
 }
 
 /// Minimises the number of routes of a feasible solution `tours` (jobs not on any tour stay
-/// unassigned) within `iterations` pool steps. Returns tours at most as many as given, every job
-/// of the input exactly once, each feasible. `neighbours[j]`: jobs nearest to job `j`.
-pub(super) fn minimise_routes(p: &RoutingProblem, tours: Vec<Tour>, neighbours: &[Vec<usize>], seed: u64, iterations: usize) -> Vec<Tour> {
-    let ctx = Ctx { p, neighbours };
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4e42_2009);
+/// unassigned) until `ctx` has done `budget` units of work (see [`Ctx`]) or the fleet reaches the
+/// capacity lower bound. Returns tours at most as many as given, every job of the input exactly
+/// once, each feasible.
+pub(super) fn minimise_routes(ctx: &Ctx, tours: Vec<Tour>, rng: &mut ChaCha8Rng, budget: u64) -> Vec<Tour> {
     let mut routes: Vec<Route> = tours.into_iter().filter(|t| !t.jobs.is_empty()).map(|t| ctx.route(t.vehicle, t.jobs)).collect();
     if routes.iter().any(|r| !ctx.feasible(r.vehicle, &r.jobs)) {
         // Not ours to repair: hand it back untouched.
         return routes.into_iter().map(|r| Tour { vehicle: r.vehicle, jobs: r.jobs }).collect();
     }
-    let lower = route_lower_bound(p);
-    let mut left = iterations;
+    let lower = route_lower_bound(ctx.p);
+    let end = ctx.work().saturating_add(budget);
     // Each attempt may use up to half of what is left, at least 1/8 of the whole budget.
-    let per_attempt = (iterations / 8).max(1);
-    while routes.len() > lower && left > 0 {
-        let budget = (left / 2).max(per_attempt).min(left);
-        let (_, used) = delete_route(&ctx, &mut routes, &mut rng, budget);
-        left -= used.min(left);
+    let per_attempt = (budget / 8).max(1);
+    while routes.len() > lower && ctx.work() < end && !ctx.over_time() {
+        let left = end - ctx.work();
+        let attempt = (left / 2).max(per_attempt).min(left);
+        delete_route(ctx, &mut routes, rng, ctx.work() + attempt);
     }
     routes.into_iter().map(|r| Tour { vehicle: r.vehicle, jobs: r.jobs }).collect()
 }
 
-/// One DeleteRoute attempt (the paper's Fig. 1): on failure `routes` is restored. Returns
-/// whether a route was deleted and the iterations used.
-fn delete_route(ctx: &Ctx, routes: &mut Vec<Route>, rng: &mut ChaCha8Rng, budget: usize) -> (bool, usize) {
+/// One DeleteRoute attempt (the paper's Fig. 1) until the work counter reaches `until`: on
+/// failure `routes` is restored. Returns whether a route was deleted.
+fn delete_route(ctx: &Ctx, routes: &mut Vec<Route>, rng: &mut ChaCha8Rng, until: u64) -> bool {
     let saved = routes.clone();
     let victim = rng.gen_range(0..routes.len());
     let removed = routes.swap_remove(victim);
     let mut pool: Vec<usize> = removed.jobs;
     let mut counter = vec![1u32; ctx.p.jobs.len()];
-    let mut used = 0;
     while let Some(v) = pool.pop() {
-        if used >= budget {
+        if ctx.work() >= until || ctx.over_time() {
             pool.push(v);
             break;
         }
-        used += 1;
         if insert_feasible(ctx, routes, v, rng) || squeeze(ctx, routes, v) {
             continue;
         }
@@ -238,10 +280,10 @@ fn delete_route(ctx: &Ctx, routes: &mut Vec<Route>, rng: &mut ChaCha8Rng, budget
         perturb(ctx, routes, rng);
     }
     if pool.is_empty() {
-        (true, used)
+        true
     } else {
         *routes = saved;
-        (false, used)
+        false
     }
 }
 
@@ -376,6 +418,7 @@ fn best_ejection(ctx: &Ctx, routes: &[Route], v: usize, counter: &[u32], rng: &m
                     if i == pos {
                         continue;
                     }
+                    ctx.add_work(1);
                     let c = counter[seq[i]];
                     let bound = best.as_ref().map_or(u32::MAX, |b| b.0);
                     if sum + c > bound {
@@ -467,6 +510,7 @@ fn perturb(ctx: &Ctx, routes: &mut [Route], rng: &mut ChaCha8Rng) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
     use crate::planner::engine::{JobSpec, VehicleSpec};
 
     /// A small random VRPTW with tight windows, every job on its own route to start with.
@@ -508,6 +552,12 @@ mod tests {
             .collect()
     }
 
+    /// The pool on `tours` with `budget` units of work and no time cap.
+    fn minimise(p: &RoutingProblem, tours: Vec<Tour>, nb: &[Vec<usize>], seed: u64, budget: u64) -> Vec<Tour> {
+        let ctx = Ctx::new(p, nb, None);
+        minimise_routes(&ctx, tours, &mut ChaCha8Rng::seed_from_u64(seed), budget)
+    }
+
     fn singletons(p: &RoutingProblem) -> Vec<Tour> {
         (0..p.jobs.len()).map(|j| Tour { vehicle: j, jobs: vec![j] }).collect()
     }
@@ -516,8 +566,8 @@ mod tests {
     fn the_constant_time_test_agrees_with_recomputation() {
         let p = instance(3, 30);
         let nb = neighbours(&p);
-        let ctx = Ctx { p: &p, neighbours: &nb };
-        let tours = minimise_routes(&p, singletons(&p), &nb, 1, 200);
+        let ctx = Ctx::new(&p, &nb, None);
+        let tours = minimise(&p, singletons(&p), &nb, 1, 200_000);
         let mut checked = 0;
         for t in &tours {
             let r = ctx.route(t.vehicle, t.jobs.clone());
@@ -537,7 +587,7 @@ mod tests {
         // A job whose window closed before any truck can reach it fits nowhere (bad input).
         let mut bad = p.clone();
         bad.jobs[0].window = Some((0.0, 0.5));
-        let ctx = Ctx { p: &bad, neighbours: &nb };
+        let ctx = Ctx::new(&bad, &nb, None);
         let r = ctx.route(1, vec![1]);
         assert!(!ctx.fits(&r, 0, 0) && !ctx.fits(&r, 0, 1));
         assert!(!route_feasible(&bad, 0, &[0]));
@@ -548,7 +598,7 @@ mod tests {
         let p = instance(7, 40);
         let nb = neighbours(&p);
         let start = singletons(&p);
-        let a = minimise_routes(&p, start.clone(), &nb, 5, 400);
+        let a = minimise(&p, start.clone(), &nb, 5, 2_000_000);
         assert!(a.len() < start.len() / 2, "{} routes from {}", a.len(), start.len());
         let mut seen: Vec<usize> = a.iter().flat_map(|t| t.jobs.clone()).collect();
         seen.sort();
@@ -557,12 +607,12 @@ mod tests {
         vehicles.dedup();
         assert_eq!(vehicles.len(), a.len(), "a vehicle on two routes");
         assert!(a.iter().all(|t| route_feasible(&p, t.vehicle, &t.jobs)));
-        // Same seed, same routes; the budget is counted in iterations, not time.
-        assert_eq!(minimise_routes(&p, start.clone(), &nb, 5, 400), a);
+        // Same seed, same routes; the budget is counted in work, not time.
+        assert_eq!(minimise(&p, start.clone(), &nb, 5, 2_000_000), a);
         // An infeasible start is handed back untouched.
         let mut broken = start.clone();
         broken[0].jobs = (0..p.jobs.len()).collect();
         broken.truncate(1);
-        assert_eq!(minimise_routes(&p, broken.clone(), &nb, 5, 400), broken);
+        assert_eq!(minimise(&p, broken.clone(), &nb, 5, 2_000_000), broken);
     }
 }

@@ -18,6 +18,7 @@
 mod build;
 mod ejection;
 mod reproducible;
+mod sisr;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -235,14 +236,11 @@ fn solve_inner(p: &RoutingProblem, options: &SolveOptions) -> Result<RoutingSolu
     let reproducible = options.mode == SearchMode::Reproducible;
     let logger: InfoLogger = Arc::new(|_: &str| {});
     let problems = build::problem(p, reproducible, &logger)?;
-    let (solution, time_capped) = if reproducible {
-        reproducible::search(p, problems, options, logger)?
+    if reproducible {
+        reproducible::search(p, problems, options, logger)
     } else {
-        (quality_search(problems.distance, options, logger)?, false)
-    };
-    let mut out = build::read_solution(p, &solution)?;
-    out.time_capped = time_capped;
-    Ok(out)
+        build::read_solution(p, &quality_search(problems.distance, options, logger)?)
+    }
 }
 
 /// vrp-core's default dynamic heuristic on all cores under a time budget (Solomon benchmark).

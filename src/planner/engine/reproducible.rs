@@ -10,12 +10,12 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use vrp_core::construction::heuristics::{InsertionContext, MoveContext, RouteContext, SolutionContext};
 use vrp_core::models::problem::Job;
-use vrp_core::models::solution::Activity;
 use vrp_core::models::{ConstraintViolation, FeatureConstraint, FeatureState, Problem, Solution, ViolationCode};
 use vrp_core::rosomaxa::evolution::TelemetryMode;
 use vrp_core::rosomaxa::hyper::StaticSelective;
@@ -32,9 +32,9 @@ use vrp_core::solver::{
     Solver, TargetHeuristic, VrpConfigBuilder,
 };
 
-use super::build::{job_index, vehicle_index, Problems};
-use super::ejection;
-use super::{solver_err, EngineError, RoutingProblem, SolveOptions};
+use super::build::{canonical_vehicles, job_index, read_solution, Problems};
+use super::{ejection, sisr};
+use super::{solver_err, EngineError, RouteSolution, RoutingProblem, RoutingSolution, SolveOptions, Unserved};
 
 /// The wall-clock cap of a reproducible search, which remembers whether it stopped the search: a
 /// plan cut short by it is no longer repeatable, and says so (`PlanMeta::time_capped`).
@@ -53,91 +53,97 @@ impl Quota for CapQuota {
     }
 }
 
-/// Share of the generation budget spent by vrp-core under the route-minimisation goal, before
-/// the ejection pool (see [`super::ejection`]) takes its solution further.
-const ROUTE_MIN_SHARE: f64 = 0.25;
+/// Share of the generations spent by vrp-core (under the route-minimisation goal) to build the
+/// start solution of our own searches. With frozen routes (locks) vrp-core does all the work
+/// instead: a quarter of it on routes, the rest on distance.
+const CONSTRUCTION_SHARE: f64 = 0.05;
+const ROUTE_MIN_SHARE_LOCKED: f64 = 0.25;
 
-/// Ejection-pool iterations (jobs taken from the pool) per generation of the budget. Sized so
-/// that the pool costs about as much CPU as the vrp-core stage before it (measured on the
-/// Solomon R1/RC1 instances; see the planner README).
-const EJECTION_PER_GENERATION: usize = 4;
+/// Work units (stops looked at, see [`ejection::Ctx`]) per generation of the budget for a problem
+/// of at least `FULL_SIZE` jobs; smaller problems get a share in proportion to their jobs, so a
+/// depot-day of a city plan costs about what vrp-core's generations cost before. Calibrated so
+/// that 6,000 generations (`sigap solomon`'s default) take about 10 s of one quiet core on a
+/// 100-customer Solomon instance.
+const WORK_PER_GENERATION: u64 = 100_000;
+const FULL_SIZE: u64 = 100;
 
-/// Runs the seeded, generation-bounded search on `problems` (built from `p`) in three steps:
-/// route minimisation by vrp-core (the `route_min` goal, see [`super::build::Problems`]), then
-/// by the ejection pool of Nagata & Bräysy (2009) on that solution ([`super::ejection`]), then
-/// distance optimisation by vrp-core starting from the result. Call it on a fresh thread:
-/// `get_rng` falls back to vrp-core's thread-local generator. The work budget is
-/// `options.generations` (the ejection pool gets `EJECTION_PER_GENERATION` iterations per
-/// generation); `options.max_seconds` is only a safety cap over the vrp-core stages, and the
-/// second value says whether it cut the search short (then the result may differ between runs).
-pub(super) fn search(p: &RoutingProblem, problems: Problems, options: &SolveOptions, logger: InfoLogger) -> Result<(Solution, bool), EngineError> {
+/// At most this share of the work goes to route minimisation (the ejection pool stops earlier at
+/// the capacity lower bound and leaves the rest to distance).
+const ROUTE_MIN_WORK: f64 = 0.4;
+
+/// The work budget of a search with `generations` on `p`.
+fn work_budget(p: &RoutingProblem, generations: usize) -> u64 {
+    let size = (p.jobs.len() as u64).min(FULL_SIZE);
+    (generations as u64).saturating_mul(WORK_PER_GENERATION).saturating_mul(size) / FULL_SIZE
+}
+
+/// Runs the seeded, work-bounded search on `problems` (built from `p`). Call it on a fresh
+/// thread: `get_rng` falls back to vrp-core's thread-local generator.
+///
+/// 1. vrp-core builds a start solution in `CONSTRUCTION_SHARE` of `options.generations` under the
+///    route-minimisation goal (see [`super::build::Problems`]); its unassigned jobs keep the
+///    reason vrp-core found;
+/// 2. the ejection pool of Nagata & Bräysy (2009) removes routes ([`super::ejection`]), at most
+///    `ROUTE_MIN_WORK` of the work budget;
+/// 3. SISR (Christiaens & Vanden Berghe 2020) shortens the routes with that fleet
+///    ([`super::sisr`]) for the rest of the budget.
+///
+/// With locks (frozen routes) steps 2 and 3 do not apply (they do not know locks) and vrp-core
+/// searches on distance instead. `options.max_seconds` is only a safety cap; `time_capped` in the
+/// answer says whether it cut the search short (then the result may differ between runs).
+pub(super) fn search(p: &RoutingProblem, problems: Problems, options: &SolveOptions, logger: InfoLogger) -> Result<RoutingSolution, EngineError> {
+    let started = Instant::now();
     let random: Arc<dyn Random> = Arc::new(SeededRandom::new(options.seed));
     let cap = options.max_seconds.map(|s| Arc::new(CapQuota { time: TimeQuota::new(s), reached: AtomicBool::new(false) }));
     let quota = cap.clone().map(|c| c as Arc<dyn Quota>);
     let environment = Arc::new(Environment::new(random.clone(), quota, Parallelism::new_with_cpus(2), logger, false));
     let neighbours = Arc::new(job_neighbours(p));
-    let first = ((options.generations as f64 * ROUTE_MIN_SHARE) as usize).min(options.generations.saturating_sub(1));
-    let mut init = None;
-    if first > 0 {
-        let mut solution = stage(&problems.route_min, &environment, &neighbours, first, None, true)?;
-        // Frozen routes are vrp-core's to keep: the pool does not know locks.
-        let capped = cap.as_ref().is_some_and(|c| c.reached.load(Ordering::Relaxed));
-        if p.locks.is_empty() && !capped {
-            let tours = read_tours(&solution);
-            let iterations = options.generations.saturating_mul(EJECTION_PER_GENERATION);
-            let fewer = ejection::minimise_routes(p, tours.clone(), &neighbours, options.seed, iterations);
-            if fewer.len() < tours.len() {
-                apply_tours(&mut solution, &fewer);
-            }
-        }
-        init = Some(solution);
+    let was_capped = || cap.as_ref().is_some_and(|c| c.reached.load(Ordering::Relaxed));
+    if !p.locks.is_empty() {
+        let first = ((options.generations as f64 * ROUTE_MIN_SHARE_LOCKED) as usize).min(options.generations.saturating_sub(1));
+        let init = if first > 0 { Some(stage(&problems.route_min, &environment, &neighbours, first, None, true)?) } else { None };
+        let solution = stage(&problems.distance, &environment, &neighbours, options.generations - first, init, false)?;
+        let mut out = read_solution(p, &solution)?;
+        out.time_capped = was_capped();
+        return Ok(out);
     }
-    let solution = stage(&problems.distance, &environment, &neighbours, options.generations - first, init, false)?;
-    Ok((solution, cap.is_some_and(|c| c.reached.load(Ordering::Relaxed))))
-}
-
-/// The routes of a vrp-core solution as vehicle and job indices (no relabelling: the vehicle
-/// index names the route's actor, which [`apply_tours`] needs).
-fn read_tours(solution: &Solution) -> Vec<ejection::Tour> {
-    solution
-        .routes
-        .iter()
-        .filter_map(|route| {
-            let vehicle = vehicle_index(&route.actor.vehicle.dimens)?;
-            let jobs: Vec<usize> = route.tour.all_activities().filter_map(|a| a.job.as_ref().and_then(|s| job_index(&s.dimens))).collect();
-            (!jobs.is_empty()).then_some(ejection::Tour { vehicle, jobs })
-        })
-        .collect()
-}
-
-/// Rewrites the tours of `solution` to `tours` (same jobs, same or fewer vehicles). Routes left
-/// without jobs stay in the list, empty, so that vrp-core frees their vehicles when it reads
-/// the solution back (`InsertionContext::new_from_solution`); schedules are recomputed there.
-fn apply_tours(solution: &mut Solution, tours: &[ejection::Tour]) {
-    let mut activities: Vec<Option<Activity>> = Vec::new();
-    for route in &solution.routes {
-        for a in route.tour.all_activities() {
-            if let Some(i) = a.job.as_ref().and_then(|s| job_index(&s.dimens)) {
-                if activities.len() <= i {
-                    activities.resize_with(i + 1, || None);
-                }
-                activities[i] = Some(a.deep_copy());
-            }
+    let first = ((options.generations as f64 * CONSTRUCTION_SHARE).ceil() as usize).max(1);
+    let solution = stage(&problems.route_min, &environment, &neighbours, first, None, true)?;
+    let mut start = read_solution(p, &solution)?;
+    if was_capped() {
+        start.time_capped = true;
+        return Ok(start);
+    }
+    let deadline = options.max_seconds.map(|s| started + Duration::from_secs_f64(s.clamp(0.0, 1.0e9)));
+    let ctx = ejection::Ctx::new(p, &neighbours, deadline);
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5153_2020);
+    let budget = work_budget(p, options.generations);
+    let tours: Vec<ejection::Tour> = start.routes.iter().map(|r| ejection::Tour { vehicle: r.vehicle, jobs: r.jobs.clone() }).collect();
+    let tours = ejection::minimise_routes(&ctx, tours, &mut rng, (budget as f64 * ROUTE_MIN_WORK) as u64);
+    let tours = sisr::optimise(&ctx, &tours, &mut rng, budget.saturating_sub(ctx.work()));
+    let mut routes: Vec<RouteSolution> = tours.into_iter().map(|t| RouteSolution { vehicle: t.vehicle, jobs: t.jobs }).collect();
+    canonical_vehicles(p, &mut routes);
+    let mut on_route = vec![false; p.jobs.len()];
+    for r in &routes {
+        for &j in &r.jobs {
+            on_route[j] = true;
         }
     }
-    for route in solution.routes.iter_mut() {
-        let jobs: Vec<Job> = route.tour.jobs().cloned().collect();
-        for job in jobs {
-            route.tour.remove(&job);
-        }
-        let vehicle = vehicle_index(&route.actor.vehicle.dimens);
-        if let Some(t) = tours.iter().find(|t| Some(t.vehicle) == vehicle) {
-            for (k, &j) in t.jobs.iter().enumerate() {
-                if let Some(a) = activities.get_mut(j).and_then(Option::take) {
-                    route.tour.insert_at(a, k + 1);
-                }
-            }
-        }
+    let unassigned = (0..p.jobs.len())
+        .filter(|&j| !on_route[j])
+        .map(|j| (j, start.unassigned.iter().find(|u| u.0 == j).map_or_else(|| fallback_reason(p, j), |u| u.1)))
+        .collect();
+    Ok(RoutingSolution { routes, unassigned, time_capped: was_capped() || ctx.capped() })
+}
+
+/// Why a job vrp-core had placed is left out by our searches (they never leave more jobs out
+/// than they were given, but may leave out another one): too big for every vehicle, or else
+/// the fleet was full.
+fn fallback_reason(p: &RoutingProblem, j: usize) -> Unserved {
+    if p.vehicles.iter().all(|v| v.capacity < p.jobs[j].demand) {
+        Unserved::Capacity
+    } else {
+        Unserved::Unknown
     }
 }
 
