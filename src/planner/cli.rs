@@ -72,7 +72,9 @@ pub struct PlanArgs {
     pub out: PathBuf,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Search generations per depot-day (reproducible budget).
+    /// Work budget per depot-day (reproducible search): each generation is 5 % of a vrp-core
+    /// generation for the start solution plus 100,000 stops looked at by the ejection pool and
+    /// SISR, scaled down for depot-days of fewer than 100 stops; the same plan on any machine load.
     #[arg(long, default_value_t = Budget::default().generations)]
     pub generations: usize,
     /// Depot-days solved in parallel (each solve stays single-threaded and reproducible).
@@ -386,8 +388,10 @@ pub struct SolomonArgs {
     /// default heuristic on all cores for --seconds).
     #[arg(long, default_value = "reproducible")]
     pub mode: String,
-    /// Reproducible mode: generations per run (the work budget; half of them minimise routes).
-    /// 6000 take about 10 s of one core on this 2-core machine when it is quiet.
+    /// Reproducible mode: work budget per run, in generations: 5 % of them are vrp-core
+    /// generations that build the start, and each one is 100,000 stops looked at by the ejection
+    /// pool (at most 40 %, route minimisation) and SISR (distance). 6000 take about 10 s of one
+    /// quiet core on a 100-customer instance; a loaded machine takes longer, never plans otherwise.
     #[arg(long, default_value_t = 6000)]
     pub generations: usize,
     /// Reproducible mode: runs with seeds seed, seed+1, … side by side on as many threads, the
