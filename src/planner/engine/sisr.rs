@@ -291,7 +291,7 @@ mod tests {
                     location: i,
                     demand: 1 + (i as u32 % 3),
                     service: 5.0,
-                    window: (i % 3 == 0).then(|| (0.0, 200.0 + 10.0 * i as f64)),
+                    window: (i % 3 == 0).then_some((0.0, 200.0 + 10.0 * i as f64)),
                 })
                 .collect(),
             locks: vec![],
