@@ -508,15 +508,13 @@ fn perturb(ctx: &Ctx, routes: &mut [Route], rng: &mut ChaCha8Rng) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use rand::SeedableRng;
     use crate::planner::engine::{JobSpec, VehicleSpec};
 
-    /// A small random VRPTW with tight windows, every job on its own route to start with.
-    fn instance(seed: u64, jobs: usize) -> RoutingProblem {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let n = jobs + 1;
+    /// Euclidean distances among a depot at (50, 50) and `n - 1` random points of 100 × 100.
+    pub(in crate::planner::engine) fn random_points(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
         let pts: Vec<(f64, f64)> = (0..n).map(|i| if i == 0 { (50.0, 50.0) } else { (rng.gen_range(0.0..100.0), rng.gen_range(0.0..100.0)) }).collect();
         let mut distance = vec![0.0; n * n];
         for i in 0..n {
@@ -524,6 +522,14 @@ mod tests {
                 distance[i * n + j] = ((pts[i].0 - pts[j].0).powi(2) + (pts[i].1 - pts[j].1).powi(2)).sqrt();
             }
         }
+        distance
+    }
+
+    /// A small random VRPTW with tight windows, every job on its own route to start with.
+    fn instance(seed: u64, jobs: usize) -> RoutingProblem {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let n = jobs + 1;
+        let distance = random_points(&mut rng, n);
         let job_specs = (1..n)
             .map(|i| {
                 // Opens after any truck can reach it (at most 71 from the depot), so every job

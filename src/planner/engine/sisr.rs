@@ -273,13 +273,7 @@ mod tests {
     fn grid(jobs: usize, vehicles: usize, capacity: u32) -> RoutingProblem {
         let mut rng = ChaCha8Rng::seed_from_u64(jobs as u64);
         let n = jobs + 1;
-        let pts: Vec<(f64, f64)> = (0..n).map(|i| if i == 0 { (50.0, 50.0) } else { (rng.gen_range(0.0..100.0), rng.gen_range(0.0..100.0)) }).collect();
-        let mut distance = vec![0.0; n * n];
-        for i in 0..n {
-            for j in 0..n {
-                distance[i * n + j] = ((pts[i].0 - pts[j].0).powi(2) + (pts[i].1 - pts[j].1).powi(2)).sqrt();
-            }
-        }
+        let distance = super::super::ejection::tests::random_points(&mut rng, n);
         RoutingProblem {
             n,
             duration: distance.clone(),
