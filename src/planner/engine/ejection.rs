@@ -250,6 +250,8 @@ pub(super) fn minimise_routes(ctx: &Ctx, tours: Vec<Tour>, rng: &mut ChaCha8Rng,
 /// One DeleteRoute attempt (the paper's Fig. 1) until the work counter reaches `until`: on
 /// failure `routes` is restored. Returns whether a route was deleted.
 fn delete_route(ctx: &Ctx, routes: &mut Vec<Route>, rng: &mut ChaCha8Rng, until: u64) -> bool {
+    // Copying the solution and the counters is work too (it dominates when routes are short).
+    ctx.add_work(routes.len() + ctx.p.jobs.len());
     let saved = routes.clone();
     let victim = rng.gen_range(0..routes.len());
     let removed = routes.swap_remove(victim);
@@ -473,6 +475,7 @@ fn perturb(ctx: &Ctx, routes: &mut [Route], rng: &mut ChaCha8Rng) {
         index(routes, &mut place, ri);
     }
     let assigned: Vec<usize> = routes.iter().flat_map(|r| r.jobs.iter().copied()).collect();
+    ctx.add_work(routes.len() + ctx.p.jobs.len());
     if assigned.len() < 2 {
         return;
     }

@@ -60,10 +60,10 @@ const CONSTRUCTION_SHARE: f64 = 0.05;
 const ROUTE_MIN_SHARE_LOCKED: f64 = 0.25;
 
 /// Work units (stops looked at, see [`ejection::Ctx`]) per generation of the budget for a problem
-/// of at least `FULL_SIZE` jobs; smaller problems get a share in proportion to their jobs, so a
-/// depot-day of a city plan costs about what vrp-core's generations cost before. Calibrated so
-/// that 6,000 generations (`sigap solomon`'s default) take about 10 s of one quiet core on a
-/// 100-customer Solomon instance.
+/// of at least `FULL_SIZE` jobs. Calibrated so that 6,000 generations (`sigap solomon`'s default)
+/// take about 10 s of one quiet core on a 100-customer Solomon instance. Smaller problems get
+/// (jobs / `FULL_SIZE`)² of it: an iteration there looks at fewer positions and the search space
+/// is far smaller, and a city plan solves hundreds of depot-days of 20–60 stops.
 const WORK_PER_GENERATION: u64 = 100_000;
 const FULL_SIZE: u64 = 100;
 
@@ -74,7 +74,7 @@ const ROUTE_MIN_WORK: f64 = 0.4;
 /// The work budget of a search with `generations` on `p`.
 fn work_budget(p: &RoutingProblem, generations: usize) -> u64 {
     let size = (p.jobs.len() as u64).min(FULL_SIZE);
-    (generations as u64).saturating_mul(WORK_PER_GENERATION).saturating_mul(size) / FULL_SIZE
+    (generations as u64).saturating_mul(WORK_PER_GENERATION).saturating_mul(size * size) / (FULL_SIZE * FULL_SIZE)
 }
 
 /// Runs the seeded, work-bounded search on `problems` (built from `p`). Call it on a fresh

@@ -89,6 +89,8 @@ pub(super) fn optimise(ctx: &Ctx, tours: &[Tour], rng: &mut ChaCha8Rng, budget: 
     while ctx.work() < end && !ctx.over_time() {
         let progress = (ctx.work() - start) as f64 / budget.max(1) as f64;
         let temperature = t0 * (tf / t0).powf(progress);
+        // Copying the solution counts as a look at each of its routes.
+        ctx.add_work(current.routes.len());
         let mut candidate = current.clone();
         ruin(ctx, &mut candidate, rng);
         recreate(ctx, &mut candidate, rng, max_routes);
@@ -229,6 +231,7 @@ fn recreate(ctx: &Ctx, s: &mut State, rng: &mut ChaCha8Rng, max_routes: usize) {
         let demand = p.jobs[j].demand;
         let loc = p.jobs[j].location;
         let mut best: Option<(f64, usize, usize)> = None;
+        ctx.add_work(s.routes.len());
         for (ri, r) in s.routes.iter().enumerate() {
             let v = &p.vehicles[r.vehicle];
             if r.load + demand > v.capacity || (r.jobs.is_empty() && used >= max_routes) {
