@@ -390,7 +390,7 @@ pub struct SolomonArgs {
     pub mode: String,
     /// Reproducible mode: work budget per run, in generations: 5 % of them are vrp-core
     /// generations that build the start, and each one is 100,000 stops looked at by the ejection
-    /// pool (at most 40 %, route minimisation) and SISR (distance). 6000 take about 10 s of one
+    /// pool (at most 60 %, route minimisation) and SISR (distance). 6000 take about 10 s of one
     /// quiet core on a 100-customer instance; a loaded machine takes longer, never plans otherwise.
     #[arg(long, default_value_t = 6000)]
     pub generations: usize,

@@ -69,7 +69,7 @@ const FULL_SIZE: u64 = 100;
 
 /// At most this share of the work goes to route minimisation (the ejection pool stops earlier at
 /// the capacity lower bound and leaves the rest to distance).
-const ROUTE_MIN_WORK: f64 = 0.4;
+const ROUTE_MIN_WORK: f64 = 0.6;
 
 /// The work budget of a search with `generations` on `p`.
 fn work_budget(p: &RoutingProblem, generations: usize) -> u64 {
