@@ -1,14 +1,13 @@
-//! Thin wrapper around vrp-core: our own problem/solution types in, vrp-core's evolutionary
-//! ruin-and-recreate search underneath.
+//! The routing engine: our own problem/solution types in, vrp-core and our own searches
+//! underneath.
 //!
 //! Two search modes:
 //! - [`SearchMode::Reproducible`] (plans): the same input and seed give the same routes. vrp-core
-//!   alone is not repeatable (issue reinterpretcat/vrp#136): its default hyper-heuristic weighs
-//!   operators by their measured run time, several operators stop on 200 ms wall-clock quotas,
-//!   and tabu lists and registries iterate `HashSet`s keyed by pointer. This mode therefore runs
-//!   on one fresh thread with a seeded generator, a generation budget, vrp-core's insertion
-//!   (recreate) operators and our own ruin operators that walk tours in order, and it sorts the
-//!   list of jobs waiting for insertion before every recreate.
+//!   alone is not repeatable (issue reinterpretcat/vrp#136: operator weights by measured run time,
+//!   200 ms wall-clock quotas, `HashSet`s keyed by pointer), so it only builds the start solution
+//!   on one fresh thread with a seeded generator and a generation budget; our own ejection pool
+//!   ([`ejection`]) and SISR ([`sisr`]) then minimise routes and distance on this model, budgeted
+//!   in work (stops looked at), not time. See [`reproducible`].
 //! - [`SearchMode::Quality`] (Solomon benchmark): vrp-core's default dynamic heuristic on all
 //!   cores under a time budget; best results, not repeatable.
 //!
