@@ -91,6 +91,30 @@ async fn import_cleans_dedups_and_flags_near_duplicates() {
         problem(&second, 409, "id");
         let dup = call(&app, "GET", &format!("/api/v1/recipients/households/{}", hh[2]["id"]), Some(&admin), None, None, vec![]).await;
         assert_eq!(dup.json()["duplikat_dari"], hh[0]["id"]);
+
+        // Statistics after a large import (PostgreSQL): none below the threshold, none left by
+        // a rolled-back import, and there after a committed one; SQLite: nothing to do.
+        let stats = || async {
+            match &store {
+                sigap::store::Store::Postgis(p) => {
+                    sqlx::query_scalar::<_, i64>("SELECT count(*) FROM pg_stats WHERE tablename = 'recipient_household'").fetch_one(p).await.unwrap()
+                }
+                sigap::store::Store::Gpkg(_) => 0,
+            }
+        };
+        let pg = matches!(store, sigap::store::Store::Postgis(_));
+        let mut tx = store.begin().await.unwrap();
+        rstore::analyze_after_import(&mut tx, rstore::ANALYZE_FROM - 1).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(stats().await, 0, "a small batch leaves statistics to autovacuum");
+        let mut tx = store.begin().await.unwrap();
+        rstore::analyze_after_import(&mut tx, rstore::ANALYZE_FROM).await.unwrap();
+        drop(tx); // a refused or failed import: rolled back
+        assert_eq!(stats().await, 0, "statistics roll back with the import");
+        let mut tx = store.begin().await.unwrap();
+        rstore::analyze_after_import(&mut tx, rstore::ANALYZE_FROM).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(stats().await > 0, pg, "a large batch's tables are analysed with it");
     })
     .await;
 }

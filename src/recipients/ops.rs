@@ -150,7 +150,9 @@ pub async fn import(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Pr
     rstore::import_cache(tx, Some(kib)).await?;
     let out = import_rows(tx, pii, batch, prepared, progress).await;
     rstore::import_cache(tx, None).await?;
-    out
+    let report = out?;
+    rstore::analyze_after_import(tx, prepared.candidates.len()).await?;
+    Ok(report)
 }
 
 async fn import_rows(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &Prepared, progress: &(dyn Fn(usize) + Sync)) -> Result<BatchReport, OpError> {

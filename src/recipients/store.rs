@@ -96,6 +96,28 @@ pub async fn import_cache(tx: &mut Tx, kib: Option<i64>) -> Result<(), StoreErro
     Ok(())
 }
 
+/// Rows from which an import refreshes PostgreSQL's statistics of the tables it filled.
+pub const ANALYZE_FROM: usize = 10_000;
+
+/// After a large import (`rows` ≥ [`ANALYZE_FROM`]), PostgreSQL only: `ANALYZE` of the tables
+/// the import filled, inside the import's transaction (ANALYZE counts the rows the transaction
+/// itself inserted, and the statistics commit or roll back with it: nothing half-written).
+/// Why: right after a 1.2M-household import into fresh tables autovacuum had not analysed them
+/// yet, the planner still took them for nearly empty and read the sources of an RW's page by a
+/// scan of every row (median 224 ms a page instead of a few ms). Costs a sample of 30,000 rows
+/// a table (`default_statistics_target`), well under a second; small batches leave it to
+/// autovacuum. It holds ANALYZE's lock (not a lock on reads or inserts) until the commit.
+/// SQLite's planner has no such statistics to go stale here (it plans from the indexes).
+pub async fn analyze_after_import(tx: &mut Tx, rows: usize) -> Result<(), StoreError> {
+    if rows < ANALYZE_FROM {
+        return Ok(());
+    }
+    if let Tx::Postgis(t) = tx {
+        sqlx::query("ANALYZE recipient_household, recipient_row, recipient_near_dup").execute(&mut **t).await?;
+    }
+    Ok(())
+}
+
 /// Every household holding one of these NIK hashes or No. KK hashes: (id, nik_hash, kk_hash).
 /// One query per [`IMPORT_CHUNK`] of each list, through the unique indexes on both hashes.
 pub async fn find_households(tx: &mut Tx, nik_hashes: &[&str], kk_hashes: &[&str]) -> Result<Vec<(i64, String, String)>, StoreError> {
