@@ -206,7 +206,7 @@ pub fn plan_valid(
             seed: v.settings.seed,
             travel: matrix.name(),
             solver: format!(
-                "vrp-core 1.25, reproducible ruin-and-recreate, {} generations per depot-day{}",
+                "reproducible: vrp-core 1.25 start, ejection pool (Nagata & Bräysy 2009), SISR (Christiaens & Vanden Berghe 2020); {} generations of work per depot-day{}",
                 v.settings.budget.generations,
                 v.settings.budget.max_seconds.map(|s| format!(" (time cap {s} s)")).unwrap_or_default()
             ),
