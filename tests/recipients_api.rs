@@ -92,6 +92,39 @@ async fn import_cleans_dedups_and_flags_near_duplicates() {
         let dup = call(&app, "GET", &format!("/api/v1/recipients/households/{}", hh[2]["id"]), Some(&admin), None, None, vec![]).await;
         assert_eq!(dup.json()["duplikat_dari"], hh[0]["id"]);
 
+        // Text that PostgreSQL's COPY format escapes (backslashes, a backslash-N that is not
+        // NULL) and that CSV quotes comes back exactly as written, on both stores.
+        let (nama, alamat) = (r#"Ucok "Bang" O'Neil"#, r"Gg. H\Saan\N 3\t");
+        let odd = format!("{HEADER}\n3171010505800007,3171010101200077,\"Ucok \"\"Bang\"\" O'Neil\",{alamat},2,{RW1},,1,,\n");
+        let r = import(&app, &admin, "pd_lain", "odd.csv", odd.into_bytes(), None).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        assert_eq!(r.json()["rumah_tangga_baru"], 1, "{}", r.text());
+        let list = call(&app, "GET", &format!("/api/v1/recipients/households?rw={RW1}"), Some(&admin), None, None, vec![]).await;
+        let back = list.json()["households"].as_array().unwrap().iter().find(|h| h["nama"] == nama).cloned();
+        assert_eq!(back.map(|h| h["alamat"].clone()), Some(serde_json::json!(alamat)), "{}", list.text());
+
+        // A store-side refusal in the middle of the bulk insert (PostgreSQL: the COPY; here a
+        // NIK hash taken meanwhile, as by another import) fails the call, and the transaction
+        // rolls back whole; the connection goes on serving writes.
+        let before = rows(&store).await;
+        let sealed = |h: &str| rstore::Sealed { enc: vec![0, 1, 0x5c, 0xff], hash: h.repeat(64), mask: "3171**********99".into() };
+        let (n1, k1, n2, k2) = (sealed("e"), sealed("b"), sealed("c"), sealed("d"));
+        let hh = |nik, kk| rstore::NewHousehold {
+            rw: RW1, rt: "001", nik, kk, nama: "X", alamat: "Y", jumlah_anggota: 1, telepon_enc: None, program: "[]", luar_dki: false, generated: true,
+        };
+        let mut tx = store.begin().await.unwrap();
+        let ids = rstore::insert_households(&mut tx, &[hh(&n1, &k1), hh(&n2, &k2)]).await.unwrap();
+        assert!(ids.len() == 2 && ids[0] < ids[1], "ids in the order given: {ids:?}");
+        // PostgreSQL sends them sorted by NIK hash ("ccc…" first); each id still names its own.
+        let found = rstore::find_households(&mut tx, &[&n1.hash], &[]).await.unwrap();
+        assert_eq!(found.first().map(|f| f.0), Some(ids[0]), "the first household given holds the first id");
+        let err = rstore::insert_households(&mut tx, &[hh(&n2, &k1)]).await.unwrap_err();
+        assert!(err.to_string().contains("nik_hash") || err.to_string().to_lowercase().contains("unique"), "{err}");
+        drop(tx);
+        assert_eq!(rows(&store).await, before, "nothing of the refused insert stays");
+        let r = call(&app, "POST", &uri, Some(&admin), Some("d1"), Some("application/json"), r#"{"keputusan":"sama","alasan":"satu orang, dicek RT"}"#.into()).await;
+        assert!(r.replayed, "the store still answers after the refused COPY");
+
         // Statistics after a large import (PostgreSQL): none below the threshold, none left by
         // a rolled-back import, and there after a committed one; SQLite: nothing to do.
         let stats = || async {

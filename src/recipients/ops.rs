@@ -14,7 +14,7 @@ use crate::store::{StoreError, Tx};
 use crate::wilayah::{AreaCode, Atlas, Level};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
@@ -249,17 +249,18 @@ async fn import_rows(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &P
         row_hh[i] = Some(hh);
     }
     let baru = new_households.len() as i64;
-    let ids: HashMap<String, i64> = rstore::insert_households(tx, &new_households).await?.into_iter().collect();
-    let new_ids = new_households.iter().map(|h| ids.get(&h.nik.hash).copied()).collect::<Option<Vec<i64>>>().ok_or_else(|| StoreError::Invalid("a household just inserted did not come back".into()))?;
+    // The households already on the list in the RWs this batch adds to, read before adding
+    // (the near-duplicate pass meets the new ones in memory instead of reading them back).
+    let touched: Vec<&str> = new_households.iter().map(|h| h.rw).collect::<BTreeSet<_>>().into_iter().collect();
+    let listed = rstore::rw_households(tx, &touched).await?;
+    let new_ids = rstore::insert_households(tx, &new_households).await?;
     let id_of = |h: Hh| match h {
         Hh::Stored(id) => id,
         Hh::New(j) => new_ids[j],
     };
-    // Households created by this batch, per RW, for the near-duplicate pass.
-    let mut new_by_rw: BTreeMap<String, HashSet<i64>> = BTreeMap::new();
-    for (h, id) in new_households.iter().zip(&new_ids) {
-        new_by_rw.entry(h.rw.to_string()).or_default().insert(*id);
-    }
+    // The comparison is CPU only: on a blocking thread, beside the rows' COPY (the server's work).
+    let fresh: Vec<model::Listed> = new_households.iter().zip(&new_ids).map(|(h, id)| (*id, h.rw.to_string(), h.nama.to_string(), h.alamat.to_string())).collect();
+    let near = tokio::task::spawn_blocking(move || model::near_pairs(listed, fresh));
     let rows: Vec<NewRow> = prepared
         .candidates
         .iter()
@@ -288,24 +289,24 @@ async fn import_rows(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &P
         rstore::insert_rows(tx, chunk).await?;
         progress((n * rstore::IMPORT_CHUNK * 10 + chunk.len()).min(rows.len()));
     }
-    let mut mirip = 0i64;
-    // NIK and No. KK on different households: flagged for a person (`nik_kk_silang`).
-    for (rw, a, b) in crossed_hh {
-        mirip += i64::from(rstore::insert_near_dup(tx, &rw, id_of(a), id_of(b), "nik_kk_silang", (1.0, 1.0)).await?);
-    }
-    for (rw, new_ids) in &new_by_rw {
-        let all: Vec<model::Comparable> = rstore::rw_names(tx, rw).await?.into_iter().map(|(id, n, a)| model::Comparable::new(id, &n, &a)).collect();
-        // Each new household against the others of its RW in its block (`candidate_pairs`:
-        // address lengths that can match, then the cheap bounds), the two measures only for
-        // pairs that can pass.
-        for (x, o) in model::candidate_pairs(&all, &|id| new_ids.contains(&id)) {
-            let (x, o) = (&all[x], &all[o]);
-            let scores = model::similarity(&x.nama, &x.alamat, &o.nama, &o.alamat);
-            if model::near_duplicate(scores) {
-                mirip += i64::from(rstore::insert_near_dup(tx, rw, x.id, o.id, "nama_alamat_mirip", scores).await?);
-            }
+    // Pairs for a person to decide, each once (the first reason found kept), then stored in bulk.
+    let mut pairs: Vec<rstore::NewNearDup> = Vec::new();
+    let mut seen: HashSet<(i64, i64)> = HashSet::new();
+    let mut flag = |rw, a: i64, b: i64, jenis, (skor_nama, skor_alamat): (f64, f64)| {
+        let (household_a, household_b) = (a.min(b), a.max(b));
+        if seen.insert((household_a, household_b)) {
+            pairs.push(rstore::NewNearDup { rw, household_a, household_b, jenis, skor_nama, skor_alamat });
         }
+    };
+    // NIK and No. KK on different households: flagged for a person (`nik_kk_silang`).
+    for (rw, a, b) in &crossed_hh {
+        flag(rw, id_of(*a), id_of(*b), "nik_kk_silang", (1.0, 1.0));
     }
+    let found = near.await.map_err(|e| StoreError::Invalid(format!("the near-duplicate pass stopped: {e}")))?;
+    for (rw, a, b, scores) in &found {
+        flag(rw, *a, *b, "nama_alamat_mirip", *scores);
+    }
+    let mirip = rstore::insert_near_dups(tx, &pairs).await?;
     let batch = rstore::BatchRecord {
         id: batch_id,
         sumber: sumber.as_str().into(),

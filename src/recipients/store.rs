@@ -139,10 +139,13 @@ pub async fn find_households(tx: &mut Tx, nik_hashes: &[&str], kk_hashes: &[&str
     Ok(out)
 }
 
-/// Inserts households [`IMPORT_CHUNK`] at a time; answers (nik_hash, id) of each (the NIK hash
-/// is unique, so the ids are matched by it, not by the order RETURNING happens to give).
-pub async fn insert_households(tx: &mut Tx, hs: &[NewHousehold<'_>]) -> Result<Vec<(String, i64)>, StoreError> {
-    let mut out = Vec::with_capacity(hs.len());
+/// Inserts households; answers their ids in the order given. PostgreSQL: [`copy_households`];
+/// SQLite: [`IMPORT_CHUNK`] a statement.
+pub async fn insert_households(tx: &mut Tx, hs: &[NewHousehold<'_>]) -> Result<Vec<i64>, StoreError> {
+    if let Tx::Postgis(t) = tx {
+        return copy_households(t, hs).await;
+    }
+    let mut by_hash: std::collections::HashMap<String, i64> = std::collections::HashMap::with_capacity(hs.len());
     let now = Utc::now();
     for chunk in hs.chunks(IMPORT_CHUNK) {
         let sql = format!(
@@ -158,13 +161,74 @@ pub async fn insert_households(tx: &mut Tx, hs: &[NewHousehold<'_>]) -> Result<V
             }
             q.fetch_all(c).await?.iter().map(|r| Ok((r.try_get("nik_hash")?, r.try_get("id")?))).collect::<Result<Vec<(String, i64)>, sqlx::Error>>()
         })?;
-        out.extend(ids);
+        by_hash.extend(ids);
     }
-    Ok(out)
+    // The NIK hash is unique, so the ids are matched by it, not by the order RETURNING gives.
+    hs.iter().map(|h| by_hash.get(&h.nik.hash).copied()).collect::<Option<Vec<i64>>>().ok_or_else(|| StoreError::Invalid("a household just inserted did not come back".into()))
 }
 
-/// Inserts a batch's rows [`IMPORT_CHUNK`] at a time, each with its status and reasons (as JSON).
+/// PostgreSQL: the households' ids taken from the table's sequence first (in the order given,
+/// so ids still follow the file), then the rows sent with `COPY` **sorted by NIK hash**. Why:
+/// at 1.2M households the unique index on the random-keyed NIK hash was most of the insert
+/// (each new key on a random page once the index outgrows the shared buffers); in hash order
+/// that index fills from left to right, and `COPY` skips planning a 16,000-parameter statement
+/// per 1,000 rows. Measured in `src/recipients/README.md` (Scale).
+async fn copy_households(c: &mut sqlx::PgConnection, hs: &[NewHousehold<'_>]) -> Result<Vec<i64>, StoreError> {
+    if hs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<i64> = sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('recipient_household', 'id')) FROM generate_series(1, $1)")
+        .bind(hs.len() as i64)
+        .fetch_all(&mut *c)
+        .await?;
+    ids.sort_unstable();
+    let mut order: Vec<usize> = (0..hs.len()).collect();
+    order.sort_unstable_by(|a, b| hs[*a].nik.hash.cmp(&hs[*b].nik.hash));
+    let now = Utc::now().to_rfc3339();
+    copy_in(
+        c,
+        "COPY recipient_household (id, rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
+         telepon_enc, program, luar_dki, generated, created_at) FROM STDIN",
+        order,
+        |w, i| {
+            let h = &hs[i];
+            w.int(Some(ids[i])).text(Some(h.rw)).text(Some(h.rt));
+            w.bytes(Some(&h.nik.enc)).text(Some(&h.nik.hash)).text(Some(&h.nik.mask));
+            w.bytes(Some(&h.kk.enc)).text(Some(&h.kk.hash)).text(Some(&h.kk.mask));
+            w.text(Some(h.nama)).text(Some(h.alamat)).int(Some(h.jumlah_anggota)).bytes(h.telepon_enc).text(Some(h.program));
+            w.bool(h.luar_dki).bool(h.generated).text(Some(&now));
+        },
+    )
+    .await?;
+    Ok(ids)
+}
+
+/// Inserts a batch's rows, each with its status and reasons (as JSON): `COPY` on PostgreSQL,
+/// [`IMPORT_CHUNK`] a statement on SQLite.
 pub async fn insert_rows(tx: &mut Tx, rows: &[NewRow<'_>]) -> Result<(), StoreError> {
+    if let Tx::Postgis(t) = tx {
+        let mut bad = None;
+        copy_in(
+            t,
+            "COPY recipient_row (batch_id, line, rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
+             telepon_enc, program, status, alasan, luar_dki, household_id) FROM STDIN",
+            rows,
+            |w, r| {
+                let alasan = serde_json::to_string(r.alasan).unwrap_or_else(|e| {
+                    bad = Some(e.to_string());
+                    String::new()
+                });
+                w.int(Some(r.batch_id)).int(Some(r.line)).text(r.rw).text(r.rt);
+                w.bytes(r.nik.map(|s| s.enc.as_slice())).text(r.nik.map(|s| s.hash.as_str())).text(r.nik.map(|s| s.mask.as_str()));
+                w.bytes(r.kk.map(|s| s.enc.as_slice())).text(r.kk.map(|s| s.hash.as_str())).text(r.kk.map(|s| s.mask.as_str()));
+                w.text(r.nama).text(r.alamat).int(r.jumlah_anggota).bytes(r.telepon_enc).text(Some(r.program));
+                w.text(Some(if r.valid { "valid" } else { "ditolak" })).text(Some(&alasan)).bool(r.luar_dki).int(r.household_id);
+            },
+        )
+        .await?;
+        // Reasons are plain enums: a failure here is a bug, and the transaction is refused whole.
+        return bad.map_or(Ok(()), |e| Err(StoreError::Invalid(format!("recipient_row.alasan: {e}"))));
+    }
     for chunk in rows.chunks(IMPORT_CHUNK) {
         let alasan = chunk.iter().map(|r| serde_json::to_string(r.alasan)).collect::<Result<Vec<_>, _>>().map_err(|e| StoreError::Invalid(e.to_string()))?;
         let sql = format!(
@@ -187,6 +251,91 @@ pub async fn insert_rows(tx: &mut Tx, rows: &[NewRow<'_>]) -> Result<(), StoreEr
     Ok(())
 }
 
+/// One row after another in PostgreSQL's `COPY` text format: fields separated by tabs, `\N`
+/// for NULL, backslash, tab, newline and carriage return escaped (cleaning refuses control
+/// characters, but a value is escaped whatever it holds), `bytea` as `\\x` + hex.
+#[derive(Default)]
+struct CopyRow {
+    buf: Vec<u8>,
+    fields: usize,
+}
+
+impl CopyRow {
+    fn sep(&mut self) {
+        if self.fields > 0 {
+            self.buf.push(b'\t');
+        }
+        self.fields += 1;
+    }
+
+    fn text(&mut self, v: Option<&str>) -> &mut Self {
+        self.sep();
+        match v {
+            None => self.buf.extend_from_slice(b"\\N"),
+            Some(v) => {
+                for b in v.bytes() {
+                    match b {
+                        b'\\' => self.buf.extend_from_slice(b"\\\\"),
+                        b'\t' => self.buf.extend_from_slice(b"\\t"),
+                        b'\n' => self.buf.extend_from_slice(b"\\n"),
+                        b'\r' => self.buf.extend_from_slice(b"\\r"),
+                        _ => self.buf.push(b),
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    fn bytes(&mut self, v: Option<&[u8]>) -> &mut Self {
+        self.sep();
+        match v {
+            None => self.buf.extend_from_slice(b"\\N"),
+            Some(v) => {
+                self.buf.extend_from_slice(b"\\\\x");
+                self.buf.extend_from_slice(hex::encode(v).as_bytes());
+            }
+        }
+        self
+    }
+
+    fn int(&mut self, v: Option<i64>) -> &mut Self {
+        match v {
+            None => self.text(None),
+            Some(v) => self.text(Some(&v.to_string())),
+        }
+    }
+
+    fn bool(&mut self, v: bool) -> &mut Self {
+        self.text(Some(if v { "t" } else { "f" }))
+    }
+
+    fn end(&mut self) {
+        self.buf.push(b'\n');
+        self.fields = 0;
+    }
+}
+
+/// Streams `items` to PostgreSQL with `statement` (`COPY … FROM STDIN`), `row` writing each
+/// one's fields, in messages of about 4 MiB: the server parses and inserts one message while the
+/// next is built. An error (a refused value, a unique hash taken meanwhile) comes back at the
+/// end and fails the caller's transaction; a `COPY` dropped half-way is cancelled by sqlx.
+async fn copy_in<T>(c: &mut sqlx::PgConnection, statement: &str, items: impl IntoIterator<Item = T>, mut row: impl FnMut(&mut CopyRow, T)) -> Result<u64, StoreError> {
+    let mut copy = c.copy_in_raw(statement).await?;
+    let mut w = CopyRow::default();
+    for item in items {
+        row(&mut w, item);
+        w.end();
+        if w.buf.len() >= 4 << 20 {
+            copy.send(std::mem::take(&mut w.buf)).await?;
+        }
+    }
+    if !w.buf.is_empty() {
+        copy.send(w.buf).await?;
+    }
+    Ok(copy.finish().await?)
+}
+
 /// A row as inserted (personal numbers sealed; absent when the cell could not be read as one).
 pub struct NewRow<'a> {
     pub batch_id: i64,
@@ -206,24 +355,56 @@ pub struct NewRow<'a> {
     pub household_id: Option<i64>,
 }
 
-/// Households of one RW still on the list (not marked a duplicate): id, nama, alamat.
-pub async fn rw_names(tx: &mut Tx, rw: &str) -> Result<Vec<(i64, String, String)>, StoreError> {
-    let rows = crate::on_tx!(tx, c => sqlx::query(
-        "SELECT id, nama, alamat FROM recipient_household WHERE rw = $1 AND duplikat_dari IS NULL ORDER BY id")
-        .bind(rw).fetch_all(c).await?
-        .iter().map(|r| Ok((r.try_get("id")?, r.try_get("nama")?, r.try_get("alamat")?))).collect::<Result<Vec<_>, sqlx::Error>>())?;
-    Ok(rows)
+/// Households of these RWs still on the list (not marked a duplicate): id, rw, nama, alamat,
+/// by id. [`IMPORT_CHUNK`] RW codes a query; an import reads them before adding its own.
+pub async fn rw_households(tx: &mut Tx, rws: &[&str]) -> Result<Vec<(i64, String, String, String)>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in rws.chunks(IMPORT_CHUNK) {
+        let list = (1..=chunk.len()).map(|i| placeholder(tx, i)).collect::<Vec<_>>().join(",");
+        let sql = format!("SELECT id, rw, nama, alamat FROM recipient_household WHERE rw IN ({list}) AND duplikat_dari IS NULL ORDER BY id");
+        let rows = crate::on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for rw in chunk {
+                q = q.bind(*rw);
+            }
+            q.fetch_all(c).await?.iter().map(|r| Ok((r.try_get("id")?, r.try_get("rw")?, r.try_get("nama")?, r.try_get("alamat")?))).collect::<Result<Vec<_>, sqlx::Error>>()
+        })?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
-/// Flags a pair for a person to decide (once per pair; `a < b`). Returns whether it is new.
-pub async fn insert_near_dup(tx: &mut Tx, rw: &str, a: i64, b: i64, jenis: &str, scores: (f64, f64)) -> Result<bool, StoreError> {
-    let (a, b) = (a.min(b), a.max(b));
-    let n = crate::on_tx!(tx, c => sqlx::query(
-        "INSERT INTO recipient_near_dup (rw, household_a, household_b, jenis, skor_nama, skor_alamat, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) \
-         ON CONFLICT (household_a, household_b) DO NOTHING")
-        .bind(rw).bind(a).bind(b).bind(jenis).bind(scores.0).bind(scores.1).bind(Utc::now())
-        .execute(c).await?.rows_affected());
-    Ok(n > 0)
+/// A pair flagged for a person to decide (`household_a < household_b`).
+pub struct NewNearDup<'a> {
+    pub rw: &'a str,
+    pub household_a: i64,
+    pub household_b: i64,
+    pub jenis: &'a str,
+    pub skor_nama: f64,
+    pub skor_alamat: f64,
+}
+
+/// Flags pairs for a person to decide, [`IMPORT_CHUNK`] a statement; a pair already flagged
+/// (by an earlier batch) is left as it is. Returns how many are new. The caller passes each pair
+/// once (a statement that met the same pair twice would count on the store's own rule for it).
+pub async fn insert_near_dups(tx: &mut Tx, pairs: &[NewNearDup<'_>]) -> Result<i64, StoreError> {
+    let now = Utc::now();
+    let mut added = 0;
+    for chunk in pairs.chunks(IMPORT_CHUNK) {
+        let sql = format!(
+            "INSERT INTO recipient_near_dup (rw, household_a, household_b, jenis, skor_nama, skor_alamat, created_at) VALUES {} \
+             ON CONFLICT (household_a, household_b) DO NOTHING",
+            value_groups(tx, chunk.len(), 7)
+        );
+        added += crate::on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for p in chunk {
+                q = q.bind(p.rw).bind(p.household_a).bind(p.household_b).bind(p.jenis).bind(p.skor_nama).bind(p.skor_alamat).bind(now);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(added as i64)
 }
 
 /// A batch as listed (no personal data).
