@@ -302,7 +302,7 @@ async fn import_rows(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &P
     for (rw, a, b) in &crossed_hh {
         flag(rw, id_of(*a), id_of(*b), "nik_kk_silang", (1.0, 1.0));
     }
-    let found = near.await.map_err(|e| StoreError::Invalid(format!("the near-duplicate pass stopped: {e}")))?;
+    let found = near.await.map_err(StoreError::Task)?;
     for (rw, a, b, scores) in &found {
         flag(rw, *a, *b, "nama_alamat_mirip", *scores);
     }
