@@ -342,6 +342,58 @@ async fn households_of_the_sk_are_handed_out_by_name_once_per_round_and_counted_
             assert!(res.is_err(), "{kind}: {sql} refused");
         }
 
+        // The CLI (`sigap recipients handout record|correct`) runs the same checks and ops, from
+        // the RW's ticked list: round 3, Ahmad received, Bambang was away. Bad input first, each
+        // naming the line or flag, nothing written.
+        use sigap::recipients::cli::{self, HandoutCommand};
+        let dir = std::path::PathBuf::from(std::env::var("SIGAP_TEST_TMP").unwrap_or_else(|_| std::env::temp_dir().display().to_string()));
+        let list = |name: &str, body: &str| {
+            let path = dir.join(format!("{}-{name}.csv", store.kind()));
+            std::fs::write(&path, format!("household_id,status,alasan,keterangan\n{body}")).unwrap();
+            path
+        };
+        let record = |file, putaran| HandoutCommand::Record { putaran, tanggal: None, petugas: Some("Ketua RT 002".into()), file };
+        let good = list("ok", &format!("{ahmad},diterima,,\n{bambang},ditarik,tidak_di_lokasi,mudik\n"));
+        let before = state(&store).await;
+        for (cmd, why) in [
+            (record(list("status", &format!("{ahmad},diterima,,\n{bambang},diberikan,,\n")), 3), "line 3: status \"diberikan\""),
+            (record(list("alasan", &format!("{ahmad},diterima,,\n{bambang},ditarik,,\n")), 3), "line 3 (items[1].alasan)"),
+            (record(list("id", "x1,diterima,,\n"), 3), "line 2: household_id \"x1\""),
+            (record(list("fields", &format!("{ahmad},diterima\n")), 3), "line 2"),
+            (record(list("unknown", "99999,diterima,,\n"), 3), "line 2 (items[0].household_id): no household 99999"),
+            (record(list("siti", &format!("{siti},diterima,,\n")), 3), "line 2 (items[0].household_id)"),
+            (record(good.clone(), 0), "--putaran"),
+            (record(dir.join("missing.csv"), 3), "cannot read"),
+            (HandoutCommand::Correct { id: 99999, alasan: "salah catat".into(), household_id: None }, "ID: no hand-out record 99999"),
+            (HandoutCommand::Correct { id: wrong, alasan: "  ".into(), household_id: Some(nur) }, "--alasan"),
+            (HandoutCommand::Correct { id: wrong, alasan: "salah catat".into(), household_id: Some(nur) }, "ID: hand-out"),
+        ] {
+            let e = cli::handout(&store, cmd).await.unwrap_err().to_string();
+            assert!(e.contains(why), "{kind}: {e:?} should name {why:?}");
+        }
+        std::fs::write(dir.join(format!("{}-header.csv", store.kind())), format!("rumah_tangga,status\n{ahmad},diterima\n")).unwrap();
+        let e = cli::handout(&store, record(dir.join(format!("{}-header.csv", store.kind())), 3)).await.unwrap_err().to_string();
+        assert!(e.contains("line 1 must be the header"), "{e}");
+        assert_eq!(state(&store).await, before, "{kind}: refused CLI hand-outs write nothing");
+        let r = cli::handout(&store, record(good.clone(), 3)).await.unwrap();
+        assert_eq!((r["diterima"].as_i64(), r["ditarik"].as_i64(), r["bansos_handouts"].as_array().map(Vec::len)), (Some(1), Some(1), Some(0)), "{r}");
+        let printed = r.to_string();
+        assert!(!printed.contains("Ahmad") && !printed.contains("3171011505800004") && !printed.contains("****"), "no name, no NIK: {printed}");
+        assert_eq!(served(&store, RW1).await, (3, 3), "{kind}: Ahmad had received before: counted once");
+        // A second hand-out to the same household in the round: refused, nothing written.
+        let before = state(&store).await;
+        let e = cli::handout(&store, record(good, 3)).await.unwrap_err().to_string();
+        assert!(e.contains("line 2 (items[0].household_id)") && e.contains("once per round"), "{e}");
+        assert_eq!(state(&store).await, before);
+        // The correction: the package of round 3 went to Nur, not Ahmad.
+        let ahmad_r3 = r["records"][0]["id"].as_i64().unwrap();
+        let c = cli::handout(&store, HandoutCommand::Correct { id: ahmad_r3, alasan: "salah catat: paket diterima Nur".into(), household_id: Some(nur) }).await.unwrap();
+        assert_eq!((c["dibatalkan"]["id"].as_i64(), c["pengganti"]["household_id"].as_i64(), c["pengganti"]["putaran"].as_i64()), (Some(ahmad_r3), Some(nur), Some(3)), "{c}");
+        assert_eq!(c["dibatalkan"]["pengganti_id"], c["pengganti"]["id"]);
+        assert_eq!(served(&store, RW1).await, (3, 3), "{kind}: both had received before: bansos unchanged");
+        let n = sigap::on_pool!(&store, p => { use sqlx::Row; sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action LIKE 'recipients.handout%' AND actor LIKE 'cli:%'").fetch_one(p).await.unwrap().try_get::<i64, _>("n").unwrap() });
+        assert_eq!(n, 3, "{kind}: two records and a correction, audited as the CLI");
+
         // Rotation of the lookup-hash key: `rehash` (run by `sigap recipients rekey`) recomputes
         // every hash from the sealed values; afterwards lookups, dedup and the decree's
         // "unchanged" check work under the new key. SK 2 first (Dewi refused): the current list.

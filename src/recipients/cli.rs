@@ -1,4 +1,4 @@
-//! `sigap recipients import|match|quota|eligibility|proposal|decree|document|keygen|rekey`. Prints
+//! `sigap recipients import|match|quota|eligibility|proposal|decree|document|handout|keygen|rekey`. Prints
 //! reasons, counts and records without personal data (never a NIK or a name); the documents go to
 //! a file. Every write goes through the same `ops` as HTTP, acting as an admin of this machine.
 // Display stays in the CLI.
@@ -39,6 +39,10 @@ pub enum RecipientsCommand {
     Decree(DecreeCommand),
     /// Write the BNBA or BAST of a kelurahan or RW under a decree to a file (PDF or XLSX).
     Document(DocumentArgs),
+    /// Hand-out by name (penyaluran): record a round's packages from the RW's signed list,
+    /// correct a record made against the wrong household.
+    #[command(subcommand, alias = "penyaluran")]
+    Handout(HandoutCommand),
     /// Print a new random key (64 hex digits) for SIGAP_PII_KEY or SIGAP_PII_HASH_KEY.
     Keygen,
     /// Re-seal every NIK, No. KK and telephone under the current SIGAP_PII_KEY (key rotation:
@@ -94,6 +98,7 @@ pub async fn run(store: &Store, cmd: RecipientsCommand) -> anyhow::Result<()> {
             println!("{} written: {n} household(s)", path.display());
             Ok(())
         }
+        RecipientsCommand::Handout(cmd) => print(handout(store, cmd).await?),
         RecipientsCommand::Import(args) => import(store, &Pii::from_env()?, args).await,
         RecipientsCommand::Match(args) => match_cmd(store, &Pii::from_env()?, args).await.map(|_| ()),
         RecipientsCommand::Quota { code, kuota } => {
@@ -356,6 +361,143 @@ pub async fn document(store: &Store, args: DocumentArgs) -> anyhow::Result<(Path
     let (bytes, _) = super::dokumen::render(&parts.kepala, &parts.items, xlsx)?;
     std::fs::write(&args.out, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.out.display()))?;
     Ok((args.out, parts.items.len()))
+}
+
+#[derive(Subcommand)]
+pub enum HandoutCommand {
+    /// Record one round's packages from the list the RW's petugas ticked (all or none), as
+    /// `POST /api/v1/recipients/handouts`: households of the current SK that received their
+    /// package (diterima) or had it taken back (ditarik: tidak_di_lokasi | tidak_layak). A
+    /// household receives once per round; its first package counts in the bansos `kk_served`.
+    /// The file is CSV with the header `household_id,status,alasan,keterangan` (alasan only
+    /// for ditarik, keterangan optional), 1 to 500 households, e.g.
+    /// `1042,diterima,,` and `1043,ditarik,tidak_di_lokasi,mudik`.
+    Record {
+        /// The round (putaran, 1…100).
+        #[arg(long)]
+        putaran: i64,
+        /// The day of the hand-out (YYYY-MM-DD, not in the future); default today in Jakarta.
+        #[arg(long)]
+        tanggal: Option<chrono::NaiveDate>,
+        /// Who handed the packages out at the point (e.g. "Ketua RT 003").
+        #[arg(long)]
+        petugas: Option<String>,
+        /// The list (CSV, UTF-8).
+        file: PathBuf,
+    },
+    /// Correct hand-out record ID made against the wrong household, as
+    /// `POST /api/v1/recipients/handouts/{id}/koreksi`: the record is voided with the reason
+    /// (kept as history) and, with --household-id, that household of the current SK is
+    /// recorded instead (same round, status and day); bansos `kk_served` follows.
+    Correct {
+        /// The hand-out record's id.
+        id: i64,
+        /// Why the record is wrong (kept with the voided record and in the audit).
+        #[arg(long)]
+        alasan: String,
+        /// The household that did receive (or whose package was taken back) instead.
+        #[arg(long)]
+        household_id: Option<i64>,
+    },
+}
+
+/// A hand-out record as the CLI prints it: ids, RW, status, no name and no NIK.
+fn record_line(r: &super::store::PenyaluranRecord) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id, "putaran": r.putaran, "household_id": r.household_id, "rw": r.rw, "rt": r.rt, "status": r.status,
+        "alasan": r.alasan, "tanggal": r.tanggal, "bansos_handout_id": r.bansos_handout_id,
+        "koreksi_alasan": r.koreksi_alasan, "pengganti_id": r.pengganti_id,
+    })
+}
+
+/// An `OpError` with the field it names, as the HTTP problem's `field` does; a field of
+/// `items[i]` also names the file's line (header on line 1).
+fn named(e: OpError, lines: bool) -> anyhow::Error {
+    let field = match &e {
+        OpError::Invalid { field, .. } | OpError::Bad { field, .. } | OpError::NotFound { field, .. } | OpError::Conflict { field, .. } | OpError::Outside { field, .. } => Some(field.clone()),
+        _ => None,
+    };
+    match field {
+        Some(f) => anyhow::anyhow!("{}: {e}", field_name(&f, lines)),
+        None => e.into(),
+    }
+}
+
+/// `items[3].alasan` → `line 5 (items[3].alasan)` for a record file; `id` → `ID`, other fields
+/// as the flag that sets them (`--household-id`).
+fn field_name(field: &str, lines: bool) -> String {
+    if let Some(i) = field.strip_prefix("items[").and_then(|r| r.split(']').next()).and_then(|i| i.parse::<usize>().ok()) {
+        if lines {
+            return format!("line {} ({field})", i + 2);
+        }
+    }
+    match field {
+        "id" => "ID".into(),
+        f => format!("--{}", f.replace('_', "-")),
+    }
+}
+
+/// The records of a hand-out list: each CSV line read into the HTTP body's item type, a
+/// malformed line named by its number.
+fn handout_items(file: &std::path::Path) -> anyhow::Result<Vec<super::penyaluran::PenyaluranItem>> {
+    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes.as_slice());
+    let header: Vec<String> = reader.headers().map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?.iter().map(str::to_lowercase).collect();
+    anyhow::ensure!(
+        header == ["household_id", "status", "alasan", "keterangan"],
+        "{}: line 1 must be the header household_id,status,alasan,keterangan (got {})",
+        file.display(),
+        header.join(",")
+    );
+    let mut items = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| anyhow::anyhow!("{} line {line}: {e}", file.display()))?;
+        let cell = |n: usize| rec.get(n).map(str::trim).filter(|v| !v.is_empty());
+        let household_id = cell(0)
+            .and_then(|v| v.parse::<i64>().ok())
+            .ok_or_else(|| anyhow::anyhow!("{} line {line}: household_id {:?} is not a household id (a whole number)", file.display(), rec.get(0).unwrap_or("")))?;
+        let status = cell(1).ok_or_else(|| anyhow::anyhow!("{} line {line}: status is empty: diterima or ditarik", file.display()))?;
+        let status = serde_json::from_value(serde_json::json!(status)).map_err(|_| anyhow::anyhow!("{} line {line}: status {status:?} is not diterima or ditarik", file.display()))?;
+        let alasan = cell(2)
+            .map(|a| serde_json::from_value(serde_json::json!(a)).map_err(|_| anyhow::anyhow!("{} line {line}: alasan {a:?} is not tidak_di_lokasi or tidak_layak", file.display())))
+            .transpose()?;
+        items.push(super::penyaluran::PenyaluranItem { household_id, status, alasan, keterangan: cell(3).map(str::to_string) });
+    }
+    Ok(items)
+}
+
+/// Runs a hand-out command through the same checks and ops as HTTP, as an admin of this
+/// machine: the bansos revision bumped first in the transaction (hand-outs are bansos writes,
+/// serialised on both stores), all or nothing. Returns what it prints.
+pub async fn handout(store: &Store, cmd: HandoutCommand) -> anyhow::Result<serde_json::Value> {
+    let atlas = load_atlas(store, AtlasConfig::default()).await?;
+    let who = actor();
+    let v = match cmd {
+        HandoutCommand::Record { putaran, tanggal, petugas, file } => {
+            let today = crate::bansos::model::jakarta_today();
+            let input = super::penyaluran::PenyaluranInput { putaran, tanggal: tanggal.unwrap_or(today), petugas, items: handout_items(&file)? };
+            let (petugas, items) = input.check(today).map_err(|(field, detail)| anyhow::anyhow!("{}: {detail}", field_name(&field, true)))?;
+            let mut tx = store.begin().await?;
+            crate::bansos::store::bump_revision(&mut tx).await?;
+            let h = ops::hand_out(&mut tx, &atlas, input.putaran, input.tanggal, petugas.as_deref(), &items, None, &who).await.map_err(|e| named(e, true))?;
+            tx.commit().await?;
+            serde_json::json!({
+                "putaran": h.putaran, "sk_id": h.sk_id, "diterima": h.diterima, "ditarik": h.ditarik, "bansos_handouts": h.bansos_handouts,
+                "records": h.records.iter().map(record_line).collect::<Vec<_>>(),
+            })
+        }
+        HandoutCommand::Correct { id, alasan, household_id } => {
+            let input = super::penyaluran::KoreksiInput { alasan, household_id };
+            let k = input.check().map_err(|(field, detail)| anyhow::anyhow!("{}: {detail}", field_name(&field, false)))?;
+            let mut tx = store.begin().await?;
+            crate::bansos::store::bump_revision(&mut tx).await?;
+            let c = ops::correct_handout(&mut tx, &atlas, id, &k, None, &who).await.map_err(|e| named(e, false))?;
+            tx.commit().await?;
+            serde_json::json!({"dibatalkan": record_line(&c.dibatalkan), "pengganti": c.pengganti.as_ref().map(record_line), "bansos_handouts": c.bansos_handouts})
+        }
+    };
+    Ok(v)
 }
 
 /// A file's name, format (by extension) and bytes.
