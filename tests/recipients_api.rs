@@ -125,6 +125,49 @@ async fn import_cleans_dedups_and_flags_near_duplicates() {
         let r = call(&app, "POST", &uri, Some(&admin), Some("d1"), Some("application/json"), r#"{"keputusan":"sama","alasan":"satu orang, dicek RT"}"#.into()).await;
         assert!(r.replayed, "the store still answers after the refused COPY");
 
+        // Two imports of one file at the same time. PostgreSQL runs them side by side: the second
+        // waits on the first one's new NIK hash and, when the first commits, is refused whole as
+        // a conflict naming the file (409), not a server error. GeoPackage imports take turns:
+        // the second joins the household the first stored.
+        let atlas = common::atlas(&store).await;
+        let same = format!("{HEADER}\n3171011212800008,3171010808200088,Joko Susilo,Jl. Cempaka 2,3,{RW1},,2,,\n");
+        let batch = |actor| sigap::recipients::ops::BatchMeta { sumber: sigap::recipients::model::Sumber::Dinsos, nama_file: "sama.csv", actor, generated: false };
+        let prepare = || sigap::recipients::ops::prepare(same.as_bytes(), sigap::recipients::model::Format::Csv, &atlas).unwrap();
+        let pii = crypt::Pii::new(KEY, &[], HASH_KEY).unwrap();
+        let mut first = store.begin().await.unwrap();
+        sigap::recipients::ops::import(&mut first, &pii, &batch("a"), &prepare(), &|_| {}).await.unwrap();
+        let second = {
+            let (store, prepared) = (store.clone(), prepare());
+            tokio::spawn(async move {
+                let pii = crypt::Pii::new(KEY, &[], HASH_KEY).unwrap();
+                let mut tx = store.begin().await.unwrap();
+                let r = sigap::recipients::ops::import(&mut tx, &pii, &batch("b"), &prepared, &|_| {}).await;
+                if r.is_ok() {
+                    tx.commit().await.unwrap();
+                }
+                r
+            })
+        };
+        if let sigap::store::Store::Postgis(p) = &store {
+            // Commit only once the second import waits on the first's row lock.
+            let waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+            let mut n = 0;
+            for _ in 0..600 {
+                n = sqlx::query_scalar::<_, i64>(waiting).fetch_one(p).await.unwrap();
+                if n > 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            assert_eq!(n, 1, "the second import waits on the first");
+        }
+        first.commit().await.unwrap();
+        match (second.await.unwrap(), &store) {
+            (Err(sigap::recipients::ops::OpError::Conflict { field, detail }), sigap::store::Store::Postgis(_)) => assert!(field == "file" && detail.contains("import the file again"), "{detail}"),
+            (Ok(r), sigap::store::Store::Gpkg(_)) => assert_eq!((r.rumah_tangga_baru, r.rumah_tangga_gabung), (0, 1)),
+            (other, _) => panic!("{}: {:?}", store.kind(), other.map(|r| r.rumah_tangga_gabung)),
+        }
+
         // Statistics after a large import (PostgreSQL): none below the threshold, none left by
         // a rolled-back import, and there after a committed one; SQLite: nothing to do.
         let stats = || async {

@@ -353,7 +353,9 @@ async fn households_of_the_sk_are_handed_out_by_name_once_per_round_and_counted_
             path
         };
         let record = |file, putaran| HandoutCommand::Record { putaran, tanggal: None, petugas: Some("Ketua RT 002".into()), file };
-        let good = list("ok", &format!("{ahmad},diterima,,\n{bambang},ditarik,tidak_di_lokasi,mudik\n"));
+        // As a spreadsheet in an Indonesian locale saves it: `;` between the cells.
+        let good = dir.join(format!("{}-ok.csv", store.kind()));
+        std::fs::write(&good, format!("household_id;status;alasan;keterangan\n{ahmad};diterima;;\n{bambang};ditarik;tidak_di_lokasi;mudik\n")).unwrap();
         let before = state(&store).await;
         for (cmd, why) in [
             (record(list("status", &format!("{ahmad},diterima,,\n{bambang},diberikan,,\n")), 3), "line 3: status \"diberikan\""),

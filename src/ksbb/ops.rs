@@ -208,10 +208,6 @@ fn resolve(atlas: &Atlas, sites: &HashMap<String, kstore::SiteRef>, u: &NewUmkm)
 
 // ---------------------------------------------------------------- collaborators
 
-fn is_unique_violation(e: &StoreError) -> bool {
-    matches!(e, StoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation())
-}
-
 fn masked_kolaborator(k: &KolaboratorRecord) -> serde_json::Value {
     serde_json::to_value(k.masked()).unwrap_or_default()
 }
@@ -228,7 +224,7 @@ pub async fn register_kolaborator(tx: &mut Tx, k: &NewKolaborator, actor: &str) 
     }
     let id = match kstore::insert_kolaborator(tx, k, actor).await {
         Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => return Err(dup(k.nomor_badan_hukum.as_deref().unwrap_or("")).into()),
+        Err(e) if e.is_unique_violation() => return Err(dup(k.nomor_badan_hukum.as_deref().unwrap_or("")).into()),
         Err(e) => return Err(e.into()),
     };
     let rec = kstore::kolaborator_tx(tx, id).await?.ok_or_else(|| StoreError::Invalid(format!("collaborator {id} vanished inside its own write")))?;
@@ -260,7 +256,7 @@ pub async fn review_kolaborator(tx: &mut Tx, id: i64, review: &Review, actor: &s
     if let Review::Setujui { nomor, mulai, selesai } = review {
         match kstore::insert_pks(tx, id, nomor, *mulai, *selesai, actor).await {
             Ok(()) => {}
-            Err(e) if is_unique_violation(&e) => {
+            Err(e) if e.is_unique_violation() => {
                 return Err(KsbbError::Duplicate { field: "pks.nomor".into(), detail: format!("PKS {nomor} is already recorded for another collaborator") }.into())
             }
             Err(e) => return Err(e.into()),

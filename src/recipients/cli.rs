@@ -369,7 +369,7 @@ pub enum HandoutCommand {
     /// `POST /api/v1/recipients/handouts`: households of the current SK that received their
     /// package (diterima) or had it taken back (ditarik: tidak_di_lokasi | tidak_layak). A
     /// household receives once per round; its first package counts in the bansos `kk_served`.
-    /// The file is CSV with the header `household_id,status,alasan,keterangan` (alasan only
+    /// The file is CSV (`,` or `;`) with the header `household_id,status,alasan,keterangan` (alasan only
     /// for ditarik, keterangan optional), 1 to 500 households, e.g.
     /// `1042,diterima,,` and `1043,ditarik,tidak_di_lokasi,mudik`.
     Record {
@@ -441,7 +441,10 @@ fn field_name(field: &str, lines: bool) -> String {
 /// malformed line named by its number.
 fn handout_items(file: &std::path::Path) -> anyhow::Result<Vec<super::penyaluran::PenyaluranItem>> {
     let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes.as_slice());
+    // `,` or `;` (what a spreadsheet in an Indonesian locale saves), told by the header line.
+    let header_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let delimiter = if header_line.contains(&b';') && !header_line.contains(&b',') { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_reader(bytes.as_slice());
     let header: Vec<String> = reader.headers().map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?.iter().map(str::to_lowercase).collect();
     anyhow::ensure!(
         header == ["household_id", "status", "alasan", "keterangan"],

@@ -253,7 +253,18 @@ async fn import_rows(tx: &mut Tx, pii: &Pii, batch: &BatchMeta<'_>, prepared: &P
     // (the near-duplicate pass meets the new ones in memory instead of reading them back).
     let touched: Vec<&str> = new_households.iter().map(|h| h.rw).collect::<BTreeSet<_>>().into_iter().collect();
     let listed = rstore::rw_households(tx, &touched).await?;
-    let new_ids = rstore::insert_households(tx, &new_households).await?;
+    // On PostgreSQL two imports run side by side; one whose file shares a NIK or No. KK with
+    // the other's waits on the unique hash index and is refused when the other commits (on
+    // GeoPackage imports take turns, and the second joins the first one's households).
+    let new_ids = rstore::insert_households(tx, &new_households).await.map_err(|e| match e {
+        e if e.is_unique_violation() => OpError::Conflict {
+            field: "file".into(),
+            detail: "another import stored a household with one of this file's NIK or No. KK while this one ran; nothing was changed: \
+                     import the file again (its rows then join those households)"
+                .into(),
+        },
+        e => e.into(),
+    })?;
     let id_of = |h: Hh| match h {
         Hh::Stored(id) => id,
         Hh::New(j) => new_ids[j],

@@ -38,6 +38,14 @@ pub enum StoreError {
     Busy(std::time::Duration),
 }
 
+impl StoreError {
+    /// A unique constraint refused the write (on either store): another writer stored the same
+    /// key first, which a domain answers as a conflict rather than a server error.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation())
+    }
+}
+
 /// The store behind the service; cheap to clone (pools are reference counted).
 #[derive(Clone, Debug)]
 pub enum Store {
