@@ -73,6 +73,11 @@ fn placeholder(tx: &Tx, n: usize) -> String {
     }
 }
 
+/// `$1,…,$n` (or `?,…`): the list of an `IN (…)` ([`placeholder`]).
+fn in_list(tx: &Tx, n: usize) -> String {
+    (1..=n).map(|i| placeholder(tx, i)).collect::<Vec<_>>().join(",")
+}
+
 /// `($1,…,$cols), ($cols+1,…)`: `rows` groups of placeholders ([`placeholder`]).
 fn value_groups(tx: &Tx, rows: usize, cols: usize) -> String {
     (0..rows)
@@ -124,7 +129,7 @@ pub async fn find_households(tx: &mut Tx, nik_hashes: &[&str], kk_hashes: &[&str
     let mut out = Vec::new();
     for (col, hashes) in [("nik_hash", nik_hashes), ("kk_hash", kk_hashes)] {
         for chunk in hashes.chunks(IMPORT_CHUNK) {
-            let list = (1..=chunk.len()).map(|i| placeholder(tx, i)).collect::<Vec<_>>().join(",");
+            let list = in_list(tx, chunk.len());
             let sql = format!("SELECT id, nik_hash, kk_hash FROM recipient_household WHERE {col} IN ({list})");
             let rows = crate::on_tx!(tx, c => {
                 let mut q = sqlx::query(&sql);
@@ -206,31 +211,25 @@ async fn copy_households(c: &mut sqlx::PgConnection, hs: &[NewHousehold<'_>]) ->
 /// Inserts a batch's rows, each with its status and reasons (as JSON): `COPY` on PostgreSQL,
 /// [`IMPORT_CHUNK`] a statement on SQLite.
 pub async fn insert_rows(tx: &mut Tx, rows: &[NewRow<'_>]) -> Result<(), StoreError> {
+    let alasan = rows.iter().map(|r| serde_json::to_string(r.alasan)).collect::<Result<Vec<_>, _>>().map_err(|e| StoreError::Invalid(format!("recipient_row.alasan: {e}")))?;
     if let Tx::Postgis(t) = tx {
-        let mut bad = None;
         copy_in(
             t,
             "COPY recipient_row (batch_id, line, rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
              telepon_enc, program, status, alasan, luar_dki, household_id) FROM STDIN",
-            rows,
-            |w, r| {
-                let alasan = serde_json::to_string(r.alasan).unwrap_or_else(|e| {
-                    bad = Some(e.to_string());
-                    String::new()
-                });
+            rows.iter().zip(&alasan),
+            |w, (r, alasan)| {
                 w.int(Some(r.batch_id)).int(Some(r.line)).text(r.rw).text(r.rt);
                 w.bytes(r.nik.map(|s| s.enc.as_slice())).text(r.nik.map(|s| s.hash.as_str())).text(r.nik.map(|s| s.mask.as_str()));
                 w.bytes(r.kk.map(|s| s.enc.as_slice())).text(r.kk.map(|s| s.hash.as_str())).text(r.kk.map(|s| s.mask.as_str()));
                 w.text(r.nama).text(r.alamat).int(r.jumlah_anggota).bytes(r.telepon_enc).text(Some(r.program));
-                w.text(Some(if r.valid { "valid" } else { "ditolak" })).text(Some(&alasan)).bool(r.luar_dki).int(r.household_id);
+                w.text(Some(if r.valid { "valid" } else { "ditolak" })).text(Some(alasan)).bool(r.luar_dki).int(r.household_id);
             },
         )
         .await?;
-        // Reasons are plain enums: a failure here is a bug, and the transaction is refused whole.
-        return bad.map_or(Ok(()), |e| Err(StoreError::Invalid(format!("recipient_row.alasan: {e}"))));
+        return Ok(());
     }
-    for chunk in rows.chunks(IMPORT_CHUNK) {
-        let alasan = chunk.iter().map(|r| serde_json::to_string(r.alasan)).collect::<Result<Vec<_>, _>>().map_err(|e| StoreError::Invalid(e.to_string()))?;
+    for (chunk, alasan) in rows.chunks(IMPORT_CHUNK).zip(alasan.chunks(IMPORT_CHUNK)) {
         let sql = format!(
             "INSERT INTO recipient_row (batch_id, line, rw, rt, nik_enc, nik_hash, nik_mask, kk_enc, kk_hash, kk_mask, nama, alamat, jumlah_anggota, \
              telepon_enc, program, status, alasan, luar_dki, household_id) VALUES {}",
@@ -238,7 +237,7 @@ pub async fn insert_rows(tx: &mut Tx, rows: &[NewRow<'_>]) -> Result<(), StoreEr
         );
         crate::on_tx!(tx, c => {
             let mut q = sqlx::query(&sql);
-            for (r, alasan) in chunk.iter().zip(&alasan) {
+            for (r, alasan) in chunk.iter().zip(alasan) {
                 q = q.bind(r.batch_id).bind(r.line).bind(r.rw).bind(r.rt)
                     .bind(r.nik.map(|s| &s.enc)).bind(r.nik.map(|s| &s.hash)).bind(r.nik.map(|s| &s.mask))
                     .bind(r.kk.map(|s| &s.enc)).bind(r.kk.map(|s| &s.hash)).bind(r.kk.map(|s| &s.mask))
@@ -360,7 +359,7 @@ pub struct NewRow<'a> {
 pub async fn rw_households(tx: &mut Tx, rws: &[&str]) -> Result<Vec<(i64, String, String, String)>, StoreError> {
     let mut out = Vec::new();
     for chunk in rws.chunks(IMPORT_CHUNK) {
-        let list = (1..=chunk.len()).map(|i| placeholder(tx, i)).collect::<Vec<_>>().join(",");
+        let list = in_list(tx, chunk.len());
         let sql = format!("SELECT id, rw, nama, alamat FROM recipient_household WHERE rw IN ({list}) AND duplikat_dari IS NULL ORDER BY id");
         let rows = crate::on_tx!(tx, c => {
             let mut q = sqlx::query(&sql);
